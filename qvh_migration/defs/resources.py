@@ -1,0 +1,30 @@
+"""Dagster resources: run-configurable locations, defaulting to the environment (settings.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from qvh_migration.settings import ProjectPaths, default_data_dir, default_spec_dir
+
+
+class MigrationSettings(dg.ConfigurableResource):
+    """Where requirement documents are read and artifacts written.
+
+    Empty values fall back to QVH_REQUIREMENT_SPEC_DIR / QVH_DATA_DIR, then to the project's
+    ``requirement_spec/`` and ``data/``.
+    """
+
+    requirement_spec_dir: str = ""
+    data_dir: str = ""
+
+    def paths(self) -> ProjectPaths:
+        spec = Path(self.requirement_spec_dir) if self.requirement_spec_dir else default_spec_dir()
+        data = Path(self.data_dir) if self.data_dir else default_data_dir()
+        return ProjectPaths(spec.resolve(), data.resolve())
+
+    def stage_dir(self, stage: str) -> Path:
+        folder = self.paths().stage_dir(stage)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder

@@ -1,0 +1,87 @@
+"""Atomic artifact writers: write beside the target, then rename.
+
+A failed or interrupted run therefore leaves the previous good file in place, and readers never
+see half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path in the same folder; rename onto ``path`` only on success."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_atomically(path: Path, writer: Callable[[Path], Any]) -> Path:
+    with atomic_path(path) as tmp:
+        writer(tmp)
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    return write_atomically(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    return write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_json(payload: Any, path: Path) -> Path:
+    text = json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n"
+    return write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+@contextmanager
+def atomic_directory(path: Path) -> Iterator[Path]:
+    """Build a whole folder of files aside, then swap it in (the old folder survives a failure)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        yield staging
+        backup = path.with_name(f".{path.name}.old")
+        if backup.exists():
+            shutil.rmtree(backup)
+        if path.exists():
+            os.replace(path, backup)
+        os.replace(staging, path)
+        if backup.exists():
+            shutil.rmtree(backup)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def file_digest(*paths: Path | None) -> str:
+    """Content hash over documents; the key for reusing a previous parse."""
+    digest = hashlib.sha256()
+    for path in paths:
+        if path is None:
+            digest.update(b"<none>")
+            continue
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,69 @@
+"""Column contracts of the catalog frames that every later stage reads.
+
+Kept in one place so that readers, the stand-in generator, the mock generator and the matcher
+agree on names without importing each other.
+"""
+
+from __future__ import annotations
+
+# The INQuire export's own columns, kept verbatim (every row, every column).
+INQUIRE_COLUMNS: tuple[str, ...] = (
+    "TableName",
+    "Column",
+    "Size",
+    "DataElement",
+    "Description",
+    "LogicalDeleteFlag",
+    "ReleasedAt",
+)
+
+# What the source catalog adds, parsed from those columns.
+SOURCE_DERIVED_COLUMNS: tuple[str, ...] = (
+    "sheet_row",  # 1-based row in the sheet (header is row 1), for error messages and lineage
+    "field_order",  # order of the field within its table, as in the sheet
+    "size",  # Size as a nullable integer
+    "description_kind",  # empty | release_number | code_list | date_format | text
+    "code_list",  # JSON list of {"code", "label"} parsed from Description, "" when none
+    "code_list_truncated",  # the last entry was cut at the column width
+    "date_format",  # CCYYMMDD | CCYYMMDDHHMM | DD/MM/YYYY | DD/MM/YYYY HH:MM | HHMM | ""
+    "date_pair_role",  # display | internal | ""
+    "date_pair_column",  # the partner field of a date pair, "" when unpaired
+    "is_logical_delete_flag",
+    "is_master_file_table",  # table name ends in MF (lookup / master file)
+    "pc60_description",  # from the PC60 Word dictionary when available
+    "pc60_data_type",
+    "pc60_conflict",  # what the two dictionaries disagree on, "" when they agree
+)
+
+SOURCE_CATALOG_COLUMNS: tuple[str, ...] = INQUIRE_COLUMNS + SOURCE_DERIVED_COLUMNS
+
+TARGET_FIELD_COLUMNS: tuple[str, ...] = (
+    "table_name",  # LOAD_PMI
+    "field_order",  # 1-based order within the table, as printed
+    "field_name",  # exact name as printed (case kept)
+    "data_type",  # VARCHAR2 | NUMBER | DATE | CHAR | ...
+    "length",  # nullable integer; empty where the guide gives none
+    "code_type",  # "10599" from `Maps to: code type 10599 "..."`, "" when none
+    "code_type_name",  # the quoted name after the code type
+    "loaded_into",  # `Loaded into maps006.user_name` -> "maps006.user_name"
+    "comment",  # full comment text, lines joined with "\n"
+    "page",  # page where the field's row starts (1-based)
+    "mandatory_class",  # mandatory | conditional | optional
+    "mandatory_condition",  # the condition text for conditional fields
+    "mandatory_evidence",  # why: the phrase matched, load-key rule, or the override row
+)
+
+TARGET_TABLE_COLUMNS: tuple[str, ...] = (
+    "table_name",
+    "functional_area",  # section heading above the table, e.g. "STAFF DATA"
+    "description",
+    "creates_records_in",  # ";"-joined PAS tables
+    "loader_package",  # e.g. oasloadstaff_package.load_staff
+    "parent_links",  # ";"-joined "LOAD_PMI.loadpmi_record_number"
+    "load_order",  # 1-based order of the table in the guide
+    "page_start",
+    "page_end",
+    "field_count",
+)
+
+MANDATORY_CLASSES: tuple[str, ...] = ("mandatory", "conditional", "optional")

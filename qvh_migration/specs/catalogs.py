@@ -1,0 +1,139 @@
+"""Turn the requirement documents into the source and target catalogs, reusing a previous parse.
+
+Parsing the guide takes seconds; re-materialising with unchanged documents must not. The parse
+is keyed on a hash of the documents *and* of the reader code, so a reader fix re-parses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.io.artifacts import file_digest, write_csv, write_json, write_parquet
+from qvh_migration.settings import RequirementDocuments
+from qvh_migration.specs import inquire_xlsx, mandatory, pc60_docx
+
+_READER_MODULES = (Path(inquire_xlsx.__file__), Path(pc60_docx.__file__))
+
+
+@dataclass(frozen=True)
+class SourceCatalogResult:
+    catalog: pd.DataFrame
+    pc60_conflicts: pd.DataFrame
+    digest: str
+    reused: bool
+
+
+@dataclass(frozen=True)
+class TargetCatalogResult:
+    fields: pd.DataFrame
+    tables: pd.DataFrame
+    unplaced: pd.DataFrame
+    page_count: int
+    digest: str
+    reused: bool
+
+
+def parse_source_catalog(documents: RequirementDocuments) -> tuple[pd.DataFrame, pd.DataFrame]:
+    catalog = inquire_xlsx.read_source_catalog(documents.source_dictionary)
+    if documents.pc60_dictionary is None:
+        return catalog, pd.DataFrame(columns=["TableName", "Column", "conflict"])
+    return pc60_docx.merge_pc60(catalog, pc60_docx.read_pc60_dictionary(documents.pc60_dictionary))
+
+
+def parse_target_catalog(documents: RequirementDocuments) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    from qvh_migration.specs.altera_pdf import read_target_guide
+
+    guide = read_target_guide(documents.target_guide)
+    fields = mandatory.classify_fields(guide.fields, guide.tables, mandatory.read_overrides())
+    return fields, guide.tables, guide.unplaced, guide.page_count
+
+
+def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
+    return file_digest(*documents, *code)
+
+
+def _cached(folder: Path, name: str, digest: str) -> dict | None:
+    stamp = folder / f".{name}.digest.json"
+    if not stamp.exists():
+        return None
+    recorded = json.loads(stamp.read_text(encoding="utf-8"))
+    return recorded if recorded.get("digest") == digest else None
+
+
+def source_catalog(documents: RequirementDocuments, folder: Path) -> SourceCatalogResult:
+    """Parse (or reuse) the source catalog and write its files under ``folder``."""
+    digest = _cache_key(documents.source_dictionary, documents.pc60_dictionary, code=_READER_MODULES)
+    parquet = folder / "source_catalog.parquet"
+    conflicts_path = folder / "source_dictionary_conflicts.csv"
+    if _cached(folder, "source_catalog", digest) and parquet.exists() and conflicts_path.exists():
+        conflicts = pd.read_csv(conflicts_path, dtype=str, keep_default_na=False)
+        return SourceCatalogResult(pd.read_parquet(parquet), conflicts, digest, reused=True)
+    catalog, conflicts = parse_source_catalog(documents)
+    write_parquet(catalog, parquet)
+    write_csv(catalog, folder / "source_catalog.csv")
+    write_csv(conflicts, conflicts_path)
+    write_json({"digest": digest}, folder / ".source_catalog.digest.json")
+    return SourceCatalogResult(catalog, conflicts, digest, reused=False)
+
+
+def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatalogResult:
+    """Parse (or reuse) the target catalog and write its files under ``folder``."""
+    from qvh_migration.specs import altera_pdf
+
+    code = (Path(altera_pdf.__file__), Path(mandatory.__file__), mandatory.OVERRIDES_PATH)
+    digest = _cache_key(documents.target_guide, code=code)
+    paths = {
+        "fields": folder / "target_catalog.parquet",
+        "tables": folder / "target_tables.parquet",
+        "unplaced": folder / "target_unplaced.parquet",
+    }
+    recorded = _cached(folder, "target_catalog", digest)
+    if recorded and all(p.exists() for p in paths.values()):
+        frames = {k: pd.read_parquet(p) for k, p in paths.items()}
+        return TargetCatalogResult(**frames, page_count=int(recorded["page_count"]), digest=digest, reused=True)
+    fields, tables, unplaced, page_count = parse_target_catalog(documents)
+    for key, frame in (("fields", fields), ("tables", tables), ("unplaced", unplaced)):
+        write_parquet(frame, paths[key])
+    write_csv(fields, folder / "target_catalog.csv")
+    write_csv(tables, folder / "target_tables.csv")
+    write_json({"digest": digest, "page_count": page_count}, folder / ".target_catalog.digest.json")
+    return TargetCatalogResult(fields, tables, unplaced, page_count, digest, reused=False)
+
+
+def schema_summary(
+    source: pd.DataFrame, pc60_conflicts: pd.DataFrame, target_fields: pd.DataFrame,
+    target_tables: pd.DataFrame, unplaced: pd.DataFrame, documents: dict[str, str],
+) -> dict:
+    """What a reviewer needs at a glance: counts per table, classes, and what could not be placed."""
+    mandatory_counts = target_fields["mandatory_class"].value_counts()
+    return {
+        "documents": documents,
+        "source": {
+            "tables": int(source["TableName"].nunique()),
+            "fields": len(source),
+            "master_file_tables": int(source.loc[source["is_master_file_table"], "TableName"].nunique()),
+            "logical_delete_flags": int(source["is_logical_delete_flag"].sum()),
+            "code_list_fields": int((source["description_kind"] == "code_list").sum()),
+            "release_number_descriptions": int((source["description_kind"] == "release_number").sum()),
+            "date_pairs": int((source["date_pair_role"] == "internal").sum()),
+            "pc60_conflicts": len(pc60_conflicts),
+            "fields_per_table": {k: int(v) for k, v in source.groupby("TableName").size().items()},
+        },
+        "target": {
+            "tables": int(target_tables["table_name"].nunique()),
+            "fields": len(target_fields),
+            "mandatory": int(mandatory_counts.get("mandatory", 0)),
+            "conditional": int(mandatory_counts.get("conditional", 0)),
+            "optional": int(mandatory_counts.get("optional", 0)),
+            "fields_per_table": {
+                k: int(v) for k, v in target_fields.groupby("table_name", sort=False).size().items()
+            },
+            "load_order": target_tables.sort_values("load_order")["table_name"].tolist(),
+        },
+        "unplaced": unplaced.astype(str).to_dict(orient="records"),
+        "pc60_conflicts": pc60_conflicts.head(200).astype(str).to_dict(orient="records"),
+    }
