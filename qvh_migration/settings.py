@@ -55,22 +55,21 @@ class RequirementDocuments:
 
 
 def locate_documents(spec_dir: Path) -> RequirementDocuments:
-    """Prefer the real documents; fall back to the stand-ins as a set.
+    """Use the real documents when any is present, else the stand-ins, never a mix.
 
-    A stand-in PC60 dictionary is only merged into a stand-in source catalog: its invented
-    descriptions must never be mixed into the hospital's real dictionary.
+    Mixing would pair the hospital's dictionary with an invented guide (or the reverse); a
+    half-replaced folder should fail on the missing real document instead.
     """
-    real_source = spec_dir / SOURCE_DICTIONARY_NAME
-    uses_standins = not real_source.exists()
-    source = spec_dir / (STANDIN_SOURCE_DICTIONARY_NAME if uses_standins else SOURCE_DICTIONARY_NAME)
-    target = spec_dir / TARGET_GUIDE_NAME
-    if not target.exists():
-        target = spec_dir / STANDIN_TARGET_GUIDE_NAME
-    pc60: Path | None = spec_dir / PC60_DICTIONARY_NAME
-    if not pc60.exists():
-        standin_pc60 = spec_dir / STANDIN_PC60_DICTIONARY_NAME
-        pc60 = standin_pc60 if uses_standins and standin_pc60.exists() else None
-    return RequirementDocuments(source, pc60, target, uses_standins)
+    real = [spec_dir / SOURCE_DICTIONARY_NAME, spec_dir / TARGET_GUIDE_NAME]
+    if any(path.exists() for path in real):
+        pc60 = spec_dir / PC60_DICTIONARY_NAME
+        return RequirementDocuments(real[0], pc60 if pc60.exists() else None, real[1], uses_standins=False)
+    return RequirementDocuments(
+        spec_dir / STANDIN_SOURCE_DICTIONARY_NAME,
+        spec_dir / STANDIN_PC60_DICTIONARY_NAME,
+        spec_dir / STANDIN_TARGET_GUIDE_NAME,
+        uses_standins=True,
+    )
 
 
 @dataclass(frozen=True)

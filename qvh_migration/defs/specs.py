@@ -1,6 +1,5 @@
 """Assets of the ``specs`` group: the requirement documents as catalogs."""
 
-from __future__ import annotations
 
 import time
 

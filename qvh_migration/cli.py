@@ -1,0 +1,83 @@
+"""Command line: the full dry run and the Dagster UI, both with persistent run history.
+
+Both use ``DAGSTER_HOME`` inside the project (git-ignored, telemetry off) unless the caller
+set one, so runs started here appear in the UI started here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from qvh_migration.settings import PROJECT_ROOT
+
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def dry_run(run_config: dict | None = None) -> int:
+    """Materialise every asset and run every check once, printing what happened."""
+    import dagster as dg
+
+    from qvh_migration.definitions import DRY_RUN_JOB, defs
+
+    ensure_dagster_home()
+    job = defs.resolve_job_def(DRY_RUN_JOB)
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, run_config=run_config or {}, raise_on_error=False)
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            print(f"materialised  {materialization.asset_key.to_user_string()}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            status = "passed" if evaluation.passed else "FAILED"
+            print(f"check {status:7s} {evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+        elif event.event_type_value == "STEP_FAILURE":
+            print(f"FAILED        {event.step_key}: {event.event_specific_data.error.message.strip()}")
+    print(f"dry run {'succeeded' if result.success else 'FAILED'} (run {result.run_id}); "
+          f"artifacts under {os.environ.get('QVH_DATA_DIR') or PROJECT_ROOT / 'data'}")
+    return 0 if result.success else 1
+
+
+def ui(port: int) -> int:
+    ensure_dagster_home()
+    dg_cli = Path(sys.executable).with_name("dg")
+    os.chdir(PROJECT_ROOT)
+    os.execv(str(dg_cli), [str(dg_cli), "dev", "--port", str(port)])
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qvh-migration", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    dry = commands.add_parser("dry-run", help="materialise every asset on the embedded default store")
+    dry.add_argument("--patients", type=int, help="synthetic patients to generate")
+    dry.add_argument("--seed", type=int, help="seed for the synthetic extracts")
+    dry.add_argument("--defect-rate", type=float, help="share of rows given a controlled defect (0-1)")
+    web = commands.add_parser("ui", help="open the Dagster UI with persistent run history")
+    web.add_argument("--port", type=int, default=3000)
+    args = parser.parse_args(argv)
+    if args.command == "ui":
+        return ui(args.port)
+    from qvh_migration.definitions import mock_run_config
+
+    return dry_run(mock_run_config(args.patients, args.seed, args.defect_rate))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
