@@ -112,7 +112,7 @@ def schema_catalog_summary(settings: MigrationSettings) -> dg.MaterializeResult:
         source = catalogs.source_catalog(documents, folder)
         target = catalogs.target_catalog(documents, folder)
     summary = catalogs.schema_summary(
-        source.catalog, source.pc60_conflicts, target.fields, target.tables, target.unplaced,
+        source.catalog, source.pc60_conflicts, target.fields, target.tables, target.unplaced, target.notes,
         documents.as_metadata(),
     )
     path = write_json(summary, folder / "schema_catalog_summary.json")
@@ -129,6 +129,7 @@ def schema_catalog_summary(settings: MigrationSettings) -> dg.MaterializeResult:
             "conditional": summary["target"]["conditional"],
             "optional": summary["target"]["optional"],
             "unplaced": len(summary["unplaced"]),
+            "reader_notes": len(summary["reader_notes"]),
             "pc60_conflicts": summary["source"]["pc60_conflicts"],
             "target_fields_per_table": dg.MetadataValue.md("| table | fields |\n|---|---|\n" + per_table),
             **path_metadata(path),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from qvh_migration.errors import SpecDocumentError
 from qvh_migration.io.artifacts import file_digest, write_csv, write_json, write_parquet
 from qvh_migration.settings import RequirementDocuments
 from qvh_migration.specs import inquire_xlsx, mandatory, pc60_docx
@@ -32,6 +33,7 @@ class TargetCatalogResult:
     fields: pd.DataFrame
     tables: pd.DataFrame
     unplaced: pd.DataFrame
+    notes: pd.DataFrame
     page_count: int
     digest: str
     reused: bool
@@ -44,15 +46,19 @@ def parse_source_catalog(documents: RequirementDocuments) -> tuple[pd.DataFrame,
     return pc60_docx.merge_pc60(catalog, pc60_docx.read_pc60_dictionary(documents.pc60_dictionary))
 
 
-def parse_target_catalog(documents: RequirementDocuments) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+def parse_target_catalog(documents: RequirementDocuments) -> dict[str, object]:
     from qvh_migration.specs.altera_pdf import read_target_guide
 
     guide = read_target_guide(documents.target_guide)
     fields = mandatory.classify_fields(guide.fields, guide.tables, mandatory.read_overrides())
-    return fields, guide.tables, guide.unplaced, guide.page_count
+    return {"fields": fields, "tables": guide.tables, "unplaced": guide.unplaced, "notes": guide.notes,
+            "page_count": guide.page_count}
 
 
 def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
+    for document in documents:
+        if document is not None and not document.is_file():
+            raise SpecDocumentError(document, "document not found")
     return file_digest(*documents, *code)
 
 
@@ -84,29 +90,31 @@ def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatal
     """Parse (or reuse) the target catalog and write its files under ``folder``."""
     from qvh_migration.specs import altera_pdf
 
-    code = (Path(altera_pdf.__file__), Path(mandatory.__file__), mandatory.OVERRIDES_PATH)
+    code = (Path(altera_pdf.__file__), Path(altera_pdf.__file__).with_name("pdf_layout.py"),
+            Path(mandatory.__file__), mandatory.OVERRIDES_PATH)
     digest = _cache_key(documents.target_guide, code=code)
     paths = {
         "fields": folder / "target_catalog.parquet",
         "tables": folder / "target_tables.parquet",
         "unplaced": folder / "target_unplaced.parquet",
+        "notes": folder / "target_reader_notes.parquet",
     }
     recorded = _cached(folder, "target_catalog", digest)
     if recorded and all(p.exists() for p in paths.values()):
         frames = {k: pd.read_parquet(p) for k, p in paths.items()}
         return TargetCatalogResult(**frames, page_count=int(recorded["page_count"]), digest=digest, reused=True)
-    fields, tables, unplaced, page_count = parse_target_catalog(documents)
-    for key, frame in (("fields", fields), ("tables", tables), ("unplaced", unplaced)):
-        write_parquet(frame, paths[key])
-    write_csv(fields, folder / "target_catalog.csv")
-    write_csv(tables, folder / "target_tables.csv")
-    write_json({"digest": digest, "page_count": page_count}, folder / ".target_catalog.digest.json")
-    return TargetCatalogResult(fields, tables, unplaced, page_count, digest, reused=False)
+    parsed = parse_target_catalog(documents)
+    for key, path in paths.items():
+        write_parquet(parsed[key], path)
+    write_csv(parsed["fields"], folder / "target_catalog.csv")
+    write_csv(parsed["tables"], folder / "target_tables.csv")
+    write_json({"digest": digest, "page_count": parsed["page_count"]}, folder / ".target_catalog.digest.json")
+    return TargetCatalogResult(**parsed, digest=digest, reused=False)
 
 
 def schema_summary(
     source: pd.DataFrame, pc60_conflicts: pd.DataFrame, target_fields: pd.DataFrame,
-    target_tables: pd.DataFrame, unplaced: pd.DataFrame, documents: dict[str, str],
+    target_tables: pd.DataFrame, unplaced: pd.DataFrame, notes: pd.DataFrame, documents: dict[str, str],
 ) -> dict:
     """What a reviewer needs at a glance: counts per table, classes, and what could not be placed."""
     mandatory_counts = target_fields["mandatory_class"].value_counts()
@@ -135,5 +143,6 @@ def schema_summary(
             "load_order": target_tables.sort_values("load_order")["table_name"].tolist(),
         },
         "unplaced": unplaced.astype(str).to_dict(orient="records"),
+        "reader_notes": notes.astype(str).to_dict(orient="records"),
         "pc60_conflicts": pc60_conflicts.head(200).astype(str).to_dict(orient="records"),
     }

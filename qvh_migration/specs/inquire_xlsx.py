@@ -173,7 +173,8 @@ def link_date_pairs(catalog: pd.DataFrame) -> tuple[list[str], list[str]]:
     position = {idx: i for i, idx in enumerate(catalog.index)}
     for _, table in catalog.groupby("TableName", sort=False):
         internal = table[
-            table["date_format"].isin(_INTERNAL_DATE_FORMATS) | table["Column"].str.contains(r"(?:Dt|Date|Time|DoB).*Int$")
+            table["date_format"].isin(_INTERNAL_DATE_FORMATS)
+            | table["Column"].str.contains(r"(?:Dt|Date|Time|DoB).*Int$")
         ]
         displays = table.drop(index=internal.index)
         for idx, row in internal.iterrows():
@@ -201,7 +202,7 @@ def _find_display_partner(row: pd.Series, displays: pd.DataFrame) -> object | No
             return siblings.index[0]
     stem = re.sub(r"(Int|Internal)$", "", row["Column"])
     stem = re.sub(r"^Internal", "", stem)
-    if not stem or stem == row["Column"] and not row["Column"].startswith("Internal"):
+    if not stem or (stem == row["Column"] and not row["Column"].startswith("Internal")):
         return None
     names = displays["Column"]
     exact = displays[names.str.lower() == stem.lower()]

@@ -143,6 +143,13 @@ def _normalise_zip(path: Path) -> None:
     """Rewrite the package with fixed entry times and order, so regeneration is byte-identical."""
     with zipfile.ZipFile(path) as source:
         entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    # openpyxl stamps the save time over the modified property we set.
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    entries = [
+        (name, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+         if name == "docProps/core.xml" else data)
+        for name, data in entries
+    ]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))

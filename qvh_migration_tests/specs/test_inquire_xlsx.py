@@ -114,7 +114,7 @@ def test_missing_sheet(tmp_path: Path) -> None:
 
 def test_missing_column_named(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "d.xlsx", HEADER[:4], [["PATDATA", "X", 1, ""]])
-    with pytest.raises(SpecDocumentError, match="missing column.*Description"):
+    with pytest.raises(SpecDocumentError, match=r"missing column.*Description"):
         read_source_catalog(path)
 
 

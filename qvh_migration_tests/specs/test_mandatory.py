@@ -74,5 +74,5 @@ def test_invalid_overrides_name_the_row(tmp_path: Path, rows: str, message: str)
 def test_override_of_unknown_field(tmp_path: Path) -> None:
     fields, tables = _fields()
     overrides = read_overrides(_overrides(tmp_path, "LOAD_PMIIDS,NO_SUCH_FIELD,mandatory,,x\n"))
-    with pytest.raises(CurationError, match="LOAD_PMIIDS.NO_SUCH_FIELD"):
+    with pytest.raises(CurationError, match=r"LOAD_PMIIDS\.NO_SUCH_FIELD"):
         classify_fields(fields, tables, overrides)
