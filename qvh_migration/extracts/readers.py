@@ -1,0 +1,99 @@
+"""Real source extracts, read from files or a SQL database, shaped like the synthetic ones.
+
+Switching from synthetic to real extracts is configuration only (the ``extract_source``
+resource): the assets downstream read the same ``extracts/<TABLE>.parquet`` files either way.
+Every table is checked against the source catalog, so a wrong export fails at the door with the
+file and column named, not three stages later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.errors import CatalogContractError, MigrationInputError
+
+# A legacy PatientCentre export is pipe-delimited in the Windows code page.
+LEGACY_CSV_SEPARATOR = "|"
+LEGACY_CSV_ENCODING = "cp1252"
+
+
+def catalog_columns(source_catalog: pd.DataFrame, table: str) -> list[str]:
+    columns = source_catalog.loc[source_catalog["TableName"] == table, "Column"].tolist()
+    if not columns:
+        raise CatalogContractError("source catalog", f"table {table} is not in the source catalog")
+    return columns
+
+
+def conform_to_catalog(frame: pd.DataFrame, expected: list[str], source: str, table: str) -> pd.DataFrame:
+    """Check the extract has the catalog's columns (any order, case-insensitive); return them in order."""
+    by_lower = {str(c).strip().lower(): c for c in frame.columns}
+    missing = [c for c in expected if c.lower() not in by_lower]
+    if missing:
+        raise CatalogContractError(
+            source, f"table {table} lacks catalog column(s) {', '.join(missing[:10])}"
+            + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""),
+            where="header",
+        )
+    extra = [c for c in frame.columns if str(c).strip().lower() not in {e.lower() for e in expected}]
+    if extra:
+        raise CatalogContractError(
+            source, f"table {table} has column(s) the catalog does not know: {', '.join(map(str, extra[:10]))}",
+            where="header",
+        )
+    conformed = frame[[by_lower[c.lower()] for c in expected]]
+    conformed.columns = expected
+    return conformed.fillna("").astype("str")
+
+
+def read_file_extracts(folder: Path, source_catalog: pd.DataFrame, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """``<TABLE>.parquet`` or a legacy ``<TABLE>.csv`` (pipe-delimited, cp1252) per table."""
+    if not folder.is_dir():
+        raise MigrationInputError(folder, "extract folder not found")
+    extracts: dict[str, pd.DataFrame] = {}
+    for table in tables:
+        expected = catalog_columns(source_catalog, table)
+        parquet, csv = folder / f"{table}.parquet", folder / f"{table}.csv"
+        if parquet.exists():
+            frame = _read(parquet, lambda p: pd.read_parquet(p))
+            source = parquet
+        elif csv.exists():
+            frame = _read(csv, lambda p: pd.read_csv(
+                p, sep=LEGACY_CSV_SEPARATOR, encoding=LEGACY_CSV_ENCODING, dtype=str, keep_default_na=False))
+            source = csv
+        else:
+            raise MigrationInputError(folder, f"no extract for table {table} ({table}.parquet or {table}.csv)")
+        extracts[table] = conform_to_catalog(frame, expected, str(source), table)
+    return extracts
+
+
+def _read(path: Path, reader) -> pd.DataFrame:
+    try:
+        return reader(path)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise MigrationInputError(path, f"cannot read extract ({type(exc).__name__}: {exc})") from exc
+
+
+def read_duckdb_extracts(
+    database: Path, source_catalog: pd.DataFrame, tables: Iterable[str]
+) -> dict[str, pd.DataFrame]:
+    """One table per source table in a DuckDB database (a staging copy of the legacy system)."""
+    import duckdb
+
+    if not database.is_file():
+        raise MigrationInputError(database, "extract database not found")
+    try:
+        connection = duckdb.connect(str(database), read_only=True)
+    except duckdb.Error as exc:
+        raise MigrationInputError(database, f"cannot open DuckDB database ({exc})") from exc
+    with connection:
+        present = {row[0].upper(): row[0] for row in connection.execute("SHOW TABLES").fetchall()}
+        extracts: dict[str, pd.DataFrame] = {}
+        for table in tables:
+            if table not in present:
+                raise MigrationInputError(database, f"no table {table} in the extract database")
+            frame = connection.execute(f'SELECT * FROM "{present[table]}"').df()
+            extracts[table] = conform_to_catalog(frame, catalog_columns(source_catalog, table), str(database), table)
+    return extracts
