@@ -45,7 +45,8 @@ def dry_run(run_config: dict | None = None) -> int:
             print(f"materialised  {materialization.asset_key.to_user_string()}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            status = "passed" if evaluation.passed else "FAILED"
+            warn_only = evaluation.severity.value == "WARN"
+            status = "passed" if evaluation.passed else ("WARNING" if warn_only else "FAILED")
             print(f"check {status:7s} {evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
         elif event.event_type_value == "STEP_FAILURE":
             print(f"FAILED        {event.step_key}: {event.event_specific_data.error.message.strip()}")

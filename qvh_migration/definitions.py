@@ -2,7 +2,8 @@
 
 import dagster as dg
 
-from qvh_migration.defs import specs
+from qvh_migration.defs import mapping, mock, specs
+from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.resources import MigrationSettings
 
 DRY_RUN_JOB = "dry_run"
@@ -32,8 +33,9 @@ def mock_run_config(patients: int | None = None, seed: int | None = None, defect
 
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([specs]),
+    assets=dg.load_assets_from_modules([specs, mock, mapping]),
+    asset_checks=dg.load_asset_checks_from_modules([specs, mock, mapping]),
     jobs=[dry_run_job],
     schedules=[nightly_dry_run],
-    resources={"settings": MigrationSettings()},
+    resources={"settings": MigrationSettings(), "extract_source": ExtractSource()},
 )

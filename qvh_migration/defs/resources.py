@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from qvh_migration.settings import ProjectPaths, default_data_dir, default_spec_dir
+from qvh_migration.settings import PROJECT_ROOT, ProjectPaths, default_data_dir, default_spec_dir
 
 
 class MigrationSettings(dg.ConfigurableResource):
@@ -18,11 +18,15 @@ class MigrationSettings(dg.ConfigurableResource):
 
     requirement_spec_dir: str = ""
     data_dir: str = ""
+    crosswalk_dir: str = ""
 
     def paths(self) -> ProjectPaths:
         spec = Path(self.requirement_spec_dir) if self.requirement_spec_dir else default_spec_dir()
         data = Path(self.data_dir) if self.data_dir else default_data_dir()
         return ProjectPaths(spec.resolve(), data.resolve())
+
+    def crosswalk_path(self) -> Path:
+        return Path(self.crosswalk_dir).resolve() if self.crosswalk_dir else PROJECT_ROOT / "crosswalks"
 
     def stage_dir(self, stage: str) -> Path:
         folder = self.paths().stage_dir(stage)

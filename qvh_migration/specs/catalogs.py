@@ -146,3 +146,13 @@ def schema_summary(
         "reader_notes": notes.astype(str).to_dict(orient="records"),
         "pc60_conflicts": pc60_conflicts.head(200).astype(str).to_dict(orient="records"),
     }
+
+
+def read_catalog_artifacts(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The parsed catalogs as written by the specs assets: (source, target fields, target tables)."""
+    paths = [folder / "source_catalog.parquet", folder / "target_catalog.parquet", folder / "target_tables.parquet"]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise SpecDocumentError(missing[0], "catalog not materialised yet: materialise the specs assets first")
+    source, fields, tables = (pd.read_parquet(p) for p in paths)
+    return source, fields, tables

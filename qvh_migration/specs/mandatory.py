@@ -70,16 +70,22 @@ def classify_fields(fields: pd.DataFrame, tables: pd.DataFrame, overrides: pd.Da
     ).isin(links)
     silent = classified["mandatory_class"] == "optional"
     classified.loc[is_link & silent, "mandatory_class"] = "mandatory"
-    classified.loc[is_link & silent, "mandatory_evidence"] = "load key: link to the parent staging table"
+    classified.loc[is_link & silent, "mandatory_evidence"] = "load key: the only link to its parent staging table"
     return apply_overrides(classified, overrides)
 
 
 def parent_link_fields(tables: pd.DataFrame) -> set[tuple[str, str]]:
-    """(child table, lower-case link column) for every ``Linked to LOAD_X via column`` link."""
+    """(child table, lower-case link column) where the link is the table's only parent link.
+
+    A row of a pure child table (an alias, a ward stay) cannot exist without its parent. Tables
+    with several links (an appointment may or may not come from a waiting list, or relate to an
+    RTT event) hold optional cross-references; those are decided by text or by override.
+    """
     links: set[tuple[str, str]] = set()
     for table_name, parent_links in zip(tables["table_name"], tables["parent_links"], strict=True):
-        for link in filter(None, str(parent_links or "").split(";")):
-            links.add((table_name, link.split(".", 1)[-1].strip().lower()))
+        table_links = [link for link in str(parent_links or "").split(";") if link]
+        if len(table_links) == 1:
+            links.add((table_name, table_links[0].split(".", 1)[-1].strip().lower()))
     return links
 
 

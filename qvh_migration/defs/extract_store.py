@@ -1,0 +1,41 @@
+"""Where the source extracts come from: synthetic by default, real files or a database by config.
+
+Downstream assets always read ``extracts/<TABLE>.parquet``, so switching to real extracts is a
+change to the ``extract_source`` resource and nothing else.
+"""
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import dagster as dg
+import pandas as pd
+
+from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts
+
+
+class ExtractSource(dg.ConfigurableResource):
+    """``synthetic`` generates extracts; ``files`` reads ``<TABLE>.parquet|csv`` from ``location``;
+    ``duckdb`` reads one table per source table from the DuckDB database at ``location``."""
+
+    kind: Literal["synthetic", "files", "duckdb"] = "synthetic"
+    location: str = ""
+
+    def read_real(self, source_catalog: pd.DataFrame, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
+        if not self.location:
+            raise MigrationInputError("extract_source resource", f"kind {self.kind!r} needs a location")
+        location = Path(self.location)
+        if self.kind == "files":
+            return read_file_extracts(location, source_catalog, tables)
+        return read_duckdb_extracts(location, source_catalog, tables)
+
+
+def read_extract_tables(settings: MigrationSettings, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The materialised extracts (whatever their origin) for the given tables that exist."""
+    folder = settings.stage_dir("extracts")
+    present = {table: folder / f"{table}.parquet" for table in tables if (folder / f"{table}.parquet").exists()}
+    if not present:
+        raise MigrationInputError(folder, "no source extracts yet: materialise the mock (extracts) assets first")
+    return {table: pd.read_parquet(path) for table, path in present.items()}

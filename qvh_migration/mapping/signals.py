@@ -1,0 +1,180 @@
+"""Field profiles and the non-textual matching signals: type/size fit, code fit, table affinity.
+
+Each signal is computed for every (target field, source field) pair at once by broadcasting
+small per-field arrays, never by looping over pairs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qvh_migration.mapping.naming import name_tokens
+
+# Which legacy tables feed which staging table: the priority-table map of the domain notes
+# (weight 1.0) and the supporting tables named there (lower weights). Unlisted pairs score 0.
+TABLE_AFFINITY: dict[str, dict[str, float]] = {
+    "LOAD_STAFF": {"CONSMAST": 1.0, "USERS": 0.5},
+    "LOAD_USERS": {"USERS": 1.0, "CONSMAST": 0.4},
+    "LOAD_SITES": {"HOSPDET": 1.0},
+    "LOAD_PMI": {"PATDATA": 1.0, "GP": 0.3, "GDP": 0.3, "GPHISTORY": 0.3, "MERGEDID": 0.3},
+    "LOAD_PMIIDS": {"CASENOTEDETS": 1.0, "CASENOTELINK": 0.7, "PATDATA": 0.6},
+    "LOAD_PMIALIASES": {"PREVSURNAME": 1.0, "PATDATA": 0.3},
+    "LOAD_PMIADDRS": {"PREVADDRESS": 1.0, "PATDATA": 0.5},
+    "LOAD_PMICONTACTS": {"PATDATA": 1.0},
+    "LOAD_PMIALLERGIES": {"PATDATA": 1.0},
+    "LOAD_PMISTAFFWARNINGS": {"PMISPECIALREG": 1.0, "PATDATA": 0.6, "PMISPECIALREGMF": 0.4},
+    "LOAD_PMIGPAUDIT": {"GPHISTORY": 1.0, "GP": 0.5, "PATDATA": 0.4},
+    "LOAD_CASENOTELOCS": {"CASENLOC": 1.0, "LOCN": 0.5},
+    "LOAD_PMICASENOTEHISTORY": {"CASENOTEDETS": 1.0, "CASENOTELOAN": 0.7, "CASENLOC": 0.5},
+    "LOAD_RTT_PATHWAYS": {"RTTPERIOD": 1.0, "RTTPTPATHWAY": 0.7, "RTTPTPATHWAYCURRENT": 0.5},
+    "LOAD_REFERRALS": {"OPREFERRAL": 1.0, "OPREFSOURCE": 0.4},
+    "LOAD_RTT_PERIODS": {"RTTPERIOD": 1.0, "RTTEPIPERIOD": 0.6},
+    "LOAD_RTT_EVENTS": {"RTTALLPRDSTS": 1.0, "RTTPERIOD": 0.6},
+    "LOAD_OPDWAITLIST": {"OPWLENTRY": 1.0, "OPWLREMENTRY": 0.7},
+    "LOAD_OPDWAITLISTDEF": {"OPWLENTRY": 0.6},
+    "LOAD_OPD_APPOINTMENTS": {"OPA": 1.0, "OPAPPOINTATTEND": 0.6},
+    "LOAD_OPD_CODING": {"OPADIAGNOSIS": 1.0, "OPPROCEDURE": 0.8, "OPA": 0.6},
+    "LOAD_CMTY_APPOINTMENTS": {"CPPTCONTACT": 0.8, "CPSGREFERRAL": 0.6},
+    "LOAD_IWL_PROFILES": {"WAITCD": 1.0},
+    "LOAD_IWL": {"WLENTRY": 1.0, "WLCURRENT": 0.6},
+    "LOAD_IWL_DEFERRALS": {"WLACTIVITY": 1.0, "WLSUSPENSION": 0.8, "WLPOSTPONEMENT": 0.6},
+    "LOAD_IWL_TCIS": {"WLACTIVITY": 1.0, "PREADMISSION": 0.5},
+    "LOAD_ADT_ADMISSIONS": {"ADMITDISCH": 1.0},
+    "LOAD_ADT_EPISODES": {"CONSEPISODE": 1.0, "ADMITDISCH": 0.6},
+    "LOAD_ADT_WARDSTAYS": {"WARDSTAY": 1.0, "CONSWARDSTAY": 0.6},
+    "LOAD_ADT_CODING": {"CONSEPISODE": 1.0, "CONSEPISDIAG": 0.8, "CONSEPISPROC": 0.8},
+    "LOAD_MH_DETENTION_MASTER": {"LEGALSTATUSDETS": 0.8},
+    "LOAD_MH_DETENTION_TRANSFERS": {"LEGALSTATUSDETS": 0.6},
+    "LOAD_OPD_ARCHIVE": {"OPA": 1.0, "OPREFERRAL": 0.6},
+    "LOAD_ADT_ARCHIVE": {"ADMITDISCH": 1.0, "CONSEPISODE": 0.8},
+    "LOAD_DETENTION_ARCHIVE": {"LEGALSTATUSDETS": 0.6},
+}
+
+_INTERNAL_DATE_FORMATS = {"CCYYMMDD", "CCYYMMDDHHMM"}
+NOTES_LENGTH = 200
+_CODE_WORDS = frozenset(
+    {
+        "code",
+        "type",
+        "status",
+        "category",
+        "indicator",
+        "flag",
+        "reason",
+        "method",
+        "source",
+        "specialty",
+        "priority",
+        "sex",
+        "title",
+        "religion",
+        "outcome",
+        "class",
+        "group",
+        "consultant",
+        "ward",
+        "hospital",
+        "destination",
+        "management",
+        "relationship",
+        "disposal",
+        "urgency",
+        "location",
+        "provider",
+        "practice",
+    }
+)
+
+# Source kinds and target kinds, as small integers for broadcasting.
+S_TEXT, S_DATE_INTERNAL, S_DATE_DISPLAY, S_TIME = 0, 1, 2, 3
+T_TEXT, T_DATE, T_DATETIME, T_NUMBER = 0, 1, 2, 3
+
+# TYPE_FIT[target kind, source kind] before the size adjustment for text targets.
+TYPE_FIT = np.array(
+    [
+        [1.0, 0.3, 0.3, 0.3],  # text target
+        [0.1, 1.0, 0.9, 0.3],  # date target
+        [0.1, 1.0, 0.9, 0.5],  # date-time target
+        [0.7, 0.3, 0.3, 0.6],  # number target
+    ],
+    dtype=np.float32,
+)
+
+
+def source_profile(source: pd.DataFrame) -> pd.DataFrame:
+    """Per source field: kind, size, whether it looks like a coded field."""
+    tokens = source["Column"].map(name_tokens)
+    date_format = source["date_format"].fillna("")
+    role = source["date_pair_role"].fillna("")
+    internal = date_format.isin(_INTERNAL_DATE_FORMATS) | (role == "internal")
+    display = (role == "display") | date_format.str.startswith("DD/MM") | tokens.map(lambda t: "date" in t)
+    time_only = tokens.map(lambda t: "time" in t and "date" not in t)
+    kind = np.select([internal, display, time_only], [S_DATE_INTERNAL, S_DATE_DISPLAY, S_TIME], S_TEXT)
+    size = source["size"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
+    code_word = tokens.map(lambda t: bool(t) and t[-1] in _CODE_WORDS)
+    coded = (source["description_kind"] == "code_list") | (code_word & (size <= 8) & (kind == S_TEXT))
+    return pd.DataFrame({"kind": kind, "size": size, "coded": coded.to_numpy()}, index=source.index)
+
+
+def target_profile(target: pd.DataFrame) -> pd.DataFrame:
+    """Per target field: kind, length, whether it maps to a PAS code type or lookup."""
+    data_type = target["data_type"].fillna("").str.upper()
+    comment = target["comment"].fillna("")
+    date_text = comment.str.contains(r"DD/MM/YYYY", regex=True)
+    with_time = comment.str.contains(r"HH24", regex=True)
+    is_date = (data_type == "DATE") | date_text
+    kind = np.select([is_date & with_time, is_date, data_type == "NUMBER"], [T_DATETIME, T_DATE, T_NUMBER], T_TEXT)
+    length = target["length"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
+    coded = (target["code_type"].fillna("") != "") | comment.str.contains(
+        r"Maps to:|accepted values|Must be one of|values allowed", case=False, regex=True
+    )
+    # Note fields carry a note-type code but hold free text.
+    coded &= ~((length >= NOTES_LENGTH) | (target["code_type_name"].fillna("").str.contains("Note Types", case=False)))
+    return pd.DataFrame({"kind": kind, "length": length, "coded": coded.to_numpy()}, index=target.index)
+
+
+def type_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
+    """Type/size compatibility in 0..1 for every pair (targets x sources)."""
+    t_kind = target["kind"].to_numpy()[:, None]
+    s_kind = source["kind"].to_numpy()[None, :]
+    fit = TYPE_FIT[t_kind, s_kind]
+    length = target["length"].to_numpy(dtype=np.float32)[:, None]
+    size = source["size"].to_numpy(dtype=np.float32)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(size > 0, np.minimum(1.0, length / np.maximum(size, 1.0)), 0.8)
+    size_factor = np.where(length > 0, 0.5 + 0.5 * ratio, 1.0).astype(np.float32)
+    # Long free-text targets (notes) are rarely fed by short codes.
+    notes = (length >= NOTES_LENGTH) & (size > 0)
+    size_factor = np.where(notes, np.minimum(1.0, 0.4 + size / 25.0), size_factor).astype(np.float32)
+    text_pair = (t_kind == T_TEXT) & (s_kind == S_TEXT)
+    return np.where(text_pair, fit * size_factor, fit).astype(np.float32)
+
+
+def code_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
+    """1 when both or neither are coded; lower when only one side is."""
+    t_coded = target["coded"].to_numpy()[:, None]
+    s_coded = source["coded"].to_numpy()[None, :]
+    fit = np.where(t_coded == s_coded, 1.0, np.where(t_coded, 0.3, 0.6))
+    return fit.astype(np.float32)
+
+
+def table_affinity(target_tables: pd.Series, source_tables: pd.Series) -> np.ndarray:
+    """Affinity of each target field's staging table for each source field's table."""
+    t_names = pd.Index(target_tables.unique())
+    s_names = pd.Index(source_tables.unique())
+    grid = np.zeros((len(t_names), len(s_names)), dtype=np.float32)
+    for i, table in enumerate(t_names):
+        for source_table, weight in TABLE_AFFINITY.get(table, {}).items():
+            if source_table in s_names:
+                grid[i, s_names.get_loc(source_table)] = weight
+    return grid[t_names.get_indexer(target_tables)][:, s_names.get_indexer(source_tables)]
+
+
+def affinity_label(target_table: str, source_table: str) -> str:
+    weight = TABLE_AFFINITY.get(target_table, {}).get(source_table, 0.0)
+    if weight >= 1.0:
+        return f"{source_table} is the priority source of {target_table}"
+    if weight > 0:
+        return f"{source_table} supports {target_table}"
+    return f"{source_table} not mapped to {target_table}"

@@ -1,0 +1,395 @@
+"""Registry of the named transforms a mapping rule may use.
+
+A curated rule names its transform (``transform: format_date_ddmmyyyy``); the rules loader refuses
+a name that is not registered here, so a typo fails at review time, not mid-migration. Each
+transform is a small vectorised function over pandas Series (one per source field, in the order
+the rule lists them) returning the target Series; its docstring states the intent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+TransformFunc = Callable[..., pd.Series]
+
+
+@dataclass(frozen=True)
+class Transform:
+    name: str
+    func: TransformFunc
+    intent: str
+    inputs: str  # "1", "2", "1+" : how many source fields the rule must name
+    kind: str  # row: value by value | join: needs a second table | aggregate: over a patient's records
+
+
+TRANSFORMS: dict[str, Transform] = {}
+KINDS = ("row", "join", "aggregate")
+
+
+def transform(inputs: str = "1", kind: str = "row") -> Callable[[TransformFunc], TransformFunc]:
+    def register(func: TransformFunc) -> TransformFunc:
+        intent = (func.__doc__ or "").strip().splitlines()[0]
+        TRANSFORMS[func.__name__] = Transform(func.__name__, func, intent, inputs, kind)
+        return func
+
+    return register
+
+
+def _executor_only(name: str) -> pd.Series:
+    raise NotImplementedError(f"{name} is executed by the contract executor (it needs other records)")
+
+
+def accepts(name: str, count: int) -> bool:
+    """Whether transform ``name`` takes ``count`` source fields."""
+    spec = TRANSFORMS[name].inputs
+    return count >= 1 if spec == "1+" else count == int(spec)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    return series.astype("string").str.strip()
+
+
+def _blank_to_na(series: pd.Series) -> pd.Series:
+    return series.mask(series.fillna("") == "")
+
+
+def _parse_date(series: pd.Series) -> pd.Series:
+    """Parse CCYYMMDD[HHMM] internal dates or DD/MM/YYYY [HH:MM] display dates; bad values -> NaT."""
+    text = _text(series).str.replace(r"[^0-9/: ]", "", regex=True)
+    internal = pd.to_datetime(text.str.slice(0, 12), format="%Y%m%d%H%M", errors="coerce")
+    internal = internal.fillna(pd.to_datetime(text.str.slice(0, 8), format="%Y%m%d", errors="coerce"))
+    display = pd.to_datetime(text, format="%d/%m/%Y %H:%M", errors="coerce")
+    display = display.fillna(pd.to_datetime(text.str.slice(0, 10), format="%d/%m/%Y", errors="coerce"))
+    return internal.fillna(display)
+
+
+@transform()
+def format_date_ddmmyyyy(series: pd.Series) -> pd.Series:
+    """Legacy date (CCYYMMDD internal or DD/MM/YYYY display) to the target DD/MM/YYYY text."""
+    return _parse_date(series).dt.strftime("%d/%m/%Y").astype("string")
+
+
+@transform()
+def format_datetime_ddmmyyyy_hhmi(series: pd.Series) -> pd.Series:
+    """Legacy date-time (CCYYMMDDHHMM or DD/MM/YYYY HH:MM) to DD/MM/YYYY HH24:MI; a date alone gets 00:00."""
+    return _parse_date(series).dt.strftime("%d/%m/%Y %H:%M").astype("string")
+
+
+@transform()
+def format_datetime_ddmmyyyy_hhmiss(series: pd.Series) -> pd.Series:
+    """Legacy date-time to DD/MM/YYYY HH24:MI:SS (RTT event dates)."""
+    return _parse_date(series).dt.strftime("%d/%m/%Y %H:%M:%S").astype("string")
+
+
+@transform("2")
+def combine_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
+    """Join a display date and a separate HH:MM / HHMM time into DD/MM/YYYY HH24:MI."""
+    day = _parse_date(date).dt.strftime("%d/%m/%Y")
+    digits = _text(time).str.replace(r"\D", "", regex=True).str.zfill(4).str.slice(0, 4)
+    clock = digits.str.slice(0, 2) + ":" + digits.str.slice(2, 4)
+    clock = clock.where(digits.str.fullmatch(r"([01]\d|2[0-3])[0-5]\d").fillna(False), "00:00")
+    return (day + " " + clock).astype("string")
+
+
+@transform()
+def format_nhs_number(series: pd.Series) -> pd.Series:
+    """Strip the formatted NHS number (``999 123 4567``) to 10 digits; anything else becomes null."""
+    digits = _text(series).str.replace(r"[\s-]", "", regex=True)
+    return digits.where(digits.str.fullmatch(r"\d{10}").fillna(False))
+
+
+@transform("1+")
+def concat_address_lines(*lines: pd.Series) -> pd.Series:
+    """Join address lines with ", " skipping blanks (target line wider than the legacy one)."""
+    frame = pd.concat([_blank_to_na(_text(line)) for line in lines], axis=1)
+    return frame.apply(lambda row: ", ".join(row.dropna()), axis=1).astype("string")
+
+
+def _forename(series: pd.Series, index: int) -> pd.Series:
+    parts = _text(series).str.split(r"\s+", regex=True)
+    return _blank_to_na(parts.str.get(index).astype("string"))
+
+
+@transform()
+def split_name_first(series: pd.Series) -> pd.Series:
+    """First word of the legacy Forenames field."""
+    return _forename(series, 0)
+
+
+@transform()
+def split_name_second(series: pd.Series) -> pd.Series:
+    """Second word of the legacy Forenames field (middle name), null when there is none."""
+    return _forename(series, 1)
+
+
+@transform()
+def split_name_third(series: pd.Series) -> pd.Series:
+    """Third word of the legacy Forenames field, null when there is none."""
+    return _forename(series, 2)
+
+
+@transform()
+def split_name(series: pd.Series) -> pd.Series:
+    """First forename from a free-text full name such as NoKName ("JOHN SMITH" -> "JOHN")."""
+    return _forename(series, 0)
+
+
+@transform()
+def split_name_family(series: pd.Series) -> pd.Series:
+    """Family name from a free-text full name: the last word ("JOHN SMITH" -> "SMITH")."""
+    return _blank_to_na(_text(series).str.split(r"\s+", regex=True).str.get(-1).astype("string"))
+
+
+@transform()
+def uppercase(series: pd.Series) -> pd.Series:
+    """Trim and upper-case free text (the target wants upper-case names and codes)."""
+    return _blank_to_na(_text(series).str.upper())
+
+
+@transform()
+def yes_no_flag(series: pd.Series) -> pd.Series:
+    """YES/NO, Y/N, 1/0, TRUE/FALSE to Y/N; anything else null."""
+    values = _text(series).str.upper()
+    mapping = {"YES": "Y", "Y": "Y", "1": "Y", "TRUE": "Y", "NO": "N", "N": "N", "0": "N", "FALSE": "N"}
+    return values.map(mapping).astype("string")
+
+
+@transform()
+def not_blank_flag(series: pd.Series) -> pd.Series:
+    """Y when the legacy field holds any value, N when blank (e.g. a date that marks an event)."""
+    return _blank_to_na(_text(series)).notna().map({True: "Y", False: "N"}).astype("string")
+
+
+@transform("1+")
+def first_non_blank(*series: pd.Series) -> pd.Series:
+    """The first non-blank value among the source fields, in the order listed."""
+    result = _blank_to_na(_text(series[0]))
+    for other in series[1:]:
+        result = result.fillna(_blank_to_na(_text(other)))
+    return result
+
+
+@transform()
+def strip_leading_zeros(series: pd.Series) -> pd.Series:
+    """Numeric identifiers held as zero-padded text (``000123``) to their plain form."""
+    return _blank_to_na(_text(series).str.lstrip("0").replace("", "0"))
+
+
+@transform()
+def to_integer(series: pd.Series) -> pd.Series:
+    """Text digits to a whole number; non-numeric values become null."""
+    return pd.to_numeric(_text(series), errors="coerce").astype("Int64")
+
+
+@transform()
+def format_gp_code(series: pd.Series) -> pd.Series:
+    """GP national code: G + 7 digits kept, upper-cased; anything else becomes G9999998 (GP not known)."""
+    code = _text(series).str.upper()
+    return code.where(code.str.fullmatch(r"G\d{7}").fillna(False), "G9999998")
+
+
+@transform()
+def format_practice_code(series: pd.Series) -> pd.Series:
+    """GP practice ODS code: letter + 5 digits kept; anything else becomes V81999 (practice unknown)."""
+    code = _text(series).str.upper()
+    return code.where(code.str.fullmatch(r"[A-Z]\d{5}").fillna(False), "V81999")
+
+
+@transform()
+def lookup_consultant_gmc(series: pd.Series) -> pd.Series:
+    """Consultant code to the national GMC code (C + 7 digits kept); anything else -> C9999998.
+
+    Local consultant codes are first joined to CONSMAST.GMCCode by the executor; here the shape
+    of the national code is enforced.
+    """
+    code = _text(series).str.upper()
+    return code.where(code.str.fullmatch(r"[CDG]\d{7}").fillna(False), "C9999998")
+
+
+@transform()
+def pathway_id_from_number(series: pd.Series) -> pd.Series:
+    """RTT PathwayNumber is the 5-character provider code followed by the 20-character pathway id."""
+    return _blank_to_na(_text(series).str.slice(5).str.strip())
+
+
+@transform("2")
+def refine_cancelled_attendance(status: pd.Series, cancel_by: pd.Series) -> pd.Series:
+    """Cancelled appointments: CancelBy P -> patient cancelled (2), H -> provider cancelled (4).
+
+    Other statuses pass through for the attendance_status crosswalk.
+    """
+    by = _text(cancel_by).str.upper().map({"P": "2", "H": "4"})
+    cancelled = _text(status).str.upper().eq("CANC").fillna(False)
+    return _text(status).mask(cancelled & by.notna(), by)
+
+
+@transform()
+def new_followup_flag(series: pd.Series) -> pd.Series:
+    """NEW/FOL, 1/2 (new / follow-up) to the target's N/F."""
+    values = _text(series).str.upper()
+    mapping = {"NEW": "N", "N": "N", "1": "N", "NTE": "N", "FOL": "F", "F": "F", "2": "F", "FTE": "F"}
+    return values.map(mapping).astype("string")
+
+
+@transform("1+")
+def concat_text(*series: pd.Series) -> pd.Series:
+    """Join the non-blank free-text values with " / " (two legacy comment fields into one note)."""
+    frame = pd.concat([_blank_to_na(_text(s)) for s in series], axis=1)
+    return _blank_to_na(frame.apply(lambda row: " / ".join(row.dropna()), axis=1).astype("string"))
+
+
+@transform()
+def walkin_flag(series: pd.Series) -> pd.Series:
+    """Y when the appointment status is WLK (walk-in), N otherwise."""
+    return _text(series).str.upper().eq("WLK").fillna(False).map({True: "Y", False: "N"}).astype("string")
+
+
+@transform()
+def inpatient_encounter_type(series: pd.Series) -> pd.Series:
+    """National intended management to the archive encounter type: 2 (day case) -> D, else I."""
+    return _text(series).eq("2").fillna(False).map({True: "D", False: "I"}).astype("string")
+
+
+@transform()
+def rtt_event_action(series: pd.Series) -> pd.Series:
+    """RTT period status (national 10..99) to the target event action: 1x START, 2x CONTINUE, 3x STOP."""
+    first = _text(series).str.slice(0, 1)
+    return first.map({"1": "START", "2": "CONTINUE", "3": "STOP", "9": "NOACTION"}).astype("string")
+
+
+@transform()
+def rtt_pathway_type(series: pd.Series) -> pd.Series:
+    """RTT or NON-RTT: status 98 (not applicable) is NON-RTT, every other status is RTT."""
+    return _text(series).eq("98").map({True: "NON-RTT", False: "RTT"}).astype("string")
+
+
+@transform("1")
+def active_flag_from_delete_indicator(series: pd.Series) -> pd.Series:
+    """Logical-delete indicator to an active flag: blank/N/0 (not deleted) -> Y, anything else -> N."""
+    deleted = _text(series).fillna("").str.upper().isin(["", "N", "0"])
+    return deleted.map({True: "Y", False: "N"}).astype("string")
+
+
+def _address_line(series: pd.Series, index: int) -> pd.Series:
+    parts = _text(series).str.split(r"\s*,\s*", regex=True)
+    return _blank_to_na(parts.str.get(index).astype("string"))
+
+
+@transform()
+def split_address_line_1(series: pd.Series) -> pd.Series:
+    """First comma-separated part of a one-line address (e.g. PATDATA.CarerAddress)."""
+    return _address_line(series, 0)
+
+
+@transform()
+def split_address_line_2(series: pd.Series) -> pd.Series:
+    """Second comma-separated part of a one-line address."""
+    return _address_line(series, 1)
+
+
+@transform()
+def split_address_line_3(series: pd.Series) -> pd.Series:
+    """Third comma-separated part of a one-line address."""
+    return _address_line(series, 2)
+
+
+@transform()
+def split_address_line_4(series: pd.Series) -> pd.Series:
+    """Fourth and later comma-separated parts of a one-line address, joined."""
+    parts = _text(series).str.split(r"\s*,\s*", regex=True)
+    return _blank_to_na(parts.str.slice(3).str.join(", ").astype("string"))
+
+
+@transform()
+def days_to_hours(series: pd.Series) -> pd.Series:
+    """A duration in days (expected length of stay) to hours."""
+    return (pd.to_numeric(_text(series), errors="coerce") * 24).astype("Int64")
+
+
+@transform()
+def rtt_period_action(series: pd.Series) -> pd.Series:
+    """National RTT status of the activity to the link action: 1x START, 3x STOP, otherwise none."""
+    first = _text(series).str.slice(0, 1)
+    return first.map({"1": "START", "3": "STOP"}).astype("string")
+
+
+@transform("1+")
+def outpatient_waitlist_status(*series: pd.Series) -> pd.Series:
+    """OPD waiting-list status W/D/L/A/C from removal code, removal date and booked appointment.
+
+    Entries still on OPWLENTRY are W (waiting); removed entries (OPWLREMENTRY) are A when removed
+    because an appointment was attended, C otherwise; the executor refines L (booked) from OPA.
+    """
+    removed = _blank_to_na(_text(series[0])).notna()
+    return removed.map({True: "C", False: "W"}).astype("string")
+
+
+@transform()
+def inpatient_waitlist_status(series: pd.Series) -> pd.Series:
+    """IWL status W/D/L/A/N/C from the internal episode status indicator (EpsCurrActvStsInt)."""
+    mapping = {"1": "W", "2": "D", "3": "L", "4": "A", "5": "N", "6": "C"}
+    return strip_leading_zeros(series).map(mapping).astype("string")
+
+
+@transform()
+def tci_status(series: pd.Series) -> pd.Series:
+    """TCI status L/A/N/C from the waiting-list activity type (EpsActvTypeInt)."""
+    mapping = {"3": "L", "4": "A", "5": "N", "6": "C", "7": "C"}
+    return strip_leading_zeros(series).map(mapping).astype("string")
+
+
+@transform("2", kind="join")
+def lookup_by_key(key: pd.Series, looked_up: pd.Series) -> pd.Series:
+    """The second field's value for the record matching the first (a join, e.g. IPN -> DistrictNumber)."""
+    return _executor_only("lookup_by_key")
+
+
+@transform("1", kind="aggregate")
+def latest_date(series: pd.Series) -> pd.Series:
+    """The latest date among the patient's (or pathway's) records, formatted DD/MM/YYYY."""
+    return _executor_only("latest_date")
+
+
+@transform("1", kind="aggregate")
+def earliest_date(series: pd.Series) -> pd.Series:
+    """The earliest date among the referral's (or patient's) records, formatted DD/MM/YYYY."""
+    return _executor_only("earliest_date")
+
+
+@transform("2", kind="join")
+def tracking_time_arrived(step: pd.Series, when: pd.Series) -> pd.Series:
+    """Time of the appointment's arrival tracking step (OPATTTRACK step whose OPTRACKSTEP status is arrived)."""
+    return _executor_only("tracking_time_arrived")
+
+
+@transform("2", kind="join")
+def tracking_time_seen(step: pd.Series, when: pd.Series) -> pd.Series:
+    """Time of the appointment's seen-by-clinician tracking step (OPATTTRACK / OPTRACKSTEP)."""
+    return _executor_only("tracking_time_seen")
+
+
+@transform("2", kind="join")
+def tracking_time_completed(step: pd.Series, when: pd.Series) -> pd.Series:
+    """Time of the appointment's completion tracking step (OPATTTRACK / OPTRACKSTEP)."""
+    return _executor_only("tracking_time_completed")
+
+
+@transform("1", kind="aggregate")
+def earliest_datetime(series: pd.Series) -> pd.Series:
+    """The earliest date-time among the pathway's records, formatted DD/MM/YYYY HH24:MI."""
+    return _executor_only("earliest_datetime")
+
+
+@transform("1", kind="aggregate")
+def latest_datetime(series: pd.Series) -> pd.Series:
+    """The latest date-time among the pathway's records (blank while any is open), DD/MM/YYYY HH24:MI."""
+    return _executor_only("latest_datetime")
+
+
+def registry_table() -> pd.DataFrame:
+    """Name, inputs, kind and intent of every transform (for the contract workbook and reviewers)."""
+    rows = [(t.name, t.inputs, t.kind, t.intent) for t in TRANSFORMS.values()]
+    return pd.DataFrame(rows, columns=["transform", "inputs", "kind", "intent"])

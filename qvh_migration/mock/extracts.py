@@ -1,0 +1,156 @@
+"""Orchestration: build the model, render every table to the catalog's columns, inject defects.
+
+Output convention: every column is pandas ``str`` (Arrow-backed) and a missing value is the empty
+string "" (never null), as in a fixed-width legacy export; ``write_extracts`` keeps that in Parquet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from qvh_migration.mock import defects
+from qvh_migration.mock.catalog import ColumnValue, Dates, TableSpec, render_table, require, table_specs
+from qvh_migration.mock.inpatients import (
+    Admissions,
+    apply_in_hospital_deaths,
+    build_admissions,
+    build_episodes,
+    build_ward_stays,
+)
+from qvh_migration.mock.outpatients import OPEN, build_appointments, build_referrals
+from qvh_migration.mock.parameters import EXTRACT_MINUTE, NO_TIME, MockParameters, rng_for, validate_parameters
+from qvh_migration.mock.patient_history import case_notes, gp_history, previous_addresses, previous_surnames
+from qvh_migration.mock.patients import Patients, assign_deaths, build_patients, render_patdata
+from qvh_migration.mock.reference import build_reference
+from qvh_migration.mock.render_inpatients import (
+    render_admitdisch,
+    render_consepisode,
+    render_wardstay,
+    render_wlactivity,
+    render_wlentry,
+)
+from qvh_migration.mock.render_outpatients import render_opa, render_opreferral, render_opwlentry, render_rttperiod
+from qvh_migration.mock.rtt import RTT, rtt_outcomes
+from qvh_migration.mock.rules import ALL_TABLES, REQUIRED_COLUMNS
+from qvh_migration.mock.strings import EmptyColumns, pick
+from qvh_migration.mock.vector import take_or
+from qvh_migration.mock.waiting_list import WAITING, WaitingList, build_waiting_list
+
+Table = tuple[dict[str, ColumnValue], int]
+
+
+@dataclass
+class SourceExtracts:
+    tables: dict[str, pd.DataFrame]
+    defect_ledger: pd.DataFrame
+    # Generated column names the catalog does not have (empty for the real dictionary).
+    unused_columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+def generate_extracts(source_catalog: pd.DataFrame, params: MockParameters) -> SourceExtracts:
+    """Synthetic PatientCentre extracts shaped exactly like ``source_catalog``, plus a defect ledger."""
+    validate_parameters(params)
+    specs = table_specs(source_catalog, ALL_TABLES)
+    require(specs, REQUIRED_COLUMNS)
+    empties = EmptyColumns()
+    rendered: dict[str, pd.DataFrame] = {}
+    unused: dict[str, list[str]] = {}
+    for name, (cols, n) in build_values(params):
+        if name not in specs:
+            continue  # a supporting table this catalog does not have
+        rendered[name], missing = render_table(specs[name], cols, n, empties)
+        del cols
+        if missing:
+            unused[name] = missing
+    tables = {name: rendered[name] for name in ALL_TABLES if name in rendered}
+    ledger = defects.inject(rng_for(params.seed, "defects"), tables, specs, params.defect_rate)
+    return SourceExtracts(tables=tables, defect_ledger=ledger, unused_columns=unused)
+
+
+def build_values(params: MockParameters) -> Iterator[tuple[str, Table]]:
+    """Column values of every table, from one coherent model of patients and their activity.
+
+    Yields one table at a time so each is turned into its frame (and its date arrays freed)
+    before the next is rendered: this keeps peak memory near the size of the output.
+    """
+    seed = params.seed
+    ref = build_reference(rng_for(seed, "reference"), params.patients)
+    pats = build_patients(rng_for(seed, "patients"), params.patients, ref)
+    refs = build_referrals(rng_for(seed, "referrals"), pats, ref)
+    appts = build_appointments(rng_for(seed, "appointments"), refs, ref)
+    wl = build_waiting_list(rng_for(seed, "waiting_list"), refs)
+    adm = build_admissions(rng_for(seed, "admissions"), pats, wl, ref)
+    episodes = build_episodes(rng_for(seed, "episodes"), adm, ref)
+    wards = build_ward_stays(rng_for(seed, "ward_stays"), adm, pats)
+    _number_episodes(rng_for(seed, "episode_numbers"), refs, wl, adm)
+    last, busy = _last_contact(pats, refs, appts, wl, adm)
+    assign_deaths(rng_for(seed, "deaths"), pats, last, busy)
+    apply_in_hospital_deaths(rng_for(seed, "deaths_in_hospital"), pats, adm)
+    rtt = rtt_outcomes(rng_for(seed, "rtt"), refs, appts, wl)
+
+    yield from ref.tables.items()
+    patdata = render_patdata(rng_for(seed, "patdata"), pats, ref)
+    prev_names, extras = previous_surnames(rng_for(seed, "prevsurname"), pats)
+    patdata.update(extras)
+    yield "PATDATA", (patdata, pats.n)
+    del patdata, extras
+    yield "PREVSURNAME", prev_names
+    yield "PREVADDRESS", previous_addresses(rng_for(seed, "prevaddress"), pats)
+    yield "GPHISTORY", gp_history(rng_for(seed, "gphistory"), pats, ref)
+    yield "CASENOTEDETS", case_notes(rng_for(seed, "casenotes"), pats)
+    yield "OPREFERRAL", render_opreferral(rng_for(seed, "r_opreferral"), pats, ref, refs, appts, rtt)
+    yield "OPA", render_opa(rng_for(seed, "r_opa"), pats, ref, refs, appts, rtt)
+    yield "OPWLENTRY", render_opwlentry(pats, refs, appts)
+    yield "RTTPERIOD", render_rttperiod(pats, ref, refs, rtt)
+    del appts
+    yield "WLENTRY", render_wlentry(rng_for(seed, "r_wlentry"), pats, ref, wl)
+    yield "WLACTIVITY", render_wlactivity(rng_for(seed, "r_wlactivity"), pats, ref, wl)
+    fdt = _rtt_at_admission(adm, wl, rtt)
+    yield "ADMITDISCH", render_admitdisch(rng_for(seed, "r_admitdisch"), pats, ref, adm, wards, wl, fdt)
+    yield "CONSEPISODE", render_consepisode(rng_for(seed, "r_consepisode"), pats, ref, adm, episodes)
+    yield "WARDSTAY", render_wardstay(pats, ref, adm, wards)
+    yield "MERGEDID", ({}, 0)  # rows come from the merged_patient defect
+
+
+def _number_episodes(rng: np.random.Generator, refs, wl: WaitingList, adm: Admissions) -> None:
+    """One episode-number sequence for referrals, waiting-list entries and emergency admissions, in
+    the order they were created; an admission from the list keeps the list entry's number."""
+    emergency = np.flatnonzero(adm.wl < 0)
+    starts = np.r_[refs.minute, wl.list_minute, adm.admit[emergency]]
+    order = np.argsort(starts, kind="stable")
+    numbers = np.empty(starts.size, dtype=np.int64)
+    numbers[order] = 200_000 + np.cumsum(np.where(rng.random(starts.size) < 0.1, 2, 1))
+    k1, k2 = refs.minute.size, refs.minute.size + wl.list_minute.size
+    refs.episode = numbers[:k1]
+    wl.episode = numbers[k1:k2]
+    adm.episode = take_or(wl.episode, adm.wl, 0)
+    adm.episode[emergency] = numbers[k2:]
+
+
+def _last_contact(pats: Patients, refs, appts, wl: WaitingList, adm: Admissions) -> tuple[np.ndarray, np.ndarray]:
+    """Each patient's latest recorded contact, and whether anything is still open for them."""
+    last = pats.reg_minute.copy()
+    np.maximum.at(last, refs.pid, refs.minute)
+    past = appts.minute <= EXTRACT_MINUTE
+    np.maximum.at(last, refs.pid[appts.ref[past]], appts.minute[past])
+    np.maximum.at(last, wl.pid[wl.events["entry"]], wl.events["minute"])
+    np.maximum.at(last, adm.pid, np.where(adm.discharge == NO_TIME, adm.admit, adm.discharge))
+    busy = np.zeros(pats.n, dtype=bool)
+    busy[refs.pid[refs.outcome == OPEN]] = True
+    busy[wl.pid[wl.status == WAITING]] = True
+    busy[adm.pid[adm.discharge == NO_TIME]] = True
+    return last, busy
+
+
+def _rtt_at_admission(adm: Admissions, wl: WaitingList, rtt) -> object:
+    """ADMITDISCH.RttPeriodStatus: the stop recorded at an admission that treated an RTT pathway."""
+    ref_row = take_or(wl.ref, adm.wl, 0)
+    stopped_here = (adm.wl >= 0) & rtt.eligible[ref_row] & (rtt.status[ref_row] == RTT.index("FDT"))
+    return pick(RTT, np.full(adm.pid.size, RTT.index("FDT")), stopped_here)
+
+
+__all__ = ["Dates", "SourceExtracts", "TableSpec", "generate_extracts"]
