@@ -25,10 +25,12 @@ def fail_clearly() -> Iterator[None]:
         ) from None
 
 
-def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
-    return dg.TableSchema(
-        columns=[dg.TableColumn(name=str(name), type=str(dtype)) for name, dtype in frame.dtypes.items()]
-    )
+def column_schema(frame: pd.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:
+    descriptions = descriptions or {}
+    return dg.TableSchema(columns=[
+        dg.TableColumn(name=str(name), type=str(dtype), description=descriptions.get(str(name)))
+        for name, dtype in frame.dtypes.items()
+    ])
 
 
 def preview(frame: pd.DataFrame, rows: int = 10, columns: list[str] | None = None) -> dg.MetadataValue:
@@ -40,9 +42,11 @@ def path_metadata(*paths: Path) -> dict[str, dg.MetadataValue]:
     return {f"file_{p.name}": dg.MetadataValue.path(str(p)) for p in paths}
 
 
-def frame_metadata(frame: pd.DataFrame, *, preview_columns: list[str] | None = None) -> dict[str, object]:
+def frame_metadata(
+    frame: pd.DataFrame, *, preview_columns: list[str] | None = None, descriptions: dict[str, str] | None = None
+) -> dict[str, object]:
     return {
         "dagster/row_count": len(frame),
-        "dagster/column_schema": column_schema(frame),
+        "dagster/column_schema": column_schema(frame, descriptions),
         "preview": preview(frame, columns=preview_columns),
     }

@@ -115,7 +115,10 @@ def _checks(extracts: SourceExtracts, source_catalog: pd.DataFrame, synthetic: b
     differing = merged[merged["count_found"] != merged["count_ledger"]]
     yield dg.AssetCheckResult(
         asset_key=LEDGER_KEY, check_name="ledger_matches_recount", passed=differing.empty,
-        metadata={"kinds_checked": len(merged), "differences": preview(differing, rows=30) if len(differing) else "none"},
+        metadata={
+            "kinds_checked": len(merged),
+            "differences": preview(differing, rows=30) if len(differing) else "none",
+        },
     )
     patdata = extracts.tables.get("PATDATA")
     if patdata is not None:

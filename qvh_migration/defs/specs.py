@@ -9,6 +9,7 @@ from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metad
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.io.artifacts import write_json
 from qvh_migration.specs import catalogs
+from qvh_migration.specs.catalog_schema import COLUMN_DESCRIPTIONS
 
 GROUP = "specs"
 
@@ -34,7 +35,8 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
     )
     return dg.MaterializeResult(
         metadata={
-            **frame_metadata(catalog, preview_columns=["TableName", "Column", "Size", "description_kind"]),
+            **frame_metadata(catalog, preview_columns=["TableName", "Column", "Size", "description_kind"],
+                             descriptions=COLUMN_DESCRIPTIONS),
             **documents.as_metadata(),
             "tables": int(catalog["TableName"].nunique()),
             "fields": len(catalog),
@@ -73,7 +75,8 @@ def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
     return dg.MaterializeResult(
         metadata={
             **frame_metadata(
-                fields, preview_columns=["table_name", "field_name", "data_type", "length", "mandatory_class"]
+                fields, preview_columns=["table_name", "field_name", "data_type", "length", "mandatory_class"],
+                descriptions=COLUMN_DESCRIPTIONS,
             ),
             "target_guide": documents.target_guide.name,
             "pages": result.page_count,

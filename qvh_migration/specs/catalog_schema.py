@@ -67,3 +67,33 @@ TARGET_TABLE_COLUMNS: tuple[str, ...] = (
 )
 
 MANDATORY_CLASSES: tuple[str, ...] = ("mandatory", "conditional", "optional")
+
+# Shown as column descriptions in the Dagster UI.
+COLUMN_DESCRIPTIONS: dict[str, str] = {
+    "sheet_row": "row in the INQuire sheet (header is row 1)",
+    "field_order": "order of the field within its table, as in the document",
+    "size": "Size as an integer",
+    "description_kind": "empty, release_number (not meaning), code_list, date_format or text",
+    "code_list": "allowed values parsed from Description, as JSON [{code, label}]",
+    "code_list_truncated": "the code list was cut at the column width",
+    "date_format": "format of a date field (CCYYMMDD, CCYYMMDDHHMM, DD/MM/YYYY, ...)",
+    "date_pair_role": "display or internal half of a date pair",
+    "date_pair_column": "the other half of the date pair",
+    "is_logical_delete_flag": "the field marks a row as logically deleted",
+    "is_master_file_table": "the table is a master-file (MF) lookup",
+    "pc60_description": "description from the PC60 Word dictionary",
+    "pc60_data_type": "data type from the PC60 Word dictionary",
+    "pc60_conflict": "where INQuire and PC60 disagree (both sides kept)",
+    "table_name": "staging table",
+    "field_name": "field name exactly as printed (wraps joined)",
+    "data_type": "VARCHAR2, NUMBER, DATE, ...",
+    "length": "length; empty where the guide gives none",
+    "code_type": "PAS code type from 'Maps to: code type N'",
+    "code_type_name": "name of the code type",
+    "loaded_into": "PAS table.column the field is loaded into",
+    "comment": "the full comment text",
+    "page": "page where the field's row starts",
+    "mandatory_class": "mandatory, conditional or optional",
+    "mandatory_condition": "the condition of a conditional field",
+    "mandatory_evidence": "why: comment phrase, load-key rule or reviewed override",
+}
