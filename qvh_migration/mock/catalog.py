@@ -27,7 +27,13 @@ from qvh_migration.mock.strings import (
 
 CATALOG_SOURCE = "source catalog"
 _NEEDED_CATALOG_COLUMNS = (
-    "TableName", "Column", "size", "field_order", "date_format", "date_pair_role", "date_pair_column",
+    "TableName",
+    "Column",
+    "size",
+    "field_order",
+    "date_format",
+    "date_pair_role",
+    "date_pair_column",
     "is_logical_delete_flag",
 )
 
@@ -147,16 +153,35 @@ FORMAT_OVERRIDES: dict[tuple[str, str], str] = {
 }
 
 # Date columns the dictionary does not mark as dates (no format, no pair): written by Size.
-SIZED_DATE_COLUMNS: frozenset[tuple[str, str]] = frozenset({
-    ("PREVADDRESS", "EffectiveFromDate"), ("GPHISTORY", "ToDate"), ("OPREFERRAL", "ReferralDate"),
-    ("OPREFERRAL", "DecisionToRefer"), ("OPREFERRAL", "StatusDT"), ("OPREFERRAL", "QM08StartWaitDate"),
-    ("OPREFERRAL", "QM08EndWtDate"), ("OPA", "Dob"), ("OPA", "ApptDate"), ("OPWLENTRY", "DateOnList"),
-    ("RTTPERIOD", "RttStartDate"), ("RTTPERIOD", "RttEndDate"), ("WLENTRY", "OriginalDateOnList"),
-    ("WARDSTAY", "AdmitDate"), ("WARDSTAY", "StartDate"), ("WARDSTAY", "EndDate"),
-})
+SIZED_DATE_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("PREVADDRESS", "EffectiveFromDate"),
+        ("GPHISTORY", "ToDate"),
+        ("OPREFERRAL", "ReferralDate"),
+        ("OPREFERRAL", "DecisionToRefer"),
+        ("OPREFERRAL", "StatusDT"),
+        ("OPREFERRAL", "QM08StartWaitDate"),
+        ("OPREFERRAL", "QM08EndWtDate"),
+        ("OPA", "Dob"),
+        ("OPA", "ApptDate"),
+        ("OPWLENTRY", "DateOnList"),
+        ("RTTPERIOD", "RttStartDate"),
+        ("RTTPERIOD", "RttEndDate"),
+        ("WLENTRY", "OriginalDateOnList"),
+        ("WARDSTAY", "AdmitDate"),
+        ("WARDSTAY", "StartDate"),
+        ("WARDSTAY", "EndDate"),
+    }
+)
 
-_SIZE_DISPLAY = {8: "DD/MM/YY", 10: "DD/MM/YYYY", 12: "DD/MM/YYYY", 14: "DD/MM/YY HH:MM",
-                 16: "DD/MM/YYYY HH:MM", 18: "DD/MM/YYYY HH:MM"}
+_SIZE_DISPLAY = {
+    8: "DD/MM/YY",
+    10: "DD/MM/YYYY",
+    12: "DD/MM/YYYY",
+    14: "DD/MM/YY HH:MM",
+    16: "DD/MM/YYYY HH:MM",
+    18: "DD/MM/YYYY HH:MM",
+}
 
 
 def date_format_for(table: str, col: ColumnSpec) -> str:
@@ -197,9 +222,7 @@ def render_table(
     return pd.DataFrame(out, copy=False), unused
 
 
-def _render_value(
-    table: str, col: ColumnSpec, value: ColumnValue | None, n: int, empties: EmptyColumns
-) -> pa.Array:
+def _render_value(table: str, col: ColumnSpec, value: ColumnValue | None, n: int, empties: EmptyColumns) -> pa.Array:
     if value is None:
         return empties(n)
     if isinstance(value, str):

@@ -35,17 +35,43 @@ UNMAPPED_CODES: dict[str, tuple[str, ...]] = {
 # Repeated-digit numbers: "valid" by the arithmetic, never real; must be rejected explicitly.
 DUMMY_NHS_NUMBERS: tuple[int, ...] = (9_999_999_999, 0, 1_111_111_111, 4_444_444_444)
 
-NON_ASCII_SURNAMES: tuple[str, ...] = ("MÜLLER", "NGUYỄN", "ØSTERGÅRD", "ŁUKASZEWSKA", "GARCÍA", "BJÖRK",
-                                       "O’BRIEN", "ŠIMKUS", "DVOŘÁK", "STRAßE", "ÇELIK", "SZŐKE")
-NON_ASCII_FORENAMES: tuple[str, ...] = ("JOSÉ", "ZOË", "RENÉE", "FRANÇOIS", "SØREN", "ŻANETA", "AOIFÉ", "MIŁOSZ",
-                                        "THÉO", "ÉLODIE", "JÜRGEN", "ÅSA")
+NON_ASCII_SURNAMES: tuple[str, ...] = (
+    "MÜLLER",
+    "NGUYỄN",
+    "ØSTERGÅRD",
+    "ŁUKASZEWSKA",
+    "GARCÍA",
+    "BJÖRK",
+    "O’BRIEN",
+    "ŠIMKUS",
+    "DVOŘÁK",
+    "STRAßE",
+    "ÇELIK",
+    "SZŐKE",
+)
+NON_ASCII_FORENAMES: tuple[str, ...] = (
+    "JOSÉ",
+    "ZOË",
+    "RENÉE",
+    "FRANÇOIS",
+    "SØREN",
+    "ŻANETA",
+    "AOIFÉ",
+    "MIŁOSZ",
+    "THÉO",
+    "ÉLODIE",
+    "JÜRGEN",
+    "ÅSA",
+)
 # Longer than the field: double-barrelled names, addresses with flat and building, free text.
 LONG_VALUES: dict[str, tuple[str, ...]] = {
     "Surname": ("FEATHERSTONEHAUGH-CHOLMONDELEY", "MONTGOMERY-FITZWILLIAMSON", "WORTHINGTON-SMYTHE-JONES"),
     "PtAddrLine1": ("FLAT 12 WOODLAND RISE COURT", "THE OLD RECTORY CHURCH LANE", "UNIT 4 BLACKWELL FARM BARNS"),
     "PtAddLn1": ("FLAT 3 ASHDOWN VIEW HOUSE", "ANNEXE AT 14 COPTHORNE ROAD", "APARTMENT 22 MOAT ROAD HOUSE"),
-    "ApptComment": ("PATIENT REQUESTS LATE MORNING SLOT DUE TO CHILDCARE, PLEASE CALL MOBILE FIRST",
-                    "INTERPRETER (POLISH) BOOKED; PATIENT ALSO NEEDS HOSPITAL TRANSPORT FROM CROWBOROUGH"),
+    "ApptComment": (
+        "PATIENT REQUESTS LATE MORNING SLOT DUE TO CHILDCARE, PLEASE CALL MOBILE FIRST",
+        "INTERPRETER (POLISH) BOOKED; PATIENT ALSO NEEDS HOSPITAL TRANSPORT FROM CROWBOROUGH",
+    ),
 }
 # Columns each table's malformed_legacy_date defect may hit: display dates, never internal ones
 # (the timeline recounts read the internal CCYYMMDD[HHMM] forms).
@@ -62,13 +88,19 @@ MALFORMED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Where over_length_value and non_ascii_name land in each table.
 OVER_LENGTH_COLUMNS: dict[str, tuple[str, ...]] = {
-    "PATDATA": ("Surname", "PtAddrLine1"), "PREVADDRESS": ("PtAddLn1",), "OPA": ("ApptComment",),
+    "PATDATA": ("Surname", "PtAddrLine1"),
+    "PREVADDRESS": ("PtAddLn1",),
+    "OPA": ("ApptComment",),
 }
 NON_ASCII_COLUMNS: dict[str, tuple[str, ...]] = {"PATDATA": ("Surname", "Forenames"), "PREVSURNAME": ("Surname",)}
 
 # Shapes a legacy date goes wrong in: ISO order from a feed, an impossible calendar date, zeros.
-_ISO_OF = {"DD/MM/YYYY": "ISO", "DD/MM/YYYY HH:MM": "ISO HH:MM", "DD/MM/YY HH:MM": "YY-MM-DD HH:MM",
-           "DD/MM/YY": "YY-MM-DD"}
+_ISO_OF = {
+    "DD/MM/YYYY": "ISO",
+    "DD/MM/YYYY HH:MM": "ISO HH:MM",
+    "DD/MM/YY HH:MM": "YY-MM-DD HH:MM",
+    "DD/MM/YY": "YY-MM-DD",
+}
 
 
 def unmapped_code(rng: np.random.Generator, code_set: str, size: int | None, k: int) -> pa.Array:
@@ -100,8 +132,10 @@ def malformed_dates(rng: np.random.Generator, minutes: np.ndarray, fmt: str) -> 
     year = padded(_year(minutes) % (100 if "YYYY" not in fmt else 10_000), 4 if "YYYY" in fmt else 2)
     tail = format_dates(minutes, "HH:MM") if "HH:MM" in fmt else None
     impossible = join(["31/02/", year] + ([" ", tail] if tail is not None else []))
-    zeros = pick([fmt.replace("DD", "00").replace("MM", "00").replace("YYYY", "0000").replace("YY", "00")
-                  .replace("HH", "00")], np.zeros(k, np.int64))
+    zeros = pick(
+        [fmt.replace("DD", "00").replace("MM", "00").replace("YYYY", "0000").replace("YY", "00").replace("HH", "00")],
+        np.zeros(k, np.int64),
+    )
     which = rng.integers(0, 3, k)
     return pa.concat_arrays([iso, impossible, zeros]).take(pa.array(which * k + np.arange(k)))
 

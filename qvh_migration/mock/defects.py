@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qvh_migration.mock import defect_values as bad
+from qvh_migration.mock import defects_people, defects_time
 from qvh_migration.mock.catalog import TableSpec, date_format_for
 from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.mock.rules import (
@@ -25,7 +26,6 @@ from qvh_migration.mock.rules import (
     LEDGER_COLUMNS,
     MANDATORY,
     MANDATORY_COMPANIONS,
-    START_END,
     TABLE_KEYS,
 )
 from qvh_migration.mock.strings import (
@@ -41,15 +41,19 @@ from qvh_migration.mock.strings import (
     series_arrow,
     to_series,
 )
-from qvh_migration.mock import defects_people, defects_time
 
 # Which key a child's orphan defect breaks: the patient, or the parent episode.
 ORPHAN_COLUMN: dict[str, tuple[str, str]] = {
-    "PREVSURNAME": ("InternalPatientNumber", "PATDATA"), "PREVADDRESS": ("InternalPatientNumber", "PATDATA"),
-    "GPHISTORY": ("InternalPatientNumber", "PATDATA"), "CASENOTEDETS": ("InternalPatientNumber", "PATDATA"),
-    "RTTPERIOD": ("InternalPatientNumber", "PATDATA"), "OPWLENTRY": ("EpisodeNumber", "OPREFERRAL"),
-    "OPA": ("EpisodeNumber", "OPREFERRAL"), "WLACTIVITY": ("EpisodeNumber", "WLENTRY"),
-    "CONSEPISODE": ("EpisodeNumber", "ADMITDISCH"), "WARDSTAY": ("EpisodeNumber", "ADMITDISCH"),
+    "PREVSURNAME": ("InternalPatientNumber", "PATDATA"),
+    "PREVADDRESS": ("InternalPatientNumber", "PATDATA"),
+    "GPHISTORY": ("InternalPatientNumber", "PATDATA"),
+    "CASENOTEDETS": ("InternalPatientNumber", "PATDATA"),
+    "RTTPERIOD": ("InternalPatientNumber", "PATDATA"),
+    "OPWLENTRY": ("EpisodeNumber", "OPREFERRAL"),
+    "OPA": ("EpisodeNumber", "OPREFERRAL"),
+    "WLACTIVITY": ("EpisodeNumber", "WLENTRY"),
+    "CONSEPISODE": ("EpisodeNumber", "ADMITDISCH"),
+    "WARDSTAY": ("EpisodeNumber", "ADMITDISCH"),
 }
 # Numbers no patient or episode has (live numbers stay far below this).
 MISSING_ID_BASE = 900_000_000
@@ -58,8 +62,9 @@ MISSING_ID_BASE = 900_000_000
 class Injector:
     """Shared state of one injection run: frames, specs, rows already used, ledger entries."""
 
-    def __init__(self, rng: np.random.Generator, tables: dict[str, pd.DataFrame], specs: dict[str, TableSpec],
-                 rate: float) -> None:
+    def __init__(
+        self, rng: np.random.Generator, tables: dict[str, pd.DataFrame], specs: dict[str, TableSpec], rate: float
+    ) -> None:
         self.rng = rng
         self.tables = tables
         self.specs = specs
@@ -67,6 +72,7 @@ class Injector:
         self.used = {t: np.zeros(len(df), dtype=bool) for t, df in tables.items()}
         self.entries: list[tuple[str, np.ndarray, str | pa.Array, str, pa.Array]] = []
         self._next_missing = MISSING_ID_BASE
+        self._pending: dict[tuple[str, str], list[tuple[np.ndarray, pa.Array]]] = {}
 
     # ------------------------------------------------------------------ choosing rows
     def budget(self, table: str) -> int:
@@ -92,14 +98,34 @@ class Injector:
         return table in self.tables and column in self.tables[table].columns
 
     def col(self, table: str, column: str) -> pa.Array:
+        self._flush(table, column)
         return series_arrow(self.tables[table][column])
 
     def nonempty(self, table: str, column: str) -> np.ndarray:
         return pc.greater(pc.binary_length(self.col(table, column)), 0).to_numpy(zero_copy_only=False)
 
     def set(self, table: str, column: str, rows: np.ndarray, values: pa.Array | list[str]) -> None:
+        """Queue new cell values; a column is rewritten once, when next read or at the end, because
+        copying a multi-million-row column for every defect kind would dominate peak memory."""
         if rows.size and self.has(table, column):
-            self.tables[table][column] = to_series(replace_rows(self.col(table, column), rows, values))
+            vals = values if isinstance(values, pa.Array) else pa.array(list(values), type=LARGE)
+            self._pending.setdefault((table, column), []).append((np.asarray(rows, np.int64), as_large(vals)))
+
+    def _flush(self, table: str, column: str) -> None:
+        batches = self._pending.pop((table, column), None)
+        if not batches:
+            return
+        rows = np.concatenate([r for r, _ in batches])
+        values = pa.concat_arrays([v for _, v in batches])
+        # The last write to a cell wins.
+        _, last = np.unique(rows[::-1], return_index=True)
+        keep = rows.size - 1 - last
+        current = series_arrow(self.tables[table][column])
+        self.tables[table][column] = to_series(replace_rows(current, rows[keep], values.take(pa.array(keep))))
+
+    def flush_all(self) -> None:
+        for table, column in list(self._pending):
+            self._flush(table, column)
 
     def set_dates(self, table: str, column: str, rows: np.ndarray, minutes: np.ndarray) -> None:
         spec = self.specs[table].column(column)
@@ -125,18 +151,26 @@ class Injector:
 
     # ------------------------------------------------------------------ the ledger
     def ledger(self) -> pd.DataFrame:
+        self.flush_all()
         parts = []
         for table, rows, column, kind, detail in self.entries:
             keys = row_keys(self.tables[table], table, rows)
-            parts.append(pa.table({
-                "table": pick([table], np.zeros(rows.size, np.int64)), "row_key": keys,
-                "column": pick([column], np.zeros(rows.size, np.int64)),
-                "defect_kind": pick([kind], np.zeros(rows.size, np.int64)), "detail": detail,
-            }))
+            parts.append(
+                pa.table(
+                    {
+                        "table": pick([table], np.zeros(rows.size, np.int64)),
+                        "row_key": keys,
+                        "column": pick([column], np.zeros(rows.size, np.int64)),
+                        "defect_kind": pick([kind], np.zeros(rows.size, np.int64)),
+                        "detail": detail,
+                    }
+                )
+            )
         if not parts:
             return pd.DataFrame({c: pd.Series([], dtype=STR_DTYPE) for c in LEDGER_COLUMNS})
-        table = pa.concat_tables(parts).sort_by([("table", "ascending"), ("defect_kind", "ascending"),
-                                                 ("row_key", "ascending")])
+        table = pa.concat_tables(parts).sort_by(
+            [("table", "ascending"), ("defect_kind", "ascending"), ("row_key", "ascending")]
+        )
         return pd.DataFrame({c: to_series(table.column(c).combine_chunks()) for c in LEDGER_COLUMNS})
 
 
@@ -152,6 +186,7 @@ def row_keys(df: pd.DataFrame, table: str, rows: np.ndarray | None = None) -> pa
 
 # ---------------------------------------------------------------------- generic kinds
 
+
 def orphan_child_row(inj: Injector, table: str, k: int) -> None:
     column, parent = ORPHAN_COLUMN[table]
     rows = inj.pick(table, None, k)
@@ -162,6 +197,7 @@ def orphan_child_row(inj: Injector, table: str, k: int) -> None:
 
 def unmapped_code(inj: Injector, table: str, k: int) -> None:
     fields = [(c, s) for (t, c), s in LEGACY_CODE_FIELDS.items() if t == table and inj.has(t, c)]
+    fields = [(c, s) for c, s in fields if inj.nonempty(table, c).any()]  # fields this extract fills
     for (column, code_set), share in zip(fields, inj.split(k, len(fields)), strict=True):
         rows = inj.pick(table, inj.nonempty(table, column), int(share))
         values = bad.unmapped_code(inj.rng, code_set, inj.specs[table].column(column).size, rows.size)
@@ -197,8 +233,13 @@ def over_length_value(inj: Injector, table: str, k: int) -> None:
         size = inj.specs[table].column(column).size
         values = bad.long_value(inj.rng, column, size, rows.size)
         inj.set(table, column, rows, values)
-        inj.record(table, rows, column, "over_length_value",
-                   join([pc.cast(pc.utf8_length(values), LARGE), f" characters in a field of size {size}"]))
+        inj.record(
+            table,
+            rows,
+            column,
+            "over_length_value",
+            join([pc.cast(pc.utf8_length(values), LARGE), f" characters in a field of size {size}"]),
+        )
 
 
 def non_ascii_name(inj: Injector, table: str, k: int) -> None:
@@ -234,9 +275,18 @@ GENERIC: dict[str, Callable[[Injector, str, int], None]] = {
 }
 
 
-def inject(rng: np.random.Generator, tables: dict[str, pd.DataFrame], specs: dict[str, TableSpec],
-           rate: float) -> pd.DataFrame:
-    """Inject defects into ``tables`` in place and return the ledger."""
+def inject(
+    rng: np.random.Generator,
+    tables: dict[str, pd.DataFrame],
+    specs: dict[str, TableSpec],
+    rate: float,
+    duplicate_sources: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Inject defects into ``tables`` in place and return the ledger.
+
+    Duplicate registrations are planted by the generator (appended to PATDATA before it becomes a
+    frame, which is far cheaper than growing a million-row frame); ``duplicate_sources`` names
+    the registrations they copy, and they are ledgered here with the other defects."""
     inj = Injector(rng, tables, specs, rate)
     if inj.rate > 0:
         # Spells first: their episodes must then be spared the episode defects.
@@ -244,7 +294,7 @@ def inject(rng: np.random.Generator, tables: dict[str, pd.DataFrame], specs: dic
             defects_time.end_before_start(inj, "ADMITDISCH", inj.budget("ADMITDISCH"))
         if "CONSEPISODE" in tables and "ADMITDISCH" in tables:
             defects_time.episode_defects(inj, inj.budget("CONSEPISODE"))
-        duplicates = defects_people.choose_duplicates(inj, inj.budget("PATDATA"))
+        defects_people.register_duplicates(inj, np.asarray(duplicate_sources if duplicate_sources is not None else []))
         defects_people.patient_defects(inj, inj.budget("PATDATA"))
         for table, kinds in DEFECT_PLAN.items():
             if table not in tables:
@@ -252,9 +302,5 @@ def inject(rng: np.random.Generator, tables: dict[str, pd.DataFrame], specs: dic
             for kind in kinds:
                 if kind in GENERIC and not (table == "ADMITDISCH" and kind == "end_before_start"):
                     GENERIC[kind](inj, table, inj.budget(table))
-        defects_people.add_duplicates(inj, duplicates)
         defects_people.merged_patients(inj, inj.budget("PATDATA"))
     return inj.ledger()
-
-
-__all__ = ["START_END", "Injector", "inject", "row_keys"]

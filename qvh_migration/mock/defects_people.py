@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from qvh_migration.mock import defect_values as bad
 from qvh_migration.mock.catalog import Dates, render_table
-from qvh_migration.mock.identity import district_numbers, format_nhs, nhs_check_digits
+from qvh_migration.mock.identity import format_nhs, nhs_check_digits
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, MINUTES_PER_DAY, NO_TIME
-from qvh_migration.mock.strings import EmptyColumns, join, padded, pick, plain_int, series_arrow, to_series
+from qvh_migration.mock.strings import EmptyColumns, join, padded, plain_int, series_arrow
 
 if TYPE_CHECKING:
     from qvh_migration.mock.defects import Injector
@@ -27,13 +26,6 @@ def _digits(arr: pa.Array) -> np.ndarray:
     return pc.cast(safe, pa.int64()).to_numpy(zero_copy_only=False)
 
 
-def choose_duplicates(inj: Injector, k: int) -> np.ndarray:
-    """Patients who will be registered a second time (rows reserved before other defects)."""
-    if "PATDATA" not in inj.tables:
-        return np.zeros(0, np.int64)
-    return inj.pick("PATDATA", None, k)
-
-
 def patient_defects(inj: Injector, k: int) -> None:
     if "PATDATA" not in inj.tables:
         return
@@ -44,8 +36,13 @@ def patient_defects(inj: Injector, k: int) -> None:
     stem = nhs[rows] // 10
     wrong = (nhs_check_digits(stem) + inj.rng.integers(1, 10, rows.size)) % 10
     inj.set("PATDATA", "NhsNumber", rows, format_nhs(stem * 10 + wrong))
-    inj.record("PATDATA", rows, "NhsNumber", "invalid_nhs_check_digit",
-               join(["check digit should be ", plain_int(nhs_check_digits(stem))]))
+    inj.record(
+        "PATDATA",
+        rows,
+        "NhsNumber",
+        "invalid_nhs_check_digit",
+        join(["check digit should be ", plain_int(nhs_check_digits(stem))]),
+    )
     rows = inj.pick("PATDATA", has, k)
     values = bad.dummy_nhs(inj.rng, rows.size)
     inj.set("PATDATA", "NhsNumber", rows, values)
@@ -67,8 +64,13 @@ def _future_birth(inj: Injector, k: int) -> None:
     parts = {"PtDobDayInt": "D", "PtDobMonthInt": "M", "PtDobYearInt": "Y"}
     for col, part in parts.items():
         inj.set("PATDATA", col, rows, plain_int(_part(new_days, part)))
-    inj.record("PATDATA", rows, "InternalDateOfBirth", "future_date_of_birth",
-               join(["date of birth after the extract date: ", inj.col("PATDATA", "PtDoB").take(pa.array(rows))]))
+    inj.record(
+        "PATDATA",
+        rows,
+        "InternalDateOfBirth",
+        "future_date_of_birth",
+        join(["date of birth after the extract date: ", inj.col("PATDATA", "PtDoB").take(pa.array(rows))]),
+    )
 
 
 def _part(days: np.ndarray, part: str) -> np.ndarray:
@@ -79,30 +81,23 @@ def _part(days: np.ndarray, part: str) -> np.ndarray:
     return (days - days.astype("datetime64[M]")).astype(np.int64) + 1
 
 
-def add_duplicates(inj: Injector, sources: np.ndarray) -> None:
-    """Append a second registration of each source patient: new internal and hospital numbers,
-    same name, birth, sex and address; half have no NHS number on the new record."""
-    if sources.size == 0:
+def register_duplicates(inj: Injector, sources: np.ndarray) -> None:
+    """Ledger the second registrations the generator appended to PATDATA (its last rows) and keep
+    both registrations of each person free of other defects."""
+    if sources.size == 0 or "PATDATA" not in inj.tables:
         return
-    df = inj.tables["PATDATA"]
-    ipn = _digits(inj.col("PATDATA", "InternalPatientNumber"))
-    district = _digits(pc.utf8_slice_codeunits(inj.col("PATDATA", "DistrictNumber"), 1))
     k = sources.size
-    take = pa.array(sources)
-    new_ipn = padded(ipn.max() + 1 + np.arange(k), 9)
-    no_number = inj.rng.random(k) < 0.5
-    columns = {c: series_arrow(df[c]).take(take) for c in df.columns}
-    columns["InternalPatientNumber"] = new_ipn
-    columns["DistrictNumber"] = district_numbers(district.max() + 1 + np.arange(k))
-    columns["NhsNumber"] = pc.if_else(pa.array(no_number), "", columns["NhsNumber"])
-    columns["NHSNumberStatus"] = pc.if_else(pa.array(no_number), "03", columns["NHSNumberStatus"])
-    extra = pd.DataFrame({c: to_series(v) for c, v in columns.items()}, copy=False)
-    start = len(df)
-    inj.tables["PATDATA"] = pd.concat([df, extra], ignore_index=True)
-    inj.used["PATDATA"] = np.r_[inj.used["PATDATA"], np.ones(k, dtype=bool)]
-    original = series_arrow(df["InternalPatientNumber"]).take(take)
-    inj.record("PATDATA", start + np.arange(k), "InternalPatientNumber", "duplicate_patient",
-               join(["same person as InternalPatientNumber=", original]))
+    rows = len(inj.tables["PATDATA"]) - k + np.arange(k)
+    inj.used["PATDATA"][sources] = True
+    inj.used["PATDATA"][rows] = True
+    original = inj.col("PATDATA", "InternalPatientNumber").take(pa.array(sources))
+    inj.record(
+        "PATDATA",
+        rows,
+        "InternalPatientNumber",
+        "duplicate_patient",
+        join(["same person as InternalPatientNumber=", original]),
+    )
 
 
 def merged_patients(inj: Injector, k: int) -> None:
@@ -129,8 +124,11 @@ def merged_patients(inj: Injector, k: int) -> None:
     next_time[np.flatnonzero(chain)] = earlier
     newest_time = np.r_[when, when[chain]]
     values = {
-        "OldID": padded(old_ids, 9), "NextID": padded(next_ids, 9), "NewestID": padded(newest, 9),
-        "NextDateTime": Dates(next_time), "NewestDateTime": Dates(newest_time),
+        "OldID": padded(old_ids, 9),
+        "NextID": padded(next_ids, 9),
+        "NewestID": padded(newest, 9),
+        "NextDateTime": Dates(next_time),
+        "NewestDateTime": Dates(newest_time),
     }
     frame, _ = render_table(inj.specs["MERGEDID"], values, old_ids.size, EmptyColumns())
     order = np.argsort(old_ids, kind="stable")
@@ -138,8 +136,10 @@ def merged_patients(inj: Injector, k: int) -> None:
     inj.tables["MERGEDID"] = frame
     inj.used["MERGEDID"] = np.ones(len(frame), dtype=bool)
     rows = np.arange(len(frame))
-    inj.record("MERGEDID", rows, "OldID", "merged_patient",
-               join(["merged into InternalPatientNumber=", series_arrow(frame["NewestID"])]))
-
-
-__all__ = ["Dates", "pick"]
+    inj.record(
+        "MERGEDID",
+        rows,
+        "OldID",
+        "merged_patient",
+        join(["merged into InternalPatientNumber=", series_arrow(frame["NewestID"])]),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,8 +26,11 @@ COMPANIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("CONSEPISODE", "EpisodeEndDt"): ("EpisodeEndTm", "ConsultantEpisodeEndDttm"),
 }
 # How far back the end is set, in minutes (low, high).
-END_SHIFT = {"ADMITDISCH": (60, 5 * MINUTES_PER_DAY), "RTTPERIOD": (MINUTES_PER_DAY, 90 * MINUTES_PER_DAY),
-             "PREVADDRESS": (MINUTES_PER_DAY, 300 * MINUTES_PER_DAY)}
+END_SHIFT = {
+    "ADMITDISCH": (60, 5 * MINUTES_PER_DAY),
+    "RTTPERIOD": (MINUTES_PER_DAY, 90 * MINUTES_PER_DAY),
+    "PREVADDRESS": (MINUTES_PER_DAY, 300 * MINUTES_PER_DAY),
+}
 
 
 def _write(inj: Injector, table: str, column: str, rows: np.ndarray, minutes: np.ndarray) -> None:
@@ -44,8 +48,13 @@ def end_before_start(inj: Injector, table: str, k: int) -> None:
     low, high = END_SHIFT[table]
     new_end = start[rows] - inj.rng.integers(low, high, rows.size)
     _write(inj, table, end_col, rows, new_end)
-    inj.record(table, rows, end_col, "end_before_start", join([f"{end_col} before {start_col} ",
-                                                                inj.col(table, start_col).take(pa.array(rows))]))
+    inj.record(
+        table,
+        rows,
+        end_col,
+        "end_before_start",
+        join([f"{end_col} before {start_col} ", inj.col(table, start_col).take(pa.array(rows))]),
+    )
     if table == "ADMITDISCH" and "CONSEPISODE" in inj.tables:
         # An impossible spell cannot judge its episodes: keep episode defects away from it.
         spell_keys = _keys(inj, "ADMITDISCH").iloc[rows]
@@ -57,23 +66,26 @@ def _keys(inj: Injector, table: str) -> pd.Series:
     return df["InternalPatientNumber"] + "|" + df["EpisodeNumber"]
 
 
-def episode_frame(tables: dict[str, pd.DataFrame], parse) -> pd.DataFrame:
+def episode_frame(tables: Mapping[str, pd.DataFrame], parse: Callable[[str, str], np.ndarray]) -> pd.DataFrame:
     """CONSEPISODE rows with their spell's admission and discharge (NO_TIME where unknown)."""
     ce, ad = tables["CONSEPISODE"], tables["ADMITDISCH"]
     ce_key = ce["InternalPatientNumber"] + "|" + ce["EpisodeNumber"]
     ad_key = ad["InternalPatientNumber"] + "|" + ad["EpisodeNumber"]
-    spell = pd.Index(ad_key).get_indexer(ce_key)
+    # First spell row per key (a real extract may repeat a key; the recount must not fail on it).
+    first = pd.Series(np.arange(len(ad_key)), index=ad_key.to_numpy())[~ad_key.duplicated().to_numpy()]
+    spell = first.reindex(ce_key.to_numpy()).fillna(-1).astype(np.int64).to_numpy()
     adm_start = parse("ADMITDISCH", "IpAdmDtimeInt")
     adm_end = parse("ADMITDISCH", "IpDschDtimeInt")
-    has = spell >= 0
-    frame = pd.DataFrame({
-        "spell": spell,
-        "fce": pd.to_numeric(ce["FCENumber"], errors="coerce").fillna(0).astype(np.int64).to_numpy(),
-        "start": parse("CONSEPISODE", "EpsActvDtimeInt"),
-        "end": parse("CONSEPISODE", "EpisodeEndDt"),
-        "adm_start": take_or(adm_start, spell, NO_TIME),
-        "adm_end": take_or(adm_end, spell, NO_TIME),
-    })
+    frame = pd.DataFrame(
+        {
+            "spell": spell,
+            "fce": pd.to_numeric(ce["FCENumber"], errors="coerce").fillna(0).astype(np.int64).to_numpy(),
+            "start": parse("CONSEPISODE", "EpsActvDtimeInt"),
+            "end": parse("CONSEPISODE", "EpisodeEndDt"),
+            "adm_start": take_or(adm_start, spell, NO_TIME),
+            "adm_end": take_or(adm_end, spell, NO_TIME),
+        }
+    )
     frame["row"] = np.arange(len(frame))
     frame = frame.sort_values(["spell", "fce"], kind="stable")
     same = frame["spell"].to_numpy()[1:] == frame["spell"].to_numpy()[:-1]
@@ -101,8 +113,13 @@ def episode_defects(inj: Injector, k: int) -> None:
     new = prev_start + ((start[rows] - prev_start) * inj.rng.uniform(0.2, 0.8, rows.size)).astype(np.int64)
     new = np.clip(new, prev_start + 1, start[rows] - 1)
     _write(inj, "CONSEPISODE", "EpsActvDtimeInt", rows, new)
-    inj.record("CONSEPISODE", rows, "EpsActvDtimeInt", "overlapping_episodes",
-               "episode starts before the previous consultant episode ends")
+    inj.record(
+        "CONSEPISODE",
+        rows,
+        "EpsActvDtimeInt",
+        "overlapping_episodes",
+        "episode starts before the previous consultant episode ends",
+    )
     # Outside: the first episode starts before admission, or the last ends after discharge.
     first = (valid & (frame["fce"] == frame.groupby("spell")["fce"].transform("min"))).to_numpy()
     last_closed = (valid & frame["is_last"] & (frame["end"] != NO_TIME) & (frame["adm_end"] != NO_TIME)).to_numpy()

@@ -7,13 +7,15 @@ string "" (never null), as in a fixed-width legacy export; ``write_extracts`` ke
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from qvh_migration.mock import defects
-from qvh_migration.mock.catalog import ColumnValue, Dates, TableSpec, render_table, require, table_specs
+from qvh_migration.mock.catalog import ColumnValue, render_table, require, table_specs
 from qvh_migration.mock.inpatients import (
     Admissions,
     apply_in_hospital_deaths,
@@ -21,10 +23,16 @@ from qvh_migration.mock.inpatients import (
     build_episodes,
     build_ward_stays,
 )
-from qvh_migration.mock.outpatients import OPEN, build_appointments, build_referrals
+from qvh_migration.mock.outpatients import OPEN, Appointments, Referrals, build_appointments, build_referrals
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, NO_TIME, MockParameters, rng_for, validate_parameters
 from qvh_migration.mock.patient_history import case_notes, gp_history, previous_addresses, previous_surnames
-from qvh_migration.mock.patients import Patients, assign_deaths, build_patients, render_patdata
+from qvh_migration.mock.patients import (
+    Patients,
+    assign_deaths,
+    build_patients,
+    plant_duplicates,
+    render_patdata,
+)
 from qvh_migration.mock.reference import build_reference
 from qvh_migration.mock.render_inpatients import (
     render_admitdisch,
@@ -34,8 +42,8 @@ from qvh_migration.mock.render_inpatients import (
     render_wlentry,
 )
 from qvh_migration.mock.render_outpatients import render_opa, render_opreferral, render_opwlentry, render_rttperiod
-from qvh_migration.mock.rtt import RTT, rtt_outcomes
-from qvh_migration.mock.rules import ALL_TABLES, REQUIRED_COLUMNS
+from qvh_migration.mock.rtt import RTT, RttPeriods, rtt_outcomes
+from qvh_migration.mock.rules import ALL_TABLES, DEFECT_PLAN, REQUIRED_COLUMNS
 from qvh_migration.mock.strings import EmptyColumns, pick
 from qvh_migration.mock.vector import take_or
 from qvh_migration.mock.waiting_list import WAITING, WaitingList, build_waiting_list
@@ -54,12 +62,35 @@ class SourceExtracts:
 def generate_extracts(source_catalog: pd.DataFrame, params: MockParameters) -> SourceExtracts:
     """Synthetic PatientCentre extracts shaped exactly like ``source_catalog``, plus a defect ledger."""
     validate_parameters(params)
+    with system_allocator():
+        return _generate(source_catalog, params)
+
+
+@contextmanager
+def system_allocator() -> Iterator[None]:
+    """Allocate Arrow memory with the system allocator while generating.
+
+    Generation frees many large temporaries (date digits, replaced columns); mimalloc, Arrow's
+    default, keeps such memory mapped, which raised the 1M-patient peak RSS by about 10 %.  Buffers
+    remember their pool, so switching back afterwards is safe.  (Process-global for the duration:
+    Dagster runs each step in its own process, so nothing else is allocating meanwhile.)
+    """
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
+def _generate(source_catalog: pd.DataFrame, params: MockParameters) -> SourceExtracts:
     specs = table_specs(source_catalog, ALL_TABLES)
     require(specs, REQUIRED_COLUMNS)
     empties = EmptyColumns()
     rendered: dict[str, pd.DataFrame] = {}
     unused: dict[str, list[str]] = {}
-    for name, (cols, n) in build_values(params):
+    planted: dict[str, np.ndarray] = {}
+    for name, (cols, n) in build_values(params, planted):
         if name not in specs:
             continue  # a supporting table this catalog does not have
         rendered[name], missing = render_table(specs[name], cols, n, empties)
@@ -67,11 +98,13 @@ def generate_extracts(source_catalog: pd.DataFrame, params: MockParameters) -> S
         if missing:
             unused[name] = missing
     tables = {name: rendered[name] for name in ALL_TABLES if name in rendered}
-    ledger = defects.inject(rng_for(params.seed, "defects"), tables, specs, params.defect_rate)
+    ledger = defects.inject(
+        rng_for(params.seed, "defects"), tables, specs, params.defect_rate, planted.get("duplicate_patient")
+    )
     return SourceExtracts(tables=tables, defect_ledger=ledger, unused_columns=unused)
 
 
-def build_values(params: MockParameters) -> Iterator[tuple[str, Table]]:
+def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iterator[tuple[str, Table]]:
     """Column values of every table, from one coherent model of patients and their activity.
 
     Yields one table at a time so each is turned into its frame (and its date arrays freed)
@@ -96,7 +129,12 @@ def build_values(params: MockParameters) -> Iterator[tuple[str, Table]]:
     patdata = render_patdata(rng_for(seed, "patdata"), pats, ref)
     prev_names, extras = previous_surnames(rng_for(seed, "prevsurname"), pats)
     patdata.update(extras)
-    yield "PATDATA", (patdata, pats.n)
+    n_pat = pats.n
+    if params.defect_rate > 0:
+        k = max(1, round(params.defect_rate * pats.n / len(DEFECT_PLAN["PATDATA"])))
+        planted["duplicate_patient"] = plant_duplicates(rng_for(seed, "duplicates"), pats, patdata, k)
+        n_pat += k
+    yield "PATDATA", (patdata, n_pat)
     del patdata, extras
     yield "PREVSURNAME", prev_names
     yield "PREVADDRESS", previous_addresses(rng_for(seed, "prevaddress"), pats)
@@ -116,7 +154,7 @@ def build_values(params: MockParameters) -> Iterator[tuple[str, Table]]:
     yield "MERGEDID", ({}, 0)  # rows come from the merged_patient defect
 
 
-def _number_episodes(rng: np.random.Generator, refs, wl: WaitingList, adm: Admissions) -> None:
+def _number_episodes(rng: np.random.Generator, refs: Referrals, wl: WaitingList, adm: Admissions) -> None:
     """One episode-number sequence for referrals, waiting-list entries and emergency admissions, in
     the order they were created; an admission from the list keeps the list entry's number."""
     emergency = np.flatnonzero(adm.wl < 0)
@@ -131,7 +169,9 @@ def _number_episodes(rng: np.random.Generator, refs, wl: WaitingList, adm: Admis
     adm.episode[emergency] = numbers[k2:]
 
 
-def _last_contact(pats: Patients, refs, appts, wl: WaitingList, adm: Admissions) -> tuple[np.ndarray, np.ndarray]:
+def _last_contact(
+    pats: Patients, refs: Referrals, appts: Appointments, wl: WaitingList, adm: Admissions
+) -> tuple[np.ndarray, np.ndarray]:
     """Each patient's latest recorded contact, and whether anything is still open for them."""
     last = pats.reg_minute.copy()
     np.maximum.at(last, refs.pid, refs.minute)
@@ -146,11 +186,8 @@ def _last_contact(pats: Patients, refs, appts, wl: WaitingList, adm: Admissions)
     return last, busy
 
 
-def _rtt_at_admission(adm: Admissions, wl: WaitingList, rtt) -> object:
+def _rtt_at_admission(adm: Admissions, wl: WaitingList, rtt: RttPeriods) -> pa.Array:
     """ADMITDISCH.RttPeriodStatus: the stop recorded at an admission that treated an RTT pathway."""
     ref_row = take_or(wl.ref, adm.wl, 0)
     stopped_here = (adm.wl >= 0) & rtt.eligible[ref_row] & (rtt.status[ref_row] == RTT.index("FDT"))
     return pick(RTT, np.full(adm.pid.size, RTT.index("FDT")), stopped_here)
-
-
-__all__ = ["Dates", "SourceExtracts", "TableSpec", "generate_extracts"]

@@ -63,22 +63,28 @@ def build_admissions(rng: np.random.Generator, pats: Patients, wl: WaitingList, 
     reg_day = pats.reg_minute[emerg] // MINUTES_PER_DAY
     e_day = reg_day + (rng.random(emerg.size) * (EXTRACT_DAY - 1 - reg_day)).astype(np.int64)
     e_methods = [METHOD.index(m) for m in EMERGENCY_METHODS]
-    e_method = np.asarray(e_methods)[weighted(rng, [code_weights("admission_method")[i] for i in e_methods],
-                                               emerg.size)]
+    e_method = np.asarray(e_methods)[
+        weighted(rng, [code_weights("admission_method")[i] for i in e_methods], emerg.size)
+    ]
     adm = Admissions(
-        pid=np.r_[wl.pid[entries], emerg], wl=np.r_[entries, np.full(emerg.size, -1)],
+        pid=np.r_[wl.pid[entries], emerg],
+        wl=np.r_[entries, np.full(emerg.size, -1)],
         admit=np.r_[wl.end_minute[entries], at(e_day, rng.integers(0, MINUTES_PER_DAY, emerg.size))],
-        discharge=np.zeros(0), spec=np.r_[wl.spec[entries], pats.home[emerg]],
+        discharge=np.zeros(0),
+        spec=np.r_[wl.spec[entries], pats.home[emerg]],
         cons=np.r_[wl.cons[entries], consultant_for(rng, pats.home[emerg], ref)],
-        method=np.r_[wl.method[entries], e_method], source=np.zeros(0), intent=np.r_[wl.intent[entries],
-                                                                                     np.full(emerg.size, 1)],
+        method=np.r_[wl.method[entries], e_method],
+        source=np.zeros(0),
+        intent=np.r_[wl.intent[entries], np.full(emerg.size, 1)],
         category=np.r_[wl.category[entries], weighted(rng, code_weights("administrative_category"), emerg.size)],
-        disch_method=np.zeros(0), destination=np.zeros(0),
+        disch_method=np.zeros(0),
+        destination=np.zeros(0),
     )
     adm.discharge = _discharge(rng, adm)
     keep = _drop_overlaps(adm, wl)
-    adm = Admissions(**{k: (v[keep] if isinstance(v, np.ndarray) and v.size == keep.size else v)
-                        for k, v in vars(adm).items()})
+    adm = Admissions(
+        **{k: (v[keep] if isinstance(v, np.ndarray) and v.size == keep.size else v) for k, v in vars(adm).items()}
+    )
     n = adm.pid.size
     transfer = np.asarray(METHOD)[adm.method] == "TR"
     adm.source = np.where(transfer, SOURCE.index("GH"), weighted(rng, code_weights("admission_source"), n))
@@ -165,13 +171,18 @@ def build_ward_stays(rng: np.random.Generator, adm: Admissions, pats: Patients) 
     home_ward = _specialty_ward(adm.spec)
     child = (adm.admit // MINUTES_PER_DAY - pats.dob_day[adm.pid]) < 16 * 365
     day_case = np.asarray(INTENT)[adm.intent] != "I"
-    first = np.where(day_case, WARD_CODES.index("DSU"),
-                     np.where(child & ~burns, WARD_CODES.index("PAED"), home_ward))
+    first = np.where(day_case, WARD_CODES.index("DSU"), np.where(child & ~burns, WARD_CODES.index("PAED"), home_ward))
     first = np.where(burns & ~day_case, WARD_CODES.index("BCU"), first)
     # Two-stay spells: burns step down from intensive care, others move from day surgery to a ward.
-    ward = np.where(~two, first[a], np.where(burns[a], np.where(pos == 0, WARD_CODES.index("BICU"),
-                                                                WARD_CODES.index("BCU")),
-                                             np.where(pos == 0, WARD_CODES.index("DSU"), home_ward[a])))
+    ward = np.where(
+        ~two,
+        first[a],
+        np.where(
+            burns[a],
+            np.where(pos == 0, WARD_CODES.index("BICU"), WARD_CODES.index("BCU")),
+            np.where(pos == 0, WARD_CODES.index("DSU"), home_ward[a]),
+        ),
+    )
     return Stays(adm=a, position=pos, start=start, end=end, who=ward)
 
 

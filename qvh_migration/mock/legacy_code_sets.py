@@ -6,8 +6,10 @@ each of them to its NHS code.  The crosswalk author works from this module, so:
 * codes are STABLE once written: add new codes, never rename or reuse one;
 * a code set lists every code the generator emits for a field in ``LEGACY_CODE_FIELDS`` (apart from
   the ``unmapped_code`` defects, which are deliberately outside these sets);
-* ``weight`` is the relative frequency the generator draws with (normalised per set), chosen to look
-  like a plastics / burns / maxillofacial / corneo-plastic hospital, not like a general hospital.
+* ``weight`` is the base relative frequency the generator draws with (normalised per set), chosen
+  to look like a plastics / burns / maxillofacial / corneo-plastic hospital.  Context overrides it
+  where it must: children are "K" (marital status not applicable), only real deaths get discharge
+  method "DE" / destination "DD", dentists refer to the dental services, and so on.
 
 Where the INQuire dictionary documents a field's codes they are used (OPA.ApptStatus
 "ATT/WLK/NATT/SATT/NR", OPA.ApptCategory "NEW/FOL"); NHS number status uses 01..08 as PatientCentre
@@ -240,9 +242,23 @@ LEGACY_CODE_SETS: dict[str, list[LegacyCode]] = {
 # The national RTT status each local code carries internally (RTTPERSTSMF.RttStsInternalValue and
 # the ...StatusInt fields).  Values follow the dictionary's CurrentStatusInt list (10-1st Act'y ...).
 RTT_STATUS_INTERNAL_VALUE: dict[str, str] = {
-    "FACT": "10", "AMEN": "11", "CREF": "12", "SUBA": "20", "TRAN": "21", "FDT": "30",
-    "AMPT": "31", "AMCP": "32", "DNA1": "33", "DNTT": "34", "DECL": "35", "DIED": "36",
-    "PTRT": "90", "AMON": "91", "DIAG": "92", "NA": "98", "UNK": "99",
+    "FACT": "10",
+    "AMEN": "11",
+    "CREF": "12",
+    "SUBA": "20",
+    "TRAN": "21",
+    "FDT": "30",
+    "AMPT": "31",
+    "AMCP": "32",
+    "DNA1": "33",
+    "DNTT": "34",
+    "DECL": "35",
+    "DIED": "36",
+    "PTRT": "90",
+    "AMON": "91",
+    "DIAG": "92",
+    "NA": "98",
+    "UNK": "99",
 }
 # Codes that stop the clock (the period ends at the status date).
 RTT_STOP_CODES: tuple[str, ...] = ("FDT", "AMPT", "AMCP", "DNA1", "DNTT", "DECL", "DIED", "TRAN")
@@ -250,8 +266,18 @@ RTT_STOP_CODES: tuple[str, ...] = ("FDT", "AMPT", "AMCP", "DNA1", "DNTT", "DECL"
 # What SPEC.TreatmentFunction holds for each local specialty: the master file carries the national
 # treatment function code, which is what the crosswalk author checks against.
 SPECIALTY_TREATMENT_FUNCTION: dict[str, str] = {
-    "PLAS": "160", "HAND": "160", "BURN": "161", "MAXF": "144", "OMFS": "145", "ORAL": "140",
-    "ORTD": "143", "OPHC": "130", "ENT": "120", "GS": "100", "BRST": "103", "SLEP": "340",
+    "PLAS": "160",
+    "HAND": "160",
+    "BURN": "161",
+    "MAXF": "144",
+    "OMFS": "145",
+    "ORAL": "140",
+    "ORTD": "143",
+    "OPHC": "130",
+    "ENT": "120",
+    "GS": "100",
+    "BRST": "103",
+    "SLEP": "340",
 }
 
 # (source table, source column) -> code-set name, for every field that carries one of the sets above.

@@ -32,8 +32,20 @@ ATTEND = code_values("attendance_status")  # ATT, WLK, SATT, NATT, CANC, NR
 DISPOSAL = code_values("outcome_of_attendance")  # DIS, FUP, FUWL, ADM, REF
 # Extra appointments per referral (Poisson mean) by service: burns dressings clinics and orthodontics
 # see patients many times, most others once or twice.
-FOLLOW_UPS = {"PLAS": 0.8, "HAND": 1.2, "BURN": 2.0, "MAXF": 0.8, "OMFS": 0.7, "ORAL": 0.4, "ORTD": 2.5,
-              "OPHC": 1.2, "ENT": 0.6, "GS": 0.6, "BRST": 1.2, "SLEP": 1.0}
+FOLLOW_UPS = {
+    "PLAS": 0.8,
+    "HAND": 1.2,
+    "BURN": 2.0,
+    "MAXF": 0.8,
+    "OMFS": 0.7,
+    "ORAL": 0.4,
+    "ORTD": 2.5,
+    "OPHC": 1.2,
+    "ENT": 0.6,
+    "GS": 0.6,
+    "BRST": 1.2,
+    "SLEP": 1.0,
+}
 # First-appointment wait (days, low-high) by priority R, S, U, C.
 FIRST_WAIT = np.array([[28, 140], [21, 70], [10, 42], [5, 14]])
 DENTAL = ("MAXF", "OMFS", "ORAL", "ORTD")
@@ -74,7 +86,7 @@ class Appointments:
 
 
 def build_referrals(rng: np.random.Generator, pats: Patients, ref: Reference) -> Referrals:
-    counts = 1 + rng.poisson(0.4, pats.n)
+    counts = 1 + rng.poisson(0.35, pats.n)
     pid, pos = expand(counts)
     reg_day = pats.reg_minute // MINUTES_PER_DAY
     gap = np.where(pos == 0, 0, 60 + rng.exponential(900, pid.size).astype(np.int64))
@@ -83,16 +95,24 @@ def build_referrals(rng: np.random.Generator, pats: Patients, ref: Reference) ->
     pid, pos, day = pid[keep], pos[keep], day[keep]
     n = pid.size
     minute = np.where(pos == 0, pats.reg_minute[pid], at(day, slot_times(rng, n, 540, 1020, 1)))
-    spec = np.where((pos == 0) | (rng.random(n) < 0.7), pats.home[pid],
-                    weighted(rng, code_weights("treatment_function"), n))
+    spec = np.where(
+        (pos == 0) | (rng.random(n) < 0.7), pats.home[pid], weighted(rng, code_weights("treatment_function"), n)
+    )
     cons = consultant_for(rng, spec, ref)
     source = _sources(rng, spec)
     referring = np.where(np.isin(np.asarray(SOURCE)[source], ["CON", "OWN"]), _referring(rng, source, ref), -1)
     return Referrals(
-        pid=pid, minute=minute, spec=spec, cons=cons,
-        priority=weighted(rng, code_weights("priority_type"), n), source=source,
-        category=weighted(rng, code_weights("administrative_category"), n), referring_cons=referring,
-        outcome=np.zeros(n, np.int64), end_minute=np.full(n, NO_TIME), first_attended=np.full(n, -1),
+        pid=pid,
+        minute=minute,
+        spec=spec,
+        cons=cons,
+        priority=weighted(rng, code_weights("priority_type"), n),
+        source=source,
+        category=weighted(rng, code_weights("administrative_category"), n),
+        referring_cons=referring,
+        outcome=np.zeros(n, np.int64),
+        end_minute=np.full(n, NO_TIME),
+        first_attended=np.full(n, -1),
         end_position=np.full(n, -1),
     )
 
@@ -123,8 +143,11 @@ def _referring(rng: np.random.Generator, source: np.ndarray, ref: Reference) -> 
     external = np.flatnonzero(ref.consultant_external)
     internal = np.flatnonzero(~ref.consultant_external)
     own = np.asarray(SOURCE)[source] == "OWN"
-    return np.where(own, internal[rng.integers(0, internal.size, source.size)],
-                    external[rng.integers(0, external.size, source.size)])
+    return np.where(
+        own,
+        internal[rng.integers(0, internal.size, source.size)],
+        external[rng.integers(0, external.size, source.size)],
+    )
 
 
 def build_appointments(rng: np.random.Generator, refs: Referrals, ref: Reference) -> Appointments:
@@ -163,15 +186,24 @@ def build_appointments(rng: np.random.Generator, refs: Referrals, ref: Reference
     cancel = np.where(cancelled, booked + ((minute - booked) * rng.uniform(0.3, 0.95, n)).astype(np.int64), NO_TIME)
     clinic = _clinics_for(rng, refs.cons[r], ref)
     appts = Appointments(
-        ref=r, position=pos, minute=minute, status=status, disposal=disposal, booked_minute=booked,
-        cancel_minute=cancel, cancel_by_hospital=rng.random(n) < 0.6, clinic=clinic, from_wl=from_wl,
+        ref=r,
+        position=pos,
+        minute=minute,
+        status=status,
+        disposal=disposal,
+        booked_minute=booked,
+        cancel_minute=cancel,
+        cancel_by_hospital=rng.random(n) < 0.6,
+        clinic=clinic,
+        from_wl=from_wl,
     )
     _referral_outcomes(refs, appts, attended, last)
     return appts
 
 
-def _booked(rng: np.random.Generator, refs: Referrals, r: np.ndarray, pos: np.ndarray, minute: np.ndarray,
-            from_wl: np.ndarray) -> np.ndarray:
+def _booked(
+    rng: np.random.Generator, refs: Referrals, r: np.ndarray, pos: np.ndarray, minute: np.ndarray, from_wl: np.ndarray
+) -> np.ndarray:
     """First appointments are booked soon after referral, follow-ups at the previous visit."""
     prev = np.r_[refs.minute[r[:1]] if r.size else np.zeros(0, np.int64), minute[:-1]]
     prev = np.where(pos == 0, refs.minute[r], prev)

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qvh_migration.mock import identity as ident
+from qvh_migration.mock import wordlists as words
 from qvh_migration.mock.catalog import ColumnValue, Dates
 from qvh_migration.mock.parameters import EXTRACT_DAY, MINUTES_PER_DAY, NO_TIME
 from qvh_migration.mock.patients import Patients
@@ -31,7 +32,7 @@ def previous_surnames(rng: np.random.Generator, pats: Patients) -> tuple[Table, 
     has = pats.female & pats.married & (age >= 22) & (rng.random(pats.n) < 0.6)
     counts = np.where(has, np.where(rng.random(pats.n) < 0.1, 2, 1), 0)
     pid, pos = expand(counts)
-    names = pick(ident.SURNAMES, rng.integers(0, len(ident.SURNAMES), pid.size))
+    names = pick(words.SURNAMES, rng.integers(0, len(words.SURNAMES), pid.size))
     values = {
         **_patient_keys(pats, pid),
         "Surname": names,
@@ -72,9 +73,14 @@ def previous_addresses(rng: np.random.Generator, pats: Patients) -> Table:
     return {
         **_patient_keys(pats, pid),
         "SeqNo": plain_int(counts[pid] - pos),
-        "EffectiveFromDate": Dates(at(from_day, 0)), "EffectiveFromDateInt": Dates(at(from_day, 0)),
-        "EffectiveToDate": Dates(at(to_day, 0)), "EffectiveToDateInt": Dates(at(to_day, 0)),
-        "PtAddLn1": line1, "PtAddLn2": line2, "PtAddLn3": line3, "PtAddLn4": line4,
+        "EffectiveFromDate": Dates(at(from_day, 0)),
+        "EffectiveFromDateInt": Dates(at(from_day, 0)),
+        "EffectiveToDate": Dates(at(to_day, 0)),
+        "EffectiveToDateInt": Dates(at(to_day, 0)),
+        "PtAddLn1": line1,
+        "PtAddLn2": line2,
+        "PtAddLn3": line3,
+        "PtAddLn4": line4,
         "Postcode": ident.postcodes(rng, areas),
     }, pid.size
 
@@ -102,12 +108,14 @@ def gp_history(rng: np.random.Generator, pats: Patients, ref: Reference) -> Tabl
         "SeqNo": plain_int(pos + 1),
         "GpCode": pick(ref.gp_codes, gp),
         "Practice": pick(ref.practice_codes, ref.gp_practice[gp]),
-        "Title": gp_table["Title"].take(take), "Surname": gp_table["Surname"].take(take),
+        "Title": gp_table["Title"].take(take),
+        "Surname": gp_table["Surname"].take(take),
         "Initials": gp_table["Initials"].take(take),
-        "GpAddrLine1": gp_table["Address"].take(take), "GpAddrLine2": gp_table["GpAddrLine2"].take(take),
-        "GpAddrLine3": gp_table["GpAddrLine3"].take(take), "GpAddrLine4": gp_table["GpAddrLine4"].take(take),
-        "Postcode": gp_table["Postcode"].take(take), "Phone": gp_table["Phone"].take(take),
-        "FromDate": Dates(at(from_day, 0)), "FromDtTmInt": Dates(at(from_day, 0)),
+        # The practice address and phone live in the GP master file; copying them into every
+        # history row would cost a third of this table for nothing the migration reads.
+        "Postcode": gp_table["Postcode"].take(take),
+        "FromDate": Dates(at(from_day, 0)),
+        "FromDtTmInt": Dates(at(from_day, 0)),
         "ToDate": Dates(np.where(to_day >= 0, at(to_day, 0), NO_TIME)),
     }, pid.size
 
@@ -123,8 +131,9 @@ def case_notes(rng: np.random.Generator, pats: Patients) -> Table:
     allocated = np.where(pos == 0, reg_day[pid], reg_day[pid] + (EXTRACT_DAY - reg_day[pid]) // 2)
     moved = allocated + (rng.random(pid.size) * (EXTRACT_DAY - allocated)).astype(np.int64)
     archived = (pos == 0) & second[pid]
-    location = np.where(archived, 1, np.where(rng.random(pid.size) < 0.25, 2, rng.choice([0, 0, 0, 3, 4, 5],
-                                                                                    size=pid.size)))
+    location = np.where(
+        archived, 1, np.where(rng.random(pid.size) < 0.25, 2, rng.choice([0, 0, 0, 3, 4, 5], size=pid.size))
+    )
     return {
         "InternalPatientNumber": pats.text["InternalPatientNumber"].take(pa.array(pid)),
         "PtCasenoteIdPhyskey": number,

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qvh_migration.mock import identity as ident
+from qvh_migration.mock import wordlists as words
 from qvh_migration.mock.catalog import ColumnValue, Dates
 from qvh_migration.mock.legacy_code_sets import code_values, code_weights
 from qvh_migration.mock.parameters import (
@@ -29,17 +30,39 @@ from qvh_migration.mock.vector import at, slot_times, weighted
 
 # Age at registration (mean, sd, min, max) and share female, per home service.
 AGE_PROFILE: dict[str, tuple[float, float, int, int, float]] = {
-    "PLAS": (62, 17, 1, 99, 0.53), "HAND": (42, 16, 5, 95, 0.40), "BURN": (38, 18, 16, 95, 0.40),
-    "MAXF": (40, 18, 12, 95, 0.50), "OMFS": (38, 17, 12, 95, 0.52), "ORAL": (35, 15, 12, 90, 0.55),
-    "ORTD": (14, 3, 9, 40, 0.55), "OPHC": (68, 14, 18, 100, 0.58), "ENT": (45, 22, 2, 95, 0.50),
-    "GS": (65, 14, 20, 98, 0.50), "BRST": (50, 10, 25, 85, 0.99), "SLEP": (52, 13, 18, 90, 0.30),
+    "PLAS": (62, 17, 1, 99, 0.53),
+    "HAND": (42, 16, 5, 95, 0.40),
+    "BURN": (38, 18, 16, 95, 0.40),
+    "MAXF": (40, 18, 12, 95, 0.50),
+    "OMFS": (38, 17, 12, 95, 0.52),
+    "ORAL": (35, 15, 12, 90, 0.55),
+    "ORTD": (14, 3, 9, 40, 0.55),
+    "OPHC": (68, 14, 18, 100, 0.58),
+    "ENT": (45, 22, 2, 95, 0.50),
+    "GS": (65, 14, 20, 98, 0.50),
+    "BRST": (50, 10, 25, 85, 0.99),
+    "SLEP": (52, 13, 18, 90, 0.30),
 }
 BURNS_CHILD_SHARE = 0.45  # of burns patients, children under 16
 SPECIALTY_MIX = code_weights("treatment_function")
 LANGUAGES = ("ENGLISH", "POLISH", "URDU", "PUNJABI", "BENGALI", "PORTUGUESE", "ROMANIAN", "TAMIL")
 ALLERGIES = ("PENICILLIN", "LATEX", "ELASTOPLAST", "CODEINE", "NKDA", "IODINE")
-OCCUPATIONS = ("RETIRED", "TEACHER", "NURSE", "ENGINEER", "STUDENT", "ELECTRICIAN", "CARPENTER", "CHEF",
-               "ACCOUNTANT", "FARMER", "DRIVER", "SHOP ASSISTANT", "UNEMPLOYED", "HOUSEWIFE")
+OCCUPATIONS = (
+    "RETIRED",
+    "TEACHER",
+    "NURSE",
+    "ENGINEER",
+    "STUDENT",
+    "ELECTRICIAN",
+    "CARPENTER",
+    "CHEF",
+    "ACCOUNTANT",
+    "FARMER",
+    "DRIVER",
+    "SHOP ASSISTANT",
+    "UNEMPLOYED",
+    "HOUSEWIFE",
+)
 NHS_STATUS = code_values("nhs_number_status")
 # Statuses under which the record holds no NHS number.
 NO_NUMBER_STATUSES = ("03", "04", "07", "08")
@@ -69,8 +92,9 @@ class Patients:
 
 
 def build_patients(rng: np.random.Generator, n: int, ref: Reference) -> Patients:
-    reg_day = np.sort(FIRST_REGISTRATION_DAY + ((EXTRACT_DAY - 30 - FIRST_REGISTRATION_DAY)
-                                                * rng.random(n) ** 0.8).astype(np.int64))
+    reg_day = np.sort(
+        FIRST_REGISTRATION_DAY + ((EXTRACT_DAY - 30 - FIRST_REGISTRATION_DAY) * rng.random(n) ** 0.8).astype(np.int64)
+    )
     reg_minute = at(reg_day, slot_times(rng, n, 8 * 60, 18 * 60, 5))
     steps = np.where(rng.random(n) < 0.12, 2, 1)  # numbers skipped by deleted/merged records
     ipn = 10_000 + np.cumsum(steps)
@@ -93,9 +117,22 @@ def build_patients(rng: np.random.Generator, n: int, ref: Reference) -> Patients
     marital = _marital(rng, age_now >= 16)
     married = np.isin(np.asarray(code_values("marital_status"))[marital], ["M", "C", "W", "D", "X"])
     return Patients(
-        n=n, ipn=ipn, district=100_000 + np.arange(n), reg_minute=reg_minute, dob_day=dob_day, female=female,
-        sex=sex, home=home, area=ident.area_index(rng, n), gp=gp, gdp=gdp, nhs=nhs, nhs_status=status,
-        marital=marital, married=married, retired_ids=gaps,
+        n=n,
+        ipn=ipn,
+        district=100_000 + np.arange(n),
+        reg_minute=reg_minute,
+        dob_day=dob_day,
+        female=female,
+        sex=sex,
+        home=home,
+        area=ident.area_index(rng, n),
+        gp=gp,
+        gdp=gdp,
+        nhs=nhs,
+        nhs_status=status,
+        marital=marital,
+        married=married,
+        retired_ids=gaps,
     )
 
 
@@ -139,23 +176,27 @@ def render_patdata(rng: np.random.Generator, pats: Patients, ref: Reference) -> 
     n = pats.n
     age_now = (EXTRACT_DAY - pats.dob_day) / 365.25
     adult = age_now >= 16
-    surname = pick(ident.SURNAMES, rng.integers(0, len(ident.SURNAMES), n))
+    surname = pick(words.SURNAMES, rng.integers(0, len(words.SURNAMES), n))
     forename = ident.forenames(rng, pats.female)
     pseudo = rng.random(n) < 0.012
     postcode = ident.postcodes(rng, pats.area)
-    pseudo_code = pick(ident.PSEUDO_POSTCODES, rng.integers(0, len(ident.PSEUDO_POSTCODES), n), pseudo)
+    pseudo_code = pick(words.PSEUDO_POSTCODES, rng.integers(0, len(words.PSEUDO_POSTCODES), n), pseudo)
     line1, line2, line3, line4 = ident.address_lines(rng, pats.area)
     dob = at(pats.dob_day, 0)
     dead = pats.death_day >= 0
     death_min = np.where(dead, at(pats.death_day, 0), NO_TIME)
-    recorded = np.where(dead, np.minimum(at(pats.death_day + rng.integers(1, 10, n), slot_times(rng, n, 540, 1020, 1)),
-                                         at(EXTRACT_DAY, 0)), NO_TIME)
+    recorded = np.where(
+        dead,
+        np.minimum(at(pats.death_day + rng.integers(1, 10, n), slot_times(rng, n, 540, 1020, 1)), at(EXTRACT_DAY, 0)),
+        NO_TIME,
+    )
     modified = np.maximum(np.maximum(pats.last_activity_minute, pats.reg_minute), recorded)
     text = {
         "InternalPatientNumber": internal_numbers(pats.ipn),
         "DistrictNumber": ident.district_numbers(pats.district),
         "NhsNumber": ident.format_nhs(np.maximum(pats.nhs, 0), pats.nhs >= 0),
-        "Surname": surname, "Forenames": forename,
+        "Surname": surname,
+        "Forenames": forename,
         "PtAddrPostCode": as_large(pc.if_else(pa.array(pseudo), pseudo_code, postcode)),
         "Sex": pick(code_values("sex"), pats.sex),
     }
@@ -168,13 +209,17 @@ def render_patdata(rng: np.random.Generator, pats: Patients, ref: Reference) -> 
     values: dict[str, ColumnValue] = {
         **text,
         "PtPseudoPostCode": pseudo_code,
-        "PtAddrLine1": blank_where(line1, pseudo), "PtAddrLine2": blank_where(line2, pseudo),
-        "PtAddrLine3": blank_where(line3, pseudo), "PtAddrLine4": blank_where(line4, pseudo),
+        "PtAddrLine1": blank_where(line1, pseudo),
+        "PtAddrLine2": blank_where(line2, pseudo),
+        "PtAddrLine3": blank_where(line3, pseudo),
+        "PtAddrLine4": blank_where(line4, pseudo),
         "NHSNumberStatus": pick(NHS_STATUS, pats.nhs_status),
         "OldNHSNumber": blank_where(ident.old_nhs_numbers(rng, n), ~old_nhs),
         "Title": ident.titles(rng, pats.female, age_now, pats.married),
-        "PtDoB": Dates(dob), "InternalDateOfBirth": Dates(dob),
-        "PtDobDayInt": plain_int(_part(dob, "D")), "PtDobMonthInt": plain_int(_part(dob, "M")),
+        "PtDoB": Dates(dob),
+        "InternalDateOfBirth": Dates(dob),
+        "PtDobDayInt": plain_int(_part(dob, "D")),
+        "PtDobMonthInt": plain_int(_part(dob, "M")),
         "PtDobYearInt": plain_int(_part(dob, "Y")),
         "MaritalStatus": pick(code_values("marital_status"), pats.marital),
         "EthnicType": pick(code_values("ethnic_category"), weighted(rng, code_weights("ethnic_category"), n)),
@@ -184,13 +229,15 @@ def render_patdata(rng: np.random.Generator, pats: Patients, ref: Reference) -> 
         "PtHomePhone": ident.phones(rng, n, mobile=False, present=rng.random(n) < 0.75),
         "PtMobilePhone": ident.phones(rng, n, mobile=True, present=adult & (rng.random(n) < 0.7)),
         "PtEmail": ident.emails(forename, surname, adult & (rng.random(n) < 0.25)),
-        "NoKName": blank_where(join([pick(ident.FEMALE_FORENAMES + ident.MALE_FORENAMES,
-                                          rng.integers(0, 104, n)), surname], sep=" "), ~nok),
-        "NoKRelationship": pick(ident.NOK_RELATIONSHIPS, rng.integers(0, len(ident.NOK_RELATIONSHIPS), n), nok),
+        "NoKName": blank_where(
+            join([pick(words.FEMALE_FORENAMES + words.MALE_FORENAMES, rng.integers(0, 104, n)), surname], sep=" "), ~nok
+        ),
+        "NoKRelationship": pick(words.NOK_RELATIONSHIPS, rng.integers(0, len(words.NOK_RELATIONSHIPS), n), nok),
         "NoKHomePhone": ident.phones(rng, n, mobile=False, present=nok),
         "NoKAddrLine1": blank_where(line1, ~nok | pseudo),
         "NoKPostCode": blank_where(postcode, ~nok | pseudo),
-        "PtDateOfDeath": Dates(death_min), "PtDateOfDeathInt": Dates(death_min),
+        "PtDateOfDeath": Dates(death_min),
+        "PtDateOfDeathInt": Dates(death_min),
         "PtDeathIndInt": pick(["0", "1"], dead.astype(np.int64)),
         "PtDeathRecordedDt": Dates(recorded),
         "PtDeathInformedBy": pick(["GP", "RELATIVE", "WARD", "PDS"], rng.integers(0, 4, n), dead),
@@ -199,9 +246,10 @@ def render_patdata(rng: np.random.Generator, pats: Patients, ref: Reference) -> 
         "MRSASetDt": Dates(np.where(mrsa, pats.reg_minute, NO_TIME)),
         "Allergies": pick(ALLERGIES, rng.integers(0, len(ALLERGIES), n), allergy),
         "SpokenLanguage": pick(LANGUAGES, lang),
-        "Occupation": pick(OCCUPATIONS, np.where(age_now >= 66, 0, rng.integers(1, len(OCCUPATIONS), n)),
-                           adult & (rng.random(n) < 0.5)),
-        "PlaceOfBirth": pick(ident.POSTCODE_AREAS[0][4], rng.integers(0, 6, n), rng.random(n) < 0.3),
+        "Occupation": pick(
+            OCCUPATIONS, np.where(age_now >= 66, 0, rng.integers(1, len(OCCUPATIONS), n)), adult & (rng.random(n) < 0.5)
+        ),
+        "PlaceOfBirth": pick(words.POSTCODE_AREAS[0][4], rng.integers(0, 6, n), rng.random(n) < 0.3),
     }
     return values
 
@@ -221,3 +269,28 @@ def _part(minutes: np.ndarray, part: str) -> np.ndarray:
     if part == "M":
         return (days.astype("datetime64[M]") - days.astype("datetime64[Y]")).astype(np.int64) + 1
     return (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+
+
+def plant_duplicates(rng: np.random.Generator, pats: Patients, values: dict[str, ColumnValue], k: int) -> np.ndarray:
+    """Append a second registration of ``k`` patients to the PATDATA values (duplicate_patient):
+    new internal and hospital numbers, same name, birth, sex and address; half of the new records
+    have no NHS number (status 03, trace required).  Returns the rows copied."""
+    k = min(k, pats.n)
+    sources = np.sort(rng.choice(pats.n, size=k, replace=False))
+    take = pa.array(sources)
+    no_number = rng.random(k) < 0.5
+    for name, value in list(values.items()):
+        if isinstance(value, Dates):
+            values[name] = Dates(np.r_[value.minutes, value.minutes[sources]])
+        elif not isinstance(value, str):
+            extra = value.take(take)
+            if name == "NhsNumber":
+                extra = pc.if_else(pa.array(no_number), "", extra)
+            elif name == "NHSNumberStatus":
+                extra = pc.if_else(pa.array(no_number), "03", extra)
+            elif name == "InternalPatientNumber":
+                extra = internal_numbers(pats.ipn.max() + 1 + np.arange(k))
+            elif name == "DistrictNumber":
+                extra = ident.district_numbers(pats.district.max() + 1 + np.arange(k))
+            values[name] = pa.concat_arrays([as_large(value), as_large(extra)])
+    return sources

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from qvh_migration.mock.catalog import TableSpec, date_columns, table_specs
@@ -55,8 +54,11 @@ def nhs_number_in_999_range(patdata: pd.DataFrame) -> np.ndarray:
 
 def missing_mandatory(tables: Tables) -> dict[str, int]:
     """Blank mandatory cells per table."""
-    return {t: int(sum((~_nonempty(tables[t][c])).sum() for c in cols if c in tables[t]))
-            for t, cols in MANDATORY.items() if t in tables}
+    return {
+        t: int(sum((~_nonempty(tables[t][c])).sum() for c in cols if c in tables[t]))
+        for t, cols in MANDATORY.items()
+        if t in tables
+    }
 
 
 def unmapped_codes(tables: Tables, only: tuple[str, ...] = PRIORITY_TABLES) -> dict[str, int]:
@@ -225,6 +227,3 @@ def ledger_counts(ledger: pd.DataFrame) -> pd.DataFrame:
     out["table"] = out["table"].astype(str)
     out["defect_kind"] = out["defect_kind"].astype(str)
     return out.sort_values(["table", "defect_kind"], ignore_index=True)
-
-
-__all__ = ["pa", "recount_defects"]

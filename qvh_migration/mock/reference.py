@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qvh_migration.mock import identity as ident
+from qvh_migration.mock import wordlists as words
 from qvh_migration.mock.catalog import ColumnValue
 from qvh_migration.mock.legacy_code_sets import (
     LEGACY_CODE_SETS,
@@ -27,11 +28,10 @@ from qvh_migration.mock.strings import join, padded, pick
 HOSPITAL = "QVH"
 PROVIDER = "RPC"  # QVH's ODS code; RTT pathway numbers start with it
 SPECIALTIES = code_values("treatment_function")
+# fmt: off
 # Internal consultants per specialty (QVH-sized), then referring consultants at other hospitals.
-CONSULTANTS_PER_SPECIALTY = {
-    "PLAS": 14, "HAND": 5, "BURN": 4, "MAXF": 7, "OMFS": 6, "ORAL": 3, "ORTD": 4, "OPHC": 8,
-    "ENT": 2, "GS": 2, "BRST": 4, "SLEP": 3,
-}
+CONSULTANTS_PER_SPECIALTY = {"PLAS": 14, "HAND": 5, "BURN": 4, "MAXF": 7, "OMFS": 6, "ORAL": 3, "ORTD": 4,
+                             "OPHC": 8, "ENT": 2, "GS": 2, "BRST": 4, "SLEP": 3}
 EXTERNAL_CONSULTANTS = 20
 # Ward code, name, services it takes.  DSU takes day cases of every service, PAED children.
 WARDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -48,6 +48,7 @@ CASENOTE_LOCATIONS = (("MREC", "MEDICAL RECORDS"), ("ARCH", "OFFSITE ARCHIVE"), 
                       ("OPD", "OUTPATIENTS"), ("WRDS", "WARDS"), ("SECR", "SECRETARIES"))
 SUSPENSION_REASONS = (("PTUN", "PATIENT UNAVAILABLE"), ("MEDU", "MEDICALLY UNFIT"),
                       ("HOL", "PATIENT ON HOLIDAY"), ("SOC", "SOCIAL REASONS"))
+# (code, description, cancelled by H=hospital / P=patient)
 REMOVAL_REASONS = (("ADM", "ADMITTED", "H"), ("PTDC", "PATIENT DECLINED TREATMENT", "P"),
                    ("TRTE", "TREATED ELSEWHERE", "P"), ("NLRQ", "NO LONGER REQUIRED", "H"),
                    ("DNA", "DID NOT ATTEND TCI", "P"), ("DIED", "PATIENT DIED", "H"))
@@ -59,6 +60,7 @@ REFERRAL_REASONS = (("LES", "SKIN LESION"), ("SKCA", "SKIN CANCER"), ("SCAR", "S
                     ("TETH", "IMPACTED TEETH"), ("ORTH", "ORTHODONTIC ASSESSMENT"),
                     ("EYEL", "EYELID / LACRIMAL"), ("CORN", "CORNEAL DISEASE"), ("SLEE", "SLEEP APNOEA"),
                     ("BREC", "BREAST RECONSTRUCTION"), ("OTH", "OTHER"))
+# fmt: on
 
 
 @dataclass
@@ -91,11 +93,18 @@ def build_reference(rng: np.random.Generator, patients: int) -> Reference:
     _lists(tables)
     _code_set_masters(tables)
     return Reference(
-        consultant_codes=cons["codes"], consultant_specialty=cons["spec"], consultant_external=cons["external"],
+        consultant_codes=cons["codes"],
+        consultant_specialty=cons["spec"],
+        consultant_external=cons["external"],
         by_specialty=[np.flatnonzero((cons["spec"] == s) & ~cons["external"]) for s in range(len(SPECIALTIES))],
-        clinic_codes=clinic_codes, clinic_consultant=clinic_consultant,
-        ward_codes=[w[0] for w in WARDS], gp_codes=gp_codes, gp_practice=gp_practice,
-        practice_codes=practice_codes, gdp_codes=gdp_codes, tables=tables,
+        clinic_codes=clinic_codes,
+        clinic_consultant=clinic_consultant,
+        ward_codes=[w[0] for w in WARDS],
+        gp_codes=gp_codes,
+        gp_practice=gp_practice,
+        practice_codes=practice_codes,
+        gdp_codes=gdp_codes,
+        tables=tables,
     )
 
 
@@ -113,8 +122,8 @@ def _consultants(rng: np.random.Generator, tables: dict) -> dict:
     spec_arr = np.asarray(spec, dtype=np.int64)
     external = np.arange(n) >= internal
     female = rng.random(n) < 0.4
-    surname = pick(ident.SURNAMES, rng.integers(0, len(ident.SURNAMES), n))
-    initial = pick(list(ident.MIDDLE_INITIALS), rng.integers(0, len(ident.MIDDLE_INITIALS), n))
+    surname = pick(words.SURNAMES, rng.integers(0, len(words.SURNAMES), n))
+    initial = pick(list(words.MIDDLE_INITIALS), rng.integers(0, len(words.MIDDLE_INITIALS), n))
     title = pick(["MR", "MS", "DR"], np.where(female, 1, np.where(rng.random(n) < 0.3, 2, 0)))
     values: dict[str, ColumnValue] = {
         "Consultant": pa.array(codes, pa.large_string()),
@@ -131,8 +140,14 @@ def _consultants(rng: np.random.Generator, tables: dict) -> dict:
         "Deleted": "N",
     }
     tables["CONSMAST"] = (values, n)
-    tables["CONSPEC"] = ({"Consultant": values["Consultant"], "Specialty": values["PrimarySpecialty"],
-                          "ConsultantPrimarySpecialtyCode": values["PrimarySpecialty"]}, n)
+    tables["CONSPEC"] = (
+        {
+            "Consultant": values["Consultant"],
+            "Specialty": values["PrimarySpecialty"],
+            "ConsultantPrimarySpecialtyCode": values["PrimarySpecialty"],
+        },
+        n,
+    )
     return {"codes": codes, "spec": spec_arr, "external": external, "surname": surname}
 
 
@@ -144,13 +159,32 @@ def _clinics(cons: dict, tables: dict) -> tuple[list[str], np.ndarray]:
     n = len(codes)
     spec = cons["spec"][consultant]
     cons_codes = pa.array([cons["codes"][c] for c in consultant], pa.large_string())
-    desc = pc.utf8_slice_codeunits(join([pick(SPECIALTIES, spec), cons["surname"].take(pa.array(consultant)),
-                                         pick(["AM", "PM"], (suffix == "B").astype(np.int64))], sep=" "), 0, 20)
-    tables["OUTCLNC"] = ({
-        "SchedResGrpMfCd": pa.array(codes, pa.large_string()), "Description": desc, "ConsCode": cons_codes,
-        "Specialty": pick(SPECIALTIES, spec), "FunctionCode": pick(SPECIALTIES, spec), "ProviderCode": PROVIDER,
-        "DestinationHospCd": HOSPITAL, "ServiceGroup": "OUTPAT", "MfRecStsInd": "0",
-    }, n)
+    desc = pc.utf8_slice_codeunits(
+        join(
+            [
+                pick(SPECIALTIES, spec),
+                cons["surname"].take(pa.array(consultant)),
+                pick(["AM", "PM"], (suffix == "B").astype(np.int64)),
+            ],
+            sep=" ",
+        ),
+        0,
+        20,
+    )
+    tables["OUTCLNC"] = (
+        {
+            "SchedResGrpMfCd": pa.array(codes, pa.large_string()),
+            "Description": desc,
+            "ConsCode": cons_codes,
+            "Specialty": pick(SPECIALTIES, spec),
+            "FunctionCode": pick(SPECIALTIES, spec),
+            "ProviderCode": PROVIDER,
+            "DestinationHospCd": HOSPITAL,
+            "ServiceGroup": "OUTPAT",
+            "MfRecStsInd": "0",
+        },
+        n,
+    )
     return codes, consultant
 
 
@@ -173,26 +207,29 @@ def _gps(rng: np.random.Generator, patients: int, tables: dict) -> tuple[list[st
     n += 1
     areas = ident.area_index(rng, practices + 1)[gp_practice]
     line1, _, town, county = ident.address_lines(rng, areas)
-    surname = pick(ident.SURNAMES, rng.integers(0, len(ident.SURNAMES), n))
-    initials = pick(list(ident.MIDDLE_INITIALS), rng.integers(0, len(ident.MIDDLE_INITIALS), n))
+    surname = pick(words.SURNAMES, rng.integers(0, len(words.SURNAMES), n))
+    initials = pick(list(words.MIDDLE_INITIALS), rng.integers(0, len(words.MIDDLE_INITIALS), n))
     unknown = np.arange(n) == n - 1
-    tables["GP"] = ({
-        "GpCode": pa.array(gp_codes, pa.large_string()),
-        "PracticeCode": pick(practice_codes, gp_practice),
-        "Title": pick(["DR", ""], unknown.astype(np.int64)),
-        "Surname": pc.if_else(pa.array(unknown), "GP NOT KNOWN", surname),
-        "Initials": pc.if_else(pa.array(unknown), "", initials),
-        "GpName": pc.if_else(pa.array(unknown), "GP NOT KNOWN", join(["DR", initials, surname], sep=" ")),
-        "Address": pc.if_else(pa.array(unknown), "", join(["THE SURGERY"])),
-        "GpAddrLine2": pc.if_else(pa.array(unknown), "", line1),
-        "GpAddrLine3": pc.if_else(pa.array(unknown), "", town),
-        "GpAddrLine4": pc.if_else(pa.array(unknown), "", county),
-        "Postcode": pc.if_else(pa.array(unknown), "", ident.postcodes(rng, areas)),
-        "Phone": ident.phones(rng, n, mobile=False, present=~unknown),
-        "NationalCode": pc.utf8_slice_codeunits(pa.array(gp_codes, pa.large_string()), 0, 7),
-        "LeadGpExt": pick(["NO", "YES"], (np.r_[True, gp_practice[1:] != gp_practice[:-1]]).astype(np.int64)),
-        "MfRecStsInd": "0",
-    }, n)
+    tables["GP"] = (
+        {
+            "GpCode": pa.array(gp_codes, pa.large_string()),
+            "PracticeCode": pick(practice_codes, gp_practice),
+            "Title": pick(["DR", ""], unknown.astype(np.int64)),
+            "Surname": pc.if_else(pa.array(unknown), "GP NOT KNOWN", surname),
+            "Initials": pc.if_else(pa.array(unknown), "", initials),
+            "GpName": pc.if_else(pa.array(unknown), "GP NOT KNOWN", join(["DR", initials, surname], sep=" ")),
+            "Address": pc.if_else(pa.array(unknown), "", join(["THE SURGERY"])),
+            "GpAddrLine2": pc.if_else(pa.array(unknown), "", line1),
+            "GpAddrLine3": pc.if_else(pa.array(unknown), "", town),
+            "GpAddrLine4": pc.if_else(pa.array(unknown), "", county),
+            "Postcode": pc.if_else(pa.array(unknown), "", ident.postcodes(rng, areas)),
+            "Phone": ident.phones(rng, n, mobile=False, present=~unknown),
+            "NationalCode": pc.utf8_slice_codeunits(pa.array(gp_codes, pa.large_string()), 0, 7),
+            "LeadGpExt": pick(["NO", "YES"], (np.r_[True, gp_practice[1:] != gp_practice[:-1]]).astype(np.int64)),
+            "MfRecStsInd": "0",
+        },
+        n,
+    )
     return gp_codes, gp_practice, practice_codes
 
 
@@ -201,18 +238,34 @@ def _gdps(rng: np.random.Generator, patients: int, tables: dict) -> list[str]:
     codes = [f"D{x:05d}" for x in _unique_ints(rng, 10_000, 99_999, n)]
     areas = ident.area_index(rng, n)
     line1, _, town, county = ident.address_lines(rng, areas)
-    surname = pick(ident.SURNAMES, rng.integers(0, len(ident.SURNAMES), n))
-    tables["GDP"] = ({
-        "GdpCode": pa.array(codes, pa.large_string()), "Title": "DR", "Surname": surname,
-        "Name": join(["DR", surname], sep=" "), "Address": "DENTAL PRACTICE", "GdpAddLine2": line1,
-        "GdpAddrLine3": town, "GdpAddrLine4": county, "Postcode": ident.postcodes(rng, areas),
-        "Phone": ident.phones(rng, n, mobile=False), "MfRecStsInd": "0",
-    }, n)
+    surname = pick(words.SURNAMES, rng.integers(0, len(words.SURNAMES), n))
+    tables["GDP"] = (
+        {
+            "GdpCode": pa.array(codes, pa.large_string()),
+            "Title": "DR",
+            "Surname": surname,
+            "Name": join(["DR", surname], sep=" "),
+            "Address": "DENTAL PRACTICE",
+            "GdpAddLine2": line1,
+            "GdpAddrLine3": town,
+            "GdpAddrLine4": county,
+            "Postcode": ident.postcodes(rng, areas),
+            "Phone": ident.phones(rng, n, mobile=False),
+            "MfRecStsInd": "0",
+        },
+        n,
+    )
     return codes
 
 
-def _simple(codes: list[str], key: str, desc: str, extra: dict | None = None, flag: str = "MfRecStsInd",
-            descs: list[str] | None = None) -> tuple[dict[str, ColumnValue], int]:
+def _simple(
+    codes: list[str],
+    key: str,
+    desc: str,
+    extra: dict | None = None,
+    flag: str = "MfRecStsInd",
+    descs: list[str] | None = None,
+) -> tuple[dict[str, ColumnValue], int]:
     values: dict[str, ColumnValue] = {key: pa.array(codes, pa.large_string()), flag: DELETE_FLAG_VALUES[flag][0]}
     if descs is not None:
         values[desc] = pa.array(descs, pa.large_string())
@@ -222,19 +275,31 @@ def _simple(codes: list[str], key: str, desc: str, extra: dict | None = None, fl
 
 def _wards(tables: dict) -> None:
     codes = [w[0] for w in WARDS]
-    tables["WARD"] = _simple(codes, "Ward", "WardName", {"HospitalCode": HOSPITAL, "ProviderCode": PROVIDER},
-                             descs=[w[1] for w in WARDS])
-    tables["CASENLOC"] = _simple([c for c, _ in CASENOTE_LOCATIONS], "Location", "LocationName",
-                                 descs=[d for _, d in CASENOTE_LOCATIONS])
-    tables["WLSUSPREASONMF"] = _simple([c for c, _ in SUSPENSION_REASONS], "ReasonCode", "Description",
-                                       descs=[d for _, d in SUSPENSION_REASONS])
-    tables["WLREMOVALREASON"] = _simple([c for c, _, _ in REMOVAL_REASONS], "RemovalCode", "Description",
-                                        {"CancelledBy": pa.array([b for _, _, b in REMOVAL_REASONS])},
-                                        descs=[d for _, d, _ in REMOVAL_REASONS])
-    tables["WLCANCRSN"] = _simple([c for c, _, _ in TCI_CANCEL_REASONS], "CancReasonCode", "Description",
-                                  descs=[d for _, d, _ in TCI_CANCEL_REASONS])
-    tables["OPREFREASON"] = _simple([c for c, _ in REFERRAL_REASONS], "ReasonForRefCode", "Description",
-                                    descs=[d for _, d in REFERRAL_REASONS])
+    tables["WARD"] = _simple(
+        codes, "Ward", "WardName", {"HospitalCode": HOSPITAL, "ProviderCode": PROVIDER}, descs=[w[1] for w in WARDS]
+    )
+    tables["CASENLOC"] = _simple(
+        [c for c, _ in CASENOTE_LOCATIONS], "Location", "LocationName", descs=[d for _, d in CASENOTE_LOCATIONS]
+    )
+    tables["WLSUSPREASONMF"] = _simple(
+        [c for c, _ in SUSPENSION_REASONS], "ReasonCode", "Description", descs=[d for _, d in SUSPENSION_REASONS]
+    )
+    tables["WLREMOVALREASON"] = _simple(
+        [c for c, _, _ in REMOVAL_REASONS],
+        "RemovalCode",
+        "Description",
+        {"CancelledBy": pa.array([b for _, _, b in REMOVAL_REASONS])},
+        descs=[d for _, d, _ in REMOVAL_REASONS],
+    )
+    tables["WLCANCRSN"] = _simple(
+        [c for c, _, _ in TCI_CANCEL_REASONS],
+        "CancReasonCode",
+        "Description",
+        descs=[d for _, d, _ in TCI_CANCEL_REASONS],
+    )
+    tables["OPREFREASON"] = _simple(
+        [c for c, _ in REFERRAL_REASONS], "ReasonForRefCode", "Description", descs=[d for _, d in REFERRAL_REASONS]
+    )
 
 
 def waiting_list_code(spec: str) -> str:
@@ -248,16 +313,38 @@ def op_waiting_list_code(spec: str) -> str:
 def _lists(tables: dict) -> None:
     specs = pa.array(SPECIALTIES, pa.large_string())
     labels = [c.label.upper() for c in LEGACY_CODE_SETS["treatment_function"]]
-    tables["SPEC"] = _simple(SPECIALTIES, "Specialty", "Description", {
-        "TreatmentFunction": pa.array([SPECIALTY_TREATMENT_FUNCTION[s] for s in SPECIALTIES], pa.large_string()),
-        "MainSpecialty": pa.array([SPECIALTY_TREATMENT_FUNCTION[s] for s in SPECIALTIES], pa.large_string()),
-    }, descs=[lb[:30] for lb in labels])
-    tables["WAITCD"] = _simple([waiting_list_code(s) for s in SPECIALTIES], "WaitingList", "WlDescription", {
-        "SpecOfList": specs, "HospitalCode": HOSPITAL, "ProviderCode": PROVIDER,
-    }, descs=[f"{lb[:17]} WAITING LIST" for lb in labels])
-    tables["OPWLMF"] = _simple([op_waiting_list_code(s) for s in SPECIALTIES], "TreatmentCode", "Description", {
-        "Specialty": specs, "HospitalCode": HOSPITAL, "SchedulingApplicationAreaExternal": "OUTPAT",
-    }, descs=[f"{lb} FOLLOW UP" for lb in labels])
+    tables["SPEC"] = _simple(
+        SPECIALTIES,
+        "Specialty",
+        "Description",
+        {
+            "TreatmentFunction": pa.array([SPECIALTY_TREATMENT_FUNCTION[s] for s in SPECIALTIES], pa.large_string()),
+            "MainSpecialty": pa.array([SPECIALTY_TREATMENT_FUNCTION[s] for s in SPECIALTIES], pa.large_string()),
+        },
+        descs=[lb[:30] for lb in labels],
+    )
+    tables["WAITCD"] = _simple(
+        [waiting_list_code(s) for s in SPECIALTIES],
+        "WaitingList",
+        "WlDescription",
+        {
+            "SpecOfList": specs,
+            "HospitalCode": HOSPITAL,
+            "ProviderCode": PROVIDER,
+        },
+        descs=[f"{lb[:17]} WAITING LIST" for lb in labels],
+    )
+    tables["OPWLMF"] = _simple(
+        [op_waiting_list_code(s) for s in SPECIALTIES],
+        "TreatmentCode",
+        "Description",
+        {
+            "Specialty": specs,
+            "HospitalCode": HOSPITAL,
+            "SchedulingApplicationAreaExternal": "OUTPAT",
+        },
+        descs=[f"{lb} FOLLOW UP" for lb in labels],
+    )
 
 
 # Master file that defines each code set: (table, key column, description column).
@@ -276,8 +363,21 @@ CODE_SET_MASTERS: dict[str, tuple[str, str, str]] = {
     "intended_management": ("INMAN", "IntdMgmt", "Description"),
     "rtt_period_status": ("RTTPERSTSMF", "RttStatusCode", "RttStsDescription"),
 }
-_DESC_SIZES = {"ETHN": 30, "MARITALS": 10, "RELIGION": 20, "PATCAT": 20, "OPREFSOURCE": 25, "URG": 15,
-               "MOA": 20, "SOAD": 20, "MOD": 20, "DOD": 20, "DISP": 30, "INMAN": 20, "RTTPERSTSMF": 30}
+_DESC_SIZES = {
+    "ETHN": 30,
+    "MARITALS": 10,
+    "RELIGION": 20,
+    "PATCAT": 20,
+    "OPREFSOURCE": 25,
+    "URG": 15,
+    "MOA": 20,
+    "SOAD": 20,
+    "MOD": 20,
+    "DOD": 20,
+    "DISP": 30,
+    "INMAN": 20,
+    "RTTPERSTSMF": 30,
+}
 
 
 def _code_set_masters(tables: dict) -> None:

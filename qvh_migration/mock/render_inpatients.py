@@ -21,11 +21,10 @@ from qvh_migration.mock.reference import (
     internal_numbers,
     waiting_list_code,
 )
-from qvh_migration.mock.strings import pick, plain_int
+from qvh_migration.mock.strings import blank_where, pick, plain_int
 from qvh_migration.mock.vector import take_or
 from qvh_migration.mock.waiting_list import (
     ACTIVITY_TEXT,
-    ADD,
     ADMIT,
     CANCEL_H,
     CANCEL_P,
@@ -96,8 +95,10 @@ def render_wlentry(rng: np.random.Generator, pats: Patients, ref: Reference, wl:
     return {
         **_patient(pats, wl.pid),
         "EpisodeNumber": internal_numbers(wl.episode),
-        "WLOnListDate": Dates(wl.list_minute), "WLOnListTime": Dates(wl.list_minute),
-        "OriginalDateOnList": Dates(wl.list_minute), "OriginalDateOnListTime": Dates(wl.list_minute),
+        "WLOnListDate": Dates(wl.list_minute),
+        "WLOnListTime": Dates(wl.list_minute),
+        "OriginalDateOnList": Dates(wl.list_minute),
+        "OriginalDateOnListTime": Dates(wl.list_minute),
         "Consultant": pick(ref.consultant_codes, wl.cons),
         "Specialty": pick(SPECIALTIES, wl.spec),
         "WlCode": pick([waiting_list_code(s) for s in SPECIALTIES], wl.spec),
@@ -105,14 +106,19 @@ def render_wlentry(rng: np.random.Generator, pats: Patients, ref: Reference, wl:
         "MethodOfAdm": pick(METHOD, wl.method),
         "Urgency": pick(code_values("priority_type"), wl.priority),
         "Category": pick(code_values("administrative_category"), wl.category),
-        "Hospital": HOSPITAL, "Provider": PROVIDER,
+        "Hospital": HOSPITAL,
+        "Provider": PROVIDER,
         "Ward": pick(["DSU", "PLW"], (~day_case).astype(np.int64)),
-        "IntendedProc": _coding(rng, wl.spec, 1), "Operation": _operation(wl.spec),
+        "IntendedProc": _coding(rng, wl.spec, 1),
+        "Operation": _operation(wl.spec),
         "ExpectedLos": plain_int(np.where(day_case, 0, rng.integers(1, 8, n))),
-        "AdmissionDate": Dates(tci), "AdmissionTime": Dates(tci),
-        "EpsActvDtimeInt": Dates(last_minute), "EpsCurrActvStsInt": plain_int(last_kind),
+        "AdmissionDate": Dates(tci),
+        "AdmissionTime": Dates(tci),
+        "EpsActvDtimeInt": Dates(last_minute),
+        "EpsCurrActvStsInt": plain_int(last_kind),
         "KH07StartWait": Dates(wl.list_minute),
-        "KH07SusDays": plain_int(wl.suspended_days), "KH07Wait": plain_int(np.clip(waited, 0, 999_999)),
+        "KH07SusDays": plain_int(wl.suspended_days),
+        "KH07Wait": plain_int(np.clip(waited, 0, 999_999)),
         "EpiGPCode": pick(ref.gp_codes, pats.gp[wl.pid]),
         "EpiGPPractice": pick(ref.practice_codes, ref.gp_practice[pats.gp[wl.pid]]),
     }, n
@@ -140,7 +146,8 @@ def render_wlactivity(rng: np.random.Generator, pats: Patients, ref: Reference, 
         "InternalPatientNumber": pats.text["InternalPatientNumber"].take(pa.array(wl.pid[e])),
         "EpisodeNumber": internal_numbers(wl.episode[e]),
         "Activity": pick(texts, np.searchsorted(kinds, kind)),
-        "ActivityDate": Dates(minute), "EpsActvDtimeInt": Dates(minute),
+        "ActivityDate": Dates(minute),
+        "EpsActvDtimeInt": Dates(minute),
         "EpsActvTypeInt": plain_int(kind),
         "Consultant": pick(ref.consultant_codes, wl.cons[e]),
         "Specialty": pick(SPECIALTIES, wl.spec[e]),
@@ -158,7 +165,8 @@ def render_wlactivity(rng: np.random.Generator, pats: Patients, ref: Reference, 
         "PatientChoice": pick(["1"], np.zeros(n, np.int64), kind == CANCEL_P),
         "PatientChoiceDesc": pick(["RETAIN ON WL"], np.zeros(n, np.int64), kind == CANCEL_P),
         "SuspReason": pick([c for c, _ in SUSPENSION_REASONS], rng.integers(0, len(SUSPENSION_REASONS), n), susp),
-        "DefEndDate": Dates(ev["def_end"]), "DefRevisedEndDate": Dates(ev["def_end"]),
+        "DefEndDate": Dates(ev["def_end"]),
+        "DefRevisedEndDate": Dates(ev["def_end"]),
         "WlSuspensionInitiator": pick(["P"], np.zeros(n, np.int64), susp),
         "WLSuspensionInitiatorDesc": pick(["PATIENT"], np.zeros(n, np.int64), susp),
         "RemovalReason": pick([c for c, _, _ in REMOVAL_REASONS], removal, removed),
@@ -166,13 +174,21 @@ def render_wlactivity(rng: np.random.Generator, pats: Patients, ref: Reference, 
         "PrevActivity": pick([""] + [t[:20] for t in texts], np.where(first, 0, np.searchsorted(kinds, prev_kind) + 1)),
         "PrevActivityDate": Dates(prev_minute),
         "PrevActivityInt": plain_int(prev_kind, ~first),
-        "Ward": pick(["DSU", "PLW"], (np.asarray(INTENT)[wl.intent[e]] == "I").astype(np.int64),
-                     offer | (kind == ADMIT)),
+        "Ward": pick(
+            ["DSU", "PLW"], (np.asarray(INTENT)[wl.intent[e]] == "I").astype(np.int64), offer | (kind == ADMIT)
+        ),
     }, n
 
 
-def render_admitdisch(rng: np.random.Generator, pats: Patients, ref: Reference, adm: Admissions,
-                      wards: Stays, wl: WaitingList, rtt_fdt: pa.Array) -> Table:
+def render_admitdisch(
+    rng: np.random.Generator,
+    pats: Patients,
+    ref: Reference,
+    adm: Admissions,
+    wards: Stays,
+    wl: WaitingList,
+    rtt_fdt: pa.Array,
+) -> Table:
     n = adm.pid.size
     first_ward = np.full(n, 0)
     last_ward = np.full(n, 0)
@@ -189,10 +205,14 @@ def render_admitdisch(rng: np.random.Generator, pats: Patients, ref: Reference, 
     return {
         **_patient(pats, adm.pid),
         "EpisodeNumber": internal_numbers(adm.episode),
-        "AdmissionDate": Dates(adm.admit), "AdmissionTime": Dates(adm.admit), "IpAdmDtimeInt": Dates(adm.admit),
-        "DischargeDate": Dates(adm.discharge), "DischargeTime": Dates(adm.discharge),
+        "AdmissionDate": Dates(adm.admit),
+        "AdmissionTime": Dates(adm.admit),
+        "IpAdmDtimeInt": Dates(adm.admit),
+        "DischargeDate": Dates(adm.discharge),
+        "DischargeTime": Dates(adm.discharge),
         "IpDschDtimeInt": Dates(adm.discharge),
-        "AdmWard": pick(WARD_CODES, first_ward), "DischWard": pick(WARD_CODES, last_ward, ~open_spell),
+        "AdmWard": pick(WARD_CODES, first_ward),
+        "DischWard": pick(WARD_CODES, last_ward, ~open_spell),
         "Consultant": pick(ref.consultant_codes, adm.cons),
         "Specialty": pick(SPECIALTIES, adm.spec),
         "MethodOfAdmission": pick(METHOD, adm.method),
@@ -215,13 +235,11 @@ def render_admitdisch(rng: np.random.Generator, pats: Patients, ref: Reference, 
     }, n
 
 
-def render_consepisode(rng: np.random.Generator, pats: Patients, ref: Reference, adm: Admissions,
-                       eps: Stays) -> Table:
+def render_consepisode(rng: np.random.Generator, pats: Patients, ref: Reference, adm: Admissions, eps: Stays) -> Table:
     n = eps.adm.size
     spec = ref.consultant_specialty[eps.who]
     coded = (eps.end != NO_TIME) & (eps.end <= EXTRACT_MINUTE - 14 * MINUTES_PER_DAY)
-    coded_at = np.where(coded, np.minimum(eps.end + rng.integers(3, 15, n) * MINUTES_PER_DAY, EXTRACT_MINUTE),
-                        NO_TIME)
+    coded_at = np.where(coded, np.minimum(eps.end + rng.integers(3, 15, n) * MINUTES_PER_DAY, EXTRACT_MINUTE), NO_TIME)
     proc_day = np.where(coded, eps.start + 60, NO_TIME)
     return {
         "InternalPatientNumber": pats.text["InternalPatientNumber"].take(pa.array(adm.pid[eps.adm])),
@@ -229,12 +247,16 @@ def render_consepisode(rng: np.random.Generator, pats: Patients, ref: Reference,
         "FCENumber": plain_int(eps.position + 1),
         "ConsultantCode": pick(ref.consultant_codes, eps.who),
         "SpecialtyCode": pick(SPECIALTIES, spec),
-        "EpisodeStartDate": Dates(eps.start), "EpisodeStartTime": Dates(eps.start),
+        "EpisodeStartDate": Dates(eps.start),
+        "EpisodeStartTime": Dates(eps.start),
         "EpsActvDtimeInt": Dates(eps.start),
-        "EpisodeEndDt": Dates(eps.end), "EpisodeEndTm": Dates(eps.end), "ConsultantEpisodeEndDttm": Dates(eps.end),
+        "EpisodeEndDt": Dates(eps.end),
+        "EpisodeEndTm": Dates(eps.end),
+        "ConsultantEpisodeEndDttm": Dates(eps.end),
         "KornerEpisodePrimaryDiagnosisCode": _blank(_coding(rng, spec, 0), coded),
         "KornerEpisodePrimaryProcedureCode": _blank(_coding(rng, spec, 1), coded),
-        "KornerEpisodeProcedureDateInternal": Dates(proc_day), "PrimProoocDt": Dates(proc_day),
+        "KornerEpisodeProcedureDateInternal": Dates(proc_day),
+        "PrimProoocDt": Dates(proc_day),
         "DoctorCodePerformingPrimaryOperation": pick(ref.consultant_codes, eps.who, coded),
         "NumberOfTheatreVisits": pick(["1"], np.zeros(n, np.int64), coded),
         "AdtKornerCodingCompleteIndicator": pick(["N", "Y"], coded.astype(np.int64)),
@@ -243,8 +265,6 @@ def render_consepisode(rng: np.random.Generator, pats: Patients, ref: Reference,
 
 
 def _blank(arr: pa.Array, keep: np.ndarray) -> pa.Array:
-    from qvh_migration.mock.strings import blank_where
-
     return blank_where(arr, ~keep)
 
 
@@ -260,12 +280,15 @@ def render_wardstay(pats: Patients, ref: Reference, adm: Admissions, wards: Stay
         "ConsultantCode": pick(ref.consultant_codes, adm.cons[a]),
         "Specialty": pick(SPECIALTIES, adm.spec[a]),
         "HospitalCode": HOSPITAL,
-        "AdmitDate": Dates(adm.admit[a]), "AdmitTime": Dates(adm.admit[a]), "IpAdmDtimeInt": Dates(adm.admit[a]),
-        "StartDate": Dates(wards.start), "StartTime": Dates(wards.start), "EpsActvDtimeInt": Dates(wards.start),
-        "EndDate": Dates(wards.end), "EndTime": Dates(wards.end), "EndDtTimeInt": Dates(wards.end),
+        "AdmitDate": Dates(adm.admit[a]),
+        "AdmitTime": Dates(adm.admit[a]),
+        "IpAdmDtimeInt": Dates(adm.admit[a]),
+        "StartDate": Dates(wards.start),
+        "StartTime": Dates(wards.start),
+        "EpsActvDtimeInt": Dates(wards.start),
+        "EndDate": Dates(wards.end),
+        "EndTime": Dates(wards.end),
+        "EndDtTimeInt": Dates(wards.end),
         "StartActivity": pick(["ADM", "TR"], start_act),
         "EndActivity": pick(["DSC", "TR"], np.maximum(end_act, 0), end_act >= 0),
     }, a.size
-
-
-__all__ = ["ADD", "render_admitdisch", "render_consepisode", "render_wardstay", "render_wlactivity", "render_wlentry"]

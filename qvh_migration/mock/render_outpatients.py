@@ -26,10 +26,20 @@ Table = tuple[dict[str, ColumnValue], int]
 RTT_INT = [RTT_STATUS_INTERNAL_VALUE[c] for c in RTT]
 FIRST_ATT = code_values("first_attendance")  # NEW, FOL, NTE, FTE
 # Referral reasons each service receives (OPREFREASON codes).
-REASONS_BY_SPEC = {"PLAS": ("LES", "SKCA", "SCAR"), "HAND": ("HAND",), "BURN": ("BURN", "SCAR"),
-                   "MAXF": ("JAW",), "OMFS": ("TETH", "JAW"), "ORAL": ("TETH",), "ORTD": ("ORTH",),
-                   "OPHC": ("EYEL", "CORN"), "ENT": ("OTH",), "GS": ("SKCA", "LES"), "BRST": ("BREC",),
-                   "SLEP": ("SLEE",)}
+REASONS_BY_SPEC = {
+    "PLAS": ("LES", "SKCA", "SCAR"),
+    "HAND": ("HAND",),
+    "BURN": ("BURN", "SCAR"),
+    "MAXF": ("JAW",),
+    "OMFS": ("TETH", "JAW"),
+    "ORAL": ("TETH",),
+    "ORTD": ("ORTH",),
+    "OPHC": ("EYEL", "CORN"),
+    "ENT": ("OTH",),
+    "GS": ("SKCA", "LES"),
+    "BRST": ("BREC",),
+    "SLEP": ("SLEE",),
+}
 REASON_CODES = [c for c, _ in REFERRAL_REASONS]
 
 
@@ -49,8 +59,9 @@ def _rtt_text(rtt: RttPeriods, rows: np.ndarray) -> tuple[pa.Array, pa.Array]:
     return pick(RTT, code, present), pick(RTT_INT, code, present)
 
 
-def render_opreferral(rng: np.random.Generator, pats: Patients, ref: Reference, refs: Referrals,
-                      appts: Appointments, rtt: RttPeriods) -> Table:
+def render_opreferral(
+    rng: np.random.Generator, pats: Patients, ref: Reference, refs: Referrals, appts: Appointments, rtt: RttPeriods
+) -> Table:
     n = refs.pid.size
     take = pa.array(refs.pid)
     gdp = np.asarray(code_values("source_of_referral"))[refs.source] == "GDP"
@@ -70,7 +81,8 @@ def render_opreferral(rng: np.random.Generator, pats: Patients, ref: Reference, 
         "DistrictNumber": pats.text["DistrictNumber"].take(take),
         "CaseNoteNumber": pats.text["DistrictNumber"].take(take),
         "EpisodeNumber": internal_numbers(refs.episode),
-        "ReferralDate": Dates(refs.minute), "OpRegDtimeInt": Dates(refs.minute),
+        "ReferralDate": Dates(refs.minute),
+        "OpRegDtimeInt": Dates(refs.minute),
         "DecisionToRefer": Dates(decided),
         "ConsCode": pick(ref.consultant_codes, refs.cons),
         "Specialty": pick(SPECIALTIES, refs.spec),
@@ -84,16 +96,21 @@ def render_opreferral(rng: np.random.Generator, pats: Patients, ref: Reference, 
         "HospitalCode": HOSPITAL,
         "ReasonForRef": pick(REASON_CODES, _by_spec(rng, refs.spec)),
         "CurrentStatus": pick(["OPEN", "DISC", "IPWL"], status),
-        "StatusDT": Dates(status_minute), "StatusDTInt": Dates(status_minute),
-        "DischargeDt": Dates(discharged), "DischargeTm": Dates(discharged),
-        "RTTPeriodStatus": rtt_code, "RTTPeriodStatusInt": rtt_int,
+        "StatusDT": Dates(status_minute),
+        "StatusDTInt": Dates(status_minute),
+        "DischargeDt": Dates(discharged),
+        "DischargeTm": Dates(discharged),
+        "RTTPeriodStatus": rtt_code,
+        "RTTPeriodStatusInt": rtt_int,
         "QM08EndWtDate": Dates(first_seen),
-        "Verbal": "NO", "WalkinReferral": "NO",
+        "Verbal": "NO",
+        "WalkinReferral": "NO",
     }, n
 
 
-def render_opa(rng: np.random.Generator, pats: Patients, ref: Reference, refs: Referrals,
-               appts: Appointments, rtt: RttPeriods) -> Table:
+def render_opa(
+    rng: np.random.Generator, pats: Patients, ref: Reference, refs: Referrals, appts: Appointments, rtt: RttPeriods
+) -> Table:
     n = appts.ref.size
     r = appts.ref
     pid = refs.pid[r]
@@ -122,29 +139,22 @@ def render_opa(rng: np.random.Generator, pats: Patients, ref: Reference, refs: R
         "DistrictNumber": pats.text["DistrictNumber"].take(take),
         "CaseNoteNumber": pats.text["DistrictNumber"].take(take),
         "NhsNumber": pats.text["NhsNumber"].take(take),
-        "Surname": pats.text["Surname"].take(take), "Forenames": pats.text["Forenames"].take(take),
-        "Sex": pats.text["Sex"].take(take), "Dob": Dates(pats.dob_day[pid] * MINUTES_PER_DAY),
-        "ApptDate": Dates(appts.minute), "ApptTime": Dates(appts.minute),
-        "PtApptStartDtimeInt": Dates(appts.minute), "ApptEndTime": Dates(end_minute),
+        "ApptDate": Dates(appts.minute),
+        "ApptTime": Dates(appts.minute),
+        "PtApptStartDtimeInt": Dates(appts.minute),
+        "ApptEndTime": Dates(end_minute),
         "ApptBookedDate": Dates(appts.booked_minute),
         "ApptStatus": pick(ATTEND, appts.status),
         "ApptCategory": pick(FIRST_ATT, category),
-        "ApptClass": pick(["1", "2"], (appts.position > 0).astype(np.int64)),
         "ApptType": pick(["F2F", "TEL"], telephone.astype(np.int64)),
         "ClinicCode": pick(ref.clinic_codes, appts.clinic),
         "ClinicConsultant": pick(ref.consultant_codes, clinic_cons),
         "ClinicSpecialty": pick(SPECIALTIES, ref.consultant_specialty[clinic_cons]),
-        "RefConsultant": pick(ref.consultant_codes, refs.cons[r]),
-        "RefSpecialty": pick(SPECIALTIES, refs.spec[r]),
-        "RefPriority": pick(code_values("priority_type"), refs.priority[r]),
-        "RefBy": pick(code_values("source_of_referral"), refs.source[r]),
         "PtCategory": pick(code_values("administrative_category"), refs.category[r]),
-        "ReferralDate": Dates(refs.minute[r]),
         "Disposal": pick(DISPOSAL, np.maximum(disposal, 0), disposal >= 0),
         "DischDate": Dates(np.where(discharge, end_minute, NO_TIME)),
-        "DischTime": Dates(np.where(discharge, end_minute, NO_TIME)),
         "CancelBy": pick(["H", "P"], (~by_h).astype(np.int64), cancelled),
-        "ApptCancDate": Dates(appts.cancel_minute), "ApptCancTime": Dates(appts.cancel_minute),
+        "ApptCancDate": Dates(appts.cancel_minute),
         "ReasonForCanc": pick(reasons_h + reasons_p, reason, cancelled),
         "BookFromWL": pick(opwl, refs.spec[r], appts.from_wl),
         "RttPeriodStatus": pick(RTT, np.maximum(rtt_status, 0), rtt_status >= 0),
@@ -160,7 +170,9 @@ def render_opwlentry(pats: Patients, refs: Referrals, appts: Appointments) -> Ta
     return {
         "InternalPatientNumber": pats.text["InternalPatientNumber"].take(take),
         "EpisodeNumber": internal_numbers(refs.episode[r]),
-        "DateOnList": Dates(on_list), "OPRegDate": Dates(on_list), "OPRegDateInt": Dates(on_list),
+        "DateOnList": Dates(on_list),
+        "OPRegDate": Dates(on_list),
+        "OPRegDateInt": Dates(on_list),
         "OpWlDateIdxDateOnWaitingListNeutral": Dates(on_list),
         "TreatmentCode": pick([op_waiting_list_code(s) for s in SPECIALTIES], refs.spec[r]),
         "Category": pick(code_values("administrative_category"), refs.category[r]),
@@ -181,11 +193,16 @@ def render_rttperiod(pats: Patients, ref: Reference, refs: Referrals, rtt: RttPe
         "InternalPatientNumber": pats.text["InternalPatientNumber"].take(take),
         "PathwayNumber": padded(refs.episode[rows], 20, prefix=f"{PROVIDER}00"),
         "PPeriodId": "1",
-        "RttStartDate": Dates(start), "RttStartDateTimeInt": Dates(start),
-        "RttEndDate": Dates(stop), "RttEndDateTimeInt": Dates(stop),
-        "CurrentStatus": code, "CurrentStatusInt": code_int,
+        "RttStartDate": Dates(start),
+        "RttStartDateTimeInt": Dates(start),
+        "RttEndDate": Dates(stop),
+        "RttEndDateTimeInt": Dates(stop),
+        "CurrentStatus": code,
+        "CurrentStatusInt": code_int,
         "CurrentStatusDt": Dates(rtt.status_minute[rows]),
-        "LatestStatus": code, "LatestStatusInt": code_int, "LatestStatusDt": Dates(rtt.status_minute[rows]),
+        "LatestStatus": code,
+        "LatestStatusInt": code_int,
+        "LatestStatusDt": Dates(rtt.status_minute[rows]),
         "CurrCons": pick(ref.consultant_codes, refs.cons[rows]),
         "CurrSpec": pick(SPECIALTIES, refs.spec[rows]),
         "CurrCategory": pick(code_values("administrative_category"), refs.category[rows]),
@@ -200,4 +217,3 @@ def _by_spec_seeded(spec: np.ndarray) -> np.ndarray:
     """The condition named on the pathway: the service's main referral reason."""
     main = np.asarray([REASON_CODES.index(REASONS_BY_SPEC[s][0]) for s in SPECIALTIES])
     return main[spec]
-

@@ -44,13 +44,20 @@ def rtt_outcomes(rng: np.random.Generator, refs: Referrals, appts: Appointments,
     st = take_or(appts.status, end_row, -1)
     disp = take_or(appts.disposal, end_row, -1)
     first_seen = refs.end_position == refs.first_attended
-    seen_code = np.where(first_seen, _draw(rng, n, ["DNTT", "FDT", "AMCP"], [0.4, 0.4, 0.2]),
-                         _draw(rng, n, ["FDT", "AMCP", "DNTT"], [0.5, 0.3, 0.2]))
+    seen_code = np.where(
+        first_seen,
+        _draw(rng, n, ["DNTT", "FDT", "AMCP"], [0.4, 0.4, 0.2]),
+        _draw(rng, n, ["FDT", "AMCP", "DNTT"], [0.5, 0.3, 0.2]),
+    )
     ref_code = _draw(rng, n, ["DNTT", "TRAN"], [0.7, 0.3])
     dna = st == ATTEND.index("NATT")
-    stop = np.where(dna, np.where(refs.end_position == 0, RTT.index("DNA1"), RTT.index("DECL")),
-                    np.where(st == ATTEND.index("CANC"), RTT.index("DECL"),
-                             np.where(disp == DISPOSAL.index("REF"), ref_code, seen_code)))
+    stop = np.where(
+        dna,
+        np.where(refs.end_position == 0, RTT.index("DNA1"), RTT.index("DECL")),
+        np.where(
+            st == ATTEND.index("CANC"), RTT.index("DECL"), np.where(disp == DISPOSAL.index("REF"), ref_code, seen_code)
+        ),
+    )
     status = np.where(ended, stop, status)
     minute = np.where(ended, refs.end_minute, minute)
     # Listed for surgery: admission is the first definitive treatment; removal stops the clock too.
@@ -62,11 +69,15 @@ def rtt_outcomes(rng: np.random.Generator, refs: Referrals, appts: Appointments,
     removed = has_entry & (take_or(wl.status, e, -1) == REMOVED)
     removal_code = np.where(take_or(wl.removal_reason, e, -1) == 1, RTT.index("DECL"), RTT.index("DNTT"))
     status = np.where(admitted, RTT.index("FDT"), np.where(removed, removal_code, status))
-    minute = np.where(admitted | removed, take_or(wl.end_minute, e, NO_TIME),
-                      np.where(has_entry, take_or(wl.list_minute, e, NO_TIME), minute))
+    minute = np.where(
+        admitted | removed,
+        take_or(wl.end_minute, e, NO_TIME),
+        np.where(has_entry, take_or(wl.list_minute, e, NO_TIME), minute),
+    )
     stopped = ended | admitted | removed
-    return RttPeriods(eligible=eligible, status=np.where(eligible, status, -1), status_minute=minute,
-                      stopped=stopped & eligible)
+    return RttPeriods(
+        eligible=eligible, status=np.where(eligible, status, -1), status_minute=minute, stopped=stopped & eligible
+    )
 
 
 def _row_of(appts: Appointments, position: np.ndarray) -> np.ndarray:

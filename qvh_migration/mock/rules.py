@@ -4,14 +4,51 @@ by later gates): table lists, row keys, parent-child links, mandatory fields, de
 from __future__ import annotations
 
 PRIORITY_TABLES: tuple[str, ...] = (
-    "PATDATA", "PREVSURNAME", "PREVADDRESS", "GPHISTORY", "CASENOTEDETS", "RTTPERIOD", "OPREFERRAL",
-    "OPWLENTRY", "OPA", "WLENTRY", "WLACTIVITY", "ADMITDISCH", "CONSEPISODE",
+    "PATDATA",
+    "PREVSURNAME",
+    "PREVADDRESS",
+    "GPHISTORY",
+    "CASENOTEDETS",
+    "RTTPERIOD",
+    "OPREFERRAL",
+    "OPWLENTRY",
+    "OPA",
+    "WLENTRY",
+    "WLACTIVITY",
+    "ADMITDISCH",
+    "CONSEPISODE",
 )
 # Generated when the catalog has them; a stand-in catalog without them still yields the priority set.
 SUPPORTING_TABLES: tuple[str, ...] = (
-    "CONSMAST", "CONSPEC", "GP", "GDP", "WARDSTAY", "MERGEDID", "SPEC", "OUTCLNC", "WARD", "WAITCD", "OPWLMF",
-    "CASENLOC", "WLSUSPREASONMF", "WLREMOVALREASON", "WLCANCRSN", "OPREFREASON", "ETHN", "MARITALS",
-    "RELIGION", "PATCAT", "OPREFSOURCE", "URG", "MOA", "SOAD", "MOD", "DOD", "DISP", "INMAN", "RTTPERSTSMF",
+    "CONSMAST",
+    "CONSPEC",
+    "GP",
+    "GDP",
+    "WARDSTAY",
+    "MERGEDID",
+    "SPEC",
+    "OUTCLNC",
+    "WARD",
+    "WAITCD",
+    "OPWLMF",
+    "CASENLOC",
+    "WLSUSPREASONMF",
+    "WLREMOVALREASON",
+    "WLCANCRSN",
+    "OPREFREASON",
+    "ETHN",
+    "MARITALS",
+    "RELIGION",
+    "PATCAT",
+    "OPREFSOURCE",
+    "URG",
+    "MOA",
+    "SOAD",
+    "MOD",
+    "DOD",
+    "DISP",
+    "INMAN",
+    "RTTPERSTSMF",
 )
 ALL_TABLES: tuple[str, ...] = PRIORITY_TABLES + SUPPORTING_TABLES
 
@@ -133,7 +170,10 @@ NAME_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Logical-delete flag values: (active, deleted).
 DELETE_FLAG_VALUES: dict[str, tuple[str, str]] = {
-    "MfRecStsInd": ("0", "1"), "Deleted": ("N", "Y"), "LgDelInd": ("N", "Y"), "Ldf": ("N", "Y"),
+    "MfRecStsInd": ("0", "1"),
+    "Deleted": ("N", "Y"),
+    "LgDelInd": ("N", "Y"),
+    "Ldf": ("N", "Y"),
 }
 # (start internal column, end internal column) pairs checked for end_before_start.
 START_END: dict[str, tuple[str, str]] = {
@@ -143,9 +183,18 @@ START_END: dict[str, tuple[str, str]] = {
 }
 # Which defect kinds each table receives; the table's budget (rate x rows) is shared among them.
 DEFECT_PLAN: dict[str, tuple[str, ...]] = {
-    "PATDATA": ("invalid_nhs_check_digit", "dummy_nhs_number", "missing_mandatory_value", "unmapped_code",
-                "future_date_of_birth", "duplicate_patient", "merged_patient", "non_ascii_name",
-                "over_length_value", "malformed_legacy_date"),
+    "PATDATA": (
+        "invalid_nhs_check_digit",
+        "dummy_nhs_number",
+        "missing_mandatory_value",
+        "unmapped_code",
+        "future_date_of_birth",
+        "duplicate_patient",
+        "merged_patient",
+        "non_ascii_name",
+        "over_length_value",
+        "malformed_legacy_date",
+    ),
     "PREVSURNAME": ("non_ascii_name", "orphan_child_row"),
     "PREVADDRESS": ("end_before_start", "orphan_child_row", "over_length_value"),
     "GPHISTORY": ("orphan_child_row", "malformed_legacy_date"),
@@ -153,8 +202,13 @@ DEFECT_PLAN: dict[str, tuple[str, ...]] = {
     "RTTPERIOD": ("end_before_start", "orphan_child_row", "unmapped_code", "malformed_legacy_date"),
     "OPREFERRAL": ("missing_mandatory_value", "unmapped_code", "malformed_legacy_date"),
     "OPWLENTRY": ("orphan_child_row", "malformed_legacy_date"),
-    "OPA": ("orphan_child_row", "unmapped_code", "missing_mandatory_value", "malformed_legacy_date",
-            "over_length_value"),
+    "OPA": (
+        "orphan_child_row",
+        "unmapped_code",
+        "missing_mandatory_value",
+        "malformed_legacy_date",
+        "over_length_value",
+    ),
     "WLENTRY": ("unmapped_code", "missing_mandatory_value", "malformed_legacy_date"),
     "WLACTIVITY": ("orphan_child_row", "malformed_legacy_date"),
     "ADMITDISCH": ("end_before_start", "unmapped_code", "missing_mandatory_value", "malformed_legacy_date"),

@@ -22,9 +22,15 @@ METHOD = code_values("admission_method")
 ELECTIVE_METHODS = ("WL", "BK", "PL")
 # Activity types (WLACTIVITY.EpsActvTypeInt, local numeric codes) and their Activity text.
 ADD, OFFER, CANCEL_H, CANCEL_P, SUSPEND, ADMIT, REMOVE = 1, 2, 3, 4, 5, 6, 7
-ACTIVITY_TEXT = {ADD: "ADDED TO WAITING LIST", OFFER: "TCI OFFERED", CANCEL_H: "TCI CANCELLED BY HOSPITAL",
-                 CANCEL_P: "TCI CANCELLED BY PATIENT", SUSPEND: "SUSPENDED", ADMIT: "ADMITTED",
-                 REMOVE: "REMOVED FROM WAITING LIST"}
+ACTIVITY_TEXT = {
+    ADD: "ADDED TO WAITING LIST",
+    OFFER: "TCI OFFERED",
+    CANCEL_H: "TCI CANCELLED BY HOSPITAL",
+    CANCEL_P: "TCI CANCELLED BY PATIENT",
+    SUSPEND: "SUSPENDED",
+    ADMIT: "ADMITTED",
+    REMOVE: "REMOVED FROM WAITING LIST",
+}
 WAITING, ADMITTED, REMOVED = 0, 1, 2
 # Wait to the first TCI offer (days, low-high) by priority R, S, U, C.
 LIST_WAIT = np.array([[40, 250], [30, 120], [14, 60], [7, 21]])
@@ -67,8 +73,7 @@ def build_waiting_list(rng: np.random.Generator, refs: Referrals) -> WaitingList
     cancels = np.where(rng.random(n) < 0.15, np.where(rng.random(n) < 0.2, 2, 1), 0)
     removed = rng.random(n) < 0.06
     events: list[dict[str, np.ndarray]] = [_event(np.arange(n), listed, ADD)]
-    events.append(_event(np.flatnonzero(suspended), susp_start[suspended], SUSPEND,
-                         def_end=susp_end[suspended]))
+    events.append(_event(np.flatnonzero(suspended), susp_start[suspended], SUSPEND, def_end=susp_end[suspended]))
     offer = at(to_weekday((listed // MINUTES_PER_DAY) + first_wait + susp_days), 600)
     status = np.full(n, WAITING)
     end = np.full(n, NO_TIME)
@@ -99,19 +104,37 @@ def build_waiting_list(rng: np.random.Generator, refs: Referrals) -> WaitingList
         offer = at(to_weekday(cancel_at // MINUTES_PER_DAY + rng.integers(1, 11, n)), 600)
     table = _concat(events)
     return WaitingList(
-        ref=rows, pid=refs.pid[rows], list_minute=listed, spec=refs.spec[rows], cons=refs.cons[rows],
-        priority=refs.priority[rows], category=refs.category[rows], intent=intent, method=method,
-        status=status, end_minute=end,
+        ref=rows,
+        pid=refs.pid[rows],
+        list_minute=listed,
+        spec=refs.spec[rows],
+        cons=refs.cons[rows],
+        priority=refs.priority[rows],
+        category=refs.category[rows],
+        intent=intent,
+        method=method,
+        status=status,
+        end_minute=end,
         removal_reason=np.where(status == REMOVED, rng.choice([1, 2, 3, 4], size=n), -1),
-        next_tci=next_tci, suspended_days=susp_days, events=table,
+        next_tci=next_tci,
+        suspended_days=susp_days,
+        events=table,
     )
 
 
-def _event(entry: np.ndarray, minute: np.ndarray, kind: int, *, tci: np.ndarray | None = None,
-           def_end: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def _event(
+    entry: np.ndarray,
+    minute: np.ndarray,
+    kind: int,
+    *,
+    tci: np.ndarray | None = None,
+    def_end: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     k = entry.size
     return {
-        "entry": entry.astype(np.int64), "minute": minute.astype(np.int64), "kind": np.full(k, kind),
+        "entry": entry.astype(np.int64),
+        "minute": minute.astype(np.int64),
+        "kind": np.full(k, kind),
         "tci": np.full(k, NO_TIME) if tci is None else tci.astype(np.int64),
         "def_end": np.full(k, NO_TIME) if def_end is None else def_end.astype(np.int64),
     }

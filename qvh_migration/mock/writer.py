@@ -58,8 +58,14 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     pq.write_table(
-        _arrow_table(df), path, compression="zstd", compression_level=3, use_dictionary=True,
-        write_statistics=True, row_group_size=ROW_GROUP_SIZE, store_schema=False,
+        _arrow_table(df),
+        path,
+        compression="zstd",
+        compression_level=3,
+        use_dictionary=True,
+        write_statistics=True,
+        row_group_size=ROW_GROUP_SIZE,
+        store_schema=False,
     )
 
 
@@ -116,13 +122,22 @@ def _write_all(extracts: SourceExtracts, folder: Path, write_csv: bool) -> dict[
         if write_csv and name != "defect_ledger":
             csv_path = folder / f"{name}.csv"
             replaced = _write_csv(df, csv_path)
-            files[csv_path.name] = {"bytes": csv_path.stat().st_size, "sha256": _digest(csv_path),
-                                    "cells_with_replaced_characters": replaced}
+            files[csv_path.name] = {
+                "bytes": csv_path.stat().st_size,
+                "sha256": _digest(csv_path),
+                "cells_with_replaced_characters": replaced,
+            }
     manifest = {
         "tables": tables,
         "files": files,
-        "csv": {"delimiter": "|", "encoding": CSV_ENCODING, "line_terminator": "CRLF",
-                "unencodable": "replaced with '?'"} if write_csv else None,
+        "csv": {
+            "delimiter": "|",
+            "encoding": CSV_ENCODING,
+            "line_terminator": "CRLF",
+            "unencodable": "replaced with '?'",
+        }
+        if write_csv
+        else None,
         "empty_value": "",
     }
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -14,8 +14,12 @@ import pytest
 from qvh_migration.mock.extracts import SourceExtracts, generate_extracts
 from qvh_migration.mock.parameters import MockParameters
 
-REAL_DICTIONARY = (Path(__file__).resolve().parents[3] / "shared" / "requirement_spec"
-                   / "Source PAS - Data Dictionary V83 INQuire DD PC83.xlsx")
+REAL_DICTIONARY = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "requirement_spec"
+    / "Source PAS - Data Dictionary V83 INQuire DD PC83.xlsx"
+)
 STANDIN_DICTIONARY = Path(__file__).resolve().parents[2] / "requirement_spec" / "standin_source_inquire_dd.xlsx"
 PATIENTS = 2000
 

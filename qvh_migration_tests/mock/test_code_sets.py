@@ -16,10 +16,24 @@ from qvh_migration.mock.legacy_code_sets import (
 )
 
 EXPECTED_SETS = {
-    "sex", "ethnic_category", "marital_status", "religion", "administrative_category", "source_of_referral",
-    "priority_type", "admission_method", "admission_source", "discharge_method", "discharge_destination",
-    "attendance_status", "outcome_of_attendance", "first_attendance", "intended_management",
-    "nhs_number_status", "rtt_period_status", "treatment_function",
+    "sex",
+    "ethnic_category",
+    "marital_status",
+    "religion",
+    "administrative_category",
+    "source_of_referral",
+    "priority_type",
+    "admission_method",
+    "admission_source",
+    "discharge_method",
+    "discharge_destination",
+    "attendance_status",
+    "outcome_of_attendance",
+    "first_attendance",
+    "intended_management",
+    "nhs_number_status",
+    "rtt_period_status",
+    "treatment_function",
 }
 
 

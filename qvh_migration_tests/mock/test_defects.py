@@ -12,9 +12,20 @@ from qvh_migration.mock.recount import ledger_counts, recount_defects
 from qvh_migration.mock.rules import DEFECT_KINDS, LEDGER_COLUMNS
 
 REQUIRED_KINDS = {
-    "invalid_nhs_check_digit", "dummy_nhs_number", "missing_mandatory_value", "unmapped_code", "orphan_child_row",
-    "episode_outside_spell", "overlapping_episodes", "future_date_of_birth", "end_before_start",
-    "duplicate_patient", "logically_deleted_row", "merged_patient", "over_length_value", "non_ascii_name",
+    "invalid_nhs_check_digit",
+    "dummy_nhs_number",
+    "missing_mandatory_value",
+    "unmapped_code",
+    "orphan_child_row",
+    "episode_outside_spell",
+    "overlapping_episodes",
+    "future_date_of_birth",
+    "end_before_start",
+    "duplicate_patient",
+    "logically_deleted_row",
+    "merged_patient",
+    "over_length_value",
+    "non_ascii_name",
     "malformed_legacy_date",
 }
 

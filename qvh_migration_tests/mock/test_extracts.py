@@ -58,12 +58,30 @@ def test_all_values_are_strings_with_empty_for_missing(extracts: SourceExtracts)
 
 def test_meaningful_fields_are_filled(extracts: SourceExtracts) -> None:
     pat = extracts.tables["PATDATA"]
-    for col in ("InternalPatientNumber", "DistrictNumber", "Surname", "Forenames", "Sex", "PtDoB",
-                "InternalDateOfBirth", "PtAddrPostCode", "NHSNumberStatus", "GpCode", "EthnicType", "Title"):
+    for col in (
+        "InternalPatientNumber",
+        "DistrictNumber",
+        "Surname",
+        "Forenames",
+        "Sex",
+        "PtDoB",
+        "InternalDateOfBirth",
+        "PtAddrPostCode",
+        "NHSNumberStatus",
+        "GpCode",
+        "EthnicType",
+        "Title",
+    ):
         assert (pat[col] != "").mean() > 0.98, col
-    for table, col in [("OPA", "ClinicCode"), ("OPA", "ApptStatus"), ("ADMITDISCH", "MethodOfAdmission"),
-                       ("CONSEPISODE", "ConsultantCode"), ("RTTPERIOD", "CurrentStatus"),
-                       ("WLACTIVITY", "EpsActvTypeInt"), ("OPREFERRAL", "RefBy")]:
+    for table, col in [
+        ("OPA", "ClinicCode"),
+        ("OPA", "ApptStatus"),
+        ("ADMITDISCH", "MethodOfAdmission"),
+        ("CONSEPISODE", "ConsultantCode"),
+        ("RTTPERIOD", "CurrentStatus"),
+        ("WLACTIVITY", "EpsActvTypeInt"),
+        ("OPREFERRAL", "RefBy"),
+    ]:
         assert (extracts.tables[table][col] != "").mean() > 0.95, (table, col)
 
 
@@ -173,8 +191,10 @@ def test_clean_timelines(clean_extracts: SourceExtracts, source_catalog) -> None
     assert (dis[dis != NO_TIME] >= adm[dis != NO_TIME]).all()
     assert (adm <= EXTRACT_MINUTE).all()
     spell_key = ad["InternalPatientNumber"] + "|" + ad["EpisodeNumber"]
-    for table, start_col, end_col in [("CONSEPISODE", "EpsActvDtimeInt", "EpisodeEndDt"),
-                                      ("WARDSTAY", "EpsActvDtimeInt", "EndDtTimeInt")]:
+    for table, start_col, end_col in [
+        ("CONSEPISODE", "EpsActvDtimeInt", "EpisodeEndDt"),
+        ("WARDSTAY", "EpsActvDtimeInt", "EndDtTimeInt"),
+    ]:
         df = ex.tables[table]
         spell = pd.Index(spell_key).get_indexer(df["InternalPatientNumber"] + "|" + df["EpisodeNumber"])
         assert (spell >= 0).all(), table
@@ -189,8 +209,10 @@ def test_clean_timelines(clean_extracts: SourceExtracts, source_catalog) -> None
     outside, overlap = episode_checks(ex.tables, specs)
     assert not outside.any() and not overlap.any()
     # RTT periods, previous addresses: end >= start.
-    for table, s, e in [("RTTPERIOD", "RttStartDateTimeInt", "RttEndDateTimeInt"),
-                        ("PREVADDRESS", "EffectiveFromDateInt", "EffectiveToDateInt")]:
+    for table, s, e in [
+        ("RTTPERIOD", "RttStartDateTimeInt", "RttEndDateTimeInt"),
+        ("PREVADDRESS", "EffectiveFromDateInt", "EffectiveToDateInt"),
+    ]:
         start, end = m(table, s), m(table, e)
         assert (end[end != NO_TIME] >= start[end != NO_TIME]).all(), table
     # Births: not in the future, before every referral and appointment of the patient.
@@ -210,8 +232,11 @@ def test_clean_timelines(clean_extracts: SourceExtracts, source_catalog) -> None
     # Outpatients: booked before the appointment, referral before the first appointment.
     booked = m("OPA", "DateApptBookedInt")
     assert (booked <= appt).all()
-    referral = m("OPA", "ReferralDateInt")
-    assert (referral <= appt).all()
+    ref_key = ref["InternalPatientNumber"] + "|" + ref["EpisodeNumber"]
+    ref_of = pd.Index(ref_key).get_indexer(opa["InternalPatientNumber"] + "|" + opa["EpisodeNumber"])
+    assert (ref_of >= 0).all()
+    assert (m("OPREFERRAL", "OpRegDtimeInt")[ref_of] <= appt).all()
+    assert (appt != NO_TIME).all() and (booked != NO_TIME).all()
     # Waiting-list activity in time order within each entry, none after the extract.
     wa = ex.tables["WLACTIVITY"]
     act = m("WLACTIVITY", "EpsActvDtimeInt")
@@ -224,7 +249,9 @@ def test_clean_timelines(clean_extracts: SourceExtracts, source_catalog) -> None
 def test_cancellations_dnas_and_suspensions_are_present(extracts: SourceExtracts) -> None:
     status = extracts.tables["OPA"]["ApptStatus"].value_counts(normalize=True)
     assert 0.03 < status["NATT"] < 0.15 and 0.05 < status["CANC"] < 0.2 and status["ATT"] > 0.6
-    assert (extracts.tables["OPA"]["CancelBy"].isin(["H", "P"]) == (extracts.tables["OPA"]["ApptStatus"] == "CANC")).mean() > 0.99
+    assert (
+        extracts.tables["OPA"]["CancelBy"].isin(["H", "P"]) == (extracts.tables["OPA"]["ApptStatus"] == "CANC")
+    ).mean() > 0.99
     kinds = extracts.tables["WLACTIVITY"]["EpsActvTypeInt"].value_counts()
     for kind in ("1", "2", "3", "4", "5", "6", "7"):
         assert kinds.get(kind, 0) > 0, kind
@@ -236,8 +263,10 @@ def test_case_mix_fits_qvh(clean_extracts: SourceExtracts, source_catalog) -> No
     ex = clean_extracts
     specs = table_specs(source_catalog, ex.tables)
     pat = ex.tables["PATDATA"]
-    age = pd.Series((EXTRACT_MINUTE - _minutes(ex, specs, "PATDATA", "InternalDateOfBirth")) / (1440 * 365.25),
-                    index=pat["InternalPatientNumber"])
+    age = pd.Series(
+        (EXTRACT_MINUTE - _minutes(ex, specs, "PATDATA", "InternalDateOfBirth")) / (1440 * 365.25),
+        index=pat["InternalPatientNumber"],
+    )
     ref = ex.tables["OPREFERRAL"]
     ref_age = age.loc[ref["InternalPatientNumber"]].to_numpy()
     by_spec = pd.Series(ref_age).groupby(ref["Specialty"].to_numpy()).median()
