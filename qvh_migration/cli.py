@@ -38,7 +38,11 @@ def dry_run(run_config: dict | None = None) -> int:
     ensure_dagster_home()
     job = defs.resolve_job_def(DRY_RUN_JOB)
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, run_config=run_config or {}, raise_on_error=False)
+        # The event log keeps every detail for the UI; the terminal gets the summary below.
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        result = job.execute_in_process(
+            instance=instance, run_config={**quiet, **(run_config or {})}, raise_on_error=False
+        )
     for event in result.all_events:
         if event.event_type_value == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
