@@ -23,7 +23,7 @@ def main(spec_dir: Path) -> None:
     from qvh_migration.mapping.contract import blockers, build_mapping_contract, class_counts
     from qvh_migration.mapping.crosswalks import load_crosswalks
     from qvh_migration.mapping.curated_rules import RULES_DIRECTORY, load_curated_rules
-    from qvh_migration.mapping.matcher import build_semantic_matrix, evaluate_matrix, read_gold
+    from qvh_migration.mapping.matcher import build_semantic_matrix, evaluate_matrix, gold_misses, read_gold
     from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS
     from qvh_migration.settings import locate_documents
     from qvh_migration.specs import mandatory
@@ -54,8 +54,15 @@ def main(spec_dir: Path) -> None:
         f"(runs {', '.join(f'{t:.2f}' for t in timings)}); {len(matrix)} candidate rows"
     )
 
-    scores = evaluate_matrix(matrix, read_gold())
+    gold = read_gold()
+    scores = evaluate_matrix(matrix, gold)
     print(f"gold: n={scores['n']} precision@1={scores['precision_at_1']:.3f} recall@5={scores['recall_at_5']:.3f}")
+    ranked = matrix.assign(candidate=matrix["source_table"] + "." + matrix["source_column"])
+    ranked = ranked.groupby([matrix["target_table"], matrix["target_field"].str.upper()])["candidate"].agg(list)
+    for miss in gold_misses(matrix, gold).itertuples(index=False):
+        accepted = set(miss.accepted.split(";"))
+        rank = next((i for i, c in enumerate(ranked[tuple(miss.target.split(".", 1))], 1) if c in accepted), None)
+        print(f"  miss {miss.target}: proposed {miss.proposed}; gold {miss.accepted} at rank {rank or '>5'}")
 
     crosswalks = load_crosswalks()
     curated = load_curated_rules(RULES_DIRECTORY, source, fields, set(crosswalks))

@@ -2,29 +2,37 @@
 
 Every target field is scored against every source field (all 5,387) from five signals, each 0..1:
 
-* name        - TF-IDF cosine of normalised name words, blended with a fuzzy character score;
-* description - TF-IDF cosine of the target comment / code-type name against the source
-                description (release-number junk ignored) and name;
-* type        - DATE vs internal CCYYMMDD / display dates, VARCHAR2(n) vs Size;
-* code        - target maps to a PAS code type vs source has a code list / looks coded;
+* name        - TF-IDF cosine of normalised name words, blended with a fuzzy character score; a
+                source is also known by the other names of its data element; the guide's label
+                (or the PAS lookup the value maps to) is averaged in; whose value it is must agree
+                (``NOK_`` vs ``NoK...``/``Carer...``) - see ``context.name_score``;
+* description - TF-IDF cosine of the target comment / code-type name / loaded-into column against
+                the source description and name, widened by what its data element says elsewhere
+                (aliases, element block, master-file lookup) - see ``context`` and ``element_signal``;
+* type        - DATE vs internal CCYYMMDD / display dates, VARCHAR2(n) vs Size, example code widths;
+* code        - target maps to a PAS code type vs source has a code list / codes a lookup / looks
+                coded, and the role the names announce (identifier, text, flag);
 * table       - affinity of the staging table for the source table (priority-table map).
 
 All signals are dense matrices (targets x sources) built with numpy; no Python loop over pairs.
+Ranking then keeps one representation per data item (date-pair halves, ext/int codes), moves
+numbered sibling targets (``TELEPHONE_NO``, ``_2``, ``_3``) onto different near-equal sources and
+breaks ties toward the staging table's priority source.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from qvh_migration.mapping import signals, textsim
-from qvh_migration.mapping.naming import name_tokens, normalised_name, text_tokens
+from qvh_migration.mapping import context, element_signal, siblings, signals, textsim
+from qvh_migration.mapping.naming import normalised_name
 
 WEIGHTS: dict[str, float] = {"name": 0.30, "description": 0.16, "type": 0.14, "code": 0.06, "table": 0.34}
-MIN_TOP_K = 5  # recall@5 needs five candidates per target field
+MIN_TOP_K = 5
+TIE_POOL = 20  # candidates beyond k looked at when breaking ties  # recall@5 needs five candidates per target field
 GOLD_PATH = Path(__file__).with_name("gold_mappings.csv")
 MATRIX_COLUMNS: tuple[str, ...] = (
     "target_table",
@@ -42,97 +50,46 @@ MATRIX_COLUMNS: tuple[str, ...] = (
     "evidence",
 )
 
-_BOILERPLATE = re.compile(
-    r"must be in format:?|DD/MM/YYYY(?: HH24:MI(?::SS)?)?|code type \d+|maps to:?|loaded(?: as mapped)? into:?"
-    r"|\b[A-Z][A-Z0-9_]{2,}\.(?=[A-Za-z])|e\.g\.|only (?:two|three|four) accepted values:?",
-    re.IGNORECASE,
-)
-# What a target lookup table means in legacy words (the guide names the PAS table a value maps to).
-LOOKUP_WORDS: dict[str, str] = {
-    "STAFF_IDS": "consultant staff",
-    "GP_MASTER": "gp",
-    "GP_PRACTICE_MASTER": "gp practice",
-    "DIAGNOSIS_CODES": "diagnosis procedure",
-    "TREATMENT_MASTER": "treatment list",
-    "OASIS_LOCATIONS": "location",
-}
-_FORMAT_TEXT = re.compile(r"format\s*[-:]?\s*\S+|CC(?:YY|CC)MMDD\S*|YYYYMMDD\S*|\bint(?:ernal)?\b", re.IGNORECASE)
-
 
 def build_semantic_matrix(
     source_catalog: pd.DataFrame, target_fields: pd.DataFrame, target_tables: pd.DataFrame, top_k: int = 5
 ) -> pd.DataFrame:
     """Rank, for every target field, its ``top_k`` (at least 5) most likely source fields, score 0..1.
 
-    The two halves of a display/internal date pair hold one value, so only the better-scoring
-    half is ranked; the evidence text names its partner.
+    The representations of one data item (the halves of a display/internal date pair, ext/int
+    codes) hold one value, so only the best-scoring one is ranked; the evidence names the others.
     """
     source = source_catalog.reset_index(drop=True)
     target = target_fields.reset_index(drop=True)
     components = score_components(source, target, target_tables)
     combined = sum(WEIGHTS[name] * matrix for name, matrix in components.items())
-    top = _top_k(_one_per_date_pair(source, combined), max(top_k, MIN_TOP_K))
-    return _candidate_frame(source, target, components, combined, top)
+    items = element_signal.item_groups(source, *date_pairs(source))
+    penalty = siblings.spread_siblings(target, _one_per_item(items, combined), items, source["Column"])
+    combined = np.clip(combined - penalty, 0.0, 1.0)
+    top = _top_k(_one_per_item(items, combined), max(top_k, MIN_TOP_K), components["table"])
+    return _candidate_frame(source, target, components, combined, top, penalty, items)
 
 
 def score_components(source: pd.DataFrame, target: pd.DataFrame, target_tables: pd.DataFrame) -> dict[str, np.ndarray]:
     """The five signal matrices, each (targets x sources) float32 in 0..1."""
-    s_profile = signals.source_profile(source)
+    descriptions = context.clean_descriptions(source)
+    alias_names, alias_texts = element_signal.aliases(source, descriptions)
+    lookup_coded, lookup_words = element_signal.lookup_references(source)
+    s_profile = signals.source_profile(source, lookup_coded)
     t_profile = signals.target_profile(target)
     themes = textsim.table_themes(target["table_name"], target["field_name"])
     muted = [themes.get(t, frozenset()) for t in target["table_name"]]
-    name = textsim.name_similarity(list(target["field_name"]), list(source["Column"]), muted)
-    labels = textsim.target_labels(target)
-    label = textsim.name_similarity(list(labels), list(source["Column"]), muted)
-    has_label = (labels != "").to_numpy()[:, None]
-    context = textsim.tfidf_cosine(_target_context(target, target_tables, muted), _source_context(source))
+    source_docs = context.source_context(
+        source, descriptions, element_signal.alias_tokens(alias_names, alias_texts), lookup_words
+    )
+    target_docs = context.target_context(target, target_tables, muted)
     return {
-        "name": np.where(has_label, np.maximum(name, 0.5 * (name + label)), name),
-        "description": context,
+        "name": context.name_score(source, target, alias_names, muted),
+        "description": textsim.tfidf_cosine(target_docs, source_docs),
         "type": signals.type_fit(t_profile, s_profile),
         "code": signals.code_fit(t_profile, s_profile),
         "table": signals.table_affinity(target["table_name"], source["TableName"]),
     }
-
-
-def _target_context(
-    target: pd.DataFrame, target_tables: pd.DataFrame, muted: list[frozenset[str]]
-) -> list[textsim.Bag]:
-    """Target name + cleaned comment + code-type name, and (weakly) the staging table's description."""
-    table_text = dict(zip(target_tables["table_name"], target_tables["description"].fillna(""), strict=False))
-    docs = []
-    for name, comment, code_name, table, mute in zip(
-        target["field_name"],
-        target["comment"].fillna(""),
-        target["code_type_name"].fillna(""),
-        target["table_name"],
-        muted,
-        strict=True,
-    ):
-        lookups = " ".join(words for table, words in LOOKUP_WORDS.items() if f"{table}." in comment)
-        own = [
-            *name_tokens(name),
-            *text_tokens(_BOILERPLATE.sub(" ", comment)),
-            *text_tokens(code_name),
-            *text_tokens(lookups),
-        ]
-        theme = textsim.bag(text_tokens(table_text.get(table, "")), weight=textsim.THEME_WEIGHT)
-        docs.append(textsim.merge(textsim.bag(own, muted=mute), theme))
-    return docs
-
-
-def _source_context(source: pd.DataFrame) -> list[textsim.Bag]:
-    """Source name + description, ignoring release numbers and descriptions that repeat the name."""
-    useful = ~source["description_kind"].isin(["empty", "release_number"]) & (
-        source["Description"].str.replace(" ", "").str.lower() != source["Column"].str.lower()
-    )
-    descriptions = source["Description"].where(useful, "").map(lambda d: _FORMAT_TEXT.sub(" ", d))
-    # A logical-delete flag says whether the record is still active: give it those words.
-    flags = source["is_logical_delete_flag"].fillna(False).map(lambda f: "active flag deleted record" if f else "")
-    return [
-        textsim.bag([*name_tokens(n), *text_tokens(d), *text_tokens(f)])
-        for n, d, f in zip(source["Column"], descriptions, flags, strict=True)
-    ]
 
 
 def date_pairs(source: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -149,21 +106,43 @@ def date_pairs(source: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return internal[found], partner[found].astype(int)
 
 
-def _one_per_date_pair(source: pd.DataFrame, scores: np.ndarray) -> np.ndarray:
-    """Rank only the better member of each display/internal date pair (they hold one value)."""
-    internal, display = date_pairs(source)
+def _one_per_item(items: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Rank only the best representation of each data item (date pair halves, ext/int codes).
+
+    ``items`` gives each source position its item id; the other members score -1 so they drop out
+    (on a tie the first in catalog order stays). Only the columns of multi-field items are touched.
+    """
+    counts = np.bincount(items, minlength=len(items))
+    shared = np.flatnonzero(counts[items] > 1)
+    if len(shared) == 0:
+        return scores
+    order = shared[np.argsort(items[shared], kind="stable")]
+    new_item = np.r_[True, items[order][1:] != items[order][:-1]]
+    starts = np.flatnonzero(new_item)
+    slot = np.cumsum(new_item) - 1  # item number of each sorted position
+    in_order = scores[:, order]
+    is_best = (in_order >= np.maximum.reduceat(in_order, starts, axis=1)[:, slot]).astype(np.int32)
+    seen = np.cumsum(is_best, axis=1)
+    before = (seen - is_best)[:, starts][:, slot]
+    keep = (is_best == 1) & (seen - before == 1)
     ranked = scores.copy()
-    internal_wins = scores[:, internal] >= scores[:, display]
-    ranked[:, display] = np.where(internal_wins, -1.0, scores[:, display])
-    ranked[:, internal] = np.where(internal_wins, scores[:, internal], -1.0)
+    ranked[:, order] = np.where(keep, in_order, -1.0)
     return ranked
 
 
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the k best sources per target, best first (ties: catalog order)."""
+def _top_k(scores: np.ndarray, k: int, affinity: np.ndarray) -> np.ndarray:
+    """Column indices of the k best sources per target, best first.
+
+    Scores equal at the reported precision (4 decimals) go to the source table with the higher
+    affinity for the staging table (its priority source first), then catalog order.
+    """
     k = min(k, scores.shape[1])
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    pool = min(k + TIE_POOL, scores.shape[1])
+    part = np.argpartition(-scores, pool - 1, axis=1)[:, :pool]
+    part = np.sort(part, axis=1)  # catalog order, the last tie-break
+    rounded = np.round(np.take_along_axis(scores, part, axis=1), 4)
+    tables = np.take_along_axis(affinity, part, axis=1)
+    order = np.lexsort((-tables, -rounded), axis=1)[:, :k]
     return np.take_along_axis(part, order, axis=1)
 
 
@@ -173,6 +152,8 @@ def _candidate_frame(
     components: dict[str, np.ndarray],
     combined: np.ndarray,
     top: np.ndarray,
+    penalty: np.ndarray,
+    items: np.ndarray,
 ) -> pd.DataFrame:
     k = top.shape[1]
     rows = np.repeat(np.arange(len(target)), k)
@@ -190,19 +171,27 @@ def _candidate_frame(
     )
     for name, matrix in components.items():
         frame[f"{name}_score"] = matrix[rows, cols].round(4)
+    columns = source["Column"].to_numpy()
+    members: dict[int, list[str]] = {}
+    for position in np.flatnonzero(np.isin(items, items[cols])):
+        members.setdefault(int(items[position]), []).append(columns[position])
+    same_item = ["/".join(c for c in members[int(items[col])] if c != columns[col]) for col in cols]
     facts = zip(
         source["Size"].to_numpy()[cols],
         source["date_format"].to_numpy()[cols],
-        source["date_pair_column"].to_numpy()[cols],
+        same_item,
         target["data_type"].to_numpy()[rows],
         target["length"].to_numpy()[rows],
+        penalty[rows, cols],
         strict=True,
     )
     frame["evidence"] = [_evidence(row, *fact) for row, fact in zip(frame.itertuples(index=False), facts, strict=True)]
     return frame[list(MATRIX_COLUMNS)]
 
 
-def _evidence(row: tuple, size: str, date_format: str, partner: str, data_type: str, length: object) -> str:
+def _evidence(
+    row: tuple, size: str, date_format: str, partner: str, data_type: str, length: object, taken: float
+) -> str:
     target_type = f"{data_type}({length})" if pd.notna(length) else str(data_type)
     source_type = f"size {size or '?'}" + (f", {date_format}" if date_format else "")
     parts = [
@@ -213,7 +202,9 @@ def _evidence(row: tuple, size: str, date_format: str, partner: str, data_type: 
         signals.affinity_label(row.target_table, row.source_table),
     ]
     if partner:
-        parts.append(f"date pair with {partner}")
+        parts.append(f"same data item as {partner}")
+    if taken:
+        parts.append(f"already taken by an earlier numbered sibling (-{taken:.2f})")
     return "; ".join(parts)
 
 

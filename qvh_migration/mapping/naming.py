@@ -166,6 +166,42 @@ ABBREVIATIONS: dict[str, str] = {
     "alias": "previous name",
     "aliases": "previous name",
 }
+# Found by mining the INQuire catalog (``mine_abbreviations``): a short name part that abbreviates a
+# word of the field's own description or of another name of the same data element (``Acty`` ~
+# "Activity" in 120 fields, ``Rec`` ~ "Record" 108, ``Grp`` ~ "Group" 11, ``Nat`` ~ "National",
+# ``GenPrac`` ~ "General Practitioner"); a test checks every entry against the real catalog.
+MINED_ABBREVIATIONS: dict[str, str] = {
+    "acty": "activity",
+    "rec": "record",
+    "res": "resource",
+    "grp": "group",
+    "sched": "schedule",
+    "dept": "department",
+    "anti": "anticipated",
+    "prd": "period",
+    "cl": "clinical",
+    "durn": "duration",
+    "clos": "closure",
+    "del": "delete",
+    "lg": "logical",
+    "cnc": "cancel",
+    "nrs": "nurse",
+    "reas": "reason",
+    "prov": "provider",
+    "cond": "condition",
+    "purch": "purchaser",
+    "serv": "service",
+    "dup": "duplicate",
+    "nat": "national",
+    "prac": "practitioner",
+    "gen": "general",
+    "sus": "deferral",
+    "tmslt": "timeslot",
+    "init": "initiated",
+    "sig": "significant",
+    "deliv": "delivery",
+}
+ABBREVIATIONS.update(MINED_ABBREVIATIONS)
 # Words that describe how a value is stored, not what it means: left out of name comparison.
 REPRESENTATION_WORDS: frozenset[str] = frozenset({"internal", "external"})
 
@@ -197,6 +233,9 @@ PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("effective", "to"), ("effective", "end")),
     (("case", "note"), ("casenote",)),
 )
+_PHRASES_BY_FIRST: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+for _phrase, _replacement in PHRASES:
+    _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _replacement))
 STOPWORDS: frozenset[str] = frozenset({"of", "the", "a", "an", "to", "for", "and", "or", "in", "is", "be", "at"})
 
 
@@ -236,7 +275,7 @@ def _fold_phrases(words: list[str]) -> list[str]:
     out: list[str] = []
     index = 0
     while index < len(words):
-        for phrase, replacement in PHRASES:
+        for phrase, replacement in _PHRASES_BY_FIRST.get(words[index], ()):
             if tuple(words[index : index + len(phrase)]) == phrase:
                 out.extend(replacement)
                 index += len(phrase)
@@ -260,5 +299,46 @@ def normalised_name(name: str) -> str:
 
 def text_tokens(text: str) -> list[str]:
     """Tokens of free text (descriptions, comments): words only, expanded like names."""
-    words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", str(text)) if len(w) > 1 or w.isdigit()]
-    return expand(words)
+    return list(_text_tokens(str(text)))
+
+
+@lru_cache(maxsize=32768)
+def _text_tokens(text: str) -> tuple[str, ...]:
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+|\d+", text) if len(w) > 1 or w.isdigit()]
+    return tuple(expand(words))
+
+
+def mine_abbreviations(
+    names: list[str], descriptions: list[str], elements: list[str], known_words: set[str]
+) -> dict[str, dict[str, int]]:
+    """Abbreviation candidates from a catalog: name part -> {expansion: supporting fields}.
+
+    A name part (2-5 letters, not in ``known_words``, e.g. the words of the target guide) abbreviates
+    a longer word of the field's own description or of any name/description of its data element
+    when the word starts with the part's first letter and contains the rest of its letters in order.
+    """
+    words_of_element: dict[str, set[str]] = {}
+    for name, text, element in zip(names, descriptions, elements, strict=True):
+        if element:
+            words = words_of_element.setdefault(element, set())
+            words.update(w.lower() for w in re.findall(r"[A-Za-z]+", text))
+            words.update(split_identifier(name))
+    found: dict[str, dict[str, int]] = {}
+    for name, text, element in zip(names, descriptions, elements, strict=True):
+        parts = split_identifier(name)
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)} | words_of_element.get(element, set())
+        for part in parts:
+            if not 2 <= len(part) <= 5 or part.isdigit() or part in known_words:
+                continue
+            for word in words - set(parts):
+                if len(word) >= len(part) + 2 and _abbreviates(part, word):
+                    counts = found.setdefault(part, {})
+                    counts[word] = counts.get(word, 0) + 1
+    return found
+
+
+def _abbreviates(part: str, word: str) -> bool:
+    if part[0] != word[0]:
+        return False
+    rest = iter(word[1:])
+    return all(letter in rest for letter in part[1:])

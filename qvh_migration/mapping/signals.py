@@ -1,4 +1,11 @@
-"""Field profiles and the non-textual matching signals: type/size fit, code fit, table affinity.
+"""Field profiles and the non-textual matching signals.
+
+* type fit     - date kinds, text length vs size, the width of the guide's example codes;
+* code fit     - coded vs free text (a code list, a code word, a master-file lookup key), and the
+                 role the last word of each name announces (identifier, text, flag);
+* table        - affinity of the staging table for the source table (the priority-table map);
+* qualifiers   - whose value a name says it holds (``PAT_``/``Pt``, ``NOK_``/``NoK``), used by
+                 the name score.
 
 Each signal is computed for every (target field, source field) pair at once by broadcasting
 small per-field arrays, never by looping over pairs.
@@ -6,10 +13,13 @@ small per-field arrays, never by looping over pairs.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 
-from qvh_migration.mapping.naming import name_tokens
+from qvh_migration.mapping.naming import name_tokens, split_identifier
 
 # Which legacy tables feed which staging table: the priority-table map of the domain notes
 # (weight 1.0) and the supporting tables named there (lower weights). Unlisted pairs score 0.
@@ -51,6 +61,11 @@ TABLE_AFFINITY: dict[str, dict[str, float]] = {
     "LOAD_DETENTION_ARCHIVE": {"LEGALSTATUSDETS": 0.6},
 }
 
+QUALIFIER_ABSENT = 0.9  # name fit when the target says whose value it is and the source does not
+QUALIFIER_CLASH = 0.6  # ... and the source says it is someone else's
+EXAMPLE_WIDER = 0.85  # size fit of a source wider than the guide's fixed-width example codes
+_EXAMPLES = re.compile(r"e\.g\.?\s*([^\n]*)")
+_CODE_VALUE = re.compile(r"(?=[A-Z0-9]*\d)[A-Z0-9]{3,}")
 _INTERNAL_DATE_FORMATS = {"CCYYMMDD", "CCYYMMDDHHMM"}
 NOTES_LENGTH = 200
 _CODE_WORDS = frozenset(
@@ -86,6 +101,23 @@ _CODE_WORDS = frozenset(
     }
 )
 
+# Roles a name's last word announces: identifier, free text, yes/no flag (R_NONE: no claim).
+R_NONE, R_IDENTIFIER, R_TEXT, R_FLAG = 0, 1, 2, 3
+_ROLE_OF: dict[str, int] = {
+    **dict.fromkeys(("number", "id", "identifier", "key", "sequence"), R_IDENTIFIER),
+    **dict.fromkeys(("description", "comment", "note", "text", "narrative", "remark"), R_TEXT),
+    **dict.fromkeys(("flag", "indicator"), R_FLAG),
+}
+ROLE_FIT = np.array(
+    [
+        [1.0, 1.0, 1.0, 1.0],
+        [1.0, 1.0, 0.5, 0.5],  # identifier target
+        [1.0, 0.5, 1.0, 0.5],  # text target
+        [1.0, 0.5, 0.5, 1.0],  # flag target
+    ],
+    dtype=np.float32,
+)
+
 # Source kinds and target kinds, as small integers for broadcasting.
 S_TEXT, S_DATE_INTERNAL, S_DATE_DISPLAY, S_TIME = 0, 1, 2, 3
 T_TEXT, T_DATE, T_DATETIME, T_NUMBER = 0, 1, 2, 3
@@ -102,19 +134,30 @@ TYPE_FIT = np.array(
 )
 
 
-def source_profile(source: pd.DataFrame) -> pd.DataFrame:
-    """Per source field: kind, size, whether it looks like a coded field."""
+def source_profile(source: pd.DataFrame, lookup_code: np.ndarray | None = None) -> pd.DataFrame:
+    """Per source field: kind, size, whether it looks like a coded field.
+
+    ``lookup_code`` marks fields known to hold the key of a master-file lookup (element evidence).
+    """
     tokens = source["Column"].map(name_tokens)
     date_format = source["date_format"].fillna("")
     role = source["date_pair_role"].fillna("")
-    internal = date_format.isin(_INTERNAL_DATE_FORMATS) | (role == "internal")
-    display = (role == "display") | date_format.str.startswith("DD/MM") | tokens.map(lambda t: "date" in t)
+    dated = tokens.map(lambda t: "date" in t)
+    # ``...DateInt`` / ``...DateInternal`` without a stated format is still the internal form.
+    int_named = source["Column"].map(lambda n: bool({"int", "internal"} & set(split_identifier(n))))
+    internal = date_format.isin(_INTERNAL_DATE_FORMATS) | (role == "internal") | (dated & int_named & (role == ""))
+    display = (role == "display") | date_format.str.startswith("DD/MM") | dated
     time_only = tokens.map(lambda t: "time" in t and "date" not in t)
     kind = np.select([internal, display, time_only], [S_DATE_INTERNAL, S_DATE_DISPLAY, S_TIME], S_TEXT)
     size = source["size"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
     code_word = tokens.map(lambda t: bool(t) and t[-1] in _CODE_WORDS)
     coded = (source["description_kind"] == "code_list") | (code_word & (size <= 8) & (kind == S_TEXT))
-    return pd.DataFrame({"kind": kind, "size": size, "coded": coded.to_numpy()}, index=source.index)
+    if lookup_code is not None:
+        coded |= lookup_code & (kind == S_TEXT)
+    return pd.DataFrame(
+        {"kind": kind, "size": size, "coded": coded.to_numpy(), "role": name_roles(source["Column"])},
+        index=source.index,
+    )
 
 
 def target_profile(target: pd.DataFrame) -> pd.DataFrame:
@@ -131,7 +174,33 @@ def target_profile(target: pd.DataFrame) -> pd.DataFrame:
     )
     # Note fields carry a note-type code but hold free text.
     coded &= ~((length >= NOTES_LENGTH) | (target["code_type_name"].fillna("").str.contains("Note Types", case=False)))
-    return pd.DataFrame({"kind": kind, "length": length, "coded": coded.to_numpy()}, index=target.index)
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "length": length,
+            "coded": coded.to_numpy(),
+            "example_length": example_lengths(comment),
+            "role": name_roles(target["field_name"]),
+        },
+        index=target.index,
+    )
+
+
+def example_lengths(comments: pd.Series) -> np.ndarray:
+    """Length of the code values the guide gives as examples (``e.g. A81006, D82076``), 0 when none.
+
+    Only examples that look like codes (letters and digits, at least one digit, 3+ characters, all
+    of one length) count: a fixed-width legacy field holding the same code system has that size.
+    """
+    lengths = np.zeros(len(comments), dtype=np.float32)
+    for row, comment in enumerate(comments):
+        match = _EXAMPLES.search(comment)
+        if not match:
+            continue
+        codes = {w for w in re.split(r"[,\s]+", match.group(1)) if _CODE_VALUE.fullmatch(w)}
+        if len(codes) >= 2 and len({len(c) for c in codes}) == 1:
+            lengths[row] = len(next(iter(codes)))
+    return lengths
 
 
 def type_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
@@ -147,16 +216,32 @@ def type_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
     # Long free-text targets (notes) are rarely fed by short codes.
     notes = (length >= NOTES_LENGTH) & (size > 0)
     size_factor = np.where(notes, np.minimum(1.0, 0.4 + size / 25.0), size_factor).astype(np.float32)
+    # Example code values of a fixed width: the same code system has exactly that size.
+    example = target["example_length"].to_numpy(dtype=np.float32)[:, None]
+    exact = np.where(size == example, 1.0, np.where(size > example, EXAMPLE_WIDER, size / np.maximum(example, 1.0)))
+    size_factor = np.where((example > 0) & (size > 0), size_factor * exact, size_factor).astype(np.float32)
     text_pair = (t_kind == T_TEXT) & (s_kind == S_TEXT)
     return np.where(text_pair, fit * size_factor, fit).astype(np.float32)
 
 
 def code_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
-    """1 when both or neither are coded; lower when only one side is."""
+    """1 when both or neither are coded; lower when only one side is, or when the roles named by
+    the last words of the names clash (an identifier feeding a description, a flag a comment)."""
     t_coded = target["coded"].to_numpy()[:, None]
     s_coded = source["coded"].to_numpy()[None, :]
     fit = np.where(t_coded == s_coded, 1.0, np.where(t_coded, 0.3, 0.6))
-    return fit.astype(np.float32)
+    role = ROLE_FIT[target["role"].to_numpy()[:, None], source["role"].to_numpy()[None, :]]
+    return (fit * role).astype(np.float32)
+
+
+def name_roles(names: pd.Series) -> np.ndarray:
+    """The role a field's name announces by its last word (R_NONE when it announces none)."""
+
+    def role(name: str) -> int:
+        words = [w for w in name_tokens(name) if not w.isdigit()]
+        return _ROLE_OF.get(words[-1], R_NONE) if words else R_NONE
+
+    return names.map(role).to_numpy(dtype=int)
 
 
 def table_affinity(target_tables: pd.Series, source_tables: pd.Series) -> np.ndarray:
@@ -178,3 +263,56 @@ def affinity_label(target_table: str, source_table: str) -> str:
     if weight > 0:
         return f"{source_table} supports {target_table}"
     return f"{source_table} not mapped to {target_table}"
+
+
+def leading_qualifiers(tables: pd.Series, names: pd.Series, min_names: int) -> np.ndarray:
+    """Per field, the qualifier its name starts with ("" when none).
+
+    A qualifier is a leading word that starts at least ``min_names`` names of the same table and
+    ends none of them (``Pt``/``PAT_`` patient, ``NoK``/``NOK_`` next of kin, ``Carer``): it says
+    whose value the field holds, not what the value is.
+    """
+    table_of = tables.to_list()
+    tokens = [[w for w in name_tokens(n) if not w.isdigit()] for n in names]
+    leads = [t[0] if len(t) > 1 else "" for t in tokens]
+    starts = Counter((table, lead) for table, lead in zip(table_of, leads, strict=True) if lead)
+    ends = {(table, t[-1]) for table, t in zip(table_of, tokens, strict=True) if t}
+    return np.array(
+        [
+            lead if lead and starts[(table, lead)] >= min_names and (table, lead) not in ends else ""
+            for table, lead in zip(table_of, leads, strict=True)
+        ],
+        dtype=object,
+    )
+
+
+def qualifier_fit(target_qualifiers: np.ndarray, source_tables: pd.Series, source_qualifiers: np.ndarray) -> np.ndarray:
+    """How well whose-value-it-is agrees, for every pair (targets x sources).
+
+    Judged only where the source's table qualifies names with the target's qualifier too: then a
+    source naming another qualifier fits QUALIFIER_CLASH, and an unqualified one QUALIFIER_ABSENT
+    unless the qualifier is the one its table uses most (unqualified PATDATA names are the
+    patient's: ``Surname`` fits ``PAT_NAME_FAMILY`` but not ``NOK_NAME_FAMILY``).
+    """
+    frame = pd.DataFrame({"table": source_tables.to_numpy(), "qualifier": source_qualifiers})
+    qualified = frame[frame["qualifier"] != ""]
+    known = set(zip(qualified["table"], qualified["qualifier"], strict=True))
+    dominant = qualified.groupby("table")["qualifier"].agg(lambda q: Counter(q).most_common(1)[0][0])
+    tables = pd.Index(frame["table"].unique())
+    wanted = pd.Index(sorted(set(target_qualifiers) - {""}))
+    judged = np.array([[(t, q) in known for t in tables] for q in wanted], dtype=bool).reshape(len(wanted), -1)
+    implied = np.array([[dominant.get(t, "") == q for t in tables] for q in wanted], dtype=bool).reshape(
+        len(wanted), -1
+    )
+    fit = np.ones((len(target_qualifiers), len(source_qualifiers)), dtype=np.float32)
+    table_of = tables.get_indexer(frame["table"])
+    for i, qualifier in enumerate(wanted):
+        rows = np.flatnonzero(target_qualifiers == qualifier)
+        on = judged[i, table_of]
+        value = np.where(
+            source_qualifiers == qualifier,
+            1.0,
+            np.where(source_qualifiers != "", QUALIFIER_CLASH, np.where(implied[i, table_of], 1.0, QUALIFIER_ABSENT)),
+        )
+        fit[rows] = np.where(on, value, 1.0).astype(np.float32)
+    return fit

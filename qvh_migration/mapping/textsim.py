@@ -126,6 +126,11 @@ def _positions(keys: list, unique: list) -> np.ndarray:
     return np.array([where[key] for key in keys])
 
 
+def head_words(token_lists: list[list[str]]) -> list[str]:
+    """The non-empty head words of the given names (see ``_heads``)."""
+    return [head for head in _heads(token_lists) if head]
+
+
 def _heads(token_lists: list[list[str]]) -> np.ndarray:
     """The head word of each name: its last meaningful word, skipping numbers and generic suffixes."""
     heads = []

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-from qvh_migration.mapping.matcher import MATRIX_COLUMNS, evaluate_matrix, read_gold
-from qvh_migration.mapping.naming import name_tokens
+from qvh_migration.mapping import element_signal, siblings, signals
+from qvh_migration.mapping.matcher import MATRIX_COLUMNS, _one_per_item, date_pairs, evaluate_matrix, read_gold
+from qvh_migration.mapping.naming import MINED_ABBREVIATIONS, expand, mine_abbreviations, name_tokens
 from qvh_migration.mapping.textsim import bag, tfidf_cosine
 
-# The lead's aim is precision@1 >= 0.9 and recall@5 >= 0.98. The hand-checked gold list holds
-# fields no name-based signal can settle (the carer block of PATDATA, GP practice vs national code,
-# special registers as staff warnings); these floors are what the matcher honestly reaches.
-PRECISION_AT_1_FLOOR = 0.85
-RECALL_AT_5_FLOOR = 0.95
+# The lead's aim, reached without special cases (measured: precision@1 0.922, recall@5 0.994).
+# Misses left: the PATDATA carer block for the LOAD_PMICONTACTS name/address (nothing in those
+# target fields says "carer"), GP practice vs national code, and a few fields whose legacy name
+# shares no word or element with the guide (TARGET_DATE ~ OpWlDateAppointmentRequired...).
+PRECISION_AT_1_FLOOR = 0.90
+RECALL_AT_5_FLOOR = 0.98
 
 
 def test_matrix_ranks_every_target_field(semantic_matrix, target_fields):
@@ -55,6 +59,92 @@ def test_obvious_pairs_rank_first(semantic_matrix):
     assert top.loc[("LOAD_PMI", "NHS_NUMBER"), "source_column"] == "NhsNumber"
     assert top.loc[("LOAD_PMI", "DATE_OF_BIRTH"), "source_column"] in {"PtDoB", "InternalDateOfBirth"}
     assert top.loc[("LOAD_ADT_ADMISSIONS", "DISCHARGE_TYPE"), "source_column"] == "MethodOfDischarge"
+    # numbered siblings take different sources: home, work, then mobile phone
+    phones = [top.loc[("LOAD_PMI", f), "source_column"] for f in ("NOK_TELEPHONE_1", "NOK_TELEPHONE_2")]
+    assert phones == ["NoKHomePhone", "NoKWorkPhone"]
+
+
+def test_one_representation_per_data_item(semantic_matrix):
+    """Display/internal halves and ext/int codes of one element are one candidate, not two."""
+    listed = semantic_matrix.groupby(["target_table", "target_field"])["source_column"].agg(set)
+    for pair in ({"StatusDT", "StatusDTInt"}, {"PtDoB", "InternalDateOfBirth"}, {"CurrentStatus", "CurrentStatusInt"}):
+        assert not any(pair <= columns for columns in listed), pair
+
+
+def _row(catalog: pd.DataFrame, table: str, column: str) -> int:
+    return int(np.flatnonzero((catalog["TableName"] == table).to_numpy() & (catalog["Column"] == column).to_numpy())[0])
+
+
+def test_data_element_items_and_aliases(real_source_catalog):
+    catalog = real_source_catalog.reset_index(drop=True)
+    items = element_signal.item_groups(catalog, *date_pairs(catalog))
+    same = [("OPREFERRAL", "StatusDT", "StatusDTInt"), ("PATDATA", "PtDoB", "InternalDateOfBirth")]
+    for table, left, right in same:
+        assert items[_row(catalog, table, left)] == items[_row(catalog, table, right)]
+    assert items[_row(catalog, "PATDATA", "PtHomePhone")] != items[_row(catalog, "PATDATA", "PtWorkPhone")]
+    names, _ = element_signal.aliases(catalog, element_signal.useful_descriptions(catalog))
+    assert "ReferralDateInt" in names[_row(catalog, "OPREFERRAL", "OpRegDtimeInt")]
+    assert "PracticeCode" in names[_row(catalog, "GPHISTORY", "Practice")]
+
+
+def test_element_blocks_and_lookups(real_source_catalog):
+    catalog = real_source_catalog.reset_index(drop=True)
+    blocks = element_signal.block_tokens(catalog, element_signal.element_blocks(catalog))
+    assert "carer" in blocks[_row(catalog, "PATDATA", "HomePhone")]
+    assert "carer" not in blocks[_row(catalog, "PATDATA", "PtHomePhone")]
+    coded, words = element_signal.lookup_references(catalog)
+    register = _row(catalog, "PMISPECIALREG", "SpecialRegister")
+    assert coded[register] and "warning" in words[register]
+    assert not coded[_row(catalog, "PMISPECIALREG", "Urllink")]  # a copied attribute, not a key
+
+
+def test_mined_abbreviations_are_found_in_the_catalog(real_source_catalog, target_fields):
+    """Every mined abbreviation is backed by the catalog: the miner finds it with that meaning."""
+    prose = [re.sub(r"\S*[_.]\S*", " ", comment) for comment in target_fields["comment"].fillna("")]
+    guide_words = {w.lower() for text in prose for w in re.findall(r"[A-Za-z]+", text)}
+    found = mine_abbreviations(
+        list(real_source_catalog["Column"]),
+        list(element_signal.useful_descriptions(real_source_catalog)),
+        list(element_signal.element_base(real_source_catalog["DataElement"])),
+        guide_words,
+    )
+    for part in MINED_ABBREVIATIONS:
+        assert any(expand([word]) == expand([part]) for word in found.get(part, {})), part
+
+
+def test_numbered_siblings_spread_over_near_equal_sources():
+    target = pd.DataFrame({"table_name": ["T"] * 4, "field_name": ["PHONE_1", "PHONE_2", "NAME_1", "NAME_2"]})
+    names = pd.Series(["HomePhone", "WorkPhone", "Forenames", "Surname"])
+    ranked = np.array(
+        [[0.80, 0.78, 0.1, 0.1], [0.80, 0.78, 0.1, 0.1], [0.1, 0.1, 0.9, 0.8], [0.1, 0.1, 0.9, 0.8]], dtype=np.float32
+    )
+    assert siblings.sibling_families(target) == [[0, 1], [2, 3]]
+    penalty = siblings.spread_siblings(target, ranked, np.arange(4), names)
+    assert np.argmax(ranked[1] - penalty[1]) == 1  # the second phone slot moves to the work phone
+    assert np.argmax(ranked[3] - penalty[3]) == 2  # a plural source may fill several name slots
+
+
+def test_one_per_item_keeps_the_best_representation():
+    scores = np.array([[0.5, 0.7, 0.6, 0.7, 0.4, 0.4]], dtype=np.float32)
+    ranked = _one_per_item(np.array([0, 0, 2, 2, 4, 4]), scores)
+    np.testing.assert_allclose(ranked, [[-1.0, 0.7, -1.0, 0.7, 0.4, -1.0]])  # a tie keeps the first
+
+
+def test_qualifiers_roles_and_example_codes():
+    names = pd.Series(["PtDoB", "PtAddrLine1", "PtHomePhone", "NoKName", "NoKAddrLine1", "NoKHomePhone", "Surname"])
+    source = signals.leading_qualifiers(pd.Series(["S"] * 7), names, 3)
+    assert source.tolist() == ["patient"] * 3 + ["next"] * 3 + [""]
+    target = signals.leading_qualifiers(
+        pd.Series(["T"] * 4), pd.Series(["NOK_NAME_FAMILY", "NOK_ADDRESS_1", "PAT_NAME_FAMILY", "PAT_ADDRESS_1"]), 2
+    )
+    fit = signals.qualifier_fit(target, pd.Series(["S"] * 7), source)
+    surname = 6  # unqualified: the patient's, the table's most used qualifier
+    assert fit[0, 3] == 1.0 and fit[0, surname] == signals.QUALIFIER_ABSENT and fit[0, 0] == signals.QUALIFIER_CLASH
+    assert fit[2, surname] == 1.0 and fit[2, 3] == signals.QUALIFIER_CLASH
+    roles = signals.name_roles(pd.Series(["PathwayNumber", "DESCRIPTION", "MfRecStsInd", "Condition"]))
+    assert roles.tolist() == [signals.R_IDENTIFIER, signals.R_TEXT, signals.R_FLAG, signals.R_NONE]
+    lengths = signals.example_lengths(pd.Series(["e.g. A81006, D82076, K81022", "e.g. Carer, School", ""]))
+    assert lengths.tolist() == [6.0, 0.0, 0.0]
 
 
 def test_evaluate_matrix_on_a_toy_matrix():
