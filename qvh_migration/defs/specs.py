@@ -4,6 +4,7 @@
 import time
 
 import dagster as dg
+import pandas as pd
 
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
@@ -63,6 +64,12 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
         "conditional / optional with its evidence. Files: `catalogs/target_catalog.csv`, "
         "`catalogs/target_tables.csv`."
     ),
+    check_specs=[
+        dg.AssetCheckSpec("every_table_has_its_fields", asset="target_catalog",
+                          description="Every staging table has fields, and its field count matches the table list."),
+        dg.AssetCheckSpec("mandatory_classes_have_evidence", asset="target_catalog",
+                          description="Every mandatory or conditional field says why (phrase, key rule or override)."),
+    ],
 )
 def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     started = time.perf_counter()
@@ -95,7 +102,25 @@ def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
             **path_metadata(settings.stage_dir("catalogs") / "target_catalog.csv"),
         },
         data_version=dg.DataVersion(result.digest[:16]),
+        check_results=target_catalog_checks(fields, result.tables),
     )
+
+
+def target_catalog_checks(fields: pd.DataFrame, tables: pd.DataFrame) -> list[dg.AssetCheckResult]:
+    counted = fields.groupby("table_name").size()
+    listed = tables.set_index("table_name")["field_count"]
+    mismatched = sorted(
+        name for name in set(listed.index) | set(counted.index)
+        if int(counted.get(name, 0)) == 0 or int(counted.get(name, 0)) != int(listed.get(name, -1))
+    )
+    decided = fields[fields["mandatory_class"] != "optional"]
+    silent = decided[decided["mandatory_evidence"].str.strip() == ""]
+    return [
+        dg.AssetCheckResult(check_name="every_table_has_its_fields", passed=not mismatched,
+                            metadata={"tables": len(listed), "mismatched": ", ".join(mismatched) or "none"}),
+        dg.AssetCheckResult(check_name="mandatory_classes_have_evidence", passed=silent.empty,
+                            metadata={"decided_fields": len(decided), "without_evidence": len(silent)}),
+    ]
 
 
 @dg.asset(
