@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -42,32 +43,63 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_webserver_loads_workspace_yaml(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory: pytest.TempPathFactory):
+    """The UI as ``dagster dev`` serves it: the webserver on workspace.yaml."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
-    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     server = subprocess.Popen(
         [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=settings.PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=settings.PROJECT_ROOT, env={**os.environ, "DAGSTER_HOME": str(home)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        query = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
-                                                 headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    nodes = json.load(response)["data"]["assetNodes"]
-                if nodes:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("webserver did not serve the code location within 120 s")
-            time.sleep(1)
-        groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
-        assert groups["target_catalog"] == "specs"
+        yield f"http://127.0.0.1:{port}", _wait_for_assets(port)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _wait_for_assets(port: int) -> list[dict]:
+    query = json.dumps({"query": "{ assetNodes { assetKey { path } groupName } }"}).encode()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                nodes = json.load(response)["data"]["assetNodes"]
+            if nodes:
+                return nodes
+        except OSError:
+            pass
+        time.sleep(1)
+    pytest.fail("webserver did not serve the code location within 120 s")
+
+
+def test_webserver_loads_workspace_yaml(webserver) -> None:
+    _, nodes = webserver
+    groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
+    assert groups["target_catalog"] == "specs"
+    assert groups["extracts/PATDATA"] == "mock"
+    assert groups["mapping_contract"] == "mapping"
+
+
+def test_asset_page_in_a_real_browser(webserver) -> None:
+    """Opens the target catalog's page in headless Chromium, as a data engineer would."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium on this machine (Debian package: chromium)")
+    url, _ = webserver
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=flags)
+        page = browser.new_page()
+        page.goto(f"{url}/assets/target_catalog")
+        page.get_by_text("38 LOAD_ staging tables").first.wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        browser.close()
+    assert "specs" in body and "dry_run" in body
