@@ -17,7 +17,8 @@ from qvh_migration.io.artifacts import file_digest, write_csv, write_json, write
 from qvh_migration.settings import RequirementDocuments
 from qvh_migration.specs import inquire_xlsx, mandatory, pc60_docx
 
-_READER_MODULES = (Path(inquire_xlsx.__file__), Path(pc60_docx.__file__))
+_SCHEMA_MODULE = Path(inquire_xlsx.__file__).with_name("catalog_schema.py")
+_READER_MODULES = (Path(inquire_xlsx.__file__), Path(pc60_docx.__file__), _SCHEMA_MODULE)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatal
     from qvh_migration.specs import altera_pdf
 
     code = (Path(altera_pdf.__file__), Path(altera_pdf.__file__).with_name("pdf_layout.py"),
-            Path(mandatory.__file__), mandatory.OVERRIDES_PATH)
+            Path(mandatory.__file__), mandatory.OVERRIDES_PATH, _SCHEMA_MODULE)
     digest = _cache_key(documents.target_guide, code=code)
     paths = {
         "fields": folder / "target_catalog.parquet",
