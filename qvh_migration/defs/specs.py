@@ -11,6 +11,7 @@ from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.io.artifacts import write_json
 from qvh_migration.specs import catalogs
 from qvh_migration.specs.catalog_schema import COLUMN_DESCRIPTIONS
+from qvh_migration.specs.target_links import unresolved_parents
 
 GROUP = "specs"
 
@@ -69,6 +70,8 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
                           description="Every staging table has fields, and its field count matches the table list."),
         dg.AssetCheckSpec("mandatory_classes_have_evidence", asset="target_catalog",
                           description="Every mandatory or conditional field says why (phrase, key rule or override)."),
+        dg.AssetCheckSpec("parent_links_resolve", asset="target_catalog",
+                          description="Every parent link names a staging table the guide defines."),
     ],
 )
 def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
@@ -113,6 +116,7 @@ def target_catalog_checks(fields: pd.DataFrame, tables: pd.DataFrame) -> list[dg
         name for name in set(listed.index) | set(counted.index)
         if int(counted.get(name, 0)) == 0 or int(counted.get(name, 0)) != int(listed.get(name, -1))
     )
+    unknown_parents = unresolved_parents(tables)
     decided = fields[fields["mandatory_class"] != "optional"]
     silent = decided[decided["mandatory_evidence"].str.strip() == ""]
     return [
@@ -120,6 +124,8 @@ def target_catalog_checks(fields: pd.DataFrame, tables: pd.DataFrame) -> list[dg
                             metadata={"tables": len(listed), "mismatched": ", ".join(mismatched) or "none"}),
         dg.AssetCheckResult(check_name="mandatory_classes_have_evidence", passed=silent.empty,
                             metadata={"decided_fields": len(decided), "without_evidence": len(silent)}),
+        dg.AssetCheckResult(check_name="parent_links_resolve", passed=not unknown_parents,
+                            metadata={"unknown_parents": ", ".join(unknown_parents) or "none"}),
     ]
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from qvh_migration.errors import CatalogContractError
 from qvh_migration.mapping import signals
+from qvh_migration.specs.target_links import resolve_parent
 
 CONTRACT_COLUMNS: tuple[str, ...] = (
     "functional_area",
@@ -186,13 +187,6 @@ def _parent_links(target_tables: pd.DataFrame) -> dict[tuple[str, str], str]:
             parent, _, column = link.strip().rpartition(".")
             links[(table, column.upper())] = resolve_parent(parent, known)
     return links
-
-
-def resolve_parent(name: str, known: set[str]) -> str:
-    """The staging table a link names; the guide sometimes uses long or short forms of it
-    (LOAD_REFERRAL_TO_TREAT_PERIODS for LOAD_RTT_PERIODS, LOAD_ADT for LOAD_ADT_ADMISSIONS)."""
-    candidates = (name, name.replace("REFERRAL_TO_TREAT", "RTT"), f"{name}_ADMISSIONS")
-    return next((c for c in candidates if c in known), name)
 
 
 def _row(table: str, field: str, mapping_class: str, **values: object) -> dict[str, object]:

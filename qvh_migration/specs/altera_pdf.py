@@ -23,6 +23,7 @@ from qvh_migration.errors import SpecDocumentError
 from qvh_migration.specs import pdf_layout
 from qvh_migration.specs.catalog_schema import TARGET_FIELD_COLUMNS, TARGET_TABLE_COLUMNS
 from qvh_migration.specs.pdf_layout import Columns, Line
+from qvh_migration.specs.target_links import resolve_parent_links
 
 FIELD_COLUMNS: tuple[str, ...] = TARGET_FIELD_COLUMNS[:10]  # the mandatory_* columns come later
 UNPLACED_COLUMNS: tuple[str, ...] = ("page", "text", "reason")
@@ -356,7 +357,9 @@ def _frames(path: Path, parser: _GuideParser) -> tuple[pd.DataFrame, pd.DataFram
         })
     fields = pd.DataFrame(field_rows, columns=list(FIELD_COLUMNS))
     fields["length"] = fields["length"].astype("Int64")
-    return fields, pd.DataFrame(table_rows, columns=list(TARGET_TABLE_COLUMNS))
+    tables = pd.DataFrame(table_rows)
+    tables["resolved_parent_links"] = resolve_parent_links(tables)
+    return fields, tables[list(TARGET_TABLE_COLUMNS)]
 
 
 # ---------------------------------------------------------------- entry point

@@ -59,7 +59,8 @@ TARGET_TABLE_COLUMNS: tuple[str, ...] = (
     "description",
     "creates_records_in",  # ";"-joined PAS tables
     "loader_package",  # e.g. oasloadstaff_package.load_staff
-    "parent_links",  # ";"-joined "LOAD_PMI.loadpmi_record_number"
+    "parent_links",  # ";"-joined "LOAD_PMI.loadpmi_record_number", parent names as printed
+    "resolved_parent_links",  # the same links with every parent resolved to a defined staging table
     "load_order",  # 1-based order of the table in the guide
     "page_start",
     "page_end",
@@ -96,4 +97,6 @@ COLUMN_DESCRIPTIONS: dict[str, str] = {
     "mandatory_class": "mandatory, conditional or optional",
     "mandatory_condition": "the condition of a conditional field",
     "mandatory_evidence": "why: comment phrase, load-key rule or reviewed override",
+    "parent_links": "links to parent staging tables, as printed",
+    "resolved_parent_links": "links to parent staging tables, resolved to defined tables",
 }

@@ -92,6 +92,7 @@ def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatal
     from qvh_migration.specs import altera_pdf
 
     code = (Path(altera_pdf.__file__), Path(altera_pdf.__file__).with_name("pdf_layout.py"),
+            Path(altera_pdf.__file__).with_name("target_links.py"),
             Path(mandatory.__file__), mandatory.OVERRIDES_PATH, _SCHEMA_MODULE)
     digest = _cache_key(documents.target_guide, code=code)
     paths = {
