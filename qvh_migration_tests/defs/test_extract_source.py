@@ -49,6 +49,12 @@ def test_file_extracts_materialise_the_same_assets(legacy_export: Path, tmp_path
     assert pd.read_parquet(tmp_path / "extracts" / "defect_ledger.parquet").empty
     origin = result.asset_materializations_for_node("synthetic_source_extracts")[0].metadata["origin"].value
     assert origin == "files"
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    # The export carries the synthetic defects but no ledger: they are reported, not reconciled.
+    assert checks["ledger_matches_recount"].passed
+    assert "faults_found" in checks["ledger_matches_recount"].metadata
+    nhs = checks["nhs_numbers_valid_or_ledgered"]
+    assert not nhs.passed and nhs.severity == dg.AssetCheckSeverity.WARN
 
 
 def test_a_wrong_export_fails_naming_file_and_column(legacy_export: Path, tmp_path: Path) -> None:
