@@ -7,6 +7,7 @@ import pandas as pd
 
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import write_csv, write_parquet
 from qvh_migration.mapping import contract as contract_rules
 from qvh_migration.mapping import coverage, crosswalks, curated_rules, export, matcher
@@ -99,7 +100,10 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
         source, fields, tables = read_catalog_artifacts(settings.stage_dir("catalogs"))
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
         curated = curated_rules.load_curated_rules(curated_rules.RULES_DIRECTORY, source, fields, set(loaded))
-    matrix = pd.read_parquet(folder / "semantic_mapping_matrix.parquet")
+        matrix_path = folder / "semantic_mapping_matrix.parquet"
+        if not matrix_path.exists():
+            raise MigrationInputError(matrix_path, "matrix not materialised yet: materialise semantic_mapping_matrix")
+    matrix = pd.read_parquet(matrix_path)
     contract = contract_rules.build_mapping_contract(fields, tables, matrix, curated, LEGACY_CODE_FIELDS)
     path = write_csv(contract, folder / "mapping_contract.csv")
     workbook = export.write_contract_xlsx(contract, folder / "mapping_contract.xlsx")
