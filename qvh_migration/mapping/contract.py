@@ -25,7 +25,7 @@ import pandas as pd
 
 from qvh_migration.errors import CatalogContractError
 from qvh_migration.mapping import signals
-from qvh_migration.specs.target_links import resolve_parent
+from qvh_migration.specs.target_links import resolve_parent_links
 
 CONTRACT_COLUMNS: tuple[str, ...] = (
     "functional_area",
@@ -180,12 +180,17 @@ def key_rules(target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> pd.Da
 
 
 def _parent_links(target_tables: pd.DataFrame) -> dict[tuple[str, str], str]:
-    known = set(target_tables["table_name"])
+    # The target catalog already resolves the guide's parent names; frames built elsewhere may not.
+    resolved = (
+        target_tables["resolved_parent_links"]
+        if "resolved_parent_links" in target_tables
+        else resolve_parent_links(target_tables)
+    )
     links: dict[tuple[str, str], str] = {}
-    for table, text in zip(target_tables["table_name"], target_tables["parent_links"].fillna(""), strict=True):
+    for table, text in zip(target_tables["table_name"], resolved.fillna(""), strict=True):
         for link in filter(None, str(text).split(";")):
             parent, _, column = link.strip().rpartition(".")
-            links[(table, column.upper())] = resolve_parent(parent, known)
+            links[(table, column.upper())] = parent
     return links
 
 
