@@ -8,6 +8,7 @@ Every source row considered ends in exactly one of three places, and the counts 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -31,6 +32,7 @@ REJECT_COLUMNS = (
     "message",
     "value_masked",
 )
+OUTCOME_COLUMNS = ("record_number", "outcome", "reason")
 SUMMARY_COLUMNS = (
     "target_table",
     "source_table",
@@ -55,6 +57,8 @@ class TableLoad:
     warnings: pd.DataFrame
     summary: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # record_number, outcome (loaded/rejected/filtered), reason: what child tables link against.
+    outcomes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OUTCOME_COLUMNS)))
 
     @property
     def conserved(self) -> bool:
@@ -86,6 +90,7 @@ def load_table(
     *,
     impute_mode: str = "strict",
     run_id: str = "",
+    parent_outcomes: Callable[[str], pd.DataFrame | None] | None = None,
 ) -> TableLoad:
     """Load one table: ``contract`` holds that table's rows, in the guide's field order."""
     started = time.perf_counter()
@@ -109,6 +114,8 @@ def load_table(
     ctx = LoadContext(
         target_table, source_table, rows, candidates, spec.grain, sources, crosswalks, row_sources, numbers, impute_mode
     )
+    if parent_outcomes is not None:
+        ctx.parent_outcomes = parent_outcomes
     values: dict[str, pd.Series] = {}
     found: list[pd.DataFrame] = []
     for _, rule in rules.iterrows():
@@ -209,7 +216,15 @@ def _assemble(
         ],
         columns=list(SUMMARY_COLUMNS),
     )
-    return TableLoad(target_table, loaded, rejects, warned, summary, list(ctx.table_warnings))
+    numbers = rows[GRAIN_KEY].astype(str).map(ctx.numbers.get(target_table, pd.Series(dtype="int64")))
+    outcomes = pd.DataFrame(
+        {
+            "record_number": numbers.astype("int64").to_numpy(),
+            "outcome": outcome.to_numpy(),
+            "reason": reason.to_numpy(),
+        }
+    )
+    return TableLoad(target_table, loaded, rejects, warned, summary, list(ctx.table_warnings), outcomes)
 
 
 def _issue_rows(

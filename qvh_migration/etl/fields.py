@@ -7,6 +7,7 @@ empty) or ``filter`` (the row belongs elsewhere, e.g. its admission is archived)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -45,6 +46,8 @@ class LoadContext:
     row_sources: RowSources
     numbers: dict[str, pd.Series]
     impute_mode: str = "strict"
+    # A parent table's record outcomes as last loaded (None: never loaded, links not verified).
+    parent_outcomes: Callable[[str], pd.DataFrame | None] = lambda _table: None
     table_warnings: list[str] = field(default_factory=list)
     empty_fields: set[str] = field(default_factory=set)
 
@@ -252,6 +255,44 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
                 )
             )
             numbers = numbers.mask(filtered)
+    published = ctx.parent_outcomes(parent)
+    if published is not None:
+        # The parent's own load decides: a link to a rejected or filtered parent row would dangle.
+        outcome = published.set_index(published["record_number"].astype(str))
+        state = numbers.map(outcome["outcome"]).fillna("")
+        why = numbers.map(outcome["reason"]).fillna("")
+        for code, (kind, text) in {
+            "parent_rejected": ("rejected", f"the {parent} row was rejected in its own load"),
+            "parent_filtered": ("filtered", f"parent {parent} not loaded: "),
+        }.items():
+            hit = numbers.notna() & ~filtered & state.eq(kind)
+            if not hit.any():
+                continue
+            if kind == "filtered" and mandatory:
+                out.append(
+                    pd.DataFrame(
+                        {
+                            "row": hit[hit].index,
+                            "field": rule["target_field"],
+                            "reason_code": code,
+                            "message": (text + why[hit]).to_numpy(),
+                            "value": "",
+                            "action": "filter",
+                        }
+                    )
+                )
+            else:
+                out.append(
+                    issues(
+                        ctx.rows.index[hit.to_numpy()],
+                        rule["target_field"],
+                        code,
+                        text.rstrip(": "),
+                        key_text,
+                        "reject" if mandatory else "warn",
+                    )
+                )
+                numbers = numbers.mask(hit)
     return FieldResult(numbers.mask(orphan), out)
 
 
