@@ -24,7 +24,6 @@ dry_run_job = dg.define_asset_job(
 target_table_job = dg.define_asset_job(
     TARGET_TABLE_JOB,
     selection=dg.AssetSelection.assets(etl.target_tables),
-    partitions_def=etl.target_table_partitions,
     description="Load one target table (one partition) and run its checks; rerun it after fixing its mapping.",
 )
 staging_job = dg.define_asset_job(

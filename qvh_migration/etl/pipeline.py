@@ -38,7 +38,12 @@ class StageFolders:
 def extract_reader(folder: Path):
     def read(table: str) -> pd.DataFrame | None:
         path = folder / f"{table}.parquet"
-        return pd.read_parquet(path) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow raises both for a damaged or foreign file
+            raise MigrationInputError(path, f"not a readable Parquet extract ({type(exc).__name__})") from None
 
     return read
 
@@ -66,6 +71,19 @@ def crosswalk_lookups(crosswalk_dir: Path) -> dict[str, pd.Series]:
     }
 
 
+def catalog_columns(catalogs: Path) -> dict[str, set[str]]:
+    """Source catalog columns per legacy table, to check every extract against."""
+    path = catalogs / "source_catalog.parquet"
+    if not path.exists():
+        raise MigrationInputError(path, "source catalog not materialised yet: materialise source_catalog first")
+    catalog = pd.read_parquet(path, columns=["TableName", "Column"])
+    return {table: set(columns) for table, columns in catalog.groupby("TableName")["Column"]}
+
+
+def source_tables(folders: StageFolders) -> SourceTables:
+    return SourceTables(extract_reader(folders.extracts), catalog_columns(folders.catalogs), folders.extracts)
+
+
 def registry_path(folders: StageFolders) -> Path:
     return folders.target / registry_rules.REGISTRY_FILE
 
@@ -74,7 +92,7 @@ def build_key_registry(folders: StageFolders, run_id: str) -> tuple[pd.DataFrame
     """Register every source entity of every table with a row source; returns (registry, new keys)."""
     _, tables = read_target_catalog(folders.catalogs)
     row_sources = load_row_sources(target_tables=set(tables["table_name"]))
-    sources = SourceTables(extract_reader(folders.extracts))
+    sources = source_tables(folders)
     before = registry_rules.read_registry(registry_path(folders))
     registry = before
     for table, spec in row_sources.tables.items():
@@ -109,7 +127,7 @@ def run_partition(
         target_table,
         rules,
         row_sources,
-        SourceTables(extract_reader(folders.extracts)),
+        source_tables(folders),
         crosswalk_lookups(crosswalk_dir),
         numbers,
         impute_mode=impute_mode,

@@ -80,10 +80,10 @@ def load_row_sources(path: Path = ROW_SOURCES_FILE, target_tables: set[str] | No
     if target_tables is not None:
         missing = sorted(set(target_tables) - set(tables))
         unknown = sorted(set(tables) - set(target_tables))
-        if missing:
-            raise CurationError(path, f"no row source decided for {', '.join(missing)}", where="tables")
         if unknown:
             raise CurationError(path, f"{', '.join(unknown)} is not a staging table of the guide", where="tables")
+        if missing:
+            raise CurationError(path, f"no row source decided for {', '.join(missing)}", where="tables")
     return RowSources(system_code, tables)
 
 

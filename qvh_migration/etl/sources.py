@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import (
@@ -25,6 +27,7 @@ from qvh_migration.etl.source_rules import (
 )
 
 ExtractReader = Callable[[str], pd.DataFrame | None]
+EXTRACT_FILE = "extracts/{table}.parquet"
 
 
 def split_field(qualified: str) -> tuple[str, str]:
@@ -37,12 +40,19 @@ class SourceTables:
     """Extracts read once per load, with merged patients resolved and deleted masters dropped."""
 
     read_extract: ExtractReader
+    # Source catalog columns per table: an extract must have exactly these (None: not checked).
+    catalog_columns: Mapping[str, set[str]] | None = None
+    location: Path | None = None  # the extracts folder, to name the file in errors
     _raw: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     _resolved: dict[str, pd.DataFrame | None] = field(default_factory=dict)
 
     def raw(self, table: str) -> pd.DataFrame | None:
         if table not in self._raw:
-            self._raw[table] = self.read_extract(table)
+            frame = self.read_extract(table)
+            if frame is not None and self.catalog_columns is not None:
+                where = self.location / f"{table}.parquet" if self.location else EXTRACT_FILE.format(table=table)
+                check_extract_columns(table, frame, self.catalog_columns.get(table), where)
+            self._raw[table] = frame
         return self._raw[table]
 
     def has(self, table: str) -> bool:
@@ -66,6 +76,23 @@ class SourceTables:
                 frame = frame.loc[live]
             self._resolved[table] = frame
         return self._resolved[table]
+
+
+def check_extract_columns(table: str, frame: pd.DataFrame, expected: set[str] | None, where: Path | str) -> None:
+    """An extract must have the catalog's columns, no more and no fewer, or nothing is loaded."""
+    if expected is None:
+        raise MigrationInputError(where, f"{table} is not a table of the source catalog")
+    missing = sorted(expected - set(frame.columns))
+    unknown = sorted(set(frame.columns) - expected)
+    if missing:
+        raise MigrationInputError(where, f"lacks catalog column(s) {_listed(missing)}", where=table)
+    if unknown:
+        raise MigrationInputError(where, f"has column(s) the catalog does not know: {_listed(unknown)}", where=table)
+
+
+def _listed(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def join_columns(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, wanted: list[str]) -> list[str]:
