@@ -9,9 +9,9 @@ from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metad
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import write_csv, write_parquet
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.mapping import contract as contract_rules
 from qvh_migration.mapping import coverage, crosswalks, curated_rules, export, matcher
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.specs.catalogs import read_catalog_artifacts
 
 GROUP = "mapping"

@@ -8,10 +8,10 @@ from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import column_schema, fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.io.masking import mask_identifiers
+from qvh_migration.legacy.keys import ALL_TABLES, PRIORITY_TABLES
 from qvh_migration.mock import recount
 from qvh_migration.mock.extracts import SourceExtracts, generate_extracts
 from qvh_migration.mock.parameters import MockParameterError, MockParameters
-from qvh_migration.mock.rules import ALL_TABLES, PRIORITY_TABLES
 from qvh_migration.mock.writer import LEDGER_FILE, profile_extract, write_extracts
 from qvh_migration.specs.catalogs import read_catalog_artifacts
 
