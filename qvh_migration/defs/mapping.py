@@ -8,6 +8,7 @@ import pandas as pd
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.extracts import store
 from qvh_migration.io.artifacts import write_csv, write_parquet
 from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.mapping import contract as contract_rules
@@ -144,11 +145,11 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
                                    description="Every legacy code in the extracts has a crosswalk entry.")],
 )
 def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
-    from qvh_migration.defs.extract_store import read_extract_tables
-
     with fail_clearly():
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
-        extracts = read_extract_tables(settings, {table for table, _ in LEGACY_CODE_FIELDS})
+        extracts = store.read_extract_tables(
+            settings.stage_dir(store.STAGE), {table for table, _ in LEGACY_CODE_FIELDS}
+        )
     report = coverage.crosswalk_coverage(extracts, loaded, LEGACY_CODE_FIELDS)
     path = write_csv(report, settings.stage_dir("mapping") / "crosswalk_coverage.csv")
     summary = coverage.coverage_summary(report)

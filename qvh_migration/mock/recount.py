@@ -220,3 +220,11 @@ def ledger_counts(ledger: pd.DataFrame) -> pd.DataFrame:
     out["table"] = out["table"].astype(str)
     out["defect_kind"] = out["defect_kind"].astype(str)
     return out.sort_values(["table", "defect_kind"], ignore_index=True)
+
+
+def reconcile_ledger(tables: Tables, ledger: pd.DataFrame, source_catalog: pd.DataFrame) -> pd.DataFrame:
+    """Per table and defect kind, the count recounted from the data beside the ledger's count."""
+    found = recount_defects(tables, source_catalog)
+    expected = ledger_counts(ledger)
+    merged = found.merge(expected, on=["table", "defect_kind"], how="outer", suffixes=("_found", "_ledger"))
+    return merged.fillna(0)
