@@ -7,23 +7,16 @@ data it is a data-quality finding to trace.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
+from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.legacy.nhs_number import nhs_digits, repeated_digit_numbers, valid_nhs_numbers
 
 # Ledger kinds that explain an NHS number the check would otherwise reject.
 NHS_NUMBER_DEFECT_KINDS = ("invalid_nhs_check_digit", "dummy_nhs_number")
 # Numbers the NHS never issues; synthetic data must stay inside it.
 SYNTHETIC_NHS_PREFIX = "999"
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    passed: bool
-    metadata: dict[str, object] = field(default_factory=dict)
 
 
 def nhs_number_check(patdata: pd.DataFrame, ledger: pd.DataFrame, synthetic: bool) -> CheckOutcome:
