@@ -130,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
-    from qvh_migration.definitions import mock_run_config
+    from qvh_migration.definitions import synthetic_run_config
 
-    return dry_run(mock_run_config(args.patients, args.seed, args.defect_rate), args.impute_mode)
+    return dry_run(synthetic_run_config(args.patients, args.seed, args.defect_rate), args.impute_mode)
 
 
 if __name__ == "__main__":

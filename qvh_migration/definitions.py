@@ -2,12 +2,11 @@
 
 import dagster as dg
 
-from qvh_migration.defs import etl, mapping, mock, specs
+from qvh_migration.defs import etl, extracts, mapping, specs
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.resources import MigrationSettings
 
 DRY_RUN_JOB = "dry_run"
-MOCK_OP = "synthetic_source_extracts"
 
 TARGET_TABLE_JOB = "target_table_rerun"
 STAGING_JOB = "staging_database_build"
@@ -47,16 +46,18 @@ def target_table_run_config(impute_mode: str | None = None) -> dict:
     return {"ops": {"target_tables": {"config": {"impute_mode": impute_mode}}}} if impute_mode else {}
 
 
-def mock_run_config(patients: int | None = None, seed: int | None = None, defect_rate: float | None = None) -> dict:
+def synthetic_run_config(
+    patients: int | None = None, seed: int | None = None, defect_rate: float | None = None
+) -> dict:
     """Run config for the synthetic extracts; values left as None keep the asset's defaults."""
     values = {"patients": patients, "seed": seed, "defect_rate": defect_rate}
     config = {k: v for k, v in values.items() if v is not None}
-    return {"ops": {MOCK_OP: {"config": config}}} if config else {}
+    return {"ops": {extracts.ASSET_NAME: {"config": config}}} if config else {}
 
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([specs, mock, mapping, etl]),
-    asset_checks=dg.load_asset_checks_from_modules([specs, mock, mapping, etl]),
+    assets=dg.load_assets_from_modules([specs, extracts, mapping, etl]),
+    asset_checks=dg.load_asset_checks_from_modules([specs, extracts, mapping, etl]),
     jobs=[dry_run_job, target_table_job, staging_job],
     schedules=[nightly_dry_run],
     resources={"settings": MigrationSettings(), "extract_source": ExtractSource()},

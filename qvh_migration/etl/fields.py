@@ -16,12 +16,12 @@ from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY
 from qvh_migration.etl.sources import SourceTables, align_last, join_columns, parent_rows, split_field
+from qvh_migration.legacy.dates import parse_legacy_dates
 from qvh_migration.mapping.transforms import (
     TRANSFORMS,
     format_date_ddmmyyyy,
     format_datetime_ddmmyyyy_hhmi,
 )
-from qvh_migration.mapping.transforms import _parse_date as parse_legacy_date
 
 IMPUTE_MODES = ("strict", "lenient")
 ISSUE_COLUMNS = ("row", "field", "reason_code", "message", "value", "action")
@@ -351,7 +351,7 @@ def _aggregate(rule: pd.Series, transform: str, source: str, ctx: LoadContext) -
             rule["target_field"],
         )
         return FieldResult(_empty(ctx))
-    when = parse_legacy_date(frame[column])
+    when = parse_legacy_dates(frame[column], "auto")
     grouped = pd.DataFrame({c: frame[c].astype("string") for c in on}).assign(_when=when)
     latest = transform.startswith("latest")
     by = grouped.groupby(on, dropna=False)["_when"]

@@ -1,4 +1,4 @@
-"""Key columns of the legacy tables and the ``row_key`` text that names one source row.
+"""Grain keys: the ``row_key`` text over any key columns (a pathway is patient + pathway number).
 
 The row key has the defect ledger's form (``InternalPatientNumber=000012345|EpisodeNumber=2``),
 so a reject or a finding can be traced to the source row and to an injected defect.
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from qvh_migration.mock.rules import DELETE_FLAG_VALUES, TABLE_KEYS
+from qvh_migration.legacy.keys import DELETE_FLAG_VALUES, TABLE_KEYS, row_keys
 
 __all__ = ["DELETE_FLAG_VALUES", "TABLE_KEYS", "key_text", "row_keys"]
 
@@ -22,8 +22,3 @@ def key_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
         values = frame[column].astype("string").fillna("")
         text = text + ("|" if i else "") + f"{column}=" + values
     return text
-
-
-def row_keys(frame: pd.DataFrame, table: str) -> pd.Series:
-    """The defect ledger's ``row_key`` of every row of a legacy table."""
-    return key_text(frame, TABLE_KEYS[table])

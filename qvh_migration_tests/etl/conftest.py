@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qvh_migration.definitions import DRY_RUN_JOB, defs, mock_run_config
+from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
 from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.settings import PROJECT_ROOT
 
@@ -26,7 +26,7 @@ def upstream_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("QVH_DATA_DIR", str(data_dir))
         patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
         result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
-            run_config=mock_run_config(patients=300, seed=11), raise_on_error=False
+            run_config=synthetic_run_config(patients=300, seed=11), raise_on_error=False
         )
     assert result.success
     return data_dir

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from qvh_migration.errors import CurationError
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
 from qvh_migration.mapping.crosswalks import DEFAULT_DIRECTORY, load_crosswalk, load_crosswalks, uncovered_codes
 from qvh_migration.mapping.nhs_code_sets import NHS_CODE_SETS, RTT_PERIOD_STATUS
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
 
 HEADER = "legacy_code,target_code,target_description,notes\n"
 
