@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.errors import CurationError
+from qvh_migration.settings import default_overrides_file
 from qvh_migration.specs.catalog_schema import MANDATORY_CLASSES
 
-OVERRIDES_PATH = Path(__file__).with_name("mandatory_overrides.csv")
 OVERRIDE_COLUMNS = ("table_name", "field_name", "mandatory_class", "condition", "evidence")
 
 # Order matters: a conditional phrase wins over the bare word "mandatory" it contains.
@@ -50,7 +50,9 @@ def _quote(text: str) -> str:
     return '"' + re.sub(r"\s+", " ", text.strip()) + '"'
 
 
-def classify_fields(fields: pd.DataFrame, tables: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataFrame:
+def classify_fields(
+    fields: pd.DataFrame, tables: pd.DataFrame, overrides: pd.DataFrame, overrides_source: Path | None = None
+) -> pd.DataFrame:
     """Add mandatory_class, mandatory_condition and mandatory_evidence to the target fields."""
     classified = fields.copy()
     text = classified["comment"].fillna("").map(classify_from_text)
@@ -71,7 +73,7 @@ def classify_fields(fields: pd.DataFrame, tables: pd.DataFrame, overrides: pd.Da
     silent = classified["mandatory_class"] == "optional"
     classified.loc[is_link & silent, "mandatory_class"] = "mandatory"
     classified.loc[is_link & silent, "mandatory_evidence"] = "load key: the only link to its parent staging table"
-    return apply_overrides(classified, overrides)
+    return apply_overrides(classified, overrides, overrides_source or default_overrides_file())
 
 
 def parent_link_fields(tables: pd.DataFrame) -> set[tuple[str, str]]:
@@ -89,7 +91,9 @@ def parent_link_fields(tables: pd.DataFrame) -> set[tuple[str, str]]:
     return links
 
 
-def read_overrides(path: Path = OVERRIDES_PATH) -> pd.DataFrame:
+def read_overrides(path: Path | None = None) -> pd.DataFrame:
+    """The reviewed overrides file (by default where settings.py says), validated row by row."""
+    path = path or default_overrides_file()
     if not path.is_file():
         raise CurationError(path, "mandatory overrides file not found")
     try:
@@ -117,7 +121,7 @@ def read_overrides(path: Path = OVERRIDES_PATH) -> pd.DataFrame:
     return overrides
 
 
-def apply_overrides(classified: pd.DataFrame, overrides: pd.DataFrame, source: Path = OVERRIDES_PATH) -> pd.DataFrame:
+def apply_overrides(classified: pd.DataFrame, overrides: pd.DataFrame, source: Path) -> pd.DataFrame:
     """Reviewed overrides win over text and key rules; each must name a field the guide has."""
     if overrides.empty:
         return classified
