@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.errors import CatalogContractError, MigrationInputError
+from qvh_migration.extracts.store import csv_file, table_file
 
 # A legacy PatientCentre export is pipe-delimited in the Windows code page.
 LEGACY_CSV_SEPARATOR = "|"
@@ -55,7 +56,8 @@ def read_file_extracts(folder: Path, source_catalog: pd.DataFrame, tables: Itera
     extracts: dict[str, pd.DataFrame] = {}
     for table in tables:
         expected = catalog_columns(source_catalog, table)
-        parquet, csv = folder / f"{table}.parquet", folder / f"{table}.csv"
+        # A real export is laid out like the extracts folder itself.
+        parquet, csv = folder / table_file(table), folder / csv_file(table)
         if parquet.exists():
             frame = _read(parquet, lambda p: pd.read_parquet(p))
             source = parquet
@@ -64,7 +66,7 @@ def read_file_extracts(folder: Path, source_catalog: pd.DataFrame, tables: Itera
                 p, sep=LEGACY_CSV_SEPARATOR, encoding=LEGACY_CSV_ENCODING, dtype=str, keep_default_na=False))
             source = csv
         else:
-            raise MigrationInputError(folder, f"no extract for table {table} ({table}.parquet or {table}.csv)")
+            raise MigrationInputError(folder, f"no extract for table {table} ({parquet.name} or {csv.name})")
         extracts[table] = conform_to_catalog(frame, expected, str(source), table)
     return extracts
 
