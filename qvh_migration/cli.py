@@ -54,8 +54,10 @@ def dry_run(run_config: dict | None = None) -> int:
             print(f"check {status:7s} {evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
         elif event.event_type_value == "STEP_FAILURE":
             print(f"FAILED        {event.step_key}: {event.event_specific_data.error.message.strip()}")
-    print(f"dry run {'succeeded' if result.success else 'FAILED'} (run {result.run_id}); "
-          f"artifacts under {default_data_dir().resolve()}")
+    print(
+        f"dry run {'succeeded' if result.success else 'FAILED'} (run {result.run_id}); "
+        f"artifacts under {default_data_dir().resolve()}"
+    )
     return 0 if result.success else 1
 
 

@@ -77,7 +77,11 @@ def test_installed_package_finds_its_shipped_files(installed: Path, tmp_path: Pa
 def test_dry_run_from_another_folder(installed: Path, tmp_path: Path) -> None:
     data = tmp_path / "artifacts"
     out = _run(
-        installed / "bin" / "qvh-migration", "dry-run", "--patients", "200", cwd=tmp_path,
+        installed / "bin" / "qvh-migration",
+        "dry-run",
+        "--patients",
+        "200",
+        cwd=tmp_path,
         env=_clean_env(QVH_DATA_DIR=str(data)),
     )
     assert "dry run succeeded" in out and "FAILED" not in out

@@ -34,14 +34,16 @@ def conform_to_catalog(frame: pd.DataFrame, expected: list[str], source: str, ta
     missing = [c for c in expected if c.lower() not in by_lower]
     if missing:
         raise CatalogContractError(
-            source, f"table {table} lacks catalog column(s) {', '.join(missing[:10])}"
+            source,
+            f"table {table} lacks catalog column(s) {', '.join(missing[:10])}"
             + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""),
             where="header",
         )
     extra = [c for c in frame.columns if str(c).strip().lower() not in {e.lower() for e in expected}]
     if extra:
         raise CatalogContractError(
-            source, f"table {table} has column(s) the catalog does not know: {', '.join(map(str, extra[:10]))}",
+            source,
+            f"table {table} has column(s) the catalog does not know: {', '.join(map(str, extra[:10]))}",
             where="header",
         )
     conformed = frame[[by_lower[c.lower()] for c in expected]]
@@ -62,8 +64,12 @@ def read_file_extracts(folder: Path, source_catalog: pd.DataFrame, tables: Itera
             frame = _read(parquet, lambda p: pd.read_parquet(p))
             source = parquet
         elif csv.exists():
-            frame = _read(csv, lambda p: pd.read_csv(
-                p, sep=LEGACY_CSV_SEPARATOR, encoding=LEGACY_CSV_ENCODING, dtype=str, keep_default_na=False))
+            frame = _read(
+                csv,
+                lambda p: pd.read_csv(
+                    p, sep=LEGACY_CSV_SEPARATOR, encoding=LEGACY_CSV_ENCODING, dtype=str, keep_default_na=False
+                ),
+            )
             source = csv
         else:
             raise MigrationInputError(folder, f"no extract for table {table} ({parquet.name} or {csv.name})")

@@ -67,8 +67,13 @@ def parse_target_catalog(documents: RequirementDocuments, overrides_path: Path |
     overrides_path = overrides_path or default_overrides_file()
     overrides = mandatory.read_overrides(overrides_path)
     fields = mandatory.classify_fields(guide.fields, guide.tables, overrides, overrides_path)
-    return {"fields": fields, "tables": guide.tables, "unplaced": guide.unplaced, "notes": guide.notes,
-            "page_count": guide.page_count}
+    return {
+        "fields": fields,
+        "tables": guide.tables,
+        "unplaced": guide.unplaced,
+        "notes": guide.notes,
+        "page_count": guide.page_count,
+    }
 
 
 def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
@@ -118,9 +123,14 @@ def target_catalog(
     overrides_path = overrides_path or default_overrides_file()
     from qvh_migration.specs import altera_pdf
 
-    code = (Path(altera_pdf.__file__), Path(altera_pdf.__file__).with_name("pdf_layout.py"),
-            Path(altera_pdf.__file__).with_name("target_links.py"),
-            Path(mandatory.__file__), overrides_path, _SCHEMA_MODULE)
+    code = (
+        Path(altera_pdf.__file__),
+        Path(altera_pdf.__file__).with_name("pdf_layout.py"),
+        Path(altera_pdf.__file__).with_name("target_links.py"),
+        Path(mandatory.__file__),
+        overrides_path,
+        _SCHEMA_MODULE,
+    )
     digest = _cache_key(documents.target_guide, code=code)
     paths = {
         "fields": folder / TARGET_FIELDS_FILE,
@@ -142,8 +152,13 @@ def target_catalog(
 
 
 def schema_summary(
-    source: pd.DataFrame, pc60_conflicts: pd.DataFrame, target_fields: pd.DataFrame,
-    target_tables: pd.DataFrame, unplaced: pd.DataFrame, notes: pd.DataFrame, documents: dict[str, str],
+    source: pd.DataFrame,
+    pc60_conflicts: pd.DataFrame,
+    target_fields: pd.DataFrame,
+    target_tables: pd.DataFrame,
+    unplaced: pd.DataFrame,
+    notes: pd.DataFrame,
+    documents: dict[str, str],
 ) -> dict:
     """What a reviewer needs at a glance: counts per table, classes, and what could not be placed."""
     mandatory_counts = target_fields["mandatory_class"].value_counts()
@@ -166,9 +181,7 @@ def schema_summary(
             "mandatory": int(mandatory_counts.get("mandatory", 0)),
             "conditional": int(mandatory_counts.get("conditional", 0)),
             "optional": int(mandatory_counts.get("optional", 0)),
-            "fields_per_table": {
-                k: int(v) for k, v in target_fields.groupby("table_name", sort=False).size().items()
-            },
+            "fields_per_table": {k: int(v) for k, v in target_fields.groupby("table_name", sort=False).size().items()},
             "load_order": target_tables.sort_values("load_order")["table_name"].tolist(),
         },
         "unplaced": unplaced.astype(str).to_dict(orient="records"),

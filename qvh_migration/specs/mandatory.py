@@ -67,9 +67,7 @@ def classify_fields(
     classified.loc[is_load_key & silent, "mandatory_evidence"] = "load key: present on every staging table"
 
     links = parent_link_fields(tables)
-    is_link = pd.Series(
-        list(zip(classified["table_name"], name, strict=True)), index=classified.index
-    ).isin(links)
+    is_link = pd.Series(list(zip(classified["table_name"], name, strict=True)), index=classified.index).isin(links)
     silent = classified["mandatory_class"] == "optional"
     classified.loc[is_link & silent, "mandatory_class"] = "mandatory"
     classified.loc[is_link & silent, "mandatory_evidence"] = "load key: the only link to its parent staging table"
@@ -107,7 +105,8 @@ def read_overrides(path: Path | None = None) -> pd.DataFrame:
         where = f"row {index + 2} ({row['table_name']}.{row['field_name']})"
         if row["mandatory_class"] not in MANDATORY_CLASSES:
             raise CurationError(
-                path, f"mandatory_class {row['mandatory_class']!r} is not one of {', '.join(MANDATORY_CLASSES)}",
+                path,
+                f"mandatory_class {row['mandatory_class']!r} is not one of {', '.join(MANDATORY_CLASSES)}",
                 where=where,
             )
         if not row["evidence"].strip():
@@ -133,7 +132,8 @@ def apply_overrides(classified: pd.DataFrame, overrides: pd.DataFrame, source: P
     if not unknown.empty:
         row = unknown.iloc[0]
         raise CurationError(
-            source, "overrides a field the target guide does not have",
+            source,
+            "overrides a field the target guide does not have",
             where=f"{row['table_name']}.{row['field_name']}",
         )
     rows = position.loc[override_key].to_numpy()

@@ -60,11 +60,17 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
 def test_contract_uses_the_teams_files(team_repo: Path, tmp_path: Path) -> None:
     (team_repo / "rules" / "LOAD_PMI.yaml").unlink()  # the team has not curated LOAD_PMI yet
     assets = [
-        specs.source_catalog, specs.target_catalog, mapping.crosswalk_catalog,
-        mapping.semantic_mapping_matrix, mapping.mapping_contract,
+        specs.source_catalog,
+        specs.target_catalog,
+        mapping.crosswalk_catalog,
+        mapping.semantic_mapping_matrix,
+        mapping.mapping_contract,
     ]
     result = _materialise(
-        assets, tmp_path / "data", crosswalk_dir=str(team_repo / "crosswalks"), rules_dir=str(team_repo / "rules"),
+        assets,
+        tmp_path / "data",
+        crosswalk_dir=str(team_repo / "crosswalks"),
+        rules_dir=str(team_repo / "rules"),
         overrides_file=str(team_repo / "overrides.csv"),
     )
     assert result.success
