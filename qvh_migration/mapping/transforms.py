@@ -90,11 +90,11 @@ def format_datetime_ddmmyyyy_hhmiss(series: pd.Series) -> pd.Series:
 
 @transform("2")
 def combine_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
-    """Join a display date and a separate HH:MM / HHMM time into DD/MM/YYYY HH24:MI."""
+    """Join a display date and a separate HH:MM / HHMM time into DD/MM/YYYY HH24:MI; a blank or
+    malformed time (strict legacy grammar: no 24:00, no 9:30) gives 00:00."""
     day = _parse_date(date).dt.strftime("%d/%m/%Y")
-    digits = _text(time).str.replace(r"\D", "", regex=True).str.zfill(4).str.slice(0, 4)
-    clock = digits.str.slice(0, 2) + ":" + digits.str.slice(2, 4)
-    clock = clock.where(digits.str.fullmatch(r"([01]\d|2[0-3])[0-5]\d").fillna(False), "00:00")
+    moment = parse_legacy_dates(time, "HH:MM").fillna(parse_legacy_dates(time, "HHMM"))
+    clock = moment.dt.strftime("%H:%M").fillna("00:00")
     return (day + " " + clock).astype("string")
 
 
