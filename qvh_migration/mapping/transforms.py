@@ -393,3 +393,8 @@ def registry_table() -> pd.DataFrame:
     """Name, inputs, kind and intent of every transform (for the contract workbook and reviewers)."""
     rows = [(t.name, t.inputs, t.kind, t.intent) for t in TRANSFORMS.values()]
     return pd.DataFrame(rows, columns=["transform", "inputs", "kind", "intent"])
+
+
+# Transforms of outpatient, RTT and inpatient activity live in their own module (file size); importing
+# it here registers them, so every caller of TRANSFORMS sees the whole registry.
+from qvh_migration.mapping import transforms_activity  # noqa: E402, F401

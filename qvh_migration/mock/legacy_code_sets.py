@@ -277,8 +277,11 @@ SPECIALTY_TREATMENT_FUNCTION: dict[str, str] = {
     "ENT": "120",
     "GS": "100",
     "BRST": "103",
-    "SLEP": "340",
+    "SLEP": "347",
 }
+# SPEC.MainSpecialty: the consultants' main specialty.  Sleep medicine has a treatment function of
+# its own (347 since April 2021) but its consultants' main specialty stays respiratory medicine.
+SPECIALTY_MAIN_SPECIALTY: dict[str, str] = {**SPECIALTY_TREATMENT_FUNCTION, "SLEP": "340"}
 
 # (source table, source column) -> code-set name, for every field that carries one of the sets above.
 # Master-file key columns are included: they are where the PAS defines the codes.
