@@ -36,6 +36,7 @@ AREA_COLUMNS: tuple[str, ...] = (
     "parent_table",
     "code_type",
     "code_type_name",
+    "code_handling",
     "rationale",
     "is_blocker",
     "origin",
