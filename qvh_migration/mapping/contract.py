@@ -19,7 +19,9 @@ such a field documents the national meaning the mapping should give); ``national
 must receive the national code itself.
 
 A rule naming both a crosswalk and a transform applies the crosswalk first (legacy code to NHS
-code), then the transform (e.g. national RTT status to the START/STOP link action). Source fields
+code), then the transform (e.g. national RTT status to the START/STOP link action). A transform
+that reasons on several code sets declares them itself; the crosswalk column then lists one
+crosswalk per source field, ';'-separated and aligned with source_fields (empty = as it is). Source fields
 are ``TABLE.Column``; fields of another table than the row's own are reached through the keys the
 rationale names (joins and aggregates are marked by the transform's kind, see transforms.py).
 """
