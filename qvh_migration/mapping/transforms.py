@@ -255,8 +255,8 @@ def walkin_flag(series: pd.Series) -> pd.Series:
 
 @transform()
 def inpatient_encounter_type(series: pd.Series) -> pd.Series:
-    """National intended management to the archive encounter type: 2 (day case) -> D, else I."""
-    return _text(series).eq("2").fillna(False).map({True: "D", False: "I"}).astype("string")
+    """National intended management to the archive encounter type: no overnight stay (2, 4) -> D, else I."""
+    return _text(series).isin(["2", "4"]).fillna(False).map({True: "D", False: "I"}).astype("string")
 
 
 @transform()

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from qvh_migration.mapping import nhs_code_sets as nhs
+from qvh_migration.mapping import transforms as t
 from qvh_migration.mapping import transforms_activity as act
 from qvh_migration.mapping import transforms_registration as reg
 from qvh_migration.mapping.crosswalks import NO_CODE, crosswalk_lookup, no_code_legacy
@@ -58,6 +59,11 @@ def test_undecidable_codes_get_no_code_and_a_reason(crosswalks, code_set, legacy
     assert frame.loc[frame["legacy_code"] == legacy, "target_code"].item() == NO_CODE
     assert legacy not in crosswalk_lookup(frame)
     assert len(no_code_legacy(frame)[legacy]) > 20
+
+
+def test_archive_encounter_type_follows_the_corrected_intended_management(crosswalks):
+    national = _s("D", "I", "R", "N").map(crosswalk_lookup(crosswalks["intended_management"]))
+    assert t.inpatient_encounter_type(national).tolist() == ["D", "I", "D", "I"]  # regular day: no overnight stay
 
 
 def test_code_sets_hold_the_right_codes():
