@@ -37,9 +37,10 @@ _NATIONAL_LEAD = re.compile(
 # The comment points at the NHS Data Dictionary's list of national codes.
 _NATIONAL_LIST = re.compile(r"national\s+codes\s+can\s+be\s+found|datadictionary\.nhs\.uk", re.IGNORECASE)
 # Mapped through a PAS code type: "Maps to: code type N", "Maps to codes, the code type is
-# determined by ...", "must be mapped to a valid code of code type N".
+# determined by ...", "Maps to: code depending on ... encounter_type", "must be mapped to a valid
+# code of code type N".
 _PAS_MAPPING = re.compile(
-    r"maps\s+to:?\s+code\s+type|maps\s+to:?\s+codes\b|mapped\s+to\s+a\s+valid\s+code\s+of\s+code\s+type",
+    r"maps\s+to:?\s+codes?\b(?!\.)|mapped\s+to\s+a\s+valid\s+code\s+of\s+code\s+type",
     re.IGNORECASE,
 )
 # Code type 297 "Multiple Note Types" files free text under a note type; the field is not a code.

@@ -21,6 +21,8 @@ from qvh_migration.mapping.code_handling import (
         ("10833", "", "Reason the clock stopped. Maps to: code type 10833", PAS_CODE_TYPE),
         ("", "", "Maps to codes; the code type follows the clinic's encounter type (O: 21).", PAS_CODE_TYPE),
         ("", "", "Reason: must be mapped to a valid code of code type 10832 for start actions.", PAS_CODE_TYPE),
+        ("", "", "Maps to: code depending on the encounter type (O: 10034, I: 10107).", PAS_CODE_TYPE),
+        ("", "", "Maps to: codes.user_code of the site.", ""),
         (
             "10366",
             "NHS Number Status Code",
@@ -81,6 +83,7 @@ def test_contract_records_code_handling_after_code_type_name(contract):
         ("LOAD_PMI", "PRACTICE_POST_CODE", ""),
         ("LOAD_PMI", "COMMENTS", ""),
         ("LOAD_REFERRALS", "REF_URGENCY", PAS_CODE_TYPE),
+        ("LOAD_REFERRALS", "REF_SOURCE", PAS_CODE_TYPE),
         ("LOAD_OPD_APPOINTMENTS", "OUTCOME", PAS_CODE_TYPE),
         ("LOAD_ADT_ADMISSIONS", "ADMISSION_OUTCOME", PAS_CODE_TYPE),
         ("LOAD_ADT_ARCHIVE", "CONSULTANT_GMC", NATIONAL_CODE),

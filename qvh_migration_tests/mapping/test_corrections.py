@@ -134,6 +134,14 @@ def test_gdp_practice_applies_from_only_with_a_gdp():
     assert pd.isna(reg.date_when_present(_s(""), _s("19700101")).iloc[0])
 
 
+def test_urgency_fields_keep_soon(contract):
+    for table, field in [("LOAD_REFERRALS", "REF_URGENCY"), ("LOAD_IWL", "URGENCY")]:
+        rule = _rule(contract, table, field)
+        assert (rule["mapping_class"], rule["crosswalk"], rule["code_handling"]) == ("DIRECT", "", "pas_code_type")
+    archive = _rule(contract, "LOAD_OPD_ARCHIVE", "APPOINTMENT_PRIORITY")
+    assert archive["source_fields"] == "OPA.RefPriority;URG.Description" and archive["crosswalk"] == ""
+
+
 def test_pmi_rules(contract):
     assert _rule(contract, "LOAD_PMI", "PRACTICE_NATIONAL_CODE")["transform"] == "practice_for_gp"
     applies = _rule(contract, "LOAD_PMI", "PRACTICE_APPLIES_FROM")
