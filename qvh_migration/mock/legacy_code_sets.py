@@ -156,6 +156,9 @@ LEGACY_CODE_SETS: dict[str, list[LegacyCode]] = {
         ("TH", "Transfer - other NHS hospital", 0.035),
         ("PV", "Private hospital", 0.006),
         ("DD", "Died", 0.009),
+        # Prisoners are treated here (maxillofacial injuries) and go back to prison or to court.
+        ("CT", "Court", 0.0005),
+        ("PE", "Penal establishment or police custody", 0.001),
     ),
     # Size 4 (OPA.ApptStatus).  The dictionary documents ATT/WLK/NATT/SATT/NR; CANC is how cancelled
     # appointments show (with OPA.CancelBy H or P).  NR = not recorded (future or never outcomed).

@@ -36,6 +36,8 @@ def _s(*values: object) -> pd.Series:
         ("discharge_destination", "NH", "85"),
         ("discharge_destination", "RH", "65"),
         ("discharge_destination", "DD", "79"),
+        ("discharge_destination", "CT", "37"),  # court
+        ("discharge_destination", "PE", "38"),  # penal establishment or police custody
         ("discharge_method", "SD", "2"),
         ("priority_type", "U", "2"),
         ("priority_type", "C", "3"),
