@@ -20,11 +20,11 @@ DEFAULT_SPEC_DIR = ROOT.parent / "shared" / "requirement_spec"
 
 
 def main(spec_dir: Path) -> None:
+    from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
     from qvh_migration.mapping.contract import blockers, build_mapping_contract, class_counts
     from qvh_migration.mapping.crosswalks import load_crosswalks
     from qvh_migration.mapping.curated_rules import RULES_DIRECTORY, load_curated_rules
     from qvh_migration.mapping.matcher import build_semantic_matrix, evaluate_matrix, gold_misses, read_gold
-    from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS
     from qvh_migration.settings import locate_documents
     from qvh_migration.specs import mandatory
     from qvh_migration.specs.altera_pdf import read_target_guide

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import MigrationInputError
 
 
@@ -50,3 +51,22 @@ def frame_metadata(
         "dagster/column_schema": column_schema(frame, descriptions),
         "preview": preview(frame, columns=preview_columns),
     }
+
+
+def check_result(
+    name: str,
+    outcome: CheckOutcome,
+    *,
+    asset_key: dg.AssetKey | None = None,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+    description: str | None = None,
+) -> dg.AssetCheckResult:
+    """An asset check result from a stage module's check outcome."""
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=name,
+        passed=bool(outcome.passed),
+        severity=severity,
+        description=description,
+        metadata=outcome.metadata,
+    )

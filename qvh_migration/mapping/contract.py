@@ -30,39 +30,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import CatalogContractError
 from qvh_migration.mapping import signals
 from qvh_migration.mapping.code_handling import code_handling_column
+from qvh_migration.mapping.contract_schema import CONTRACT_COLUMNS, MAPPING_CLASSES
 from qvh_migration.specs.target_links import resolve_parent_links
 
-CONTRACT_COLUMNS: tuple[str, ...] = (
-    "functional_area",
-    "target_table",
-    "field_order",
-    "target_field",
-    "data_type",
-    "length",
-    "mapping_class",
-    "rule_id",
-    "source_table",
-    "source_fields",
-    "transform",
-    "crosswalk",
-    "default_value",
-    "generator",
-    "parent_table",
-    "code_type",
-    "code_type_name",
-    "code_handling",
-    "confidence",
-    "status",
-    "rationale",
-    "mandatory_class",
-    "mandatory_condition",
-    "is_blocker",
-    "origin",
-    "rules_file",
-)
 LOAD_KEY_GENERATORS: dict[str, tuple[str, str]] = {
     "RECORD_NUMBER": ("sequence", "staging primary key, numbered by the loader"),
     "SYSTEM_CODE": ("system_code", "constant code of the legacy PAS (Dataload System code type 10599)"),
@@ -277,8 +251,6 @@ def _date_transform(kind: int, comment: str) -> str:
 
 def class_counts(contract: pd.DataFrame) -> pd.Series:
     """Number of target fields per mapping class (every class listed, zeros included)."""
-    from qvh_migration.mapping.curated_rules import MAPPING_CLASSES
-
     return contract["mapping_class"].value_counts().reindex(list(MAPPING_CLASSES), fill_value=0)
 
 
@@ -286,3 +258,16 @@ def blockers(contract: pd.DataFrame) -> pd.DataFrame:
     """Mandatory fields nobody has resolved."""
     columns = ["target_table", "target_field", "mandatory_class", "rationale"]
     return contract.loc[contract["is_blocker"], columns].reset_index(drop=True)
+
+
+def one_row_per_target_field(contract: pd.DataFrame, target_fields: pd.DataFrame) -> CheckOutcome:
+    """Every target field has exactly one contract row, and no row names a field the guide lacks."""
+    keys = contract["target_table"] + "." + contract["target_field"]
+    expected = target_fields["table_name"] + "." + target_fields["field_name"]
+    passed = keys.is_unique and set(keys) == set(expected)
+    return CheckOutcome(bool(passed), {"contract_rows": len(contract), "target_fields": len(target_fields)})
+
+
+def no_mandatory_blockers(contract: pd.DataFrame) -> CheckOutcome:
+    blocked = blockers(contract)
+    return CheckOutcome(blocked.empty, {"blockers": len(blocked)})

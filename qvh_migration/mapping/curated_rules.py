@@ -24,20 +24,10 @@ import pandas as pd
 import yaml
 
 from qvh_migration.errors import CurationError
+from qvh_migration.mapping.contract_schema import CURATED_COLUMNS, MAPPING_CLASSES, STATUSES
 from qvh_migration.mapping.transforms import TRANSFORMS, accepts
 
 RULES_DIRECTORY = Path(__file__).with_name("rules")
-MAPPING_CLASSES: tuple[str, ...] = (
-    "DIRECT",
-    "CROSSWALK",
-    "TRANSFORM",
-    "DERIVED",
-    "DEFAULT",
-    "GENERATED",
-    "NOT_MIGRATED",
-    "UNRESOLVED",
-)
-STATUSES: tuple[str, ...] = ("suggested", "approved")
 # Load keys the loader creates rather than reads: name -> intent.
 GENERATORS: dict[str, str] = {
     "sequence": "1..n per staging table, in extract order; the staging primary key",
@@ -58,23 +48,6 @@ RULE_KEYS = frozenset(
         "confidence",
         "rationale",
     }
-)
-CURATED_COLUMNS: tuple[str, ...] = (
-    "target_table",
-    "target_field",
-    "mapping_class",
-    "source_table",
-    "source_fields",
-    "transform",
-    "crosswalk",
-    "default_value",
-    "generator",
-    "parent_table",
-    "status",
-    "confidence",
-    "rationale",
-    "rules_file",
-    "rule_id",
 )
 
 

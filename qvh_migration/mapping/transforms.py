@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qvh_migration.legacy.dates import AUTO, parse_legacy_dates
+
 TransformFunc = Callable[..., pd.Series]
 
 
@@ -63,13 +65,12 @@ def _blank_to_na(series: pd.Series) -> pd.Series:
 
 
 def _parse_date(series: pd.Series) -> pd.Series:
-    """Parse CCYYMMDD[HHMM] internal dates or DD/MM/YYYY [HH:MM] display dates; bad values -> NaT."""
-    text = _text(series).str.replace(r"[^0-9/: ]", "", regex=True)
-    internal = pd.to_datetime(text.str.slice(0, 12), format="%Y%m%d%H%M", errors="coerce")
-    internal = internal.fillna(pd.to_datetime(text.str.slice(0, 8), format="%Y%m%d", errors="coerce"))
-    display = pd.to_datetime(text, format="%d/%m/%Y %H:%M", errors="coerce")
-    display = display.fillna(pd.to_datetime(text.str.slice(0, 10), format="%d/%m/%Y", errors="coerce"))
-    return internal.fillna(display)
+    """Legacy date or date-time in whichever of the four legacy shapes it has; anything else -> NaT.
+
+    Strict (``qvh_migration.legacy.dates``): an ISO or two-digit-year value is not guessed at, so
+    a transform never turns a malformed source date into a plausible target one.
+    """
+    return parse_legacy_dates(series, AUTO)
 
 
 @transform()

@@ -83,17 +83,15 @@ def rtt_stop_reason(status: pd.Series, status_national: pd.Series, clock_stop: p
     return _blank_to_na(_text(status)).where(stopped & stopping).astype("string")
 
 
-@transform("2")
-def referral_starts_period(start_status: pd.Series, period_id: pd.Series) -> pd.Series:
-    """Y when the period's clock started at the referral, N when it restarted (status 11 or 12).
+@transform()
+def referral_starts_period(period_id: pd.Series) -> pd.Series:
+    """Y for a pathway's first period (its clock starts at the referral), N for restarted periods.
 
-    ``start_status`` is the national status recorded at the period's clock start. With none
-    recorded, only the pathway's first period (id 1) is taken to start at the referral.
+    A period after the first on the same pathway was restarted by status 11 (end of active
+    monitoring) or 12 (new condition or treatment decision) at an activity, not at the referral.
     """
-    status = _blank_to_na(_text(start_status)).str.zfill(2)
     first_period = pd.to_numeric(_text(period_id), errors="coerce").eq(1).fillna(False)
-    referral = status.eq("10").fillna(False) | (status.isna() & first_period)
-    return referral.map({True: "Y", False: "N"}).astype("string")
+    return first_period.map({True: "Y", False: "N"}).astype("string")
 
 
 DIED = ("4", "5")  # discharge method: patient died, stillbirth

@@ -17,6 +17,19 @@ from qvh_migration.io.artifacts import file_digest, write_csv, write_json, write
 from qvh_migration.settings import RequirementDocuments
 from qvh_migration.specs import inquire_xlsx, mandatory, pc60_docx
 
+STAGE = "catalogs"
+# The files this module writes under the catalogs folder (and the only place their names are spelled).
+SOURCE_CATALOG_FILE = "source_catalog.parquet"
+SOURCE_CATALOG_CSV = "source_catalog.csv"
+SOURCE_CONFLICTS_CSV = "source_dictionary_conflicts.csv"
+TARGET_FIELDS_FILE = "target_catalog.parquet"
+TARGET_FIELDS_CSV = "target_catalog.csv"
+TARGET_TABLES_FILE = "target_tables.parquet"
+TARGET_TABLES_CSV = "target_tables.csv"
+TARGET_UNPLACED_FILE = "target_unplaced.parquet"
+TARGET_NOTES_FILE = "target_reader_notes.parquet"
+SUMMARY_FILE = "schema_catalog_summary.json"
+
 _SCHEMA_MODULE = Path(inquire_xlsx.__file__).with_name("catalog_schema.py")
 _READER_MODULES = (Path(inquire_xlsx.__file__), Path(pc60_docx.__file__), _SCHEMA_MODULE)
 
@@ -63,8 +76,13 @@ def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
     return file_digest(*documents, *code)
 
 
+def _stamp_path(folder: Path, name: str) -> Path:
+    """Hidden file recording the digest a catalog was parsed from."""
+    return folder / f".{name}.digest.json"
+
+
 def _cached(folder: Path, name: str, digest: str) -> dict | None:
-    stamp = folder / f".{name}.digest.json"
+    stamp = _stamp_path(folder, name)
     if not stamp.exists():
         return None
     recorded = json.loads(stamp.read_text(encoding="utf-8"))
@@ -74,16 +92,16 @@ def _cached(folder: Path, name: str, digest: str) -> dict | None:
 def source_catalog(documents: RequirementDocuments, folder: Path) -> SourceCatalogResult:
     """Parse (or reuse) the source catalog and write its files under ``folder``."""
     digest = _cache_key(documents.source_dictionary, documents.pc60_dictionary, code=_READER_MODULES)
-    parquet = folder / "source_catalog.parquet"
-    conflicts_path = folder / "source_dictionary_conflicts.csv"
+    parquet = folder / SOURCE_CATALOG_FILE
+    conflicts_path = folder / SOURCE_CONFLICTS_CSV
     if _cached(folder, "source_catalog", digest) and parquet.exists() and conflicts_path.exists():
         conflicts = pd.read_csv(conflicts_path, dtype=str, keep_default_na=False)
         return SourceCatalogResult(pd.read_parquet(parquet), conflicts, digest, reused=True)
     catalog, conflicts = parse_source_catalog(documents)
     write_parquet(catalog, parquet)
-    write_csv(catalog, folder / "source_catalog.csv")
+    write_csv(catalog, folder / SOURCE_CATALOG_CSV)
     write_csv(conflicts, conflicts_path)
-    write_json({"digest": digest}, folder / ".source_catalog.digest.json")
+    write_json({"digest": digest}, _stamp_path(folder, "source_catalog"))
     return SourceCatalogResult(catalog, conflicts, digest, reused=False)
 
 
@@ -96,10 +114,10 @@ def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatal
             Path(mandatory.__file__), mandatory.OVERRIDES_PATH, _SCHEMA_MODULE)
     digest = _cache_key(documents.target_guide, code=code)
     paths = {
-        "fields": folder / "target_catalog.parquet",
-        "tables": folder / "target_tables.parquet",
-        "unplaced": folder / "target_unplaced.parquet",
-        "notes": folder / "target_reader_notes.parquet",
+        "fields": folder / TARGET_FIELDS_FILE,
+        "tables": folder / TARGET_TABLES_FILE,
+        "unplaced": folder / TARGET_UNPLACED_FILE,
+        "notes": folder / TARGET_NOTES_FILE,
     }
     recorded = _cached(folder, "target_catalog", digest)
     if recorded and all(p.exists() for p in paths.values()):
@@ -108,9 +126,9 @@ def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatal
     parsed = parse_target_catalog(documents)
     for key, path in paths.items():
         write_parquet(parsed[key], path)
-    write_csv(parsed["fields"], folder / "target_catalog.csv")
-    write_csv(parsed["tables"], folder / "target_tables.csv")
-    write_json({"digest": digest, "page_count": parsed["page_count"]}, folder / ".target_catalog.digest.json")
+    write_csv(parsed["fields"], folder / TARGET_FIELDS_CSV)
+    write_csv(parsed["tables"], folder / TARGET_TABLES_CSV)
+    write_json({"digest": digest, "page_count": parsed["page_count"]}, _stamp_path(folder, "target_catalog"))
     return TargetCatalogResult(**parsed, digest=digest, reused=False)
 
 
@@ -150,9 +168,13 @@ def schema_summary(
     }
 
 
+def write_schema_summary(summary: dict, folder: Path) -> Path:
+    return write_json(summary, folder / SUMMARY_FILE)
+
+
 def read_catalog_artifacts(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The parsed catalogs as written by the specs assets: (source, target fields, target tables)."""
-    paths = [folder / "source_catalog.parquet", folder / "target_catalog.parquet", folder / "target_tables.parquet"]
+    paths = [folder / SOURCE_CATALOG_FILE, folder / TARGET_FIELDS_FILE, folder / TARGET_TABLES_FILE]
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise SpecDocumentError(missing[0], "catalog not materialised yet: materialise the specs assets first")

@@ -82,7 +82,7 @@ def test_webserver_loads_workspace_yaml(webserver) -> None:
     _, nodes = webserver
     groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
     assert groups["target_catalog"] == "specs"
-    assert groups["extracts/PATDATA"] == "mock"
+    assert groups["extracts/PATDATA"] == "extracts"
     assert groups["mapping_contract"] == "mapping"
 
 

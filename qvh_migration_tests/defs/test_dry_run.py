@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qvh_migration.definitions import DRY_RUN_JOB, defs, mock_run_config
+from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def dry_run(tmp_path_factory: pytest.TempPathFactory):
         patch.setenv("QVH_DATA_DIR", str(data_dir))
         patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
         result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
-            run_config=mock_run_config(patients=400, seed=7), raise_on_error=False
+            run_config=synthetic_run_config(patients=400, seed=7), raise_on_error=False
         )
     return result, data_dir
 
@@ -63,8 +63,16 @@ def test_previews_mask_identifiers(dry_run) -> None:
 def test_bad_run_config_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QVH_DATA_DIR", str(tmp_path))
     result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
-        run_config=mock_run_config(patients=0), raise_on_error=False
+        run_config=synthetic_run_config(patients=0), raise_on_error=False
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "patients must be at least 1" in failure.event_specific_data.error.message
+
+
+def test_extract_metadata_says_which_source_was_used(dry_run) -> None:
+    result, _ = dry_run
+    patdata = next(m for m in result.get_asset_materialization_events()
+                   if m.asset_key.to_user_string() == "extracts/PATDATA")
+    metadata = patdata.materialization.metadata
+    assert (metadata["source"].value, metadata["patients"].value, metadata["seed"].value) == ("synthetic", 400, 7)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.mapping.contract import build_mapping_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
 from qvh_migration.mapping.curated_rules import RULES_DIRECTORY, load_curated_rules
 from qvh_migration.mapping.matcher import build_semantic_matrix
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS
 
 
 @pytest.fixture(scope="session")

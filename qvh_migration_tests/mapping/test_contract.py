@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from qvh_migration.errors import CatalogContractError
-from qvh_migration.mapping.contract import CONTRACT_COLUMNS, blockers, build_mapping_contract, class_counts
-from qvh_migration.mapping.curated_rules import MAPPING_CLASSES, load_curated_rules
+from qvh_migration.mapping.contract import blockers, build_mapping_contract, class_counts
+from qvh_migration.mapping.contract_schema import CONTRACT_COLUMNS, MAPPING_CLASSES
+from qvh_migration.mapping.curated_rules import load_curated_rules
 from qvh_migration_tests.mapping.test_curated_rules import PRIORITY_TABLES
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from qvh_migration.legacy.code_sets import SPECIALTY_MAIN_SPECIALTY, SPECIALTY_TREATMENT_FUNCTION
 from qvh_migration.mapping import nhs_code_sets as nhs
 from qvh_migration.mapping import transforms as t
 from qvh_migration.mapping import transforms_activity as act
 from qvh_migration.mapping import transforms_registration as reg
 from qvh_migration.mapping.crosswalks import NO_CODE, crosswalk_lookup, no_code_legacy
 from qvh_migration.mapping.transforms import TRANSFORMS
-from qvh_migration.mock.legacy_code_sets import SPECIALTY_MAIN_SPECIALTY, SPECIALTY_TREATMENT_FUNCTION
 
 EXTRACT_DATE = pd.Timestamp("2026-11-30")
 
@@ -192,8 +192,7 @@ def test_stop_reason_only_for_stopped_clocks():
 
 
 def test_restarted_periods_are_not_started_by_the_referral():
-    starts = act.referral_starts_period(_s("10", "11", "12", "", "", "20"), _s("1", "2", "2", "1", "2", "1"))
-    assert starts.tolist() == ["Y", "N", "N", "Y", "N", "N"]
+    assert act.referral_starts_period(_s("1", "2", "3", "0001")).tolist() == ["Y", "N", "N", "Y"]
 
 
 def test_rtt_period_rules(contract):
@@ -201,7 +200,8 @@ def test_rtt_period_rules(contract):
     assert "RTTPERIOD.PathwayNumber" in parent["source_fields"].split(";")
     stop = _rule(contract, "LOAD_RTT_PERIODS", "STOP_EVENT_REASON_CODE")
     assert stop["transform"] == "rtt_stop_reason" and "RTTPERIOD.RttEndDateTimeInt" in stop["source_fields"]
-    assert _rule(contract, "LOAD_RTT_PERIODS", "REFERRAL_AS_START_ENCOUNTER")["default_value"] == ""
+    starts = _rule(contract, "LOAD_RTT_PERIODS", "REFERRAL_AS_START_ENCOUNTER")
+    assert (starts["mapping_class"], starts["transform"]) == ("TRANSFORM", "referral_starts_period")
 
 
 # LOAD_ADT_ADMISSIONS: a transfer is a normal discharge method to another hospital.

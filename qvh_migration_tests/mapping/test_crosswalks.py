@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from qvh_migration.errors import CurationError
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
 from qvh_migration.mapping.crosswalks import (
     DEFAULT_DIRECTORY,
     crosswalk_lookup,
@@ -17,7 +18,6 @@ from qvh_migration.mapping.crosswalks import (
     uncovered_codes,
 )
 from qvh_migration.mapping.nhs_code_sets import NHS_CODE_SETS, RTT_PERIOD_STATUS
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
 
 PROVENANCE = "# nhs_element: TEST ELEMENT\n# checked_against: test list (2026-01-01)\n"
 HEADER = PROVENANCE + "legacy_code,target_code,target_description,notes\n"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from qvh_migration.errors import CurationError
-from qvh_migration.mapping.curated_rules import MAPPING_CLASSES, RULES_DIRECTORY, load_curated_rules
+from qvh_migration.mapping.contract_schema import MAPPING_CLASSES
+from qvh_migration.mapping.curated_rules import RULES_DIRECTORY, load_curated_rules
 
 PRIORITY_TABLES = {
     "LOAD_PMI",

@@ -1,7 +1,9 @@
-"""Legacy (PatientCentre, local) code sets used by the synthetic source extracts.
+"""Legacy (PatientCentre, local) code sets: the codes the source PAS stores in each coded field.
 
 These are the codes the *source* PAS stores, not NHS Data Dictionary codes: the crosswalk files map
-each of them to its NHS code.  The crosswalk author works from this module, so:
+each of them to its NHS code.  ``LEGACY_CODE_FIELDS`` says which source fields hold which set; it
+drives the mapping contract and the crosswalk coverage of real extracts as well as the generator.
+The crosswalk author works from this module, so:
 
 * codes are STABLE once written: add new codes, never rename or reuse one;
 * a code set lists every code the generator emits for a field in ``LEGACY_CODE_FIELDS`` (apart from
