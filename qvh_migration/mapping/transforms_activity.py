@@ -2,8 +2,8 @@
 
 They register in the same registry as ``transforms.py`` and follow its rules: vectorised pure
 functions over pandas Series, one Series per source field in the order the rule lists them.
-Where a value cannot be decided honestly the result is null, so the load reports the record
-instead of choosing a code; the docstrings say which.
+Where a value cannot be decided honestly the result is null rather than a chosen code; the
+docstrings say which.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def opd_appointment_outcome(status: pd.Series, cancel_by: pd.Series, disposal: p
 
     The target has no attendance status field, so DNAs and cancellations travel in OUTCOME. Null
     when there is nothing to say or nothing honest to say: not yet outcomed (NR, or attended with
-    no disposal) and a cancellation with no canceller recorded (reported, not guessed).
+    no disposal) and a cancellation with no canceller recorded (not guessed).
     """
     code = _text(status).str.upper()
     by = _text(cancel_by).str.upper().map(CANCELLED_BY)
@@ -52,6 +52,30 @@ def opd_appointment_outcome(status: pd.Series, cancel_by: pd.Series, disposal: p
     outcome = outcome.mask(code.eq(DID_NOT_ATTEND).fillna(False), DID_NOT_ATTEND)
     outcome = outcome.mask(code.eq("CANC").fillna(False), by)
     return outcome.mask(outcome.fillna("") == "").astype("string")
+
+
+STATUS_DESCRIPTIONS = {
+    "ATT": "Attended",
+    "WLK": "Attended (walk-in)",
+    "SATT": "Arrived late, seen",
+    "NATT": "Did not attend",
+    "NR": "Attendance not recorded",
+}
+CANCELLED_DESCRIPTIONS = {"H": "Cancelled by hospital", "P": "Cancelled by patient"}
+
+
+@transform("2")
+def appointment_status_description(status: pd.Series, cancel_by: pd.Series) -> pd.Series:
+    """Description of the legacy appointment status for the archive, cancellations by who cancelled.
+
+    The archive keeps history as text, so nothing is dropped: a cancellation with no canceller
+    says so, and a status this list does not know is kept as its legacy code.
+    """
+    code = _text(status).str.upper()
+    described = code.map(STATUS_DESCRIPTIONS).astype("string")
+    cancelled = _text(cancel_by).str.upper().map(CANCELLED_DESCRIPTIONS).fillna("Cancelled (canceller not recorded)")
+    described = described.mask(code.eq("CANC").fillna(False), cancelled)
+    return described.fillna(_blank_to_na(code)).astype("string")
 
 
 @transform("3", code_sets=("rtt_period_status", "", ""))
@@ -75,8 +99,8 @@ def rtt_stop_reason(status: pd.Series, status_national: pd.Series, clock_stop: p
     """The legacy status that stopped the clock (national 30-36), only for periods with a clock stop.
 
     Running clocks get nothing. A stopped period whose status is not a stopping one (e.g. a later
-    status overwrote it, or a transfer 21 ended it with the clock still running) also gets nothing
-    and is reported, rather than a reason that did not stop the clock.
+    status overwrote it, or a transfer 21 ended it with the clock still running) also gets nothing,
+    rather than a reason that did not stop the clock.
     """
     stopped = _parse_date(clock_stop).notna()
     stopping = _text(status_national).str.zfill(2).isin(CLOCK_STOPPING).fillna(False)

@@ -162,6 +162,20 @@ def test_outcome_carries_dna_and_cancellations():
     assert outcome.iloc[6:].isna().all()  # not outcomed yet, and attended without a disposal
 
 
+def test_archive_keeps_cancellations_and_unrecorded_statuses_as_descriptions():
+    described = act.appointment_status_description(
+        _s("CANC", "CANC", "CANC", "NR", "NATT", "XYZ"), _s("H", "P", "", "", "", "")
+    )
+    assert described.tolist() == [
+        "Cancelled by hospital",
+        "Cancelled by patient",
+        "Cancelled (canceller not recorded)",
+        "Attendance not recorded",
+        "Did not attend",
+        "XYZ",
+    ]
+
+
 def test_rtt_action_both_when_the_clock_starts_and_stops_at_the_appointment(crosswalks):
     action = _run(
         "rtt_period_action_at_activity",
