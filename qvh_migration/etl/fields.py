@@ -17,6 +17,7 @@ from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY
 from qvh_migration.etl.sources import SourceTables, align_last, join_columns, parent_rows, split_field
 from qvh_migration.legacy.dates import parse_legacy_dates
+from qvh_migration.mapping.crosswalks import NO_CODE
 from qvh_migration.mapping.transforms import (
     TRANSFORMS,
     format_date_ddmmyyyy,
@@ -123,8 +124,15 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
         result = FieldResult(_column(sources[0], ctx)) if sources else FieldResult(_empty(ctx))
         inputs = [_column(s, ctx) for s in sources]
         if rule["crosswalk"]:
-            result = _crosswalk(rule, inputs[0], ctx)
-            inputs = [result.values, *inputs[1:]]
+            # One name: the first source's crosswalk. ';'-joined: one per source, as a transform that
+            # reasons on several code sets declares them (empty = the legacy value as it is).
+            crossed_issues: list[pd.DataFrame] = []
+            for i, name in enumerate(str(rule["crosswalk"]).split(";")[: len(inputs)]):
+                if name:
+                    crossed = _crosswalk(rule, inputs[i], ctx, name)
+                    inputs[i] = crossed.values
+                    crossed_issues.extend(crossed.issues)
+            result = FieldResult(inputs[0], crossed_issues)
         if transform:
             result = FieldResult(_transform(transform, inputs), result.issues)
             if transform.startswith(DATE_TRANSFORMS):
@@ -156,16 +164,28 @@ def _failure_action(ctx: LoadContext) -> str:
     return "reject" if ctx.impute_mode == "strict" else "warn"
 
 
-def _crosswalk(rule: pd.Series, values: pd.Series, ctx: LoadContext) -> FieldResult:
-    table = ctx.crosswalks[str(rule["crosswalk"])]
+def _crosswalk(rule: pd.Series, values: pd.Series, ctx: LoadContext, name: str | None = None) -> FieldResult:
+    name = name or str(rule["crosswalk"])
+    table = ctx.crosswalks[name]
     codes = values.astype("string").str.strip()
     mapped = codes.map(table).astype("string")
-    unmapped = ~_blank(codes) & (mapped.isna() | _blank(mapped))
-    message = f"legacy code has no {rule['crosswalk']} crosswalk entry"
+    # NO_CODE is a reviewed decision that the legacy code has no honest national code: the record
+    # is loaded with the field empty and reported, never rejected for it and never given a guess.
+    decided = mapped.eq(NO_CODE).fillna(False)
+    unmapped = ~_blank(codes) & (mapped.isna() | _blank(mapped)) & ~decided
+    message = f"legacy code has no {name} crosswalk entry"
     found = issues(
         ctx.rows.index[unmapped.to_numpy()], rule["target_field"], "unmapped_code", message, codes, _failure_action(ctx)
     )
-    return FieldResult(mapped.mask(unmapped), [found])
+    no_code = issues(
+        ctx.rows.index[decided.to_numpy()],
+        rule["target_field"],
+        "no_national_code",
+        f"legacy code has no national {name} code by decision (see the crosswalk's notes)",
+        codes,
+        "warn",
+    )
+    return FieldResult(mapped.mask(unmapped | decided), [found, no_code])
 
 
 def _malformed(rule: pd.Series, raw: pd.Series, parsed: pd.Series, ctx: LoadContext) -> pd.DataFrame:

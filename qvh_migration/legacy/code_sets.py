@@ -158,6 +158,9 @@ LEGACY_CODE_SETS: dict[str, list[LegacyCode]] = {
         ("TH", "Transfer - other NHS hospital", 0.035),
         ("PV", "Private hospital", 0.006),
         ("DD", "Died", 0.009),
+        # Prisoners are treated here (maxillofacial injuries) and go back to prison or to court.
+        ("CT", "Court", 0.0005),
+        ("PE", "Penal establishment or police custody", 0.001),
     ),
     # Size 4 (OPA.ApptStatus).  The dictionary documents ATT/WLK/NATT/SATT/NR; CANC is how cancelled
     # appointments show (with OPA.CancelBy H or P).  NR = not recorded (future or never outcomed).
@@ -279,8 +282,11 @@ SPECIALTY_TREATMENT_FUNCTION: dict[str, str] = {
     "ENT": "120",
     "GS": "100",
     "BRST": "103",
-    "SLEP": "340",
+    "SLEP": "347",
 }
+# SPEC.MainSpecialty: the consultants' main specialty.  Sleep medicine has a treatment function of
+# its own (347 since April 2021) but its consultants' main specialty stays respiratory medicine.
+SPECIALTY_MAIN_SPECIALTY: dict[str, str] = {**SPECIALTY_TREATMENT_FUNCTION, "SLEP": "340"}
 
 # (source table, source column) -> code-set name, for every field that carries one of the sets above.
 # Master-file key columns are included: they are where the PAS defines the codes.

@@ -13,8 +13,15 @@ Each field gets exactly one class:
 
 Precedence: curated rules (reviewed YAML) > load-key rules > matcher suggestions > UNRESOLVED.
 
+``code_handling`` says how a coded field takes its value (see code_handling.py): ``pas_code_type``
+fields load the legacy value and the vendor maps it through the code type (a crosswalk named on
+such a field documents the national meaning the mapping should give); ``national_code`` fields
+must receive the national code itself.
+
 A rule naming both a crosswalk and a transform applies the crosswalk first (legacy code to NHS
-code), then the transform (e.g. national RTT status to the START/STOP link action). Source fields
+code), then the transform (e.g. national RTT status to the START/STOP link action). A transform
+that reasons on several code sets declares them itself; the crosswalk column then lists one
+crosswalk per source field, ';'-separated and aligned with source_fields (empty = as it is). Source fields
 are ``TABLE.Column``; fields of another table than the row's own are reached through the keys the
 rationale names (joins and aggregates are marked by the transform's kind, see transforms.py).
 """
@@ -26,6 +33,7 @@ import pandas as pd
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import CatalogContractError
 from qvh_migration.mapping import signals
+from qvh_migration.mapping.code_handling import code_handling_column
 from qvh_migration.mapping.contract_schema import CONTRACT_COLUMNS, MAPPING_CLASSES
 from qvh_migration.specs.target_links import resolve_parent_links
 
@@ -94,6 +102,7 @@ def _base(target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> pd.DataFr
             "length": target_fields["length"],
             "code_type": target_fields["code_type"].fillna(""),
             "code_type_name": target_fields.get("code_type_name", pd.Series("", index=target_fields.index)).fillna(""),
+            "code_handling": code_handling_column(target_fields),
             "mandatory_class": target_fields["mandatory_class"],
             "mandatory_condition": target_fields.get(
                 "mandatory_condition", pd.Series("", index=target_fields.index)

@@ -3,7 +3,8 @@
 A curated rule names its transform (``transform: format_date_ddmmyyyy``); the rules loader refuses
 a name that is not registered here, so a typo fails at review time, not mid-migration. Each
 transform is a small vectorised function over pandas Series (one per source field, in the order
-the rule lists them) returning the target Series; its docstring states the intent.
+the rule lists them) returning the target Series; its docstring states the intent. A transform
+that declares ``code_sets`` receives each input translated through the named crosswalk first.
 """
 
 from __future__ import annotations
@@ -28,16 +29,21 @@ class Transform:
     intent: str
     inputs: str  # "1", "2", "1+" : how many source fields the rule must name
     kind: str  # row: value by value | join: needs a second table | aggregate: over a patient's records
+    # Crosswalk each input is translated through before the call ("" = legacy value as it is), for
+    # transforms that reason on national codes of several code sets; empty when none is needed.
+    code_sets: tuple[str, ...] = ()
 
 
 TRANSFORMS: dict[str, Transform] = {}
 KINDS = ("row", "join", "aggregate")
 
 
-def transform(inputs: str = "1", kind: str = "row") -> Callable[[TransformFunc], TransformFunc]:
+def transform(
+    inputs: str = "1", kind: str = "row", code_sets: tuple[str, ...] = ()
+) -> Callable[[TransformFunc], TransformFunc]:
     def register(func: TransformFunc) -> TransformFunc:
         intent = (func.__doc__ or "").strip().splitlines()[0]
-        TRANSFORMS[func.__name__] = Transform(func.__name__, func, intent, inputs, kind)
+        TRANSFORMS[func.__name__] = Transform(func.__name__, func, intent, inputs, kind, code_sets)
         return func
 
     return register
@@ -280,8 +286,8 @@ def walkin_flag(series: pd.Series) -> pd.Series:
 
 @transform()
 def inpatient_encounter_type(series: pd.Series) -> pd.Series:
-    """National intended management to the archive encounter type: 2 (day case) -> D, else I."""
-    return _text(series).eq("2").fillna(False).map({True: "D", False: "I"}).astype("string")
+    """National intended management to the archive encounter type: no overnight stay (2, 4) -> D, else I."""
+    return _text(series).isin(["2", "4"]).fillna(False).map({True: "D", False: "I"}).astype("string")
 
 
 @transform()
@@ -420,5 +426,10 @@ def latest_datetime(series: pd.Series) -> pd.Series:
 
 def registry_table() -> pd.DataFrame:
     """Name, inputs, kind and intent of every transform (for the contract workbook and reviewers)."""
-    rows = [(t.name, t.inputs, t.kind, t.intent) for t in TRANSFORMS.values()]
-    return pd.DataFrame(rows, columns=["transform", "inputs", "kind", "intent"])
+    rows = [(t.name, t.inputs, t.kind, ";".join(t.code_sets), t.intent) for t in TRANSFORMS.values()]
+    return pd.DataFrame(rows, columns=["transform", "inputs", "kind", "code_sets", "intent"])
+
+
+# Transforms of activity and of GP/GDP registration live in their own modules (file size); importing
+# them here registers them, so every caller of TRANSFORMS sees the whole registry.
+from qvh_migration.mapping import transforms_activity, transforms_registration  # noqa: E402, F401

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from qvh_migration.legacy.code_sets import (
     LEGACY_CODE_SETS,
     RTT_STATUS_INTERNAL_VALUE,
+    SPECIALTY_MAIN_SPECIALTY,
     SPECIALTY_TREATMENT_FUNCTION,
     code_values,
 )
@@ -319,7 +320,7 @@ def _lists(tables: dict) -> None:
         "Description",
         {
             "TreatmentFunction": pa.array([SPECIALTY_TREATMENT_FUNCTION[s] for s in SPECIALTIES], pa.large_string()),
-            "MainSpecialty": pa.array([SPECIALTY_TREATMENT_FUNCTION[s] for s in SPECIALTIES], pa.large_string()),
+            "MainSpecialty": pa.array([SPECIALTY_MAIN_SPECIALTY[s] for s in SPECIALTIES], pa.large_string()),
         },
         descs=[lb[:30] for lb in labels],
     )

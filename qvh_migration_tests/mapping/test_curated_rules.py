@@ -91,6 +91,15 @@ rules:
             "{class: TRANSFORM, source: [Sex, Forenames], transform: split_name_first, rationale: x}",
             "takes 1 source field(s), the rule names 2",
         ),
+        (
+            "{class: TRANSFORM, source: [Sex, Forenames], transform: inpatient_admission_outcome, crosswalk: sex,"
+            " rationale: x}",
+            "translates its inputs itself",
+        ),
+        (
+            "{class: TRANSFORM, source: [Sex, Forenames], transform: inpatient_admission_outcome, rationale: x}",
+            "needs missing crosswalk(s) discharge_destination, discharge_method",
+        ),
     ],
 )
 def test_broken_rule_names_yaml_file_and_rule(tmp_path, tiny_source, tiny_target, rule, message):
