@@ -15,7 +15,10 @@ from qvh_migration.legacy.nhs_number import valid_nhs_numbers
 
 # UK postcode (outward code, space, inward code), as published by the ONS postcode directory.
 # ZZ99 pseudo-postcodes (no fixed abode, not known, overseas) are the NHS convention, not errors.
-POSTCODE = r"(GIR 0AA|ZZ99 [0-9][A-Z]{2}|[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?) [0-9][ABD-HJLNP-UW-Z]{2}"
+POSTCODE = (
+    r"(GIR 0AA|ZZ99 [0-9][A-Z]{2}|[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
+    r" [0-9][ABD-HJLNP-UW-Z]{2}"
+)
 GP_CODE = r"G\d{7}"  # GMP national code (ODS): G + 7 digits
 PRACTICE_CODE = r"[A-Z]\d{5}"  # GP practice national code (ODS)
 GMC_CODE = r"[CD]?\d{7}"  # consultant GMC (C) or GDC (D) number, 7 digits
