@@ -20,7 +20,16 @@ from qvh_migration.etl.source_rules import deleted_reason
 from qvh_migration.settings import PACKAGE_DIR
 
 DETECTION_FILE = PACKAGE_DIR / "gates" / "detection.yaml"
-DETECTION_COLUMNS = ("defect_kind", "injected", "rejected", "filtered", "warned", "found", "missed")
+DETECTION_COLUMNS = (
+    "defect_kind",
+    "injected",
+    "rejected",
+    "filtered",
+    "warned",
+    "found",
+    "not_migrated",
+    "missed",
+)
 HANDLINGS = ("rejects", "filters", "warnings", "checks")
 
 
@@ -52,6 +61,7 @@ def detect(
     registered: pd.DataFrame,
     extracts: dict[str, pd.DataFrame],
     expectations: dict[str, dict[str, list[str]]],
+    read_columns: set[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-kind counts, per-defect detail). ``loaded``/``registered``: source_table, grain_key."""
     defects = ledger.copy()
@@ -65,7 +75,6 @@ def detect(
     found_pairs = _pairs(findings, "source_table", "source_key")
     family = findings["check"].astype(str).str.split(":", n=1).str[0]
     loaded_pairs = set(_pairs(loaded, "source_table", "grain_key"))
-    registered_pairs = set(_pairs(registered, "source_table", "grain_key"))
     deleted = _deleted_rows(defects, extracts)
     columns = {"rejected": [], "filtered": [], "warned": [], "found": []}
     for i, kind in enumerate(defects["defect_kind"]):
@@ -74,10 +83,17 @@ def detect(
         columns["rejected"].append(bool(rejects["reason_code"][rejected_pairs.eq(key)].isin(want["rejects"]).any()))
         columns["warned"].append(bool(warnings["reason_code"][warned_pairs.eq(key)].isin(want["warnings"]).any()))
         columns["found"].append(bool(family[found_pairs.eq(key)].isin(want["checks"]).any()))
-        kept_out = (key in registered_pairs and key not in loaded_pairs) or bool(deleted.iloc[i])
-        columns["filtered"].append(bool(want["filters"]) and kept_out)
+        # Kept out: the row reached no target table (pre-filtered rows are not even registered).
+        kept_out = key not in loaded_pairs or bool(deleted.iloc[i])
+        # A defective row that reached no target table cannot harm the load, whatever its kind.
+        columns["filtered"].append(kept_out)
     detail = defects.assign(**columns)
-    detail["missed"] = ~detail[["rejected", "filtered", "warned", "found"]].any(axis=1)
+    # A defect in a column no contract rule reads never reaches the target: nothing to catch there.
+    read = read_columns if read_columns is not None else set()
+    column_key = defects["table"].astype(str) + "." + defects["column"].astype(str)
+    handled = detail[["rejected", "filtered", "warned", "found"]].any(axis=1)
+    detail["not_migrated"] = ~handled & ~column_key.isin(read) & (read_columns is not None)
+    detail["missed"] = ~handled & ~detail["not_migrated"]
     counts = (
         detail.groupby("defect_kind")
         .agg(
@@ -86,6 +102,7 @@ def detect(
             filtered=("filtered", "sum"),
             warned=("warned", "sum"),
             found=("found", "sum"),
+            not_migrated=("not_migrated", "sum"),
             missed=("missed", "sum"),
         )
         .reset_index()

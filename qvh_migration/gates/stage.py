@@ -112,6 +112,12 @@ def loaded_and_registered(target_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]
     return loaded_frame, registry
 
 
+def read_columns(contract: pd.DataFrame) -> set[str]:
+    """Every legacy TABLE.Column some contract rule reads."""
+    fields = contract["source_fields"].astype(str).str.split(";").explode()
+    return {f for f in fields if f}
+
+
 def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ledger_path = folders.extracts / "defect_ledger.parquet"
     ledger = (
@@ -137,6 +143,7 @@ def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame,
         registered,
         extracts,
         detection.load_expectations(),
+        read_columns(read_contract(folders.mapping)),
     )
     write_csv(counts, gates_dir / DETECTION_FILE)
     write_parquet(detail.astype({"detail": "string"}), gates_dir / "defect_detection_detail.parquet")
