@@ -29,7 +29,7 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> int:
+def dry_run(run_config: dict | None = None, impute_mode: str | None = None, profile: str | None = None) -> int:
     """Materialise every asset and run every check once, printing what happened.
 
     The unpartitioned stages run first, then one run per target table in the guide's load order
@@ -39,9 +39,11 @@ def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> i
 
     from qvh_migration.definitions import (
         DRY_RUN_JOB,
+        RELEASE_JOB,
         STAGING_JOB,
         TARGET_TABLE_JOB,
         defs,
+        gate_run_config,
         target_table_run_config,
     )
     from qvh_migration.defs.etl import TARGET_TABLE_NAMES
@@ -61,7 +63,7 @@ def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> i
             for table in TARGET_TABLE_NAMES:
                 result = table_job.execute_in_process(
                     instance=instance,
-                    run_config={**quiet, **target_table_run_config(impute_mode)},
+                    run_config=_merge(quiet, target_table_run_config(impute_mode), gate_run_config(profile)),
                     partition_key=table,
                     raise_on_error=False,
                 )
@@ -72,12 +74,50 @@ def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> i
             )
             results.append(staging)
             _print_events(staging)
+            release_assets = ("cross_table_integrity", "release_decision")
+            gated = defs.resolve_job_def(RELEASE_JOB).execute_in_process(
+                instance=instance,
+                run_config=_merge(quiet, gate_run_config(profile, release_assets)),
+                raise_on_error=False,
+            )
+            results.append(gated)
+            _print_events(gated)
     succeeded = all(r.success for r in results)
     print(
         f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); "
         f"artifacts under {default_data_dir().resolve()}"
     )
     return 0 if succeeded else 1
+
+
+def _merge(*configs: dict) -> dict:
+    merged: dict = {}
+    for config in configs:
+        for key, value in config.items():
+            merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged
+
+
+def release(profile: str) -> int:
+    """Re-score the stored run under ``profile``: each criterion, exit 0 on PASS and 1 on FAIL."""
+    from qvh_migration.errors import MigrationInputError
+    from qvh_migration.etl.pipeline import StageFolders
+    from qvh_migration.gates.profiles import load_profile
+    from qvh_migration.gates.release import decide, write_decision
+    from qvh_migration.settings import ProjectPaths
+
+    paths = ProjectPaths.from_environment()
+    folders = StageFolders(*(paths.stage_dir(s) for s in ("catalogs", "extracts", "mapping", "target")))
+    try:
+        decision = decide(folders, paths.stage_dir("gates"), load_profile(profile))
+    except (MigrationInputError, FileNotFoundError) as exc:
+        print(f"cannot score the stored run: {exc}")
+        return 2
+    write_decision(paths.stage_dir("gates"), decision)
+    for c in decision["criteria"]:
+        print(f"{c['result']:4s}  {c['criterion']:34s} {c['figure']!s:>10}  {c['threshold']}")
+    print(f"release decision under {decision['profile']}: {decision['decision']}")
+    return 0 if decision["decision"] == "PASS" else 1
 
 
 def _print_events(result, partition: str | None = None) -> None:
@@ -125,14 +165,19 @@ def main(argv: list[str] | None = None) -> int:
         choices=["strict", "lenient"],
         help="unmapped legacy codes: strict rejects the row (cutover), lenient loads it empty and warns",
     )
+    dry.add_argument("--profile", help="release profile deciding the gates' severities (default development)")
+    scored = commands.add_parser("release", help="score the stored run under a release profile (exit 1 on FAIL)")
+    scored.add_argument("--profile", default="cutover_ready", help="development, pre_production or cutover_ready")
     web = commands.add_parser("ui", help="open the Dagster UI with persistent run history")
     web.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
+    if args.command == "release":
+        return release(args.profile)
     from qvh_migration.definitions import synthetic_run_config
 
-    return dry_run(synthetic_run_config(args.patients, args.seed, args.defect_rate), args.impute_mode)
+    return dry_run(synthetic_run_config(args.patients, args.seed, args.defect_rate), args.impute_mode, args.profile)
 
 
 if __name__ == "__main__":
