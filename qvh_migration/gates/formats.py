@@ -16,8 +16,8 @@ from qvh_migration.legacy.nhs_number import valid_nhs_numbers
 # UK postcode (outward code, space, inward code), as published by the ONS postcode directory.
 # ZZ99 pseudo-postcodes (no fixed abode, not known, overseas) are the NHS convention, not errors.
 POSTCODE = (
-    r"(GIR 0AA|ZZ99 [0-9][A-Z]{2}|[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
-    r" [0-9][ABD-HJLNP-UW-Z]{2}"
+    r"GIR 0AA|ZZ99 [0-9][A-Z]{2}|"
+    r"(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?) [0-9][ABD-HJLNP-UW-Z]{2}"
 )
 GP_CODE = r"G\d{7}"  # GMP national code (ODS): G + 7 digits
 PRACTICE_CODE = r"[A-Z]\d{5}"  # GP practice national code (ODS)
@@ -62,11 +62,12 @@ def plain_name(values: pd.Series) -> pd.Series:
 def parse_guide_dates(values: pd.Series) -> pd.Series:
     """Dates in any of the guide's formats (DD/MM/YYYY [HH24:MI[:SS]]); NaT where not one."""
     text = values.astype("string").str.strip()
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    # Microseconds reach the year 9999: a birth in 2999 is a finding, not an overflow.
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     for fmt, width in (("%d/%m/%Y %H:%M:%S", 19), ("%d/%m/%Y %H:%M", 16), ("%d/%m/%Y", 10)):
         shaped = text.str.len().eq(width).fillna(False)
         if shaped.any():
-            parsed[shaped] = pd.to_datetime(text[shaped], format=fmt, errors="coerce")
+            parsed[shaped] = pd.to_datetime(text[shaped], format=fmt, errors="coerce").astype("datetime64[us]")
     return parsed
 
 

@@ -173,10 +173,11 @@ def patient_rules(patients: pd.DataFrame) -> list[pd.DataFrame]:
     nhs = patients["NHS_NUMBER"].astype("string").str.replace(" ", "", regex=False)
     valid = valid_nhs_numbers(nhs.fillna("").astype(str))
     same_number = valid & nhs.duplicated(keep=False)
-    person = ["PAT_NAME_FAMILY", "PAT_NAME_1", "DATE_OF_BIRTH", "SEX"]
+    # The same person twice: same surname, forename, date of birth and sex (all present).
+    person = [c for c in ("PAT_NAME_FAMILY", "PAT_NAME_1", "DATE_OF_BIRTH", "SEX") if c in patients.columns]
     demographics = patients[person].astype("string").apply(lambda s: s.str.upper().str.strip())
     complete = demographics.notna().all(axis=1)
-    same_person = complete & demographics.duplicated(keep=False)
+    same_person = complete & demographics.duplicated(keep=False) & (len(person) == 4)
     duplicate = same_number | same_person
     no_crn = ~present(patients["MAIN_CRN"])
     return [
