@@ -116,7 +116,7 @@ def target_table_gates(
 def gated_tables(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     path = _gates_dir(settings) / "cleared" / f"{context.partition_key}.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"cleared in run {context.run_id}\n", encoding="utf-8")
+    path.write_text(f"cleared in run {context.run.run_id}\n", encoding="utf-8")
     return dg.MaterializeResult(metadata=path_metadata(path))
 
 

@@ -83,12 +83,16 @@ def decide(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict:
             {
                 "criterion": name,
                 "figure": figure,
-                "threshold": f"{'<=' if bound == 'max' else '>='} {threshold:g}",
+                "threshold": f"{'<=' if bound == 'max' else '>='} {_number(threshold)}",
                 "result": "PASS" if passed else "FAIL",
             }
         )
     decision = "PASS" if all(c["result"] == "PASS" for c in criteria) else "FAIL"
     return {"profile": profile.name, "profile_file": str(profile.path), "decision": decision, "criteria": criteria}
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def write_decision(gates_dir: Path, decision: dict) -> Path:
