@@ -20,6 +20,7 @@ FAMILIES: tuple[str, ...] = (
     "mandatory",
     "conditional",
     "code_value",
+    "legacy_code",
     "nhs_number",
     "postcode",
     "gp_code",

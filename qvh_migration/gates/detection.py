@@ -4,12 +4,15 @@ A defect's source row is ``(table, row_key)``. It is *rejected* when the ETL rej
 with a matching reason, *filtered* when the row reached no target table (the source rules keep it
 out: a merged patient's retired record, a logically deleted master row, a row whose parent was not
 loaded), *warned* when the load reported it and emptied the field, and *found* when a gate check
-meant for it has a finding on that row. Which reasons and checks match is reviewed data
+meant for it has a finding on that row. A defect that cannot be wrong in the target (its column is
+read by no table that loaded the row; an over-long value that fits the target field; a blank that
+fills only optional fields) is counted as *no_target_fault*. Which reasons and checks match is reviewed data
 (``detection.yaml``).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -24,10 +27,10 @@ DETECTION_COLUMNS = (
     "defect_kind",
     "injected",
     "rejected",
-    "filtered",
-    "warned",
     "found",
-    "not_migrated",
+    "warned",
+    "filtered",
+    "no_target_fault",
     "missed",
 )
 HANDLINGS = ("rejects", "filters", "warnings", "checks")
@@ -61,7 +64,7 @@ def detect(
     registered: pd.DataFrame,
     extracts: dict[str, pd.DataFrame],
     expectations: dict[str, dict[str, list[str]]],
-    read_columns: set[str] | None = None,
+    reads: dict[str, list[tuple[str, int | None, str]]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-kind counts, per-defect detail). ``loaded``/``registered``: source_table, grain_key."""
     defects = ledger.copy()
@@ -75,6 +78,9 @@ def detect(
     found_pairs = _pairs(findings, "source_table", "source_key")
     family = findings["check"].astype(str).str.split(":", n=1).str[0]
     loaded_pairs = set(_pairs(loaded, "source_table", "grain_key"))
+    tables_of = (
+        loaded.assign(_pair=_pairs(loaded, "source_table", "grain_key")).groupby("_pair")["target_table"].agg(set)
+    )
     deleted = _deleted_rows(defects, extracts)
     columns = {"rejected": [], "filtered": [], "warned": [], "found": []}
     for i, kind in enumerate(defects["defect_kind"]):
@@ -88,12 +94,19 @@ def detect(
         # A defective row that reached no target table cannot harm the load, whatever its kind.
         columns["filtered"].append(kept_out)
     detail = defects.assign(**columns)
-    # A defect in a column no contract rule reads never reaches the target: nothing to catch there.
-    read = read_columns if read_columns is not None else set()
+    # Each defect is counted once, under the first handling that caught it (in the columns' order).
+    seen = pd.Series(False, index=detail.index)
+    for handling in ("rejected", "found", "warned", "filtered"):
+        detail[handling] = detail[handling] & ~seen
+        seen |= detail[handling]
+    handled = seen
     column_key = defects["table"].astype(str) + "." + defects["column"].astype(str)
-    handled = detail[["rejected", "filtered", "warned", "found"]].any(axis=1)
-    detail["not_migrated"] = ~handled & ~column_key.isin(read) & (read_columns is not None)
-    detail["missed"] = ~handled & ~detail["not_migrated"]
+    detail["no_target_fault"] = [
+        reads is not None and _no_target_fault(str(kind), col, str(text), tables_of.get(key, set()), reads)
+        for kind, col, text, key in zip(defects["defect_kind"], column_key, defects["detail"], pair, strict=True)
+    ]
+    detail["no_target_fault"] &= ~handled
+    detail["missed"] = ~handled & ~detail["no_target_fault"]
     counts = (
         detail.groupby("defect_kind")
         .agg(
@@ -102,12 +115,29 @@ def detect(
             filtered=("filtered", "sum"),
             warned=("warned", "sum"),
             found=("found", "sum"),
-            not_migrated=("not_migrated", "sum"),
+            no_target_fault=("no_target_fault", "sum"),
             missed=("missed", "sum"),
         )
         .reset_index()
     )
     return counts[list(DETECTION_COLUMNS)], detail
+
+
+def _no_target_fault(
+    kind: str, column: str, text: str, tables: set[str], reads: dict[str, list[tuple[str, int | None, str]]]
+) -> bool:
+    """The defective value cannot be wrong in the target: no table that loaded the row reads the column,
+    an over-long legacy value fits every target field it fills, or a blank legacy value fills only fields
+    the guide makes optional."""
+    fields = [f for f in reads.get(column, []) if f[0] in tables]
+    if not fields:
+        return True
+    if kind == "over_length_value":
+        size = re.match(r"(\d+) characters", text)
+        return bool(size) and all(length is not None and int(size.group(1)) <= length for _, length, _ in fields)
+    if kind == "missing_mandatory_value":
+        return all(mandatory != "mandatory" for _, _, mandatory in fields)
+    return False
 
 
 def _deleted_rows(defects: pd.DataFrame, extracts: dict[str, pd.DataFrame]) -> pd.Series:

@@ -9,6 +9,7 @@ pair of fields, so findings, the gate summary and the release profile all speak 
 * ``mandatory``     mandatory fields the contract fills are never empty;
 * ``conditional``   conditional fields, with the condition parsed from the catalog (table-level);
 * ``code_value``    crosswalked fields hold a code of their NHS code set;
+* ``legacy_code``   fields passing a legacy code through hold a code of its legacy set;
 * ``nhs_number`` / ``postcode`` / ``gp_code`` / ``practice_code`` / ``gmc_code``  value formats;
 * ``name_charset``  personal names in plain letters;
 * ``date_format``   DATE fields in the field's guide format, a real date;
@@ -26,6 +27,7 @@ import pandera.pandas as pa
 
 from qvh_migration.etl.validation import DATE_PATTERNS, UNFILLED, guide_date_format
 from qvh_migration.gates import formats
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS, code_values
 from qvh_migration.mapping.nhs_code_sets import NHS_CODE_SETS
 
 FINDING_COLUMNS = ("check", "row", "field", "value")
@@ -50,6 +52,7 @@ class FieldSpec:
     mapping_class: str
     crosswalk: str
     comment: str
+    source_fields: str = ""
 
     @property
     def filled(self) -> bool:
@@ -74,6 +77,7 @@ def field_specs(catalog: pd.DataFrame, contract: pd.DataFrame, table: str) -> li
                 mapping_class=str(rule.get("mapping_class", "UNRESOLVED")),
                 crosswalk=str(rule.get("crosswalk", "") or ""),
                 comment=str(row.comment or ""),
+                source_fields=str(rule.get("source_fields", "") or ""),
             )
         )
     return specs
@@ -98,6 +102,13 @@ def column_checks(spec: FieldSpec) -> list[pa.Check]:
         allowed = set(NHS_CODE_SETS[spec.crosswalk])
         checks.append(
             _check(f"code_value:{name}", lambda s: s.astype("string").isin(allowed).fillna(False) | ~formats.present(s))
+        )
+    legacy_set = _legacy_code_set(spec)
+    if legacy_set:
+        # The legacy value passes to the vendor's code-type mapping: it must be one the data mapping report lists.
+        known = set(code_values(legacy_set))
+        checks.append(
+            _check(f"legacy_code:{name}", lambda s: s.astype("string").isin(known).fillna(False) | ~formats.present(s))
         )
     kind = formats.format_of(name)
     if kind and spec.data_type != "DATE" and spec.filled:
@@ -129,6 +140,13 @@ def column_checks(spec: FieldSpec) -> list[pa.Check]:
                 _check(f"birth_not_future:{name}", lambda s: ~(formats.parse_guide_dates(s) > formats.today()))
             )
     return checks
+
+
+def _legacy_code_set(spec: FieldSpec) -> str | None:
+    if spec.mapping_class != "DIRECT" or spec.crosswalk or ";" in spec.source_fields or "." not in spec.source_fields:
+        return None
+    table, column = spec.source_fields.split(".", 1)
+    return LEGACY_CODE_FIELDS.get((table, column))
 
 
 def date_pairs(specs: list[FieldSpec]) -> list[tuple[str, str]]:

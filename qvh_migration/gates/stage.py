@@ -61,6 +61,7 @@ def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: 
         keys=record_keys(folders.target, table, frame),
         source_table=source_tables(folders.target).get(table, ""),
         noted_fields=noted_fields(folders.target, table),
+        extracts_dir=folders.extracts,
     )
     return result, write_table_gates(gates_dir, result)
 
@@ -112,10 +113,17 @@ def loaded_and_registered(target_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]
     return loaded_frame, registry
 
 
-def read_columns(contract: pd.DataFrame) -> set[str]:
-    """Every legacy TABLE.Column some contract rule reads."""
-    fields = contract["source_fields"].astype(str).str.split(";").explode()
-    return {f for f in fields if f}
+def column_reads(contract: pd.DataFrame) -> dict[str, list[tuple[str, int | None, str]]]:
+    """Legacy TABLE.Column -> the (target table, length, mandatory class) of each field that reads it."""
+    reads: dict[str, list[tuple[str, int | None, str]]] = {}
+    for row in contract.itertuples(index=False):
+        length = pd.to_numeric(pd.Series([row.length]), errors="coerce").iloc[0]
+        for source in str(row.source_fields).split(";"):
+            if source:
+                reads.setdefault(source, []).append(
+                    (row.target_table, None if pd.isna(length) else int(length), row.mandatory_class)
+                )
+    return reads
 
 
 def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -143,7 +151,7 @@ def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame,
         registered,
         extracts,
         detection.load_expectations(),
-        read_columns(read_contract(folders.mapping)),
+        column_reads(read_contract(folders.mapping)),
     )
     write_csv(counts, gates_dir / DETECTION_FILE)
     write_parquet(detail.astype({"detail": "string"}), gates_dir / "defect_detection_detail.parquet")

@@ -96,6 +96,8 @@ def episode_rules(episodes: pd.DataFrame, read_table: TableReader) -> list[pd.Da
     previous_end = ordered.groupby("link")["end"].shift()
     # The next episode starts the day the previous one ends: anything else is a gap or an overlap.
     broken = previous_end.notna() & (ordered["start"] != previous_end).fillna(True)
+    # Both episodes of a gap or an overlap are at fault: which one moved is not knowable from the data.
+    broken = broken | broken.groupby(ordered["link"]).shift(-1, fill_value=False).astype(bool)
     return [
         findings("episode_within_admission", joined.index[outside.fillna(False)], "START_DATE>END_DATE", value),
         findings("first_episode_at_admission", ordered.index[not_at_admission], "START_DATE", value),

@@ -54,9 +54,9 @@ def test_episodes_lie_inside_their_admission_and_chain_without_gaps() -> None:
     short = episodes((1, "01/03/2024", "04/03/2024"))
     assert checks("LOAD_ADT_EPISODES", short) == {"last_episode_at_discharge": {0}}
     gap = episodes((1, "01/03/2024", "02/03/2024"), (1, "03/03/2024", "05/03/2024"))
-    assert checks("LOAD_ADT_EPISODES", gap) == {"episodes_contiguous": {1}}
+    assert checks("LOAD_ADT_EPISODES", gap) == {"episodes_contiguous": {0, 1}}
     overlap = episodes((1, "01/03/2024", "04/03/2024"), (1, "03/03/2024", "05/03/2024"))
-    assert checks("LOAD_ADT_EPISODES", overlap) == {"episodes_contiguous": {1}}
+    assert checks("LOAD_ADT_EPISODES", overlap) == {"episodes_contiguous": {0, 1}}
 
 
 def events(*rows: tuple[int, str, str]) -> pd.DataFrame:
