@@ -61,12 +61,11 @@ def detect(
     warnings: pd.DataFrame,
     findings: pd.DataFrame,
     loaded: pd.DataFrame,
-    registered: pd.DataFrame,
     extracts: dict[str, pd.DataFrame],
     expectations: dict[str, dict[str, list[str]]],
     reads: dict[str, list[tuple[str, int | None, str]]] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-kind counts, per-defect detail). ``loaded``/``registered``: source_table, grain_key."""
+    """(per-kind counts, per-defect detail). ``loaded``: target_table, source_table, grain_key of loaded records."""
     defects = ledger.copy()
     # A merge's ledger row names the retired patient by MERGEDID.OldID: that is PATDATA's row.
     merged = defects["table"].eq("MERGEDID")

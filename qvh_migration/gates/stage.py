@@ -136,7 +136,7 @@ def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame,
     empty = pd.DataFrame(columns=["source_table", "source_key", "reason_code"])
     rejects = _all(folders.target, etl_store.REJECTS)
     warnings = _all(folders.target, etl_store.WARNINGS)
-    loaded, registered = loaded_and_registered(folders.target)
+    loaded, _ = loaded_and_registered(folders.target)
     extracts = {}
     for table in ledger["table"].unique():
         path = folders.extracts / f"{table}.parquet"
@@ -148,7 +148,6 @@ def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame,
         warnings if not warnings.empty else empty,
         all_findings(gates_dir),
         loaded,
-        registered,
         extracts,
         detection.load_expectations(),
         column_reads(read_contract(folders.mapping)),
