@@ -16,7 +16,7 @@ from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.pipeline import StageFolders, read_contract
 from qvh_migration.etl.validation import UNFILLED
 from qvh_migration.gates.profiles import Profile
-from qvh_migration.gates.run import GATE_SUMMARY_FILE, passes
+from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
 from qvh_migration.gates.stage import _all, all_findings
 from qvh_migration.io.artifacts import atomic_path
 
@@ -59,7 +59,8 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
     return {
         "error_findings": int(finding_severity.eq("ERROR").sum()),
         "warning_findings": int(finding_severity.eq("WARN").sum()),
-        "unresolved_mandatory_fields": int((mandatory_unfilled & contract["target_table"].isin(loading)).sum()),
+        "unresolved_mandatory_fields": int((mandatory_unfilled & contract["target_table"].isin(loading)).sum())
+        + _noted_mandatory(folders.target, contract, loading),
         "crosswalk_rejects": int(rejects["reason_code"].eq("unmapped_code").sum()) if not rejects.empty else 0,
         "population_ratio": round(float(loaded / expected), 4) if expected else 1.0,
         "conservation_failures": int(unbalanced.ne(0).sum()),
@@ -89,6 +90,13 @@ def decide(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict:
         )
     decision = "PASS" if all(c["result"] == "PASS" for c in criteria) else "FAIL"
     return {"profile": profile.name, "profile_file": str(profile.path), "decision": decision, "criteria": criteria}
+
+
+def _noted_mandatory(target_dir: Path, contract: pd.DataFrame, tables: set[str]) -> int:
+    """Mandatory fields a load left empty for every row by a table note (a link it could not make)."""
+    mandatory = contract.loc[contract["mandatory_class"].eq("mandatory"), ["target_table", "target_field"]]
+    wanted = set(zip(mandatory["target_table"], mandatory["target_field"], strict=True))
+    return sum(len({(t, f) for f in noted_fields(target_dir, t)} & wanted) for t in tables)
 
 
 def _number(value: float) -> str:
