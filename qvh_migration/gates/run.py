@@ -15,9 +15,9 @@ import pandas as pd
 from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.gates.profiles import Profile
-from qvh_migration.gates.schema import check_names, field_specs, run_schema, table_schema
+from qvh_migration.gates.schema import check_names, date_pairs, field_specs, run_schema, table_schema
 from qvh_migration.gates.source_codes import source_code_checks, source_code_findings
-from qvh_migration.gates.table_rules import applicable_rules, key_column, run_table_rules
+from qvh_migration.gates.table_rules import applicable_rules, date_pair_rules, key_column, run_table_rules
 from qvh_migration.io.artifacts import write_csv, write_parquet
 from qvh_migration.io.masking import is_identifier_column, mask_values
 
@@ -109,6 +109,7 @@ def gate_table(
     source_table: str = "",
     noted_fields: set[str] | None = None,
     extracts_dir: Path | None = None,
+    rule_frame: pd.DataFrame | None = None,
 ) -> TableGates:
     """Every generated check and table rule over one table, scored under ``profile``."""
     specs = field_specs(catalog, contract, table)
@@ -121,13 +122,20 @@ def gate_table(
             column.checks = [c for c in column.checks if not c.name.startswith("mandatory:")]
     data = frame.reset_index(drop=True)
     keys = keys if keys is not None else pd.DataFrame({"record_number": pd.Series(dtype="Int64"), "source_key": ""})
-    parts = [run_schema(schema, data), run_table_rules(table, data, read_table)]
+    # Table rules may see the legacy times (rule_frame); the schema checks the target's values as loaded.
+    timed = data if rule_frame is None else rule_frame.reset_index(drop=True)
+    parts = [
+        run_schema(schema, data),
+        run_table_rules(table, timed, read_table),
+        *date_pair_rules(timed, date_pairs(specs)),
+    ]
     checks = check_names(schema) + applicable_rules(table, list(data.columns))
     if extracts_dir is not None:
         parts.append(source_code_findings(contract, table, source_table, keys["source_key"], extracts_dir))
         checks += source_code_checks(contract, table, source_table)
     parts = [p for p in parts if not p.empty]
     found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["check", "row", "field", "value"])
+    found = found.drop_duplicates(["check", "row", "field"], keep="first")
     rules = contract.loc[contract["target_table"] == table]
     suggested = set(rules.loc[rules["status"] != "approved", "target_field"])
     rows = pd.to_numeric(found["row"], errors="coerce")

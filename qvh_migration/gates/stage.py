@@ -29,6 +29,7 @@ from qvh_migration.gates.run import (
     refresh_gate_summary,
     write_table_gates,
 )
+from qvh_migration.gates.source_codes import with_source_times
 from qvh_migration.io.artifacts import write_csv, write_parquet
 
 CROSS_TABLE = "cross_table"
@@ -48,20 +49,29 @@ def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: 
     catalog, _ = read_target_catalog(folders.catalogs)
     contract = read_contract(folders.mapping)
     read = read_loaded(folders.target)
+    sources = source_tables(folders.target)
     frame = read(table)
     if frame is None:
         frame = pd.DataFrame(columns=list(catalog.loc[catalog["table_name"] == table, "field_name"]))
+
+    def timed(name: str, loaded: pd.DataFrame | None) -> pd.DataFrame | None:
+        if loaded is None:
+            return None
+        keys = record_keys(folders.target, name, loaded)["source_key"]
+        return with_source_times(loaded, contract, name, sources.get(name, ""), keys, folders.extracts)
+
     result = gate_table(
         table,
         frame,
         catalog,
         contract,
         profile,
-        read_table=read,
+        read_table=lambda name: timed(name, read(name)),
         keys=record_keys(folders.target, table, frame),
-        source_table=source_tables(folders.target).get(table, ""),
+        source_table=sources.get(table, ""),
         noted_fields=noted_fields(folders.target, table),
         extracts_dir=folders.extracts,
+        rule_frame=timed(table, frame),
     )
     return result, write_table_gates(gates_dir, result)
 

@@ -61,8 +61,8 @@ def record_number_unique(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
-    # Episodes and admissions meet on the calendar day: the guide gives both as DD/MM/YYYY.
-    return parse_guide_dates(frame[column]).dt.normalize()
+    # Compared at the precision the values carry: the day, or the minute where the legacy time is known.
+    return parse_guide_dates(frame[column])
 
 
 def episode_rules(episodes: pd.DataFrame, read_table: TableReader) -> list[pd.DataFrame]:
@@ -186,6 +186,16 @@ def patient_rules(patients: pd.DataFrame) -> list[pd.DataFrame]:
         findings("no_duplicate_patients", patients.index[duplicate], "NHS_NUMBER", nhs),
         findings("hospital_number_present", patients.index[no_crn], "MAIN_CRN", patients["MAIN_CRN"]),
     ]
+
+
+def date_pair_rules(frame: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[pd.DataFrame]:
+    """``start_not_after_end`` again, on values that may carry the legacy time of day."""
+    out = []
+    for start, end in pairs:
+        late = (parse_guide_dates(frame[start]) > parse_guide_dates(frame[end])).fillna(False)
+        value = frame[start].astype("string").fillna("") + " | " + frame[end].astype("string").fillna("")
+        out.append(findings(f"start_not_after_end:{start}>{end}", frame.index[late], f"{start}>{end}", value))
+    return out
 
 
 def applicable_rules(table: str, columns: list[str]) -> list[str]:
