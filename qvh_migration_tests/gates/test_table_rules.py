@@ -98,3 +98,16 @@ def test_nhs_pack_duplicates_and_hospital_numbers() -> None:
     assert checks("LOAD_PMI", same_number) == {"no_duplicate_patients": {0, 1}}
     no_crn = good_patients().assign(MAIN_CRN=["Q1", None, "Q3"])
     assert checks("LOAD_PMI", no_crn) == {"hospital_number_present": {1}}
+
+
+def test_rules_compare_legacy_times_within_a_day() -> None:
+    from qvh_migration.gates.table_rules import date_pair_rules, episode_rules
+
+    # Same day in the guide's date-only format; the legacy times put the discharge before the admission.
+    spell = pd.DataFrame({"ADMIT_DATE": ["01/03/2024 14:00"], "DISCHARGE_DATE": ["01/03/2024 09:00"]})
+    found = pd.concat(date_pair_rules(spell, [("ADMIT_DATE", "DISCHARGE_DATE")]))
+    assert found["check"].tolist() == ["start_not_after_end:ADMIT_DATE>DISCHARGE_DATE"]
+    timed = ADMISSIONS.assign(ADMIT_DATE=["01/03/2024 10:00", "10/03/2024 08:00"])
+    early = episodes((1, "01/03/2024 09:30", "05/03/2024"))
+    rules = pd.concat(episode_rules(early, {"LOAD_ADT_ADMISSIONS": timed}.get))
+    assert {"episode_within_admission", "first_episode_at_admission"} <= set(rules["check"])
