@@ -93,7 +93,8 @@ def passes(check: str, failures: int, rows: int, profile: Profile) -> tuple[bool
     policy = profile.policy(check)
     if policy.max_failure_rate is not None:
         allowed = int(policy.max_failure_rate * rows)
-        return failures <= max(allowed, policy.max_failures), f"<= {policy.max_failure_rate:.1%} of rows"
+        floor = f" (at least {policy.max_failures})" if policy.max_failures else ""
+        return failures <= max(allowed, policy.max_failures), f"<= {policy.max_failure_rate:.1%} of rows{floor}"
     return failures <= policy.max_failures, f"<= {policy.max_failures} rows"
 
 

@@ -48,6 +48,8 @@ def contract() -> pd.DataFrame:
             {
                 "target_table": "LOAD_PMI",
                 "target_field": f,
+                "data_type": t,
+                "length": n,
                 "mapping_class": cls,
                 "crosswalk": x,
                 "status": "approved",
@@ -55,7 +57,7 @@ def contract() -> pd.DataFrame:
                 "source_fields": "",
                 "mandatory_class": m,
             }
-            for f, _t, _n, m, _c, cls, x, _note in FIELDS
+            for f, t, n, m, _c, cls, x, _note in FIELDS
         ]
     )
 
