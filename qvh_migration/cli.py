@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from qvh_migration.settings import PROJECT_ROOT
+from qvh_migration.settings import PROJECT_ROOT, default_dagster_home, default_data_dir
 
 DAGSTER_YAML = """\
 telemetry:
@@ -20,7 +20,7 @@ telemetry:
 
 
 def ensure_dagster_home() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home = Path(os.environ.get("DAGSTER_HOME") or default_dagster_home()).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -75,7 +75,7 @@ def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> i
     succeeded = all(r.success for r in results)
     print(
         f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); "
-        f"artifacts under {os.environ.get('QVH_DATA_DIR') or PROJECT_ROOT / 'data'}"
+        f"artifacts under {default_data_dir().resolve()}"
     )
     return 0 if succeeded else 1
 

@@ -1,7 +1,6 @@
 """Assets of the ``etl`` group: the key registry, the 38 target tables (one partition each), and
 the staging database built from them."""
 
-
 import csv
 
 import dagster as dg
@@ -12,10 +11,10 @@ from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl import pipeline, store
 from qvh_migration.etl.fields import IMPUTE_MODES
 from qvh_migration.io.masking import mask_identifiers
-from qvh_migration.settings import PROJECT_ROOT
+from qvh_migration.settings import PACKAGE_DIR
 
 GROUP = "etl"
-FACTS_TABLES = PROJECT_ROOT / "qvh_migration" / "specs" / "facts" / "target_tables.csv"
+FACTS_TABLES = PACKAGE_DIR / "specs" / "facts" / "target_tables.csv"
 
 
 def _load_order() -> list[str]:

@@ -56,20 +56,37 @@ def _table_spec(table: str) -> dg.AssetSpec:
 @dg.multi_asset(
     name=ASSET_NAME,
     specs=[_table_spec(table) for table in ALL_TABLES]
-    + [dg.AssetSpec(LEDGER_KEY, deps=["source_catalog"], group_name=GROUP, kinds={"parquet"}, description=(
-        "Ledger of the defects injected into the synthetic extracts (table, row key, column, defect kind), "
-        f"so every gate has a known expected count. Empty for real extracts. File: `{store.STAGE}/{store.LEDGER_FILE}`."
-    ))],
+    + [
+        dg.AssetSpec(
+            LEDGER_KEY,
+            deps=["source_catalog"],
+            group_name=GROUP,
+            kinds={"parquet"},
+            description=(
+                "Ledger of the defects injected into the synthetic extracts (table, row key, column, defect kind), "
+                "so every gate has a known expected count. Empty for real extracts. "
+                f"File: `{store.STAGE}/{store.LEDGER_FILE}`."
+            ),
+        )
+    ],
     check_specs=[
-        dg.AssetCheckSpec("ledger_matches_recount", asset=LEDGER_KEY,
-                          description="Each defect kind recounted from the data equals the ledger's count."),
-        dg.AssetCheckSpec("nhs_numbers_valid_or_ledgered", asset=table_key("PATDATA"),
-                          description="Every NHS number is Modulus 11 valid and in the 999 range, or ledgered."),
+        dg.AssetCheckSpec(
+            "ledger_matches_recount",
+            asset=LEDGER_KEY,
+            description="Each defect kind recounted from the data equals the ledger's count.",
+        ),
+        dg.AssetCheckSpec(
+            "nhs_numbers_valid_or_ledgered",
+            asset=table_key("PATDATA"),
+            description="Every NHS number is Modulus 11 valid and in the 999 range, or ledgered.",
+        ),
     ],
     can_subset=False,
 )
 def source_extracts(
-    context: dg.AssetExecutionContext, config: SyntheticExtractConfig, settings: MigrationSettings,
+    context: dg.AssetExecutionContext,
+    config: SyntheticExtractConfig,
+    settings: MigrationSettings,
     extract_source: ExtractSource,
 ):
     with fail_clearly():
@@ -80,8 +97,12 @@ def source_extracts(
             except MockParameterError as exc:
                 raise dg.Failure(description=f"run config of {ASSET_NAME}: {exc}") from None
             extracts = generate_extracts(source_catalog, params)
-            source = {"source": "synthetic", "patients": params.patients, "seed": params.seed,
-                      "defect_rate": params.defect_rate}
+            source = {
+                "source": "synthetic",
+                "patients": params.patients,
+                "seed": params.seed,
+                "defect_rate": params.defect_rate,
+            }
         else:
             tables = extract_source.read_real(source_catalog, ALL_TABLES)
             extracts = SourceExtracts(tables=tables, defect_ledger=pd.DataFrame(columns=list(LEDGER_COLUMNS)))
@@ -90,17 +111,26 @@ def source_extracts(
     store.write_extracts(extracts.tables, extracts.defect_ledger, folder, write_csv=config.write_csv)
     context.log.info("%s extracts written to %s", extract_source.kind, folder)
     for table, frame in extracts.tables.items():
-        yield dg.MaterializeResult(asset_key=table_key(table), metadata={
-            **_table_metadata(frame, folder / store.table_file(table)), **source, "origin": extract_source.kind})
+        yield dg.MaterializeResult(
+            asset_key=table_key(table),
+            metadata={
+                **_table_metadata(frame, folder / store.table_file(table)),
+                **source,
+                "origin": extract_source.kind,
+            },
+        )
     ledger = extracts.defect_ledger
-    yield dg.MaterializeResult(asset_key=LEDGER_KEY, metadata={
-        "dagster/row_count": len(ledger),
-        "defects_by_kind": preview(recount.ledger_counts(ledger), rows=60) if len(ledger) else "none",
-        "preview": preview(mask_identifiers(ledger)),
-        **source,
-        "origin": extract_source.kind,
-        **path_metadata(folder / store.LEDGER_FILE),
-    })
+    yield dg.MaterializeResult(
+        asset_key=LEDGER_KEY,
+        metadata={
+            "dagster/row_count": len(ledger),
+            "defects_by_kind": preview(recount.ledger_counts(ledger), rows=60) if len(ledger) else "none",
+            "preview": preview(mask_identifiers(ledger)),
+            **source,
+            "origin": extract_source.kind,
+            **path_metadata(folder / store.LEDGER_FILE),
+        },
+    )
     yield from _checks(extracts, source_catalog, synthetic=extract_source.kind == "synthetic")
 
 
@@ -121,17 +151,24 @@ def _table_metadata(frame: pd.DataFrame, path: Path) -> dict[str, object]:
 
 def _checks(extracts: SourceExtracts, source_catalog: pd.DataFrame, synthetic: bool):
     outcome = recount.ledger_check(extracts.tables, extracts.defect_ledger, source_catalog, synthetic)
-    metadata = {k: (preview(v, rows=30) if len(v) else "none") if isinstance(v, pd.DataFrame) else v
-                for k, v in outcome.metadata.items()}
+    metadata = {
+        k: (preview(v, rows=30) if len(v) else "none") if isinstance(v, pd.DataFrame) else v
+        for k, v in outcome.metadata.items()
+    }
     yield dg.AssetCheckResult(
-        asset_key=LEDGER_KEY, check_name="ledger_matches_recount", passed=outcome.passed, metadata=metadata,
+        asset_key=LEDGER_KEY,
+        check_name="ledger_matches_recount",
+        passed=outcome.passed,
+        metadata=metadata,
         description=None if synthetic else "real extracts: no ledger to reconcile; data faults found are listed",
     )
     patdata = extracts.tables.get("PATDATA")
     if patdata is not None:
         outcome = nhs_number_check(patdata, extracts.defect_ledger, synthetic)
         yield check_result(
-            "nhs_numbers_valid_or_ledgered", outcome, asset_key=table_key("PATDATA"),
+            "nhs_numbers_valid_or_ledgered",
+            outcome,
+            asset_key=table_key("PATDATA"),
             # In real data an invalid number is a finding for the trace, not a broken generator.
             severity=dg.AssetCheckSeverity.ERROR if synthetic else dg.AssetCheckSeverity.WARN,
         )

@@ -35,12 +35,16 @@ def crosswalk_catalog(settings: MigrationSettings) -> dg.MaterializeResult:
     combined = pd.concat([frame.assign(code_set=name) for name, frame in loaded.items()], ignore_index=True)
     path = files.write_crosswalk_table(combined, settings.stage_dir(files.STAGE))
     per_set = combined.groupby("code_set").size()
-    return dg.MaterializeResult(metadata={
-        **frame_metadata(combined, preview_columns=["code_set", "legacy_code", "target_code", "target_description"]),
-        "code_sets": len(loaded),
-        "codes_per_set": dg.MetadataValue.md(per_set.rename("codes").to_frame().to_markdown()),
-        **path_metadata(path),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **frame_metadata(
+                combined, preview_columns=["code_set", "legacy_code", "target_code", "target_description"]
+            ),
+            "code_sets": len(loaded),
+            "codes_per_set": dg.MetadataValue.md(per_set.rename("codes").to_frame().to_markdown()),
+            **path_metadata(path),
+        }
+    )
 
 
 @dg.asset(
@@ -63,18 +67,24 @@ def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: Migrati
     gold = matcher.read_gold()
     scores = matcher.evaluate_matrix(matrix, gold)
     misses = matcher.gold_misses(matrix, gold)
-    context.log.info("matrix built in %.2f s; precision@1 %.3f, recall@5 %.3f", seconds,
-                     scores["precision_at_1"], scores["recall_at_5"])
-    return dg.MaterializeResult(metadata={
-        **frame_metadata(matrix),
-        "target_fields": int(matrix[["target_table", "target_field"]].drop_duplicates().shape[0]),
-        "build_seconds": round(seconds, 3),
-        "gold_fields": int(scores["n"]),
-        "precision_at_1": round(float(scores["precision_at_1"]), 4),
-        "recall_at_5": round(float(scores["recall_at_5"]), 4),
-        "gold_misses": preview(misses, rows=25) if not misses.empty else "none",
-        **path_metadata(path),
-    })
+    context.log.info(
+        "matrix built in %.2f s; precision@1 %.3f, recall@5 %.3f",
+        seconds,
+        scores["precision_at_1"],
+        scores["recall_at_5"],
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **frame_metadata(matrix),
+            "target_fields": int(matrix[["target_table", "target_field"]].drop_duplicates().shape[0]),
+            "build_seconds": round(seconds, 3),
+            "gold_fields": int(scores["n"]),
+            "precision_at_1": round(float(scores["precision_at_1"]), 4),
+            "recall_at_5": round(float(scores["recall_at_5"]), 4),
+            "gold_misses": preview(misses, rows=25) if not misses.empty else "none",
+            **path_metadata(path),
+        }
+    )
 
 
 @dg.asset(
@@ -88,10 +98,14 @@ def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: Migrati
         f"mandatory fields are blockers. Files: `{files.STAGE}/{files.CONTRACT_CSV}` and `{files.CONTRACT_XLSX}`."
     ),
     check_specs=[
-        dg.AssetCheckSpec("one_row_per_target_field", asset="mapping_contract",
-                          description="Every target field has exactly one contract row."),
-        dg.AssetCheckSpec("no_mandatory_blockers", asset="mapping_contract",
-                          description="No mandatory target field is UNRESOLVED."),
+        dg.AssetCheckSpec(
+            "one_row_per_target_field",
+            asset="mapping_contract",
+            description="Every target field has exactly one contract row.",
+        ),
+        dg.AssetCheckSpec(
+            "no_mandatory_blockers", asset="mapping_contract", description="No mandatory target field is UNRESOLVED."
+        ),
     ],
 )
 def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
@@ -99,7 +113,7 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
         source, fields, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
-        curated = curated_rules.load_curated_rules(curated_rules.RULES_DIRECTORY, source, fields, set(loaded))
+        curated = curated_rules.load_curated_rules(settings.rules_path(), source, fields, set(loaded))
         matrix = files.read_matrix(folder)
     contract = contract_rules.build_mapping_contract(fields, tables, matrix, curated, LEGACY_CODE_FIELDS)
     path, workbook = files.write_contract(contract, folder)
@@ -107,19 +121,26 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
     blocked = contract_rules.blockers(contract)
     return dg.MaterializeResult(
         metadata={
-            **frame_metadata(contract, preview_columns=["target_table", "target_field", "mapping_class", "status"],
-                             descriptions=CONTRACT_COLUMN_DESCRIPTIONS),
+            **frame_metadata(
+                contract,
+                preview_columns=["target_table", "target_field", "mapping_class", "status"],
+                descriptions=CONTRACT_COLUMN_DESCRIPTIONS,
+            ),
             **{f"class_{name}": int(count) for name, count in counts.items()},
             "approved": int((contract["status"] == "approved").sum()),
             "blockers": len(blocked),
             "blocker_list": preview(blocked, rows=50, columns=["target_table", "target_field", "rationale"])
-            if not blocked.empty else "none",
+            if not blocked.empty
+            else "none",
             **path_metadata(path, workbook),
         },
         check_results=[
             check_result("one_row_per_target_field", contract_rules.one_row_per_target_field(contract, fields)),
-            check_result("no_mandatory_blockers", contract_rules.no_mandatory_blockers(contract),
-                         severity=dg.AssetCheckSeverity.WARN),
+            check_result(
+                "no_mandatory_blockers",
+                contract_rules.no_mandatory_blockers(contract),
+                severity=dg.AssetCheckSeverity.WARN,
+            ),
         ],
     )
 
@@ -133,8 +154,13 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
         "extracts that no crosswalk covers, with where they occur and how often. "
         f"File: `{files.STAGE}/{files.COVERAGE_CSV}`."
     ),
-    check_specs=[dg.AssetCheckSpec("all_codes_covered", asset="crosswalk_coverage",
-                                   description="Every legacy code in the extracts has a crosswalk entry.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "all_codes_covered",
+            asset="crosswalk_coverage",
+            description="Every legacy code in the extracts has a crosswalk entry.",
+        )
+    ],
 )
 def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
@@ -153,6 +179,7 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
             "by_code_set": preview(summary, rows=20) if not summary.empty else "none",
             **path_metadata(path),
         },
-        check_results=[check_result("all_codes_covered", coverage.all_codes_covered(report),
-                                    severity=dg.AssetCheckSeverity.WARN)],
+        check_results=[
+            check_result("all_codes_covered", coverage.all_codes_covered(report), severity=dg.AssetCheckSeverity.WARN)
+        ],
     )

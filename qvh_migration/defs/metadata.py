@@ -28,10 +28,12 @@ def fail_clearly() -> Iterator[None]:
 
 def column_schema(frame: pd.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:
     descriptions = descriptions or {}
-    return dg.TableSchema(columns=[
-        dg.TableColumn(name=str(name), type=str(dtype), description=descriptions.get(str(name)))
-        for name, dtype in frame.dtypes.items()
-    ])
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=str(name), type=str(dtype), description=descriptions.get(str(name)))
+            for name, dtype in frame.dtypes.items()
+        ]
+    )
 
 
 def preview(frame: pd.DataFrame, rows: int = 10, columns: list[str] | None = None) -> dg.MetadataValue:

@@ -1,6 +1,5 @@
 """Assets of the ``specs`` group: the requirement documents as catalogs."""
 
-
 import time
 
 import dagster as dg
@@ -36,8 +35,11 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
     )
     return dg.MaterializeResult(
         metadata={
-            **frame_metadata(catalog, preview_columns=["TableName", "Column", "Size", "description_kind"],
-                             descriptions=COLUMN_DESCRIPTIONS),
+            **frame_metadata(
+                catalog,
+                preview_columns=["TableName", "Column", "Size", "description_kind"],
+                descriptions=COLUMN_DESCRIPTIONS,
+            ),
             **documents.as_metadata(),
             "tables": int(catalog["TableName"].nunique()),
             "fields": len(catalog),
@@ -65,26 +67,36 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
         f"`{catalogs.STAGE}/{catalogs.TARGET_TABLES_CSV}`."
     ),
     check_specs=[
-        dg.AssetCheckSpec("every_table_has_its_fields", asset="target_catalog",
-                          description="Every staging table has fields, and its field count matches the table list."),
-        dg.AssetCheckSpec("mandatory_classes_have_evidence", asset="target_catalog",
-                          description="Every mandatory or conditional field says why (phrase, key rule or override)."),
-        dg.AssetCheckSpec("parent_links_resolve", asset="target_catalog",
-                          description="Every parent link names a staging table the guide defines."),
+        dg.AssetCheckSpec(
+            "every_table_has_its_fields",
+            asset="target_catalog",
+            description="Every staging table has fields, and its field count matches the table list.",
+        ),
+        dg.AssetCheckSpec(
+            "mandatory_classes_have_evidence",
+            asset="target_catalog",
+            description="Every mandatory or conditional field says why (phrase, key rule or override).",
+        ),
+        dg.AssetCheckSpec(
+            "parent_links_resolve",
+            asset="target_catalog",
+            description="Every parent link names a staging table the guide defines.",
+        ),
     ],
 )
 def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     started = time.perf_counter()
     documents = settings.paths().documents
     with fail_clearly():
-        result = catalogs.target_catalog(documents, settings.stage_dir(catalogs.STAGE))
+        result = catalogs.target_catalog(documents, settings.stage_dir(catalogs.STAGE), settings.overrides_path())
     fields = result.fields
     classes = fields["mandatory_class"].value_counts()
     context.log.info("target catalog %s from %s", "reused" if result.reused else "parsed", documents.target_guide.name)
     return dg.MaterializeResult(
         metadata={
             **frame_metadata(
-                fields, preview_columns=["table_name", "field_name", "data_type", "length", "mandatory_class"],
+                fields,
+                preview_columns=["table_name", "field_name", "data_type", "length", "mandatory_class"],
                 descriptions=COLUMN_DESCRIPTIONS,
             ),
             "target_guide": documents.target_guide.name,
@@ -128,15 +140,18 @@ def schema_catalog_summary(settings: MigrationSettings) -> dg.MaterializeResult:
     folder = settings.stage_dir(catalogs.STAGE)
     with fail_clearly():
         source = catalogs.source_catalog(documents, folder)
-        target = catalogs.target_catalog(documents, folder)
+        target = catalogs.target_catalog(documents, folder, settings.overrides_path())
     summary = catalogs.schema_summary(
-        source.catalog, source.pc60_conflicts, target.fields, target.tables, target.unplaced, target.notes,
+        source.catalog,
+        source.pc60_conflicts,
+        target.fields,
+        target.tables,
+        target.unplaced,
+        target.notes,
         documents.as_metadata(),
     )
     path = catalogs.write_schema_summary(summary, folder)
-    per_table = "\n".join(
-        f"| {name} | {count} |" for name, count in summary["target"]["fields_per_table"].items()
-    )
+    per_table = "\n".join(f"| {name} | {count} |" for name, count in summary["target"]["fields_per_table"].items())
     return dg.MaterializeResult(
         metadata={
             "source_tables": summary["source"]["tables"],

@@ -19,6 +19,7 @@ from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, SOURCE_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
 from qvh_migration.etl.validation import validate_fields
+from qvh_migration.io.arrow_text import is_in
 from qvh_migration.io.masking import is_identifier_column, mask_values
 
 REJECT_COLUMNS = (
@@ -104,7 +105,7 @@ def load_table(
     prepared = prepare_rows(spec, sources.raw(source_table), sources.survivors, sources.districts)
     candidates = prepared.loc[prepared[FILTER_REASON].eq("")]
     rows = candidates.drop_duplicates(GRAIN_KEY, keep="first")
-    unknown = ~rows[GRAIN_KEY].astype(str).isin(numbers.get(target_table, pd.Series(dtype="int64")).index)
+    unknown = ~is_in(rows[GRAIN_KEY], numbers.get(target_table, pd.Series(dtype="int64")).index)
     if unknown.any():
         raise MigrationInputError(
             "target/key_registry.parquet",
@@ -245,7 +246,7 @@ def _issue_rows(
     grain = rows[GRAIN_KEY].reindex(chosen["row"]).to_numpy()
     chosen = chosen.assign(**{GRAIN_KEY: grain}).drop_duplicates(["row", "field", "reason_code"])
     expanded = chosen.merge(prepared.loc[prepared[FILTER_REASON].eq(""), [GRAIN_KEY, SOURCE_KEY]], on=GRAIN_KEY)
-    identifying = expanded["field"].map(lambda f: is_identifier_column(str(f)))
+    identifying = expanded["field"].map({f: is_identifier_column(str(f)) for f in expanded["field"].unique()})
     value = expanded["value"].astype("string").fillna("")
     masked = value.where(~identifying, mask_values(value))
     rule_ids = dict(zip(rules["target_field"], rules["rule_id"], strict=True))

@@ -26,6 +26,7 @@ from qvh_migration.mapping.transforms import (
 
 IMPUTE_MODES = ("strict", "lenient")
 ISSUE_COLUMNS = ("row", "field", "reason_code", "message", "value", "action")
+_NO_ISSUES = pd.DataFrame(columns=list(ISSUE_COLUMNS))
 DATE_TRANSFORMS = ("format_date", "format_datetime", "combine_date_time")
 # Tracking steps by the words the step names carry (OPATTTRACK.TrackingStep).
 TRACKING_WORDS = {
@@ -51,6 +52,7 @@ class LoadContext:
     parent_outcomes: Callable[[str], pd.DataFrame | None] = lambda _table: None
     table_warnings: list[str] = field(default_factory=list)
     empty_fields: set[str] = field(default_factory=set)
+    parents: dict[str, object] = field(default_factory=dict)
 
     def note(self, message: str, field_name: str | None = None) -> None:
         """A table-level warning; ``field_name`` is left empty for every row because of it."""
@@ -67,6 +69,8 @@ class FieldResult:
 
 
 def issues(rows: pd.Index, field_name: str, code: str, message: str, values: pd.Series, action: str) -> pd.DataFrame:
+    if len(rows) == 0:  # the common case: skip building a frame (it costs a take per field)
+        return _NO_ISSUES
     return pd.DataFrame(
         {
             "row": rows,
@@ -210,18 +214,31 @@ def _generated(rule: pd.Series, ctx: LoadContext) -> pd.Series:
 
 def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     parent = str(rule["parent_table"])
-    found = parent_rows(parent, ctx.row_sources, ctx.sources, ctx.numbers)
+    if parent not in ctx.parents:  # several links may name the same parent table
+        ctx.parents[parent] = parent_rows(parent, ctx.row_sources, ctx.sources, ctx.numbers)
+    found = ctx.parents[parent]
     if found is None:
         ctx.note(
             f"{rule['target_field']}: parent {parent} loads no rows from these extracts; link left empty",
             rule["target_field"],
         )
         return FieldResult(_empty(ctx))
-    own = [split_field(s)[1] for s in str(rule["source_fields"]).split(";") if s.startswith(ctx.source_table + ".")]
-    on = [c for c in found.grain if c in ctx.rows.columns and (not own or c in own or c == "InternalPatientNumber")]
-    if not on:
+    listed = [split_field(s) for s in str(rule["source_fields"]).split(";") if s]
+    absent = sorted({t for t, _ in listed if t != ctx.source_table and not ctx.sources.has(t)})
+    if absent:
         ctx.note(
-            f"{rule['target_field']}: {ctx.source_table} shares no key with {parent}; link left empty",
+            f"{rule['target_field']}: the link to {parent} needs {', '.join(absent)}, not in the extracts; "
+            "link left empty",
+            rule["target_field"],
+        )
+        return FieldResult(_empty(ctx))
+    own = [c for t, c in listed if t == ctx.source_table]
+    on = [c for c in found.grain if c in ctx.rows.columns and (not own or c in own or c == "InternalPatientNumber")]
+    if not on or (on == ["InternalPatientNumber"] and list(found.grain) != on):
+        # The patient alone does not say which of the patient's parent rows is meant: never guess.
+        ctx.note(
+            f"{rule['target_field']}: {ctx.source_table} shares no key with {parent} beyond the patient; "
+            "link left empty",
             rule["target_field"],
         )
         return FieldResult(_empty(ctx))
@@ -231,6 +248,9 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     linked = left.merge(first, on=on, how="left").set_index("_row").reindex(ctx.rows.index)
     numbers = linked["record_number"].astype("Int64").astype("string")
     blank_key = pd.concat([_blank(ctx.rows[c]) for c in on], axis=1).all(axis=1)
+    for column in (c for c in own if c not in on):
+        # A listed field outside the join says whether a link applies (BookFromWL blank: direct booking).
+        blank_key |= _blank(ctx.rows[column])
     mandatory = rule["mandatory_class"] == "mandatory"
     orphan = numbers.isna() & ~blank_key
     filtered = numbers.notna() & linked[FILTER_REASON].fillna("").ne("")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.io.arrow_text import is_in
 
 REGISTRY_COLUMNS = ("target_table", "grain_key", "record_number", "registered_in_run")
 REGISTRY_FILE = "key_registry.parquet"
@@ -29,11 +30,13 @@ def empty_registry() -> pd.DataFrame:
     )
 
 
-def read_registry(path: Path) -> pd.DataFrame:
+def read_registry(path: Path, tables: list[str] | None = None) -> pd.DataFrame:
+    """The registry, or only the given tables' part of it (a partition needs its own and its parents')."""
     if not path.exists():
         return empty_registry()
     try:
-        registry = pd.read_parquet(path)
+        wanted = [("target_table", "in", tables)] if tables is not None else None
+        registry = pd.read_parquet(path, filters=wanted)
     except Exception as exc:  # a damaged registry must stop the run, never be silently rebuilt
         raise MigrationInputError(path, f"key registry cannot be read ({exc})") from None
     missing = [c for c in REGISTRY_COLUMNS if c not in registry.columns]
@@ -46,7 +49,7 @@ def register(registry: pd.DataFrame, table: str, grain_keys: pd.Series, run_id: 
     """The registry with any new grain keys of ``table`` appended under the next numbers."""
     known = registry.loc[registry["target_table"] == table]
     fresh = pd.Series(grain_keys.drop_duplicates().to_numpy(), dtype="string")
-    fresh = fresh[~fresh.isin(set(known["grain_key"]))]
+    fresh = fresh[~is_in(fresh, known["grain_key"]).to_numpy()]
     if fresh.empty:
         return registry
     start = int(known["record_number"].max()) + 1 if not known.empty else 1
@@ -65,6 +68,29 @@ def record_numbers(registry: pd.DataFrame, table: str) -> pd.Series:
     """grain key -> record number for one table."""
     rows = registry.loc[registry["target_table"] == table]
     return pd.Series(rows["record_number"].to_numpy(), index=rows["grain_key"].astype(str).to_numpy())
+
+
+class RecordNumbers(dict):
+    """Table -> (grain key -> record number), built on first use: a load needs its own table and
+    its parents', not all 38."""
+
+    def __init__(self, registry: pd.DataFrame) -> None:
+        super().__init__()
+        self._by_table = registry.groupby("target_table", sort=False).indices
+        self._registry = registry
+
+    def __missing__(self, table: str) -> pd.Series:
+        rows = self._by_table.get(table)
+        if rows is None:
+            numbers = pd.Series(dtype="int64")
+        else:
+            part = self._registry.iloc[rows]
+            numbers = pd.Series(part["record_number"].to_numpy(), index=part["grain_key"].astype(str).to_numpy())
+        self[table] = numbers
+        return numbers
+
+    def get(self, table: str, default: object = None) -> pd.Series:  # type: ignore[override]
+        return self[table]
 
 
 def check_append_only(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:

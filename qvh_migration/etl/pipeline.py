@@ -120,9 +120,10 @@ def run_partition(
     path = registry_path(folders)
     if not path.exists():
         raise MigrationInputError(path, "key registry not materialised yet: materialise key_registry first")
-    registry = registry_rules.read_registry(path)
-    numbers = {t: registry_rules.record_numbers(registry, t) for t in row_sources.tables}
     rules = table_rules(read_contract(folders.mapping), fields, target_table)
+    parents = sorted({p for p in rules["parent_table"] if p})
+    registry = registry_rules.read_registry(path, [target_table, *parents])
+    numbers = registry_rules.RecordNumbers(registry)
     load = load_table(
         target_table,
         rules,

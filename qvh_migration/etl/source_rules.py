@@ -15,6 +15,7 @@ import pandas as pd
 
 from qvh_migration.etl.row_sources import RowSource
 from qvh_migration.etl.source_keys import DELETE_FLAG_VALUES, key_text, row_keys
+from qvh_migration.io.arrow_text import is_in
 
 PATIENT_KEY = "InternalPatientNumber"
 HOSPITAL_NUMBER = "DistrictNumber"
@@ -27,7 +28,7 @@ def surviving_patients(merged: pd.DataFrame | None, patients: pd.DataFrame | Non
         return pd.Series(dtype="string")
     old = merged["OldID"].astype("string").str.strip()
     newest = merged["NewestID"].astype("string").str.strip()
-    known = newest.isin(set(patients[PATIENT_KEY].astype("string")))
+    known = is_in(newest, patients[PATIENT_KEY])
     survivors = pd.Series(newest[known].to_numpy(), index=old[known].to_numpy(), dtype="string")
     return survivors[~survivors.index.duplicated(keep="last")]
 
@@ -60,7 +61,7 @@ def resolve_merges(
     if survivors.empty or PATIENT_KEY not in frame.columns:
         return frame, reason
     patient = frame[PATIENT_KEY].astype("string")
-    retired = patient.isin(set(survivors.index))
+    retired = is_in(patient, survivors.index)
     if not retired.any():
         return frame, reason
     if table == "PATDATA":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -58,11 +59,11 @@ class SourceTables:
     def has(self, table: str) -> bool:
         return self.raw(table) is not None
 
-    @property
+    @cached_property
     def survivors(self) -> pd.Series:
         return surviving_patients(self.raw("MERGEDID"), self.raw("PATDATA"))
 
-    @property
+    @cached_property
     def districts(self) -> pd.Series:
         return hospital_numbers(self.raw("PATDATA"))
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from qvh_migration.errors import CurationError
 from qvh_migration.mapping.nhs_code_sets import NHS_CODE_SETS
+from qvh_migration.settings import default_crosswalk_dir
 
 CROSSWALK_COLUMNS: tuple[str, ...] = ("legacy_code", "target_code", "target_description", "notes")
 REQUIRED_VALUES: tuple[str, ...] = ("legacy_code", "target_code")
@@ -34,12 +35,12 @@ REQUIRED_VALUES: tuple[str, ...] = ("legacy_code", "target_code")
 HEADER_KEYS: tuple[str, ...] = ("nhs_element", "checked_against")
 NO_CODE = "NO_CODE"
 _HEADER_LINE = re.compile(r"#\s*([a-z_]+)\s*:\s*(.*\S)\s*$")
-DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "crosswalks"
 
 
-def load_crosswalks(directory: Path = DEFAULT_DIRECTORY) -> dict[str, pd.DataFrame]:
-    """Read every ``<code_set>.csv`` in ``directory``; raise ``CurationError`` on the first fault."""
-    directory = Path(directory)
+def load_crosswalks(directory: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Read every ``<code_set>.csv`` in ``directory`` (default: where settings.py says); raise
+    ``CurationError`` on the first fault."""
+    directory = Path(directory) if directory is not None else default_crosswalk_dir()
     if not directory.is_dir():
         raise CurationError(directory, "crosswalk directory not found")
     return {path.stem: load_crosswalk(path) for path in sorted(directory.glob("*.csv"))}

@@ -27,7 +27,6 @@ from qvh_migration.errors import CurationError
 from qvh_migration.mapping.contract_schema import CURATED_COLUMNS, MAPPING_CLASSES, STATUSES
 from qvh_migration.mapping.transforms import TRANSFORMS, accepts
 
-RULES_DIRECTORY = Path(__file__).with_name("rules")
 # Load keys the loader creates rather than reads: name -> intent.
 GENERATORS: dict[str, str] = {
     "sequence": "1..n per staging table, in extract order; the staging primary key",

@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from qvh_migration.legacy.dates import AUTO, parse_legacy_dates
 
@@ -93,11 +96,11 @@ def format_datetime_ddmmyyyy_hhmiss(series: pd.Series) -> pd.Series:
 
 @transform("2")
 def combine_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
-    """Join a display date and a separate HH:MM / HHMM time into DD/MM/YYYY HH24:MI."""
+    """Join a display date and a separate HH:MM / HHMM time into DD/MM/YYYY HH24:MI; a blank or
+    malformed time (strict legacy grammar: no 24:00, no 9:30) gives 00:00."""
     day = _parse_date(date).dt.strftime("%d/%m/%Y")
-    digits = _text(time).str.replace(r"\D", "", regex=True).str.zfill(4).str.slice(0, 4)
-    clock = digits.str.slice(0, 2) + ":" + digits.str.slice(2, 4)
-    clock = clock.where(digits.str.fullmatch(r"([01]\d|2[0-3])[0-5]\d").fillna(False), "00:00")
+    moment = parse_legacy_dates(time, "HH:MM").fillna(parse_legacy_dates(time, "HHMM"))
+    clock = moment.dt.strftime("%H:%M").fillna("00:00")
     return (day + " " + clock).astype("string")
 
 
@@ -111,13 +114,41 @@ def format_nhs_number(series: pd.Series) -> pd.Series:
 @transform("1+")
 def concat_address_lines(*lines: pd.Series) -> pd.Series:
     """Join address lines with ", " skipping blanks (target line wider than the legacy one)."""
-    frame = pd.concat([_blank_to_na(_text(line)) for line in lines], axis=1)
-    return frame.apply(lambda row: ", ".join(row.dropna()), axis=1).astype("string")
+    return _join_non_blank(lines, ", ")
+
+
+def _words(series: pd.Series, separator: str) -> pa.Array:
+    """Each value split on a regex separator, as an Arrow list array (vectorised, no Python loop)."""
+    text = pa.array(_text(series).fillna(""), type=pa.large_string())
+    return pc.split_pattern_regex(pc.utf8_trim_whitespace(text), separator)
+
+
+def _word(series: pd.Series, separator: str, start: int, stop: int | None = None, join: str = " ") -> pd.Series:
+    """Words ``start:stop`` of each value (``start=-1``: the last word), blank -> null."""
+    if series.empty:
+        return pd.Series(pd.NA, index=series.index, dtype="string")
+    parts = _words(series, separator)
+    if start < 0:
+        # Every value splits into at least one (possibly empty) word, so the flat offsets are safe.
+        length = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+        first = parts.offsets.to_numpy()[:-1]
+        values = pc.list_flatten(parts).take(pa.array(first + np.maximum(length + start, 0)))
+    else:
+        values = pc.binary_join(
+            pc.list_slice(parts, start, stop if stop is not None else start + 1), pa.scalar(join, pa.large_string())
+        )
+    return _blank_to_na(pd.Series(values.to_pandas(types_mapper=pd.ArrowDtype), index=series.index).astype("string"))
+
+
+def _join_non_blank(series: tuple[pd.Series, ...], separator: str) -> pd.Series:
+    """Element-wise join of the non-blank values, skipping blanks (vectorised in Arrow)."""
+    columns = [pa.array(_blank_to_na(_text(s)), type=pa.large_string()) for s in series]
+    joined = pc.binary_join_element_wise(*columns, pa.scalar(separator, pa.large_string()), null_handling="skip")
+    return pd.Series(joined.to_pandas(types_mapper=pd.ArrowDtype), index=series[0].index).astype("string")
 
 
 def _forename(series: pd.Series, index: int) -> pd.Series:
-    parts = _text(series).str.split(r"\s+", regex=True)
-    return _blank_to_na(parts.str.get(index).astype("string"))
+    return _word(series, r"\s+", index)
 
 
 @transform()
@@ -147,7 +178,7 @@ def split_name(series: pd.Series) -> pd.Series:
 @transform()
 def split_name_family(series: pd.Series) -> pd.Series:
     """Family name from a free-text full name: the last word ("JOHN SMITH" -> "SMITH")."""
-    return _blank_to_na(_text(series).str.split(r"\s+", regex=True).str.get(-1).astype("string"))
+    return _word(series, r"\s+", -1)
 
 
 @transform()
@@ -244,8 +275,7 @@ def new_followup_flag(series: pd.Series) -> pd.Series:
 @transform("1+")
 def concat_text(*series: pd.Series) -> pd.Series:
     """Join the non-blank free-text values with " / " (two legacy comment fields into one note)."""
-    frame = pd.concat([_blank_to_na(_text(s)) for s in series], axis=1)
-    return _blank_to_na(frame.apply(lambda row: " / ".join(row.dropna()), axis=1).astype("string"))
+    return _blank_to_na(_join_non_blank(series, " / "))
 
 
 @transform()
@@ -281,8 +311,7 @@ def active_flag_from_delete_indicator(series: pd.Series) -> pd.Series:
 
 
 def _address_line(series: pd.Series, index: int) -> pd.Series:
-    parts = _text(series).str.split(r"\s*,\s*", regex=True)
-    return _blank_to_na(parts.str.get(index).astype("string"))
+    return _word(series, r"\s*,\s*", index)
 
 
 @transform()
@@ -306,8 +335,7 @@ def split_address_line_3(series: pd.Series) -> pd.Series:
 @transform()
 def split_address_line_4(series: pd.Series) -> pd.Series:
     """Fourth and later comma-separated parts of a one-line address, joined."""
-    parts = _text(series).str.split(r"\s*,\s*", regex=True)
-    return _blank_to_na(parts.str.slice(3).str.join(", ").astype("string"))
+    return _word(series, r"\s*,\s*", 3, 1 << 30, join=", ")
 
 
 @transform()

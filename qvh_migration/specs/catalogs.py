@@ -14,7 +14,7 @@ import pandas as pd
 
 from qvh_migration.errors import SpecDocumentError
 from qvh_migration.io.artifacts import file_digest, write_csv, write_json, write_parquet
-from qvh_migration.settings import RequirementDocuments
+from qvh_migration.settings import RequirementDocuments, default_overrides_file
 from qvh_migration.specs import inquire_xlsx, mandatory, pc60_docx
 
 STAGE = "catalogs"
@@ -60,13 +60,20 @@ def parse_source_catalog(documents: RequirementDocuments) -> tuple[pd.DataFrame,
     return pc60_docx.merge_pc60(catalog, pc60_docx.read_pc60_dictionary(documents.pc60_dictionary))
 
 
-def parse_target_catalog(documents: RequirementDocuments) -> dict[str, object]:
+def parse_target_catalog(documents: RequirementDocuments, overrides_path: Path | None = None) -> dict[str, object]:
     from qvh_migration.specs.altera_pdf import read_target_guide
 
     guide = read_target_guide(documents.target_guide)
-    fields = mandatory.classify_fields(guide.fields, guide.tables, mandatory.read_overrides())
-    return {"fields": fields, "tables": guide.tables, "unplaced": guide.unplaced, "notes": guide.notes,
-            "page_count": guide.page_count}
+    overrides_path = overrides_path or default_overrides_file()
+    overrides = mandatory.read_overrides(overrides_path)
+    fields = mandatory.classify_fields(guide.fields, guide.tables, overrides, overrides_path)
+    return {
+        "fields": fields,
+        "tables": guide.tables,
+        "unplaced": guide.unplaced,
+        "notes": guide.notes,
+        "page_count": guide.page_count,
+    }
 
 
 def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
@@ -105,13 +112,25 @@ def source_catalog(documents: RequirementDocuments, folder: Path) -> SourceCatal
     return SourceCatalogResult(catalog, conflicts, digest, reused=False)
 
 
-def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatalogResult:
-    """Parse (or reuse) the target catalog and write its files under ``folder``."""
+def target_catalog(
+    documents: RequirementDocuments, folder: Path, overrides_path: Path | None = None
+) -> TargetCatalogResult:
+    """Parse (or reuse) the target catalog and write its files under ``folder``.
+
+    ``overrides_path`` is the reviewed mandatory overrides file (default: where settings.py says);
+    its content is part of the cache key, so an edited override re-classifies the fields.
+    """
+    overrides_path = overrides_path or default_overrides_file()
     from qvh_migration.specs import altera_pdf
 
-    code = (Path(altera_pdf.__file__), Path(altera_pdf.__file__).with_name("pdf_layout.py"),
-            Path(altera_pdf.__file__).with_name("target_links.py"),
-            Path(mandatory.__file__), mandatory.OVERRIDES_PATH, _SCHEMA_MODULE)
+    code = (
+        Path(altera_pdf.__file__),
+        Path(altera_pdf.__file__).with_name("pdf_layout.py"),
+        Path(altera_pdf.__file__).with_name("target_links.py"),
+        Path(mandatory.__file__),
+        overrides_path,
+        _SCHEMA_MODULE,
+    )
     digest = _cache_key(documents.target_guide, code=code)
     paths = {
         "fields": folder / TARGET_FIELDS_FILE,
@@ -123,7 +142,7 @@ def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatal
     if recorded and all(p.exists() for p in paths.values()):
         frames = {k: pd.read_parquet(p) for k, p in paths.items()}
         return TargetCatalogResult(**frames, page_count=int(recorded["page_count"]), digest=digest, reused=True)
-    parsed = parse_target_catalog(documents)
+    parsed = parse_target_catalog(documents, overrides_path)
     for key, path in paths.items():
         write_parquet(parsed[key], path)
     write_csv(parsed["fields"], folder / TARGET_FIELDS_CSV)
@@ -133,8 +152,13 @@ def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatal
 
 
 def schema_summary(
-    source: pd.DataFrame, pc60_conflicts: pd.DataFrame, target_fields: pd.DataFrame,
-    target_tables: pd.DataFrame, unplaced: pd.DataFrame, notes: pd.DataFrame, documents: dict[str, str],
+    source: pd.DataFrame,
+    pc60_conflicts: pd.DataFrame,
+    target_fields: pd.DataFrame,
+    target_tables: pd.DataFrame,
+    unplaced: pd.DataFrame,
+    notes: pd.DataFrame,
+    documents: dict[str, str],
 ) -> dict:
     """What a reviewer needs at a glance: counts per table, classes, and what could not be placed."""
     mandatory_counts = target_fields["mandatory_class"].value_counts()
@@ -157,9 +181,7 @@ def schema_summary(
             "mandatory": int(mandatory_counts.get("mandatory", 0)),
             "conditional": int(mandatory_counts.get("conditional", 0)),
             "optional": int(mandatory_counts.get("optional", 0)),
-            "fields_per_table": {
-                k: int(v) for k, v in target_fields.groupby("table_name", sort=False).size().items()
-            },
+            "fields_per_table": {k: int(v) for k, v in target_fields.groupby("table_name", sort=False).size().items()},
             "load_order": target_tables.sort_values("load_order")["table_name"].tolist(),
         },
         "unplaced": unplaced.astype(str).to_dict(orient="records"),

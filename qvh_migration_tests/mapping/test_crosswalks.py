@@ -10,7 +10,6 @@ import pytest
 from qvh_migration.errors import CurationError
 from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
 from qvh_migration.mapping.crosswalks import (
-    DEFAULT_DIRECTORY,
     crosswalk_lookup,
     load_crosswalk,
     load_crosswalks,
@@ -18,6 +17,7 @@ from qvh_migration.mapping.crosswalks import (
     uncovered_codes,
 )
 from qvh_migration.mapping.nhs_code_sets import NHS_CODE_SETS, RTT_PERIOD_STATUS
+from qvh_migration.settings import default_crosswalk_dir
 
 PROVENANCE = "# nhs_element: TEST ELEMENT\n# checked_against: test list (2026-01-01)\n"
 HEADER = PROVENANCE + "legacy_code,target_code,target_description,notes\n"
@@ -112,7 +112,7 @@ def test_missing_column_is_named(tmp_path):
 
 
 def test_unknown_code_set_file_is_refused(tmp_path):
-    shutil.copy(DEFAULT_DIRECTORY / "sex.csv", tmp_path / "gender.csv")
+    shutil.copy(default_crosswalk_dir() / "sex.csv", tmp_path / "gender.csv")
     with pytest.raises(CurationError, match="unknown code set 'gender'"):
         load_crosswalks(tmp_path)
 

@@ -8,7 +8,8 @@ import pytest
 
 from qvh_migration.errors import CurationError
 from qvh_migration.mapping.contract_schema import MAPPING_CLASSES
-from qvh_migration.mapping.curated_rules import RULES_DIRECTORY, load_curated_rules
+from qvh_migration.mapping.curated_rules import load_curated_rules
+from qvh_migration.settings import default_rules_dir
 
 PRIORITY_TABLES = {
     "LOAD_PMI",
@@ -38,7 +39,7 @@ CROSSWALKS = {"sex", "ethnic_category"}
 
 
 def test_every_priority_table_has_a_rules_file():
-    assert {path.stem for path in RULES_DIRECTORY.glob("*.yaml")} >= PRIORITY_TABLES
+    assert {path.stem for path in default_rules_dir().glob("*.yaml")} >= PRIORITY_TABLES
 
 
 def test_real_rules_validate_against_real_catalogs(curated_rules):
