@@ -24,6 +24,7 @@ DATA_DIR_ENV = "QVH_DATA_DIR"
 CROSSWALK_DIR_ENV = "QVH_CROSSWALK_DIR"
 RULES_DIR_ENV = "QVH_RULES_DIR"
 OVERRIDES_FILE_ENV = "QVH_MANDATORY_OVERRIDES"
+ROW_SOURCES_FILE_ENV = "QVH_ROW_SOURCES"
 # Where a wheel installs the top-level folders (pyproject's data-files), relative to the prefix.
 SHARED_SUBDIR = Path("share") / "qvh-migration"
 
@@ -86,6 +87,11 @@ def default_crosswalk_dir() -> Path:
 def default_rules_dir() -> Path:
     """Reviewed curated mapping rules: one ``<LOAD_TABLE>.yaml`` per target table."""
     return _from_env(RULES_DIR_ENV, PACKAGE_DIR / "mapping" / "rules")
+
+
+def default_row_sources_file() -> Path:
+    """Reviewed row sources: which legacy rows each target table loads, with filters and reasons."""
+    return _from_env(ROW_SOURCES_FILE_ENV, PACKAGE_DIR / "etl" / "row_sources.yaml")
 
 
 def default_overrides_file() -> Path:

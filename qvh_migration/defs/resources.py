@@ -11,6 +11,7 @@ from qvh_migration.settings import (
     default_crosswalk_dir,
     default_data_dir,
     default_overrides_file,
+    default_row_sources_file,
     default_rules_dir,
     default_spec_dir,
 )
@@ -21,7 +22,7 @@ class MigrationSettings(dg.ConfigurableResource):
 
     Empty values fall back to the environment variables and then the shipped files, as
     ``qvh_migration/settings.py`` decides (QVH_REQUIREMENT_SPEC_DIR, QVH_DATA_DIR,
-    QVH_CROSSWALK_DIR, QVH_RULES_DIR, QVH_MANDATORY_OVERRIDES).
+    QVH_CROSSWALK_DIR, QVH_RULES_DIR, QVH_MANDATORY_OVERRIDES, QVH_ROW_SOURCES).
     """
 
     requirement_spec_dir: str = ""
@@ -29,6 +30,7 @@ class MigrationSettings(dg.ConfigurableResource):
     crosswalk_dir: str = ""
     rules_dir: str = ""
     overrides_file: str = ""
+    row_sources_file: str = ""
 
     def paths(self) -> ProjectPaths:
         spec = Path(self.requirement_spec_dir) if self.requirement_spec_dir else default_spec_dir()
@@ -43,6 +45,9 @@ class MigrationSettings(dg.ConfigurableResource):
 
     def overrides_path(self) -> Path:
         return (Path(self.overrides_file) if self.overrides_file else default_overrides_file()).resolve()
+
+    def row_sources_path(self) -> Path:
+        return (Path(self.row_sources_file) if self.row_sources_file else default_row_sources_file()).resolve()
 
     def stage_dir(self, stage: str) -> Path:
         folder = self.paths().stage_dir(stage)

@@ -21,6 +21,7 @@ from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
 from qvh_migration.io.artifacts import write_parquet
 from qvh_migration.mapping.crosswalks import load_crosswalks
+from qvh_migration.settings import default_row_sources_file
 
 CONTRACT_FILE = Path("mapping") / "mapping_contract.csv"
 
@@ -88,10 +89,14 @@ def registry_path(folders: StageFolders) -> Path:
     return folders.target / registry_rules.REGISTRY_FILE
 
 
-def build_key_registry(folders: StageFolders, run_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_key_registry(
+    folders: StageFolders, run_id: str, row_sources_file: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Register every source entity of every table with a row source; returns (registry, new keys)."""
     _, tables = read_target_catalog(folders.catalogs)
-    row_sources = load_row_sources(target_tables=set(tables["table_name"]))
+    row_sources = load_row_sources(
+        row_sources_file or default_row_sources_file(), target_tables=set(tables["table_name"])
+    )
     sources = source_tables(folders)
     before = registry_rules.read_registry(registry_path(folders))
     registry = before
@@ -108,7 +113,13 @@ def build_key_registry(folders: StageFolders, run_id: str) -> tuple[pd.DataFrame
 
 
 def run_partition(
-    folders: StageFolders, crosswalk_dir: Path, target_table: str, *, impute_mode: str = "strict", run_id: str = ""
+    folders: StageFolders,
+    crosswalk_dir: Path,
+    target_table: str,
+    *,
+    impute_mode: str = "strict",
+    run_id: str = "",
+    row_sources_file: Path | None = None,
 ) -> tuple[TableLoad, dict[str, Path]]:
     """Load one target table from the artifacts on disk and write its files."""
     if impute_mode not in IMPUTE_MODES:
@@ -116,7 +127,9 @@ def run_partition(
     fields, tables = read_target_catalog(folders.catalogs)
     if target_table not in set(tables["table_name"]):
         raise MigrationInputError("target catalog", f"{target_table} is not a staging table of the guide")
-    row_sources: RowSources = load_row_sources(target_tables=set(tables["table_name"]))
+    row_sources: RowSources = load_row_sources(
+        row_sources_file or default_row_sources_file(), target_tables=set(tables["table_name"])
+    )
     path = registry_path(folders)
     if not path.exists():
         raise MigrationInputError(path, "key registry not materialised yet: materialise key_registry first")
