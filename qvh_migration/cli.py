@@ -1,5 +1,12 @@
 """Command line: the full dry run and the Dagster UI, both with persistent run history.
 
+Examples:
+  qvh-migration dry-run
+  qvh-migration dry-run --patients 20000 --seed 7 --defect-rate 0.02
+  qvh-migration dry-run --extracts files:/secure/extracts --data-dir /srv/qvh/data
+  qvh-migration dry-run --extracts duckdb:/secure/legacy_copy.duckdb --quiet
+  qvh-migration ui --port 3000
+
 Both use ``DAGSTER_HOME`` inside the project (git-ignored, telemetry off) unless the caller
 set one, so runs started here appear in the UI started here.
 """
@@ -7,16 +14,29 @@ set one, so runs started here appear in the UI started here.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import signal
+import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from qvh_migration.settings import PROJECT_ROOT
+from qvh_migration import console, preflight
+from qvh_migration.settings import (
+    PROJECT_ROOT,
+    default_data_dir,
+    default_rules_dir,
+    default_spec_dir,
+    locate_documents,
+)
 
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
 """
+LOG_NAME = "dry_run.log"  # under <data>/reports: the full event log of the last dry run
 
 
 def ensure_dagster_home() -> Path:
@@ -29,59 +49,211 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def dry_run(run_config: dict | None = None) -> int:
-    """Materialise every asset and run every check once, printing what happened."""
+def parse_extracts(value: str | None) -> tuple[str, str]:
+    """``files:/secure/extracts`` -> ("files", "/secure/extracts"); nothing -> synthetic."""
+    if not value:
+        return "synthetic", ""
+    kind, _, location = value.partition(":")
+    return kind.strip().lower(), location.strip()
+
+
+def plan_from_args(args: argparse.Namespace) -> preflight.RunPlan:
+    kind, location = parse_extracts(args.extracts)
+    return preflight.RunPlan(
+        data_dir=Path(args.data_dir or default_data_dir()).resolve(),
+        spec_dir=Path(args.spec_dir or default_spec_dir()).resolve(),
+        crosswalk_dir=Path(args.crosswalks or PROJECT_ROOT / "crosswalks").resolve(),
+        rules_dir=Path(args.rules or default_rules_dir()).resolve(),
+        extract_kind=kind,
+        extract_location=str(Path(location).resolve()) if location else "",
+        patients=args.patients,
+        seed=args.seed,
+        defect_rate=args.defect_rate,
+    )
+
+
+def run_config_for(plan: preflight.RunPlan) -> dict[str, Any]:
+    from qvh_migration.definitions import mock_run_config
+
+    settings = {
+        "data_dir": str(plan.data_dir),
+        "requirement_spec_dir": str(plan.spec_dir),
+        "crosswalk_dir": str(plan.crosswalk_dir),
+        "rules_dir": str(plan.rules_dir),
+    }
+    extracts = {"kind": plan.extract_kind, "location": plan.extract_location}
+    return {
+        **mock_run_config(plan.patients, plan.seed, plan.defect_rate),
+        "resources": {"settings": {"config": settings}, "extract_source": {"config": extracts}},
+    }
+
+
+def describe(plan: preflight.RunPlan) -> str:
+    documents = "stand-ins" if locate_documents(plan.spec_dir).uses_standins else "real documents"
+    if plan.extract_kind == "synthetic":
+        patients = plan.patients if plan.patients is not None else 2000
+        extracts = f"synthetic ({patients:,} patients)"
+    else:
+        extracts = f"{plan.extract_kind}:{plan.extract_location}"
+    return f"documents: {documents} from {plan.spec_dir}; extracts: {extracts}"
+
+
+def dry_run(run_config: dict | None = None, plan: preflight.RunPlan | None = None, quiet: bool = False) -> int:
+    """Materialise every asset and run every check once, printing one line per outcome."""
     import dagster as dg
 
     from qvh_migration.definitions import DRY_RUN_JOB, defs
 
+    plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
+    problems = preflight.run_problems(plan)
+    if problems:
+        console.print_lines(f"cannot start: {problem}" for problem in problems)
+        return 2
     ensure_dagster_home()
+    console.show_progress(not quiet)
     job = defs.resolve_job_def(DRY_RUN_JOB)
+    # Dagster's console logger would print each failure's stack trace; the event log keeps them.
+    silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     with dg.DagsterInstance.get() as instance:
-        # The event log keeps every detail for the UI; the terminal gets the summary below.
-        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         result = job.execute_in_process(
-            instance=instance, run_config={**quiet, **(run_config or {})}, raise_on_error=False
+            instance=instance, run_config={**silent, **(run_config or run_config_for(plan))}, raise_on_error=False
         )
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            materialization = event.event_specific_data.materialization
-            print(f"materialised  {materialization.asset_key.to_user_string()}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            warn_only = evaluation.severity.value == "WARN"
-            status = "passed" if evaluation.passed else ("WARNING" if warn_only else "FAILED")
-            print(f"check {status:7s} {evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
-        elif event.event_type_value == "STEP_FAILURE":
-            print(f"FAILED        {event.step_key}: {event.event_specific_data.error.message.strip()}")
-    print(f"dry run {'succeeded' if result.success else 'FAILED'} (run {result.run_id}); "
-          f"artifacts under {os.environ.get('QVH_DATA_DIR') or PROJECT_ROOT / 'data'}")
+        log_path = write_event_log(instance, result.run_id, plan.data_dir / "reports" / LOG_NAME)
+    console.show_progress(False)
+    console.print_lines(outcome_lines(result.all_events, plan))
+    print(f"dry run {'succeeded' if result.success else 'FAILED'} (run {result.run_id}); {describe(plan)}")
+    print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the run in `qvh-migration ui`)")
     return 0 if result.success else 1
 
 
+def outcome_lines(events: list[Any], plan: preflight.RunPlan) -> list[str]:
+    lines = []
+    for event in events:
+        kind = event.event_type_value
+        if kind == "ASSET_MATERIALIZATION":
+            lines.append(f"materialised  {event.event_specific_data.materialization.asset_key.to_user_string()}")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            asset = evaluation.asset_key.to_user_string()
+            if evaluation.passed:
+                lines.append(f"check passed  {asset}:{evaluation.check_name}")
+            elif evaluation.severity.value == "WARN":
+                lines.append(
+                    console.warning_line(
+                        asset, evaluation.check_name, evaluation.description, dict(evaluation.metadata)
+                    )
+                )
+            else:
+                lines.append(f"check FAILED  {asset}:{evaluation.check_name}")
+        elif kind == "STEP_FAILURE":
+            lines.append(console.failure_line(event.step_key, event.event_specific_data.error))
+    return lines
+
+
+def write_event_log(instance: Any, run_id: str, path: Path) -> Path:
+    """Every event of the run with full stack traces, for whoever needs more than one line."""
+    lines = []
+    for entry in instance.all_logs(run_id):
+        step = entry.step_key or "-"
+        event = entry.dagster_event
+        kind = event.event_type_value if event is not None else logging.getLevelName(entry.level)
+        when = datetime.fromtimestamp(entry.timestamp, tz=UTC).isoformat(timespec="milliseconds")
+        lines.append(f"{when} {step} {kind}: {entry.message}")
+        error = getattr(event.event_specific_data, "error", None) if event is not None else None
+        if error is not None:
+            lines.append(error.to_string())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError:  # the run's events stay in DAGSTER_HOME either way
+        return Path(os.environ["DAGSTER_HOME"])
+    return path
+
+
 def ui(port: int) -> int:
+    """Run ``dg dev`` in its own process group and stop the whole group on Ctrl-C or SIGTERM."""
     ensure_dagster_home()
     dg_cli = Path(sys.executable).with_name("dg")
-    os.chdir(PROJECT_ROOT)
-    os.execv(str(dg_cli), [str(dg_cli), "dev", "--port", str(port)])
-    return 0  # not reached
+    child = subprocess.Popen([str(dg_cli), "dev", "--port", str(port)], cwd=PROJECT_ROOT, start_new_session=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        _stop_group(child)
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        return child.wait()
+    finally:
+        _stop_group(child)
+
+
+def _stop_group(child: subprocess.Popen, grace: float = 15.0) -> None:
+    """SIGINT first (what dg dev handles to shut its webserver and daemon down), then SIGKILL."""
+    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            child.wait(timeout=wait)
+            # the leader is gone; make sure none of its children outlived it
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+        return
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qvh-migration", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    dry = commands.add_parser(
+        "dry-run",
+        help="materialise every asset and run every check, with checks before starting",
+        description="Materialise every asset and run every check once. Example:\n"
+        "  qvh-migration dry-run --extracts files:/secure/extracts --crosswalks crosswalks --data-dir data",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    dry.add_argument("--patients", type=int, help="synthetic patients to generate (default 2000)")
+    dry.add_argument("--seed", type=int, help="seed for the synthetic extracts (default 42)")
+    dry.add_argument("--defect-rate", type=float, help="share of rows given a controlled defect, 0-1 (default 0.015)")
+    dry.add_argument(
+        "--extracts",
+        metavar="KIND:PATH",
+        help="real extracts instead of synthetic ones: files:/secure/extracts or duckdb:/path/copy.duckdb",
+    )
+    dry.add_argument("--crosswalks", metavar="DIR", help="crosswalk folder (default: crosswalks/)")
+    dry.add_argument(
+        "--rules",
+        metavar="DIR",
+        help="curated mapping rules folder (default: QVH_RULES_DIR or qvh_migration/mapping/rules)",
+    )
+    dry.add_argument("--data-dir", metavar="DIR", help="where artifacts are written (default: QVH_DATA_DIR or data/)")
+    dry.add_argument(
+        "--spec-dir",
+        metavar="DIR",
+        help="requirement documents (default: QVH_REQUIREMENT_SPEC_DIR or requirement_spec/)",
+    )
+    dry.add_argument("--quiet", action="store_true", help="no progress lines, only the outcome of each step")
+    web = commands.add_parser(
+        "ui",
+        help="open the Dagster UI with persistent run history",
+        description="Open the Dagster UI. Example:\n  qvh-migration ui --port 3000",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    web.add_argument("--port", type=int, default=3000)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="qvh-migration", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    dry = commands.add_parser("dry-run", help="materialise every asset on the embedded default store")
-    dry.add_argument("--patients", type=int, help="synthetic patients to generate")
-    dry.add_argument("--seed", type=int, help="seed for the synthetic extracts")
-    dry.add_argument("--defect-rate", type=float, help="share of rows given a controlled defect (0-1)")
-    web = commands.add_parser("ui", help="open the Dagster UI with persistent run history")
-    web.add_argument("--port", type=int, default=3000)
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
-    from qvh_migration.definitions import mock_run_config
-
-    return dry_run(mock_run_config(args.patients, args.seed, args.defect_rate))
+    return dry_run(plan=plan_from_args(args), quiet=args.quiet)
 
 
 if __name__ == "__main__":

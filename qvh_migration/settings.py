@@ -13,6 +13,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SPEC_DIR_ENV = "QVH_REQUIREMENT_SPEC_DIR"
 DATA_DIR_ENV = "QVH_DATA_DIR"
+RULES_DIR_ENV = "QVH_RULES_DIR"
 
 # Real document names as the hospital and vendor publish them. They are git-ignored: dropping them
 # into the spec folder is all it takes to switch from the stand-ins.
@@ -34,6 +35,11 @@ def default_spec_dir() -> Path:
 
 def default_data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data")
+
+
+def default_rules_dir() -> Path:
+    """Curated mapping rules (``<LOAD_TABLE>.yaml``); reviewed, so shipped with the package."""
+    return Path(os.environ.get(RULES_DIR_ENV) or PROJECT_ROOT / "qvh_migration" / "mapping" / "rules")
 
 
 @dataclass(frozen=True)

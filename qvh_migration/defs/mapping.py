@@ -99,7 +99,7 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
         source, fields, tables = read_catalog_artifacts(settings.stage_dir("catalogs"))
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
-        curated = curated_rules.load_curated_rules(curated_rules.RULES_DIRECTORY, source, fields, set(loaded))
+        curated = curated_rules.load_curated_rules(settings.rules_path(), source, fields, set(loaded))
         matrix_path = folder / "semantic_mapping_matrix.parquet"
         if not matrix_path.exists():
             raise MigrationInputError(matrix_path, "matrix not materialised yet: materialise semantic_mapping_matrix")
@@ -126,7 +126,9 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
             dg.AssetCheckResult(check_name="one_row_per_target_field", passed=bool(one_row_each),
                                 metadata={"contract_rows": len(contract), "target_fields": len(fields)}),
             dg.AssetCheckResult(check_name="no_mandatory_blockers", passed=blocked.empty,
-                                severity=dg.AssetCheckSeverity.WARN, metadata={"blockers": len(blocked)}),
+                                severity=dg.AssetCheckSeverity.WARN, metadata={"blockers": len(blocked)},
+                                description=f"{len(blocked)} mandatory target fields UNRESOLVED: see "
+                                "mapping/mapping_contract.csv" if not blocked.empty else None),
         ],
     )
 
@@ -162,6 +164,8 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
         },
         check_results=[dg.AssetCheckResult(
             check_name="all_codes_covered", passed=report.empty, severity=dg.AssetCheckSeverity.WARN,
+            description=f"{len(report)} legacy codes without a crosswalk: see mapping/crosswalk_coverage.csv"
+            if not report.empty else None,
             metadata={"unmapped_codes": len(report)},
         )],
     )

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from qvh_migration.settings import PROJECT_ROOT, ProjectPaths, default_data_dir, default_spec_dir
+from qvh_migration.settings import (
+    PROJECT_ROOT,
+    ProjectPaths,
+    default_data_dir,
+    default_rules_dir,
+    default_spec_dir,
+)
 
 
 class MigrationSettings(dg.ConfigurableResource):
@@ -19,6 +25,7 @@ class MigrationSettings(dg.ConfigurableResource):
     requirement_spec_dir: str = ""
     data_dir: str = ""
     crosswalk_dir: str = ""
+    rules_dir: str = ""  # empty: QVH_RULES_DIR, then qvh_migration/mapping/rules
 
     def paths(self) -> ProjectPaths:
         spec = Path(self.requirement_spec_dir) if self.requirement_spec_dir else default_spec_dir()
@@ -27,6 +34,9 @@ class MigrationSettings(dg.ConfigurableResource):
 
     def crosswalk_path(self) -> Path:
         return Path(self.crosswalk_dir).resolve() if self.crosswalk_dir else PROJECT_ROOT / "crosswalks"
+
+    def rules_path(self) -> Path:
+        return Path(self.rules_dir).resolve() if self.rules_dir else default_rules_dir()
 
     def stage_dir(self, stage: str) -> Path:
         folder = self.paths().stage_dir(stage)

@@ -78,7 +78,7 @@ def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
     started = time.perf_counter()
     documents = settings.paths().documents
     with fail_clearly():
-        result = catalogs.target_catalog(documents, settings.stage_dir("catalogs"))
+        result = catalogs.target_catalog(documents, settings.stage_dir("catalogs"), settings.rules_path())
     fields = result.fields
     classes = fields["mandatory_class"].value_counts()
     context.log.info("target catalog %s from %s", "reused" if result.reused else "parsed", documents.target_guide.name)
@@ -144,7 +144,7 @@ def schema_catalog_summary(settings: MigrationSettings) -> dg.MaterializeResult:
     folder = settings.stage_dir("catalogs")
     with fail_clearly():
         source = catalogs.source_catalog(documents, folder)
-        target = catalogs.target_catalog(documents, folder)
+        target = catalogs.target_catalog(documents, folder, settings.rules_path())
     summary = catalogs.schema_summary(
         source.catalog, source.pc60_conflicts, target.fields, target.tables, target.unplaced, target.notes,
         documents.as_metadata(),

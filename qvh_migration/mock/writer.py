@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from qvh_migration.console import report_progress
 from qvh_migration.mock.extracts import SourceExtracts
 from qvh_migration.mock.strings import series_arrow
 
@@ -119,6 +120,7 @@ def _write_all(extracts: SourceExtracts, folder: Path, write_csv: bool) -> dict[
         _write_parquet(df, path)
         files[path.name] = {"bytes": path.stat().st_size, "sha256": _digest(path)}
         tables[name] = {"rows": len(df), "columns": len(df.columns)}
+        report_progress("write extracts", name, len(df))
         if write_csv and name != "defect_ledger":
             csv_path = folder / f"{name}.csv"
             replaced = _write_csv(df, csv_path)

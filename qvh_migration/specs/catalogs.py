@@ -47,10 +47,17 @@ def parse_source_catalog(documents: RequirementDocuments) -> tuple[pd.DataFrame,
     return pc60_docx.merge_pc60(catalog, pc60_docx.read_pc60_dictionary(documents.pc60_dictionary))
 
 
-def parse_target_catalog(documents: RequirementDocuments) -> dict[str, object]:
+def parse_target_catalog(
+    documents: RequirementDocuments, previous: pd.DataFrame | None = None, rules_dir: Path | None = None
+) -> dict[str, object]:
+    """Read and classify the guide; with the ``previous`` catalog, first make sure no field that a
+    reviewed file names has disappeared (the guide changed, not the reviewed file)."""
+    from qvh_migration.specs import guide_changes
     from qvh_migration.specs.altera_pdf import read_target_guide
 
     guide = read_target_guide(documents.target_guide)
+    references = guide_changes.reviewed_references(rules_dir, mandatory.OVERRIDES_PATH)
+    guide_changes.check_no_named_field_disappeared(documents.target_guide, previous, guide.fields, references)
     fields = mandatory.classify_fields(guide.fields, guide.tables, mandatory.read_overrides())
     return {"fields": fields, "tables": guide.tables, "unplaced": guide.unplaced, "notes": guide.notes,
             "page_count": guide.page_count}
@@ -59,6 +66,12 @@ def parse_target_catalog(documents: RequirementDocuments) -> dict[str, object]:
 def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
     for document in documents:
         if document is not None and not document.is_file():
+            from qvh_migration.preflight import spec_folder_problem
+
+            # Name the folder's whole problem (which set is incomplete), not one guessed file.
+            problem = spec_folder_problem(document.parent)
+            if problem:
+                raise SpecDocumentError(document.parent, problem)
             raise SpecDocumentError(document, "document not found")
     return file_digest(*documents, *code)
 
@@ -87,12 +100,15 @@ def source_catalog(documents: RequirementDocuments, folder: Path) -> SourceCatal
     return SourceCatalogResult(catalog, conflicts, digest, reused=False)
 
 
-def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatalogResult:
-    """Parse (or reuse) the target catalog and write its files under ``folder``."""
+def target_catalog(documents: RequirementDocuments, folder: Path, rules_dir: Path | None = None) -> TargetCatalogResult:
+    """Parse (or reuse) the target catalog and write its files under ``folder``.
+
+    Nothing is written unless the whole guide parsed, so a failure keeps the last good catalog."""
     from qvh_migration.specs import altera_pdf
 
     code = (Path(altera_pdf.__file__), Path(altera_pdf.__file__).with_name("pdf_layout.py"),
             Path(altera_pdf.__file__).with_name("target_links.py"),
+            Path(altera_pdf.__file__).with_name("guide_completeness.py"),
             Path(mandatory.__file__), mandatory.OVERRIDES_PATH, _SCHEMA_MODULE)
     digest = _cache_key(documents.target_guide, code=code)
     paths = {
@@ -105,13 +121,20 @@ def target_catalog(documents: RequirementDocuments, folder: Path) -> TargetCatal
     if recorded and all(p.exists() for p in paths.values()):
         frames = {k: pd.read_parquet(p) for k, p in paths.items()}
         return TargetCatalogResult(**frames, page_count=int(recorded["page_count"]), digest=digest, reused=True)
-    parsed = parse_target_catalog(documents)
+    parsed = parse_target_catalog(documents, _previous_fields(paths["fields"]), rules_dir)
     for key, path in paths.items():
         write_parquet(parsed[key], path)
     write_csv(parsed["fields"], folder / "target_catalog.csv")
     write_csv(parsed["tables"], folder / "target_tables.csv")
     write_json({"digest": digest, "page_count": parsed["page_count"]}, folder / ".target_catalog.digest.json")
     return TargetCatalogResult(**parsed, digest=digest, reused=False)
+
+
+def _previous_fields(path: Path) -> pd.DataFrame | None:
+    try:
+        return pd.read_parquet(path, columns=["table_name", "field_name"]) if path.exists() else None
+    except (OSError, ValueError):  # an unreadable previous catalog is simply replaced
+        return None
 
 
 def schema_summary(
