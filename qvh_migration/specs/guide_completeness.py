@@ -78,6 +78,15 @@ def check_page_numbers(path: Path, numbers: Sequence[int | None]) -> None:
             )
         if printed > previous + 1:
             missing = list(range(previous + 1, printed))
+            later = [pdf_later for pdf_later in range(pdf + 1, len(numbers) + 1) if numbers[pdf_later - 1] in missing]
+            if later:  # the "missing" page is further on: shuffled, not lost
+                raise SpecDocumentError(
+                    path,
+                    f"pages out of order: printed page {printed} follows printed page "
+                    f"{previous}; printed page {numbers[later[0] - 1]} comes later, at PDF "
+                    f"page {later[0]}",
+                    where=f"page {printed}",
+                )
             raise SpecDocumentError(
                 path,
                 f"the document is incomplete: printed {_pages(missing)} "
