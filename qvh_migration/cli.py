@@ -14,6 +14,7 @@ set one, so runs started here appear in the UI started here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -170,40 +171,50 @@ def write_event_log(instance: Any, run_id: str, path: Path) -> Path:
     return path
 
 
+class _StopRequested(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _request_stop(signum: int, _frame: object) -> None:
+    # Raised out of the wait below; waiting inside the handler would block on Popen's lock.
+    raise _StopRequested(signum)
+
+
 def ui(port: int) -> int:
-    """Run ``dg dev`` in its own process group and stop the whole group on Ctrl-C or SIGTERM."""
+    """Run ``dg dev`` in its own process group and stop the whole group on Ctrl-C or SIGTERM.
+
+    ``dg dev`` ignores SIGTERM and its webserver and daemon outlive it, so it gets the SIGINT it
+    handles, and whatever is left of its group is killed after a grace period.
+    """
     ensure_dagster_home()
     dg_cli = Path(sys.executable).with_name("dg")
     child = subprocess.Popen([str(dg_cli), "dev", "--port", str(port)], cwd=PROJECT_ROOT, start_new_session=True)
-
-    def stop(signum: int, _frame: object) -> None:
-        _stop_group(child)
-        sys.exit(128 + signum)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
     try:
         return child.wait()
+    except _StopRequested as stop:
+        return 128 + stop.signum
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _stop_group(child)
 
 
-def _stop_group(child: subprocess.Popen, grace: float = 15.0) -> None:
-    """SIGINT first (what dg dev handles to shut its webserver and daemon down), then SIGKILL."""
-    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(child.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            child.wait(timeout=wait)
-            # the leader is gone; make sure none of its children outlived it
-            os.killpg(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
+def _stop_group(child: subprocess.Popen, grace: float = 20.0) -> None:
+    """SIGINT to the group (what dg dev handles), then SIGKILL for anything still running."""
+    try:
+        os.killpg(child.pid, signal.SIGINT)
+    except ProcessLookupError:
         return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError):  # children that outlived the leader
+        os.killpg(child.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=5)
 
 
 def build_parser() -> argparse.ArgumentParser:
