@@ -192,15 +192,32 @@ def _read_only_mount_available() -> bool:
     return probe.returncode == 0
 
 
-@pytest.mark.skipif(not _read_only_mount_available(), reason="needs `unshare -rm` to mount a folder read-only")
-def test_read_only_data_folder_is_refused_before_any_work(copy_of: Path, tmp_path: Path) -> None:
-    before = checksums(copy_of)
-    command = (
-        f'mount --bind "{copy_of}" "{copy_of}" && mount -o remount,bind,ro "{copy_of}" && '
-        f'"{sys.executable}" -m qvh_migration.cli dry-run --data-dir "{copy_of}" --quiet'
+def _with_read_only(folder: Path, *command: str) -> subprocess.CompletedProcess:
+    """Run ``command`` where ``folder`` is mounted read-only (a private mount namespace)."""
+    mount = f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}" && exec "$@"'
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", mount, "sh", *command], capture_output=True, text=True, check=False
     )
-    done = subprocess.run(["unshare", "-rm", "sh", "-c", command], capture_output=True, text=True, check=False)
+
+
+@pytest.mark.skipif(not _read_only_mount_available(), reason="needs `unshare -rm` to mount a folder read-only")
+def test_read_only_data_folder_is_refused_before_any_work(copy_of: Path) -> None:
+    before = checksums(copy_of)
+    done = _with_read_only(copy_of, sys.executable, "-m", "qvh_migration.cli", "dry-run", "--data-dir", str(copy_of))
     assert done.returncode == 2, done.stderr
     assert done.stdout.splitlines() == [f"cannot start: cannot write to {copy_of}: read-only"]
     assert done.stderr == ""
+    # without the command line (UI, dg launch), the asset fails with the same words
+    done = _with_read_only(copy_of, sys.executable, "-c", MATERIALISE_READ_ONLY, str(copy_of))
+    assert done.stdout.splitlines() == [f"FAILED   target_catalog: cannot write to {copy_of / 'catalogs'}: read-only"]
     assert checksums(copy_of) == before
+
+
+MATERIALISE_READ_ONLY = (
+    "import sys, dagster as dg; from qvh_migration.defs import specs; "
+    "from qvh_migration.defs.resources import MigrationSettings; from qvh_migration.console import failure_line; "
+    "r = dg.materialize([specs.target_catalog], raise_on_error=False, "
+    "resources={'settings': MigrationSettings(data_dir=sys.argv[1])}); "
+    "e = next(x for x in r.all_events if x.event_type_value == 'STEP_FAILURE'); "
+    "print(failure_line(e.step_key, e.event_specific_data.error))"
+)
