@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -115,19 +116,33 @@ def dry_run(run_config: dict | None = None, plan: preflight.RunPlan | None = Non
     job = defs.resolve_job_def(DRY_RUN_JOB)
     # Dagster's console logger would print each failure's stack trace; the event log keeps them.
     silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    run_id = str(uuid.uuid4())
     with dg.DagsterInstance.get() as instance:
+        # Outcomes are printed as they happen (a large run takes minutes), not all at the end.
+        instance.add_event_listener(run_id, lambda entry: _print_live(entry, quiet))
         result = job.execute_in_process(
-            instance=instance, run_config={**silent, **(run_config or run_config_for(plan))}, raise_on_error=False
+            instance=instance,
+            run_config={**silent, **(run_config or run_config_for(plan))},
+            raise_on_error=False,
+            run_id=run_id,
         )
         log_path = write_event_log(instance, result.run_id, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
-    console.print_lines(outcome_lines(result.all_events, plan))
     print(f"dry run {'succeeded' if result.success else 'FAILED'} (run {result.run_id}); {describe(plan)}")
     print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the run in `qvh-migration ui`)")
     return 0 if result.success else 1
 
 
-def outcome_lines(events: list[Any], plan: preflight.RunPlan) -> list[str]:
+def _print_live(entry: Any, quiet: bool) -> None:
+    event = entry.dagster_event
+    if event is None:
+        return
+    if event.event_type_value == "STEP_START" and not quiet:
+        console.report_step(event.step_key)
+    console.print_lines(outcome_lines([event]))
+
+
+def outcome_lines(events: list[Any]) -> list[str]:
     lines = []
     for event in events:
         kind = event.event_type_value

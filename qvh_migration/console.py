@@ -64,6 +64,11 @@ class _ProgressHandler(logging.Handler):
         print(f"  ... {record.getMessage()}", file=sys.stderr, flush=True)
 
 
+def report_step(step: str) -> None:
+    """A Dagster step has started (printed by the command line only; Dagster logs it already)."""
+    _logger.info("step: %s started", step)
+
+
 def show_progress(enabled: bool) -> None:
     """Print progress records on stderr (the command line turns this off for ``--quiet``)."""
     for handler in list(_logger.handlers):

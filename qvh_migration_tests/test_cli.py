@@ -90,6 +90,7 @@ def test_progress_names_stage_table_and_rows(baseline: dict) -> None:
     assert re.search(r"generate: PATDATA - [\d,]+ rows", progress)
     assert re.search(r"write extracts: OPA - [\d,]+ rows", progress)
     assert re.search(r"read guide: .+\.pdf - pages 1-\d+ of \d+", progress)
+    assert "  ... step: semantic_mapping_matrix started\n" in progress
 
 
 def test_warnings_say_how_many_and_where_to_look(baseline: dict) -> None:
