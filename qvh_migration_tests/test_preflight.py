@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from qvh_migration import preflight, settings
 from qvh_migration_tests.conftest import STANDIN_SPEC_DIR
@@ -67,3 +68,15 @@ def test_extract_sources(tmp_path: Path) -> None:
     good = tmp_path / "good.duckdb"
     duckdb.connect(str(good)).close()
     assert preflight.extract_source_problem("duckdb", str(good)) is None
+
+
+def test_catalogs_name_the_folder_problem_without_the_command_line(tmp_path: Path) -> None:
+    from qvh_migration.errors import SpecDocumentError
+    from qvh_migration.specs import catalogs
+
+    empty = tmp_path / "spec"
+    empty.mkdir()
+    with pytest.raises(SpecDocumentError, match="the folder holds neither the real documents") as caught:
+        catalogs.source_catalog(settings.locate_documents(empty), tmp_path)
+    assert caught.value.source == str(empty)
+    assert settings.STANDIN_TARGET_GUIDE_NAME in str(caught.value) and settings.TARGET_GUIDE_NAME in str(caught.value)
