@@ -279,7 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
-    return dry_run(plan=plan_from_args(args), quiet=args.quiet)
+    try:
+        return dry_run(plan=plan_from_args(args), quiet=args.quiet)
+    except KeyboardInterrupt:  # artifacts are written atomically: nothing half-written remains
+        print("dry run interrupted; the previous artifacts are kept", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

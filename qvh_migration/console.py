@@ -92,6 +92,8 @@ def failure_line(step: str, error: Any) -> str:
         error = error.cause
     if error is None:
         return f"FAILED   {step}: (no message)"
+    if error.cls_name == "DagsterExecutionInterruptedError":
+        return f"FAILED   {step}: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
     message = " ".join(error.message.strip().split("\n")[0].split())
     message = _CLASS_PREFIX.sub("", message)
     return f"FAILED   {step}: {message}"

@@ -42,3 +42,10 @@ def test_failure_line_drops_class_prefix_and_trace() -> None:
 def test_warning_line_prefers_the_checks_own_description() -> None:
     assert console.warning_line("a", "c", "3 codes: see x.csv", {}) == "WARNING  a:c: 3 codes: see x.csv"
     assert console.warning_line("a", "c", None, {"blockers": 2}) == "WARNING  a:c (blockers 2)"
+
+
+def test_an_interrupted_step_says_so() -> None:
+    interrupted = _error("DagsterExecutionInterruptedError", "dagster._core.errors.DagsterExecutionInterruptedError")
+    assert console.failure_line("s", interrupted) == (
+        "FAILED   s: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
+    )
