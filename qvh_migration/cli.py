@@ -102,17 +102,18 @@ def describe(plan: preflight.RunPlan) -> str:
 
 def dry_run(run_config: dict | None = None, plan: preflight.RunPlan | None = None, quiet: bool = False) -> int:
     """Materialise every asset and run every check once, printing one line per outcome."""
-    import dagster as dg
-
-    from qvh_migration.definitions import DRY_RUN_JOB, defs
-
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
     problems = preflight.run_problems(plan)
     if problems:
         console.print_lines(f"cannot start: {problem}" for problem in problems)
         return 2
-    ensure_dagster_home()
     console.show_progress(not quiet)
+    console.report_progress("start", "dry run", None, describe(plan))  # loading Dagster takes seconds
+    import dagster as dg
+
+    from qvh_migration.definitions import DRY_RUN_JOB, defs
+
+    ensure_dagster_home()
     job = defs.resolve_job_def(DRY_RUN_JOB)
     # Dagster's console logger would print each failure's stack trace; the event log keeps them.
     silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}

@@ -4,6 +4,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from qvh_migration.console import report_progress
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import column_schema, fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
@@ -109,6 +110,8 @@ def _table_metadata(frame: pd.DataFrame, origin: str, path) -> dict[str, object]
 
 
 def _checks(extracts: SourceExtracts, source_catalog: pd.DataFrame, synthetic: bool):
+    rows = sum(len(frame) for frame in extracts.tables.values())
+    report_progress("check extracts", "all tables", rows, "recounting defects for the ledger check")
     found = recount.recount_defects(extracts.tables, source_catalog)
     expected = recount.ledger_counts(extracts.defect_ledger)
     merged = found.merge(expected, on=["table", "defect_kind"], how="outer", suffixes=("_found", "_ledger"))
