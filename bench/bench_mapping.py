@@ -20,12 +20,12 @@ DEFAULT_SPEC_DIR = ROOT.parent / "shared" / "requirement_spec"
 
 
 def main(spec_dir: Path) -> None:
+    from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
     from qvh_migration.mapping.contract import blockers, build_mapping_contract, class_counts
     from qvh_migration.mapping.crosswalks import load_crosswalks
-    from qvh_migration.mapping.curated_rules import RULES_DIRECTORY, load_curated_rules
+    from qvh_migration.mapping.curated_rules import load_curated_rules
     from qvh_migration.mapping.matcher import build_semantic_matrix, evaluate_matrix, gold_misses, read_gold
-    from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS
-    from qvh_migration.settings import locate_documents
+    from qvh_migration.settings import default_overrides_file, default_rules_dir, locate_documents
     from qvh_migration.specs import mandatory
     from qvh_migration.specs.altera_pdf import read_target_guide
     from qvh_migration.specs.inquire_xlsx import read_source_catalog
@@ -35,7 +35,7 @@ def main(spec_dir: Path) -> None:
     guide = read_target_guide(documents.target_guide)
     overrides = (
         mandatory.read_overrides()
-        if mandatory.OVERRIDES_PATH.is_file()
+        if default_overrides_file().is_file()
         else pd.DataFrame(columns=list(mandatory.OVERRIDE_COLUMNS))
     )
     fields = mandatory.classify_fields(guide.fields, guide.tables, overrides)
@@ -65,7 +65,7 @@ def main(spec_dir: Path) -> None:
         print(f"  miss {miss.target}: proposed {miss.proposed}; gold {miss.accepted} at rank {rank or '>5'}")
 
     crosswalks = load_crosswalks()
-    curated = load_curated_rules(RULES_DIRECTORY, source, fields, set(crosswalks))
+    curated = load_curated_rules(default_rules_dir(), source, fields, set(crosswalks))
     contract = build_mapping_contract(fields, guide.tables, matrix, curated, LEGACY_CODE_FIELDS)
     print(f"contract: {len(contract)} rows")
     for mapping_class, count in class_counts(contract).items():

@@ -30,7 +30,7 @@ from pathlib import Path
 from qvh_migration.specs.inquire_xlsx import read_source_catalog
 from qvh_migration.mock.extracts import generate_extracts
 from qvh_migration.mock.parameters import MockParameters
-from qvh_migration.mock.writer import write_extracts
+from qvh_migration.extracts.store import write_extracts
 
 catalog_path, patients, write = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 catalog = read_source_catalog(catalog_path)
@@ -42,7 +42,7 @@ write_s = None
 if write:
     with tempfile.TemporaryDirectory(prefix="bench_mock_") as tmp:
         t1 = time.perf_counter()
-        write_extracts(ex, Path(tmp) / "extracts")
+        write_extracts(ex.tables, ex.defect_ledger, Path(tmp) / "extracts")
         write_s = time.perf_counter() - t1
 print(json.dumps({"generate_s": gen, "write_s": write_s, "rows": rows, "ledger_rows": len(ex.defect_ledger),
                   "tables": len(ex.tables),

@@ -69,11 +69,15 @@ def main() -> None:
     print(f"documents: {spec_dir}")
     print(f"cold source catalog (xlsx + docx if present): median {statistics.median(source):.2f} s")
     print(f"cold target catalog (pdf + mandatory):         median {statistics.median(target):.2f} s")
-    print(f"cold both documents:                           median "
-          f"{statistics.median(s + t for s, t in zip(source, target, strict=True)):.2f} s")
+    print(
+        f"cold both documents:                           median "
+        f"{statistics.median(s + t for s, t in zip(source, target, strict=True)):.2f} s"
+    )
     for node, values in rematerialise(spec_dir).items():
-        print(f"re-materialise {node}, unchanged documents: median {statistics.median(values) * 1000:.0f} ms "
-              f"(asset's own time, {len(values)} runs)")
+        print(
+            f"re-materialise {node}, unchanged documents: median {statistics.median(values) * 1000:.0f} ms "
+            f"(asset's own time, {len(values)} runs)"
+        )
 
 
 if __name__ == "__main__":

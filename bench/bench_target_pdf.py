@@ -38,8 +38,7 @@ print(time.perf_counter() - start, words)
 
 
 def _run(snippet: str, *args: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", snippet, *args], cwd=ROOT, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", snippet, *args], cwd=ROOT, check=True, capture_output=True, text=True)
     return done.stdout.split()
 
 
@@ -54,9 +53,11 @@ def main() -> None:
     reads = [_run(_READER, str(args.guide), args.workers) for _ in range(args.runs)]
     ours = statistics.median(float(r[0]) for r in reads)
     baseline = float(_run(_PDFPLUMBER, str(args.guide))[0])
-    print(f"read_target_guide (workers={args.workers}): median of {args.runs} cold runs "
-          f"{ours:.2f} s  [{', '.join(f'{float(r[0]):.2f}' for r in reads)}]; "
-          f"{reads[0][1]} tables, {reads[0][2]} fields")
+    print(
+        f"read_target_guide (workers={args.workers}): median of {args.runs} cold runs "
+        f"{ours:.2f} s  [{', '.join(f'{float(r[0]):.2f}' for r in reads)}]; "
+        f"{reads[0][1]} tables, {reads[0][2]} fields"
+    )
     print(f"pdfplumber extract_words baseline (1 run): {baseline:.2f} s")
     print(f"ratio: {ours / baseline:.3f} (target <= 0.5)")
 

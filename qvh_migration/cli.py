@@ -28,6 +28,8 @@ from typing import Any
 from qvh_migration import console, preflight
 from qvh_migration.settings import (
     PROJECT_ROOT,
+    default_crosswalk_dir,
+    default_dagster_home,
     default_data_dir,
     default_rules_dir,
     default_spec_dir,
@@ -42,7 +44,7 @@ LOG_NAME = "dry_run.log"  # under <data>/reports: the full event log of the last
 
 
 def ensure_dagster_home() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+    home = Path(os.environ.get("DAGSTER_HOME") or default_dagster_home()).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -64,7 +66,7 @@ def plan_from_args(args: argparse.Namespace) -> preflight.RunPlan:
     return preflight.RunPlan(
         data_dir=Path(args.data_dir or default_data_dir()).resolve(),
         spec_dir=Path(args.spec_dir or default_spec_dir()).resolve(),
-        crosswalk_dir=Path(args.crosswalks or PROJECT_ROOT / "crosswalks").resolve(),
+        crosswalk_dir=Path(args.crosswalks or default_crosswalk_dir()).resolve(),
         rules_dir=Path(args.rules or default_rules_dir()).resolve(),
         extract_kind=kind,
         extract_location=str(Path(location).resolve()) if location else "",
@@ -74,9 +76,8 @@ def plan_from_args(args: argparse.Namespace) -> preflight.RunPlan:
     )
 
 
-def run_config_for(plan: preflight.RunPlan) -> dict[str, Any]:
-    from qvh_migration.definitions import mock_run_config
-
+def resources_config(plan: preflight.RunPlan) -> dict[str, Any]:
+    """The plan's folders and extract source as resource config, the same for every run."""
     settings = {
         "data_dir": str(plan.data_dir),
         "requirement_spec_dir": str(plan.spec_dir),
@@ -84,10 +85,13 @@ def run_config_for(plan: preflight.RunPlan) -> dict[str, Any]:
         "rules_dir": str(plan.rules_dir),
     }
     extracts = {"kind": plan.extract_kind, "location": plan.extract_location}
-    return {
-        **mock_run_config(plan.patients, plan.seed, plan.defect_rate),
-        "resources": {"settings": {"config": settings}, "extract_source": {"config": extracts}},
-    }
+    return {"resources": {"settings": {"config": settings}, "extract_source": {"config": extracts}}}
+
+
+def run_config_for(plan: preflight.RunPlan) -> dict[str, Any]:
+    from qvh_migration.definitions import synthetic_run_config
+
+    return {**synthetic_run_config(plan.patients, plan.seed, plan.defect_rate), **resources_config(plan)}
 
 
 def describe(plan: preflight.RunPlan) -> str:
@@ -100,8 +104,17 @@ def describe(plan: preflight.RunPlan) -> str:
     return f"documents: {documents} from {plan.spec_dir}; extracts: {extracts}"
 
 
-def dry_run(run_config: dict | None = None, plan: preflight.RunPlan | None = None, quiet: bool = False) -> int:
-    """Materialise every asset and run every check once, printing one line per outcome."""
+def dry_run(
+    run_config: dict | None = None,
+    impute_mode: str | None = None,
+    plan: preflight.RunPlan | None = None,
+    quiet: bool = False,
+) -> int:
+    """Materialise every asset and run every check once, printing one line per outcome.
+
+    The unpartitioned stages run first, then one run per target table in the guide's load order
+    (parents before children), then the staging database build.
+    """
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
     problems = preflight.run_problems(plan)
     if problems:
@@ -111,78 +124,105 @@ def dry_run(run_config: dict | None = None, plan: preflight.RunPlan | None = Non
     console.report_progress("start", "dry run", None, describe(plan))  # loading Dagster takes seconds
     import dagster as dg
 
-    from qvh_migration.definitions import DRY_RUN_JOB, defs
+    from qvh_migration.definitions import DRY_RUN_JOB, STAGING_JOB, TARGET_TABLE_JOB, defs, target_table_run_config
+    from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 
     ensure_dagster_home()
-    job = defs.resolve_job_def(DRY_RUN_JOB)
     # Dagster's console logger would print each failure's stack trace; the event log keeps them.
     silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-    run_id = str(uuid.uuid4())
+    shared = resources_config(plan)
+    run_ids: list[str] = []
+    results = []
     with dg.DagsterInstance.get() as instance:
-        # Outcomes are printed as they happen (a large run takes minutes), not all at the end.
-        instance.add_event_listener(run_id, lambda entry: _print_live(entry, quiet))
-        result = job.execute_in_process(
-            instance=instance,
-            run_config={**silent, **(run_config or run_config_for(plan))},
-            raise_on_error=False,
-            run_id=run_id,
-        )
-        log_path = write_event_log(instance, result.run_id, plan.data_dir / "reports" / LOG_NAME)
+
+        def execute(job_name: str, config: dict, partition: str | None = None) -> Any:
+            run_id = str(uuid.uuid4())
+            run_ids.append(run_id)
+            # Outcomes are printed as they happen (a large run takes minutes), not all at the end.
+            instance.add_event_listener(run_id, lambda entry: _print_live(entry, quiet, partition))
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                run_config={**silent, **config},
+                partition_key=partition,
+                raise_on_error=False,
+                run_id=run_id,
+            )
+            results.append(result)
+            return result
+
+        upstream = execute(DRY_RUN_JOB, {**(run_config or run_config_for(plan)), **shared})
+        if upstream.success:
+            for number, table in enumerate(TARGET_TABLE_NAMES, start=1):
+                console.report_progress("etl", table, None, f"table {number} of {len(TARGET_TABLE_NAMES)}")
+                execute(TARGET_TABLE_JOB, {**target_table_run_config(impute_mode), **shared}, partition=table)
+            execute(STAGING_JOB, shared)
+        log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
-    print(f"dry run {'succeeded' if result.success else 'FAILED'} (run {result.run_id}); {describe(plan)}")
-    print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the run in `qvh-migration ui`)")
-    return 0 if result.success else 1
+    succeeded = all(result.success for result in results)
+    print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
+    print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
+    return 0 if succeeded else 1
 
 
-def _print_live(entry: Any, quiet: bool) -> None:
+def _print_live(entry: Any, quiet: bool, partition: str | None = None) -> None:
     event = entry.dagster_event
     if event is None:
         return
     if event.event_type_value == "STEP_START" and not quiet:
         console.report_step(event.step_key)
-    console.print_lines(outcome_lines([event]))
+    console.print_lines(outcome_lines([event], partition))
 
 
-def outcome_lines(events: list[Any]) -> list[str]:
+def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
+    """One line per materialisation, check and failed step; a target-table partition is named
+    with its row counts."""
+    where = f"[{partition}]" if partition else ""
     lines = []
     for event in events:
         kind = event.event_type_value
         if kind == "ASSET_MATERIALIZATION":
-            lines.append(f"materialised  {event.event_specific_data.materialization.asset_key.to_user_string()}")
+            materialization = event.event_specific_data.materialization
+            meta = materialization.metadata
+            counts = ", ".join(
+                f"{key.split('_')[0]} {meta[key].value}"
+                for key in ("source_rows", "loaded_rows", "rejected_rows", "filtered_rows")
+                if partition and key in meta
+            )
+            name = materialization.asset_key.to_user_string() + where
+            lines.append(f"materialised  {name}" + (f"  {counts}" if counts else ""))
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            asset = evaluation.asset_key.to_user_string()
+            asset = evaluation.asset_key.to_user_string() + where
             if evaluation.passed:
                 lines.append(f"check passed  {asset}:{evaluation.check_name}")
             elif evaluation.severity.value == "WARN":
-                lines.append(
-                    console.warning_line(
-                        asset, evaluation.check_name, evaluation.description, dict(evaluation.metadata)
-                    )
-                )
+                metadata = dict(evaluation.metadata)
+                lines.append(console.warning_line(asset, evaluation.check_name, evaluation.description, metadata))
             else:
                 lines.append(f"check FAILED  {asset}:{evaluation.check_name}")
         elif kind == "STEP_FAILURE":
-            lines.append(console.failure_line(event.step_key, event.event_specific_data.error))
+            lines.append(console.failure_line(event.step_key + where, event.event_specific_data.error))
     return lines
 
 
-def write_event_log(instance: Any, run_id: str, path: Path) -> Path:
-    """Every event of the run with full stack traces, for whoever needs more than one line."""
+def write_event_log(instance: Any, run_ids: list[str], path: Path) -> Path:
+    """Every event of the runs with full stack traces, for whoever needs more than one line."""
     lines = []
-    for entry in instance.all_logs(run_id):
-        step = entry.step_key or "-"
-        event = entry.dagster_event
-        kind = event.event_type_value if event is not None else logging.getLevelName(entry.level)
-        when = datetime.fromtimestamp(entry.timestamp, tz=UTC).isoformat(timespec="milliseconds")
-        lines.append(f"{when} {step} {kind}: {entry.message}")
-        error = getattr(event.event_specific_data, "error", None) if event is not None else None
-        if error is not None:
-            lines.append(error.to_string())
+    for run_id in run_ids:
+        lines.append(f"run {run_id}")
+        for entry in instance.all_logs(run_id):
+            step = entry.step_key or "-"
+            event = entry.dagster_event
+            kind = event.event_type_value if event is not None else logging.getLevelName(entry.level)
+            when = datetime.fromtimestamp(entry.timestamp, tz=UTC).isoformat(timespec="milliseconds")
+            lines.append(f"{when} {step} {kind}: {entry.message}")
+            error = getattr(event.event_specific_data, "error", None) if event is not None else None
+            if error is not None:
+                lines.append(error.to_string())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    except OSError:  # the run's events stay in DAGSTER_HOME either way
+    except OSError:  # the runs' events stay in DAGSTER_HOME either way
         return Path(os.environ["DAGSTER_HOME"])
     return path
 
@@ -249,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     dry.add_argument("--seed", type=int, help="seed for the synthetic extracts (default 42)")
     dry.add_argument("--defect-rate", type=float, help="share of rows given a controlled defect, 0-1 (default 0.015)")
     dry.add_argument(
+        "--impute-mode",
+        choices=["strict", "lenient"],
+        help="unmapped legacy codes: strict rejects the row (cutover), lenient loads it empty and warns",
+    )
+    dry.add_argument(
         "--extracts",
         metavar="KIND:PATH",
         help="real extracts instead of synthetic ones: files:/secure/extracts or duckdb:/path/copy.duckdb",
@@ -281,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "ui":
         return ui(args.port)
     try:
-        return dry_run(plan=plan_from_args(args), quiet=args.quiet)
+        return dry_run(impute_mode=args.impute_mode, plan=plan_from_args(args), quiet=args.quiet)
     except KeyboardInterrupt:  # artifacts are written atomically: nothing half-written remains
         print("dry run interrupted; the previous artifacts are kept", file=sys.stderr)
         return 130

@@ -2,17 +2,33 @@
 
 import dagster as dg
 
-from qvh_migration.defs import mapping, mock, specs
+from qvh_migration.defs import etl, extracts, mapping, specs
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.resources import MigrationSettings
 
 DRY_RUN_JOB = "dry_run"
-MOCK_OP = "synthetic_source_extracts"
+
+TARGET_TABLE_JOB = "target_table_rerun"
+STAGING_JOB = "staging_database_build"
+_PER_TABLE = dg.AssetSelection.assets(etl.target_tables, etl.staging_database)
 
 dry_run_job = dg.define_asset_job(
     DRY_RUN_JOB,
-    selection=dg.AssetSelection.all(),
-    description="Full dry run: documents to catalogs, synthetic extracts, mapping, with every check.",
+    selection=dg.AssetSelection.all() - _PER_TABLE,
+    description=(
+        "Dry run up to the key registry: documents to catalogs, extracts, mapping, keys, with every check. "
+        "The target tables follow, one run per partition (`qvh-migration dry-run` runs all of it)."
+    ),
+)
+target_table_job = dg.define_asset_job(
+    TARGET_TABLE_JOB,
+    selection=dg.AssetSelection.assets(etl.target_tables),
+    description="Load one target table (one partition) and run its checks; rerun it after fixing its mapping.",
+)
+staging_job = dg.define_asset_job(
+    STAGING_JOB,
+    selection=dg.AssetSelection.assets(etl.staging_database),
+    description="Rebuild target/staging.duckdb from the target-table partitions.",
 )
 
 nightly_dry_run = dg.ScheduleDefinition(
@@ -25,17 +41,24 @@ nightly_dry_run = dg.ScheduleDefinition(
 )
 
 
-def mock_run_config(patients: int | None = None, seed: int | None = None, defect_rate: float | None = None) -> dict:
+def target_table_run_config(impute_mode: str | None = None) -> dict:
+    """Run config for a target-table partition run; None keeps the default (strict)."""
+    return {"ops": {"target_tables": {"config": {"impute_mode": impute_mode}}}} if impute_mode else {}
+
+
+def synthetic_run_config(
+    patients: int | None = None, seed: int | None = None, defect_rate: float | None = None
+) -> dict:
     """Run config for the synthetic extracts; values left as None keep the asset's defaults."""
     values = {"patients": patients, "seed": seed, "defect_rate": defect_rate}
     config = {k: v for k, v in values.items() if v is not None}
-    return {"ops": {MOCK_OP: {"config": config}}} if config else {}
+    return {"ops": {extracts.ASSET_NAME: {"config": config}}} if config else {}
 
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([specs, mock, mapping]),
-    asset_checks=dg.load_asset_checks_from_modules([specs, mock, mapping]),
-    jobs=[dry_run_job],
+    assets=dg.load_assets_from_modules([specs, extracts, mapping, etl]),
+    asset_checks=dg.load_asset_checks_from_modules([specs, extracts, mapping, etl]),
+    jobs=[dry_run_job, target_table_job, staging_job],
     schedules=[nightly_dry_run],
     resources={"settings": MigrationSettings(), "extract_source": ExtractSource()},
 )

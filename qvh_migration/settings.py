@@ -1,19 +1,32 @@
-"""The one place that decides where requirement documents are read and artifacts are written.
+"""The one place that decides where requirement documents and reviewed files are read and artifacts
+are written.
 
 Environment variables set the defaults; the Dagster resource (`defs/resources.py`) can override
-both per run, so a data engineer can point a single materialisation at another folder.
+each per run, so a data engineer can point a single materialisation at another folder, and a team
+can keep its reviewed files (crosswalks, curated rules, mandatory overrides) in its own repository.
+
+Without a setting, the files shipped with the project are used: in a checkout (or an editable
+install) the folders of the checkout, in an installed wheel the copies it carries (the two
+top-level folders under ``<prefix>/share/qvh-migration/``, the rest as package data).
 """
 
 from __future__ import annotations
 
 import os
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
 SPEC_DIR_ENV = "QVH_REQUIREMENT_SPEC_DIR"
 DATA_DIR_ENV = "QVH_DATA_DIR"
+CROSSWALK_DIR_ENV = "QVH_CROSSWALK_DIR"
 RULES_DIR_ENV = "QVH_RULES_DIR"
+OVERRIDES_FILE_ENV = "QVH_MANDATORY_OVERRIDES"
+ROW_SOURCES_FILE_ENV = "QVH_ROW_SOURCES"
+# Where a wheel installs the top-level folders (pyproject's data-files), relative to the prefix.
+SHARED_SUBDIR = Path("share") / "qvh-migration"
 
 # Real document names as the hospital and vendor publish them. They are git-ignored: dropping them
 # into the spec folder is all it takes to switch from the stand-ins.
@@ -29,17 +42,61 @@ STANDIN_TARGET_GUIDE_NAME = "standin_target_migration_guide.pdf"
 STAGE_FOLDERS = ("catalogs", "extracts", "mapping", "target", "reports")
 
 
+def is_checkout() -> bool:
+    """Running from the project's own folder (source tree or editable install), not an installed wheel."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file()
+
+
+def shipped_folder(name: str) -> Path:
+    """A top-level folder of the project (``crosswalks``, ``requirement_spec``) wherever it was installed."""
+    if is_checkout():
+        return PROJECT_ROOT / name
+    for scheme in (None, f"{os.name}_user"):
+        try:
+            prefix = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
+        except KeyError:
+            continue
+        candidate = Path(prefix) / SHARED_SUBDIR / name
+        if candidate.is_dir():
+            return candidate
+    return PROJECT_ROOT / name  # not found: the error will name the path looked at
+
+
+def _from_env(variable: str, default: Path) -> Path:
+    return Path(os.environ.get(variable) or default)
+
+
 def default_spec_dir() -> Path:
-    return Path(os.environ.get(SPEC_DIR_ENV) or PROJECT_ROOT / "requirement_spec")
+    return _from_env(SPEC_DIR_ENV, shipped_folder("requirement_spec"))
 
 
 def default_data_dir() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data")
+    # An installed package must not write into site-packages: it writes where it is run.
+    return _from_env(DATA_DIR_ENV, (PROJECT_ROOT if is_checkout() else Path.cwd()) / "data")
+
+
+def default_dagster_home() -> Path:
+    return (PROJECT_ROOT if is_checkout() else Path.cwd()) / ".dagster_home"
+
+
+def default_crosswalk_dir() -> Path:
+    """Reviewed crosswalks: one ``<code_set>.csv`` per code set."""
+    return _from_env(CROSSWALK_DIR_ENV, shipped_folder("crosswalks"))
 
 
 def default_rules_dir() -> Path:
-    """Curated mapping rules (``<LOAD_TABLE>.yaml``); reviewed, so shipped with the package."""
-    return Path(os.environ.get(RULES_DIR_ENV) or PROJECT_ROOT / "qvh_migration" / "mapping" / "rules")
+    """Reviewed curated mapping rules: one ``<LOAD_TABLE>.yaml`` per target table."""
+    return _from_env(RULES_DIR_ENV, PACKAGE_DIR / "mapping" / "rules")
+
+
+def default_row_sources_file() -> Path:
+    """Reviewed row sources: which legacy rows each target table loads, with filters and reasons."""
+    return _from_env(ROW_SOURCES_FILE_ENV, PACKAGE_DIR / "etl" / "row_sources.yaml")
+
+
+def default_overrides_file() -> Path:
+    """Reviewed mandatory-class overrides (what the vendor confirms where the guide is silent)."""
+    return _from_env(OVERRIDES_FILE_ENV, PACKAGE_DIR / "specs" / "mandatory_overrides.csv")
 
 
 @dataclass(frozen=True)

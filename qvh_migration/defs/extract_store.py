@@ -1,7 +1,7 @@
 """Where the source extracts come from: synthetic by default, real files or a database by config.
 
-Downstream assets always read ``extracts/<TABLE>.parquet``, so switching to real extracts is a
-change to the ``extract_source`` resource and nothing else.
+Downstream assets always read the written extracts (``qvh_migration.extracts.store``), so
+switching to real extracts is a change to the ``extract_source`` resource and nothing else.
 """
 
 from collections.abc import Iterable
@@ -11,7 +11,6 @@ from typing import Literal
 import dagster as dg
 import pandas as pd
 
-from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts
 
@@ -30,12 +29,3 @@ class ExtractSource(dg.ConfigurableResource):
         if self.kind == "files":
             return read_file_extracts(location, source_catalog, tables)
         return read_duckdb_extracts(location, source_catalog, tables)
-
-
-def read_extract_tables(settings: MigrationSettings, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
-    """The materialised extracts (whatever their origin) for the given tables that exist."""
-    folder = settings.stage_dir("extracts")
-    present = {table: folder / f"{table}.parquet" for table in tables if (folder / f"{table}.parquet").exists()}
-    if not present:
-        raise MigrationInputError(folder, "no source extracts yet: materialise the mock (extracts) assets first")
-    return {table: pd.read_parquet(path) for table, path in present.items()}

@@ -5,13 +5,15 @@ import time
 import dagster as dg
 import pandas as pd
 
-from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
+from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.errors import MigrationInputError
-from qvh_migration.io.artifacts import write_csv, write_parquet
+from qvh_migration.extracts import store
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
+from qvh_migration.mapping import artifacts as files
 from qvh_migration.mapping import contract as contract_rules
-from qvh_migration.mapping import coverage, crosswalks, curated_rules, export, matcher
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS
+from qvh_migration.mapping import coverage, crosswalks, curated_rules, matcher
+from qvh_migration.mapping.contract_schema import CONTRACT_COLUMN_DESCRIPTIONS
+from qvh_migration.specs import catalogs
 from qvh_migration.specs.catalogs import read_catalog_artifacts
 
 GROUP = "mapping"
@@ -24,21 +26,25 @@ PRECISION_AIM, RECALL_AIM = 0.90, 0.98
     description=(
         "The reviewed crosswalks (`crosswalks/*.csv`, legacy code -> NHS Data Dictionary code), validated: "
         "unique legacy codes, no empty codes, target codes in the NHS code set. "
-        "File: `mapping/crosswalks.csv` (all code sets in one table)."
+        f"File: `{files.STAGE}/{files.CROSSWALKS_CSV}` (all code sets in one table)."
     ),
 )
 def crosswalk_catalog(settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
     combined = pd.concat([frame.assign(code_set=name) for name, frame in loaded.items()], ignore_index=True)
-    path = write_csv(combined, settings.stage_dir("mapping") / "crosswalks.csv")
+    path = files.write_crosswalk_table(combined, settings.stage_dir(files.STAGE))
     per_set = combined.groupby("code_set").size()
-    return dg.MaterializeResult(metadata={
-        **frame_metadata(combined, preview_columns=["code_set", "legacy_code", "target_code", "target_description"]),
-        "code_sets": len(loaded),
-        "codes_per_set": dg.MetadataValue.md(per_set.rename("codes").to_frame().to_markdown()),
-        **path_metadata(path),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **frame_metadata(
+                combined, preview_columns=["code_set", "legacy_code", "target_code", "target_description"]
+            ),
+            "code_sets": len(loaded),
+            "codes_per_set": dg.MetadataValue.md(per_set.rename("codes").to_frame().to_markdown()),
+            **path_metadata(path),
+        }
+    )
 
 
 @dg.asset(
@@ -48,33 +54,37 @@ def crosswalk_catalog(settings: MigrationSettings) -> dg.MaterializeResult:
     description=(
         "Semantic mapping matrix: for every target field, the top source candidates from all source "
         "fields with a 0-1 score and its evidence (name, description, type/size, code-type fit, table "
-        "affinity). Measured against a hand-checked gold list. File: `mapping/semantic_mapping_matrix.csv`."
+        f"affinity). Measured against a hand-checked gold list. File: `{files.STAGE}/{files.MATRIX_CSV}`."
     ),
 )
 def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
-        source, fields, tables = read_catalog_artifacts(settings.stage_dir("catalogs"))
+        source, fields, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
     started = time.perf_counter()
     matrix = matcher.build_semantic_matrix(source, fields, tables)
     seconds = time.perf_counter() - started
-    folder = settings.stage_dir("mapping")
-    write_parquet(matrix, folder / "semantic_mapping_matrix.parquet")
-    path = write_csv(matrix, folder / "semantic_mapping_matrix.csv")
+    path = files.write_matrix(matrix, settings.stage_dir(files.STAGE))
     gold = matcher.read_gold()
     scores = matcher.evaluate_matrix(matrix, gold)
     misses = matcher.gold_misses(matrix, gold)
-    context.log.info("matrix built in %.2f s; precision@1 %.3f, recall@5 %.3f", seconds,
-                     scores["precision_at_1"], scores["recall_at_5"])
-    return dg.MaterializeResult(metadata={
-        **frame_metadata(matrix),
-        "target_fields": int(matrix[["target_table", "target_field"]].drop_duplicates().shape[0]),
-        "build_seconds": round(seconds, 3),
-        "gold_fields": int(scores["n"]),
-        "precision_at_1": round(float(scores["precision_at_1"]), 4),
-        "recall_at_5": round(float(scores["recall_at_5"]), 4),
-        "gold_misses": preview(misses, rows=25) if not misses.empty else "none",
-        **path_metadata(path),
-    })
+    context.log.info(
+        "matrix built in %.2f s; precision@1 %.3f, recall@5 %.3f",
+        seconds,
+        scores["precision_at_1"],
+        scores["recall_at_5"],
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **frame_metadata(matrix),
+            "target_fields": int(matrix[["target_table", "target_field"]].drop_duplicates().shape[0]),
+            "build_seconds": round(seconds, 3),
+            "gold_fields": int(scores["n"]),
+            "precision_at_1": round(float(scores["precision_at_1"]), 4),
+            "recall_at_5": round(float(scores["recall_at_5"]), 4),
+            "gold_misses": preview(misses, rows=25) if not misses.empty else "none",
+            **path_metadata(path),
+        }
+    )
 
 
 @dg.asset(
@@ -85,50 +95,56 @@ def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: Migrati
         "Mapping contract: exactly one row per target field, classified DIRECT, CROSSWALK, TRANSFORM, "
         "DERIVED, DEFAULT, GENERATED, NOT_MIGRATED or UNRESOLVED, with rule id, sources, transform or "
         "crosswalk, confidence, status and rationale. Curated YAML rules override the matrix; unresolved "
-        "mandatory fields are blockers. Files: `mapping/mapping_contract.csv` and `.xlsx`."
+        f"mandatory fields are blockers. Files: `{files.STAGE}/{files.CONTRACT_CSV}` and `{files.CONTRACT_XLSX}`."
     ),
     check_specs=[
-        dg.AssetCheckSpec("one_row_per_target_field", asset="mapping_contract",
-                          description="Every target field has exactly one contract row."),
-        dg.AssetCheckSpec("no_mandatory_blockers", asset="mapping_contract",
-                          description="No mandatory target field is UNRESOLVED."),
+        dg.AssetCheckSpec(
+            "one_row_per_target_field",
+            asset="mapping_contract",
+            description="Every target field has exactly one contract row.",
+        ),
+        dg.AssetCheckSpec(
+            "no_mandatory_blockers", asset="mapping_contract", description="No mandatory target field is UNRESOLVED."
+        ),
     ],
 )
 def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
-    folder = settings.stage_dir("mapping")
+    folder = settings.stage_dir(files.STAGE)
     with fail_clearly():
-        source, fields, tables = read_catalog_artifacts(settings.stage_dir("catalogs"))
+        source, fields, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
         curated = curated_rules.load_curated_rules(settings.rules_path(), source, fields, set(loaded))
-        matrix_path = folder / "semantic_mapping_matrix.parquet"
-        if not matrix_path.exists():
-            raise MigrationInputError(matrix_path, "matrix not materialised yet: materialise semantic_mapping_matrix")
-    matrix = pd.read_parquet(matrix_path)
+        matrix = files.read_matrix(folder)
     contract = contract_rules.build_mapping_contract(fields, tables, matrix, curated, LEGACY_CODE_FIELDS)
-    path = write_csv(contract, folder / "mapping_contract.csv")
-    workbook = export.write_contract_xlsx(contract, folder / "mapping_contract.xlsx")
+    path, workbook = files.write_contract(contract, folder)
     counts = contract_rules.class_counts(contract)
     blocked = contract_rules.blockers(contract)
-    keys = contract["target_table"] + "." + contract["target_field"]
-    expected = fields["table_name"] + "." + fields["field_name"]
-    one_row_each = keys.is_unique and set(keys) == set(expected)
     return dg.MaterializeResult(
         metadata={
-            **frame_metadata(contract, preview_columns=["target_table", "target_field", "mapping_class", "status"]),
+            **frame_metadata(
+                contract,
+                preview_columns=["target_table", "target_field", "mapping_class", "status"],
+                descriptions=CONTRACT_COLUMN_DESCRIPTIONS,
+            ),
             **{f"class_{name}": int(count) for name, count in counts.items()},
             "approved": int((contract["status"] == "approved").sum()),
             "blockers": len(blocked),
             "blocker_list": preview(blocked, rows=50, columns=["target_table", "target_field", "rationale"])
-            if not blocked.empty else "none",
+            if not blocked.empty
+            else "none",
             **path_metadata(path, workbook),
         },
         check_results=[
-            dg.AssetCheckResult(check_name="one_row_per_target_field", passed=bool(one_row_each),
-                                metadata={"contract_rows": len(contract), "target_fields": len(fields)}),
-            dg.AssetCheckResult(check_name="no_mandatory_blockers", passed=blocked.empty,
-                                severity=dg.AssetCheckSeverity.WARN, metadata={"blockers": len(blocked)},
-                                description=f"{len(blocked)} mandatory target fields UNRESOLVED: see "
-                                "mapping/mapping_contract.csv" if not blocked.empty else None),
+            check_result("one_row_per_target_field", contract_rules.one_row_per_target_field(contract, fields)),
+            check_result(
+                "no_mandatory_blockers",
+                contract_rules.no_mandatory_blockers(contract),
+                severity=dg.AssetCheckSeverity.WARN,
+                # the terminal shows this: how many, and where to look
+                description=f"{len(blocked)} mandatory target fields UNRESOLVED: see mapping/mapping_contract.csv"
+                if not blocked.empty
+                else None,
+            ),
         ],
     )
 
@@ -140,19 +156,24 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
     description=(
         "Crosswalk coverage (the vendor's data mapping report): legacy codes found in the source "
         "extracts that no crosswalk covers, with where they occur and how often. "
-        "File: `mapping/crosswalk_coverage.csv`."
+        f"File: `{files.STAGE}/{files.COVERAGE_CSV}`."
     ),
-    check_specs=[dg.AssetCheckSpec("all_codes_covered", asset="crosswalk_coverage",
-                                   description="Every legacy code in the extracts has a crosswalk entry.")],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "all_codes_covered",
+            asset="crosswalk_coverage",
+            description="Every legacy code in the extracts has a crosswalk entry.",
+        )
+    ],
 )
 def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
-    from qvh_migration.defs.extract_store import read_extract_tables
-
     with fail_clearly():
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
-        extracts = read_extract_tables(settings, {table for table, _ in LEGACY_CODE_FIELDS})
+        extracts = store.read_extract_tables(
+            settings.stage_dir(store.STAGE), {table for table, _ in LEGACY_CODE_FIELDS}
+        )
     report = coverage.crosswalk_coverage(extracts, loaded, LEGACY_CODE_FIELDS)
-    path = write_csv(report, settings.stage_dir("mapping") / "crosswalk_coverage.csv")
+    path = files.write_coverage(report, settings.stage_dir(files.STAGE))
     summary = coverage.coverage_summary(report)
     return dg.MaterializeResult(
         metadata={
@@ -162,10 +183,14 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
             "by_code_set": preview(summary, rows=20) if not summary.empty else "none",
             **path_metadata(path),
         },
-        check_results=[dg.AssetCheckResult(
-            check_name="all_codes_covered", passed=report.empty, severity=dg.AssetCheckSeverity.WARN,
-            description=f"{len(report)} legacy codes without a crosswalk: see mapping/crosswalk_coverage.csv"
-            if not report.empty else None,
-            metadata={"unmapped_codes": len(report)},
-        )],
+        check_results=[
+            check_result(
+                "all_codes_covered",
+                coverage.all_codes_covered(report),
+                severity=dg.AssetCheckSeverity.WARN,
+                description=f"{len(report)} legacy codes without a crosswalk: see mapping/crosswalk_coverage.csv"
+                if not report.empty
+                else None,
+            )
+        ],
     )

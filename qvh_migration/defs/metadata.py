@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import MigrationInputError
 
 
@@ -27,10 +28,12 @@ def fail_clearly() -> Iterator[None]:
 
 def column_schema(frame: pd.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:
     descriptions = descriptions or {}
-    return dg.TableSchema(columns=[
-        dg.TableColumn(name=str(name), type=str(dtype), description=descriptions.get(str(name)))
-        for name, dtype in frame.dtypes.items()
-    ])
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=str(name), type=str(dtype), description=descriptions.get(str(name)))
+            for name, dtype in frame.dtypes.items()
+        ]
+    )
 
 
 def preview(frame: pd.DataFrame, rows: int = 10, columns: list[str] | None = None) -> dg.MetadataValue:
@@ -50,3 +53,22 @@ def frame_metadata(
         "dagster/column_schema": column_schema(frame, descriptions),
         "preview": preview(frame, columns=preview_columns),
     }
+
+
+def check_result(
+    name: str,
+    outcome: CheckOutcome,
+    *,
+    asset_key: dg.AssetKey | None = None,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+    description: str | None = None,
+) -> dg.AssetCheckResult:
+    """An asset check result from a stage module's check outcome."""
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=name,
+        passed=bool(outcome.passed),
+        severity=severity,
+        description=description,
+        metadata=outcome.metadata,
+    )

@@ -8,25 +8,30 @@ from pathlib import Path
 import dagster as dg
 
 from qvh_migration.settings import (
-    PROJECT_ROOT,
     ProjectPaths,
+    default_crosswalk_dir,
     default_data_dir,
+    default_overrides_file,
+    default_row_sources_file,
     default_rules_dir,
     default_spec_dir,
 )
 
 
 class MigrationSettings(dg.ConfigurableResource):
-    """Where requirement documents are read and artifacts written.
+    """Where requirement documents and reviewed files are read and artifacts written.
 
-    Empty values fall back to QVH_REQUIREMENT_SPEC_DIR / QVH_DATA_DIR, then to the project's
-    ``requirement_spec/`` and ``data/``.
+    Empty values fall back to the environment variables and then the shipped files, as
+    ``qvh_migration/settings.py`` decides (QVH_REQUIREMENT_SPEC_DIR, QVH_DATA_DIR,
+    QVH_CROSSWALK_DIR, QVH_RULES_DIR, QVH_MANDATORY_OVERRIDES, QVH_ROW_SOURCES).
     """
 
     requirement_spec_dir: str = ""
     data_dir: str = ""
     crosswalk_dir: str = ""
-    rules_dir: str = ""  # empty: QVH_RULES_DIR, then qvh_migration/mapping/rules
+    rules_dir: str = ""
+    overrides_file: str = ""
+    row_sources_file: str = ""
 
     def paths(self) -> ProjectPaths:
         spec = Path(self.requirement_spec_dir) if self.requirement_spec_dir else default_spec_dir()
@@ -34,10 +39,16 @@ class MigrationSettings(dg.ConfigurableResource):
         return ProjectPaths(spec.resolve(), data.resolve())
 
     def crosswalk_path(self) -> Path:
-        return Path(self.crosswalk_dir).resolve() if self.crosswalk_dir else PROJECT_ROOT / "crosswalks"
+        return (Path(self.crosswalk_dir) if self.crosswalk_dir else default_crosswalk_dir()).resolve()
 
     def rules_path(self) -> Path:
-        return Path(self.rules_dir).resolve() if self.rules_dir else default_rules_dir()
+        return (Path(self.rules_dir) if self.rules_dir else default_rules_dir()).resolve()
+
+    def overrides_path(self) -> Path:
+        return (Path(self.overrides_file) if self.overrides_file else default_overrides_file()).resolve()
+
+    def row_sources_path(self) -> Path:
+        return (Path(self.row_sources_file) if self.row_sources_file else default_row_sources_file()).resolve()
 
     def stage_dir(self, stage: str) -> Path:
         folder = self.paths().stage_dir(stage)

@@ -1,17 +1,15 @@
 """Assets of the ``specs`` group: the requirement documents as catalogs."""
 
-
 import time
 
 import dagster as dg
 import pandas as pd
 
-from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
+from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.io.artifacts import write_json
 from qvh_migration.specs import catalogs
+from qvh_migration.specs import checks as catalog_checks
 from qvh_migration.specs.catalog_schema import COLUMN_DESCRIPTIONS
-from qvh_migration.specs.target_links import unresolved_parents
 
 GROUP = "specs"
 
@@ -23,22 +21,25 @@ GROUP = "specs"
         "Source catalog: every row and column of the INQuire dictionary (sheet `Columns`), plus parsed "
         "code lists, date pairs, logical-delete flags, master-file tables and release-number "
         "descriptions; merged with the PC60 Word dictionary where available. "
-        "File: `catalogs/source_catalog.csv`."
+        f"File: `{catalogs.STAGE}/{catalogs.SOURCE_CATALOG_CSV}`."
     ),
 )
 def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     started = time.perf_counter()
     documents = settings.paths().documents
     with fail_clearly():
-        result = catalogs.source_catalog(documents, settings.stage_dir("catalogs"))
+        result = catalogs.source_catalog(documents, settings.stage_dir(catalogs.STAGE))
     catalog = result.catalog
     context.log.info(
         "source catalog %s from %s", "reused" if result.reused else "parsed", documents.source_dictionary.name
     )
     return dg.MaterializeResult(
         metadata={
-            **frame_metadata(catalog, preview_columns=["TableName", "Column", "Size", "description_kind"],
-                             descriptions=COLUMN_DESCRIPTIONS),
+            **frame_metadata(
+                catalog,
+                preview_columns=["TableName", "Column", "Size", "description_kind"],
+                descriptions=COLUMN_DESCRIPTIONS,
+            ),
             **documents.as_metadata(),
             "tables": int(catalog["TableName"].nunique()),
             "fields": len(catalog),
@@ -50,7 +51,7 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
             "document_digest": result.digest[:16],
             "reused_previous_parse": result.reused,
             "asset_seconds": round(time.perf_counter() - started, 3),
-            **path_metadata(settings.stage_dir("catalogs") / "source_catalog.csv"),
+            **path_metadata(settings.stage_dir(catalogs.STAGE) / catalogs.SOURCE_CATALOG_CSV),
         },
         data_version=dg.DataVersion(result.digest[:16]),
     )
@@ -62,30 +63,42 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
     description=(
         "Target catalog: the 38 LOAD_ staging tables and their fields from the vendor's migration guide "
         "(type, length, code type, `Loaded into`, comment, page), each classified mandatory / "
-        "conditional / optional with its evidence. Files: `catalogs/target_catalog.csv`, "
-        "`catalogs/target_tables.csv`."
+        f"conditional / optional with its evidence. Files: `{catalogs.STAGE}/{catalogs.TARGET_FIELDS_CSV}`, "
+        f"`{catalogs.STAGE}/{catalogs.TARGET_TABLES_CSV}`."
     ),
     check_specs=[
-        dg.AssetCheckSpec("every_table_has_its_fields", asset="target_catalog",
-                          description="Every staging table has fields, and its field count matches the table list."),
-        dg.AssetCheckSpec("mandatory_classes_have_evidence", asset="target_catalog",
-                          description="Every mandatory or conditional field says why (phrase, key rule or override)."),
-        dg.AssetCheckSpec("parent_links_resolve", asset="target_catalog",
-                          description="Every parent link names a staging table the guide defines."),
+        dg.AssetCheckSpec(
+            "every_table_has_its_fields",
+            asset="target_catalog",
+            description="Every staging table has fields, and its field count matches the table list.",
+        ),
+        dg.AssetCheckSpec(
+            "mandatory_classes_have_evidence",
+            asset="target_catalog",
+            description="Every mandatory or conditional field says why (phrase, key rule or override).",
+        ),
+        dg.AssetCheckSpec(
+            "parent_links_resolve",
+            asset="target_catalog",
+            description="Every parent link names a staging table the guide defines.",
+        ),
     ],
 )
 def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     started = time.perf_counter()
     documents = settings.paths().documents
     with fail_clearly():
-        result = catalogs.target_catalog(documents, settings.stage_dir("catalogs"), settings.rules_path())
+        result = catalogs.target_catalog(
+            documents, settings.stage_dir(catalogs.STAGE), settings.overrides_path(), settings.rules_path()
+        )
     fields = result.fields
     classes = fields["mandatory_class"].value_counts()
     context.log.info("target catalog %s from %s", "reused" if result.reused else "parsed", documents.target_guide.name)
     return dg.MaterializeResult(
         metadata={
             **frame_metadata(
-                fields, preview_columns=["table_name", "field_name", "data_type", "length", "mandatory_class"],
+                fields,
+                preview_columns=["table_name", "field_name", "data_type", "length", "mandatory_class"],
                 descriptions=COLUMN_DESCRIPTIONS,
             ),
             "target_guide": documents.target_guide.name,
@@ -102,7 +115,7 @@ def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
             "document_digest": result.digest[:16],
             "reused_previous_parse": result.reused,
             "asset_seconds": round(time.perf_counter() - started, 3),
-            **path_metadata(settings.stage_dir("catalogs") / "target_catalog.csv"),
+            **path_metadata(settings.stage_dir(catalogs.STAGE) / catalogs.TARGET_FIELDS_CSV),
         },
         data_version=dg.DataVersion(result.digest[:16]),
         check_results=target_catalog_checks(fields, result.tables),
@@ -110,23 +123,8 @@ def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
 
 
 def target_catalog_checks(fields: pd.DataFrame, tables: pd.DataFrame) -> list[dg.AssetCheckResult]:
-    counted = fields.groupby("table_name").size()
-    listed = tables.set_index("table_name")["field_count"]
-    mismatched = sorted(
-        name for name in set(listed.index) | set(counted.index)
-        if int(counted.get(name, 0)) == 0 or int(counted.get(name, 0)) != int(listed.get(name, -1))
-    )
-    unknown_parents = unresolved_parents(tables)
-    decided = fields[fields["mandatory_class"] != "optional"]
-    silent = decided[decided["mandatory_evidence"].str.strip() == ""]
-    return [
-        dg.AssetCheckResult(check_name="every_table_has_its_fields", passed=not mismatched,
-                            metadata={"tables": len(listed), "mismatched": ", ".join(mismatched) or "none"}),
-        dg.AssetCheckResult(check_name="mandatory_classes_have_evidence", passed=silent.empty,
-                            metadata={"decided_fields": len(decided), "without_evidence": len(silent)}),
-        dg.AssetCheckResult(check_name="parent_links_resolve", passed=not unknown_parents,
-                            metadata={"unknown_parents": ", ".join(unknown_parents) or "none"}),
-    ]
+    outcomes = catalog_checks.target_catalog_checks(fields, tables)
+    return [check_result(name, outcome) for name, outcome in outcomes.items()]
 
 
 @dg.asset(
@@ -136,23 +134,26 @@ def target_catalog_checks(fields: pd.DataFrame, tables: pd.DataFrame) -> list[dg
     description=(
         "Schema summary: table and field counts per catalog, per-table field counts, mandatory classes, "
         "dictionary conflicts and anything the readers could not place. "
-        "File: `catalogs/schema_catalog_summary.json`."
+        f"File: `{catalogs.STAGE}/{catalogs.SUMMARY_FILE}`."
     ),
 )
 def schema_catalog_summary(settings: MigrationSettings) -> dg.MaterializeResult:
     documents = settings.paths().documents
-    folder = settings.stage_dir("catalogs")
+    folder = settings.stage_dir(catalogs.STAGE)
     with fail_clearly():
         source = catalogs.source_catalog(documents, folder)
-        target = catalogs.target_catalog(documents, folder, settings.rules_path())
+        target = catalogs.target_catalog(documents, folder, settings.overrides_path(), settings.rules_path())
     summary = catalogs.schema_summary(
-        source.catalog, source.pc60_conflicts, target.fields, target.tables, target.unplaced, target.notes,
+        source.catalog,
+        source.pc60_conflicts,
+        target.fields,
+        target.tables,
+        target.unplaced,
+        target.notes,
         documents.as_metadata(),
     )
-    path = write_json(summary, folder / "schema_catalog_summary.json")
-    per_table = "\n".join(
-        f"| {name} | {count} |" for name, count in summary["target"]["fields_per_table"].items()
-    )
+    path = catalogs.write_schema_summary(summary, folder)
+    per_table = "\n".join(f"| {name} | {count} |" for name, count in summary["target"]["fields_per_table"].items())
     return dg.MaterializeResult(
         metadata={
             "source_tables": summary["source"]["tables"],

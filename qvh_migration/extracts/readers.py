@@ -15,6 +15,7 @@ import pandas as pd
 
 from qvh_migration.console import report_progress
 from qvh_migration.errors import CatalogContractError, MigrationInputError
+from qvh_migration.extracts.store import csv_file, table_file
 from qvh_migration.io.encoding import detect_legacy_encoding
 
 # A legacy PatientCentre export is pipe-delimited in the Windows code page.
@@ -35,14 +36,16 @@ def conform_to_catalog(frame: pd.DataFrame, expected: list[str], source: str, ta
     missing = [c for c in expected if c.lower() not in by_lower]
     if missing:
         raise CatalogContractError(
-            source, f"table {table} lacks catalog column(s) {', '.join(missing[:10])}"
+            source,
+            f"table {table} lacks catalog column(s) {', '.join(missing[:10])}"
             + (f" and {len(missing) - 10} more" if len(missing) > 10 else ""),
             where="header",
         )
     extra = [c for c in frame.columns if str(c).strip().lower() not in {e.lower() for e in expected}]
     if extra:
         raise CatalogContractError(
-            source, f"table {table} has column(s) the catalog does not know: {', '.join(map(str, extra[:10]))}",
+            source,
+            f"table {table} has column(s) the catalog does not know: {', '.join(map(str, extra[:10]))}",
             where="header",
         )
     conformed = frame[[by_lower[c.lower()] for c in expected]]
@@ -57,17 +60,22 @@ def read_file_extracts(folder: Path, source_catalog: pd.DataFrame, tables: Itera
     extracts: dict[str, pd.DataFrame] = {}
     for table in tables:
         expected = catalog_columns(source_catalog, table)
-        parquet, csv = folder / f"{table}.parquet", folder / f"{table}.csv"
+        # A real export is laid out like the extracts folder itself.
+        parquet, csv = folder / table_file(table), folder / csv_file(table)
         if parquet.exists():
             frame = _read(parquet, lambda p: pd.read_parquet(p))
             source = parquet
         elif csv.exists():
             encoding = detect_legacy_encoding(csv)  # cp1252 or UTF-8; anything else is named here
-            frame = _read(csv, lambda p, encoding=encoding: pd.read_csv(
-                p, sep=LEGACY_CSV_SEPARATOR, encoding=encoding, dtype=str, keep_default_na=False))
+            frame = _read(
+                csv,
+                lambda p, encoding=encoding: pd.read_csv(
+                    p, sep=LEGACY_CSV_SEPARATOR, encoding=encoding, dtype=str, keep_default_na=False
+                ),
+            )
             source = csv
         else:
-            raise MigrationInputError(folder, f"no extract for table {table} ({table}.parquet or {table}.csv)")
+            raise MigrationInputError(folder, f"no extract for table {table} ({parquet.name} or {csv.name})")
         extracts[table] = conform_to_catalog(frame, expected, str(source), table)
         report_progress("read extracts", table, len(frame), source.name)
     return extracts

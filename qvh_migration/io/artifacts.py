@@ -61,22 +61,46 @@ def write_json(payload: Any, path: Path) -> Path:
 
 @contextmanager
 def atomic_directory(path: Path) -> Iterator[Path]:
-    """Build a whole folder of files aside, then swap it in (the old folder survives a failure)."""
+    """Build a whole folder of files aside, then swap it in (the old folder survives a failure).
+
+    The folder is owned by the caller: files in it that the new build does not produce go with it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    # mkdtemp makes it private; an artifact folder is a normal one.
+    os.chmod(staging, 0o777 & ~_UMASK)
     try:
         yield staging
-        backup = path.with_name(f".{path.name}.old")
-        if backup.exists():
-            shutil.rmtree(backup)
-        if path.exists():
-            os.replace(path, backup)
-        os.replace(staging, path)
-        if backup.exists():
-            shutil.rmtree(backup)
+        _swap_in(staging, path)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def _swap_in(staging: Path, path: Path) -> None:
+    """Replace ``path`` by ``staging`` with renames; put the old folder back if that fails."""
+    if not path.exists():
+        os.replace(staging, path)
+        return
+    backup = path.with_name(f".{path.name}.old")
+    if backup.exists():
+        shutil.rmtree(backup)
+    os.replace(path, backup)
+    try:
+        os.replace(staging, path)
+    except BaseException:
+        os.replace(backup, path)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def content_sha256(path: Path) -> str:
+    """SHA-256 of one file's bytes (what a manifest records, so anyone can check it with sha256sum)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def file_digest(*paths: Path | None) -> str:

@@ -46,7 +46,12 @@ def mask_identifiers(frame: pd.DataFrame) -> pd.DataFrame:
 
 def mask_row_keys(keys: pd.Series) -> pd.Series:
     """``InternalPatientNumber=000012345|EpisodeNumber=3`` -> values masked, names kept."""
-    return keys.fillna("").astype(str).str.replace(
-        _ROW_KEY_VALUE, lambda m: "=" + ("*" * max(len(m.group(1)) - KEEP_LAST, 0)) + m.group(1)[-KEEP_LAST:],
-        regex=True,
+    return (
+        keys.fillna("")
+        .astype(str)
+        .str.replace(
+            _ROW_KEY_VALUE,
+            lambda m: "=" + ("*" * max(len(m.group(1)) - KEEP_LAST, 0)) + m.group(1)[-KEEP_LAST:],
+            regex=True,
+        )
     )

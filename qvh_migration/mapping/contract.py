@@ -13,8 +13,15 @@ Each field gets exactly one class:
 
 Precedence: curated rules (reviewed YAML) > load-key rules > matcher suggestions > UNRESOLVED.
 
+``code_handling`` says how a coded field takes its value (see code_handling.py): ``pas_code_type``
+fields load the legacy value and the vendor maps it through the code type (a crosswalk named on
+such a field documents the national meaning the mapping should give); ``national_code`` fields
+must receive the national code itself.
+
 A rule naming both a crosswalk and a transform applies the crosswalk first (legacy code to NHS
-code), then the transform (e.g. national RTT status to the START/STOP link action). Source fields
+code), then the transform (e.g. national RTT status to the START/STOP link action). A transform
+that reasons on several code sets declares them itself; the crosswalk column then lists one
+crosswalk per source field, ';'-separated and aligned with source_fields (empty = as it is). Source fields
 are ``TABLE.Column``; fields of another table than the row's own are reached through the keys the
 rationale names (joins and aggregates are marked by the transform's kind, see transforms.py).
 """
@@ -23,37 +30,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import CatalogContractError
 from qvh_migration.mapping import signals
+from qvh_migration.mapping.code_handling import code_handling_column
+from qvh_migration.mapping.contract_schema import CONTRACT_COLUMNS, MAPPING_CLASSES
 from qvh_migration.specs.target_links import resolve_parent_links
 
-CONTRACT_COLUMNS: tuple[str, ...] = (
-    "functional_area",
-    "target_table",
-    "field_order",
-    "target_field",
-    "data_type",
-    "length",
-    "mapping_class",
-    "rule_id",
-    "source_table",
-    "source_fields",
-    "transform",
-    "crosswalk",
-    "default_value",
-    "generator",
-    "parent_table",
-    "code_type",
-    "code_type_name",
-    "confidence",
-    "status",
-    "rationale",
-    "mandatory_class",
-    "mandatory_condition",
-    "is_blocker",
-    "origin",
-    "rules_file",
-)
 LOAD_KEY_GENERATORS: dict[str, tuple[str, str]] = {
     "RECORD_NUMBER": ("sequence", "staging primary key, numbered by the loader"),
     "SYSTEM_CODE": ("system_code", "constant code of the legacy PAS (Dataload System code type 10599)"),
@@ -119,6 +102,7 @@ def _base(target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> pd.DataFr
             "length": target_fields["length"],
             "code_type": target_fields["code_type"].fillna(""),
             "code_type_name": target_fields.get("code_type_name", pd.Series("", index=target_fields.index)).fillna(""),
+            "code_handling": code_handling_column(target_fields),
             "mandatory_class": target_fields["mandatory_class"],
             "mandatory_condition": target_fields.get(
                 "mandatory_condition", pd.Series("", index=target_fields.index)
@@ -267,8 +251,6 @@ def _date_transform(kind: int, comment: str) -> str:
 
 def class_counts(contract: pd.DataFrame) -> pd.Series:
     """Number of target fields per mapping class (every class listed, zeros included)."""
-    from qvh_migration.mapping.curated_rules import MAPPING_CLASSES
-
     return contract["mapping_class"].value_counts().reindex(list(MAPPING_CLASSES), fill_value=0)
 
 
@@ -276,3 +258,16 @@ def blockers(contract: pd.DataFrame) -> pd.DataFrame:
     """Mandatory fields nobody has resolved."""
     columns = ["target_table", "target_field", "mandatory_class", "rationale"]
     return contract.loc[contract["is_blocker"], columns].reset_index(drop=True)
+
+
+def one_row_per_target_field(contract: pd.DataFrame, target_fields: pd.DataFrame) -> CheckOutcome:
+    """Every target field has exactly one contract row, and no row names a field the guide lacks."""
+    keys = contract["target_table"] + "." + contract["target_field"]
+    expected = target_fields["table_name"] + "." + target_fields["field_name"]
+    passed = keys.is_unique and set(keys) == set(expected)
+    return CheckOutcome(bool(passed), {"contract_rows": len(contract), "target_fields": len(target_fields)})
+
+
+def no_mandatory_blockers(contract: pd.DataFrame) -> CheckOutcome:
+    blocked = blockers(contract)
+    return CheckOutcome(blocked.empty, {"blockers": len(blocked)})

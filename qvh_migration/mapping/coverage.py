@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qvh_migration.check_outcome import CheckOutcome
+
 COVERAGE_COLUMNS: tuple[str, ...] = ("code_set", "table", "column", "legacy_code", "occurrences")
 
 
@@ -77,3 +79,8 @@ def coverage_summary(coverage: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
         .sort_values("occurrences", ascending=False, ignore_index=True)
     )
+
+
+def all_codes_covered(coverage: pd.DataFrame) -> CheckOutcome:
+    """Every legacy code found in the extracts has a crosswalk entry."""
+    return CheckOutcome(coverage.empty, {"unmapped_codes": len(coverage)})

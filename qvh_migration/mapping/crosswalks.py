@@ -3,26 +3,44 @@
 A crosswalk maps every legacy PatientCentre code of one code set to an NHS Data Dictionary code
 (or, for local sets, to the documented local list). The files are reviewed by people, so every
 mistake is reported with the file and the row or column at fault, never as a library traceback.
+
+Each file opens with ``# key: value`` lines that say what the codes were checked against, so a
+reviewer can tell a stale list from a current one::
+
+    # nhs_element: INTENDED MANAGEMENT (NHS Data Model and Dictionary attribute)
+    # checked_against: <source of the national list, with its version or date>
+    legacy_code,target_code,target_description,notes
+
+A legacy code with no honest national equivalent maps to ``NO_CODE`` (the notes must say why and
+what happens instead): it counts as decided for coverage, but translates to nothing, so the load
+reports the record instead of silently choosing a code.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from qvh_migration.errors import CurationError
 from qvh_migration.mapping.nhs_code_sets import NHS_CODE_SETS
+from qvh_migration.settings import default_crosswalk_dir
 
 CROSSWALK_COLUMNS: tuple[str, ...] = ("legacy_code", "target_code", "target_description", "notes")
 REQUIRED_VALUES: tuple[str, ...] = ("legacy_code", "target_code")
-DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "crosswalks"
+# Header keys every file must state, and the frame columns they become.
+HEADER_KEYS: tuple[str, ...] = ("nhs_element", "checked_against")
+NO_CODE = "NO_CODE"
+_HEADER_LINE = re.compile(r"#\s*([a-z_]+)\s*:\s*(.*\S)\s*$")
 
 
-def load_crosswalks(directory: Path = DEFAULT_DIRECTORY) -> dict[str, pd.DataFrame]:
-    """Read every ``<code_set>.csv`` in ``directory``; raise ``CurationError`` on the first fault."""
-    directory = Path(directory)
+def load_crosswalks(directory: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Read every ``<code_set>.csv`` in ``directory`` (default: where settings.py says); raise
+    ``CurationError`` on the first fault."""
+    directory = Path(directory) if directory is not None else default_crosswalk_dir()
     if not directory.is_dir():
         raise CurationError(directory, "crosswalk directory not found")
     return {path.stem: load_crosswalk(path) for path in sorted(directory.glob("*.csv"))}
@@ -35,27 +53,48 @@ def load_crosswalk(path: Path) -> pd.DataFrame:
         raise CurationError(
             path, f"unknown code set {code_set!r}; file names must be one of {', '.join(sorted(NHS_CODE_SETS))}"
         )
-    header, rows = _read_rows(path)
+    provenance, header, rows = _read_rows(path)
     _check_header(path, header)
     records = [_record(path, header, line, values) for line, values in rows]
     frame = pd.DataFrame(records, columns=[*CROSSWALK_COLUMNS, "row"])
     _check_unique(path, frame)
     _check_targets(path, frame, NHS_CODE_SETS[code_set])
-    return frame.drop(columns="row").reset_index(drop=True)
+    frame = frame.drop(columns="row").reset_index(drop=True)
+    return frame.assign(**provenance)
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (file line number, values) of each non-blank row."""
+def _read_rows(path: Path) -> tuple[dict[str, str], list[str], list[tuple[int, list[str]]]]:
+    """Provenance header, CSV header and (file line number, values) of each non-blank row."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = [h.strip() for h in next(reader, [])]
-            rows = [(reader.line_num, values) for values in reader if any(v.strip() for v in values)]
-    except (UnicodeDecodeError, csv.Error) as exc:
+        lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    except UnicodeDecodeError as exc:
         raise CurationError(path, f"not a readable UTF-8 CSV ({exc})") from exc
+    skipped = 0
+    provenance: dict[str, str] = {}
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            break
+        skipped += 1
+        match = _HEADER_LINE.match(line.strip())
+        if match:
+            provenance[match.group(1)] = match.group(2)
+    missing = [key for key in HEADER_KEYS if not provenance.get(key)]
+    if missing:
+        raise CurationError(
+            path,
+            f"missing header line(s) {', '.join(f'# {key}: ...' for key in missing)}: say which NHS Data "
+            "Dictionary element the codes belong to and what list (version or date) they were checked against",
+            where="row 1",
+        )
+    try:
+        reader = csv.reader(io.StringIO("".join(lines[skipped:]), newline=""))
+        header = [h.strip() for h in next(reader, [])]
+        rows = [(reader.line_num + skipped, values) for values in reader if any(v.strip() for v in values)]
+    except csv.Error as exc:
+        raise CurationError(path, f"not a readable CSV ({exc})") from exc
     if not header:
-        raise CurationError(path, "file is empty", where="row 1")
-    return header, rows
+        raise CurationError(path, "file has no column header", where=f"row {skipped + 1}")
+    return {key: provenance[key] for key in HEADER_KEYS}, header, rows
 
 
 def _check_header(path: Path, header: list[str]) -> None:
@@ -78,6 +117,10 @@ def _record(path: Path, header: list[str], line: int, values: list[str]) -> dict
     for column in REQUIRED_VALUES:
         if not cells[column]:
             raise CurationError(path, f"empty {column}", where=f"row {line}")
+    if cells["target_code"] == NO_CODE and not cells["notes"]:
+        raise CurationError(
+            path, f"{NO_CODE} needs notes saying why and what the load does instead", where=f"row {line}"
+        )
     record: dict[str, object] = {column: cells[column] for column in CROSSWALK_COLUMNS}
     record["row"] = line
     return record
@@ -97,7 +140,7 @@ def _check_unique(path: Path, frame: pd.DataFrame) -> None:
 
 
 def _check_targets(path: Path, frame: pd.DataFrame, allowed: dict[str, str]) -> None:
-    bad = frame[~frame["target_code"].isin(allowed)]
+    bad = frame[~frame["target_code"].isin([*allowed, NO_CODE])]
     if bad.empty:
         return
     row = bad.iloc[0]
@@ -110,8 +153,15 @@ def _check_targets(path: Path, frame: pd.DataFrame, allowed: dict[str, str]) -> 
 
 
 def crosswalk_lookup(crosswalk: pd.DataFrame) -> dict[str, str]:
-    """legacy code -> target code, for executing a crosswalk."""
-    return dict(zip(crosswalk["legacy_code"], crosswalk["target_code"], strict=True))
+    """legacy code -> target code, for executing a crosswalk; ``NO_CODE`` rows translate to nothing."""
+    mapped = crosswalk[crosswalk["target_code"] != NO_CODE]
+    return dict(zip(mapped["legacy_code"], mapped["target_code"], strict=True))
+
+
+def no_code_legacy(crosswalk: pd.DataFrame) -> dict[str, str]:
+    """Legacy codes deliberately left without a national code -> the reason, for the load's report."""
+    decided = crosswalk[crosswalk["target_code"] == NO_CODE]
+    return dict(zip(decided["legacy_code"], decided["notes"], strict=True))
 
 
 def uncovered_codes(crosswalks: dict[str, pd.DataFrame], legacy_codes: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -24,20 +24,9 @@ import pandas as pd
 import yaml
 
 from qvh_migration.errors import CurationError
+from qvh_migration.mapping.contract_schema import CURATED_COLUMNS, MAPPING_CLASSES, STATUSES
 from qvh_migration.mapping.transforms import TRANSFORMS, accepts
 
-RULES_DIRECTORY = Path(__file__).with_name("rules")
-MAPPING_CLASSES: tuple[str, ...] = (
-    "DIRECT",
-    "CROSSWALK",
-    "TRANSFORM",
-    "DERIVED",
-    "DEFAULT",
-    "GENERATED",
-    "NOT_MIGRATED",
-    "UNRESOLVED",
-)
-STATUSES: tuple[str, ...] = ("suggested", "approved")
 # Load keys the loader creates rather than reads: name -> intent.
 GENERATORS: dict[str, str] = {
     "sequence": "1..n per staging table, in extract order; the staging primary key",
@@ -58,23 +47,6 @@ RULE_KEYS = frozenset(
         "confidence",
         "rationale",
     }
-)
-CURATED_COLUMNS: tuple[str, ...] = (
-    "target_table",
-    "target_field",
-    "mapping_class",
-    "source_table",
-    "source_fields",
-    "transform",
-    "crosswalk",
-    "default_value",
-    "generator",
-    "parent_table",
-    "status",
-    "confidence",
-    "rationale",
-    "rules_file",
-    "rule_id",
 )
 
 
@@ -188,7 +160,7 @@ def _rule_row(
         "source_table": sources[0].split(".", 1)[0] if sources else "",
         "source_fields": ";".join(sources),
         "transform": str(rule.get("transform", "") or ""),
-        "crosswalk": str(rule.get("crosswalk", "") or ""),
+        "crosswalk": _crosswalk_column(rule),
         "default_value": "" if rule.get("default") is None else str(rule.get("default")),
         "generator": str(rule.get("generator", "") or ""),
         "parent_table": str(rule.get("parent", "") or ""),
@@ -198,6 +170,13 @@ def _rule_row(
         "rules_file": path.name,
         "rule_id": f"{table}.{target_field.upper()}",
     }
+
+
+def _crosswalk_column(rule: dict) -> str:
+    """The rule's crosswalk, or the transform's per-input crosswalks joined with ';' (aligned with sources)."""
+    named = str(rule.get("crosswalk", "") or "")
+    transform = TRANSFORMS.get(str(rule.get("transform", "")))
+    return named or (";".join(transform.code_sets) if transform else "")
 
 
 def _sources(path: Path, where: str, value: object, source_table: str, context: _Context) -> list[str]:
@@ -233,6 +212,18 @@ def _check_class(path: Path, where: str, mapping_class: str, rule: dict, sources
                 path,
                 f"transform {transform} takes {expected} source field(s), the rule names {len(sources)}",
                 where=where,
+            )
+        declared = TRANSFORMS[str(transform)].code_sets
+        if declared and crosswalk is not None:
+            raise CurationError(
+                path,
+                f"transform {transform} translates its inputs itself ({';'.join(declared)}); remove 'crosswalk'",
+                where=where,
+            )
+        unknown = sorted({name for name in declared if name and name not in context.crosswalk_names})
+        if unknown:
+            raise CurationError(
+                path, f"transform {transform} needs missing crosswalk(s) {', '.join(unknown)}", where=where
             )
     if crosswalk is not None and crosswalk not in context.crosswalk_names:
         raise CurationError(

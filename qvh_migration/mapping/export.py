@@ -14,35 +14,11 @@ import pandas as pd
 
 from qvh_migration.io.artifacts import atomic_path
 from qvh_migration.mapping.contract import blockers, class_counts
+from qvh_migration.mapping.contract_schema import WORKBOOK_COLUMNS
 from qvh_migration.mapping.transforms import registry_table
 
 SUMMARY_SHEET = "Summary"
 TRANSFORMS_SHEET = "Transforms"
-AREA_COLUMNS: tuple[str, ...] = (
-    "target_table",
-    "field_order",
-    "target_field",
-    "data_type",
-    "length",
-    "mandatory_class",
-    "mapping_class",
-    "status",
-    "confidence",
-    "source_fields",
-    "transform",
-    "crosswalk",
-    "default_value",
-    "generator",
-    "parent_table",
-    "code_type",
-    "code_type_name",
-    "rationale",
-    "is_blocker",
-    "origin",
-    "rule_id",
-    "rules_file",
-    "mandatory_condition",
-)
 _WIDTHS = {"rationale": 70, "source_fields": 40, "target_field": 28, "target_table": 24, "code_type_name": 28}
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -56,7 +32,7 @@ def write_contract_xlsx(contract: pd.DataFrame, path: str | Path) -> Path:
         for area, rows in contract.groupby("functional_area", sort=False):
             name = sheet_name(str(area) or "Unassigned", used)
             used.add(name)
-            columns = [c for c in AREA_COLUMNS if c in rows.columns]
+            columns = [c for c in WORKBOOK_COLUMNS if c in rows.columns]
             _write_table(writer, rows[columns], name)
         _write_table(writer, registry_table(), TRANSFORMS_SHEET)
     return path

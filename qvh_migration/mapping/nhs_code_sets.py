@@ -3,6 +3,13 @@
 Targets are NHS Data Dictionary national codes (plus their default codes where the dictionary
 defines them). Religion has no national code list at this level of detail, so it is a local set,
 documented in ``LOCAL_CODE_SETS``. Every crosswalk target code is checked against these sets.
+
+Admitted patient care items follow the version the Admitted Patient Care Commissioning Data Set
+flows use, CDS V6-2 (SOURCE OF ADMISSION CODE, DISCHARGE METHOD CODE and DISCHARGE DESTINATION CODE
+of the HOSPITAL PROVIDER SPELL), one version per set: the later ADMISSION SOURCE / DISCHARGE
+DESTINATION lists (37 court, 40 penal establishment, 42 police custody, care homes split by nursing)
+and the split of discharge method 2 into 6 and 7 are not mixed in. Each crosswalk file names the
+list it was checked against.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ ETHNIC_CATEGORY: dict[str, str] = {
     "P": "Black or Black British - Any other Black background",
     "R": "Other ethnic groups - Chinese",
     "S": "Other ethnic groups - Any other ethnic group",
-    "Z": "Not stated",
+    "Z": "Not stated (asked and declined to answer)",
+    "99": "Not known (not asked)",
 }
 
 MARITAL_STATUS: dict[str, str] = {
@@ -73,6 +81,8 @@ SOURCE_OF_REFERRAL: dict[str, str] = {
     "97": "Other - not initiated by the consultant responsible for the episode",
 }
 
+# PRIORITY TYPE CODE. The national list has no "soon": the target's own urgency code types hold
+# Routine, Soon and Urgent, which is why its urgency fields take the legacy value (see the rules).
 PRIORITY_TYPE: dict[str, str] = {
     "1": "Routine",
     "2": "Urgent",
@@ -92,39 +102,37 @@ ADMISSION_METHOD: dict[str, str] = {
     "2B": "Emergency - transfer of an admitted patient from another provider",
     "2C": "Emergency - baby born at home as intended",
     "2D": "Emergency - other",
+    "28": "Emergency - other means",
     "31": "Maternity - admitted ante-partum",
     "32": "Maternity - admitted post-partum",
     "81": "Other - transfer from another provider, not an emergency",
     "82": "Other - birth of a baby in this provider",
     "83": "Other - baby born outside the provider, not at home as intended",
-}
-
-ADMISSION_SOURCE: dict[str, str] = {
-    "19": "Usual place of residence",
-    "29": "Temporary place of residence",
-    "37": "Court",
-    "39": "Penal establishment, court or police station",
-    "40": "Penal establishment",
-    "41": "Penal establishment (description to be confirmed against the NHS Data Dictionary)",
-    "42": "Police station / police custody suite",
-    "49": "NHS other provider - high security psychiatric accommodation",
-    "50": "NHS other provider - medium secure unit",
-    "51": "NHS other provider - ward for general patients or A&E department",
-    "52": "NHS other provider - ward for maternity patients or neonates",
-    "53": "NHS other provider - ward for mentally ill / learning disabilities",
-    "54": "NHS run care home",
-    "65": "Local authority residential accommodation",
-    "66": "Local authority foster care",
-    "69": "Local authority accommodation (description to be confirmed against the NHS Data Dictionary)",
-    "79": "Babies born in or on the way to hospital",
-    "85": "Non-NHS (other than local authority) run care home",
-    "87": "Non-NHS run hospital",
-    "88": "Non-NHS (other than local authority) run hospice",
-    "89": "Non-NHS run hospital (description to be confirmed against the NHS Data Dictionary)",
     "98": "Not applicable",
     "99": "Not known",
 }
 
+# SOURCE OF ADMISSION CODE (HOSPITAL PROVIDER SPELL), CDS V6-2: national codes plus defaults 98/99.
+ADMISSION_SOURCE: dict[str, str] = {
+    "19": "Usual place of residence",
+    "29": "Temporary place of residence",
+    "39": "Penal establishment, court, or police station / police custody suite",
+    "49": "NHS other hospital provider - high security psychiatric accommodation",
+    "51": "NHS other hospital provider - ward for general patients or the younger physically disabled or A&E",
+    "52": "NHS other hospital provider - ward for maternity patients or neonates",
+    "53": "NHS other hospital provider - ward for patients who are mentally ill or have learning disabilities",
+    "54": "NHS run care home",
+    "65": "Local authority residential accommodation (where care is provided)",
+    "66": "Local authority foster care",
+    "79": "Babies born in or on the way to hospital",
+    "85": "Non-NHS (other than local authority) run care home",
+    "87": "Non-NHS run hospital",
+    "88": "Non-NHS (other than local authority) run hospice",
+    "98": "Not applicable",
+    "99": "Not known",
+}
+
+# DISCHARGE METHOD CODE (HOSPITAL PROVIDER SPELL), CDS V6-2 (2 not yet split into 6 and 7).
 DISCHARGE_METHOD: dict[str, str] = {
     "1": "Discharged on clinical advice or with clinical consent",
     "2": "Self-discharged, or discharged by a relative or advocate",
@@ -135,28 +143,27 @@ DISCHARGE_METHOD: dict[str, str] = {
     "9": "Not known",
 }
 
+# DISCHARGE DESTINATION CODE (HOSPITAL PROVIDER SPELL), CDS V6-2: national codes plus defaults 98/99.
 DISCHARGE_DESTINATION: dict[str, str] = {
     "19": "Usual place of residence",
     "29": "Temporary place of residence",
-    "30": "Repatriation from high security psychiatric hospital",
+    "30": "Repatriation from high security psychiatric accommodation in an NHS hospital provider",
     "37": "Court",
     "38": "Penal establishment or police station",
     "48": "High security psychiatric hospital, Scotland",
-    "49": "NHS other provider - high security psychiatric accommodation",
-    "50": "NHS other provider - medium secure unit",
-    "51": "NHS other provider - ward for general patients or A&E department",
-    "52": "NHS other provider - ward for maternity patients or neonates",
-    "53": "NHS other provider - ward for mentally ill / learning disabilities",
+    "49": "NHS other hospital provider - high security psychiatric accommodation",
+    "50": "NHS other hospital provider - medium secure unit",
+    "51": "NHS other hospital provider - ward for general patients or the younger physically disabled",
+    "52": "NHS other hospital provider - ward for maternity patients or neonates",
+    "53": "NHS other hospital provider - ward for patients who are mentally ill or have learning disabilities",
     "54": "NHS run care home",
-    "65": "Local authority residential accommodation",
+    "65": "Local authority residential accommodation (where care is provided)",
     "66": "Local authority foster care",
-    "69": "Local authority accommodation (description to be confirmed against the NHS Data Dictionary)",
     "79": "Not applicable - patient died or stillbirth",
     "84": "Non-NHS run hospital - medium secure unit",
     "85": "Non-NHS (other than local authority) run care home",
     "87": "Non-NHS run hospital",
     "88": "Non-NHS (other than local authority) run hospice",
-    "89": "Organisation responsible for forced repatriation",
     "98": "Not applicable - spell not finished",
     "99": "Not known",
 }
@@ -187,10 +194,10 @@ FIRST_ATTENDANCE: dict[str, str] = {
 
 INTENDED_MANAGEMENT: dict[str, str] = {
     "1": "Patient to stay in hospital for at least one night",
-    "2": "Patient not to stay in hospital overnight (day case)",
-    "3": "Planned sequence of admissions with no overnight stay (regular day)",
-    "4": "Planned sequence of admissions with overnight stays (regular night)",
-    "5": "Other intended management (description to be confirmed against the NHS Data Dictionary)",
+    "2": "Patient not to stay in hospital overnight",
+    "3": "Planned sequence of admissions with overnight stays",
+    "4": "Planned sequence of admissions without overnight stays (regular day admissions)",
+    "5": "Planned sequence of admissions at night, discharged during the day (regular night admissions)",
     "8": "Not applicable",
     "9": "Not known",
 }
@@ -226,30 +233,33 @@ RTT_PERIOD_STATUS: dict[str, str] = {
     "99": "Not yet known",
 }
 
+# TREATMENT FUNCTION CODE as revised by DCB0028 (Treatment Function and Main Specialty Standard,
+# in use from April 2021): the codes QVH's services need, with their DCB0028 service names.
 TREATMENT_FUNCTION: dict[str, str] = {
-    "100": "General Surgery",
-    "101": "Urology",
-    "103": "Breast Surgery",
-    "110": "Trauma and Orthopaedics",
-    "120": "Ear Nose and Throat",
-    "130": "Ophthalmology",
-    "140": "Oral Surgery",
-    "141": "Restorative Dentistry",
-    "142": "Paediatric Dentistry",
-    "143": "Orthodontics",
-    "144": "Maxillo-Facial Surgery",
-    "145": "Oral and Maxillofacial Surgery",
-    "160": "Plastic Surgery",
-    "161": "Burns Care",
-    "190": "Anaesthetics",
-    "191": "Pain Management",
-    "300": "General Internal Medicine",
-    "330": "Dermatology",
-    "340": "Respiratory Medicine",
-    "650": "Physiotherapy",
-    "651": "Occupational Therapy",
-    "652": "Speech and Language Therapy",
-    "656": "Clinical Psychology",
+    "100": "General Surgery Service",
+    "101": "Urology Service",
+    "103": "Breast Surgery Service",
+    "110": "Trauma and Orthopaedic Service",
+    "120": "Ear Nose and Throat Service",
+    "130": "Ophthalmology Service",
+    "140": "Oral Surgery Service",
+    "141": "Restorative Dentistry Service",
+    "142": "Paediatric Dentistry Service",
+    "143": "Orthodontic Service",
+    "144": "Maxillofacial Surgery Service",
+    "145": "Oral and Maxillofacial Surgery Service",
+    "160": "Plastic Surgery Service",
+    "161": "Burns Care Service",
+    "190": "Anaesthetic Service",
+    "191": "Pain Management Service",
+    "300": "General Internal Medicine Service",
+    "330": "Dermatology Service",
+    "340": "Respiratory Medicine Service",
+    "347": "Sleep Medicine Service",
+    "650": "Physiotherapy Service",
+    "651": "Occupational Therapy Service",
+    "652": "Speech and Language Therapy Service",
+    "656": "Clinical Psychology Service",
 }
 
 # Local set: the target PAS holds religion under its own code type, and the trust decides the

@@ -3,7 +3,8 @@
 A curated rule names its transform (``transform: format_date_ddmmyyyy``); the rules loader refuses
 a name that is not registered here, so a typo fails at review time, not mid-migration. Each
 transform is a small vectorised function over pandas Series (one per source field, in the order
-the rule lists them) returning the target Series; its docstring states the intent.
+the rule lists them) returning the target Series; its docstring states the intent. A transform
+that declares ``code_sets`` receives each input translated through the named crosswalk first.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qvh_migration.legacy.dates import AUTO, parse_legacy_dates
 
 TransformFunc = Callable[..., pd.Series]
 
@@ -23,16 +29,21 @@ class Transform:
     intent: str
     inputs: str  # "1", "2", "1+" : how many source fields the rule must name
     kind: str  # row: value by value | join: needs a second table | aggregate: over a patient's records
+    # Crosswalk each input is translated through before the call ("" = legacy value as it is), for
+    # transforms that reason on national codes of several code sets; empty when none is needed.
+    code_sets: tuple[str, ...] = ()
 
 
 TRANSFORMS: dict[str, Transform] = {}
 KINDS = ("row", "join", "aggregate")
 
 
-def transform(inputs: str = "1", kind: str = "row") -> Callable[[TransformFunc], TransformFunc]:
+def transform(
+    inputs: str = "1", kind: str = "row", code_sets: tuple[str, ...] = ()
+) -> Callable[[TransformFunc], TransformFunc]:
     def register(func: TransformFunc) -> TransformFunc:
         intent = (func.__doc__ or "").strip().splitlines()[0]
-        TRANSFORMS[func.__name__] = Transform(func.__name__, func, intent, inputs, kind)
+        TRANSFORMS[func.__name__] = Transform(func.__name__, func, intent, inputs, kind, code_sets)
         return func
 
     return register
@@ -57,13 +68,12 @@ def _blank_to_na(series: pd.Series) -> pd.Series:
 
 
 def _parse_date(series: pd.Series) -> pd.Series:
-    """Parse CCYYMMDD[HHMM] internal dates or DD/MM/YYYY [HH:MM] display dates; bad values -> NaT."""
-    text = _text(series).str.replace(r"[^0-9/: ]", "", regex=True)
-    internal = pd.to_datetime(text.str.slice(0, 12), format="%Y%m%d%H%M", errors="coerce")
-    internal = internal.fillna(pd.to_datetime(text.str.slice(0, 8), format="%Y%m%d", errors="coerce"))
-    display = pd.to_datetime(text, format="%d/%m/%Y %H:%M", errors="coerce")
-    display = display.fillna(pd.to_datetime(text.str.slice(0, 10), format="%d/%m/%Y", errors="coerce"))
-    return internal.fillna(display)
+    """Legacy date or date-time in whichever of the four legacy shapes it has; anything else -> NaT.
+
+    Strict (``qvh_migration.legacy.dates``): an ISO or two-digit-year value is not guessed at, so
+    a transform never turns a malformed source date into a plausible target one.
+    """
+    return parse_legacy_dates(series, AUTO)
 
 
 @transform()
@@ -86,11 +96,11 @@ def format_datetime_ddmmyyyy_hhmiss(series: pd.Series) -> pd.Series:
 
 @transform("2")
 def combine_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
-    """Join a display date and a separate HH:MM / HHMM time into DD/MM/YYYY HH24:MI."""
+    """Join a display date and a separate HH:MM / HHMM time into DD/MM/YYYY HH24:MI; a blank or
+    malformed time (strict legacy grammar: no 24:00, no 9:30) gives 00:00."""
     day = _parse_date(date).dt.strftime("%d/%m/%Y")
-    digits = _text(time).str.replace(r"\D", "", regex=True).str.zfill(4).str.slice(0, 4)
-    clock = digits.str.slice(0, 2) + ":" + digits.str.slice(2, 4)
-    clock = clock.where(digits.str.fullmatch(r"([01]\d|2[0-3])[0-5]\d").fillna(False), "00:00")
+    moment = parse_legacy_dates(time, "HH:MM").fillna(parse_legacy_dates(time, "HHMM"))
+    clock = moment.dt.strftime("%H:%M").fillna("00:00")
     return (day + " " + clock).astype("string")
 
 
@@ -104,13 +114,41 @@ def format_nhs_number(series: pd.Series) -> pd.Series:
 @transform("1+")
 def concat_address_lines(*lines: pd.Series) -> pd.Series:
     """Join address lines with ", " skipping blanks (target line wider than the legacy one)."""
-    frame = pd.concat([_blank_to_na(_text(line)) for line in lines], axis=1)
-    return frame.apply(lambda row: ", ".join(row.dropna()), axis=1).astype("string")
+    return _join_non_blank(lines, ", ")
+
+
+def _words(series: pd.Series, separator: str) -> pa.Array:
+    """Each value split on a regex separator, as an Arrow list array (vectorised, no Python loop)."""
+    text = pa.array(_text(series).fillna(""), type=pa.large_string())
+    return pc.split_pattern_regex(pc.utf8_trim_whitespace(text), separator)
+
+
+def _word(series: pd.Series, separator: str, start: int, stop: int | None = None, join: str = " ") -> pd.Series:
+    """Words ``start:stop`` of each value (``start=-1``: the last word), blank -> null."""
+    if series.empty:
+        return pd.Series(pd.NA, index=series.index, dtype="string")
+    parts = _words(series, separator)
+    if start < 0:
+        # Every value splits into at least one (possibly empty) word, so the flat offsets are safe.
+        length = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+        first = parts.offsets.to_numpy()[:-1]
+        values = pc.list_flatten(parts).take(pa.array(first + np.maximum(length + start, 0)))
+    else:
+        values = pc.binary_join(
+            pc.list_slice(parts, start, stop if stop is not None else start + 1), pa.scalar(join, pa.large_string())
+        )
+    return _blank_to_na(pd.Series(values.to_pandas(types_mapper=pd.ArrowDtype), index=series.index).astype("string"))
+
+
+def _join_non_blank(series: tuple[pd.Series, ...], separator: str) -> pd.Series:
+    """Element-wise join of the non-blank values, skipping blanks (vectorised in Arrow)."""
+    columns = [pa.array(_blank_to_na(_text(s)), type=pa.large_string()) for s in series]
+    joined = pc.binary_join_element_wise(*columns, pa.scalar(separator, pa.large_string()), null_handling="skip")
+    return pd.Series(joined.to_pandas(types_mapper=pd.ArrowDtype), index=series[0].index).astype("string")
 
 
 def _forename(series: pd.Series, index: int) -> pd.Series:
-    parts = _text(series).str.split(r"\s+", regex=True)
-    return _blank_to_na(parts.str.get(index).astype("string"))
+    return _word(series, r"\s+", index)
 
 
 @transform()
@@ -140,7 +178,7 @@ def split_name(series: pd.Series) -> pd.Series:
 @transform()
 def split_name_family(series: pd.Series) -> pd.Series:
     """Family name from a free-text full name: the last word ("JOHN SMITH" -> "SMITH")."""
-    return _blank_to_na(_text(series).str.split(r"\s+", regex=True).str.get(-1).astype("string"))
+    return _word(series, r"\s+", -1)
 
 
 @transform()
@@ -237,8 +275,7 @@ def new_followup_flag(series: pd.Series) -> pd.Series:
 @transform("1+")
 def concat_text(*series: pd.Series) -> pd.Series:
     """Join the non-blank free-text values with " / " (two legacy comment fields into one note)."""
-    frame = pd.concat([_blank_to_na(_text(s)) for s in series], axis=1)
-    return _blank_to_na(frame.apply(lambda row: " / ".join(row.dropna()), axis=1).astype("string"))
+    return _blank_to_na(_join_non_blank(series, " / "))
 
 
 @transform()
@@ -249,8 +286,8 @@ def walkin_flag(series: pd.Series) -> pd.Series:
 
 @transform()
 def inpatient_encounter_type(series: pd.Series) -> pd.Series:
-    """National intended management to the archive encounter type: 2 (day case) -> D, else I."""
-    return _text(series).eq("2").fillna(False).map({True: "D", False: "I"}).astype("string")
+    """National intended management to the archive encounter type: no overnight stay (2, 4) -> D, else I."""
+    return _text(series).isin(["2", "4"]).fillna(False).map({True: "D", False: "I"}).astype("string")
 
 
 @transform()
@@ -274,8 +311,7 @@ def active_flag_from_delete_indicator(series: pd.Series) -> pd.Series:
 
 
 def _address_line(series: pd.Series, index: int) -> pd.Series:
-    parts = _text(series).str.split(r"\s*,\s*", regex=True)
-    return _blank_to_na(parts.str.get(index).astype("string"))
+    return _word(series, r"\s*,\s*", index)
 
 
 @transform()
@@ -299,8 +335,7 @@ def split_address_line_3(series: pd.Series) -> pd.Series:
 @transform()
 def split_address_line_4(series: pd.Series) -> pd.Series:
     """Fourth and later comma-separated parts of a one-line address, joined."""
-    parts = _text(series).str.split(r"\s*,\s*", regex=True)
-    return _blank_to_na(parts.str.slice(3).str.join(", ").astype("string"))
+    return _word(series, r"\s*,\s*", 3, 1 << 30, join=", ")
 
 
 @transform()
@@ -391,5 +426,10 @@ def latest_datetime(series: pd.Series) -> pd.Series:
 
 def registry_table() -> pd.DataFrame:
     """Name, inputs, kind and intent of every transform (for the contract workbook and reviewers)."""
-    rows = [(t.name, t.inputs, t.kind, t.intent) for t in TRANSFORMS.values()]
-    return pd.DataFrame(rows, columns=["transform", "inputs", "kind", "intent"])
+    rows = [(t.name, t.inputs, t.kind, ";".join(t.code_sets), t.intent) for t in TRANSFORMS.values()]
+    return pd.DataFrame(rows, columns=["transform", "inputs", "kind", "code_sets", "intent"])
+
+
+# Transforms of activity and of GP/GDP registration live in their own modules (file size); importing
+# them here registers them, so every caller of TRANSFORMS sees the whole registry.
+from qvh_migration.mapping import transforms_activity, transforms_registration  # noqa: E402, F401

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_SETS
+from qvh_migration.legacy.code_sets import LEGACY_CODE_SETS
 from qvh_migration.mock.strings import format_dates, join, padded, pick
 
 # Codes a legacy system really accumulates (retired local codes, national codes typed into local

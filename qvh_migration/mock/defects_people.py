@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qvh_migration.legacy.nhs_number import nhs_check_digits
 from qvh_migration.mock import defect_values as bad
 from qvh_migration.mock.catalog import Dates, render_table
-from qvh_migration.mock.identity import format_nhs, nhs_check_digits
+from qvh_migration.mock.identity import format_nhs
+from qvh_migration.mock.injector import Injector
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, MINUTES_PER_DAY, NO_TIME
 from qvh_migration.mock.strings import EmptyColumns, join, padded, plain_int, series_arrow
-
-if TYPE_CHECKING:
-    from qvh_migration.mock.defects import Injector
 
 
 def _digits(arr: pa.Array) -> np.ndarray:

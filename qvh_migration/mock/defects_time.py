@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from qvh_migration.mock.injector import Injector
 from qvh_migration.mock.parameters import MINUTES_PER_DAY, NO_TIME
 from qvh_migration.mock.rules import START_END
 from qvh_migration.mock.strings import join
 from qvh_migration.mock.vector import take_or
-
-if TYPE_CHECKING:
-    from qvh_migration.mock.defects import Injector
 
 # Display and time columns that show the same moment as each internal column.
 COMPANIONS: dict[tuple[str, str], tuple[str, ...]] = {

@@ -15,8 +15,10 @@ import pandas as pd
 import pyarrow as pa
 
 from qvh_migration.console import report_progress
+from qvh_migration.legacy.catalog import require, table_specs
+from qvh_migration.legacy.keys import ALL_TABLES, REQUIRED_COLUMNS
 from qvh_migration.mock import defects
-from qvh_migration.mock.catalog import ColumnValue, render_table, require, table_specs
+from qvh_migration.mock.catalog import ColumnValue, render_table
 from qvh_migration.mock.inpatients import (
     Admissions,
     apply_in_hospital_deaths,
@@ -44,7 +46,7 @@ from qvh_migration.mock.render_inpatients import (
 )
 from qvh_migration.mock.render_outpatients import render_opa, render_opreferral, render_opwlentry, render_rttperiod
 from qvh_migration.mock.rtt import RTT, RttPeriods, rtt_outcomes
-from qvh_migration.mock.rules import ALL_TABLES, DEFECT_PLAN, REQUIRED_COLUMNS
+from qvh_migration.mock.rules import DEFECT_PLAN
 from qvh_migration.mock.strings import EmptyColumns, pick
 from qvh_migration.mock.vector import take_or
 from qvh_migration.mock.waiting_list import WAITING, WaitingList, build_waiting_list

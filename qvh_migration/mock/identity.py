@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qvh_migration.legacy.nhs_number import nhs_check_digits
 from qvh_migration.mock.strings import (
     LARGE,
     as_large,
@@ -30,21 +31,6 @@ from qvh_migration.mock.wordlists import (
     POSTCODE_AREAS,
     STREETS,
 )
-
-NHS_WEIGHTS = np.arange(10, 1, -1, dtype=np.int64)  # weights 10..2 on digits 1-9
-
-
-def nhs_check_digits(stems: np.ndarray) -> np.ndarray:
-    """Modulus 11 check digit of 9-digit stems; 10 means the stem can never be a valid number."""
-    digits = digit_matrix(stems, 9).astype(np.int64) - 48
-    check = 11 - (digits @ NHS_WEIGHTS) % 11
-    return np.where(check == 11, 0, check)
-
-
-def nhs_number_is_valid(numbers: np.ndarray) -> np.ndarray:
-    """Modulus 11 validity of 10-digit numbers (repeated-digit numbers are NOT rejected here)."""
-    numbers = np.asarray(numbers, dtype=np.int64)
-    return nhs_check_digits(numbers // 10) == numbers % 10
 
 
 def _valid_999_numbers() -> np.ndarray:

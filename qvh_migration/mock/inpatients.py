@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qvh_migration.mock.legacy_code_sets import code_values, code_weights
+from qvh_migration.legacy.code_sets import code_values, code_weights
 from qvh_migration.mock.outpatients import consultant_for
 from qvh_migration.mock.parameters import EXTRACT_DAY, EXTRACT_MINUTE, MINUTES_PER_DAY, NO_TIME
 from qvh_migration.mock.patients import Patients

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qvh_migration.mock.legacy_code_sets import code_values, code_weights
+from qvh_migration.legacy.code_sets import code_values, code_weights
 from qvh_migration.mock.parameters import EXTRACT_DAY, MINUTES_PER_DAY, NO_TIME
 from qvh_migration.mock.patients import Patients
 from qvh_migration.mock.reference import SPECIALTIES, Reference

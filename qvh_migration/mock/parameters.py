@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qvh_migration.legacy.dates import NO_TIME as NO_TIME  # the parser's "no date", shared
+
 
 class MockParameterError(ValueError):
     """A generator parameter is out of range; the message names the parameter and the bad value."""
@@ -51,8 +53,6 @@ RTT_START_DAY = int(np.datetime64("2007-01-01", "D").astype(np.int64))
 # Oldest registrations on the legacy PAS.
 FIRST_REGISTRATION_DAY = int(np.datetime64("1994-04-01", "D").astype(np.int64))
 
-# Sentinel for "no date" in int64 minute arrays; it is NaT when viewed as datetime64[m].
-NO_TIME = np.iinfo(np.int64).min
 
 MINUTES_PER_DAY = 1440
 

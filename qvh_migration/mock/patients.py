@@ -14,10 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qvh_migration.legacy.code_sets import code_values, code_weights
 from qvh_migration.mock import identity as ident
 from qvh_migration.mock import wordlists as words
 from qvh_migration.mock.catalog import ColumnValue, Dates
-from qvh_migration.mock.legacy_code_sets import code_values, code_weights
 from qvh_migration.mock.parameters import (
     EXTRACT_DAY,
     FIRST_REGISTRATION_DAY,

@@ -14,19 +14,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from qvh_migration.mock.catalog import TableSpec, date_columns, table_specs
-from qvh_migration.mock.identity import nhs_number_is_valid
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS, code_values
+from qvh_migration.check_outcome import CheckOutcome
+from qvh_migration.legacy.catalog import TableSpec, date_columns, table_specs
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS, code_values
+from qvh_migration.legacy.dates import parse_minutes
+from qvh_migration.legacy.keys import DELETE_FLAG_VALUES, PRIORITY_TABLES, RELATIONS
+from qvh_migration.legacy.nhs_number import nhs_digits, repeated_digit_numbers, valid_nhs_numbers
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, NO_TIME
-from qvh_migration.mock.rules import (
-    DELETE_FLAG_VALUES,
-    MANDATORY,
-    NAME_COLUMNS,
-    PRIORITY_TABLES,
-    RELATIONS,
-    START_END,
-)
-from qvh_migration.mock.strings import parse_dates, series_arrow
+from qvh_migration.mock.rules import MANDATORY, NAME_COLUMNS, START_END
+from qvh_migration.mock.strings import series_arrow
 from qvh_migration.mock.vector import take_or
 
 Tables = Mapping[str, pd.DataFrame]
@@ -38,12 +34,10 @@ def _nonempty(s: pd.Series) -> np.ndarray:
 
 def nhs_number_faults(patdata: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(fails Modulus 11, repeated-digit dummy) per row; empty numbers are neither."""
-    digits = patdata["NhsNumber"].str.replace(" ", "", regex=False)
-    present = _nonempty(digits)
-    shaped = present & digits.str.fullmatch(r"\d{10}").fillna(False).to_numpy(dtype=bool)
-    numbers = pd.to_numeric(digits.where(shaped, "0")).to_numpy(dtype=np.int64)
-    dummy = shaped & digits.str.fullmatch(r"(\d)\1{9}").fillna(False).to_numpy(dtype=bool)
-    invalid = present & ~dummy & (~shaped | ~nhs_number_is_valid(numbers))
+    numbers = patdata["NhsNumber"]
+    present = _nonempty(nhs_digits(numbers))
+    dummy = repeated_digit_numbers(numbers).to_numpy(dtype=bool)
+    invalid = present & ~dummy & ~valid_nhs_numbers(numbers).to_numpy(dtype=bool)
     return invalid, dummy
 
 
@@ -93,7 +87,7 @@ def orphan_rows(tables: Tables) -> dict[str, np.ndarray]:
 
 
 def _minutes(tables: Tables, specs: Mapping[str, TableSpec], table: str, column: str) -> np.ndarray:
-    return parse_dates(tables[table][column], date_columns(specs[table])[column])[0]
+    return parse_minutes(tables[table][column], date_columns(specs[table])[column])[0]
 
 
 def episode_checks(tables: Tables, specs: Mapping[str, TableSpec]) -> tuple[np.ndarray, np.ndarray]:
@@ -125,7 +119,7 @@ def ends_before_starts(tables: Tables, specs: Mapping[str, TableSpec]) -> dict[s
 
 
 def future_births(patdata: pd.DataFrame, specs: Mapping[str, TableSpec]) -> np.ndarray:
-    minutes = parse_dates(patdata["InternalDateOfBirth"], date_columns(specs["PATDATA"])["InternalDateOfBirth"])[0]
+    minutes = parse_minutes(patdata["InternalDateOfBirth"], date_columns(specs["PATDATA"])["InternalDateOfBirth"])[0]
     return (minutes != NO_TIME) & (minutes > EXTRACT_MINUTE)
 
 
@@ -175,7 +169,7 @@ def malformed_dates(df: pd.DataFrame, spec: TableSpec) -> dict[str, np.ndarray]:
     out = {}
     for column, fmt in date_columns(spec).items():
         if column in df:
-            ok = parse_dates(df[column], fmt)[1]
+            ok = parse_minutes(df[column], fmt)[1]
             if not ok.all():
                 out[column] = ~ok
     return out
@@ -227,3 +221,23 @@ def ledger_counts(ledger: pd.DataFrame) -> pd.DataFrame:
     out["table"] = out["table"].astype(str)
     out["defect_kind"] = out["defect_kind"].astype(str)
     return out.sort_values(["table", "defect_kind"], ignore_index=True)
+
+
+def reconcile_ledger(tables: Tables, ledger: pd.DataFrame, source_catalog: pd.DataFrame) -> pd.DataFrame:
+    """Per table and defect kind, the count recounted from the data beside the ledger's count."""
+    found = recount_defects(tables, source_catalog)
+    expected = ledger_counts(ledger)
+    merged = found.merge(expected, on=["table", "defect_kind"], how="outer", suffixes=("_found", "_ledger"))
+    return merged.fillna(0)
+
+
+def ledger_check(tables: Tables, ledger: pd.DataFrame, source_catalog: pd.DataFrame, synthetic: bool) -> CheckOutcome:
+    """Synthetic extracts: every defect kind recounts to the ledger's count. Real extracts have no
+    injected defects to reconcile, so the check passes and lists the faults the recount finds."""
+    merged = reconcile_ledger(tables, ledger, source_catalog)
+    differing = merged[merged["count_found"] != merged["count_ledger"]]
+    listing = "differences" if synthetic else "faults_found"
+    return CheckOutcome(
+        passed=differing.empty or not synthetic,
+        metadata={"kinds_checked": len(merged), listing: differing},
+    )

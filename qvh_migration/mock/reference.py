@@ -13,16 +13,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qvh_migration.mock import identity as ident
-from qvh_migration.mock import wordlists as words
-from qvh_migration.mock.catalog import ColumnValue
-from qvh_migration.mock.legacy_code_sets import (
+from qvh_migration.legacy.code_sets import (
     LEGACY_CODE_SETS,
     RTT_STATUS_INTERNAL_VALUE,
+    SPECIALTY_MAIN_SPECIALTY,
     SPECIALTY_TREATMENT_FUNCTION,
     code_values,
 )
-from qvh_migration.mock.rules import DELETE_FLAG_VALUES
+from qvh_migration.legacy.keys import DELETE_FLAG_VALUES
+from qvh_migration.mock import identity as ident
+from qvh_migration.mock import wordlists as words
+from qvh_migration.mock.catalog import ColumnValue
 from qvh_migration.mock.strings import join, padded, pick
 
 HOSPITAL = "QVH"
@@ -319,7 +320,7 @@ def _lists(tables: dict) -> None:
         "Description",
         {
             "TreatmentFunction": pa.array([SPECIALTY_TREATMENT_FUNCTION[s] for s in SPECIALTIES], pa.large_string()),
-            "MainSpecialty": pa.array([SPECIALTY_TREATMENT_FUNCTION[s] for s in SPECIALTIES], pa.large_string()),
+            "MainSpecialty": pa.array([SPECIALTY_MAIN_SPECIALTY[s] for s in SPECIALTIES], pa.large_string()),
         },
         descs=[lb[:30] for lb in labels],
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from qvh_migration.legacy.code_sets import code_values
 from qvh_migration.mock.catalog import ColumnValue, Dates
 from qvh_migration.mock.inpatients import DESTINATION, DISCH_METHOD, SOURCE, WARD_CODES, Admissions, Stays
-from qvh_migration.mock.legacy_code_sets import code_values
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, MINUTES_PER_DAY, NO_TIME
 from qvh_migration.mock.patients import Patients
 from qvh_migration.mock.reference import (

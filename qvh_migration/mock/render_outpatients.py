@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from qvh_migration.legacy.code_sets import RTT_STATUS_INTERNAL_VALUE, code_values
 from qvh_migration.mock.catalog import ColumnValue, Dates
-from qvh_migration.mock.legacy_code_sets import RTT_STATUS_INTERNAL_VALUE, code_values
 from qvh_migration.mock.outpatients import ATTEND, DISCHARGED, DISPOSAL, LISTED, Appointments, Referrals
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, MINUTES_PER_DAY, NO_TIME
 from qvh_migration.mock.patients import Patients

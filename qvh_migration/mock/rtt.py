@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qvh_migration.mock.legacy_code_sets import code_values
+from qvh_migration.legacy.code_sets import code_values
 from qvh_migration.mock.outpatients import ATTEND, DISCHARGED, DISPOSAL, LISTED, Appointments, Referrals
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, NO_TIME, RTT_START_DAY
 from qvh_migration.mock.vector import at, take_or

@@ -11,31 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from pandas.core.arrays.string_arrow import ArrowStringArray
 
+from qvh_migration.io.arrow_text import LARGE as LARGE
+from qvh_migration.io.arrow_text import STR_DTYPE as STR_DTYPE
+from qvh_migration.io.arrow_text import as_large as as_large
+from qvh_migration.io.arrow_text import series_arrow as series_arrow
+from qvh_migration.io.arrow_text import to_series as to_series
+from qvh_migration.legacy.dates import FIELD_WIDTHS, LEGACY_DATE_FORMATS
 from qvh_migration.mock.parameters import NO_TIME
-
-STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
-LARGE = pa.large_string()
-
-
-def as_large(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr if arr.type == LARGE else arr.cast(LARGE)
-
-
-def to_series(arr: pa.Array) -> pd.Series:
-    """Wrap an Arrow string array as a pandas ``str`` Series without copying it."""
-    return pd.Series(ArrowStringArray(pa.chunked_array([as_large(arr)]), dtype=STR_DTYPE), copy=False)
-
-
-def series_arrow(series: pd.Series) -> pa.Array:
-    """The Arrow array behind a ``str`` Series (one chunk)."""
-    return as_large(pa.array(series.array))
 
 
 class EmptyColumns:
@@ -134,24 +119,15 @@ def replace_rows(arr: pa.Array, rows: np.ndarray, values: Sequence[str] | pa.Arr
 
 # ---------------------------------------------------------------- dates and times
 
-# Formats the legacy PAS uses; a display field's format follows from its Size when the dictionary
-# does not state one (10 -> DD/MM/YYYY, 16 -> DD/MM/YYYY HH:MM, 8 -> DD/MM/YY, 14 -> DD/MM/YY HH:MM).
+# The legacy formats, plus shapes no PAS field uses: the ones malformed_legacy_date defects write.
 DATE_FORMATS: dict[str, tuple[str, ...]] = {
-    "CCYYMMDD": ("Y4", "M", "D"),
-    "CCYYMMDDHHMM": ("Y4", "M", "D", "h", "m"),
-    "DD/MM/YYYY": ("D", "/", "M", "/", "Y4"),
-    "DD/MM/YYYY HH:MM": ("D", "/", "M", "/", "Y4", " ", "h", ":", "m"),
-    "DD/MM/YY": ("D", "/", "M", "/", "Y2"),
-    "DD/MM/YY HH:MM": ("D", "/", "M", "/", "Y2", " ", "h", ":", "m"),
-    "HH:MM": ("h", ":", "m"),
-    "HHMM": ("h", "m"),
-    # Not PAS formats: the shapes malformed_legacy_date defects write.
+    **LEGACY_DATE_FORMATS,
     "ISO": ("Y4", "-", "M", "-", "D"),
     "ISO HH:MM": ("Y4", "-", "M", "-", "D", " ", "h", ":", "m"),
     "YY-MM-DD HH:MM": ("Y2", "-", "M", "-", "D", " ", "h", ":", "m"),
     "YY-MM-DD": ("Y2", "-", "M", "-", "D"),
 }
-_WIDTH = {"Y4": 4, "Y2": 2, "M": 2, "D": 2, "h": 2, "m": 2}
+_WIDTH = FIELD_WIDTHS
 
 
 def format_width(fmt: str) -> int:
@@ -189,57 +165,3 @@ def format_dates(minutes: np.ndarray, fmt: str) -> pa.Array:
             blocks.append(np.broadcast_to(lit, (minutes.shape[0], lit.size)))
     present = minutes != NO_TIME
     return from_char_matrix(np.concatenate(blocks, axis=1), None if present.all() else present)
-
-
-def parse_dates(values: pd.Series | pa.Array, fmt: str) -> tuple[np.ndarray, np.ndarray]:
-    """Strictly parse legacy date strings.
-
-    Returns (minutes, ok): ``ok`` is False for non-empty values that are not valid dates in ``fmt``
-    (wrong shape, month 13, 31 February, ...); empty values give ``NO_TIME`` and ok=True.
-    """
-    arr = series_arrow(values) if isinstance(values, pd.Series) else as_large(values)
-    arr = as_large(pc.fill_null(arr, "")) if arr.null_count else arr
-    width = format_width(fmt)
-    lengths = pc.utf8_length(arr).to_numpy(zero_copy_only=False)
-    empty = lengths == 0
-    shaped = lengths == width
-    data = arr.buffers()[2]
-    buf = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
-    rows = np.flatnonzero(shaped)
-    chars = buf[offsets[rows][:, None] + np.arange(width)] if rows.size else np.zeros((0, width), np.uint8)
-    ok_rows = np.ones(rows.size, dtype=bool)
-    values_by_tok: dict[str, np.ndarray] = {}
-    pos = 0
-    for tok in DATE_FORMATS[fmt]:
-        w = _WIDTH.get(tok, len(tok))
-        seg = chars[:, pos : pos + w]
-        if tok in _WIDTH:
-            is_digit = ((seg >= 48) & (seg <= 57)).all(axis=1)
-            ok_rows &= is_digit
-            values_by_tok[tok] = ((seg.astype(np.int64) - 48) * (10 ** np.arange(w - 1, -1, -1))).sum(axis=1)
-        else:
-            ok_rows &= (seg == np.frombuffer(tok.encode("ascii"), dtype=np.uint8)).all(axis=1)
-        pos += w
-    minutes = np.full(len(arr), NO_TIME, dtype=np.int64)
-    if "Y4" in values_by_tok:
-        year = values_by_tok["Y4"]
-    elif "Y2" in values_by_tok:  # two-digit years pivot at the extract year: 26 -> 2026, 27 -> 1927
-        year = values_by_tok["Y2"] + np.where(values_by_tok["Y2"] > 26, 1900, 2000)
-    else:
-        year = np.full(rows.size, 1970, dtype=np.int64)
-    month = values_by_tok.get("M", np.ones(rows.size, np.int64))
-    day = values_by_tok.get("D", np.ones(rows.size, np.int64))
-    hour = values_by_tok.get("h", np.zeros(rows.size, np.int64))
-    minute = values_by_tok.get("m", np.zeros(rows.size, np.int64))
-    ok_rows &= (month >= 1) & (month <= 12) & (day >= 1) & (hour <= 23) & (minute <= 59) & (year >= 1800)
-    safe_month = np.clip(month, 1, 12)
-    first = (np.clip(year, 1800, 2999) - 1970) * 12 + (safe_month - 1)
-    month_start = first.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    next_start = (first + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    ok_rows &= day <= (next_start - month_start)
-    mins = (month_start + day - 1) * 1440 + hour * 60 + minute
-    ok = empty.copy()
-    ok[rows] = ok_rows
-    minutes[rows[ok_rows]] = mins[ok_rows]
-    return minutes, ok

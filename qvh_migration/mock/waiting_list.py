@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qvh_migration.mock.legacy_code_sets import code_values, code_weights
+from qvh_migration.legacy.code_sets import code_values, code_weights
 from qvh_migration.mock.outpatients import LISTED, Referrals
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, MINUTES_PER_DAY, NO_TIME
 from qvh_migration.mock.vector import at, to_weekday, weighted

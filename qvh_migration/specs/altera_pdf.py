@@ -32,9 +32,7 @@ HEADER = ("DATATYPE", "LENGTH", "NAME", "COMMENTS")
 
 # Glued forms ("TABLE NAME:LOAD_STAFF") occur; the label must start the line.
 _TABLE_NAME = re.compile(r"\s*TABLE\s*NAME\s*:\s*([A-Za-z][\w$#]*)", re.IGNORECASE)
-_CODE_TYPE = re.compile(
-    r'Maps\s+to\s*:?\s*code\s*type\s*(\d+)(?:\s*[-\u2013\u2014]?\s*"([^"]*)")?', re.IGNORECASE
-)
+_CODE_TYPE = re.compile(r'Maps\s+to\s*:?\s*code\s*type\s*(\d+)(?:\s*[-\u2013\u2014]?\s*"([^"]*)")?', re.IGNORECASE)
 _LOADED = re.compile(r"\bloaded\s+(?:as\s+mapped\s+)?into\s*:?\s*", re.IGNORECASE)
 # Table and column of at least two characters each, so "e.g." and "i.e." are not targets;
 # blanks after the dot occur in the guide ("maps006. staff_security_level").
@@ -97,8 +95,9 @@ class _GuideParser:
     def feed(self, line: Line) -> None:
         match = _TABLE_NAME.match(line.text)
         table = self.tables[-1] if self.tables else None
-        if match and not (self.mode == "rows" and table and table.columns
-                          and table.columns.index(line.x0) >= 2):  # not quoted in a comment
+        if match and not (
+            self.mode == "rows" and table and table.columns and table.columns.index(line.x0) >= 2
+        ):  # not quoted in a comment
             self.tables.append(_Table(match.group(1), self.area, line.page, line.page))
             self.mode = "box"
             return
@@ -113,8 +112,9 @@ class _GuideParser:
             return
         if self.mode == "rows" and table is not None and table.columns is not None:
             if pdf_layout.header_words(line, HEADER):  # e.g. a second, title-case header
-                self.notes.append((line.page, table.name, "", line.text, "header row repeated "
-                                   "inside the table; skipped"))
+                self.notes.append(
+                    (line.page, table.name, "", line.text, "header row repeated inside the table; skipped")
+                )
                 return
             if table.columns.contains(line):
                 self._row_line(table, table.columns, line)
@@ -123,9 +123,7 @@ class _GuideParser:
         self._outside_line(line)
 
     def _row_line(self, table: _Table, columns: Columns, line: Line) -> None:
-        type_cell, length_cell, name_cell, comment_cell = (
-            [w.text for w in cell] for cell in columns.split(line)
-        )
+        type_cell, length_cell, name_cell, comment_cell = ([w.text for w in cell] for cell in columns.split(line))
         if type_cell:
             table.rows.append(_Row(line.page, " ".join(type_cell)))
         elif not table.rows:
@@ -276,22 +274,23 @@ def _field_records(table: _Table, notes: list[tuple[int, str, str, str, str]]) -
         name = field_name(row.name)
         printed = "".join(row.name)
         if printed != name:
-            notes.append((row.page, table.name, name, printed,
-                          "blank inside the printed field name dropped"))
+            notes.append((row.page, table.name, name, printed, "blank inside the printed field name dropped"))
         comment = "\n".join(row.comment)
         code, code_name = code_type(comment)
-        records.append({
-            "table_name": table.name,
-            "field_order": order,
-            "field_name": name,
-            "data_type": row.data_type,
-            "length": _length(row.length),
-            "code_type": code,
-            "code_type_name": code_name,
-            "loaded_into": loaded_into(comment, name),
-            "comment": comment,
-            "page": row.page,
-        })
+        records.append(
+            {
+                "table_name": table.name,
+                "field_order": order,
+                "field_name": name,
+                "data_type": row.data_type,
+                "length": _length(row.length),
+                "code_type": code,
+                "code_type_name": code_name,
+                "loaded_into": loaded_into(comment, name),
+                "comment": comment,
+                "page": row.page,
+            }
+        )
     return records
 
 
@@ -320,8 +319,11 @@ def parent_links(box: _Box, records: list[dict[str, object]]) -> str:
 
 def _check_table(path: Path, table: _Table, records: list[dict[str, object]]) -> None:
     if table.columns is None:
-        raise SpecDocumentError(path, "no DATATYPE | LENGTH | NAME | COMMENTS header after the "
-                                "table box", where=f"{table.name}, page {table.page_start}")
+        raise SpecDocumentError(
+            path,
+            "no DATATYPE | LENGTH | NAME | COMMENTS header after the table box",
+            where=f"{table.name}, page {table.page_start}",
+        )
     if not records:
         raise SpecDocumentError(path, "table has no field rows", where=table.name)
     seen: dict[str, object] = {}
@@ -330,8 +332,9 @@ def _check_table(path: Path, table: _Table, records: list[dict[str, object]]) ->
         if not key:
             raise SpecDocumentError(path, "field row without a name", where=where)
         if key in seen:  # column names are case-insensitive in the target database
-            raise SpecDocumentError(path, f"duplicate field name {record['field_name']!r} "
-                                    f"(also on page {seen[key]})", where=where)
+            raise SpecDocumentError(
+                path, f"duplicate field name {record['field_name']!r} (also on page {seen[key]})", where=where
+            )
         seen[key] = record["page"]
 
 
@@ -343,18 +346,20 @@ def _frames(path: Path, parser: _GuideParser) -> tuple[pd.DataFrame, pd.DataFram
         _check_table(path, table, records)
         box = parse_box(table.box)
         field_rows.extend(records)
-        table_rows.append({
-            "table_name": table.name,
-            "functional_area": table.area,
-            "description": box.description,
-            "creates_records_in": ";".join(box.creates),
-            "loader_package": box.package,
-            "parent_links": parent_links(box, records),
-            "load_order": order,
-            "page_start": table.page_start,
-            "page_end": table.page_end,
-            "field_count": len(records),
-        })
+        table_rows.append(
+            {
+                "table_name": table.name,
+                "functional_area": table.area,
+                "description": box.description,
+                "creates_records_in": ";".join(box.creates),
+                "loader_package": box.package,
+                "parent_links": parent_links(box, records),
+                "load_order": order,
+                "page_start": table.page_start,
+                "page_end": table.page_end,
+                "field_count": len(records),
+            }
+        )
     fields = pd.DataFrame(field_rows, columns=list(FIELD_COLUMNS))
     fields["length"] = fields["length"].astype("Int64")
     tables = pd.DataFrame(table_rows)

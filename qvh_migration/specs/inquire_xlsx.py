@@ -47,7 +47,8 @@ def read_inquire_workbook(path: str | Path) -> pd.DataFrame:
     missing = [c for c in INQUIRE_COLUMNS if c not in header]
     if missing:
         raise SpecDocumentError(
-            path, f"missing column(s) {', '.join(missing)}; found {', '.join(h for h in header if h)}",
+            path,
+            f"missing column(s) {', '.join(missing)}; found {', '.join(h for h in header if h)}",
             where=f"sheet {SHEET_NAME!r} header row",
         )
     frame = pd.DataFrame([list(r) + [None] * (len(header) - len(r)) for r in rows[1:]], columns=header)
@@ -96,7 +97,8 @@ def _reject_incomplete_rows(frame: pd.DataFrame, path: Path) -> None:
     if not duplicated.empty:
         first = duplicated.iloc[0]
         raise SpecDocumentError(
-            path, f"duplicate field {first['Column']!r} in table {first['TableName']}",
+            path,
+            f"duplicate field {first['Column']!r} in table {first['TableName']}",
             where=f"row {int(first['sheet_row'])}",
         )
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.errors import CurationError
+from qvh_migration.settings import default_overrides_file
 from qvh_migration.specs.catalog_schema import MANDATORY_CLASSES
 
-OVERRIDES_PATH = Path(__file__).with_name("mandatory_overrides.csv")
 OVERRIDE_COLUMNS = ("table_name", "field_name", "mandatory_class", "condition", "evidence")
 
 # Order matters: a conditional phrase wins over the bare word "mandatory" it contains.
@@ -50,7 +50,9 @@ def _quote(text: str) -> str:
     return '"' + re.sub(r"\s+", " ", text.strip()) + '"'
 
 
-def classify_fields(fields: pd.DataFrame, tables: pd.DataFrame, overrides: pd.DataFrame) -> pd.DataFrame:
+def classify_fields(
+    fields: pd.DataFrame, tables: pd.DataFrame, overrides: pd.DataFrame, overrides_source: Path | None = None
+) -> pd.DataFrame:
     """Add mandatory_class, mandatory_condition and mandatory_evidence to the target fields."""
     classified = fields.copy()
     text = classified["comment"].fillna("").map(classify_from_text)
@@ -65,13 +67,11 @@ def classify_fields(fields: pd.DataFrame, tables: pd.DataFrame, overrides: pd.Da
     classified.loc[is_load_key & silent, "mandatory_evidence"] = "load key: present on every staging table"
 
     links = parent_link_fields(tables)
-    is_link = pd.Series(
-        list(zip(classified["table_name"], name, strict=True)), index=classified.index
-    ).isin(links)
+    is_link = pd.Series(list(zip(classified["table_name"], name, strict=True)), index=classified.index).isin(links)
     silent = classified["mandatory_class"] == "optional"
     classified.loc[is_link & silent, "mandatory_class"] = "mandatory"
     classified.loc[is_link & silent, "mandatory_evidence"] = "load key: the only link to its parent staging table"
-    return apply_overrides(classified, overrides)
+    return apply_overrides(classified, overrides, overrides_source or default_overrides_file())
 
 
 def parent_link_fields(tables: pd.DataFrame) -> set[tuple[str, str]]:
@@ -89,7 +89,9 @@ def parent_link_fields(tables: pd.DataFrame) -> set[tuple[str, str]]:
     return links
 
 
-def read_overrides(path: Path = OVERRIDES_PATH) -> pd.DataFrame:
+def read_overrides(path: Path | None = None) -> pd.DataFrame:
+    """The reviewed overrides file (by default where settings.py says), validated row by row."""
+    path = path or default_overrides_file()
     if not path.is_file():
         raise CurationError(path, "mandatory overrides file not found")
     try:
@@ -103,7 +105,8 @@ def read_overrides(path: Path = OVERRIDES_PATH) -> pd.DataFrame:
         where = f"row {index + 2} ({row['table_name']}.{row['field_name']})"
         if row["mandatory_class"] not in MANDATORY_CLASSES:
             raise CurationError(
-                path, f"mandatory_class {row['mandatory_class']!r} is not one of {', '.join(MANDATORY_CLASSES)}",
+                path,
+                f"mandatory_class {row['mandatory_class']!r} is not one of {', '.join(MANDATORY_CLASSES)}",
                 where=where,
             )
         if not row["evidence"].strip():
@@ -117,7 +120,7 @@ def read_overrides(path: Path = OVERRIDES_PATH) -> pd.DataFrame:
     return overrides
 
 
-def apply_overrides(classified: pd.DataFrame, overrides: pd.DataFrame, source: Path = OVERRIDES_PATH) -> pd.DataFrame:
+def apply_overrides(classified: pd.DataFrame, overrides: pd.DataFrame, source: Path) -> pd.DataFrame:
     """Reviewed overrides win over text and key rules; each must name a field the guide has."""
     if overrides.empty:
         return classified
@@ -129,7 +132,8 @@ def apply_overrides(classified: pd.DataFrame, overrides: pd.DataFrame, source: P
     if not unknown.empty:
         row = unknown.iloc[0]
         raise CurationError(
-            source, "overrides a field the target guide does not have",
+            source,
+            "overrides a field the target guide does not have",
             where=f"{row['table_name']}.{row['field_name']}",
         )
     rows = position.loc[override_key].to_numpy()

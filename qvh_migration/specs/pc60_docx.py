@@ -93,7 +93,8 @@ def _field_rows(table, heading: str, table_number: int, path: Path) -> list[dict
     heading_table = table_name_from_heading(heading)
     if "table_name" not in roles and not heading_table:
         raise SpecDocumentError(
-            path, "field table has neither a table-name column nor a table heading above it",
+            path,
+            "field table has neither a table-name column nor a table heading above it",
             where=f"table {table_number}",
         )
     rows: list[dict[str, object]] = []
@@ -104,14 +105,16 @@ def _field_rows(table, heading: str, table_number: int, path: Path) -> list[dict
         if not field:
             continue
         table_name = values[roles["table_name"]] if "table_name" in roles else heading_table
-        rows.append({
-            "table_name": table_name.strip().upper(),
-            "column": field,
-            "data_type": _cell(values, roles, "data_type"),
-            "length": _cell(values, roles, "length"),
-            "description": _cell(values, roles, "description"),
-            "location": f"table {table_number} row {row_number}",
-        })
+        rows.append(
+            {
+                "table_name": table_name.strip().upper(),
+                "column": field,
+                "data_type": _cell(values, roles, "data_type"),
+                "length": _cell(values, roles, "length"),
+                "description": _cell(values, roles, "description"),
+                "location": f"table {table_number} row {row_number}",
+            }
+        )
     return rows
 
 
@@ -152,24 +155,34 @@ def merge_pc60(catalog: pd.DataFrame, pc60: pd.DataFrame) -> tuple[pd.DataFrame,
     merged["pc60_description"] = looked_up["description"].fillna("").to_numpy()
     merged["pc60_data_type"] = looked_up["data_type"].fillna("").to_numpy()
     pc60_length = looked_up["length"].to_numpy()
-    size_differs = matched.to_numpy() & pd.notna(pc60_length) & (
-        merged["size"].astype("Float64").to_numpy() != pd.array(pc60_length, dtype="Float64")
+    size_differs = (
+        matched.to_numpy()
+        & pd.notna(pc60_length)
+        & (merged["size"].astype("Float64").to_numpy() != pd.array(pc60_length, dtype="Float64"))
     )
     size_differs = pd.Series(size_differs, index=merged.index).fillna(False).astype(bool)
     merged["pc60_conflict"] = ""
     merged.loc[size_differs, "pc60_conflict"] = (
-        "size: INQuire " + merged.loc[size_differs, "Size"] + " vs PC60 "
+        "size: INQuire "
+        + merged.loc[size_differs, "Size"]
+        + " vs PC60 "
         + pd.Series(pc60_length, index=merged.index)[size_differs].astype(str)
     )
     conflicts = merged.loc[size_differs, ["TableName", "Column", "pc60_conflict"]].rename(
         columns={"pc60_conflict": "conflict"}
     )
     only_pc60 = pc60[~pc60_key.isin(set(key))]
-    conflicts = pd.concat([
-        conflicts,
-        pd.DataFrame({
-            "TableName": only_pc60["table_name"], "Column": only_pc60["column"],
-            "conflict": "only in PC60 dictionary (" + only_pc60["location"] + ")",
-        }),
-    ], ignore_index=True)
+    conflicts = pd.concat(
+        [
+            conflicts,
+            pd.DataFrame(
+                {
+                    "TableName": only_pc60["table_name"],
+                    "Column": only_pc60["column"],
+                    "conflict": "only in PC60 dictionary (" + only_pc60["location"] + ")",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     return merged, conflicts

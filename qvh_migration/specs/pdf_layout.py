@@ -120,9 +120,7 @@ def _words_of_page(page: pdfium.PdfPage) -> list[Word]:
         textpage.close()
 
 
-def _starts_new_word(
-    prev_x1: float, top: float, size: float, left: float, c_top: float, soft_break: bool
-) -> bool:
+def _starts_new_word(prev_x1: float, top: float, size: float, left: float, c_top: float, soft_break: bool) -> bool:
     """Word gaps are ~0.2 of the loose height; letter-spacing in headings stays below 0.15."""
     gap = left - prev_x1
     if abs(c_top - top) > 0.4 * size or gap < -0.5 * size:
@@ -249,8 +247,7 @@ def header_words(line: Line, names: Sequence[str]) -> tuple[Word, ...] | None:
     for word in line.words:
         text = word.text.upper().rstrip(":")
         if merged and merged[-1].text == "DATA" and text == "TYPE":
-            merged[-1] = Word("DATATYPE", merged[-1].x0, word.x1, merged[-1].top,
-                              merged[-1].bottom, merged[-1].size)
+            merged[-1] = Word("DATATYPE", merged[-1].x0, word.x1, merged[-1].top, merged[-1].bottom, merged[-1].size)
         else:
             merged.append(Word(text, word.x0, word.x1, word.top, word.bottom, word.size))
     return tuple(merged) if [w.text for w in merged] == list(names) else None

@@ -17,10 +17,26 @@ from qvh_migration.io.artifacts import atomic_path
 
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
 _ABBREVIATIONS = {
-    "pt": "patient", "dob": "date of birth", "adm": "admission", "disch": "discharge",
-    "cons": "consultant", "nok": "next of kin", "addr": "address", "dt": "date", "tm": "time",
-    "int": "internal", "wl": "waiting list", "epi": "episode", "ref": "referral", "appt": "appointment",
-    "spec": "specialty", "gp": "GP", "nhs": "NHS", "ip": "inpatient", "op": "outpatient", "no": "number",
+    "pt": "patient",
+    "dob": "date of birth",
+    "adm": "admission",
+    "disch": "discharge",
+    "cons": "consultant",
+    "nok": "next of kin",
+    "addr": "address",
+    "dt": "date",
+    "tm": "time",
+    "int": "internal",
+    "wl": "waiting list",
+    "epi": "episode",
+    "ref": "referral",
+    "appt": "appointment",
+    "spec": "specialty",
+    "gp": "GP",
+    "nhs": "NHS",
+    "ip": "inpatient",
+    "op": "outpatient",
+    "no": "number",
 }
 _DATE_FORMAT_WORDING = {
     "CCYYMMDD": "Held internally as CCYYMMDD.",
@@ -63,10 +79,17 @@ def write_inquire_workbook(facts: pd.DataFrame, path: Path) -> None:
     for _, fact in facts.iterrows():
         size = int(fact["Size"]) if str(fact["Size"]).isdigit() else (fact["Size"] or None)
         flag = int(fact["LogicalDeleteFlag"]) if fact["LogicalDeleteFlag"] not in ("", None) else None
-        sheet.append([
-            fact["TableName"], fact["Column"], size, fact["DataElement"] or None,
-            source_description(fact) or None, flag, fact["ReleasedAt"] or None,
-        ])
+        sheet.append(
+            [
+                fact["TableName"],
+                fact["Column"],
+                size,
+                fact["DataElement"] or None,
+                source_description(fact) or None,
+                flag,
+                fact["ReleasedAt"] or None,
+            ]
+        )
     workbook.create_sheet("Sheet1")
     workbook.properties.creator = "qvh-migration stand-in generator"
     workbook.properties.created = FIXED_TIME
@@ -101,12 +124,20 @@ def write_pc60_document(facts: pd.DataFrame, path: Path) -> None:
     is_master = facts["TableName"].str.endswith("MF")
     for table_name, fields in facts[~is_master].groupby("TableName", sort=False):
         document.add_heading(f"Table {table_name}", level=2)
-        _add_table(document, ["Field", "Type", "Length", "Description"],
-                   [[f["Column"], pc60_data_type(f), f["Size"], _pc60_text(f)] for _, f in fields.iterrows()])
+        _add_table(
+            document,
+            ["Field", "Type", "Length", "Description"],
+            [[f["Column"], pc60_data_type(f), f["Size"], _pc60_text(f)] for _, f in fields.iterrows()],
+        )
     document.add_heading("Master files", level=1)
-    _add_table(document, ["Table", "Field", "Type", "Length", "Description"],
-               [[f["TableName"], f["Column"], pc60_data_type(f), f["Size"], _pc60_text(f)]
-                for _, f in facts[is_master].iterrows()])
+    _add_table(
+        document,
+        ["Table", "Field", "Type", "Length", "Description"],
+        [
+            [f["TableName"], f["Column"], pc60_data_type(f), f["Size"], _pc60_text(f)]
+            for _, f in facts[is_master].iterrows()
+        ],
+    )
     with atomic_path(path) as tmp:
         document.save(str(tmp))
         _normalise_zip(tmp)
@@ -125,12 +156,14 @@ def _add_table(document, header: list[str], rows: list[list[str]]) -> None:
 
     def cell(text: object) -> str:
         escaped = str(text if text is not None else "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return f"<w:tc><w:p><w:r><w:t xml:space=\"preserve\">{escaped}</w:t></w:r></w:p></w:tc>"
+        return f'<w:tc><w:p><w:r><w:t xml:space="preserve">{escaped}</w:t></w:r></w:p></w:tc>'
 
     body = "".join("<w:tr>" + "".join(cell(v) for v in row) + "</w:tr>" for row in [header, *rows])
     grid = "".join("<w:gridCol/>" for _ in header)
-    xml = f"<w:tbl {nsdecls('w')}><w:tblPr><w:tblStyle w:val=\"TableGrid\"/></w:tblPr>" \
-          f"<w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>"
+    xml = (
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="TableGrid"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>"
+    )
     document.element.body.append(parse_xml(xml))
     # Keep the section properties last, as Word expects.
     sect = document.element.body.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}sectPr")
@@ -146,8 +179,12 @@ def _normalise_zip(path: Path) -> None:
     # openpyxl stamps the save time over the modified property we set.
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     entries = [
-        (name, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
-         if name == "docProps/core.xml" else data)
+        (
+            name,
+            re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            if name == "docProps/core.xml"
+            else data,
+        )
         for name, data in entries
     ]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as target:

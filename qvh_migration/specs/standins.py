@@ -22,15 +22,34 @@ from qvh_migration.specs.mandatory import classify_from_text
 
 FACTS_DIR = Path(__file__).with_name("facts")
 SOURCE_FACT_COLUMNS = [
-    "TableName", "Column", "Size", "DataElement", "LogicalDeleteFlag", "ReleasedAt",
-    "description_kind", "description_fact",
+    "TableName",
+    "Column",
+    "Size",
+    "DataElement",
+    "LogicalDeleteFlag",
+    "ReleasedAt",
+    "description_kind",
+    "description_fact",
 ]
 TARGET_FIELD_FACT_COLUMNS = [
-    "table_name", "field_order", "field_name", "data_type", "length", "code_type", "code_type_name",
-    "loaded_into", "text_mandatory_class", "text_mandatory_condition",
+    "table_name",
+    "field_order",
+    "field_name",
+    "data_type",
+    "length",
+    "code_type",
+    "code_type_name",
+    "loaded_into",
+    "text_mandatory_class",
+    "text_mandatory_condition",
 ]
 TARGET_TABLE_FACT_COLUMNS = [
-    "table_name", "functional_area", "creates_records_in", "loader_package", "parent_links", "load_order",
+    "table_name",
+    "functional_area",
+    "creates_records_in",
+    "loader_package",
+    "parent_links",
+    "load_order",
 ]
 
 
@@ -110,7 +129,8 @@ def build_standins(spec_dir: Path, folder: Path = FACTS_DIR) -> list[Path]:
     rendered = fields.assign(comment=fields.apply(standin_comment, axis=1), page=0)
     described = tables.assign(
         description=tables["table_name"].map(lambda t: f"Staging table {t} for the migration load."),
-        page_start=0, page_end=0,
+        page_start=0,
+        page_end=0,
         field_count=tables["table_name"].map(fields.groupby("table_name").size()).fillna(0).astype(int),
     )
     render_target_guide(described, rendered, pdf)

@@ -35,6 +35,7 @@ def unresolved_parents(tables: pd.DataFrame) -> list[str]:
     known = set(tables["table_name"])
     parents = {
         link.rpartition(".")[0]
-        for text in tables["resolved_parent_links"] for link in filter(None, str(text).split(";"))
+        for text in tables["resolved_parent_links"]
+        for link in filter(None, str(text).split(";"))
     }
     return sorted(parents - known)

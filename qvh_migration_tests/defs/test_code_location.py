@@ -31,8 +31,9 @@ def test_definitions_resolve_with_groups_and_descriptions() -> None:
 
 
 def test_dg_check_defs_passes() -> None:
-    result = subprocess.run([str(BIN / "dg"), "check", "defs"], cwd=settings.PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(BIN / "dg"), "check", "defs"], cwd=settings.PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All definitions loaded successfully" in result.stdout + result.stderr
 
@@ -51,8 +52,10 @@ def webserver(tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     server = subprocess.Popen(
         [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=settings.PROJECT_ROOT, env={**os.environ, "DAGSTER_HOME": str(home)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=settings.PROJECT_ROOT,
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         yield f"http://127.0.0.1:{port}", _wait_for_assets(port)
@@ -66,8 +69,9 @@ def _wait_for_assets(port: int) -> list[dict]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql", data=query, headers={"Content-Type": "application/json"}
+            )
             with urllib.request.urlopen(request, timeout=10) as response:
                 nodes = json.load(response)["data"]["assetNodes"]
             if nodes:
@@ -82,7 +86,7 @@ def test_webserver_loads_workspace_yaml(webserver) -> None:
     _, nodes = webserver
     groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
     assert groups["target_catalog"] == "specs"
-    assert groups["extracts/PATDATA"] == "mock"
+    assert groups["extracts/PATDATA"] == "extracts"
     assert groups["mapping_contract"] == "mapping"
 
 
@@ -93,8 +97,15 @@ def test_asset_page_in_a_real_browser(webserver) -> None:
     if chromium is None:
         pytest.skip("no Chromium on this machine (Debian package: chromium)")
     url, _ = webserver
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=flags)
         page = browser.new_page()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qvh_migration.definitions import DRY_RUN_JOB, defs, mock_run_config
+from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def dry_run(tmp_path_factory: pytest.TempPathFactory):
         patch.setenv("QVH_DATA_DIR", str(data_dir))
         patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
         result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
-            run_config=mock_run_config(patients=400, seed=7), raise_on_error=False
+            run_config=synthetic_run_config(patients=400, seed=7), raise_on_error=False
         )
     return result, data_dir
 
@@ -27,10 +27,16 @@ def test_every_asset_materialises_on_the_standins(dry_run) -> None:
     result, data_dir = dry_run
     assert result.success
     for relative in (
-        "catalogs/source_catalog.csv", "catalogs/target_catalog.csv", "catalogs/schema_catalog_summary.json",
-        "extracts/PATDATA.parquet", "extracts/defect_ledger.parquet",
-        "mapping/semantic_mapping_matrix.csv", "mapping/mapping_contract.csv", "mapping/mapping_contract.xlsx",
-        "mapping/crosswalk_coverage.csv", "mapping/crosswalks.csv",
+        "catalogs/source_catalog.csv",
+        "catalogs/target_catalog.csv",
+        "catalogs/schema_catalog_summary.json",
+        "extracts/PATDATA.parquet",
+        "extracts/defect_ledger.parquet",
+        "mapping/semantic_mapping_matrix.csv",
+        "mapping/mapping_contract.csv",
+        "mapping/mapping_contract.xlsx",
+        "mapping/crosswalk_coverage.csv",
+        "mapping/crosswalks.csv",
     ):
         assert (data_dir / relative).stat().st_size > 0, relative
     summary = json.loads((data_dir / "catalogs/schema_catalog_summary.json").read_text())
@@ -54,8 +60,9 @@ def test_checks_pass_except_the_expected_coverage_warning(dry_run) -> None:
 
 def test_previews_mask_identifiers(dry_run) -> None:
     result, _ = dry_run
-    patdata = next(m for m in result.get_asset_materialization_events()
-                   if m.asset_key.to_user_string() == "extracts/PATDATA")
+    patdata = next(
+        m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == "extracts/PATDATA"
+    )
     preview = patdata.materialization.metadata["preview (identifiers masked)"].value
     assert "999 " not in preview
 
@@ -63,8 +70,17 @@ def test_previews_mask_identifiers(dry_run) -> None:
 def test_bad_run_config_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QVH_DATA_DIR", str(tmp_path))
     result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
-        run_config=mock_run_config(patients=0), raise_on_error=False
+        run_config=synthetic_run_config(patients=0), raise_on_error=False
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "patients must be at least 1" in failure.event_specific_data.error.message
+
+
+def test_extract_metadata_says_which_source_was_used(dry_run) -> None:
+    result, _ = dry_run
+    patdata = next(
+        m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == "extracts/PATDATA"
+    )
+    metadata = patdata.materialization.metadata
+    assert (metadata["source"].value, metadata["patients"].value, metadata["seed"].value) == ("synthetic", 400, 7)

@@ -9,12 +9,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from qvh_migration.defs import mock, specs
+from qvh_migration.defs import extracts, specs
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration_tests.conftest import STANDIN_SPEC_DIR
 
-ASSETS = [specs.source_catalog, specs.target_catalog, mock.synthetic_source_extracts]
+ASSETS = [specs.source_catalog, specs.target_catalog, extracts.source_extracts]
 
 
 def _run(data_dir: Path, source: ExtractSource, config: dict | None = None) -> dg.ExecuteInProcessResult:
@@ -24,7 +24,7 @@ def _run(data_dir: Path, source: ExtractSource, config: dict | None = None) -> d
             "settings": MigrationSettings(requirement_spec_dir=str(STANDIN_SPEC_DIR), data_dir=str(data_dir)),
             "extract_source": source,
         },
-        run_config={"ops": {"synthetic_source_extracts": {"config": config or {"patients": 200}}}},
+        run_config={"ops": {"source_extracts": {"config": config or {"patients": 200}}}},
         raise_on_error=False,
     )
 
@@ -47,8 +47,9 @@ def test_file_extracts_materialise_the_same_assets(legacy_export: Path, tmp_path
     written = pd.read_parquet(tmp_path / "extracts" / "PATDATA.parquet")
     assert written.equals(pd.read_parquet(legacy_export / "PATDATA.parquet"))
     assert pd.read_parquet(tmp_path / "extracts" / "defect_ledger.parquet").empty
-    origin = result.asset_materializations_for_node("synthetic_source_extracts")[0].metadata["origin"].value
-    assert origin == "files"
+    metadata = result.asset_materializations_for_node("source_extracts")[0].metadata
+    assert metadata["origin"].value == metadata["source"].value == "files"
+    assert metadata["location"].value == str(legacy_export.resolve())
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     # The export carries the synthetic defects but no ledger: they are reported, not reconciled.
     assert checks["ledger_matches_recount"].passed

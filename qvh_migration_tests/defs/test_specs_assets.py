@@ -104,7 +104,9 @@ def test_target_catalog_checks_pass_on_the_real_guide(real_run) -> None:
     result, _ = real_run
     evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert evaluations == {
-        "every_table_has_its_fields": True, "mandatory_classes_have_evidence": True, "parent_links_resolve": True,
+        "every_table_has_its_fields": True,
+        "mandatory_classes_have_evidence": True,
+        "parent_links_resolve": True,
     }
 
 
@@ -112,8 +114,13 @@ def test_target_catalog_check_catches_a_table_without_fields() -> None:
     import pandas as pd
 
     fields = pd.DataFrame({"table_name": ["LOAD_PMI"], "mandatory_class": ["mandatory"], "mandatory_evidence": [""]})
-    tables = pd.DataFrame({"table_name": ["LOAD_PMI", "LOAD_PMIIDS"], "field_count": [1, 8],
-                           "resolved_parent_links": ["", "LOAD_PATIENTS.LOADPMI_RECORD_NUMBER"]})
+    tables = pd.DataFrame(
+        {
+            "table_name": ["LOAD_PMI", "LOAD_PMIIDS"],
+            "field_count": [1, 8],
+            "resolved_parent_links": ["", "LOAD_PATIENTS.LOADPMI_RECORD_NUMBER"],
+        }
+    )
     results = {r.check_name: r for r in specs.target_catalog_checks(fields, tables)}
     assert not results["every_table_has_its_fields"].passed
     assert results["every_table_has_its_fields"].metadata["mismatched"].value == "LOAD_PMIIDS"

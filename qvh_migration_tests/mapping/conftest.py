@@ -7,11 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.mapping.contract import build_mapping_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
-from qvh_migration.mapping.curated_rules import RULES_DIRECTORY, load_curated_rules
+from qvh_migration.mapping.curated_rules import load_curated_rules
 from qvh_migration.mapping.matcher import build_semantic_matrix
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS
+from qvh_migration.settings import default_overrides_file, default_rules_dir
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +32,7 @@ def target_fields(target_guide) -> pd.DataFrame:
     """Target fields with the mandatory classification (reviewed overrides when the file exists)."""
     from qvh_migration.specs import mandatory
 
-    if mandatory.OVERRIDES_PATH.is_file():
+    if default_overrides_file().is_file():
         overrides = mandatory.read_overrides()
     else:
         overrides = pd.DataFrame(columns=list(mandatory.OVERRIDE_COLUMNS))
@@ -50,7 +51,7 @@ def crosswalks() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def curated_rules(real_source_catalog, target_fields, crosswalks) -> pd.DataFrame:
-    return load_curated_rules(RULES_DIRECTORY, real_source_catalog, target_fields, set(crosswalks))
+    return load_curated_rules(default_rules_dir(), real_source_catalog, target_fields, set(crosswalks))
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
 from qvh_migration.mapping.coverage import COVERAGE_COLUMNS, coverage_summary, crosswalk_coverage
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
 
 
 def test_unmapped_codes_are_listed_with_occurrences(crosswalks):

@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 from qvh_migration.errors import CurationError
-from qvh_migration.mapping.crosswalks import DEFAULT_DIRECTORY, load_crosswalk, load_crosswalks, uncovered_codes
+from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
+from qvh_migration.mapping.crosswalks import (
+    crosswalk_lookup,
+    load_crosswalk,
+    load_crosswalks,
+    no_code_legacy,
+    uncovered_codes,
+)
 from qvh_migration.mapping.nhs_code_sets import NHS_CODE_SETS, RTT_PERIOD_STATUS
-from qvh_migration.mock.legacy_code_sets import LEGACY_CODE_FIELDS, LEGACY_CODE_SETS
+from qvh_migration.settings import default_crosswalk_dir
 
-HEADER = "legacy_code,target_code,target_description,notes\n"
+PROVENANCE = "# nhs_element: TEST ELEMENT\n# checked_against: test list (2026-01-01)\n"
+HEADER = PROVENANCE + "legacy_code,target_code,target_description,notes\n"
 
 
 def test_one_crosswalk_per_code_set(crosswalks):
@@ -74,15 +82,15 @@ def test_duplicate_legacy_code_names_file_and_row(tmp_path):
     path = _broken_copy(tmp_path, "sex", "F,2,Female,\nM,1,Male,\nF,2,Female again,\n")
     with pytest.raises(CurationError) as error:
         load_crosswalk(path)
-    assert error.value.where == "row 4"
-    assert "sex.csv" in str(error.value) and "'F' is mapped twice" in str(error.value)
+    assert error.value.where == "row 6"
+    assert "sex.csv" in str(error.value) and "'F' is mapped twice (first at row 4)" in str(error.value)
 
 
 def test_target_code_not_allowed_names_file_and_row(tmp_path):
     path = _broken_copy(tmp_path, "discharge_method", "CA,1,Clinical advice,\nDE,6,Died,\n")
     with pytest.raises(CurationError) as error:
         load_crosswalk(path)
-    assert error.value.where == "row 3"
+    assert error.value.where == "row 5"
     assert "discharge_method.csv" in str(error.value) and "'6'" in str(error.value)
 
 
@@ -91,20 +99,20 @@ def test_empty_code_names_file_and_row(tmp_path, body, column):
     path = _broken_copy(tmp_path, "sex", "M,1,Male,\n" + body)
     with pytest.raises(CurationError) as error:
         load_crosswalk(path)
-    assert error.value.where == "row 3"
+    assert error.value.where == "row 5"
     assert f"empty {column}" in str(error.value) and "sex.csv" in str(error.value)
 
 
 def test_missing_column_is_named(tmp_path):
     path = tmp_path / "sex.csv"
-    path.write_text("legacy_code,target_code,notes\nF,2,\n", encoding="utf-8")
+    path.write_text(PROVENANCE + "legacy_code,target_code,notes\nF,2,\n", encoding="utf-8")
     with pytest.raises(CurationError) as error:
         load_crosswalk(path)
     assert error.value.where == "column target_description"
 
 
 def test_unknown_code_set_file_is_refused(tmp_path):
-    shutil.copy(DEFAULT_DIRECTORY / "sex.csv", tmp_path / "gender.csv")
+    shutil.copy(default_crosswalk_dir() / "sex.csv", tmp_path / "gender.csv")
     with pytest.raises(CurationError, match="unknown code set 'gender'"):
         load_crosswalks(tmp_path)
 
@@ -113,4 +121,33 @@ def test_blank_lines_do_not_shift_row_numbers(tmp_path):
     path = _broken_copy(tmp_path, "sex", "F,2,Female,\n\nM,7,Male,\n")
     with pytest.raises(CurationError) as error:
         load_crosswalk(path)
-    assert error.value.where == "row 4"
+    assert error.value.where == "row 6"
+
+
+def test_every_file_states_its_element_and_the_list_it_was_checked_against(crosswalks):
+    for name, frame in crosswalks.items():
+        assert frame["nhs_element"].str.len().gt(10).all(), name
+        assert frame["checked_against"].str.len().gt(10).all(), name
+
+
+@pytest.mark.parametrize("missing", ["nhs_element", "checked_against"])
+def test_missing_provenance_line_is_refused(tmp_path, missing):
+    lines = [line for line in PROVENANCE.splitlines(keepends=True) if missing not in line]
+    path = tmp_path / "sex.csv"
+    path.write_text(
+        "".join(lines) + "legacy_code,target_code,target_description,notes\nF,2,Female,\n", encoding="utf-8"
+    )
+    with pytest.raises(CurationError, match=f"# {missing}") as error:
+        load_crosswalk(path)
+    assert error.value.where == "row 1"
+
+
+def test_no_code_needs_a_reason_and_translates_to_nothing(tmp_path):
+    path = _broken_copy(tmp_path, "sex", "F,2,Female,\nU,NO_CODE,Unknown,\n")
+    with pytest.raises(CurationError, match="NO_CODE needs notes") as error:
+        load_crosswalk(path)
+    assert error.value.where == "row 5"
+    path = _broken_copy(tmp_path, "sex", "F,2,Female,\nU,NO_CODE,Unknown,not recorded: reported\n")
+    frame = load_crosswalk(path)
+    assert crosswalk_lookup(frame) == {"F": "2"}
+    assert no_code_legacy(frame) == {"U": "not recorded: reported"}

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from qvh_migration.errors import CurationError
-from qvh_migration.mapping.curated_rules import MAPPING_CLASSES, RULES_DIRECTORY, load_curated_rules
+from qvh_migration.mapping.contract_schema import MAPPING_CLASSES
+from qvh_migration.mapping.curated_rules import load_curated_rules
+from qvh_migration.settings import default_rules_dir
 
 PRIORITY_TABLES = {
     "LOAD_PMI",
@@ -37,7 +39,7 @@ CROSSWALKS = {"sex", "ethnic_category"}
 
 
 def test_every_priority_table_has_a_rules_file():
-    assert {path.stem for path in RULES_DIRECTORY.glob("*.yaml")} >= PRIORITY_TABLES
+    assert {path.stem for path in default_rules_dir().glob("*.yaml")} >= PRIORITY_TABLES
 
 
 def test_real_rules_validate_against_real_catalogs(curated_rules):
@@ -88,6 +90,15 @@ rules:
         (
             "{class: TRANSFORM, source: [Sex, Forenames], transform: split_name_first, rationale: x}",
             "takes 1 source field(s), the rule names 2",
+        ),
+        (
+            "{class: TRANSFORM, source: [Sex, Forenames], transform: inpatient_admission_outcome, crosswalk: sex,"
+            " rationale: x}",
+            "translates its inputs itself",
+        ),
+        (
+            "{class: TRANSFORM, source: [Sex, Forenames], transform: inpatient_admission_outcome, rationale: x}",
+            "needs missing crosswalk(s) discharge_destination, discharge_method",
         ),
     ],
 )

@@ -6,7 +6,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from qvh_migration.mapping.contract import CONTRACT_COLUMNS
+from qvh_migration.mapping.contract_schema import CONTRACT_COLUMNS
 from qvh_migration.mapping.export import sheet_name, write_contract_xlsx
 
 

@@ -34,6 +34,12 @@ def test_dates():
     assert t.format_datetime_ddmmyyyy_hhmi(_s("202401311230")).tolist() == ["31/01/2024 12:30"]
     assert t.format_datetime_ddmmyyyy_hhmiss(_s("202401311230")).tolist() == ["31/01/2024 12:30:00"]
     assert t.combine_date_time(_s("31/01/2024"), _s("0930")).tolist() == ["31/01/2024 09:30"]
+    times = _s("09:30", "2400", "9:30", "", None)
+    assert (
+        t.combine_date_time(_s(*["31/01/2024"] * 5), times).tolist() == ["31/01/2024 09:30"] + ["31/01/2024 00:00"] * 4
+    )
+    # Strict: an ISO or two-digit-year date is not guessed at.
+    assert t.format_date_ddmmyyyy(_s("2024-01-31", "31/01/24", "20240231")).isna().all()
 
 
 def test_names_addresses_and_flags():

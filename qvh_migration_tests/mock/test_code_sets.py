@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qvh_migration.mock.defect_values import UNMAPPED_CODES
-from qvh_migration.mock.legacy_code_sets import (
+from qvh_migration.legacy.code_sets import (
     LEGACY_CODE_FIELDS,
     LEGACY_CODE_SETS,
     RTT_STATUS_INTERNAL_VALUE,
@@ -14,6 +13,7 @@ from qvh_migration.mock.legacy_code_sets import (
     code_values,
     code_weights,
 )
+from qvh_migration.mock.defect_values import UNMAPPED_CODES
 
 EXPECTED_SETS = {
     "sex",

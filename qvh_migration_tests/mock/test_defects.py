@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qvh_migration.mock.defects import row_keys
+from qvh_migration.legacy.keys import row_keys
 from qvh_migration.mock.extracts import SourceExtracts, generate_extracts
 from qvh_migration.mock.parameters import MockParameters
 from qvh_migration.mock.recount import ledger_counts, recount_defects
@@ -54,7 +54,7 @@ def test_ledger_matches_recount(fixture: str, request, source_catalog) -> None:
 def test_each_ledger_row_points_at_one_row(heavy_extracts: SourceExtracts) -> None:
     ex = heavy_extracts
     for table, group in ex.defect_ledger.groupby("table"):
-        keys = pd.Series(row_keys(ex.tables[table], table).to_pylist())
+        keys = row_keys(ex.tables[table], table)
         assert not keys.duplicated().any(), table
         assert group["row_key"].isin(keys).all(), table
         for column in group["column"].unique():

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qvh_migration.mock.catalog import date_columns, table_specs
-from qvh_migration.mock.defects import row_keys
+from qvh_migration.legacy.catalog import date_columns, table_specs
+from qvh_migration.legacy.dates import parse_minutes
+from qvh_migration.legacy.keys import ALL_TABLES, PRIORITY_TABLES, TABLE_KEYS, row_keys
 from qvh_migration.mock.extracts import SourceExtracts
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, NO_TIME
 from qvh_migration.mock.recount import (
@@ -17,8 +18,6 @@ from qvh_migration.mock.recount import (
     orphan_rows,
     over_length_cells,
 )
-from qvh_migration.mock.rules import ALL_TABLES, PRIORITY_TABLES, TABLE_KEYS
-from qvh_migration.mock.strings import parse_dates
 
 BS7666 = r"(?:[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)"
 
@@ -32,11 +31,11 @@ def _ledger_keys(ex: SourceExtracts, kind: str, table: str | None = None) -> set
 
 def _keys(ex: SourceExtracts, table: str, mask: np.ndarray) -> set[tuple[str, str]]:
     rows = np.flatnonzero(mask)
-    return {(table, k) for k in row_keys(ex.tables[table], table, rows).to_pylist()}
+    return {(table, k) for k in row_keys(ex.tables[table], table).iloc[rows].tolist()}
 
 
 def _minutes(ex: SourceExtracts, specs, table: str, column: str) -> np.ndarray:
-    return parse_dates(ex.tables[table][column], date_columns(specs[table])[column])[0]
+    return parse_minutes(ex.tables[table][column], date_columns(specs[table])[column])[0]
 
 
 def test_all_tables_with_exactly_the_catalog_columns(extracts: SourceExtracts, source_catalog) -> None:
@@ -107,7 +106,7 @@ def test_row_keys_are_unique(extracts: SourceExtracts) -> None:
     for name, df in extracts.tables.items():
         if name in TABLE_KEYS and len(df):
             keys = row_keys(df, name)
-            assert len(set(keys.to_pylist())) == len(df), name
+            assert len(set(keys.tolist())) == len(df), name
 
 
 def test_nhs_numbers_valid_and_synthetic_except_ledgered(extracts: SourceExtracts) -> None:
@@ -122,7 +121,7 @@ def test_nhs_numbers_valid_and_synthetic_except_ledgered(extracts: SourceExtract
     assert pat.loc[good, "NhsNumber"].str.fullmatch(r"999 \d{3} \d{4}").all()
     # Unique, apart from a duplicate registration that kept the number.
     dup_keys = {k for _, k in _ledger_keys(extracts, "duplicate_patient")}
-    not_dup = ~row_keys(pat, "PATDATA").to_pandas().isin(dup_keys).to_numpy()
+    not_dup = ~row_keys(pat, "PATDATA").isin(dup_keys).to_numpy()
     assert not pat.loc[good & not_dup, "NhsNumber"].duplicated().any()
 
 

@@ -15,12 +15,18 @@ from qvh_migration.specs.mandatory import classify_fields, classify_from_text, r
         ("Mandatory field\nForeign key to LOAD_REFERRALS.RECORD_NUMBER", ("mandatory", "")),
         ("Mandatory Field\nThe date/time the event occurred.", ("mandatory", "")),
         ("Must be supplied defaulted to capital letter O for Outpatient.", ("mandatory", "")),
-        ("Must be an PAS Staff ID.\nRequired if employee flag is set to Y\nLoaded into x.y",
-         ("conditional", "if employee flag is set to Y")),
-        ("Mandatory but only to be supplied for C&B appointments.",
-         ("conditional", "only to be supplied for C&B appointments")),
-        ("Must be in format: DD/MM/YYYY\nIf new_followup_flag is F then this field is mandatory.",
-         ("conditional", "if new_followup_flag is F")),
+        (
+            "Must be an PAS Staff ID.\nRequired if employee flag is set to Y\nLoaded into x.y",
+            ("conditional", "if employee flag is set to Y"),
+        ),
+        (
+            "Mandatory but only to be supplied for C&B appointments.",
+            ("conditional", "only to be supplied for C&B appointments"),
+        ),
+        (
+            "Must be in format: DD/MM/YYYY\nIf new_followup_flag is F then this field is mandatory.",
+            ("conditional", "if new_followup_flag is F"),
+        ),
         ('Maps to: code type 10599 "Dataload System"', ("optional", "")),
         ("Must be Y, N or Null.", ("optional", "")),
     ],
@@ -32,11 +38,13 @@ def test_text_classification(comment: str, expected: tuple[str, str]) -> None:
 
 
 def _fields() -> tuple[pd.DataFrame, pd.DataFrame]:
-    fields = pd.DataFrame({
-        "table_name": ["LOAD_PMIIDS"] * 4,
-        "field_name": ["RECORD_NUMBER", "LOADPMI_RECORD_NUMBER", "ID_NUMBER", "COMMENTS"],
-        "comment": ["Unique identifier.", "Link to the patient.", "Identifier.", "Free text."],
-    })
+    fields = pd.DataFrame(
+        {
+            "table_name": ["LOAD_PMIIDS"] * 4,
+            "field_name": ["RECORD_NUMBER", "LOADPMI_RECORD_NUMBER", "ID_NUMBER", "COMMENTS"],
+            "comment": ["Unique identifier.", "Link to the patient.", "Identifier.", "Free text."],
+        }
+    )
     tables = pd.DataFrame({"table_name": ["LOAD_PMIIDS"], "parent_links": ["LOAD_PMI.LOADPMI_RECORD_NUMBER"]})
     return fields, tables
 

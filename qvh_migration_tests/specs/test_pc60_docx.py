@@ -17,9 +17,15 @@ def _heading_layout(path: Path) -> Path:
     history.rows[0].cells[0].text, history.rows[0].cells[1].text = "Version", "Date"
     document.add_heading("Table: PATDATA - patient details", level=2)
     table = document.add_table(rows=3, cols=4)
-    for cells, values in zip(table.rows, [["Field Name", "Data Type", "Length", "Description"],
-                                          ["NhsNumber", "CHAR", "17", "NHS number, formatted"],
-                                          ["PtDoB", "DATE", "10", "Date of birth"]], strict=True):
+    for cells, values in zip(
+        table.rows,
+        [
+            ["Field Name", "Data Type", "Length", "Description"],
+            ["NhsNumber", "CHAR", "17", "NHS number, formatted"],
+            ["PtDoB", "DATE", "10", "Date of birth"],
+        ],
+        strict=True,
+    ):
         for cell, value in zip(cells.cells, values, strict=True):
             cell.text = value
     document.save(path)
@@ -39,13 +45,17 @@ def _long_table_layout(path: Path, rows: list[list[str]]) -> Path:
 def test_heading_per_table_layout(tmp_path: Path) -> None:
     frame = read_pc60_dictionary(_heading_layout(tmp_path / "pc60.docx"))
     assert frame[["table_name", "column", "data_type"]].values.tolist() == [
-        ["PATDATA", "NhsNumber", "CHAR"], ["PATDATA", "PtDoB", "DATE"]]
+        ["PATDATA", "NhsNumber", "CHAR"],
+        ["PATDATA", "PtDoB", "DATE"],
+    ]
     assert frame["length"].tolist() == [17, 10]
 
 
 def test_long_table_layout(tmp_path: Path) -> None:
-    path = _long_table_layout(tmp_path / "pc60.docx", [["OPA", "ApptDate", "DATE", "10", "Appointment date"],
-                                                        ["wlentry", "Priority", "CHAR", "1", "Priority code"]])
+    path = _long_table_layout(
+        tmp_path / "pc60.docx",
+        [["OPA", "ApptDate", "DATE", "10", "Appointment date"], ["wlentry", "Priority", "CHAR", "1", "Priority code"]],
+    )
     frame = read_pc60_dictionary(path)
     assert frame["table_name"].tolist() == ["OPA", "WLENTRY"]
 
@@ -56,11 +66,15 @@ def test_heading_name_extraction() -> None:
 
 
 def test_conflicts_are_recorded_not_dropped(tmp_path: Path) -> None:
-    pc60 = read_pc60_dictionary(_long_table_layout(tmp_path / "pc60.docx", [
-        ["PATDATA", "NhsNumber", "CHAR", "12", "NHS number"],
-        ["PATDATA", "Unknown", "CHAR", "3", "Only in Word"]]))
-    catalog = pd.DataFrame({"TableName": ["PATDATA"], "Column": ["NhsNumber"], "Size": ["17"],
-                            "size": pd.array([17], dtype="Int64")})
+    pc60 = read_pc60_dictionary(
+        _long_table_layout(
+            tmp_path / "pc60.docx",
+            [["PATDATA", "NhsNumber", "CHAR", "12", "NHS number"], ["PATDATA", "Unknown", "CHAR", "3", "Only in Word"]],
+        )
+    )
+    catalog = pd.DataFrame(
+        {"TableName": ["PATDATA"], "Column": ["NhsNumber"], "Size": ["17"], "size": pd.array([17], dtype="Int64")}
+    )
     merged, conflicts = merge_pc60(catalog, pc60)
     assert merged.loc[0, "pc60_description"] == "NHS number"
     assert merged.loc[0, "pc60_conflict"] == "size: INQuire 17 vs PC60 12"
@@ -82,7 +96,8 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
 
 
 def test_duplicate_field(tmp_path: Path) -> None:
-    path = _long_table_layout(tmp_path / "pc60.docx", [["OPA", "ApptDate", "DATE", "10", "a"],
-                                                        ["OPA", "ApptDate", "DATE", "10", "b"]])
+    path = _long_table_layout(
+        tmp_path / "pc60.docx", [["OPA", "ApptDate", "DATE", "10", "a"], ["OPA", "ApptDate", "DATE", "10", "b"]]
+    )
     with pytest.raises(SpecDocumentError, match="duplicate field 'ApptDate' in table OPA"):
         read_pc60_dictionary(path)

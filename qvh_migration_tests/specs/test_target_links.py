@@ -15,10 +15,12 @@ def test_long_and_short_forms_resolve() -> None:
 
 
 def test_links_keep_their_columns_and_unknown_parents_are_reported() -> None:
-    tables = pd.DataFrame({
-        "table_name": sorted(KNOWN),
-        "parent_links": ["LOAD_ADT.ADT_ADM_RECORD_NUMBER;LOAD_NOWHERE.X", "", ""],
-    })
+    tables = pd.DataFrame(
+        {
+            "table_name": sorted(KNOWN),
+            "parent_links": ["LOAD_ADT.ADT_ADM_RECORD_NUMBER;LOAD_NOWHERE.X", "", ""],
+        }
+    )
     tables["resolved_parent_links"] = resolve_parent_links(tables)
     assert tables["resolved_parent_links"].iloc[0] == "LOAD_ADT_ADMISSIONS.ADT_ADM_RECORD_NUMBER;LOAD_NOWHERE.X"
     assert unresolved_parents(tables) == ["LOAD_NOWHERE"]

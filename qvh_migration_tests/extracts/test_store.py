@@ -1,4 +1,4 @@
-"""Writing: byte-identical for a seed, atomic on failure, legacy CSV, profiles."""
+"""The extracts folder. Writing: byte-identical for a seed, atomic on failure, legacy CSV, profiles."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qvh_migration.mock import writer
-from qvh_migration.mock.extracts import generate_extracts
+from qvh_migration.extracts import store
+from qvh_migration.extracts.store import profile_extract
+from qvh_migration.mock.extracts import SourceExtracts, generate_extracts
 from qvh_migration.mock.parameters import MockParameters
-from qvh_migration.mock.writer import profile_extract, write_extracts
+
+
+def write_extracts(extracts: SourceExtracts, out_dir: Path, write_csv: bool = False) -> dict:
+    return store.write_extracts(extracts.tables, extracts.defect_ledger, out_dir, write_csv=write_csv)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -49,7 +53,7 @@ def test_failed_write_leaves_previous_files_intact(source_catalog, tmp_path: Pat
     write_extracts(small, out)
     before = _files(out)
     calls = {"n": 0}
-    real = writer._write_parquet
+    real = store._write_parquet
 
     def failing(df, path):
         calls["n"] += 1
@@ -57,7 +61,7 @@ def test_failed_write_leaves_previous_files_intact(source_catalog, tmp_path: Pat
             raise OSError("disk full")
         real(df, path)
 
-    monkeypatch.setattr(writer, "_write_parquet", failing)
+    monkeypatch.setattr(store, "_write_parquet", failing)
     other = generate_extracts(source_catalog, MockParameters(patients=100, seed=2))
     with pytest.raises(OSError, match="disk full"):
         write_extracts(other, out)

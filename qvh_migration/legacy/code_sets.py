@@ -1,7 +1,9 @@
-"""Legacy (PatientCentre, local) code sets used by the synthetic source extracts.
+"""Legacy (PatientCentre, local) code sets: the codes the source PAS stores in each coded field.
 
 These are the codes the *source* PAS stores, not NHS Data Dictionary codes: the crosswalk files map
-each of them to its NHS code.  The crosswalk author works from this module, so:
+each of them to its NHS code.  ``LEGACY_CODE_FIELDS`` says which source fields hold which set; it
+drives the mapping contract and the crosswalk coverage of real extracts as well as the generator.
+The crosswalk author works from this module, so:
 
 * codes are STABLE once written: add new codes, never rename or reuse one;
 * a code set lists every code the generator emits for a field in ``LEGACY_CODE_FIELDS`` (apart from
@@ -156,6 +158,9 @@ LEGACY_CODE_SETS: dict[str, list[LegacyCode]] = {
         ("TH", "Transfer - other NHS hospital", 0.035),
         ("PV", "Private hospital", 0.006),
         ("DD", "Died", 0.009),
+        # Prisoners are treated here (maxillofacial injuries) and go back to prison or to court.
+        ("CT", "Court", 0.0005),
+        ("PE", "Penal establishment or police custody", 0.001),
     ),
     # Size 4 (OPA.ApptStatus).  The dictionary documents ATT/WLK/NATT/SATT/NR; CANC is how cancelled
     # appointments show (with OPA.CancelBy H or P).  NR = not recorded (future or never outcomed).
@@ -277,8 +282,11 @@ SPECIALTY_TREATMENT_FUNCTION: dict[str, str] = {
     "ENT": "120",
     "GS": "100",
     "BRST": "103",
-    "SLEP": "340",
+    "SLEP": "347",
 }
+# SPEC.MainSpecialty: the consultants' main specialty.  Sleep medicine has a treatment function of
+# its own (347 since April 2021) but its consultants' main specialty stays respiratory medicine.
+SPECIALTY_MAIN_SPECIALTY: dict[str, str] = {**SPECIALTY_TREATMENT_FUNCTION, "SLEP": "340"}
 
 # (source table, source column) -> code-set name, for every field that carries one of the sets above.
 # Master-file key columns are included: they are where the PAS defines the codes.

@@ -1,0 +1,177 @@
+"""Assets of the ``extracts`` group: the source extracts, synthetic unless configured otherwise."""
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from qvh_migration.console import report_progress
+from qvh_migration.defs.extract_store import ExtractSource
+from qvh_migration.defs.metadata import check_result, column_schema, fail_clearly, path_metadata, preview
+from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.extracts import store
+from qvh_migration.extracts.checks import nhs_number_check
+from qvh_migration.io.masking import mask_identifiers
+from qvh_migration.legacy.keys import ALL_TABLES, PRIORITY_TABLES
+from qvh_migration.mock import recount
+from qvh_migration.mock.extracts import SourceExtracts, generate_extracts
+from qvh_migration.mock.parameters import MockParameterError, MockParameters
+from qvh_migration.mock.rules import LEDGER_COLUMNS
+from qvh_migration.specs import catalogs
+from qvh_migration.specs.catalogs import read_catalog_artifacts
+
+GROUP = "extracts"
+ASSET_NAME = "source_extracts"
+LEDGER_KEY = dg.AssetKey([store.STAGE, store.LEDGER_NAME])
+
+
+class SyntheticExtractConfig(dg.Config):
+    """Size and shape of the synthetic extracts (ignored when real extracts are configured)."""
+
+    patients: int = 2000
+    seed: int = 42
+    defect_rate: float = 0.015
+    write_csv: bool = False
+
+
+def table_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey([store.STAGE, table])
+
+
+def _table_spec(table: str) -> dg.AssetSpec:
+    role = "priority" if table in PRIORITY_TABLES else "supporting"
+    return dg.AssetSpec(
+        table_key(table),
+        deps=["source_catalog"],
+        group_name=GROUP,
+        kinds={"parquet"},
+        tags={"source_table_role": role},
+        description=(
+            f"Source extract of legacy table {table} ({role}): exactly the catalog's columns, every value a "
+            f"string. Synthetic by default; real files or a database when `extract_source` says so. "
+            f"File: `{store.STAGE}/{store.table_file(table)}`."
+        ),
+    )
+
+
+@dg.multi_asset(
+    name=ASSET_NAME,
+    specs=[_table_spec(table) for table in ALL_TABLES]
+    + [
+        dg.AssetSpec(
+            LEDGER_KEY,
+            deps=["source_catalog"],
+            group_name=GROUP,
+            kinds={"parquet"},
+            description=(
+                "Ledger of the defects injected into the synthetic extracts (table, row key, column, defect kind), "
+                "so every gate has a known expected count. Empty for real extracts. "
+                f"File: `{store.STAGE}/{store.LEDGER_FILE}`."
+            ),
+        )
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "ledger_matches_recount",
+            asset=LEDGER_KEY,
+            description="Each defect kind recounted from the data equals the ledger's count.",
+        ),
+        dg.AssetCheckSpec(
+            "nhs_numbers_valid_or_ledgered",
+            asset=table_key("PATDATA"),
+            description="Every NHS number is Modulus 11 valid and in the 999 range, or ledgered.",
+        ),
+    ],
+    can_subset=False,
+)
+def source_extracts(
+    context: dg.AssetExecutionContext,
+    config: SyntheticExtractConfig,
+    settings: MigrationSettings,
+    extract_source: ExtractSource,
+):
+    with fail_clearly():
+        source_catalog, _, _ = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
+        if extract_source.kind == "synthetic":
+            try:
+                params = MockParameters(config.patients, config.seed, config.defect_rate, config.write_csv)
+            except MockParameterError as exc:
+                raise dg.Failure(description=f"run config of {ASSET_NAME}: {exc}") from None
+            extracts = generate_extracts(source_catalog, params)
+            source = {
+                "source": "synthetic",
+                "patients": params.patients,
+                "seed": params.seed,
+                "defect_rate": params.defect_rate,
+            }
+        else:
+            tables = extract_source.read_real(source_catalog, ALL_TABLES)
+            extracts = SourceExtracts(tables=tables, defect_ledger=pd.DataFrame(columns=list(LEDGER_COLUMNS)))
+            source = {"source": extract_source.kind, "location": str(Path(extract_source.location).resolve())}
+    folder = settings.stage_dir(store.STAGE)
+    store.write_extracts(extracts.tables, extracts.defect_ledger, folder, write_csv=config.write_csv)
+    context.log.info("%s extracts written to %s", extract_source.kind, folder)
+    for table, frame in extracts.tables.items():
+        yield dg.MaterializeResult(
+            asset_key=table_key(table),
+            metadata={
+                **_table_metadata(frame, folder / store.table_file(table)),
+                **source,
+                "origin": extract_source.kind,
+            },
+        )
+    ledger = extracts.defect_ledger
+    yield dg.MaterializeResult(
+        asset_key=LEDGER_KEY,
+        metadata={
+            "dagster/row_count": len(ledger),
+            "defects_by_kind": preview(recount.ledger_counts(ledger), rows=60) if len(ledger) else "none",
+            "preview": preview(mask_identifiers(ledger)),
+            **source,
+            "origin": extract_source.kind,
+            **path_metadata(folder / store.LEDGER_FILE),
+        },
+    )
+    yield from _checks(extracts, source_catalog, synthetic=extract_source.kind == "synthetic")
+
+
+def _table_metadata(frame: pd.DataFrame, path: Path) -> dict[str, object]:
+    profile = store.profile_extract(frame)
+    rates = pd.DataFrame.from_dict(profile["columns"], orient="index")
+    filled = rates[rates["empty_rate"] + rates["null_rate"] < 1.0]
+    return {
+        "dagster/row_count": len(frame),
+        "dagster/column_schema": column_schema(frame),
+        "columns": len(frame.columns),
+        "columns_filled": len(filled),
+        "empty_rate_by_column": dg.MetadataValue.md(rates.round(4).to_markdown()),
+        "preview (identifiers masked)": preview(mask_identifiers(frame)),
+        **path_metadata(path),
+    }
+
+
+def _checks(extracts: SourceExtracts, source_catalog: pd.DataFrame, synthetic: bool):
+    rows = sum(len(frame) for frame in extracts.tables.values())
+    report_progress("check extracts", "all tables", rows, "recounting defects for the ledger check")
+    outcome = recount.ledger_check(extracts.tables, extracts.defect_ledger, source_catalog, synthetic)
+    metadata = {
+        k: (preview(v, rows=30) if len(v) else "none") if isinstance(v, pd.DataFrame) else v
+        for k, v in outcome.metadata.items()
+    }
+    yield dg.AssetCheckResult(
+        asset_key=LEDGER_KEY,
+        check_name="ledger_matches_recount",
+        passed=outcome.passed,
+        metadata=metadata,
+        description=None if synthetic else "real extracts: no ledger to reconcile; data faults found are listed",
+    )
+    patdata = extracts.tables.get("PATDATA")
+    if patdata is not None:
+        outcome = nhs_number_check(patdata, extracts.defect_ledger, synthetic)
+        yield check_result(
+            "nhs_numbers_valid_or_ledgered",
+            outcome,
+            asset_key=table_key("PATDATA"),
+            # In real data an invalid number is a finding for the trace, not a broken generator.
+            severity=dg.AssetCheckSeverity.ERROR if synthetic else dg.AssetCheckSeverity.WARN,
+        )

@@ -1,0 +1,151 @@
+"""The ETL stage as plain functions the Dagster layer (and the bench) call.
+
+``build_key_registry`` runs once before any table loads; ``run_partition`` loads one target table
+from the artifacts on disk, so a partition can be rerun alone, in a fresh process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl import key_registry as registry_rules
+from qvh_migration.etl import store
+from qvh_migration.etl.executor import TableLoad, load_table, table_rules
+from qvh_migration.etl.fields import IMPUTE_MODES
+from qvh_migration.etl.row_sources import RowSources, load_row_sources
+from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
+from qvh_migration.etl.sources import SourceTables
+from qvh_migration.io.artifacts import write_parquet
+from qvh_migration.mapping.crosswalks import load_crosswalks
+from qvh_migration.settings import default_row_sources_file
+
+CONTRACT_FILE = Path("mapping") / "mapping_contract.csv"
+
+
+@dataclass(frozen=True)
+class StageFolders:
+    """The data folder's stage folders the ETL reads and writes."""
+
+    catalogs: Path
+    extracts: Path
+    mapping: Path
+    target: Path
+
+
+def extract_reader(folder: Path):
+    def read(table: str) -> pd.DataFrame | None:
+        path = folder / f"{table}.parquet"
+        if not path.exists():
+            return None
+        try:
+            return pd.read_parquet(path)
+        except (OSError, ValueError) as exc:  # pyarrow raises both for a damaged or foreign file
+            raise MigrationInputError(path, f"not a readable Parquet extract ({type(exc).__name__})") from None
+
+    return read
+
+
+def read_contract(mapping_dir: Path) -> pd.DataFrame:
+    path = mapping_dir / CONTRACT_FILE.name
+    if not path.exists():
+        raise MigrationInputError(path, "mapping contract not materialised yet: materialise mapping_contract first")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def read_target_catalog(catalogs: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    paths = [catalogs / "target_catalog.parquet", catalogs / "target_tables.parquet"]
+    for path in paths:
+        if not path.exists():
+            raise MigrationInputError(path, "target catalog not materialised yet: materialise target_catalog first")
+    return pd.read_parquet(paths[0]), pd.read_parquet(paths[1])
+
+
+def crosswalk_lookups(crosswalk_dir: Path) -> dict[str, pd.Series]:
+    """Each reviewed crosswalk as legacy code -> target code."""
+    return {
+        name: pd.Series(frame["target_code"].astype(str).to_numpy(), index=frame["legacy_code"].astype(str).to_numpy())
+        for name, frame in load_crosswalks(crosswalk_dir).items()
+    }
+
+
+def catalog_columns(catalogs: Path) -> dict[str, set[str]]:
+    """Source catalog columns per legacy table, to check every extract against."""
+    path = catalogs / "source_catalog.parquet"
+    if not path.exists():
+        raise MigrationInputError(path, "source catalog not materialised yet: materialise source_catalog first")
+    catalog = pd.read_parquet(path, columns=["TableName", "Column"])
+    return {table: set(columns) for table, columns in catalog.groupby("TableName")["Column"]}
+
+
+def source_tables(folders: StageFolders) -> SourceTables:
+    return SourceTables(extract_reader(folders.extracts), catalog_columns(folders.catalogs), folders.extracts)
+
+
+def registry_path(folders: StageFolders) -> Path:
+    return folders.target / registry_rules.REGISTRY_FILE
+
+
+def build_key_registry(
+    folders: StageFolders, run_id: str, row_sources_file: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Register every source entity of every table with a row source; returns (registry, new keys)."""
+    _, tables = read_target_catalog(folders.catalogs)
+    row_sources = load_row_sources(
+        row_sources_file or default_row_sources_file(), target_tables=set(tables["table_name"])
+    )
+    sources = source_tables(folders)
+    before = registry_rules.read_registry(registry_path(folders))
+    registry = before
+    for table, spec in row_sources.tables.items():
+        if spec.loads_rows and sources.has(str(spec.source_table)):
+            prepared = prepare_rows(spec, sources.raw(str(spec.source_table)), sources.survivors, sources.districts)
+            registry = registry_rules.register(registry, table, prepared[GRAIN_KEY].astype(str), run_id)
+    problems = registry_rules.check_append_only(before, registry)
+    if problems:  # cannot happen through register(); guards against a hand-edited registry file
+        raise MigrationInputError(registry_path(folders), "; ".join(problems))
+    added = registry.iloc[len(before) :]
+    write_parquet(registry, registry_path(folders))
+    return registry, added
+
+
+def run_partition(
+    folders: StageFolders,
+    crosswalk_dir: Path,
+    target_table: str,
+    *,
+    impute_mode: str = "strict",
+    run_id: str = "",
+    row_sources_file: Path | None = None,
+) -> tuple[TableLoad, dict[str, Path]]:
+    """Load one target table from the artifacts on disk and write its files."""
+    if impute_mode not in IMPUTE_MODES:
+        raise MigrationInputError("run config", f"impute_mode {impute_mode!r} is not one of {', '.join(IMPUTE_MODES)}")
+    fields, tables = read_target_catalog(folders.catalogs)
+    if target_table not in set(tables["table_name"]):
+        raise MigrationInputError("target catalog", f"{target_table} is not a staging table of the guide")
+    row_sources: RowSources = load_row_sources(
+        row_sources_file or default_row_sources_file(), target_tables=set(tables["table_name"])
+    )
+    path = registry_path(folders)
+    if not path.exists():
+        raise MigrationInputError(path, "key registry not materialised yet: materialise key_registry first")
+    rules = table_rules(read_contract(folders.mapping), fields, target_table)
+    parents = sorted({p for p in rules["parent_table"] if p})
+    registry = registry_rules.read_registry(path, [target_table, *parents])
+    numbers = registry_rules.RecordNumbers(registry)
+    load = load_table(
+        target_table,
+        rules,
+        row_sources,
+        source_tables(folders),
+        crosswalk_lookups(crosswalk_dir),
+        numbers,
+        impute_mode=impute_mode,
+        run_id=run_id,
+        parent_outcomes=lambda parent: store.published_outcomes(folders.target, parent),
+    )
+    return load, store.write_table_load(folders.target, load)

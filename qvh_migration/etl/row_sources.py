@@ -1,0 +1,113 @@
+"""Row sources: which legacy rows become the rows of each target table (``row_sources.yaml``).
+
+The mapping contract says how each *field* is filled; this reviewed file says which *rows* a
+table holds: its source table, its grain (one target row per distinct grain value) and the row
+filters that send other rows elsewhere (archive cut-off, activity types), each with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from qvh_migration.errors import CurationError
+from qvh_migration.etl.source_keys import TABLE_KEYS
+
+ROW_SOURCES_FILE = Path(__file__).with_name("row_sources.yaml")
+FILTER_TESTS = ("in", "not_blank", "before", "on_or_after")
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """Keep rows whose ``column`` passes the test; the others are filtered with ``reason``."""
+
+    column: str
+    test: str
+    value: Any
+    reason: str
+
+    def keeps(self, frame: pd.DataFrame) -> pd.Series:
+        values = frame[self.column].fillna("").astype(str).str.strip()
+        if self.test == "in":
+            return values.isin([str(v) for v in self.value])
+        if self.test == "not_blank":
+            return values != ""
+        # Legacy internal dates are CCYYMMDD[HHMM] text, so a prefix comparison orders them.
+        day = values.str.slice(0, 8)
+        if self.test == "before":
+            return (day != "") & (day < str(self.value))
+        return (day == "") | (day >= str(self.value))
+
+
+@dataclass(frozen=True)
+class RowSource:
+    target_table: str
+    source_table: str | None
+    grain: tuple[str, ...] = ()
+    filters: tuple[RowFilter, ...] = field(default_factory=tuple)
+    rationale: str = ""
+
+    @property
+    def loads_rows(self) -> bool:
+        return self.source_table is not None
+
+
+@dataclass(frozen=True)
+class RowSources:
+    system_code: str
+    tables: dict[str, RowSource]
+
+    def __getitem__(self, table: str) -> RowSource:
+        return self.tables[table]
+
+
+def load_row_sources(path: Path = ROW_SOURCES_FILE, target_tables: set[str] | None = None) -> RowSources:
+    """Read and validate the row-source file; every problem names the file and the table."""
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CurationError(path, f"cannot read row sources ({exc})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("tables"), dict):
+        raise CurationError(path, "top level must have 'system_code' and a 'tables' mapping")
+    system_code = str(document.get("system_code") or "").strip()
+    if not system_code:
+        raise CurationError(path, "system_code is empty", where="system_code")
+    tables = {str(name): _row_source(path, str(name), entry) for name, entry in document["tables"].items()}
+    if target_tables is not None:
+        missing = sorted(set(target_tables) - set(tables))
+        unknown = sorted(set(tables) - set(target_tables))
+        if unknown:
+            raise CurationError(path, f"{', '.join(unknown)} is not a staging table of the guide", where="tables")
+        if missing:
+            raise CurationError(path, f"no row source decided for {', '.join(missing)}", where="tables")
+    return RowSources(system_code, tables)
+
+
+def _row_source(path: Path, table: str, entry: object) -> RowSource:
+    where = f"table {table}"
+    if not isinstance(entry, dict) or "source" not in entry:
+        raise CurationError(path, "each table needs 'source' (a source table, or null with a reason)", where=where)
+    source = entry["source"]
+    if source is None:
+        if not str(entry.get("reason") or "").strip():
+            raise CurationError(path, "a table with no source needs a reason", where=where)
+        return RowSource(table, None, rationale=str(entry["reason"]))
+    source = str(source)
+    grain = tuple(str(c) for c in entry.get("grain") or TABLE_KEYS.get(source, ()))
+    if not grain:
+        raise CurationError(path, f"{source} has no known key columns; give a grain", where=where)
+    filters = tuple(_row_filter(path, where, item) for item in entry.get("filters") or ())
+    return RowSource(table, source, grain, filters, str(entry.get("rationale") or ""))
+
+
+def _row_filter(path: Path, where: str, item: object) -> RowFilter:
+    if not isinstance(item, dict) or "column" not in item or not str(item.get("reason") or "").strip():
+        raise CurationError(path, "a filter needs 'column', one test and a 'reason'", where=where)
+    tests = [t for t in FILTER_TESTS if t in item]
+    if len(tests) != 1:
+        raise CurationError(path, f"a filter needs exactly one of {', '.join(FILTER_TESTS)}", where=where)
+    return RowFilter(str(item["column"]), tests[0], item[tests[0]], str(item["reason"]))

@@ -1,0 +1,143 @@
+"""The source side of one table load: its rows, and the other tables its rules reach into.
+
+Rules name source fields as ``TABLE.Column``. Fields of the row's own table are read from the
+row; fields of another table are reached through the key columns both tables share by name
+(``InternalPatientNumber``, ``EpisodeNumber``, ...), the only joins the legacy schema supports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl.row_sources import RowSources
+from qvh_migration.etl.source_keys import TABLE_KEYS
+from qvh_migration.etl.source_rules import (
+    FILTER_REASON,
+    GRAIN_KEY,
+    deleted_reason,
+    hospital_numbers,
+    prepare_rows,
+    resolve_merges,
+    surviving_patients,
+)
+
+ExtractReader = Callable[[str], pd.DataFrame | None]
+EXTRACT_FILE = "extracts/{table}.parquet"
+
+
+def split_field(qualified: str) -> tuple[str, str]:
+    table, column = qualified.split(".", 1)
+    return table, column
+
+
+@dataclass
+class SourceTables:
+    """Extracts read once per load, with merged patients resolved and deleted masters dropped."""
+
+    read_extract: ExtractReader
+    # Source catalog columns per table: an extract must have exactly these (None: not checked).
+    catalog_columns: Mapping[str, set[str]] | None = None
+    location: Path | None = None  # the extracts folder, to name the file in errors
+    _raw: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    _resolved: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+
+    def raw(self, table: str) -> pd.DataFrame | None:
+        if table not in self._raw:
+            frame = self.read_extract(table)
+            if frame is not None and self.catalog_columns is not None:
+                where = self.location / f"{table}.parquet" if self.location else EXTRACT_FILE.format(table=table)
+                check_extract_columns(table, frame, self.catalog_columns.get(table), where)
+            self._raw[table] = frame
+        return self._raw[table]
+
+    def has(self, table: str) -> bool:
+        return self.raw(table) is not None
+
+    @cached_property
+    def survivors(self) -> pd.Series:
+        return surviving_patients(self.raw("MERGEDID"), self.raw("PATDATA"))
+
+    @cached_property
+    def districts(self) -> pd.Series:
+        return hospital_numbers(self.raw("PATDATA"))
+
+    def lookup_table(self, table: str) -> pd.DataFrame | None:
+        """A table to look values up in: merges resolved, logically deleted rows left out."""
+        if table not in self._resolved:
+            frame = self.raw(table)
+            if frame is not None:
+                frame, retired = resolve_merges(frame, table, self.survivors, self.districts)
+                live = deleted_reason(frame).eq("") & retired.eq("")
+                frame = frame.loc[live]
+            self._resolved[table] = frame
+        return self._resolved[table]
+
+
+def check_extract_columns(table: str, frame: pd.DataFrame, expected: set[str] | None, where: Path | str) -> None:
+    """An extract must have the catalog's columns, no more and no fewer, or nothing is loaded."""
+    if expected is None:
+        raise MigrationInputError(where, f"{table} is not a table of the source catalog")
+    missing = sorted(expected - set(frame.columns))
+    unknown = sorted(set(frame.columns) - expected)
+    if missing:
+        raise MigrationInputError(where, f"lacks catalog column(s) {_listed(missing)}", where=table)
+    if unknown:
+        raise MigrationInputError(where, f"has column(s) the catalog does not know: {_listed(unknown)}", where=table)
+
+
+def _listed(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def join_columns(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, wanted: list[str]) -> list[str]:
+    """Key columns to join ``rows`` to ``other``: the other table's keys present in both by name.
+
+    ``wanted`` (the columns the rule names on the row's side) come first; the patient number is
+    always part of the join when both tables carry it, so no lookup crosses patients.
+    """
+    keys = TABLE_KEYS.get(other_table, ())
+    shared = [c for c in keys if c in rows.columns and c in other.columns]
+    chosen = [c for c in wanted if c in shared]
+    if "InternalPatientNumber" in shared and "InternalPatientNumber" not in chosen:
+        chosen.insert(0, "InternalPatientNumber")
+    return chosen or shared
+
+
+def align_last(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, on: list[str], column: str) -> pd.Series:
+    """``other[column]`` of the last matching row (in the other table's key order) for each row."""
+    keys = [c for c in TABLE_KEYS.get(other_table, ()) if c in other.columns]
+    ordered = other.sort_values(keys, kind="stable") if keys else other
+    last = ordered.drop_duplicates(on, keep="last")[[*on, column]].rename(columns={column: "_value"})
+    left = rows[on].astype("string").reset_index()
+    merged = left.merge(last.astype("string"), on=on, how="left").set_index(left.columns[0])
+    return merged["_value"].reindex(rows.index)
+
+
+@dataclass(frozen=True)
+class ParentRows:
+    """A parent table's rows as its own load sees them: grain values -> record number, reason."""
+
+    table: str
+    grain: tuple[str, ...]
+    frame: pd.DataFrame  # grain columns, record_number, FILTER_REASON
+
+
+def parent_rows(
+    parent: str, row_sources: RowSources, sources: SourceTables, numbers: Mapping[str, pd.Series]
+) -> ParentRows | None:
+    """The parent's rows, or None when the parent loads no rows or its source is absent."""
+    spec = row_sources.tables.get(parent)
+    if spec is None or not spec.loads_rows or not sources.has(str(spec.source_table)):
+        return None
+    prepared = prepare_rows(spec, sources.raw(str(spec.source_table)), sources.survivors, sources.districts)
+    first = prepared.drop_duplicates(GRAIN_KEY, keep="first")
+    frame = first[[*spec.grain, FILTER_REASON]].astype("string").copy()
+    frame["record_number"] = first[GRAIN_KEY].astype(str).map(numbers.get(parent, pd.Series(dtype="int64")))
+    return ParentRows(parent, spec.grain, frame.reset_index(drop=True))

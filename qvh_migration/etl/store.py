@@ -1,0 +1,82 @@
+"""Where the target tables live: one set of files per partition, and the staging database.
+
+Each partition replaces only its own files (``tables/``, ``rejects/``, ``warnings/``,
+``summary/``), each atomically, so partitions running in parallel processes never touch each
+other's output. ``staging.duckdb`` has one writer only: it is built from those files by its own
+step, into a new file that replaces the old one when complete (DuckDB allows one writing
+process per database file, and a reader never sees a half-built database).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl.ddl import duckdb_ddl, quote
+from qvh_migration.etl.executor import SUMMARY_COLUMNS, TableLoad
+from qvh_migration.io.artifacts import atomic_path, write_csv, write_parquet
+
+TABLES, REJECTS, WARNINGS, SUMMARY, OUTCOMES = "tables", "rejects", "warnings", "summary", "outcomes"
+LOAD_SUMMARY_FILE = "load_summary.csv"
+STAGING_DATABASE_FILE = "staging.duckdb"
+DDL_FILE = Path("ddl") / "duckdb.sql"
+
+
+def table_path(target_dir: Path, kind: str, table: str) -> Path:
+    suffix = ".csv" if kind == SUMMARY else ".parquet"
+    return target_dir / kind / f"{table}{suffix}"
+
+
+def write_table_load(target_dir: Path, load: TableLoad) -> dict[str, Path]:
+    """Write one partition's files (each atomically), then refresh the combined load summary."""
+    paths = {
+        TABLES: write_parquet(load.table, table_path(target_dir, TABLES, load.target_table)),
+        REJECTS: write_parquet(load.rejects, table_path(target_dir, REJECTS, load.target_table)),
+        WARNINGS: write_parquet(load.warnings, table_path(target_dir, WARNINGS, load.target_table)),
+        OUTCOMES: write_parquet(load.outcomes, table_path(target_dir, OUTCOMES, load.target_table)),
+        SUMMARY: write_csv(load.summary, table_path(target_dir, SUMMARY, load.target_table)),
+    }
+    paths["load_summary"] = refresh_load_summary(target_dir)
+    return paths
+
+
+def refresh_load_summary(target_dir: Path) -> Path:
+    """``load_summary.csv`` from every partition's own summary (whichever partition wrote last)."""
+    files = sorted((target_dir / SUMMARY).glob("*.csv"))
+    frames = [pd.read_csv(f, dtype={"filter_reasons": str, "note": str}, keep_default_na=False) for f in files]
+    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+    return write_csv(combined, target_dir / LOAD_SUMMARY_FILE)
+
+
+def published_outcomes(target_dir: Path, table: str) -> pd.DataFrame | None:
+    """Each record's outcome in ``table``'s last load (None when it was never loaded)."""
+    path = table_path(target_dir, OUTCOMES, table)
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def build_staging_database(target_dir: Path, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> Path:
+    """(Re)build ``staging.duckdb`` from the partition files, in load order, constraints on."""
+    statements = duckdb_ddl(target_fields, target_tables)
+    ddl_path = target_dir / DDL_FILE
+    with atomic_path(ddl_path) as tmp:
+        tmp.write_text("\n\n".join(statements) + "\n", encoding="utf-8")
+    database = target_dir / STAGING_DATABASE_FILE
+    order = target_tables.sort_values("load_order")["table_name"].tolist()
+    with atomic_path(database) as tmp:
+        tmp.unlink()  # DuckDB wants to create the file itself
+        with duckdb.connect(str(tmp)) as con:
+            for statement in statements:
+                con.execute(statement)
+            for table in order:
+                path = table_path(target_dir, TABLES, table)
+                if not path.exists():
+                    continue
+                try:
+                    con.execute(f"INSERT INTO {quote(table)} BY NAME SELECT * FROM read_parquet(?)", [str(path)])
+                except duckdb.Error as exc:
+                    problem = str(exc).splitlines()[0]
+                    raise MigrationInputError(path, f"cannot load into staging: {problem}", where=table) from None
+    return database

@@ -1,0 +1,57 @@
+"""Files of the mapping stage: their names, and each reader beside its writer.
+
+The ETL and the gates read the contract through ``read_contract``, so a renamed or re-encoded file
+changes here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.io.artifacts import write_csv, write_parquet
+from qvh_migration.mapping.export import write_contract_xlsx
+
+STAGE = "mapping"
+CROSSWALKS_CSV = "crosswalks.csv"
+MATRIX_FILE = "semantic_mapping_matrix.parquet"
+MATRIX_CSV = "semantic_mapping_matrix.csv"
+CONTRACT_CSV = "mapping_contract.csv"
+CONTRACT_XLSX = "mapping_contract.xlsx"
+COVERAGE_CSV = "crosswalk_coverage.csv"
+
+
+def write_crosswalk_table(crosswalks: pd.DataFrame, folder: Path) -> Path:
+    return write_csv(crosswalks, folder / CROSSWALKS_CSV)
+
+
+def write_matrix(matrix: pd.DataFrame, folder: Path) -> Path:
+    """Parquet for the next asset, CSV for people; returns the CSV."""
+    write_parquet(matrix, folder / MATRIX_FILE)
+    return write_csv(matrix, folder / MATRIX_CSV)
+
+
+def read_matrix(folder: Path) -> pd.DataFrame:
+    path = folder / MATRIX_FILE
+    if not path.exists():
+        raise MigrationInputError(path, "matrix not materialised yet: materialise semantic_mapping_matrix")
+    return pd.read_parquet(path)
+
+
+def write_contract(contract: pd.DataFrame, folder: Path) -> tuple[Path, Path]:
+    """The contract as CSV and as the reviewer's workbook; returns both paths."""
+    return write_csv(contract, folder / CONTRACT_CSV), write_contract_xlsx(contract, folder / CONTRACT_XLSX)
+
+
+def read_contract(folder: Path) -> pd.DataFrame:
+    """The contract as written, every column as text ("" for empty)."""
+    path = folder / CONTRACT_CSV
+    if not path.exists():
+        raise MigrationInputError(path, "mapping contract not materialised yet: materialise mapping_contract")
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def write_coverage(report: pd.DataFrame, folder: Path) -> Path:
+    return write_csv(report, folder / COVERAGE_CSV)

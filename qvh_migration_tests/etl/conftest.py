@@ -1,0 +1,40 @@
+"""Fixtures: the stages before the ETL, run once on the stand-ins into a temporary data folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
+from qvh_migration.etl.pipeline import StageFolders
+from qvh_migration.settings import PROJECT_ROOT
+
+CROSSWALKS = PROJECT_ROOT / "crosswalks"
+
+
+def folders_of(data_dir: Path) -> StageFolders:
+    return StageFolders(data_dir / "catalogs", data_dir / "extracts", data_dir / "mapping", data_dir / "target")
+
+
+@pytest.fixture(scope="session")
+def upstream_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Catalogs, synthetic extracts (300 patients, default defect rate), contract and key registry."""
+    data_dir = tmp_path_factory.mktemp("etl_upstream")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QVH_DATA_DIR", str(data_dir))
+        patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
+        result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
+            run_config=synthetic_run_config(patients=300, seed=11), raise_on_error=False
+        )
+    assert result.success
+    return data_dir
+
+
+@pytest.fixture
+def data_dir(upstream_data: Path, tmp_path: Path) -> Path:
+    """A private copy of the upstream data folder a test may change."""
+    copy = tmp_path / "data"
+    shutil.copytree(upstream_data, copy)
+    return copy
