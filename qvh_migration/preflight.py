@@ -92,22 +92,10 @@ def writable_problem(data_dir: Path) -> str | None:
 
 
 def parameter_problems(patients: int | None, seed: int | None, defect_rate: float | None) -> list[str]:
-    """One line per bad run parameter (each checked on its own, so all are reported at once)."""
-    from qvh_migration.mock.parameters import MockParameterError, MockParameters
+    """One line per bad run parameter; the synthetic extracts' wiring owns their validation."""
+    from qvh_migration.defs.extracts import synthetic_parameter_problems
 
-    defaults = MockParameters()
-    given = {"patients": patients, "seed": seed, "defect_rate": defect_rate}
-    problems = []
-    for name, value in given.items():
-        if value is None:
-            continue
-        values = {"patients": defaults.patients, "seed": defaults.seed, "defect_rate": defaults.defect_rate}
-        values[name] = value
-        try:
-            MockParameters(**values)
-        except MockParameterError as exc:
-            problems.append(f"--{name.replace('_', '-')}: {exc}")
-    return problems
+    return synthetic_parameter_problems(patients, seed, defect_rate)
 
 
 def extract_source_problem(kind: str, location: str) -> str | None:

@@ -81,7 +81,7 @@ def test_summary_names_documents_extracts_and_the_log(baseline: dict) -> None:
     assert f"documents: {documents} from {baseline['spec_dir']}" in lines[-2]
     assert "extracts: synthetic (300 patients)" in lines[-2]
     log = baseline["data_dir"] / "reports" / cli.LOG_NAME
-    assert lines[-1] == f"artifacts under {baseline['data_dir']}; full log: {log} (and the run in `qvh-migration ui`)"
+    assert lines[-1] == f"artifacts under {baseline['data_dir']}; full log: {log} (and the runs in `qvh-migration ui`)"
     assert "PIPELINE_SUCCESS" in log.read_text()
 
 

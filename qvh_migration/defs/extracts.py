@@ -34,6 +34,22 @@ class SyntheticExtractConfig(dg.Config):
     write_csv: bool = False
 
 
+def synthetic_parameter_problems(patients: int | None, seed: int | None, defect_rate: float | None) -> list[str]:
+    """One line per bad generator parameter (None keeps the default), each checked on its own so
+    the command line can report them all before a run starts."""
+    defaults = SyntheticExtractConfig()
+    problems = []
+    for name, value in {"patients": patients, "seed": seed, "defect_rate": defect_rate}.items():
+        if value is None:
+            continue
+        values = {"patients": defaults.patients, "seed": defaults.seed, "defect_rate": defaults.defect_rate}
+        try:
+            MockParameters(**{**values, name: value})
+        except MockParameterError as exc:
+            problems.append(f"--{name.replace('_', '-')}: {exc}")
+    return problems
+
+
 def table_key(table: str) -> dg.AssetKey:
     return dg.AssetKey([store.STAGE, table])
 
