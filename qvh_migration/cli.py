@@ -29,11 +29,42 @@ def ensure_dagster_home() -> Path:
     return home
 
 
+def extract_source_config(extracts: str | None) -> dict:
+    """``--extracts``: a SQLAlchemy URL (``sql``), a ``.duckdb`` file, or a folder of files."""
+    if not extracts:
+        return {}
+    if "://" in extracts:
+        kind = "sql"
+    elif extracts.endswith(".duckdb"):
+        kind = "duckdb"
+    else:
+        kind = "files"
+    return {"resources": {"extract_source": {"config": {"kind": kind, "location": extracts}}}}
+
+
+def preflight(run_config: dict) -> str | None:
+    """Reach the source database and the target server before any work starts; the fault, if any."""
+    from qvh_migration.defs.extract_store import ExtractSource
+    from qvh_migration.errors import MigrationInputError
+    from qvh_migration.etl.postgres_target import PostgresTarget
+    from qvh_migration.settings import default_target_url
+
+    source_config = run_config.get("resources", {}).get("extract_source", {}).get("config", {})
+    try:
+        ExtractSource(**source_config).preflight()
+        if default_target_url():
+            PostgresTarget(default_target_url()).preflight()
+    except MigrationInputError as exc:
+        return str(exc)
+    return None
+
+
 def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> int:
     """Materialise every asset and run every check once, printing what happened.
 
     The unpartitioned stages run first, then one run per target table in the guide's load order
-    (parents before children), then the staging database build.
+    (parents before children), then the staging database build. A source database or target
+    server that cannot be reached stops the run before it starts.
     """
     import dagster as dg
 
@@ -46,6 +77,10 @@ def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> i
     )
     from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 
+    fault = preflight(run_config or {})
+    if fault:
+        print(f"preflight failed: {fault}")
+        return 2
     ensure_dagster_home()
     # The event log keeps every detail for the UI; the terminal gets the summary below.
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -121,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     dry.add_argument("--seed", type=int, help="seed for the synthetic extracts")
     dry.add_argument("--defect-rate", type=float, help="share of rows given a controlled defect (0-1)")
     dry.add_argument(
+        "--extracts",
+        help="real extracts instead of synthetic: a folder of <TABLE>.parquet|csv, a .duckdb file, or a "
+        "SQLAlchemy URL of a database copy (default: QVH_SOURCE_URL when set)",
+    )
+    dry.add_argument(
         "--impute-mode",
         choices=["strict", "lenient"],
         help="unmapped legacy codes: strict rejects the row (cutover), lenient loads it empty and warns",
@@ -132,7 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         return ui(args.port)
     from qvh_migration.definitions import synthetic_run_config
 
-    return dry_run(synthetic_run_config(args.patients, args.seed, args.defect_rate), args.impute_mode)
+    run_config = {
+        **synthetic_run_config(args.patients, args.seed, args.defect_rate),
+        **extract_source_config(args.extracts),
+    }
+    return dry_run(run_config, args.impute_mode)
 
 
 if __name__ == "__main__":
