@@ -111,3 +111,35 @@ def superuser_available() -> str | None:
         except KeyError:
             return "running as root and there is no postgres system user to own the cluster"
     return None
+
+
+def create_database(server: PostgresServer, name: str, schemas: tuple[str, ...] = ()) -> None:
+    """A fresh database (and schemas in it) on the test server."""
+    import psycopg
+
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(server.url(name), autocommit=True) as conn:
+        for schema in schemas:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+
+
+def load_extracts(url: str, frames: dict) -> None:
+    """Extract frames as text tables (every column TEXT, NULL kept apart from ''), by COPY."""
+    import io
+
+    import psycopg
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with psycopg.connect(url) as conn:
+        for table, frame in frames.items():
+            columns = ", ".join(f'"{c}" TEXT' for c in frame.columns)
+            conn.execute(f'CREATE TABLE "{table}" ({columns})')
+            buffer = io.BytesIO()
+            arrow = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
+            pacsv.write_csv(arrow, buffer, write_options=pacsv.WriteOptions(include_header=False))
+            names = ", ".join(f'"{c}"' for c in frame.columns)
+            with conn.cursor() as cursor, cursor.copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT csv)') as copy:
+                copy.write(buffer.getvalue())

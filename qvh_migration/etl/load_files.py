@@ -58,8 +58,9 @@ def in_guide_order(frame: pd.DataFrame, columns: list[Column]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def csv_batches(table: pa.Table, *, header: bool, batch_rows: int = BATCH_ROWS) -> Iterator[bytes]:
+def csv_batches(table: pa.Table, *, header: bool, batch_rows: int | None = None) -> Iterator[bytes]:
     """The table as CSV bytes, a batch of rows at a time (bounded memory for large tables)."""
+    batch_rows = batch_rows or BATCH_ROWS
     first = True
     for start in range(0, max(table.num_rows, 1), batch_rows):
         part = table.slice(start, batch_rows)
