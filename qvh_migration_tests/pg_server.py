@@ -9,6 +9,7 @@ credentials are a real fault rather than a trust login.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -94,10 +95,8 @@ class PostgresServer:
         return server
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped by a fault test
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # already stopped by a fault test
         shutil.rmtree(self.root, ignore_errors=True)
 
 
