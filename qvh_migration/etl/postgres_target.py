@@ -120,15 +120,25 @@ class PostgresTarget:
         return data.num_rows
 
     def _create_missing(self, conn, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> None:
+        order = load_order(target_tables)
+        if not self._missing(conn, order):
+            return
+        # Partitions may run in parallel: one creates the tables while the others wait (the lock
+        # ends with the transaction), since concurrent CREATE TABLE IF NOT EXISTS can still collide.
+        # Only a run that finds tables missing takes it, so loads into existing tables never queue.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('qvh_migration staging DDL'))")
+        for table in self._missing(conn, order):
+            conn.execute(create_table(DIALECT, target_fields, target_tables, table, if_not_exists=True))
+
+    @staticmethod
+    def _missing(conn, order: list[str]) -> list[str]:
         present = {
             row[0]
             for row in conn.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
             ).fetchall()
         }
-        for table in load_order(target_tables):
-            if table.lower() not in present:
-                conn.execute(create_table(DIALECT, target_fields, target_tables, table, if_not_exists=True))
+        return [table for table in order if table.lower() not in present]
 
     def read_table(self, table: str) -> pd.DataFrame:
         """The table's rows as text (NULL kept as None), for tests and reconciliation."""
