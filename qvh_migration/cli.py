@@ -57,6 +57,8 @@ def parse_extracts(value: str | None) -> tuple[str, str]:
     """``files:/secure/extracts`` -> ("files", "/secure/extracts"); nothing -> synthetic."""
     if not value:
         return "synthetic", ""
+    if "://" in value:  # a SQLAlchemy URL names a source database
+        return "sql", value.strip()
     kind, _, location = value.partition(":")
     return kind.strip().lower(), location.strip()
 
@@ -69,7 +71,7 @@ def plan_from_args(args: argparse.Namespace) -> preflight.RunPlan:
         crosswalk_dir=Path(args.crosswalks or default_crosswalk_dir()).resolve(),
         rules_dir=Path(args.rules or default_rules_dir()).resolve(),
         extract_kind=kind,
-        extract_location=str(Path(location).resolve()) if location else "",
+        extract_location=location if kind == "sql" else (str(Path(location).resolve()) if location else ""),
         patients=args.patients,
         seed=args.seed,
         defect_rate=args.defect_rate,

@@ -23,7 +23,7 @@ from qvh_migration.settings import (
 
 REAL_NAMES = (SOURCE_DICTIONARY_NAME, TARGET_GUIDE_NAME)  # the PC60 dictionary is optional
 STANDIN_NAMES = (STANDIN_SOURCE_DICTIONARY_NAME, STANDIN_PC60_DICTIONARY_NAME, STANDIN_TARGET_GUIDE_NAME)
-EXTRACT_KINDS = ("synthetic", "files", "duckdb")
+EXTRACT_KINDS = ("synthetic", "files", "duckdb", "sql")
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,16 @@ def parameter_problems(patients: int | None, seed: int | None, defect_rate: floa
 
 def extract_source_problem(kind: str, location: str) -> str | None:
     if kind not in EXTRACT_KINDS:
-        return f"--extracts: unknown source {kind!r}; use files:<folder> or duckdb:<file> (or leave it out)"
+        return (
+            f"--extracts: unknown source {kind!r}; use files:<folder>, duckdb:<file> or a database URL "
+            "(or leave it out)"
+        )
     if kind == "synthetic":
         return None
+    if kind == "sql":
+        from qvh_migration.extracts.sql_source import check_source_url
+
+        return _server_problem(lambda: check_source_url(location))
     path = Path(location)
     if not location:
         return f"--extracts: {kind} needs a location ({kind}:<path>)"
@@ -125,6 +132,26 @@ def extract_source_problem(kind: str, location: str) -> str | None:
     return None
 
 
+def _server_problem(reach: object) -> str | None:
+    """Reaching a database server: wrong credentials or no host is one line, before any work."""
+    from qvh_migration.errors import MigrationInputError
+
+    try:
+        reach()  # type: ignore[operator]
+    except MigrationInputError as exc:
+        return str(exc)
+    return None
+
+
+def target_server_problem() -> str | None:
+    """The PostgreSQL staging server named by QVH_TARGET_URL, if any, must answer."""
+    from qvh_migration.etl.postgres_target import PostgresTarget
+    from qvh_migration.settings import default_target_url
+
+    url = default_target_url()
+    return _server_problem(lambda: PostgresTarget(url).preflight()) if url else None
+
+
 def folder_problem(path: Path, what: str, pattern: str) -> str | None:
     if not path.is_dir():
         return f"{path}: {what} folder not found"
@@ -143,5 +170,6 @@ def run_problems(plan: RunPlan) -> list[str]:
         extract_source_problem(plan.extract_kind, plan.extract_location),
         folder_problem(plan.crosswalk_dir, "crosswalk", "*.csv"),
         folder_problem(plan.rules_dir, "mapping rules", "*.yaml"),
+        target_server_problem(),
     ]
     return problems + [problem for problem in candidates if problem]

@@ -108,7 +108,8 @@ def source_extracts(
 ):
     with fail_clearly():
         source_catalog, _, _ = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
-        if extract_source.kind == "synthetic":
+        kind = extract_source.source_kind
+        if kind == "synthetic":
             try:
                 params = MockParameters(config.patients, config.seed, config.defect_rate, config.write_csv)
             except MockParameterError as exc:
@@ -123,17 +124,17 @@ def source_extracts(
         else:
             tables = extract_source.read_real(source_catalog, ALL_TABLES)
             extracts = SourceExtracts(tables=tables, defect_ledger=pd.DataFrame(columns=list(LEDGER_COLUMNS)))
-            source = {"source": extract_source.kind, "location": str(Path(extract_source.location).resolve())}
+            source = {"source": kind, "location": extract_source.describe()}
     folder = settings.stage_dir(store.STAGE)
     store.write_extracts(extracts.tables, extracts.defect_ledger, folder, write_csv=config.write_csv)
-    context.log.info("%s extracts written to %s", extract_source.kind, folder)
+    context.log.info("%s extracts written to %s", kind, folder)
     for table, frame in extracts.tables.items():
         yield dg.MaterializeResult(
             asset_key=table_key(table),
             metadata={
                 **_table_metadata(frame, folder / store.table_file(table)),
                 **source,
-                "origin": extract_source.kind,
+                "origin": kind,
             },
         )
     ledger = extracts.defect_ledger
@@ -144,11 +145,11 @@ def source_extracts(
             "defects_by_kind": preview(recount.ledger_counts(ledger), rows=60) if len(ledger) else "none",
             "preview": preview(mask_identifiers(ledger)),
             **source,
-            "origin": extract_source.kind,
+            "origin": kind,
             **path_metadata(folder / store.LEDGER_FILE),
         },
     )
-    yield from _checks(extracts, source_catalog, synthetic=extract_source.kind == "synthetic")
+    yield from _checks(extracts, source_catalog, synthetic=kind == "synthetic")
 
 
 def _table_metadata(frame: pd.DataFrame, path: Path) -> dict[str, object]:
