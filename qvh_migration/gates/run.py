@@ -7,6 +7,7 @@ Files under the data folder's ``gates/``: ``findings/<T>.parquet`` (every failin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,14 @@ class TableGates:
 
     def families(self) -> dict[str, pd.DataFrame]:
         return {family: rows for family, rows in self.summary.groupby("family")}
+
+
+# Target-side names of record identifiers the masking module's legacy patterns do not cover.
+_TARGET_IDENTIFIERS = re.compile(r"ID_NUMBER|ADDITIONAL_ID|EXTERNAL_SYSTEM_ID|CRN", re.IGNORECASE)
+
+
+def _identifying(field: str) -> bool:
+    return is_identifier_column(field) or bool(_TARGET_IDENTIFIERS.search(field))
 
 
 def family(check: str) -> str:
@@ -142,7 +151,7 @@ def gate_table(
     rows = pd.to_numeric(found["row"], errors="coerce")
     record = keys["record_number"].reindex(rows).to_numpy() if len(found) else []
     source = keys["source_key"].reindex(rows).fillna("").to_numpy() if len(found) else []
-    identifying = found["field"].map(lambda f: is_identifier_column(str(f))).astype(bool)
+    identifying = found["field"].map(lambda f: _identifying(str(f))).astype(bool)
     masked = found["value"].astype("string").fillna("")
     findings = pd.DataFrame(
         {

@@ -83,3 +83,11 @@ def test_release_command_rescores_without_touching_the_findings(
     assert findings.stat().st_mtime_ns == before
     stored = json.loads((stored_run / "gates" / DECISION_FILE).read_text(encoding="utf-8"))
     assert stored["profile"] == "cutover_ready" and stored["decision"] == "FAIL"
+
+
+def test_findings_mask_identifiers(stored_run: Path) -> None:
+    findings = pd.read_parquet(stored_run / "gates" / "findings" / "LOAD_PMI.parquet")
+    duplicates = findings.loc[findings["check"] == "no_duplicate_patients"]
+    assert len(duplicates) == 2
+    assert duplicates["value_masked"].str.startswith("********").all()
+    assert duplicates["source_key"].notna().all()
