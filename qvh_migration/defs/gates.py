@@ -49,10 +49,17 @@ def _group_result(result: TableGates, group: str) -> dg.AssetCheckResult:
     failed = rows.loc[~rows["passed"].astype(bool)]
     severity = dg.AssetCheckSeverity.ERROR if failed["severity"].eq("ERROR").any() else dg.AssetCheckSeverity.WARN
     sample = result.findings.loc[result.findings["check"].str.split(":").str[0].isin(families)]
+    failing = int(failed["failures"].sum())
+    named = ", ".join(failed["check"].head(3)) + (", ..." if len(failed) > 3 else "")
     return dg.AssetCheckResult(
         check_name=group,
         passed=failed.empty,
         severity=severity,
+        # One line for the terminal and the UI's list; the metadata has every check and a sample.
+        description=f"{failing} failing rows in {len(failed)} of {len(rows)} checks ({named}): "
+        f"see gates/findings/{result.table}.parquet"
+        if not failed.empty
+        else f"{len(rows)} checks passed",
         metadata={
             "checks": len(rows),
             "failing_checks": len(failed),
@@ -168,6 +175,7 @@ def defect_detection(settings: MigrationSettings) -> dg.MaterializeResult:
             dg.AssetCheckResult(
                 check_name="no_defect_missed",
                 passed=missed == 0,
+                description=f"{missed} injected defects neither rejected nor found: see gates/defect_detection.csv",
                 severity=dg.AssetCheckSeverity.WARN,
                 metadata={"missed": missed},
             )
