@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from qvh_migration.console import report_progress
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import check_result, column_schema, fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
@@ -31,6 +32,22 @@ class SyntheticExtractConfig(dg.Config):
     seed: int = 42
     defect_rate: float = 0.015
     write_csv: bool = False
+
+
+def synthetic_parameter_problems(patients: int | None, seed: int | None, defect_rate: float | None) -> list[str]:
+    """One line per bad generator parameter (None keeps the default), each checked on its own so
+    the command line can report them all before a run starts."""
+    defaults = SyntheticExtractConfig()
+    problems = []
+    for name, value in {"patients": patients, "seed": seed, "defect_rate": defect_rate}.items():
+        if value is None:
+            continue
+        values = {"patients": defaults.patients, "seed": defaults.seed, "defect_rate": defaults.defect_rate}
+        try:
+            MockParameters(**{**values, name: value})
+        except MockParameterError as exc:
+            problems.append(f"--{name.replace('_', '-')}: {exc}")
+    return problems
 
 
 def table_key(table: str) -> dg.AssetKey:
@@ -151,6 +168,8 @@ def _table_metadata(frame: pd.DataFrame, path: Path) -> dict[str, object]:
 
 
 def _checks(extracts: SourceExtracts, source_catalog: pd.DataFrame, synthetic: bool):
+    rows = sum(len(frame) for frame in extracts.tables.values())
+    report_progress("check extracts", "all tables", rows, "recounting defects for the ledger check")
     outcome = recount.ledger_check(extracts.tables, extracts.defect_ledger, source_catalog, synthetic)
     metadata = {
         k: (preview(v, rows=30) if len(v) else "none") if isinstance(v, pd.DataFrame) else v

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -57,5 +58,10 @@ class MigrationSettings(dg.ConfigurableResource):
 
     def stage_dir(self, stage: str) -> Path:
         folder = self.paths().stage_dir(stage)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise dg.Failure(description=f"cannot write to {folder}: {exc.strerror or exc}") from None
+        if not os.access(folder, os.W_OK):  # a read-only mount would fail later, mid-write
+            raise dg.Failure(description=f"cannot write to {folder}: read-only")
         return folder

@@ -3,8 +3,9 @@ the format each date column is written in.
 
 Column names and order always come from the catalog. The date format of a column is the
 dictionary's stated one, else one implied by its Size, with the overrides below where the
-dictionary is silent or the Size misleads. The extract readers, the generator, the recounts and the
-ETL all ask this module, so a date column is parsed the same way everywhere.
+dictionary is silent or the Size misleads. The generator writes dates and the recounts read them in
+the format this module gives; a stage that knows a column's format should ask it too rather than
+fall back to the "auto" grammar, so a date column is read the same way everywhere.
 """
 
 from __future__ import annotations

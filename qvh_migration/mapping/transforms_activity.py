@@ -36,18 +36,21 @@ ATTENDED = ("ATT", "WLK", "SATT")
 # the vendor maps them like the disposal codes (DNA, rescheduled by hospital, cancelled by patient).
 DID_NOT_ATTEND = "NATT"
 CANCELLED_BY = {"H": "CANC-H", "P": "CANC-P"}
+# A cancellation with no canceller keeps the bare legacy status: it reaches the data mapping report
+# as a value of its own, so people decide what it becomes - it is never taken to be the hospital.
+CANCELLED_UNKNOWN = "CANC"
 
 
 @transform("3")
 def opd_appointment_outcome(status: pd.Series, cancel_by: pd.Series, disposal: pd.Series) -> pd.Series:
     """Outcome of the booking for code type 21: the disposal if attended, NATT for a DNA, CANC-H/CANC-P.
 
-    The target has no attendance status field, so DNAs and cancellations travel in OUTCOME. Null
-    when there is nothing to say or nothing honest to say: not yet outcomed (NR, or attended with
-    no disposal) and a cancellation with no canceller recorded (not guessed).
+    The target has no attendance status field, so DNAs and cancellations travel in OUTCOME. A
+    cancellation with no canceller recorded stays CANC (its own line in the data mapping report,
+    never assumed to be the hospital). Null when not yet outcomed (NR, or attended, no disposal).
     """
     code = _text(status).str.upper()
-    by = _text(cancel_by).str.upper().map(CANCELLED_BY)
+    by = _text(cancel_by).str.upper().map(CANCELLED_BY).fillna(CANCELLED_UNKNOWN)
     outcome = _text(disposal).str.upper().where(code.isin(ATTENDED).fillna(False))
     outcome = outcome.mask(code.eq(DID_NOT_ATTEND).fillna(False), DID_NOT_ATTEND)
     outcome = outcome.mask(code.eq("CANC").fillna(False), by)

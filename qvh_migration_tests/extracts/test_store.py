@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qvh_migration.errors import MigrationInputError
 from qvh_migration.extracts import store
 from qvh_migration.extracts.store import profile_extract
 from qvh_migration.mock.extracts import SourceExtracts, generate_extracts
@@ -105,3 +106,17 @@ def test_profile(extracts) -> None:
     assert all(v["null_rate"] == 0.0 for v in cols.values())
     empty = profile_extract(extracts.tables["MERGEDID"].iloc[0:0])
     assert empty["rows"] == 0
+
+
+def test_reading_back_what_was_written(extracts, tmp_path: Path) -> None:
+    write_extracts(extracts, tmp_path / "out")
+    read = store.read_extract_tables(tmp_path / "out", ["PATDATA", "NOT_EXTRACTED"])
+    assert list(read) == ["PATDATA"]
+    pd.testing.assert_frame_equal(read["PATDATA"], extracts.tables["PATDATA"])
+    pd.testing.assert_frame_equal(store.read_ledger(tmp_path / "out"), extracts.defect_ledger)
+
+
+def test_reading_before_any_extract_names_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(MigrationInputError, match="materialise the extracts assets first") as caught:
+        store.read_extract_tables(tmp_path, ["PATDATA"])
+    assert str(tmp_path) in str(caught.value)

@@ -158,7 +158,7 @@ def test_outcome_carries_dna_and_cancellations():
     cancel_by = _s("", "", "", "H", "P", "", "", "")
     disposal = _s("ADM", "FUP", "DIS", "", "", "", "", "")
     outcome = act.opd_appointment_outcome(status, cancel_by, disposal)
-    assert outcome.tolist()[:6] == ["ADM", "FUP", "NATT", "CANC-H", "CANC-P", pd.NA]
+    assert outcome.tolist()[:6] == ["ADM", "FUP", "NATT", "CANC-H", "CANC-P", "CANC"]  # canceller unknown: not H
     assert outcome.iloc[6:].isna().all()  # not outcomed yet, and attended without a disposal
 
 
