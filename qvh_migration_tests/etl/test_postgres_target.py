@@ -146,8 +146,8 @@ def test_dry_run_preflight_names_the_server_and_stops(
     monkeypatch.setenv("QVH_TARGET_URL", postgres_server.url(password="wrong"))
     assert cli.main(["dry-run", "--patients", "50"]) == 2
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and out[0].startswith("preflight failed: PostgreSQL server qvh@127.0.0.1")
-    assert not (tmp_path / "data").exists()
+    assert len(out) == 1 and out[0].startswith("cannot start: PostgreSQL server qvh@127.0.0.1")
+    assert not (tmp_path / "data" / "catalogs").exists()  # no stage has run
     monkeypatch.delenv("QVH_TARGET_URL")
     bad_source = postgres_server.url("no_such_database")
     assert cli.main(["dry-run", "--extracts", bad_source]) == 2
