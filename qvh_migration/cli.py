@@ -32,6 +32,7 @@ from qvh_migration.settings import (
     default_dagster_home,
     default_data_dir,
     default_rules_dir,
+    default_source_url,
     default_spec_dir,
     locate_documents,
 )
@@ -54,9 +55,10 @@ def ensure_dagster_home() -> Path:
 
 
 def parse_extracts(value: str | None) -> tuple[str, str]:
-    """``files:/secure/extracts`` -> ("files", "/secure/extracts"); nothing -> synthetic."""
+    """``files:/secure/extracts`` -> ("files", "/secure/extracts"); nothing -> QVH_SOURCE_URL or synthetic."""
     if not value:
-        return "synthetic", ""
+        url = default_source_url()
+        return ("sql", url) if url else ("synthetic", "")
     if "://" in value:  # a SQLAlchemy URL names a source database
         return "sql", value.strip()
     kind, _, location = value.partition(":")
@@ -298,7 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     dry.add_argument(
         "--extracts",
         metavar="KIND:PATH",
-        help="real extracts instead of synthetic ones: files:/secure/extracts or duckdb:/path/copy.duckdb",
+        help="real extracts instead of synthetic ones: files:/secure/extracts, duckdb:/path/copy.duckdb, or a "
+        "database copy by SQLAlchemy URL, postgresql://user:password@host/db (default: QVH_SOURCE_URL when set)",
     )
     dry.add_argument("--crosswalks", metavar="DIR", help="crosswalk folder (default: crosswalks/)")
     dry.add_argument(
