@@ -113,11 +113,13 @@ def dry_run(
     impute_mode: str | None = None,
     plan: preflight.RunPlan | None = None,
     quiet: bool = False,
+    profile: str | None = None,
 ) -> int:
     """Materialise every asset and run every check once, printing one line per outcome.
 
     The unpartitioned stages run first, then one run per target table in the guide's load order
-    (parents before children), then the staging database build.
+    (parents before children, each with its gates), then the staging database build and the release
+    gates (cross-table integrity, defect detection, release decision under ``profile``).
     """
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
     problems = preflight.run_problems(plan)
@@ -128,7 +130,15 @@ def dry_run(
     console.report_progress("start", "dry run", None, describe(plan))  # loading Dagster takes seconds
     import dagster as dg
 
-    from qvh_migration.definitions import DRY_RUN_JOB, STAGING_JOB, TARGET_TABLE_JOB, defs, target_table_run_config
+    from qvh_migration.definitions import (
+        DRY_RUN_JOB,
+        RELEASE_JOB,
+        STAGING_JOB,
+        TARGET_TABLE_JOB,
+        defs,
+        gate_run_config,
+        target_table_run_config,
+    )
     from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 
     ensure_dagster_home()
@@ -146,7 +156,7 @@ def dry_run(
             instance.add_event_listener(run_id, lambda entry: _print_live(entry, quiet, partition))
             result = defs.resolve_job_def(job_name).execute_in_process(
                 instance=instance,
-                run_config={**silent, **config},
+                run_config=_merge(silent, config),
                 partition_key=partition,
                 raise_on_error=False,
                 run_id=run_id,
@@ -158,14 +168,50 @@ def dry_run(
         if upstream.success:
             for number, table in enumerate(TARGET_TABLE_NAMES, start=1):
                 console.report_progress("etl", table, None, f"table {number} of {len(TARGET_TABLE_NAMES)}")
-                execute(TARGET_TABLE_JOB, {**target_table_run_config(impute_mode), **shared}, partition=table)
+                table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
+                execute(TARGET_TABLE_JOB, table_config, partition=table)
             execute(STAGING_JOB, shared)
+            release_assets = ("cross_table_integrity", "release_decision")
+            execute(RELEASE_JOB, _merge(gate_run_config(profile, release_assets), shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
     succeeded = all(result.success for result in results)
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
     print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
     return 0 if succeeded else 1
+
+
+def _merge(*configs: dict) -> dict:
+    """Run configs merged one level deep (each may name its own ops and resources)."""
+    merged: dict = {}
+    for config in configs:
+        for key, value in config.items():
+            merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged
+
+
+def release(profile: str, data_dir: str | None = None) -> int:
+    """Re-score the stored run under ``profile``: each criterion, exit 0 on PASS and 1 on FAIL."""
+    from qvh_migration.errors import MigrationInputError
+    from qvh_migration.etl.pipeline import StageFolders
+    from qvh_migration.gates.profiles import load_profile
+    from qvh_migration.gates.release import decide, write_decision
+    from qvh_migration.settings import DATA_DIR_ENV, ProjectPaths
+
+    if data_dir:
+        os.environ[DATA_DIR_ENV] = data_dir
+    paths = ProjectPaths.from_environment()
+    folders = StageFolders(*(paths.stage_dir(s) for s in ("catalogs", "extracts", "mapping", "target")))
+    try:
+        decision = decide(folders, paths.stage_dir("gates"), load_profile(profile))
+    except (MigrationInputError, FileNotFoundError) as exc:
+        print(f"cannot score the stored run: {exc}")
+        return 2
+    write_decision(paths.stage_dir("gates"), decision)
+    for c in decision["criteria"]:
+        print(f"{c['result']:4s}  {c['criterion']:34s} {c['figure']!s:>10}  {c['threshold']}")
+    print(f"release decision under {decision['profile']}: {decision['decision']}")
+    return 0 if decision["decision"] == "PASS" else 1
 
 
 def _print_live(entry: Any, quiet: bool, partition: str | None = None) -> None:
@@ -189,7 +235,14 @@ def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
             meta = materialization.metadata
             counts = ", ".join(
                 f"{key.split('_')[0]} {meta[key].value}"
-                for key in ("source_rows", "loaded_rows", "rejected_rows", "filtered_rows")
+                for key in (
+                    "source_rows",
+                    "loaded_rows",
+                    "rejected_rows",
+                    "filtered_rows",
+                    "generated_checks",
+                    "findings",
+                )
                 if partition and key in meta
             )
             name = materialization.asset_key.to_user_string() + where
@@ -197,6 +250,8 @@ def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
         elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             asset = evaluation.asset_key.to_user_string() + where
+            if evaluation.passed and evaluation.asset_key.to_user_string() == "target_table_gates":
+                continue  # ten gate groups per table: the terminal shows only those that fail
             if evaluation.passed:
                 lines.append(f"check passed  {asset}:{evaluation.check_name}")
             elif evaluation.severity.value == "WARN":
@@ -316,6 +371,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="requirement documents (default: QVH_REQUIREMENT_SPEC_DIR or requirement_spec/)",
     )
     dry.add_argument("--quiet", action="store_true", help="no progress lines, only the outcome of each step")
+    dry.add_argument("--profile", help="release profile deciding the gates' severities (default development)")
+    scored = commands.add_parser(
+        "release",
+        help="score the stored run under a release profile (exit 1 on FAIL)",
+        description="Re-score the stored run without rerunning anything. Example:\n"
+        "  qvh-migration release --profile cutover_ready",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scored.add_argument("--profile", default="cutover_ready", help="development, pre_production or cutover_ready")
+    scored.add_argument("--data-dir", metavar="DIR", help="the stored run (default: QVH_DATA_DIR or data/)")
     web = commands.add_parser(
         "ui",
         help="open the Dagster UI with persistent run history",
@@ -330,8 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
+    if args.command == "release":
+        return release(args.profile, args.data_dir)
     try:
-        return dry_run(impute_mode=args.impute_mode, plan=plan_from_args(args), quiet=args.quiet)
+        return dry_run(impute_mode=args.impute_mode, plan=plan_from_args(args), quiet=args.quiet, profile=args.profile)
     except KeyboardInterrupt:  # artifacts are written atomically: nothing half-written remains
         print("dry run interrupted; the previous artifacts are kept", file=sys.stderr)
         return 130

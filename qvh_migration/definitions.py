@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from qvh_migration.defs import etl, extracts, mapping, specs
+from qvh_migration.defs import etl, extracts, gates, mapping, specs
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.resources import MigrationSettings
 
@@ -10,7 +10,10 @@ DRY_RUN_JOB = "dry_run"
 
 TARGET_TABLE_JOB = "target_table_rerun"
 STAGING_JOB = "staging_database_build"
-_PER_TABLE = dg.AssetSelection.assets(etl.target_tables, etl.staging_database)
+RELEASE_JOB = "release_gates"
+_TABLE_GATES = dg.AssetSelection.assets(gates.target_table_gates, gates.gated_tables)
+_RELEASE = dg.AssetSelection.assets(gates.cross_table_integrity, gates.defect_detection, gates.release_decision)
+_PER_TABLE = dg.AssetSelection.assets(etl.target_tables, etl.staging_database) | _TABLE_GATES | _RELEASE
 
 dry_run_job = dg.define_asset_job(
     DRY_RUN_JOB,
@@ -22,13 +25,19 @@ dry_run_job = dg.define_asset_job(
 )
 target_table_job = dg.define_asset_job(
     TARGET_TABLE_JOB,
-    selection=dg.AssetSelection.assets(etl.target_tables),
-    description="Load one target table (one partition) and run its checks; rerun it after fixing its mapping.",
+    selection=dg.AssetSelection.assets(etl.target_tables) | _TABLE_GATES,
+    description="Load one target table (one partition), run its checks and gates; rerun it after fixing its mapping.",
 )
 staging_job = dg.define_asset_job(
     STAGING_JOB,
     selection=dg.AssetSelection.assets(etl.staging_database),
     description="Rebuild target/staging.duckdb from the target-table partitions.",
+)
+
+release_job = dg.define_asset_job(
+    RELEASE_JOB,
+    selection=_RELEASE,
+    description="After every partition: cross-table integrity, recall against the defect ledger, release decision.",
 )
 
 nightly_dry_run = dg.ScheduleDefinition(
@@ -46,6 +55,11 @@ def target_table_run_config(impute_mode: str | None = None) -> dict:
     return {"ops": {"target_tables": {"config": {"impute_mode": impute_mode}}}} if impute_mode else {}
 
 
+def gate_run_config(profile: str | None = None, assets: tuple[str, ...] = ("target_table_gates",)) -> dict:
+    """Run config choosing the release profile of the gates; None keeps the default (development)."""
+    return {"ops": {a: {"config": {"profile": profile}} for a in assets}} if profile else {}
+
+
 def synthetic_run_config(
     patients: int | None = None, seed: int | None = None, defect_rate: float | None = None
 ) -> dict:
@@ -56,9 +70,9 @@ def synthetic_run_config(
 
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([specs, extracts, mapping, etl]),
-    asset_checks=dg.load_asset_checks_from_modules([specs, extracts, mapping, etl]),
-    jobs=[dry_run_job, target_table_job, staging_job],
+    assets=dg.load_assets_from_modules([specs, extracts, mapping, etl, gates]),
+    asset_checks=dg.load_asset_checks_from_modules([specs, extracts, mapping, etl, gates]),
+    jobs=[dry_run_job, target_table_job, staging_job, release_job],
     schedules=[nightly_dry_run],
     resources={"settings": MigrationSettings(), "extract_source": ExtractSource()},
 )

@@ -41,7 +41,7 @@ STANDIN_SOURCE_DICTIONARY_NAME = "standin_source_inquire_dd.xlsx"
 STANDIN_PC60_DICTIONARY_NAME = "standin_source_pc60_dd.docx"
 STANDIN_TARGET_GUIDE_NAME = "standin_target_migration_guide.pdf"
 
-STAGE_FOLDERS = ("catalogs", "extracts", "mapping", "target", "reports")
+STAGE_FOLDERS = ("catalogs", "extracts", "mapping", "target", "gates", "reports")
 
 
 def is_checkout() -> bool:
