@@ -2,9 +2,11 @@
 the staging database built from them."""
 
 import csv
+from typing import Literal
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
@@ -41,7 +43,10 @@ def _folders(settings: MigrationSettings) -> pipeline.StageFolders:
 class TargetLoadConfig(dg.Config):
     """How a target-table load treats legacy codes that have no crosswalk entry."""
 
-    impute_mode: str = "strict"  # strict: reject the row (cutover) | lenient: load the field empty, warn
+    impute_mode: Literal["strict", "lenient"] = Field(
+        default="strict",
+        description="Unmapped legacy codes: strict rejects the row (cutover); lenient loads the field empty and warns.",
+    )
 
 
 @dg.asset(

@@ -10,6 +10,7 @@ from typing import Literal
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts
@@ -19,8 +20,13 @@ class ExtractSource(dg.ConfigurableResource):
     """``synthetic`` generates extracts; ``files`` reads ``<TABLE>.parquet|csv`` from ``location``;
     ``duckdb`` reads one table per source table from the DuckDB database at ``location``."""
 
-    kind: Literal["synthetic", "files", "duckdb"] = "synthetic"
-    location: str = ""
+    kind: Literal["synthetic", "files", "duckdb"] = Field(
+        default="synthetic",
+        description="synthetic: generate extracts; files: read a folder of real extracts; duckdb: read a database.",
+    )
+    location: str = Field(
+        default="", description="The folder (files) or database file (duckdb) of real extracts; unused for synthetic."
+    )
 
     def read_real(self, source_catalog: pd.DataFrame, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
         if not self.location:

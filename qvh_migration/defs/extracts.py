@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import check_result, column_schema, fail_clearly, path_metadata, preview
@@ -27,10 +28,10 @@ LEDGER_KEY = dg.AssetKey([store.STAGE, store.LEDGER_NAME])
 class SyntheticExtractConfig(dg.Config):
     """Size and shape of the synthetic extracts (ignored when real extracts are configured)."""
 
-    patients: int = 2000
-    seed: int = 42
-    defect_rate: float = 0.015
-    write_csv: bool = False
+    patients: int = Field(default=2000, description="Synthetic patients to generate (at least 1).")
+    seed: int = Field(default=42, description="Random seed: the same seed and parameters give identical files.")
+    defect_rate: float = Field(default=0.015, description="Share of rows given a controlled, ledgered defect (0 to 1).")
+    write_csv: bool = Field(default=False, description="Also write legacy pipe-delimited cp1252 CSV twins.")
 
 
 def table_key(table: str) -> dg.AssetKey:
