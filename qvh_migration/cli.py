@@ -13,8 +13,11 @@ from pathlib import Path
 
 from qvh_migration.settings import PROJECT_ROOT, default_dagster_home, default_data_dir
 
+# nux off: the UI opens on the assets, not on the community sign-up dialog.
 DAGSTER_YAML = """\
 telemetry:
+  enabled: false
+nux:
   enabled: false
 """
 
