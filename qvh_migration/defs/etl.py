@@ -166,6 +166,9 @@ def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
     folders = _folders(settings)
     with fail_clearly():
         fields, tables = pipeline.read_target_catalog(folders.catalogs)
+        # Partitions that finished at the same moment may each have combined the summary without the
+        # other; combine it again once every partition has written its own.
+        store.refresh_load_summary(folders.target)
         database = store.build_staging_database(folders.target, fields, tables)
     summary = pd.read_csv(folders.target / store.LOAD_SUMMARY_FILE, keep_default_na=False)
     return dg.MaterializeResult(
