@@ -87,5 +87,6 @@ def test_same_tables_rejects_outcomes_and_keys(serial_and_parallel) -> None:
     summary = Path("target") / store.LOAD_SUMMARY_FILE
     timings = ["seconds"]  # how long each table took is the one thing allowed to differ
     pd.testing.assert_frame_equal(
-        pd.read_csv(serial_dir / summary).drop(columns=timings), pd.read_csv(parallel_dir / summary).drop(columns=timings)
+        pd.read_csv(serial_dir / summary).drop(columns=timings),
+        pd.read_csv(parallel_dir / summary).drop(columns=timings),
     )
