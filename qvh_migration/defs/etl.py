@@ -122,13 +122,19 @@ def target_tables(
         summary["rejected_rows"],
         summary["filtered_rows"],
     )
+    with fail_clearly():
+        target_fields, _ = pipeline.read_target_catalog(_folders(settings).catalogs)
+    # The guide's comment on each field is its description in the UI's column schema.
+    comments = target_fields[target_fields["table_name"] == table]
+    by_name = dict(zip(comments["field_name"].str.upper(), comments["comment"].fillna("").astype(str), strict=True))
+    descriptions = {str(c): by_name.get(str(c).upper(), "") for c in load.table.columns}
     key = next((c for c in load.table.columns if str(c).upper() == "RECORD_NUMBER"), None)
     unique = key is None or (load.table[key].notna().all() and load.table[key].is_unique)
     reasons = load.rejects["reason_code"].value_counts()
     counts = {k: int(summary[k]) for k in ("source_rows", "loaded_rows", "rejected_rows", "filtered_rows")}
     return dg.MaterializeResult(
         metadata={
-            **frame_metadata(load.table),
+            **frame_metadata(load.table, descriptions=descriptions),
             # Previews in the UI mask identifiers, synthetic or not.
             "preview": preview(mask_identifiers(load.table.head(10).astype(str)))
             if not load.table.empty

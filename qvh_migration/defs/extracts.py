@@ -115,7 +115,7 @@ def source_extracts(
         yield dg.MaterializeResult(
             asset_key=table_key(table),
             metadata={
-                **_table_metadata(frame, folder / store.table_file(table)),
+                **_table_metadata(frame, folder / store.table_file(table), _descriptions(source_catalog, table)),
                 **source,
                 "origin": extract_source.kind,
             },
@@ -135,13 +135,24 @@ def source_extracts(
     yield from _checks(extracts, source_catalog, synthetic=extract_source.kind == "synthetic")
 
 
-def _table_metadata(frame: pd.DataFrame, path: Path) -> dict[str, object]:
+def _descriptions(source_catalog: pd.DataFrame, table: str) -> dict[str, str]:
+    """Each column's text from the source dictionary (INQuire, else PC60), for the UI's column schema."""
+    rows = source_catalog[source_catalog["TableName"] == table]
+    text = rows["Description"].fillna("").astype(str)
+    if "pc60_description" in rows:
+        # INQuire often holds a release number where PC60 has prose; prefer the prose.
+        prose = rows["pc60_description"].fillna("").astype(str)
+        text = prose.where(prose != "", text)
+    return dict(zip(rows["Column"].astype(str), text, strict=True))
+
+
+def _table_metadata(frame: pd.DataFrame, path: Path, descriptions: dict[str, str]) -> dict[str, object]:
     profile = store.profile_extract(frame)
     rates = pd.DataFrame.from_dict(profile["columns"], orient="index")
     filled = rates[rates["empty_rate"] + rates["null_rate"] < 1.0]
     return {
         "dagster/row_count": len(frame),
-        "dagster/column_schema": column_schema(frame),
+        "dagster/column_schema": column_schema(frame, descriptions),
         "columns": len(frame.columns),
         "columns_filled": len(filled),
         "empty_rate_by_column": dg.MetadataValue.md(rates.round(4).to_markdown()),
