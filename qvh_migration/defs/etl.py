@@ -149,12 +149,24 @@ def target_tables(
             **path_metadata(*paths.values()),
         },
         check_results=[
-            dg.AssetCheckResult(check_name="rows_conserved", passed=load.conserved, metadata=counts),
+            dg.AssetCheckResult(
+                check_name="rows_conserved",
+                passed=load.conserved,
+                # Counts, and a sample of rejects whose values are already masked in the rejects file.
+                metadata={**counts, "reject_sample": _reject_sample(load.rejects)},
+            ),
             dg.AssetCheckResult(
                 check_name="record_numbers_unique", passed=bool(unique), metadata={"rows": len(load.table)}
             ),
         ],
     )
+
+
+def _reject_sample(rejects: pd.DataFrame) -> dg.MetadataValue | str:
+    columns = ["source_key", "field", "reason_code", "value_masked"]
+    if rejects.empty or not set(columns) <= set(rejects.columns):
+        return "none"
+    return preview(mask_identifiers(rejects[columns].head(10).astype(str)))
 
 
 @dg.asset(

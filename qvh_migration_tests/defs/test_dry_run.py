@@ -114,6 +114,16 @@ def test_target_table_schema_carries_the_guide_comments(dry_run) -> None:
         loaded = defs.resolve_job_def(TARGET_TABLE_JOB).execute_in_process(partition_key="LOAD_PMI")
     columns = _column_schema(loaded, "target_tables").columns
     assert sum(bool(c.description) for c in columns) >= 0.8 * len(columns)
+    conserved = next(e for e in loaded.get_asset_check_evaluations() if e.check_name == "rows_conserved")
+    assert {"source_rows", "loaded_rows", "rejected_rows", "filtered_rows", "reject_sample"} <= set(conserved.metadata)
+
+
+def test_failing_coverage_check_shows_a_sample(dry_run) -> None:
+    result, _ = dry_run
+    coverage = next(e for e in result.get_asset_check_evaluations() if e.check_name == "all_codes_covered")
+    if not coverage.passed:
+        assert coverage.metadata["unmapped_codes"].value > 0
+        assert "legacy_code" in coverage.metadata["sample"].value
 
 
 def test_every_asset_has_an_owner_kinds_and_a_description() -> None:
