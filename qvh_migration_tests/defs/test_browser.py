@@ -163,6 +163,8 @@ def test_partition_run_and_the_ui_in_headless_chromium(served) -> None:
 
         page.goto(f"{url}/assets/target_tables?view=partitions")
         page.get_by_text(PARTITION).first.wait_for(timeout=90_000)
+        page.get_by_text(PARTITION).first.click()  # its counts, masked preview and files
+        page.get_by_text("loaded_rows").first.wait_for(timeout=90_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(SCREENSHOTS / "target_tables_partitions.png"))
 
