@@ -170,7 +170,7 @@ def test_launchpad_config_has_descriptions_and_defaults() -> None:
         "patients": 2000,
         "seed": 42,
         "defect_rate": 0.015,
-        "kind": "synthetic",
+        "kind": "",  # empty: sql when QVH_SOURCE_URL is set, else synthetic
         "impute_mode": "strict",
     }
     fields = {**synthetic, **source, **impute}
