@@ -32,12 +32,16 @@ from qvh_migration.settings import (
     default_dagster_home,
     default_data_dir,
     default_rules_dir,
+    default_source_url,
     default_spec_dir,
     locate_documents,
 )
 
+# nux off: the UI opens on the assets, not on the community sign-up dialog.
 DAGSTER_YAML = """\
 telemetry:
+  enabled: false
+nux:
   enabled: false
 """
 LOG_NAME = "dry_run.log"  # under <data>/reports: the full event log of the last dry run
@@ -54,9 +58,10 @@ def ensure_dagster_home() -> Path:
 
 
 def parse_extracts(value: str | None) -> tuple[str, str]:
-    """``files:/secure/extracts`` -> ("files", "/secure/extracts"); nothing -> synthetic."""
+    """``files:/secure/extracts`` -> ("files", "/secure/extracts"); nothing -> QVH_SOURCE_URL or synthetic."""
     if not value:
-        return "synthetic", ""
+        url = default_source_url()
+        return ("sql", url) if url else ("synthetic", "")
     if "://" in value:  # a SQLAlchemy URL names a source database
         return "sql", value.strip()
     kind, _, location = value.partition(":")
@@ -130,7 +135,6 @@ def dry_run(
 
     from qvh_migration.definitions import (
         DRY_RUN_JOB,
-        RELEASE_JOB,
         STAGING_JOB,
         TARGET_TABLE_JOB,
         defs,
@@ -168,9 +172,9 @@ def dry_run(
                 console.report_progress("etl", table, None, f"table {number} of {len(TARGET_TABLE_NAMES)}")
                 table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
                 execute(TARGET_TABLE_JOB, table_config, partition=table)
-            execute(STAGING_JOB, shared)
+            # Everything after the tables in one run: staging database, cross-table gates, release decision.
             release_assets = ("cross_table_integrity", "release_decision")
-            execute(RELEASE_JOB, _merge(gate_run_config(profile, release_assets), shared))
+            execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
     succeeded = all(result.success for result in results)
@@ -353,7 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     dry.add_argument(
         "--extracts",
         metavar="KIND:PATH",
-        help="real extracts instead of synthetic ones: files:/secure/extracts or duckdb:/path/copy.duckdb",
+        help="real extracts instead of synthetic ones: files:/secure/extracts, duckdb:/path/copy.duckdb, or a "
+        "database copy by SQLAlchemy URL, postgresql://user:password@host/db (default: QVH_SOURCE_URL when set)",
     )
     dry.add_argument("--crosswalks", metavar="DIR", help="crosswalk folder (default: crosswalks/)")
     dry.add_argument(

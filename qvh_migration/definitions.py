@@ -1,53 +1,46 @@
 """The qvh_migration code location: every migration artifact as a software-defined asset."""
 
+import os
+
 import dagster as dg
 
 from qvh_migration.defs import etl, extracts, gates, mapping, specs
+from qvh_migration.defs.automation import build_automation
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.resources import MigrationSettings
 
 DRY_RUN_JOB = "dry_run"
-
-TARGET_TABLE_JOB = "target_table_rerun"
+# The per-partition load the dry-run chain runs 38 times (the CLI and the nightly sensors).
+TARGET_TABLE_JOB = "target_table_load"
+# One partition plus what reads it, for a rerun after a fix.
+TARGET_TABLE_RERUN_JOB = "target_table_rerun"
 STAGING_JOB = "staging_database_build"
+# Cross-table integrity, defect detection and the release decision alone, e.g. under another profile.
 RELEASE_JOB = "release_gates"
-_TABLE_GATES = dg.AssetSelection.assets(gates.target_table_gates, gates.gated_tables)
-_RELEASE = dg.AssetSelection.assets(gates.cross_table_integrity, gates.defect_detection, gates.release_decision)
-_PER_TABLE = dg.AssetSelection.assets(etl.target_tables, etl.staging_database) | _TABLE_GATES | _RELEASE
+CATALOGS_JOB = "catalogs_refresh"
+EXECUTOR_ENV = "QVH_EXECUTOR"
+MODULES = [specs, extracts, mapping, etl, gates]
+# Who answers for an asset in the UI; a team replaces it with its own (team:... or an email).
+OWNER = "team:qvh-migration"
 
-dry_run_job = dg.define_asset_job(
-    DRY_RUN_JOB,
-    selection=dg.AssetSelection.all() - _PER_TABLE,
-    description=(
-        "Dry run up to the key registry: documents to catalogs, extracts, mapping, keys, with every check. "
-        "The target tables follow, one run per partition (`qvh-migration dry-run` runs all of it)."
-    ),
-)
-target_table_job = dg.define_asset_job(
-    TARGET_TABLE_JOB,
-    selection=dg.AssetSelection.assets(etl.target_tables) | _TABLE_GATES,
-    description="Load one target table (one partition), run its checks and gates; rerun it after fixing its mapping.",
-)
-staging_job = dg.define_asset_job(
-    STAGING_JOB,
-    selection=dg.AssetSelection.assets(etl.staging_database),
-    description="Rebuild target/staging.duckdb from the target-table partitions.",
-)
+# Selections by graph position, not by name, so gates and reports added to the graph join the
+# right job by where they read from: before the target tables, or after them.
+TARGETS = dg.AssetSelection.assets(etl.target_tables)
+# A target table's own gates share its partition, so they run in the same per-table run.
+PER_TABLE = TARGETS | dg.AssetSelection.assets(gates.target_table_gates, gates.gated_tables)
+AFTER_TARGETS = TARGETS.downstream() - PER_TABLE
+BEFORE_TARGETS = dg.AssetSelection.all() - TARGETS.downstream()
+RELEASE = dg.AssetSelection.assets(gates.cross_table_integrity, gates.defect_detection, gates.release_decision)
 
-release_job = dg.define_asset_job(
-    RELEASE_JOB,
-    selection=_RELEASE,
-    description="After every partition: cross-table integrity, recall against the defect ledger, release decision.",
-)
 
-nightly_dry_run = dg.ScheduleDefinition(
-    name="nightly_dry_run",
-    job=dry_run_job,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Europe/London",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Nightly dry run at 02:00 UK time; start it in the UI once the store is set up.",
-)
+def _executor() -> dg.ExecutorDefinition | None:
+    """QVH_EXECUTOR=k8s runs every step in its own pod (one pod per partition run); the default is
+    Dagster's multiprocess executor on this machine."""
+    if os.environ.get(EXECUTOR_ENV, "").lower() == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    return None
 
 
 def target_table_run_config(impute_mode: str | None = None) -> dict:
@@ -69,10 +62,61 @@ def synthetic_run_config(
     return {"ops": {extracts.ASSET_NAME: {"config": config}}} if config else {}
 
 
+dry_run_job = dg.define_asset_job(
+    DRY_RUN_JOB,
+    selection=BEFORE_TARGETS,
+    tags={"qvh/stage": "upstream"},
+    description=(
+        "Dry run of the stages before the target tables: documents to catalogs, extracts, mapping, keys, with "
+        "every check. The 38 target tables follow, parents first, then the staging database, gates and reports "
+        "(`qvh-migration dry-run` runs all of it; on a server the sensors chain it). Launchpad: scaffold the "
+        "config to set patients, seed, defect rate and the extract source."
+    ),
+)
+target_table_job = dg.define_asset_job(
+    TARGET_TABLE_JOB,
+    selection=PER_TABLE,
+    tags={"qvh/stage": "target_table"},
+    description="Load one target table (one partition), run its blocking checks and its gates.",
+)
+target_table_rerun_job = dg.define_asset_job(
+    TARGET_TABLE_RERUN_JOB,
+    selection=PER_TABLE | AFTER_TARGETS,
+    tags={"qvh/stage": "target_table"},
+    description=(
+        "Rerun one target table after fixing its mapping: the partition, its checks, then everything that reads "
+        "the target tables (staging database, gates, reports). Pick the partition and the impute mode."
+    ),
+)
+staging_job = dg.define_asset_job(
+    STAGING_JOB,
+    selection=AFTER_TARGETS,
+    tags={"qvh/stage": "downstream"},
+    description="Everything after the 38 target tables: the staging database, gates and reports.",
+)
+catalogs_job = dg.define_asset_job(
+    CATALOGS_JOB,
+    selection=dg.AssetSelection.groups(specs.GROUP),
+    description="Re-read the requirement documents into the catalogs (the `specs` group).",
+)
+release_job = dg.define_asset_job(
+    RELEASE_JOB,
+    selection=RELEASE,
+    tags={"qvh/stage": "downstream"},
+    description="Re-score the stored run: cross-table integrity, defect detection and the release decision.",
+)
+JOBS = [dry_run_job, target_table_job, target_table_rerun_job, staging_job, catalogs_job, release_job]
+schedules, sensors = build_automation(dry_run_job, target_table_job, staging_job, catalogs_job)
+nightly_dry_run = schedules[0]
+
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([specs, extracts, mapping, etl, gates]),
-    asset_checks=dg.load_asset_checks_from_modules([specs, extracts, mapping, etl, gates]),
-    jobs=[dry_run_job, target_table_job, staging_job, release_job],
-    schedules=[nightly_dry_run],
+    assets=dg.map_asset_specs(
+        lambda spec: spec.replace_attributes(owners=[OWNER]), dg.load_assets_from_modules(MODULES)
+    ),
+    asset_checks=dg.load_asset_checks_from_modules(MODULES),
+    jobs=JOBS,
+    schedules=schedules,
+    sensors=sensors,
     resources={"settings": MigrationSettings(), "extract_source": ExtractSource()},
+    executor=_executor(),
 )

@@ -7,17 +7,22 @@
 -- a link to a referral rejected in its own load is rejected here too.
 --
 -- Same work as the ETL in strict mode: every contract field (NOT_MIGRATED/UNRESOLVED as NULL), the
--- crosswalks, the strict legacy date grammar, the archive cut-off of row_sources.yaml (appointments
--- before 20190401 go to LOAD_OPD_ARCHIVE), merged patients (a retired patient's bookings move to the
+-- crosswalks (their '#' header lines skipped; a code mapped to NO_CODE loads the field empty and is
+-- never a reject), the strict legacy date grammar, the archive cut-off of row_sources.yaml
+-- (appointments before 20190401 go to LOAD_OPD_ARCHIVE), merged patients (a retired patient's bookings move to the
 -- survivor, hospital number included), record numbers and parent links from the key registry, and the
 -- reject reasons unmapped_code, malformed_date, over_length, missing_mandatory, orphan_parent and
 -- parent_rejected. Parent links follow the contract's join: the referral on patient + episode, the
--- waiting-list entry on patient + episode, the RTT pathway and period on the patient (first row).
+-- waiting-list entry on patient + episode. OUTCOME carries the disposal of an attended booking, NATT
+-- for a DNA, CANC-H / CANC-P for a cancellation by who cancelled (CANC when not recorded), blank when
+-- not outcomed; LOADRTTPRD_ACTION is START (status 1x), STOP (3x) or BOTH (a stop at the date-time
+-- the clock started: the patient's RTT period last in key order, as the contract's lookup joins it).
 -- Deliberate differences, all cheaper than the ETL (so the ratio is conservative):
 --   * no warnings file and no outcomes file; optional links the ETL warns about (no waiting-list
---     entry, an RTT period rejected in its own load) are loaded empty here too;
---   * the extracts hold no OPATTTRACK or RTTALLPRDSTS, so TIME_* and RTTEVENT_* are NULL (the ETL
---     notes the same), and none of OPA, OPREFERRAL, OPWLENTRY, RTTPERIOD carries a logical-delete flag;
+--     entry, one rejected or filtered in its own load) are loaded empty here too;
+--   * the extracts hold no OPATTTRACK, RTTALLPRDSTS or RTTEPIPERIOD, so TIME_*, RTTEVENT_*,
+--     RTTPWY_RECNO_OUT_ENCOUNTER and LOADRTTPRD_RECORD_NUMBER are NULL (the ETL notes the same), and
+--     none of OPA, OPREFERRAL, OPWLENTRY, RTTPERIOD carries a logical-delete flag;
 --   * checks that cannot fire on values this script builds itself are left out (bad_date_format,
 --     not_a_number, over_length of constants, an empty EXTERNAL_SYSTEM_ID: it always holds two '-');
 --   * trim() strips spaces only, where pandas strips any white space (the extracts hold no tabs);
@@ -37,13 +42,13 @@ CREATE OR REPLACE TEMP MACRO masked(v) AS CASE
 CREATE OR REPLACE TEMP TABLE xw AS
 SELECT regexp_extract(filename, '([^/]+)\.csv$', 1) AS code_set, trim(legacy_code) AS legacy_code,
        trim(target_code) AS target_code
-FROM read_csv('{{CROSSWALKS}}/*.csv', all_varchar = true, filename = true, union_by_name = true)
+FROM read_csv('{{CROSSWALKS}}/*.csv', all_varchar = true, filename = true, union_by_name = true, header = true,
+              comment = '#', delim = ',', quote = '"', escape = '"', null_padding = true)
 WHERE NOT is_blank(legacy_code);
 
 CREATE OR REPLACE TEMP TABLE reg AS
 SELECT target_table, grain_key, record_number FROM read_parquet('{{TARGET}}/key_registry.parquet')
-WHERE target_table IN ('LOAD_OPD_APPOINTMENTS', 'LOAD_REFERRALS', 'LOAD_OPDWAITLIST', 'LOAD_RTT_PATHWAYS',
-                       'LOAD_RTT_PERIODS');
+WHERE target_table IN ('LOAD_OPD_APPOINTMENTS', 'LOAD_REFERRALS', 'LOAD_OPDWAITLIST');
 
 CREATE OR REPLACE TEMP TABLE survivors AS
 SELECT trim(OldID) AS old_id, trim(NewestID) AS newest_id
@@ -69,8 +74,8 @@ SELECT o.file_row_number,
        CASE WHEN s.newest_id IS NULL THEN o.DistrictNumber ELSE coalesce(d.DistrictNumber, o.DistrictNumber) END
            AS DistrictNumber,
        o.EpisodeNumber, o.PtApptStartDtimeInt, o.ApptCategory, o.DateApptBookedInt, o.BookingType, o.ClinicCode,
-       o.ResCode, o.ApptType, o.ClinicConsultant, o.Transport, o.ApptStatus, o.Disposal, o.ApptCancDTimeInt,
-       o.ApptComment, o.EbookingReferenceNumber, o.CABServiceCode, o.RttPeriodStatus
+       o.ResCode, o.ApptType, o.ClinicConsultant, o.Transport, o.ApptStatus, o.CancelBy, o.Disposal,
+       o.ApptCancDTimeInt, o.ApptComment, o.EbookingReferenceNumber, o.CABServiceCode, o.RttPeriodStatus
 FROM read_parquet('{{EXTRACTS}}/OPA.parquet', file_row_number = true) o
 LEFT JOIN survivors s ON o.InternalPatientNumber = s.old_id
 LEFT JOIN districts d ON d.ipn = s.newest_id;
@@ -96,25 +101,15 @@ LEFT JOIN reg g ON g.target_table = 'LOAD_OPDWAITLIST' AND g.grain_key = 'Intern
 LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_OPDWAITLIST.parquet') oc ON oc.record_number = g.record_number
 QUALIFY row_number() OVER (PARTITION BY coalesce(s.newest_id, w.InternalPatientNumber), w.EpisodeNumber
                            ORDER BY w.file_row_number) = 1;
-CREATE OR REPLACE TEMP TABLE rtt AS
-WITH first AS (
-    SELECT coalesce(s.newest_id, p.InternalPatientNumber) AS ipn,
-           'InternalPatientNumber=' || coalesce(p.InternalPatientNumber, '') || '|PathwayNumber='
-               || coalesce(p.PathwayNumber, '') AS pathway_key,
-           'InternalPatientNumber=' || coalesce(p.InternalPatientNumber, '') || '|PathwayNumber='
-               || coalesce(p.PathwayNumber, '') || '|PPeriodId=' || coalesce(p.PPeriodId, '') AS period_key
-    FROM read_parquet('{{EXTRACTS}}/RTTPERIOD.parquet', file_row_number = true) p
-    LEFT JOIN survivors s ON p.InternalPatientNumber = s.old_id
-    QUALIFY row_number() OVER (PARTITION BY coalesce(s.newest_id, p.InternalPatientNumber)
-                               ORDER BY p.file_row_number) = 1
-)
-SELECT f.ipn, gw.record_number AS pathway, ow.outcome AS pathway_outcome, gp.record_number AS period,
-       op.outcome AS period_outcome
-FROM first f
-LEFT JOIN reg gw ON gw.target_table = 'LOAD_RTT_PATHWAYS' AND gw.grain_key = f.pathway_key
-LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_RTT_PATHWAYS.parquet') ow ON ow.record_number = gw.record_number
-LEFT JOIN reg gp ON gp.target_table = 'LOAD_RTT_PERIODS' AND gp.grain_key = f.period_key
-LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_RTT_PERIODS.parquet') op ON op.record_number = gp.record_number;
+-- The clock start of the patient's RTT period last in key order (PathwayNumber, PPeriodId as text, then
+-- extract order), merges resolved: an appointment that stops the clock where it started is BOTH.
+CREATE OR REPLACE TEMP TABLE rtt_start AS
+SELECT coalesce(s.newest_id, p.InternalPatientNumber) AS ipn, legacy_ts(p.RttStartDateTimeInt) AS started
+FROM read_parquet('{{EXTRACTS}}/RTTPERIOD.parquet', file_row_number = true) p
+LEFT JOIN survivors s ON p.InternalPatientNumber = s.old_id
+QUALIFY row_number() OVER (PARTITION BY coalesce(s.newest_id, p.InternalPatientNumber)
+                           ORDER BY p.PathwayNumber DESC NULLS FIRST, p.PPeriodId DESC NULLS FIRST,
+                                    p.file_row_number DESC) = 1;
 
 CREATE OR REPLACE TEMP TABLE v AS
 WITH rows AS (
@@ -122,7 +117,7 @@ WITH rows AS (
     QUALIFY row_number() OVER (PARTITION BY grain_key ORDER BY file_row_number) = 1
 )
 SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBookedInt AS _booked_raw,
-       n.ApptCancDTimeInt AS _canc_raw, trim(n.RttPeriodStatus) AS _rtt_status, trim(n.Disposal) AS _disposal,
+       n.ApptCancDTimeInt AS _canc_raw, trim(n.RttPeriodStatus) AS _rtt_status,
        x_rtt.target_code AS _rtt_mapped,
        ref.record_number IS NULL AND NOT (is_blank(n.InternalPatientNumber) AND is_blank(n.EpisodeNumber))
            AS _ref_orphan,
@@ -134,11 +129,10 @@ SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBook
        -- Optional links to a parent not loaded are loaded empty (the ETL warns).
        CASE WHEN coalesce(owl.outcome, '') NOT IN ('rejected', 'filtered') THEN owl.record_number END
            AS LOADOWL_RECORD_NUMBER,
-       CASE WHEN coalesce(rtt.pathway_outcome, '') NOT IN ('rejected', 'filtered') THEN rtt.pathway END
-           AS RTTPWY_RECNO_OUT_ENCOUNTER,
-       CASE WHEN coalesce(rtt.period_outcome, '') NOT IN ('rejected', 'filtered') THEN rtt.period END
-           AS LOADRTTPRD_RECORD_NUMBER,
-       CASE left(x_rtt.target_code, 1) WHEN '1' THEN 'START' WHEN '3' THEN 'STOP' END AS LOADRTTPRD_ACTION,
+       NULL::BIGINT AS RTTPWY_RECNO_OUT_ENCOUNTER, NULL::BIGINT AS LOADRTTPRD_RECORD_NUMBER,
+       CASE left(nullif(x_rtt.target_code, 'NO_CODE'), 1) WHEN '1' THEN 'START'
+           WHEN '3' THEN CASE WHEN rtt.started = legacy_ts(n.PtApptStartDtimeInt) THEN 'BOTH' ELSE 'STOP' END
+       END AS LOADRTTPRD_ACTION,
        NULL::BIGINT AS RTTEVENT_RECNO_ENCOUNTER, NULL::BIGINT AS RTTEVENT_RECNO_OUTCOME, 'PC60' AS SYSTEM_CODE,
        coalesce(trim(n.InternalPatientNumber), '') || '-' || coalesce(trim(n.EpisodeNumber), '') || '-'
            || coalesce(trim(n.PtApptStartDtimeInt), '') AS EXTERNAL_SYSTEM_ID,
@@ -152,16 +146,20 @@ SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBook
        n.Transport AS TRANSPORT_REQUIRED,
        CASE WHEN upper(trim(n.ApptStatus)) = 'WLK' THEN 'Y' ELSE 'N' END AS WALKIN_FLAG,
        NULL::VARCHAR AS TIME_ARRIVED, NULL::VARCHAR AS TIME_SEEN, NULL::VARCHAR AS TIME_COMPLETE,
-       x_out.target_code AS OUTCOME, strftime(legacy_ts(n.ApptCancDTimeInt), '%d/%m/%Y') AS CANCELLED_DATE,
+       -- Attended: the disposal; did not attend: NATT; cancelled: CANC-H / CANC-P by who cancelled, else CANC.
+       CASE upper(trim(n.ApptStatus))
+           WHEN 'ATT' THEN nullif(upper(trim(n.Disposal)), '') WHEN 'WLK' THEN nullif(upper(trim(n.Disposal)), '')
+           WHEN 'SATT' THEN nullif(upper(trim(n.Disposal)), '') WHEN 'NATT' THEN 'NATT'
+           WHEN 'CANC' THEN CASE upper(trim(n.CancelBy)) WHEN 'H' THEN 'CANC-H' WHEN 'P' THEN 'CANC-P' ELSE 'CANC' END
+       END AS OUTCOME, strftime(legacy_ts(n.ApptCancDTimeInt), '%d/%m/%Y') AS CANCELLED_DATE,
        n.ApptComment AS APPT_COMMENT, n.EbookingReferenceNumber AS CAB_UBRN, n.CABServiceCode AS CAB_SERVICE,
        NULL::VARCHAR AS CAB_USRN
 FROM rows n
 LEFT JOIN reg g ON g.target_table = 'LOAD_OPD_APPOINTMENTS' AND g.grain_key = n.grain_key
 LEFT JOIN ref ON ref.ipn = n.InternalPatientNumber AND ref.ep = n.EpisodeNumber
 LEFT JOIN owl ON owl.ipn = n.InternalPatientNumber AND owl.ep = n.EpisodeNumber
-LEFT JOIN rtt ON rtt.ipn = n.InternalPatientNumber
-LEFT JOIN xw x_rtt ON x_rtt.code_set = 'rtt_period_status' AND x_rtt.legacy_code = trim(n.RttPeriodStatus)
-LEFT JOIN xw x_out ON x_out.code_set = 'outcome_of_attendance' AND x_out.legacy_code = trim(n.Disposal);
+LEFT JOIN rtt_start rtt ON rtt.ipn = n.InternalPatientNumber
+LEFT JOIN xw x_rtt ON x_rtt.code_set = 'rtt_period_status' AND x_rtt.legacy_code = trim(n.RttPeriodStatus);
 
 -- Row faults of bookings whose referral is loaded or rejected (a filtered referral filters its bookings).
 CREATE OR REPLACE TEMP TABLE issues AS
@@ -191,9 +189,7 @@ WITH too_long (_grain, field, value, max_len) AS (
     UNION ALL SELECT _grain, 'LOADREF_RECORD_NUMBER', 'parent_rejected',
            'the LOAD_REFERRALS row was rejected in its own load', _ref_key FROM v WHERE _ref_rejected
     UNION ALL SELECT _grain, 'LOADRTTPRD_ACTION', 'unmapped_code', 'legacy code has no rtt_period_status crosswalk entry',
-           _rtt_status FROM v WHERE NOT is_blank(_rtt_status) AND _rtt_mapped IS NULL
-    UNION ALL SELECT _grain, 'OUTCOME', 'unmapped_code', 'legacy code has no outcome_of_attendance crosswalk entry',
-           _disposal FROM v WHERE NOT is_blank(_disposal) AND OUTCOME IS NULL
+           _rtt_status FROM v WHERE NOT is_blank(_rtt_status) AND is_blank(_rtt_mapped)
     UNION ALL SELECT _grain, field, 'malformed_date', 'not a valid legacy date', value FROM (
         SELECT _grain, 'APPT_DATE' AS field, _appt_raw AS value FROM v WHERE NOT is_blank(_appt_raw) AND APPT_DATE IS NULL
         UNION ALL SELECT _grain, 'BOOKED_DATE', _booked_raw FROM v WHERE NOT is_blank(_booked_raw) AND BOOKED_DATE IS NULL
@@ -212,7 +208,7 @@ WITH too_long (_grain, field, value, max_len) AS (
 SELECT * FROM found WHERE _grain NOT IN (SELECT _grain FROM v WHERE _ref_filtered);
 
 COPY (
-    SELECT * EXCLUDE (_grain, _appt_raw, _booked_raw, _canc_raw, _rtt_status, _disposal, _rtt_mapped, _ref_orphan, _ref_rejected,
+    SELECT * EXCLUDE (_grain, _appt_raw, _booked_raw, _canc_raw, _rtt_status, _rtt_mapped, _ref_orphan, _ref_rejected,
                       _ref_filtered, _ref_key)
     FROM v WHERE NOT _ref_filtered AND _grain NOT IN (SELECT _grain FROM issues) ORDER BY RECORD_NUMBER
 ) TO '{{OUT}}/LOAD_OPD_APPOINTMENTS.parquet' (FORMAT parquet);

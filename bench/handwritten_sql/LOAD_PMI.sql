@@ -7,11 +7,16 @@
 -- returns the counts (source, filtered, target rows, rejected rows, reject rows).
 --
 -- Same work as the ETL in strict mode: every contract field (NOT_MIGRATED/UNRESOLVED as NULL), the
--- crosswalks, the strict legacy date grammar, merged patients, record numbers from the key registry,
--- and the reject reasons unmapped_code, malformed_date, over_length, missing_mandatory.
+-- crosswalks (their '#' header lines skipped; a code mapped to NO_CODE loads the field empty and is
+-- never a reject), the strict legacy date grammar, merged patients, record numbers from the key
+-- registry, the GP practice (default V81999 for the unknown GP or a practice that is not an ODS code),
+-- the practice applies-from date (the patient's GP history row last in key order, else the date of
+-- birth), the GDP applies-from date (date of birth when a GDP is held), and the reject reasons
+-- unmapped_code, malformed_date, over_length, missing_mandatory.
 -- Deliberate differences, all cheaper than the ETL (so the ratio is conservative):
 --   * no warnings file and no outcomes file; fields the ETL loads empty with a warning (a lookup
---     that finds no GP, an unapproved rule's over-length value) are loaded empty here too;
+--     that finds no GP, an unapproved rule's over-length value, a NO_CODE crosswalk entry) are
+--     loaded empty here too;
 --   * checks that cannot fire on values this script builds itself are left out: bad_date_format
 --     (dates are formatted here), not_a_number (record numbers), over_length of constants;
 --   * trim() strips spaces only, where pandas strips any white space (the extracts hold no tabs);
@@ -35,7 +40,8 @@ CREATE OR REPLACE TEMP MACRO masked(v) AS CASE
 CREATE OR REPLACE TEMP TABLE xw AS
 SELECT regexp_extract(filename, '([^/]+)\.csv$', 1) AS code_set, trim(legacy_code) AS legacy_code,
        trim(target_code) AS target_code
-FROM read_csv('{{CROSSWALKS}}/*.csv', all_varchar = true, filename = true, union_by_name = true)
+FROM read_csv('{{CROSSWALKS}}/*.csv', all_varchar = true, filename = true, union_by_name = true, header = true,
+              comment = '#', delim = ',', quote = '"', escape = '"', null_padding = true)
 WHERE NOT is_blank(legacy_code);
 
 CREATE OR REPLACE TEMP TABLE reg AS
@@ -76,10 +82,13 @@ CREATE OR REPLACE TEMP TABLE addr_from AS
 SELECT coalesce(s.newest_id, a.InternalPatientNumber) AS ipn, max(legacy_ts(a.EffectiveToDateInt)) AS latest
 FROM read_parquet('{{EXTRACTS}}/PREVADDRESS.parquet') a LEFT JOIN survivors s ON a.InternalPatientNumber = s.old_id
 GROUP BY ALL;
+-- The patient's GP history row last in key order (InternalPatientNumber, SeqNo as text, then extract order).
 CREATE OR REPLACE TEMP TABLE gp_from AS
-SELECT coalesce(s.newest_id, h.InternalPatientNumber) AS ipn, max(legacy_ts(h.FromDtTmInt)) AS latest
-FROM read_parquet('{{EXTRACTS}}/GPHISTORY.parquet') h LEFT JOIN survivors s ON h.InternalPatientNumber = s.old_id
-GROUP BY ALL;
+SELECT coalesce(s.newest_id, h.InternalPatientNumber) AS ipn, legacy_ts(h.FromDtTmInt) AS latest
+FROM read_parquet('{{EXTRACTS}}/GPHISTORY.parquet', file_row_number = true) h
+LEFT JOIN survivors s ON h.InternalPatientNumber = s.old_id
+QUALIFY row_number() OVER (PARTITION BY coalesce(s.newest_id, h.InternalPatientNumber)
+                           ORDER BY h.SeqNo DESC NULLS FIRST, h.file_row_number DESC) = 1;
 
 -- One row per patient number (the first in the extract); every target field, plus the raw inputs
 -- the checks need (_ prefix).
@@ -96,18 +105,22 @@ WITH rows AS (
 )
 SELECT n.grain_key AS _grain, n.InternalDateOfBirth AS _dob_raw, n.PtDateOfDeathInt AS _dod_raw,
        n._nhs_status, n._sex, n._ethnic, n._religion, n._marital,
+       -- Crosswalked codes as the crosswalk gives them (NO_CODE included), for the unmapped check.
+       x_nhs.target_code AS _nhs_status_x, x_sex.target_code AS _sex_x, x_eth.target_code AS _ethnic_x,
+       x_rel.target_code AS _religion_x, x_mar.target_code AS _marital_x,
        r.record_number AS RECORD_NUMBER, 'PC60' AS SYSTEM_CODE,
        coalesce(trim(n.InternalPatientNumber), '') AS EXTERNAL_SYSTEM_ID, 'DISTRICT' AS MAIN_CRN_TYPE,
        n.DistrictNumber AS MAIN_CRN, strftime(n._dob, '%d/%m/%Y') AS DATE_REGISTERED,
        CASE WHEN regexp_full_match(n._nhs, '[0-9]{10}') THEN n._nhs END AS NHS_NUMBER,
-       x_nhs.target_code AS NHS_NUMBER_STATUS, x_sex.target_code AS SEX, n.Title AS TITLE,
+       nullif(x_nhs.target_code, 'NO_CODE') AS NHS_NUMBER_STATUS, nullif(x_sex.target_code, 'NO_CODE') AS SEX,
+       n.Title AS TITLE,
        nullif(n._fore[1], '') AS PAT_NAME_1, nullif(n._fore[2], '') AS PAT_NAME_2, nullif(n._fore[3], '') AS PAT_NAME_3,
        n.Surname AS PAT_NAME_FAMILY, n.BirthName AS MAIDEN_NAME, strftime(n._dob, '%d/%m/%Y') AS DATE_OF_BIRTH,
        n.CountryOfBirth AS PLACE_BORN, NULL::VARCHAR AS DATE_ENTERED_COUNTRY, NULL::VARCHAR AS NATIONALITY,
-       x_eth.target_code AS ETHNIC_GROUP,
+       nullif(x_eth.target_code, 'NO_CODE') AS ETHNIC_GROUP,
        -- An unapproved rule never rejects: its failing value is loaded empty (the ETL warns).
        CASE WHEN length(n.SpokenLanguage) <= 80 THEN n.SpokenLanguage END AS PREFERRED_LANGUAGE,
-       x_rel.target_code AS RELIGION_CODE, x_mar.target_code AS MARITAL_STATUS,
+       nullif(x_rel.target_code, 'NO_CODE') AS RELIGION_CODE, nullif(x_mar.target_code, 'NO_CODE') AS MARITAL_STATUS,
        NULL::VARCHAR AS OCCUPATION_CODE, NULL::VARCHAR AS WHERE_HEARD_OF_SERVICE,
        coalesce(nullif(trim(n.ExtAddressLine1), ''), nullif(trim(n.PtAddrLine1), '')) AS PAT_ADDRESS_1,
        coalesce(nullif(trim(n.ExtAddressLine2), ''), nullif(trim(n.PtAddrLine2), '')) AS PAT_ADDRESS_2,
@@ -136,10 +149,15 @@ SELECT n.grain_key AS _grain, n.InternalDateOfBirth AS _dob_raw, n.PtDateOfDeath
        n.NoKWorkPhone AS NOK_TELEPHONE_2, n.NoKComments AS NOK_COMMENTS, NULL::VARCHAR AS PAT_PERMISSION_TO_COPY_GP,
        CASE WHEN regexp_full_match(upper(trim(n.GpCode)), 'G[0-9]{7}') THEN upper(trim(n.GpCode)) ELSE 'G9999998' END
            AS GP_NATIONAL_CODE,
-       gp.PracticeCode AS PRACTICE_NATIONAL_CODE, gp.Postcode AS PRACTICE_POST_CODE,
-       strftime(gf.latest, '%d/%m/%Y') AS PRACTICE_APPLIES_FROM, n.GdpCode AS GDP_NATIONAL_CODE,
+       -- The GP master's practice when it is an ODS code and the GP is known, else the default practice.
+       CASE WHEN regexp_full_match(upper(trim(n.GpCode)), 'G[0-9]{7}')
+                AND regexp_full_match(upper(trim(gp.PracticeCode)), '[A-Z][0-9]{5}')
+            THEN upper(trim(gp.PracticeCode)) ELSE 'V81999' END AS PRACTICE_NATIONAL_CODE,
+       gp.Postcode AS PRACTICE_POST_CODE,
+       -- The GP history start, else (blank or unreadable) the date of birth.
+       strftime(coalesce(gf.latest, n._dob), '%d/%m/%Y') AS PRACTICE_APPLIES_FROM, n.GdpCode AS GDP_NATIONAL_CODE,
        NULL::VARCHAR AS GDP_PRACTICE_NATIONAL_CODE, gdp.Postcode AS GDP_PRACTICE_POST_CODE,
-       NULL::VARCHAR AS GDP_PRACTICE_APPLIES_FROM
+       CASE WHEN NOT is_blank(n.GdpCode) THEN strftime(n._dob, '%d/%m/%Y') END AS GDP_PRACTICE_APPLIES_FROM
 FROM names n
 LEFT JOIN reg r ON r.grain_key = n.grain_key
 LEFT JOIN xw x_nhs ON x_nhs.code_set = 'nhs_number_status' AND x_nhs.legacy_code = n._nhs_status
@@ -156,14 +174,14 @@ LEFT JOIN gp_from gf ON gf.ipn = n.InternalPatientNumber;
 CREATE OR REPLACE TEMP TABLE issues AS
 WITH unmapped AS (
     SELECT _grain, 'NHS_NUMBER_STATUS' AS field, _nhs_status AS value, 'nhs_number_status' AS code_set FROM v
-    WHERE NOT is_blank(_nhs_status) AND NHS_NUMBER_STATUS IS NULL
-    UNION ALL SELECT _grain, 'SEX', _sex, 'sex' FROM v WHERE NOT is_blank(_sex) AND SEX IS NULL
+    WHERE NOT is_blank(_nhs_status) AND is_blank(_nhs_status_x)
+    UNION ALL SELECT _grain, 'SEX', _sex, 'sex' FROM v WHERE NOT is_blank(_sex) AND is_blank(_sex_x)
     UNION ALL SELECT _grain, 'ETHNIC_GROUP', _ethnic, 'ethnic_category' FROM v
-    WHERE NOT is_blank(_ethnic) AND ETHNIC_GROUP IS NULL
+    WHERE NOT is_blank(_ethnic) AND is_blank(_ethnic_x)
     UNION ALL SELECT _grain, 'RELIGION_CODE', _religion, 'religion' FROM v
-    WHERE NOT is_blank(_religion) AND RELIGION_CODE IS NULL
+    WHERE NOT is_blank(_religion) AND is_blank(_religion_x)
     UNION ALL SELECT _grain, 'MARITAL_STATUS', _marital, 'marital_status' FROM v
-    WHERE NOT is_blank(_marital) AND MARITAL_STATUS IS NULL
+    WHERE NOT is_blank(_marital) AND is_blank(_marital_x)
 ), too_long (_grain, field, value, max_len) AS (
     SELECT _grain, 'EXTERNAL_SYSTEM_ID', EXTERNAL_SYSTEM_ID, 100 FROM v WHERE length(EXTERNAL_SYSTEM_ID) > 100
     UNION ALL SELECT _grain, 'MAIN_CRN', MAIN_CRN, 30 FROM v WHERE length(MAIN_CRN) > 30
@@ -235,7 +253,8 @@ SELECT _grain, field, 'missing_mandatory', 'mandatory field is empty', '' FROM (
 );
 
 COPY (
-    SELECT * EXCLUDE (_grain, _dob_raw, _dod_raw, _nhs_status, _sex, _ethnic, _religion, _marital) FROM v
+    SELECT * EXCLUDE (_grain, _dob_raw, _dod_raw, _nhs_status, _sex, _ethnic, _religion, _marital, _nhs_status_x,
+                      _sex_x, _ethnic_x, _religion_x, _marital_x) FROM v
     WHERE _grain NOT IN (SELECT _grain FROM issues) ORDER BY RECORD_NUMBER
 ) TO '{{OUT}}/LOAD_PMI.parquet' (FORMAT parquet);
 

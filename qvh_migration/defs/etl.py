@@ -2,9 +2,11 @@
 the staging database built from them."""
 
 import csv
+from typing import Literal
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
@@ -44,7 +46,10 @@ def _folders(settings: MigrationSettings) -> pipeline.StageFolders:
 class TargetLoadConfig(dg.Config):
     """How a target-table load treats legacy codes that have no crosswalk entry."""
 
-    impute_mode: str = "strict"  # strict: reject the row (cutover) | lenient: load the field empty, warn
+    impute_mode: Literal["strict", "lenient"] = Field(
+        default="strict",
+        description="Unmapped legacy codes: strict rejects the row (cutover); lenient loads the field empty and warns.",
+    )
 
 
 @dg.asset(
@@ -123,13 +128,19 @@ def target_tables(
         summary["rejected_rows"],
         summary["filtered_rows"],
     )
+    with fail_clearly():
+        target_fields, _ = pipeline.read_target_catalog(_folders(settings).catalogs)
+    # The guide's comment on each field is its description in the UI's column schema.
+    comments = target_fields[target_fields["table_name"] == table]
+    by_name = dict(zip(comments["field_name"].str.upper(), comments["comment"].fillna("").astype(str), strict=True))
+    descriptions = {str(c): by_name.get(str(c).upper(), "") for c in load.table.columns}
     key = next((c for c in load.table.columns if str(c).upper() == "RECORD_NUMBER"), None)
     unique = key is None or (load.table[key].notna().all() and load.table[key].is_unique)
     reasons = load.rejects["reason_code"].value_counts()
     counts = {k: int(summary[k]) for k in ("source_rows", "loaded_rows", "rejected_rows", "filtered_rows")}
     return dg.MaterializeResult(
         metadata={
-            **frame_metadata(load.table),
+            **frame_metadata(load.table, descriptions=descriptions),
             # Previews in the UI mask identifiers, synthetic or not.
             "preview": preview(mask_identifiers(load.table.head(10).astype(str)))
             if not load.table.empty
@@ -147,12 +158,24 @@ def target_tables(
             **{k: dg.MetadataValue.path(str(paths[k])) for k in LOAD_FILE_KEYS if k in paths},
         },
         check_results=[
-            dg.AssetCheckResult(check_name="rows_conserved", passed=load.conserved, metadata=counts),
+            dg.AssetCheckResult(
+                check_name="rows_conserved",
+                passed=load.conserved,
+                # Counts, and a sample of rejects whose values are already masked in the rejects file.
+                metadata={**counts, "reject_sample": _reject_sample(load.rejects)},
+            ),
             dg.AssetCheckResult(
                 check_name="record_numbers_unique", passed=bool(unique), metadata={"rows": len(load.table)}
             ),
         ],
     )
+
+
+def _reject_sample(rejects: pd.DataFrame) -> dg.MetadataValue | str:
+    columns = ["source_key", "field", "reason_code", "value_masked"]
+    if rejects.empty or not set(columns) <= set(rejects.columns):
+        return "none"
+    return preview(mask_identifiers(rejects[columns].head(10).astype(str)))
 
 
 @dg.asset(
@@ -171,6 +194,9 @@ def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
     folders = _folders(settings)
     with fail_clearly():
         fields, tables = pipeline.read_target_catalog(folders.catalogs)
+        # Partitions that finished at the same moment may each have combined the summary without the
+        # other; combine it again once every partition has written its own.
+        store.refresh_load_summary(folders.target)
         database = store.build_staging_database(folders.target, fields, tables)
     summary = pd.read_csv(folders.target / store.LOAD_SUMMARY_FILE, keep_default_na=False)
     return dg.MaterializeResult(

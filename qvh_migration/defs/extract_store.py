@@ -10,6 +10,7 @@ from typing import Literal
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts
@@ -28,8 +29,17 @@ class ExtractSource(dg.ConfigurableResource):
     else ``synthetic``.
     """
 
-    kind: Literal["", "synthetic", "files", "duckdb", "sql"] = ""
-    location: str = ""
+    kind: Literal["", "synthetic", "files", "duckdb", "sql"] = Field(
+        default="",
+        description=(
+            "synthetic: generate extracts; files: read a folder of real extracts; duckdb: read a database file; "
+            "sql: read a database by SQLAlchemy URL. Empty: sql when QVH_SOURCE_URL is set, else synthetic."
+        ),
+    )
+    location: str = Field(
+        default="",
+        description="The folder (files), database file (duckdb) or SQLAlchemy URL (sql); unused for synthetic.",
+    )
 
     def resolved(self) -> tuple[SourceKind, str]:
         if self.kind:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from qvh_migration.console import report_progress
 from qvh_migration.defs.extract_store import ExtractSource
@@ -28,10 +29,10 @@ LEDGER_KEY = dg.AssetKey([store.STAGE, store.LEDGER_NAME])
 class SyntheticExtractConfig(dg.Config):
     """Size and shape of the synthetic extracts (ignored when real extracts are configured)."""
 
-    patients: int = 2000
-    seed: int = 42
-    defect_rate: float = 0.015
-    write_csv: bool = False
+    patients: int = Field(default=2000, description="Synthetic patients to generate (at least 1).")
+    seed: int = Field(default=42, description="Random seed: the same seed and parameters give identical files.")
+    defect_rate: float = Field(default=0.015, description="Share of rows given a controlled, ledgered defect (0 to 1).")
+    write_csv: bool = Field(default=False, description="Also write legacy pipe-delimited cp1252 CSV twins.")
 
 
 def synthetic_parameter_problems(patients: int | None, seed: int | None, defect_rate: float | None) -> list[str]:
@@ -132,7 +133,7 @@ def source_extracts(
         yield dg.MaterializeResult(
             asset_key=table_key(table),
             metadata={
-                **_table_metadata(frame, folder / store.table_file(table)),
+                **_table_metadata(frame, folder / store.table_file(table), _descriptions(source_catalog, table)),
                 **source,
                 "origin": kind,
             },
@@ -152,13 +153,24 @@ def source_extracts(
     yield from _checks(extracts, source_catalog, synthetic=kind == "synthetic")
 
 
-def _table_metadata(frame: pd.DataFrame, path: Path) -> dict[str, object]:
+def _descriptions(source_catalog: pd.DataFrame, table: str) -> dict[str, str]:
+    """Each column's text from the source dictionary (INQuire, else PC60), for the UI's column schema."""
+    rows = source_catalog[source_catalog["TableName"] == table]
+    text = rows["Description"].fillna("").astype(str)
+    if "pc60_description" in rows:
+        # INQuire often holds a release number where PC60 has prose; prefer the prose.
+        prose = rows["pc60_description"].fillna("").astype(str)
+        text = prose.where(prose != "", text)
+    return dict(zip(rows["Column"].astype(str), text, strict=True))
+
+
+def _table_metadata(frame: pd.DataFrame, path: Path, descriptions: dict[str, str]) -> dict[str, object]:
     profile = store.profile_extract(frame)
     rates = pd.DataFrame.from_dict(profile["columns"], orient="index")
     filled = rates[rates["empty_rate"] + rates["null_rate"] < 1.0]
     return {
         "dagster/row_count": len(frame),
-        "dagster/column_schema": column_schema(frame),
+        "dagster/column_schema": column_schema(frame, descriptions),
         "columns": len(frame.columns),
         "columns_filled": len(filled),
         "empty_rate_by_column": dg.MetadataValue.md(rates.round(4).to_markdown()),

@@ -22,7 +22,7 @@ CATALOG_SOURCE = "source catalog"
 _NEEDED_CATALOG_COLUMNS = (
     "TableName",
     "Column",
-    "size",
+    "size_chars",
     "field_order",
     "date_format",
     "date_pair_role",
@@ -66,7 +66,7 @@ def table_specs(catalog: pd.DataFrame, tables: Iterable[str]) -> dict[str, Table
         cols = tuple(
             ColumnSpec(
                 name=str(r.Column),
-                size=None if pd.isna(r.size) else int(r.size),
+                size=None if pd.isna(r.size_chars) else int(r.size_chars),
                 date_format=str(r.date_format or ""),
                 pair_role=str(r.date_pair_role or ""),
                 pair_column=str(r.date_pair_column or ""),

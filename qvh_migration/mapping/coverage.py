@@ -83,4 +83,6 @@ def coverage_summary(coverage: pd.DataFrame) -> pd.DataFrame:
 
 def all_codes_covered(coverage: pd.DataFrame) -> CheckOutcome:
     """Every legacy code found in the extracts has a crosswalk entry."""
-    return CheckOutcome(coverage.empty, {"unmapped_codes": len(coverage)})
+    # Codes are not identifiers, so the sample needs no masking: the reviewer sees what to add.
+    sample = coverage.head(10).astype(str).to_markdown(index=False) if not coverage.empty else "none"
+    return CheckOutcome(coverage.empty, {"unmapped_codes": len(coverage), "sample": sample})

@@ -142,7 +142,7 @@ def lookup_references(source: pd.DataFrame) -> tuple[np.ndarray, list[list[str]]
     master = source["is_master_file_table"].fillna(False).to_numpy(dtype=bool)
     delete_flag = source["is_logical_delete_flag"].fillna(False).to_numpy(dtype=bool)
     spread = base.map(base[base != ""].groupby(base).size()).fillna(0).to_numpy()
-    size = pd.to_numeric(source["size"], errors="coerce").fillna(0).to_numpy()
+    size = pd.to_numeric(source["size_chars"], errors="coerce").fillna(0).to_numpy()
     lookup_of: dict[str, str] = {}
     for item, table, is_master, is_flag in zip(base, source["TableName"], master, delete_flag, strict=True):
         if item and is_master and not is_flag:

@@ -149,7 +149,7 @@ def source_profile(source: pd.DataFrame, lookup_code: np.ndarray | None = None) 
     display = (role == "display") | date_format.str.startswith("DD/MM") | dated
     time_only = tokens.map(lambda t: "time" in t and "date" not in t)
     kind = np.select([internal, display, time_only], [S_DATE_INTERNAL, S_DATE_DISPLAY, S_TIME], S_TEXT)
-    size = source["size"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
+    size = source["size_chars"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
     code_word = tokens.map(lambda t: bool(t) and t[-1] in _CODE_WORDS)
     coded = (source["description_kind"] == "code_list") | (code_word & (size <= 8) & (kind == S_TEXT))
     if lookup_code is not None:

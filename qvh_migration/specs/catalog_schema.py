@@ -21,7 +21,7 @@ INQUIRE_COLUMNS: tuple[str, ...] = (
 SOURCE_DERIVED_COLUMNS: tuple[str, ...] = (
     "sheet_row",  # 1-based row in the sheet (header is row 1), for error messages and lineage
     "field_order",  # order of the field within its table, as in the sheet
-    "size",  # Size as a nullable integer
+    "size_chars",  # Size as a nullable integer (a name of its own: Size is the text)
     "description_kind",  # empty | release_number | code_list | date_format | text
     "code_list",  # JSON list of {"code", "label"} parsed from Description, "" when none
     "code_list_truncated",  # the last entry was cut at the column width
@@ -71,9 +71,16 @@ MANDATORY_CLASSES: tuple[str, ...] = ("mandatory", "conditional", "optional")
 
 # Shown as column descriptions in the Dagster UI.
 COLUMN_DESCRIPTIONS: dict[str, str] = {
+    "TableName": "legacy table, as the INQuire export names it",
+    "Column": "legacy column, as the INQuire export names it",
+    "Size": "size as the INQuire export prints it (text)",
+    "DataElement": "INQuire data element code; fields sharing one hold the same item",
+    "Description": "INQuire description: prose, a code list, a date format or a release number",
+    "LogicalDeleteFlag": "INQuire's logical delete flag marker (1: the field flags deleted rows)",
+    "ReleasedAt": "PAS release that introduced the field",
     "sheet_row": "row in the INQuire sheet (header is row 1)",
     "field_order": "order of the field within its table, as in the document",
-    "size": "Size as an integer",
+    "size_chars": "Size as an integer number of characters",
     "description_kind": "empty, release_number (not meaning), code_list, date_format or text",
     "code_list": "allowed values parsed from Description, as JSON [{code, label}]",
     "code_list_truncated": "the code list was cut at the column width",

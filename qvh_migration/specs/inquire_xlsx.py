@@ -107,8 +107,8 @@ def build_source_catalog(sheet: pd.DataFrame) -> pd.DataFrame:
     """Add the parsed facts to the verbatim sheet rows."""
     catalog = sheet.copy()
     catalog["field_order"] = catalog.groupby("TableName", sort=False).cumcount() + 1
-    catalog["size"] = pd.to_numeric(catalog["Size"].where(catalog["Size"].str.fullmatch(r"\d+")), errors="coerce")
-    catalog["size"] = catalog["size"].astype("Int64")
+    catalog["size_chars"] = pd.to_numeric(catalog["Size"].where(catalog["Size"].str.fullmatch(r"\d+")), errors="coerce")
+    catalog["size_chars"] = catalog["size_chars"].astype("Int64")
     parsed = catalog["Description"].map(parse_description)
     catalog["description_kind"] = [p[0] for p in parsed]
     catalog["code_list"] = [json.dumps(p[1]) if p[1] else "" for p in parsed]

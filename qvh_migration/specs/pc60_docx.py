@@ -158,7 +158,7 @@ def merge_pc60(catalog: pd.DataFrame, pc60: pd.DataFrame) -> tuple[pd.DataFrame,
     size_differs = (
         matched.to_numpy()
         & pd.notna(pc60_length)
-        & (merged["size"].astype("Float64").to_numpy() != pd.array(pc60_length, dtype="Float64"))
+        & (merged["size_chars"].astype("Float64").to_numpy() != pd.array(pc60_length, dtype="Float64"))
     )
     size_differs = pd.Series(size_differs, index=merged.index).fillna(False).astype(bool)
     merged["pc60_conflict"] = ""

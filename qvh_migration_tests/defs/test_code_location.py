@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 
 from qvh_migration import settings
 from qvh_migration.definitions import defs
+from qvh_migration_tests.defs.browser import chromium_path
 
 BIN = Path(sys.executable).parent
 
@@ -48,7 +48,7 @@ def _free_port() -> int:
 def webserver(tmp_path_factory: pytest.TempPathFactory):
     """The UI as ``dagster dev`` serves it: the webserver on workspace.yaml."""
     home = tmp_path_factory.mktemp("dagster_home")
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
     port = _free_port()
     server = subprocess.Popen(
         [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -93,10 +93,8 @@ def test_webserver_loads_workspace_yaml(webserver) -> None:
 def test_asset_page_in_a_real_browser(webserver) -> None:
     """Opens the target catalog's page in headless Chromium, as a data engineer would."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no Chromium on this machine (Debian package: chromium)")
     url, _ = webserver
+    chromium = chromium_path()
     flags = [
         "--no-sandbox",
         "--disable-gpu",

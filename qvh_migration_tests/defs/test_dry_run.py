@@ -84,3 +84,50 @@ def test_extract_metadata_says_which_source_was_used(dry_run) -> None:
     )
     metadata = patdata.materialization.metadata
     assert (metadata["source"].value, metadata["patients"].value, metadata["seed"].value) == ("synthetic", 400, 7)
+
+
+def _column_schema(result, asset: str):
+    event = next(m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == asset)
+    return event.materialization.metadata["dagster/column_schema"].value
+
+
+def test_column_schemas_are_unique_and_described(dry_run) -> None:
+    result, _ = dry_run
+    for event in result.get_asset_materialization_events():
+        schema = event.materialization.metadata.get("dagster/column_schema")
+        if schema is not None:
+            names = [c.name.lower() for c in schema.value.columns]
+            assert len(names) == len(set(names)), f"{event.asset_key.to_user_string()} repeats a column name"
+    for asset in ("extracts/PATDATA", "mapping_contract", "source_catalog"):
+        columns = _column_schema(result, asset).columns
+        described = sum(bool(c.description) for c in columns)
+        assert described >= 0.8 * len(columns), f"{asset}: {described} of {len(columns)} columns described"
+
+
+def test_target_table_schema_carries_the_guide_comments(dry_run) -> None:
+    from qvh_migration.definitions import TARGET_TABLE_JOB
+
+    _, data_dir = dry_run
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QVH_DATA_DIR", str(data_dir))
+        patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
+        loaded = defs.resolve_job_def(TARGET_TABLE_JOB).execute_in_process(partition_key="LOAD_PMI")
+    columns = _column_schema(loaded, "target_tables").columns
+    assert sum(bool(c.description) for c in columns) >= 0.8 * len(columns)
+    conserved = next(e for e in loaded.get_asset_check_evaluations() if e.check_name == "rows_conserved")
+    assert {"source_rows", "loaded_rows", "rejected_rows", "filtered_rows", "reject_sample"} <= set(conserved.metadata)
+
+
+def test_failing_coverage_check_shows_a_sample(dry_run) -> None:
+    result, _ = dry_run
+    coverage = next(e for e in result.get_asset_check_evaluations() if e.check_name == "all_codes_covered")
+    if not coverage.passed:
+        assert coverage.metadata["unmapped_codes"].value > 0
+        assert "legacy_code" in coverage.metadata["sample"].value
+
+
+def test_every_asset_has_an_owner_kinds_and_a_description() -> None:
+    graph = defs.get_repository_def().asset_graph
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners and node.kinds and node.description, key.to_user_string()

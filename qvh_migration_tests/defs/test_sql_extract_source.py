@@ -8,6 +8,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from qvh_migration import cli
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.extracts import sql_source
 from qvh_migration.extracts import store as extract_store
@@ -55,6 +56,7 @@ def test_source_url_from_the_environment(source_url: str, tmp_path: Path, monkey
     assert ExtractSource().resolved() == ("sql", source_url)
     assert ExtractSource(kind="synthetic").resolved() == ("synthetic", "")
     assert _run(tmp_path, ExtractSource()).success
+    assert cli.parse_extracts(None) == ("sql", source_url)  # the command line follows it too
 
 
 @pytest.mark.parametrize(

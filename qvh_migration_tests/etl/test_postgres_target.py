@@ -6,12 +6,14 @@ import shutil
 import time
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 
 from qvh_migration import cli
 from qvh_migration.definitions import DRY_RUN_JOB, defs
 from qvh_migration.defs import etl as etl_defs
+from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl import pipeline, postgres_target, store
 from qvh_migration.etl.postgres_target import PostgresTarget, TargetServerError
 from qvh_migration.extracts import store as extract_store
@@ -144,11 +146,42 @@ def test_dry_run_preflight_names_the_server_and_stops(
     monkeypatch.setenv("QVH_TARGET_URL", postgres_server.url(password="wrong"))
     assert cli.main(["dry-run", "--patients", "50"]) == 2
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and out[0].startswith("preflight failed: PostgreSQL server qvh@127.0.0.1")
-    assert not (tmp_path / "data").exists()
+    assert len(out) == 1 and out[0].startswith("cannot start: PostgreSQL server qvh@127.0.0.1")
+    assert not (tmp_path / "data" / "catalogs").exists()  # no stage has run
     monkeypatch.delenv("QVH_TARGET_URL")
     bad_source = postgres_server.url("no_such_database")
     assert cli.main(["dry-run", "--extracts", bad_source]) == 2
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and "source database postgresql qvh@127.0.0.1" in out[0]
     assert PASSWORD not in out[0]
+
+
+def test_a_partition_in_dagster_loads_the_server_and_fails_in_one_line(postgres_server, data_dir: Path) -> None:
+    """The same through the asset: ``settings.target_url`` loads the server; a stopped server fails
+    the step with one line naming it, and the files of the run are still written."""
+    create_database(postgres_server, "dagster_target")
+    url = postgres_server.url("dagster_target")
+
+    def materialise():
+        return dg.materialize(
+            [etl_defs.target_tables],
+            partition_key="LOAD_PMI",
+            resources={"settings": MigrationSettings(data_dir=str(data_dir), target_url=url)},
+            raise_on_error=False,
+        )
+
+    result = materialise()
+    assert result.success
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["postgres_target"].value == f"PostgreSQL server qvh@127.0.0.1:{postgres_server.port}/dagster_target"
+    assert len(PostgresTarget(url).read_table("LOAD_PMI")) == metadata["loaded_rows"].value
+    postgres_server.stop()
+    try:
+        failed = materialise()
+    finally:
+        postgres_server.start()
+    assert not failed.success
+    failure = next(e for e in failed.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.event_specific_data.error.message.strip()
+    assert len(message.splitlines()) == 1 and "PostgreSQL server qvh@127.0.0.1" in message
+    assert "cannot connect" in message and PASSWORD not in message

@@ -62,7 +62,7 @@ def test_local_codes_need_a_crosswalk() -> None:
 
 
 def test_every_coded_field_exists_and_every_code_fits_it(source_catalog: pd.DataFrame) -> None:
-    sizes = {(r.TableName, r.Column): r.size for r in source_catalog.itertuples()}
+    sizes = {(r.TableName, r.Column): r.size_chars for r in source_catalog.itertuples()}
     for (table, column), code_set in LEGACY_CODE_FIELDS.items():
         assert (table, column) in sizes, f"{table}.{column} is not in the catalog"
         longest = max(len(c) for c in code_values(code_set))
@@ -70,7 +70,7 @@ def test_every_coded_field_exists_and_every_code_fits_it(source_catalog: pd.Data
 
 
 def test_unmapped_codes_are_outside_the_sets_and_fit_every_field(source_catalog: pd.DataFrame) -> None:
-    sizes = {(r.TableName, r.Column): r.size for r in source_catalog.itertuples()}
+    sizes = {(r.TableName, r.Column): r.size_chars for r in source_catalog.itertuples()}
     assert set(UNMAPPED_CODES) == EXPECTED_SETS
     for name, codes in UNMAPPED_CODES.items():
         assert not set(codes) & set(code_values(name)), name

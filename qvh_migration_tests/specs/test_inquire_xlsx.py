@@ -22,9 +22,9 @@ def test_real_dictionary_keeps_every_row_and_table(real_source_catalog: pd.DataF
 
 def test_real_dictionary_spot_checks(real_source_catalog: pd.DataFrame) -> None:
     by_key = real_source_catalog.set_index(["TableName", "Column"])
-    assert by_key.loc[("PATDATA", "InternalPatientNumber"), "size"] == 9
-    assert by_key.loc[("PATDATA", "DistrictNumber"), "size"] == 14
-    assert by_key.loc[("PATDATA", "NhsNumber"), "size"] == 17
+    assert by_key.loc[("PATDATA", "InternalPatientNumber"), "size_chars"] == 9
+    assert by_key.loc[("PATDATA", "DistrictNumber"), "size_chars"] == 14
+    assert by_key.loc[("PATDATA", "NhsNumber"), "size_chars"] == 17
     assert by_key.loc[("PATDATA", "PtDateOfDeathInt"), "date_format"] == "CCYYMMDD"
     assert by_key.loc[("PATDATA", "PtDateOfDeathInt"), "date_pair_column"] == "PtDateOfDeath"
     assert by_key.loc[("PATDATA", "PtDateOfDeath"), "date_pair_role"] == "display"

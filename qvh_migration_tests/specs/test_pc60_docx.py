@@ -73,7 +73,7 @@ def test_conflicts_are_recorded_not_dropped(tmp_path: Path) -> None:
         )
     )
     catalog = pd.DataFrame(
-        {"TableName": ["PATDATA"], "Column": ["NhsNumber"], "Size": ["17"], "size": pd.array([17], dtype="Int64")}
+        {"TableName": ["PATDATA"], "Column": ["NhsNumber"], "Size": ["17"], "size_chars": pd.array([17], dtype="Int64")}
     )
     merged, conflicts = merge_pc60(catalog, pc60)
     assert merged.loc[0, "pc60_description"] == "NHS number"

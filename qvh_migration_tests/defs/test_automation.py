@@ -1,0 +1,183 @@
+"""Jobs, the nightly schedule's run requests, the run chain, both sensors and the Launchpad config."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from qvh_migration.definitions import (
+    CATALOGS_JOB,
+    DRY_RUN_JOB,
+    STAGING_JOB,
+    TARGET_TABLE_JOB,
+    TARGET_TABLE_RERUN_JOB,
+    defs,
+)
+from qvh_migration.defs.automation import CYCLE_TAG, DELIVERY_DIR_ENV, IMPUTE_TAG, ready_tables, table_parents
+from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+
+
+def _assets(job_name: str) -> set[str]:
+    job = defs.resolve_job_def(job_name)
+    return {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
+
+
+def test_jobs_split_the_graph_around_the_target_tables() -> None:
+    upstream = _assets(DRY_RUN_JOB)
+    assert {"source_catalog", "extracts/PATDATA", "mapping_contract", "key_registry"} <= upstream
+    assert "target_tables" not in upstream and "staging_database" not in upstream
+    assert _assets(TARGET_TABLE_JOB) == {"target_tables", "target_table_gates", "gated_tables"}
+    assert {"target_tables", "staging_database"} <= _assets(TARGET_TABLE_RERUN_JOB)
+    assert "staging_database" in _assets(STAGING_JOB) and "target_tables" not in _assets(STAGING_JOB)
+    assert _assets(CATALOGS_JOB) == {"source_catalog", "target_catalog", "schema_catalog_summary"}
+    # Together the jobs cover every asset exactly once in the dry-run chain.
+    every = {k.to_user_string() for k in defs.get_repository_def().asset_graph.get_all_asset_keys()}
+    assert upstream | _assets(TARGET_TABLE_JOB) | _assets(STAGING_JOB) == every
+
+
+def test_nightly_schedule_requests_the_upstream_run_at_two_uk_time() -> None:
+    schedule = defs.resolve_schedule_def("nightly_dry_run")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Europe/London")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    when = datetime(2026, 7, 1, 2, 0, tzinfo=ZoneInfo("Europe/London"))
+    with dg.instance_for_test() as instance:
+        requests = schedule.evaluate_tick(dg.build_schedule_context(instance, scheduled_execution_time=when))
+    [request] = requests.run_requests
+    assert request.run_key == "nightly:2026-07-01T02:00"
+    assert schedule.job_name == DRY_RUN_JOB
+
+
+def test_chain_loads_every_table_once_parents_first() -> None:
+    parents = table_parents()
+    assert set(parents) == set(TARGET_TABLE_NAMES)
+    assert parents["LOAD_PMIIDS"] == {"LOAD_PMI"}
+    assert parents["LOAD_ADT_EPISODES"] == {"LOAD_ADT_ADMISSIONS"}  # printed as LOAD_ADT
+    loaded: list[str] = []
+    waves = 0
+    while len(loaded) < len(parents):
+        wave = ready_tables(parents, loaded=set(loaded), requested=set())
+        assert wave, f"stuck after {loaded}"
+        for table in wave:
+            assert parents[table] <= set(loaded)
+        loaded += wave
+        waves += 1
+    assert sorted(loaded) == sorted(TARGET_TABLE_NAMES) and len(set(loaded)) == 38
+    assert waves < 38  # independent tables share a wave and may load in parallel
+
+
+def _success(instance: dg.DagsterInstance, job: str, tags: dict[str, str], run_config: dict | None = None):
+    run = instance.add_run(
+        dg.DagsterRun(job_name=job, status=dg.DagsterRunStatus.SUCCESS, tags=tags, run_config=run_config or {})
+    )
+    event = dg.DagsterEvent(event_type_value="PIPELINE_SUCCESS", job_name=job)
+    return run, event
+
+
+def _evaluate(sensor_name: str, instance: dg.DagsterInstance, run, event) -> list[dg.RunRequest]:
+    sensor = defs.resolve_sensor_def(sensor_name)
+    context = dg.build_run_status_sensor_context(
+        sensor_name=sensor_name, dagster_event=event, dagster_instance=instance, dagster_run=run
+    )
+    return list(sensor(context) or [])
+
+
+def test_upstream_success_requests_the_root_tables_with_its_settings() -> None:
+    settings = {"resources": {"settings": {"config": {"data_dir": "/srv/qvh/data"}}}}
+    with dg.instance_for_test() as instance:
+        run, event = _success(instance, DRY_RUN_JOB, {IMPUTE_TAG: "lenient"}, settings)
+        requests = _evaluate("load_tables_after_upstream", instance, run, event)
+    tables = [r.partition_key for r in requests]
+    assert tables[:4] == ["LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_PMI"]
+    assert "LOAD_PMIIDS" not in tables
+    first = requests[0]
+    assert first.job_name == TARGET_TABLE_JOB and first.tags[CYCLE_TAG] == run.run_id
+    assert first.run_key == f"{run.run_id}:LOAD_STAFF"
+    assert first.run_config["resources"] == settings["resources"]
+    assert first.run_config["ops"]["target_tables"]["config"]["impute_mode"] == "lenient"
+
+
+def test_table_success_requests_ready_children_then_the_downstream_job() -> None:
+    with dg.instance_for_test() as instance:
+        roots = ready_tables(table_parents(), set(), set())
+        for table in roots:
+            run, event = _success(instance, TARGET_TABLE_JOB, {CYCLE_TAG: "c1", "dagster/partition": table})
+        requests = _evaluate("load_children_after_parents", instance, run, event)
+        assert "LOAD_PMIIDS" in {r.partition_key for r in requests}
+        assert not set(roots) & {r.partition_key for r in requests}
+        for table in TARGET_TABLE_NAMES:
+            if table not in roots:
+                run, event = _success(instance, TARGET_TABLE_JOB, {CYCLE_TAG: "c1", "dagster/partition": table})
+        [final] = _evaluate("load_children_after_parents", instance, run, event)
+        assert (final.job_name, final.run_key) == (STAGING_JOB, "c1:downstream")
+        # A hand-started rerun is not part of a chain.
+        run, event = _success(instance, TARGET_TABLE_JOB, {"dagster/partition": "LOAD_PMI"})
+        assert _evaluate("load_children_after_parents", instance, run, event) == []
+
+
+def test_documents_sensor_fires_on_a_content_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QVH_REQUIREMENT_SPEC_DIR", str(tmp_path))
+    (tmp_path / "guide.pdf").write_bytes(b"v1")
+    sensor = defs.resolve_sensor_def("requirement_documents_changed")
+    with dg.instance_for_test() as instance:
+        first = sensor.evaluate_tick(dg.build_sensor_context(instance))
+        assert [r.job_name or sensor.job_name for r in first.run_requests] == [CATALOGS_JOB]
+        again = sensor.evaluate_tick(dg.build_sensor_context(instance, cursor=first.cursor))
+        assert again.run_requests == [] and "unchanged" in again.skip_message
+        (tmp_path / "guide.pdf").write_bytes(b"v2")
+        changed = sensor.evaluate_tick(dg.build_sensor_context(instance, cursor=first.cursor))
+    assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
+
+
+def test_delivery_sensor_starts_a_dry_run_on_a_complete_delivery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(DELIVERY_DIR_ENV, str(tmp_path))
+    delivery = tmp_path / "2026-11-29"
+    delivery.mkdir()
+    (delivery / "PATDATA.parquet").write_bytes(b"")
+    sensor = defs.resolve_sensor_def("extract_delivery")
+    with dg.instance_for_test() as instance:
+        copying = sensor.evaluate_tick(dg.build_sensor_context(instance))
+        assert copying.run_requests == []  # no READY file yet: still being copied
+        (delivery / "READY").touch()
+        ready = sensor.evaluate_tick(dg.build_sensor_context(instance, cursor=copying.cursor))
+        [request] = ready.run_requests
+        assert sensor.job_name == DRY_RUN_JOB
+        source = request.run_config["resources"]["extract_source"]["config"]
+        assert source == {"kind": "files", "location": str(delivery)}
+        assert json.loads(ready.cursor) == ["2026-11-29"]
+        seen = sensor.evaluate_tick(dg.build_sensor_context(instance, cursor=ready.cursor))
+    assert seen.run_requests == []
+
+
+def _fields(job_name: str, *path: str) -> dict:
+    config_type = defs.resolve_job_def(job_name).run_config_schema.config_type
+    for name in path:
+        config_type = config_type.fields[name].config_type
+    return config_type.fields
+
+
+def test_launchpad_config_has_descriptions_and_defaults() -> None:
+    synthetic = _fields(DRY_RUN_JOB, "ops", "source_extracts", "config")
+    source = _fields(DRY_RUN_JOB, "resources", "extract_source", "config")
+    impute = _fields(TARGET_TABLE_RERUN_JOB, "ops", "target_tables", "config")
+    expected = {
+        "patients": 2000,
+        "seed": 42,
+        "defect_rate": 0.015,
+        "kind": "",  # empty: sql when QVH_SOURCE_URL is set, else synthetic
+        "impute_mode": "strict",
+    }
+    fields = {**synthetic, **source, **impute}
+    for name, default in expected.items():
+        assert fields[name].default_value == default, name
+        assert fields[name].description, f"{name} has no description in the Launchpad"
+    # An unknown impute mode is refused by the Launchpad before a run starts.
+    bad = {"ops": {"target_tables": {"config": {"impute_mode": "guess"}}}}
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        dg.validate_run_config(defs.resolve_job_def(TARGET_TABLE_RERUN_JOB), bad)
