@@ -146,7 +146,8 @@ def target_tables(
             "warnings": len(load.warnings),
             "notes": "; ".join(load.notes) or "none",
             "impute_mode": config.impute_mode,
-            **path_metadata(*paths.values()),
+            # Keyed by kind: the four files of a partition share the table's name.
+            **{f"file_{kind}": dg.MetadataValue.path(str(path)) for kind, path in paths.items()},
         },
         check_results=[
             dg.AssetCheckResult(
