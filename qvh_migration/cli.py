@@ -1,5 +1,12 @@
 """Command line: the full dry run and the Dagster UI, both with persistent run history.
 
+Examples:
+  qvh-migration dry-run
+  qvh-migration dry-run --patients 20000 --seed 7 --defect-rate 0.02
+  qvh-migration dry-run --extracts files:/secure/extracts --data-dir /srv/qvh/data
+  qvh-migration dry-run --extracts duckdb:/secure/legacy_copy.duckdb --quiet
+  qvh-migration ui --port 3000
+
 Both use ``DAGSTER_HOME`` inside the project (git-ignored, telemetry off) unless the caller
 set one, so runs started here appear in the UI started here.
 """
@@ -7,11 +14,28 @@ set one, so runs started here appear in the UI started here.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
+import signal
+import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from qvh_migration.settings import PROJECT_ROOT, default_dagster_home, default_data_dir
+from qvh_migration import console, preflight
+from qvh_migration.settings import (
+    PROJECT_ROOT,
+    default_crosswalk_dir,
+    default_dagster_home,
+    default_data_dir,
+    default_rules_dir,
+    default_source_url,
+    default_spec_dir,
+    locate_documents,
+)
 
 # nux off: the UI opens on the assets, not on the community sign-up dialog.
 DAGSTER_YAML = """\
@@ -20,6 +44,7 @@ telemetry:
 nux:
   enabled: false
 """
+LOG_NAME = "dry_run.log"  # under <data>/reports: the full event log of the last dry run
 
 
 def ensure_dagster_home() -> Path:
@@ -32,12 +57,80 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> int:
-    """Materialise every asset and run every check once, printing what happened.
+def parse_extracts(value: str | None) -> tuple[str, str]:
+    """``files:/secure/extracts`` -> ("files", "/secure/extracts"); nothing -> QVH_SOURCE_URL or synthetic."""
+    if not value:
+        url = default_source_url()
+        return ("sql", url) if url else ("synthetic", "")
+    if "://" in value:  # a SQLAlchemy URL names a source database
+        return "sql", value.strip()
+    kind, _, location = value.partition(":")
+    return kind.strip().lower(), location.strip()
+
+
+def plan_from_args(args: argparse.Namespace) -> preflight.RunPlan:
+    kind, location = parse_extracts(args.extracts)
+    return preflight.RunPlan(
+        data_dir=Path(args.data_dir or default_data_dir()).resolve(),
+        spec_dir=Path(args.spec_dir or default_spec_dir()).resolve(),
+        crosswalk_dir=Path(args.crosswalks or default_crosswalk_dir()).resolve(),
+        rules_dir=Path(args.rules or default_rules_dir()).resolve(),
+        extract_kind=kind,
+        extract_location=location if kind == "sql" else (str(Path(location).resolve()) if location else ""),
+        patients=args.patients,
+        seed=args.seed,
+        defect_rate=args.defect_rate,
+    )
+
+
+def resources_config(plan: preflight.RunPlan) -> dict[str, Any]:
+    """The plan's folders and extract source as resource config, the same for every run."""
+    settings = {
+        "data_dir": str(plan.data_dir),
+        "requirement_spec_dir": str(plan.spec_dir),
+        "crosswalk_dir": str(plan.crosswalk_dir),
+        "rules_dir": str(plan.rules_dir),
+    }
+    extracts = {"kind": plan.extract_kind, "location": plan.extract_location}
+    return {"resources": {"settings": {"config": settings}, "extract_source": {"config": extracts}}}
+
+
+def run_config_for(plan: preflight.RunPlan) -> dict[str, Any]:
+    from qvh_migration.definitions import synthetic_run_config
+
+    return {**synthetic_run_config(plan.patients, plan.seed, plan.defect_rate), **resources_config(plan)}
+
+
+def describe(plan: preflight.RunPlan) -> str:
+    documents = "stand-ins" if locate_documents(plan.spec_dir).uses_standins else "real documents"
+    if plan.extract_kind == "synthetic":
+        patients = plan.patients if plan.patients is not None else 2000
+        extracts = f"synthetic ({patients:,} patients)"
+    else:
+        extracts = f"{plan.extract_kind}:{plan.extract_location}"
+    return f"documents: {documents} from {plan.spec_dir}; extracts: {extracts}"
+
+
+def dry_run(
+    run_config: dict | None = None,
+    impute_mode: str | None = None,
+    plan: preflight.RunPlan | None = None,
+    quiet: bool = False,
+    profile: str | None = None,
+) -> int:
+    """Materialise every asset and run every check once, printing one line per outcome.
 
     The unpartitioned stages run first, then one run per target table in the guide's load order
-    (parents before children), then the staging database build.
+    (parents before children, each with its gates), then the staging database build and the release
+    gates (cross-table integrity, defect detection, release decision under ``profile``).
     """
+    plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
+    problems = preflight.run_problems(plan)
+    if problems:
+        console.print_lines(f"cannot start: {problem}" for problem in problems)
+        return 2
+    console.show_progress(not quiet)
+    console.report_progress("start", "dry run", None, describe(plan))  # loading Dagster takes seconds
     import dagster as dg
 
     from qvh_migration.definitions import (
@@ -45,97 +138,272 @@ def dry_run(run_config: dict | None = None, impute_mode: str | None = None) -> i
         STAGING_JOB,
         TARGET_TABLE_JOB,
         defs,
+        gate_run_config,
         target_table_run_config,
     )
     from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 
     ensure_dagster_home()
-    # The event log keeps every detail for the UI; the terminal gets the summary below.
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    # Dagster's console logger would print each failure's stack trace; the event log keeps them.
+    silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    shared = resources_config(plan)
+    run_ids: list[str] = []
     results = []
     with dg.DagsterInstance.get() as instance:
-        upstream = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
-            instance=instance, run_config={**quiet, **(run_config or {})}, raise_on_error=False
-        )
-        results.append(upstream)
-        _print_events(upstream)
-        if upstream.success:
-            table_job = defs.resolve_job_def(TARGET_TABLE_JOB)
-            for table in TARGET_TABLE_NAMES:
-                result = table_job.execute_in_process(
-                    instance=instance,
-                    run_config={**quiet, **target_table_run_config(impute_mode)},
-                    partition_key=table,
-                    raise_on_error=False,
-                )
-                results.append(result)
-                _print_events(result, partition=table)
-            staging = defs.resolve_job_def(STAGING_JOB).execute_in_process(
-                instance=instance, run_config=quiet, raise_on_error=False
+
+        def execute(job_name: str, config: dict, partition: str | None = None) -> Any:
+            run_id = str(uuid.uuid4())
+            run_ids.append(run_id)
+            # Outcomes are printed as they happen (a large run takes minutes), not all at the end.
+            instance.add_event_listener(run_id, lambda entry: _print_live(entry, quiet, partition))
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                run_config=_merge(silent, config),
+                partition_key=partition,
+                raise_on_error=False,
+                run_id=run_id,
             )
-            results.append(staging)
-            _print_events(staging)
-    succeeded = all(r.success for r in results)
-    print(
-        f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); "
-        f"artifacts under {default_data_dir().resolve()}"
-    )
+            results.append(result)
+            return result
+
+        upstream = execute(DRY_RUN_JOB, {**(run_config or run_config_for(plan)), **shared})
+        if upstream.success:
+            for number, table in enumerate(TARGET_TABLE_NAMES, start=1):
+                console.report_progress("etl", table, None, f"table {number} of {len(TARGET_TABLE_NAMES)}")
+                table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
+                execute(TARGET_TABLE_JOB, table_config, partition=table)
+            # Everything after the tables in one run: staging database, cross-table gates, release decision.
+            release_assets = ("cross_table_integrity", "release_decision")
+            execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
+        log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
+    console.show_progress(False)
+    succeeded = all(result.success for result in results)
+    print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
+    print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
     return 0 if succeeded else 1
 
 
-def _print_events(result, partition: str | None = None) -> None:
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
+def _merge(*configs: dict) -> dict:
+    """Run configs merged one level deep (each may name its own ops and resources)."""
+    merged: dict = {}
+    for config in configs:
+        for key, value in config.items():
+            merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return merged
+
+
+def release(profile: str, data_dir: str | None = None) -> int:
+    """Re-score the stored run under ``profile``: each criterion, exit 0 on PASS and 1 on FAIL."""
+    from qvh_migration.errors import MigrationInputError
+    from qvh_migration.etl.pipeline import StageFolders
+    from qvh_migration.gates.profiles import load_profile
+    from qvh_migration.gates.release import decide, write_decision
+    from qvh_migration.settings import DATA_DIR_ENV, ProjectPaths
+
+    if data_dir:
+        os.environ[DATA_DIR_ENV] = data_dir
+    paths = ProjectPaths.from_environment()
+    folders = StageFolders(*(paths.stage_dir(s) for s in ("catalogs", "extracts", "mapping", "target")))
+    try:
+        decision = decide(folders, paths.stage_dir("gates"), load_profile(profile))
+    except (MigrationInputError, FileNotFoundError) as exc:
+        print(f"cannot score the stored run: {exc}")
+        return 2
+    write_decision(paths.stage_dir("gates"), decision)
+    for c in decision["criteria"]:
+        print(f"{c['result']:4s}  {c['criterion']:34s} {c['figure']!s:>10}  {c['threshold']}")
+    print(f"release decision under {decision['profile']}: {decision['decision']}")
+    return 0 if decision["decision"] == "PASS" else 1
+
+
+def _print_live(entry: Any, quiet: bool, partition: str | None = None) -> None:
+    event = entry.dagster_event
+    if event is None:
+        return
+    if event.event_type_value == "STEP_START" and not quiet:
+        console.report_step(event.step_key)
+    console.print_lines(outcome_lines([event], partition))
+
+
+def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
+    """One line per materialisation, check and failed step; a target-table partition is named
+    with its row counts."""
+    where = f"[{partition}]" if partition else ""
+    lines = []
+    for event in events:
+        kind = event.event_type_value
+        if kind == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
-            name = materialization.asset_key.to_user_string()
-            if partition:
-                meta = materialization.metadata
-                counts = ", ".join(
-                    f"{k.split('_')[0]} {meta[k].value}"
-                    for k in ("source_rows", "loaded_rows", "rejected_rows", "filtered_rows")
-                    if k in meta
+            meta = materialization.metadata
+            counts = ", ".join(
+                f"{key.split('_')[0]} {meta[key].value}"
+                for key in (
+                    "source_rows",
+                    "loaded_rows",
+                    "rejected_rows",
+                    "filtered_rows",
+                    "generated_checks",
+                    "findings",
                 )
-                print(f"materialised  {name}[{partition}]  {counts}")
-            else:
-                print(f"materialised  {name}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+                if partition and key in meta
+            )
+            name = materialization.asset_key.to_user_string() + where
+            lines.append(f"materialised  {name}" + (f"  {counts}" if counts else ""))
+        elif kind == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            warn_only = evaluation.severity.value == "WARN"
-            status = "passed" if evaluation.passed else ("WARNING" if warn_only else "FAILED")
-            where = f"[{partition}]" if partition else ""
-            print(f"check {status:7s} {evaluation.asset_key.to_user_string()}{where}:{evaluation.check_name}")
-        elif event.event_type_value == "STEP_FAILURE":
-            print(f"FAILED        {event.step_key}: {event.event_specific_data.error.message.strip()}")
+            asset = evaluation.asset_key.to_user_string() + where
+            if evaluation.passed and evaluation.asset_key.to_user_string() == "target_table_gates":
+                continue  # ten gate groups per table: the terminal shows only those that fail
+            if evaluation.passed:
+                lines.append(f"check passed  {asset}:{evaluation.check_name}")
+            elif evaluation.severity.value == "WARN":
+                metadata = dict(evaluation.metadata)
+                lines.append(console.warning_line(asset, evaluation.check_name, evaluation.description, metadata))
+            else:
+                lines.append(f"check FAILED  {asset}:{evaluation.check_name}")
+        elif kind == "STEP_FAILURE":
+            lines.append(console.failure_line(event.step_key + where, event.event_specific_data.error))
+    return lines
+
+
+def write_event_log(instance: Any, run_ids: list[str], path: Path) -> Path:
+    """Every event of the runs with full stack traces, for whoever needs more than one line."""
+    lines = []
+    for run_id in run_ids:
+        lines.append(f"run {run_id}")
+        for entry in instance.all_logs(run_id):
+            step = entry.step_key or "-"
+            event = entry.dagster_event
+            kind = event.event_type_value if event is not None else logging.getLevelName(entry.level)
+            when = datetime.fromtimestamp(entry.timestamp, tz=UTC).isoformat(timespec="milliseconds")
+            lines.append(f"{when} {step} {kind}: {entry.message}")
+            error = getattr(event.event_specific_data, "error", None) if event is not None else None
+            if error is not None:
+                lines.append(error.to_string())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError:  # the runs' events stay in DAGSTER_HOME either way
+        return Path(os.environ["DAGSTER_HOME"])
+    return path
+
+
+class _StopRequested(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _request_stop(signum: int, _frame: object) -> None:
+    # Raised out of the wait below; waiting inside the handler would block on Popen's lock.
+    raise _StopRequested(signum)
 
 
 def ui(port: int) -> int:
+    """Run ``dg dev`` in its own process group and stop the whole group on Ctrl-C or SIGTERM.
+
+    ``dg dev`` ignores SIGTERM and its webserver and daemon outlive it, so it gets the SIGINT it
+    handles, and whatever is left of its group is killed after a grace period.
+    """
     ensure_dagster_home()
     dg_cli = Path(sys.executable).with_name("dg")
-    os.chdir(PROJECT_ROOT)
-    os.execv(str(dg_cli), [str(dg_cli), "dev", "--port", str(port)])
-    return 0  # not reached
+    child = subprocess.Popen([str(dg_cli), "dev", "--port", str(port)], cwd=PROJECT_ROOT, start_new_session=True)
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
+    try:
+        return child.wait()
+    except _StopRequested as stop:
+        return 128 + stop.signum
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _stop_group(child)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="qvh-migration", description=__doc__)
+def _stop_group(child: subprocess.Popen, grace: float = 20.0) -> None:
+    """SIGINT to the group (what dg dev handles), then SIGKILL for anything still running."""
+    try:
+        os.killpg(child.pid, signal.SIGINT)
+    except ProcessLookupError:
+        return
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=grace)
+    with contextlib.suppress(ProcessLookupError):  # children that outlived the leader
+        os.killpg(child.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=5)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qvh-migration", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    dry = commands.add_parser("dry-run", help="materialise every asset on the embedded default store")
-    dry.add_argument("--patients", type=int, help="synthetic patients to generate")
-    dry.add_argument("--seed", type=int, help="seed for the synthetic extracts")
-    dry.add_argument("--defect-rate", type=float, help="share of rows given a controlled defect (0-1)")
+    dry = commands.add_parser(
+        "dry-run",
+        help="materialise every asset and run every check, with checks before starting",
+        description="Materialise every asset and run every check once. Example:\n"
+        "  qvh-migration dry-run --extracts files:/secure/extracts --crosswalks crosswalks --data-dir data",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    dry.add_argument("--patients", type=int, help="synthetic patients to generate (default 2000)")
+    dry.add_argument("--seed", type=int, help="seed for the synthetic extracts (default 42)")
+    dry.add_argument("--defect-rate", type=float, help="share of rows given a controlled defect, 0-1 (default 0.015)")
     dry.add_argument(
         "--impute-mode",
         choices=["strict", "lenient"],
         help="unmapped legacy codes: strict rejects the row (cutover), lenient loads it empty and warns",
     )
-    web = commands.add_parser("ui", help="open the Dagster UI with persistent run history")
+    dry.add_argument(
+        "--extracts",
+        metavar="KIND:PATH",
+        help="real extracts instead of synthetic ones: files:/secure/extracts, duckdb:/path/copy.duckdb, or a "
+        "database copy by SQLAlchemy URL, postgresql://user:password@host/db (default: QVH_SOURCE_URL when set)",
+    )
+    dry.add_argument("--crosswalks", metavar="DIR", help="crosswalk folder (default: crosswalks/)")
+    dry.add_argument(
+        "--rules",
+        metavar="DIR",
+        help="curated mapping rules folder (default: QVH_RULES_DIR or qvh_migration/mapping/rules)",
+    )
+    dry.add_argument("--data-dir", metavar="DIR", help="where artifacts are written (default: QVH_DATA_DIR or data/)")
+    dry.add_argument(
+        "--spec-dir",
+        metavar="DIR",
+        help="requirement documents (default: QVH_REQUIREMENT_SPEC_DIR or requirement_spec/)",
+    )
+    dry.add_argument("--quiet", action="store_true", help="no progress lines, only the outcome of each step")
+    dry.add_argument("--profile", help="release profile deciding the gates' severities (default development)")
+    scored = commands.add_parser(
+        "release",
+        help="score the stored run under a release profile (exit 1 on FAIL)",
+        description="Re-score the stored run without rerunning anything. Example:\n"
+        "  qvh-migration release --profile cutover_ready",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scored.add_argument("--profile", default="cutover_ready", help="development, pre_production or cutover_ready")
+    scored.add_argument("--data-dir", metavar="DIR", help="the stored run (default: QVH_DATA_DIR or data/)")
+    web = commands.add_parser(
+        "ui",
+        help="open the Dagster UI with persistent run history",
+        description="Open the Dagster UI. Example:\n  qvh-migration ui --port 3000",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     web.add_argument("--port", type=int, default=3000)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
-    from qvh_migration.definitions import synthetic_run_config
-
-    return dry_run(synthetic_run_config(args.patients, args.seed, args.defect_rate), args.impute_mode)
+    if args.command == "release":
+        return release(args.profile, args.data_dir)
+    try:
+        return dry_run(impute_mode=args.impute_mode, plan=plan_from_args(args), quiet=args.quiet, profile=args.profile)
+    except KeyboardInterrupt:  # artifacts are written atomically: nothing half-written remains
+        print("dry run interrupted; the previous artifacts are kept", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ import os
 
 import dagster as dg
 
-from qvh_migration.defs import etl, extracts, mapping, specs
+from qvh_migration.defs import etl, extracts, gates, mapping, specs
 from qvh_migration.defs.automation import build_automation
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.resources import MigrationSettings
@@ -15,17 +15,22 @@ TARGET_TABLE_JOB = "target_table_load"
 # One partition plus what reads it, for a rerun after a fix.
 TARGET_TABLE_RERUN_JOB = "target_table_rerun"
 STAGING_JOB = "staging_database_build"
+# Cross-table integrity, defect detection and the release decision alone, e.g. under another profile.
+RELEASE_JOB = "release_gates"
 CATALOGS_JOB = "catalogs_refresh"
 EXECUTOR_ENV = "QVH_EXECUTOR"
-MODULES = [specs, extracts, mapping, etl]
+MODULES = [specs, extracts, mapping, etl, gates]
 # Who answers for an asset in the UI; a team replaces it with its own (team:... or an email).
 OWNER = "team:qvh-migration"
 
 # Selections by graph position, not by name, so gates and reports added to the graph join the
 # right job by where they read from: before the target tables, or after them.
 TARGETS = dg.AssetSelection.assets(etl.target_tables)
-AFTER_TARGETS = TARGETS.downstream() - TARGETS
+# A target table's own gates share its partition, so they run in the same per-table run.
+PER_TABLE = TARGETS | dg.AssetSelection.assets(gates.target_table_gates, gates.gated_tables)
+AFTER_TARGETS = TARGETS.downstream() - PER_TABLE
 BEFORE_TARGETS = dg.AssetSelection.all() - TARGETS.downstream()
+RELEASE = dg.AssetSelection.assets(gates.cross_table_integrity, gates.defect_detection, gates.release_decision)
 
 
 def _executor() -> dg.ExecutorDefinition | None:
@@ -41,6 +46,11 @@ def _executor() -> dg.ExecutorDefinition | None:
 def target_table_run_config(impute_mode: str | None = None) -> dict:
     """Run config for a target-table partition run; None keeps the default (strict)."""
     return {"ops": {"target_tables": {"config": {"impute_mode": impute_mode}}}} if impute_mode else {}
+
+
+def gate_run_config(profile: str | None = None, assets: tuple[str, ...] = ("target_table_gates",)) -> dict:
+    """Run config choosing the release profile of the gates; None keeps the default (development)."""
+    return {"ops": {a: {"config": {"profile": profile}} for a in assets}} if profile else {}
 
 
 def synthetic_run_config(
@@ -65,13 +75,13 @@ dry_run_job = dg.define_asset_job(
 )
 target_table_job = dg.define_asset_job(
     TARGET_TABLE_JOB,
-    selection=TARGETS,
+    selection=PER_TABLE,
     tags={"qvh/stage": "target_table"},
-    description="Load one target table (one partition) and run its blocking checks.",
+    description="Load one target table (one partition), run its blocking checks and its gates.",
 )
 target_table_rerun_job = dg.define_asset_job(
     TARGET_TABLE_RERUN_JOB,
-    selection=TARGETS | AFTER_TARGETS,
+    selection=PER_TABLE | AFTER_TARGETS,
     tags={"qvh/stage": "target_table"},
     description=(
         "Rerun one target table after fixing its mapping: the partition, its checks, then everything that reads "
@@ -89,7 +99,13 @@ catalogs_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(specs.GROUP),
     description="Re-read the requirement documents into the catalogs (the `specs` group).",
 )
-JOBS = [dry_run_job, target_table_job, target_table_rerun_job, staging_job, catalogs_job]
+release_job = dg.define_asset_job(
+    RELEASE_JOB,
+    selection=RELEASE,
+    tags={"qvh/stage": "downstream"},
+    description="Re-score the stored run: cross-table integrity, defect detection and the release decision.",
+)
+JOBS = [dry_run_job, target_table_job, target_table_rerun_job, staging_job, catalogs_job, release_job]
 schedules, sensors = build_automation(dry_run_job, target_table_job, staging_job, catalogs_job)
 nightly_dry_run = schedules[0]
 

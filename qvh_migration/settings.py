@@ -25,6 +25,8 @@ CROSSWALK_DIR_ENV = "QVH_CROSSWALK_DIR"
 RULES_DIR_ENV = "QVH_RULES_DIR"
 OVERRIDES_FILE_ENV = "QVH_MANDATORY_OVERRIDES"
 ROW_SOURCES_FILE_ENV = "QVH_ROW_SOURCES"
+SOURCE_URL_ENV = "QVH_SOURCE_URL"
+TARGET_URL_ENV = "QVH_TARGET_URL"
 # Where a wheel installs the top-level folders (pyproject's data-files), relative to the prefix.
 SHARED_SUBDIR = Path("share") / "qvh-migration"
 
@@ -39,7 +41,7 @@ STANDIN_SOURCE_DICTIONARY_NAME = "standin_source_inquire_dd.xlsx"
 STANDIN_PC60_DICTIONARY_NAME = "standin_source_pc60_dd.docx"
 STANDIN_TARGET_GUIDE_NAME = "standin_target_migration_guide.pdf"
 
-STAGE_FOLDERS = ("catalogs", "extracts", "mapping", "target", "reports")
+STAGE_FOLDERS = ("catalogs", "extracts", "mapping", "target", "gates", "reports")
 
 
 def is_checkout() -> bool:
@@ -97,6 +99,16 @@ def default_row_sources_file() -> Path:
 def default_overrides_file() -> Path:
     """Reviewed mandatory-class overrides (what the vendor confirms where the guide is silent)."""
     return _from_env(OVERRIDES_FILE_ENV, PACKAGE_DIR / "specs" / "mandatory_overrides.csv")
+
+
+def default_source_url() -> str:
+    """SQLAlchemy URL of a database copy of the legacy system to read extracts from ("" = none)."""
+    return os.environ.get(SOURCE_URL_ENV, "").strip()
+
+
+def default_target_url() -> str:
+    """PostgreSQL URL of the staging server each partition also loads ("" = files and DuckDB only)."""
+    return os.environ.get(TARGET_URL_ENV, "").strip()
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,14 @@ from pydantic import Field
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl import pipeline, store
+from qvh_migration.etl.ddl import DIALECTS
 from qvh_migration.etl.fields import IMPUTE_MODES
+from qvh_migration.etl.postgres_target import describe_server
 from qvh_migration.io.masking import mask_identifiers
 from qvh_migration.settings import PACKAGE_DIR
 
 GROUP = "etl"
+LOAD_FILE_KEYS = ("load_file", "control_file")
 FACTS_TABLES = PACKAGE_DIR / "specs" / "facts" / "target_tables.csv"
 
 
@@ -83,7 +86,9 @@ def key_registry(context: dg.AssetExecutionContext, settings: MigrationSettings)
         "Target staging tables, one partition per `LOAD_` table: the mapping contract executed over the "
         "source extracts. Every source row is loaded, rejected (with a reason) or filtered (with a reason). "
         "Files: `target/tables/<T>.parquet`, `target/rejects/<T>.parquet`, `target/warnings/<T>.parquet`, "
-        "`target/load_summary.csv`. Rerun one partition after fixing its rules or crosswalks."
+        "`target/load_summary.csv`, and the vendor's load files `target/load_files/<T>.csv` + `<T>.ctl` "
+        "(SQL*Loader). With `QVH_TARGET_URL` (or `settings.target_url`) the table is also loaded into that "
+        "PostgreSQL server in one transaction. Rerun one partition after fixing its rules or crosswalks."
     ),
     check_specs=[
         dg.AssetCheckSpec(
@@ -112,6 +117,7 @@ def target_tables(
             impute_mode=config.impute_mode,
             run_id=context.run_id,
             row_sources_file=settings.row_sources_path(),
+            target_url=settings.target_url_value(),
         )
     summary = load.summary.iloc[0]
     context.log.info(
@@ -146,8 +152,12 @@ def target_tables(
             "warnings": len(load.warnings),
             "notes": "; ".join(load.notes) or "none",
             "impute_mode": config.impute_mode,
-            # Keyed by kind: the four files of a partition share the table's name.
-            **{f"file_{kind}": dg.MetadataValue.path(str(path)) for kind, path in paths.items()},
+            "postgres_target": describe_server(target_url) if (target_url := settings.target_url_value()) else "none",
+            # Keyed by kind: a partition's files share the table's name (tables, rejects, summary, load file).
+            **{
+                (k if k in LOAD_FILE_KEYS else f"file_{k}"): dg.MetadataValue.path(str(path))
+                for k, path in paths.items()
+            },
         },
         check_results=[
             dg.AssetCheckResult(
@@ -178,7 +188,8 @@ def _reject_sample(rejects: pd.DataFrame) -> dg.MetadataValue | str:
         "Staging database: the 38 tables with DDL generated from the target catalog (lengths as checks, "
         "RECORD_NUMBER primary keys, parent links as foreign keys), loaded from the partition files in the "
         "guide's load order. Built by this one step into a new file, so parallel partitions never contend "
-        "for DuckDB's single writer. Files: `target/staging.duckdb`, `target/ddl/duckdb.sql`."
+        "for DuckDB's single writer. Files: `target/staging.duckdb`, and the DDL of the 38 tables for DuckDB, "
+        "PostgreSQL and Oracle: `target/ddl/duckdb.sql`, `target/ddl/postgresql.sql`, `target/ddl/oracle.sql`."
     ),
 )
 def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
@@ -199,7 +210,7 @@ def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
                 rows=40,
                 columns=["target_table", "source_rows", "loaded_rows", "rejected_rows", "filtered_rows"],
             ),
-            **path_metadata(database, folders.target / store.DDL_FILE),
+            **path_metadata(database, *(store.ddl_path(folders.target, d) for d in DIALECTS)),
         }
     )
 

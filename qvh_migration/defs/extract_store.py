@@ -14,24 +14,64 @@ from pydantic import Field
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts
+from qvh_migration.extracts.sql_source import check_source_url, describe_source, read_sql_extracts
+from qvh_migration.settings import default_source_url
+
+SourceKind = Literal["synthetic", "files", "duckdb", "sql"]
 
 
 class ExtractSource(dg.ConfigurableResource):
     """``synthetic`` generates extracts; ``files`` reads ``<TABLE>.parquet|csv`` from ``location``;
-    ``duckdb`` reads one table per source table from the DuckDB database at ``location``."""
+    ``duckdb`` reads one table per source table from the DuckDB database at ``location``; ``sql``
+    reads them from the database named by the SQLAlchemy URL in ``location``.
 
-    kind: Literal["synthetic", "files", "duckdb"] = Field(
-        default="synthetic",
-        description="synthetic: generate extracts; files: read a folder of real extracts; duckdb: read a database.",
+    Left empty, ``kind`` follows the environment: ``sql`` from ``QVH_SOURCE_URL`` when it is set,
+    else ``synthetic``.
+    """
+
+    kind: Literal["", "synthetic", "files", "duckdb", "sql"] = Field(
+        default="",
+        description=(
+            "synthetic: generate extracts; files: read a folder of real extracts; duckdb: read a database file; "
+            "sql: read a database by SQLAlchemy URL. Empty: sql when QVH_SOURCE_URL is set, else synthetic."
+        ),
     )
     location: str = Field(
-        default="", description="The folder (files) or database file (duckdb) of real extracts; unused for synthetic."
+        default="",
+        description="The folder (files), database file (duckdb) or SQLAlchemy URL (sql); unused for synthetic.",
     )
 
+    def resolved(self) -> tuple[SourceKind, str]:
+        if self.kind:
+            if self.kind == "sql" and not self.location and default_source_url():
+                return "sql", default_source_url()
+            return self.kind, self.location
+        url = default_source_url()
+        return ("sql", url) if url else ("synthetic", "")
+
+    @property
+    def source_kind(self) -> SourceKind:
+        return self.resolved()[0]
+
+    def describe(self) -> str:
+        """Where the extracts come from, for metadata: never a password."""
+        kind, location = self.resolved()
+        if kind == "sql":
+            return describe_source(location)
+        return str(Path(location).resolve()) if location else ""
+
+    def preflight(self) -> None:
+        """Reach a source database before any work starts (wrong credentials, no host)."""
+        kind, location = self.resolved()
+        if kind == "sql" and location:
+            check_source_url(location)
+
     def read_real(self, source_catalog: pd.DataFrame, tables: Iterable[str]) -> dict[str, pd.DataFrame]:
-        if not self.location:
-            raise MigrationInputError("extract_source resource", f"kind {self.kind!r} needs a location")
-        location = Path(self.location)
-        if self.kind == "files":
-            return read_file_extracts(location, source_catalog, tables)
-        return read_duckdb_extracts(location, source_catalog, tables)
+        kind, location = self.resolved()
+        if not location:
+            raise MigrationInputError("extract_source resource", f"kind {kind!r} needs a location")
+        if kind == "sql":
+            return read_sql_extracts(location, source_catalog, tables)
+        if kind == "files":
+            return read_file_extracts(Path(location), source_catalog, tables)
+        return read_duckdb_extracts(Path(location), source_catalog, tables)

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from qvh_migration.console import report_progress
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import check_result, column_schema, fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
@@ -32,6 +33,22 @@ class SyntheticExtractConfig(dg.Config):
     seed: int = Field(default=42, description="Random seed: the same seed and parameters give identical files.")
     defect_rate: float = Field(default=0.015, description="Share of rows given a controlled, ledgered defect (0 to 1).")
     write_csv: bool = Field(default=False, description="Also write legacy pipe-delimited cp1252 CSV twins.")
+
+
+def synthetic_parameter_problems(patients: int | None, seed: int | None, defect_rate: float | None) -> list[str]:
+    """One line per bad generator parameter (None keeps the default), each checked on its own so
+    the command line can report them all before a run starts."""
+    defaults = SyntheticExtractConfig()
+    problems = []
+    for name, value in {"patients": patients, "seed": seed, "defect_rate": defect_rate}.items():
+        if value is None:
+            continue
+        values = {"patients": defaults.patients, "seed": defaults.seed, "defect_rate": defaults.defect_rate}
+        try:
+            MockParameters(**{**values, name: value})
+        except MockParameterError as exc:
+            problems.append(f"--{name.replace('_', '-')}: {exc}")
+    return problems
 
 
 def table_key(table: str) -> dg.AssetKey:
@@ -92,7 +109,8 @@ def source_extracts(
 ):
     with fail_clearly():
         source_catalog, _, _ = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
-        if extract_source.kind == "synthetic":
+        kind = extract_source.source_kind
+        if kind == "synthetic":
             try:
                 params = MockParameters(config.patients, config.seed, config.defect_rate, config.write_csv)
             except MockParameterError as exc:
@@ -107,17 +125,17 @@ def source_extracts(
         else:
             tables = extract_source.read_real(source_catalog, ALL_TABLES)
             extracts = SourceExtracts(tables=tables, defect_ledger=pd.DataFrame(columns=list(LEDGER_COLUMNS)))
-            source = {"source": extract_source.kind, "location": str(Path(extract_source.location).resolve())}
+            source = {"source": kind, "location": extract_source.describe()}
     folder = settings.stage_dir(store.STAGE)
     store.write_extracts(extracts.tables, extracts.defect_ledger, folder, write_csv=config.write_csv)
-    context.log.info("%s extracts written to %s", extract_source.kind, folder)
+    context.log.info("%s extracts written to %s", kind, folder)
     for table, frame in extracts.tables.items():
         yield dg.MaterializeResult(
             asset_key=table_key(table),
             metadata={
                 **_table_metadata(frame, folder / store.table_file(table), _descriptions(source_catalog, table)),
                 **source,
-                "origin": extract_source.kind,
+                "origin": kind,
             },
         )
     ledger = extracts.defect_ledger
@@ -128,11 +146,11 @@ def source_extracts(
             "defects_by_kind": preview(recount.ledger_counts(ledger), rows=60) if len(ledger) else "none",
             "preview": preview(mask_identifiers(ledger)),
             **source,
-            "origin": extract_source.kind,
+            "origin": kind,
             **path_metadata(folder / store.LEDGER_FILE),
         },
     )
-    yield from _checks(extracts, source_catalog, synthetic=extract_source.kind == "synthetic")
+    yield from _checks(extracts, source_catalog, synthetic=kind == "synthetic")
 
 
 def _descriptions(source_catalog: pd.DataFrame, table: str) -> dict[str, str]:
@@ -162,6 +180,8 @@ def _table_metadata(frame: pd.DataFrame, path: Path, descriptions: dict[str, str
 
 
 def _checks(extracts: SourceExtracts, source_catalog: pd.DataFrame, synthetic: bool):
+    rows = sum(len(frame) for frame in extracts.tables.values())
+    report_progress("check extracts", "all tables", rows, "recounting defects for the ledger check")
     outcome = recount.ledger_check(extracts.tables, extracts.defect_ledger, source_catalog, synthetic)
     metadata = {
         k: (preview(v, rows=30) if len(v) else "none") if isinstance(v, pd.DataFrame) else v

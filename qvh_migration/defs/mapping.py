@@ -140,6 +140,10 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
                 "no_mandatory_blockers",
                 contract_rules.no_mandatory_blockers(contract),
                 severity=dg.AssetCheckSeverity.WARN,
+                # the terminal shows this: how many, and where to look
+                description=f"{len(blocked)} mandatory target fields UNRESOLVED: see mapping/mapping_contract.csv"
+                if not blocked.empty
+                else None,
             ),
         ],
     )
@@ -180,6 +184,13 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
             **path_metadata(path),
         },
         check_results=[
-            check_result("all_codes_covered", coverage.all_codes_covered(report), severity=dg.AssetCheckSeverity.WARN)
+            check_result(
+                "all_codes_covered",
+                coverage.all_codes_covered(report),
+                severity=dg.AssetCheckSeverity.WARN,
+                description=f"{len(report)} legacy codes without a crosswalk: see mapping/crosswalk_coverage.csv"
+                if not report.empty
+                else None,
+            )
         ],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +15,7 @@ from qvh_migration.settings import (
     default_row_sources_file,
     default_rules_dir,
     default_spec_dir,
+    default_target_url,
 )
 
 
@@ -22,7 +24,8 @@ class MigrationSettings(dg.ConfigurableResource):
 
     Empty values fall back to the environment variables and then the shipped files, as
     ``qvh_migration/settings.py`` decides (QVH_REQUIREMENT_SPEC_DIR, QVH_DATA_DIR,
-    QVH_CROSSWALK_DIR, QVH_RULES_DIR, QVH_MANDATORY_OVERRIDES, QVH_ROW_SOURCES).
+    QVH_CROSSWALK_DIR, QVH_RULES_DIR, QVH_MANDATORY_OVERRIDES, QVH_ROW_SOURCES, QVH_TARGET_URL).
+    ``target_url``: the PostgreSQL staging server each target-table partition also loads.
     """
 
     requirement_spec_dir: str = ""
@@ -31,6 +34,7 @@ class MigrationSettings(dg.ConfigurableResource):
     rules_dir: str = ""
     overrides_file: str = ""
     row_sources_file: str = ""
+    target_url: str = ""
 
     def paths(self) -> ProjectPaths:
         spec = Path(self.requirement_spec_dir) if self.requirement_spec_dir else default_spec_dir()
@@ -49,7 +53,15 @@ class MigrationSettings(dg.ConfigurableResource):
     def row_sources_path(self) -> Path:
         return (Path(self.row_sources_file) if self.row_sources_file else default_row_sources_file()).resolve()
 
+    def target_url_value(self) -> str:
+        return self.target_url.strip() or default_target_url()
+
     def stage_dir(self, stage: str) -> Path:
         folder = self.paths().stage_dir(stage)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise dg.Failure(description=f"cannot write to {folder}: {exc.strerror or exc}") from None
+        if not os.access(folder, os.W_OK):  # a read-only mount would fail later, mid-write
+            raise dg.Failure(description=f"cannot write to {folder}: read-only")
         return folder

@@ -88,7 +88,9 @@ def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
     started = time.perf_counter()
     documents = settings.paths().documents
     with fail_clearly():
-        result = catalogs.target_catalog(documents, settings.stage_dir(catalogs.STAGE), settings.overrides_path())
+        result = catalogs.target_catalog(
+            documents, settings.stage_dir(catalogs.STAGE), settings.overrides_path(), settings.rules_path()
+        )
     fields = result.fields
     classes = fields["mandatory_class"].value_counts()
     context.log.info("target catalog %s from %s", "reused" if result.reused else "parsed", documents.target_guide.name)
@@ -140,7 +142,7 @@ def schema_catalog_summary(settings: MigrationSettings) -> dg.MaterializeResult:
     folder = settings.stage_dir(catalogs.STAGE)
     with fail_clearly():
         source = catalogs.source_catalog(documents, folder)
-        target = catalogs.target_catalog(documents, folder, settings.overrides_path())
+        target = catalogs.target_catalog(documents, folder, settings.overrides_path(), settings.rules_path())
     summary = catalogs.schema_summary(
         source.catalog,
         source.pc60_conflicts,

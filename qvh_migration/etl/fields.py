@@ -298,9 +298,12 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     published = ctx.parent_outcomes(parent)
     if published is not None:
         # The parent's own load decides: a link to a rejected or filtered parent row would dangle.
-        outcome = published.set_index(published["record_number"].astype(str))
-        state = numbers.map(outcome["outcome"]).fillna("")
-        why = numbers.map(outcome["reason"]).fillna("")
+        # Plain str keys and values: an empty outcomes file must map to nothing, not fail on types.
+        keys = published["record_number"].astype("int64").astype(str).to_numpy()
+        outcome = dict(zip(keys, published["outcome"].astype(str), strict=True))
+        reason = dict(zip(keys, published["reason"].fillna("").astype(str), strict=True))
+        state = numbers.map(outcome).astype("string").fillna("")
+        why = numbers.map(reason).astype("string").fillna("")
         for code, (kind, text) in {
             "parent_rejected": ("rejected", f"the {parent} row was rejected in its own load"),
             "parent_filtered": ("filtered", f"parent {parent} not loaded: "),

@@ -1,7 +1,9 @@
 """The ETL stage as plain functions the Dagster layer (and the bench) call.
 
 ``build_key_registry`` runs once before any table loads; ``run_partition`` loads one target table
-from the artifacts on disk, so a partition can be rerun alone, in a fresh process.
+from the artifacts on disk, so a partition can be rerun alone, in a fresh process. With a target
+URL the partition also loads its table into the PostgreSQL staging server, after its files are
+written (the files stay the record of the run even when the server is down).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl import key_registry as registry_rules
-from qvh_migration.etl import store
+from qvh_migration.etl import load_files, store
 from qvh_migration.etl.executor import TableLoad, load_table, table_rules
 from qvh_migration.etl.fields import IMPUTE_MODES
+from qvh_migration.etl.postgres_target import PostgresTarget
 from qvh_migration.etl.row_sources import RowSources, load_row_sources
 from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
@@ -120,10 +123,15 @@ def run_partition(
     impute_mode: str = "strict",
     run_id: str = "",
     row_sources_file: Path | None = None,
+    target_url: str = "",
 ) -> tuple[TableLoad, dict[str, Path]]:
-    """Load one target table from the artifacts on disk and write its files."""
+    """Load one target table from the artifacts on disk, write its files and load files, and load it
+    into the PostgreSQL staging server at ``target_url`` when one is given."""
     if impute_mode not in IMPUTE_MODES:
         raise MigrationInputError("run config", f"impute_mode {impute_mode!r} is not one of {', '.join(IMPUTE_MODES)}")
+    target = PostgresTarget(target_url) if target_url else None
+    if target:
+        target.preflight()  # wrong credentials or no server: fail before the ETL's work
     fields, tables = read_target_catalog(folders.catalogs)
     if target_table not in set(tables["table_name"]):
         raise MigrationInputError("target catalog", f"{target_table} is not a staging table of the guide")
@@ -148,4 +156,9 @@ def run_partition(
         run_id=run_id,
         parent_outcomes=lambda parent: store.published_outcomes(folders.target, parent),
     )
-    return load, store.write_table_load(folders.target, load)
+    paths = store.write_table_load(folders.target, load)
+    csv_file, control_file = load_files.write_load_files(folders.target, target_table, load.table, fields)
+    paths.update({"load_file": csv_file, "control_file": control_file})
+    if target:
+        target.load(target_table, load.table, fields, tables)
+    return load, paths

@@ -15,14 +15,30 @@ import duckdb
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl.ddl import duckdb_ddl, quote
+from qvh_migration.etl.ddl import DIALECTS, ddl_script, duckdb_ddl, quote
 from qvh_migration.etl.executor import SUMMARY_COLUMNS, TableLoad
 from qvh_migration.io.artifacts import atomic_path, write_csv, write_parquet
 
 TABLES, REJECTS, WARNINGS, SUMMARY, OUTCOMES = "tables", "rejects", "warnings", "summary", "outcomes"
 LOAD_SUMMARY_FILE = "load_summary.csv"
 STAGING_DATABASE_FILE = "staging.duckdb"
-DDL_FILE = Path("ddl") / "duckdb.sql"
+DDL_DIR = Path("ddl")
+DDL_FILE = DDL_DIR / "duckdb.sql"
+
+
+def ddl_path(target_dir: Path, dialect: str) -> Path:
+    return target_dir / DDL_DIR / f"{dialect}.sql"
+
+
+def write_ddl_files(target_dir: Path, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> list[Path]:
+    """``ddl/duckdb.sql``, ``ddl/postgresql.sql``, ``ddl/oracle.sql``: the 38 tables per dialect."""
+    paths = []
+    for dialect in DIALECTS:
+        path = ddl_path(target_dir, dialect)
+        with atomic_path(path) as tmp:
+            tmp.write_text(ddl_script(dialect, target_fields, target_tables), encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 def table_path(target_dir: Path, kind: str, table: str) -> Path:
@@ -60,9 +76,7 @@ def published_outcomes(target_dir: Path, table: str) -> pd.DataFrame | None:
 def build_staging_database(target_dir: Path, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> Path:
     """(Re)build ``staging.duckdb`` from the partition files, in load order, constraints on."""
     statements = duckdb_ddl(target_fields, target_tables)
-    ddl_path = target_dir / DDL_FILE
-    with atomic_path(ddl_path) as tmp:
-        tmp.write_text("\n\n".join(statements) + "\n", encoding="utf-8")
+    write_ddl_files(target_dir, target_fields, target_tables)
     database = target_dir / STAGING_DATABASE_FILE
     order = target_tables.sort_values("load_order")["table_name"].tolist()
     with atomic_path(database) as tmp:

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from qvh_migration.console import report_progress
 from qvh_migration.errors import CatalogContractError, MigrationInputError
 from qvh_migration.extracts.store import csv_file, table_file
+from qvh_migration.io.encoding import detect_legacy_encoding
 
 # A legacy PatientCentre export is pipe-delimited in the Windows code page.
 LEGACY_CSV_SEPARATOR = "|"
@@ -64,16 +66,18 @@ def read_file_extracts(folder: Path, source_catalog: pd.DataFrame, tables: Itera
             frame = _read(parquet, lambda p: pd.read_parquet(p))
             source = parquet
         elif csv.exists():
+            encoding = detect_legacy_encoding(csv)  # cp1252 or UTF-8; anything else is named here
             frame = _read(
                 csv,
-                lambda p: pd.read_csv(
-                    p, sep=LEGACY_CSV_SEPARATOR, encoding=LEGACY_CSV_ENCODING, dtype=str, keep_default_na=False
+                lambda p, encoding=encoding: pd.read_csv(
+                    p, sep=LEGACY_CSV_SEPARATOR, encoding=encoding, dtype=str, keep_default_na=False
                 ),
             )
             source = csv
         else:
             raise MigrationInputError(folder, f"no extract for table {table} ({parquet.name} or {csv.name})")
         extracts[table] = conform_to_catalog(frame, expected, str(source), table)
+        report_progress("read extracts", table, len(frame), source.name)
     return extracts
 
 
@@ -104,4 +108,5 @@ def read_duckdb_extracts(
                 raise MigrationInputError(database, f"no table {table} in the extract database")
             frame = connection.execute(f'SELECT * FROM "{present[table]}"').df()
             extracts[table] = conform_to_catalog(frame, catalog_columns(source_catalog, table), str(database), table)
+            report_progress("read extracts", table, len(frame), database.name)
     return extracts

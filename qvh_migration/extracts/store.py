@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from qvh_migration.console import report_progress
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.arrow_text import series_arrow
 from qvh_migration.io.artifacts import atomic_directory, content_sha256
@@ -115,6 +116,7 @@ def _write_all(
         _write_parquet(df, path)
         files[path.name] = {"bytes": path.stat().st_size, "sha256": content_sha256(path)}
         counts[name] = {"rows": len(df), "columns": len(df.columns)}
+        report_progress("write extracts", name, len(df))
         if write_csv and name != LEDGER_NAME:
             csv_path = folder / csv_file(name)
             replaced = _write_csv(df, csv_path)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from qvh_migration.console import report_progress
 from qvh_migration.legacy.catalog import require, table_specs
 from qvh_migration.legacy.keys import ALL_TABLES, REQUIRED_COLUMNS
 from qvh_migration.mock import defects
@@ -96,10 +97,12 @@ def _generate(source_catalog: pd.DataFrame, params: MockParameters) -> SourceExt
         if name not in specs:
             continue  # a supporting table this catalog does not have
         rendered[name], missing = render_table(specs[name], cols, n, empties)
+        report_progress("generate", name, len(rendered[name]))
         del cols
         if missing:
             unused[name] = missing
     tables = {name: rendered[name] for name in ALL_TABLES if name in rendered}
+    report_progress("generate", "defects", None, f"injecting at rate {params.defect_rate}")
     ledger = defects.inject(
         rng_for(params.seed, "defects"), tables, specs, params.defect_rate, planted.get("duplicate_patient")
     )

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from qvh_migration.errors import SpecDocumentError
-from qvh_migration.specs import pdf_layout
+from qvh_migration.specs import guide_completeness, pdf_layout
 from qvh_migration.specs.catalog_schema import TARGET_FIELD_COLUMNS, TARGET_TABLE_COLUMNS
 from qvh_migration.specs.pdf_layout import Columns, Line
 from qvh_migration.specs.target_links import resolve_parent_links
@@ -393,6 +393,7 @@ def read_target_guide(path: str | Path, *, workers: int | None = None) -> Target
     if not path.is_file():
         raise SpecDocumentError(path, "file not found" if not path.exists() else "not a file")
     pages = _extract(path, pdf_layout.default_workers() if workers is None else max(1, workers))
+    guide_completeness.check_pages(path, pages)  # before parsing: a gap would only show as lost rows
     parser = _GuideParser()
     for page in pages:
         for line in pdf_layout.group_lines(page):
@@ -400,6 +401,7 @@ def read_target_guide(path: str | Path, *, workers: int | None = None) -> Target
                 parser.feed(line)
     if not parser.tables:
         raise SpecDocumentError(path, "no 'TABLE NAME:' table found; not the migration guide?")
+    guide_completeness.check_table_runs(path, [(t.name, t.area, t.page_start, t.page_end) for t in parser.tables])
     fields, tables = _frames(path, parser)
     unplaced = pd.DataFrame(parser.unplaced, columns=list(UNPLACED_COLUMNS))
     notes = pd.DataFrame(parser.notes, columns=list(NOTE_COLUMNS))

@@ -60,11 +60,21 @@ def parse_source_catalog(documents: RequirementDocuments) -> tuple[pd.DataFrame,
     return pc60_docx.merge_pc60(catalog, pc60_docx.read_pc60_dictionary(documents.pc60_dictionary))
 
 
-def parse_target_catalog(documents: RequirementDocuments, overrides_path: Path | None = None) -> dict[str, object]:
+def parse_target_catalog(
+    documents: RequirementDocuments,
+    overrides_path: Path | None = None,
+    previous: pd.DataFrame | None = None,
+    rules_dir: Path | None = None,
+) -> dict[str, object]:
+    """Read and classify the guide; with the ``previous`` catalog, first make sure no field that a
+    reviewed file names has disappeared (the guide changed, not the reviewed file)."""
+    from qvh_migration.specs import guide_changes
     from qvh_migration.specs.altera_pdf import read_target_guide
 
     guide = read_target_guide(documents.target_guide)
     overrides_path = overrides_path or default_overrides_file()
+    references = guide_changes.reviewed_references(rules_dir, overrides_path)
+    guide_changes.check_no_named_field_disappeared(documents.target_guide, previous, guide.fields, references)
     overrides = mandatory.read_overrides(overrides_path)
     fields = mandatory.classify_fields(guide.fields, guide.tables, overrides, overrides_path)
     return {
@@ -79,6 +89,12 @@ def parse_target_catalog(documents: RequirementDocuments, overrides_path: Path |
 def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
     for document in documents:
         if document is not None and not document.is_file():
+            from qvh_migration.preflight import spec_folder_problem
+
+            # Name the folder's whole problem (which set is incomplete), not one guessed file.
+            problem = spec_folder_problem(document.parent)
+            if problem:
+                raise SpecDocumentError(document.parent, problem)
             raise SpecDocumentError(document, "document not found")
     return file_digest(*documents, *code)
 
@@ -113,9 +129,13 @@ def source_catalog(documents: RequirementDocuments, folder: Path) -> SourceCatal
 
 
 def target_catalog(
-    documents: RequirementDocuments, folder: Path, overrides_path: Path | None = None
+    documents: RequirementDocuments, folder: Path, overrides_path: Path | None = None, rules_dir: Path | None = None
 ) -> TargetCatalogResult:
     """Parse (or reuse) the target catalog and write its files under ``folder``.
+
+    Nothing is written unless the whole guide parsed (see guide_completeness) and no field that a
+    reviewed file in ``rules_dir`` or ``overrides_path`` names has vanished (see guide_changes),
+    so a failure keeps the last good catalog.
 
     ``overrides_path`` is the reviewed mandatory overrides file (default: where settings.py says);
     its content is part of the cache key, so an edited override re-classifies the fields.
@@ -127,6 +147,7 @@ def target_catalog(
         Path(altera_pdf.__file__),
         Path(altera_pdf.__file__).with_name("pdf_layout.py"),
         Path(altera_pdf.__file__).with_name("target_links.py"),
+        Path(altera_pdf.__file__).with_name("guide_completeness.py"),
         Path(mandatory.__file__),
         overrides_path,
         _SCHEMA_MODULE,
@@ -142,13 +163,20 @@ def target_catalog(
     if recorded and all(p.exists() for p in paths.values()):
         frames = {k: pd.read_parquet(p) for k, p in paths.items()}
         return TargetCatalogResult(**frames, page_count=int(recorded["page_count"]), digest=digest, reused=True)
-    parsed = parse_target_catalog(documents, overrides_path)
+    parsed = parse_target_catalog(documents, overrides_path, _previous_fields(paths["fields"]), rules_dir)
     for key, path in paths.items():
         write_parquet(parsed[key], path)
     write_csv(parsed["fields"], folder / TARGET_FIELDS_CSV)
     write_csv(parsed["tables"], folder / TARGET_TABLES_CSV)
     write_json({"digest": digest, "page_count": parsed["page_count"]}, _stamp_path(folder, "target_catalog"))
     return TargetCatalogResult(**parsed, digest=digest, reused=False)
+
+
+def _previous_fields(path: Path) -> pd.DataFrame | None:
+    try:
+        return pd.read_parquet(path, columns=["table_name", "field_name"]) if path.exists() else None
+    except (OSError, ValueError):  # an unreadable previous catalog is simply replaced
+        return None
 
 
 def schema_summary(

@@ -19,6 +19,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from qvh_migration.console import report_progress
+
 # pdfium reports a line-end hyphenation point as U+FFFE (or U+0002); it is a printed hyphen.
 _HYPHEN_MARKERS = {0xFFFE, 0x0002}
 _MIN_PAGES_PER_WORKER = 24  # below this a process pool costs more than it saves
@@ -160,14 +162,20 @@ def extract_pages(path: Path, count: int, workers: int) -> list[PageText]:
     parts = max(1, min(workers, count // _MIN_PAGES_PER_WORKER))
     # A daemonic process (e.g. inside another pool) may not start children.
     if parts == 1 or multiprocessing.current_process().daemon:
-        return read_pages(str(path), range(count))
+        pages = read_pages(str(path), range(count))
+        report_progress("read guide", path.name, None, f"pages 1-{count} of {count}")
+        return pages
     # fork keeps start-up cheap (no re-import of pandas); fall back to the platform default.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     try:
         with ProcessPoolExecutor(max_workers=parts, mp_context=context) as pool:
             futures = [pool.submit(read_pages, str(path), chunk) for chunk in _chunks(count, parts)]
-            return [page for future in futures for page in future.result()]
+            pages: list[PageText] = []
+            for future in futures:
+                pages.extend(future.result())
+                report_progress("read guide", path.name, None, f"pages 1-{len(pages)} of {count}")
+            return pages
     except (BrokenProcessPool, OSError):  # no processes to be had here: read in this one
         return read_pages(str(path), range(count))
 

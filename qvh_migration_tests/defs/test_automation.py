@@ -31,7 +31,7 @@ def test_jobs_split_the_graph_around_the_target_tables() -> None:
     upstream = _assets(DRY_RUN_JOB)
     assert {"source_catalog", "extracts/PATDATA", "mapping_contract", "key_registry"} <= upstream
     assert "target_tables" not in upstream and "staging_database" not in upstream
-    assert _assets(TARGET_TABLE_JOB) == {"target_tables"}
+    assert _assets(TARGET_TABLE_JOB) == {"target_tables", "target_table_gates", "gated_tables"}
     assert {"target_tables", "staging_database"} <= _assets(TARGET_TABLE_RERUN_JOB)
     assert "staging_database" in _assets(STAGING_JOB) and "target_tables" not in _assets(STAGING_JOB)
     assert _assets(CATALOGS_JOB) == {"source_catalog", "target_catalog", "schema_catalog_summary"}
@@ -170,7 +170,7 @@ def test_launchpad_config_has_descriptions_and_defaults() -> None:
         "patients": 2000,
         "seed": 42,
         "defect_rate": 0.015,
-        "kind": "synthetic",
+        "kind": "",  # empty: sql when QVH_SOURCE_URL is set, else synthetic
         "impute_mode": "strict",
     }
     fields = {**synthetic, **source, **impute}

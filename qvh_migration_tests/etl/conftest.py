@@ -38,3 +38,25 @@ def data_dir(upstream_data: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "data"
     shutil.copytree(upstream_data, copy)
     return copy
+
+
+def load_all(data_dir: Path, target_url: str = "") -> None:
+    """Every partition in the guide's load order (parents first), as the dry run does."""
+    from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+    from qvh_migration.etl.pipeline import run_partition
+
+    for table in TARGET_TABLE_NAMES:
+        run_partition(folders_of(data_dir), CROSSWALKS, table, run_id="run-1", target_url=target_url)
+
+
+@pytest.fixture(scope="session")
+def file_path_run(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 38 tables, their load files and the staging database, on files only (no server)."""
+    from qvh_migration.etl import pipeline, store
+
+    data_dir = tmp_path_factory.mktemp("files_path") / "data"
+    shutil.copytree(upstream_data, data_dir)
+    load_all(data_dir)
+    fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
+    store.build_staging_database(data_dir / "target", fields, tables)
+    return data_dir

@@ -265,3 +265,15 @@ def test_extracts_newer_than_the_registry_stop_the_load() -> None:
     numbers["LOAD_PMI"] = numbers["LOAD_PMI"].iloc[:1]
     with pytest.raises(Exception, match="materialise key_registry first"):
         load_table("LOAD_PMI", PMI_RULES, ROW_SOURCES, sources, CROSSWALKS, numbers)
+
+
+def test_a_parent_with_an_empty_published_load_is_handled() -> None:
+    empty = pd.DataFrame(
+        {
+            "record_number": pd.Series(dtype="int64"),
+            "outcome": pd.Series(dtype="string"),
+            "reason": pd.Series(dtype="string"),
+        }
+    )
+    referrals = load("LOAD_REFERRALS", REF_RULES, outcomes=lambda table: empty if table == "LOAD_PMI" else None)
+    assert referrals.conserved and len(referrals.table) == 2

@@ -1,0 +1,200 @@
+"""Assets of the ``gates`` group: each table's generated checks on its own partition (blocking),
+cross-table integrity, recall against the defect ledger, and the release decision."""
+
+import dagster as dg
+import pandas as pd
+
+from qvh_migration.defs.etl import _folders, target_table_partitions, target_tables
+from qvh_migration.defs.metadata import fail_clearly, path_metadata, preview
+from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.gates import release, stage
+from qvh_migration.gates.profiles import DEFAULT_PROFILE, load_profile
+from qvh_migration.gates.run import TableGates
+
+GROUP = "gates"
+# One Dagster check per group of check families (fewer events per partition run; the metadata of
+# each lists its generated checks). A table where a group does not apply passes it as "not applicable".
+CHECK_GROUPS: dict[str, tuple[str, ...]] = {
+    "field_types": ("type", "max_length"),
+    "mandatory_fields": ("mandatory", "conditional"),
+    "code_values": ("code_value", "legacy_code"),
+    "formats": ("nhs_number", "postcode", "gp_code", "practice_code", "gmc_code", "name_charset"),
+    "dates": ("date_format", "date_range", "birth_not_future", "start_not_after_end"),
+    "record_numbers": ("record_number_unique",),
+    "episodes": ("episode_within_admission", "first_episode_at_admission", "last_episode_at_discharge",
+                 "episodes_contiguous"),
+    "rtt": ("rtt_one_start_one_stop", "rtt_start_not_after_stop", "rtt_event_within_period",
+            "rtt_periods_no_overlap"),
+    "case_notes": ("casenote_before_history",),
+    "nhs_pack": ("no_duplicate_patients", "hospital_number_present"),
+}  # fmt: skip
+FAMILIES: tuple[str, ...] = tuple(f for families in CHECK_GROUPS.values() for f in families)
+
+
+class GateConfig(dg.Config):
+    """Which release profile decides each check's severity and threshold."""
+
+    profile: str = DEFAULT_PROFILE
+
+
+def _gates_dir(settings: MigrationSettings):
+    return settings.stage_dir("gates")
+
+
+def _group_result(result: TableGates, group: str) -> dg.AssetCheckResult:
+    families = CHECK_GROUPS[group]
+    rows = result.summary.loc[result.summary["family"].isin(families)]
+    if rows.empty:
+        return dg.AssetCheckResult(check_name=group, passed=True, metadata={"applies": False})
+    failed = rows.loc[~rows["passed"].astype(bool)]
+    severity = dg.AssetCheckSeverity.ERROR if failed["severity"].eq("ERROR").any() else dg.AssetCheckSeverity.WARN
+    sample = result.findings.loc[result.findings["check"].str.split(":").str[0].isin(families)]
+    return dg.AssetCheckResult(
+        check_name=group,
+        passed=failed.empty,
+        severity=severity,
+        metadata={
+            "checks": len(rows),
+            "failing_checks": len(failed),
+            "failures": int(rows["failures"].sum()),
+            "rows_checked": int(rows["rows_checked"].max()),
+            "by_check": preview(rows, rows=20, columns=["check", "failures", "severity", "threshold", "passed"]),
+            # Values in findings are already masked where the field identifies a patient.
+            "sample": preview(sample, columns=["check", "record_number", "field", "value_masked"])
+            if not sample.empty
+            else "none",
+        },
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=target_table_partitions,
+    deps=[target_tables],
+    kinds={"pandas", "pandera", "parquet"},
+    description=(
+        "The table's generated Pandera schema and table rules run on its partition, scored under the release "
+        "profile (`gates/profiles/*.yaml`). Every failing row is kept: `gates/findings/<T>.parquet`; one row "
+        "per check in `gates/summary/<T>.csv` and `gates/gate_summary.csv`. ERROR checks block what follows."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(group, asset="target_table_gates", blocking=True, description=", ".join(families))
+        for group, families in CHECK_GROUPS.items()
+    ],
+)
+def target_table_gates(
+    context: dg.AssetExecutionContext, config: GateConfig, settings: MigrationSettings
+) -> dg.MaterializeResult:
+    with fail_clearly():
+        profile = load_profile(config.profile)
+        result, paths = stage.gate_partition(_folders(settings), _gates_dir(settings), context.partition_key, profile)
+    return dg.MaterializeResult(
+        metadata={
+            "profile": profile.name,
+            "generated_checks": len(result.summary),
+            "failing_checks": int((~result.summary["passed"].astype(bool)).sum()),
+            "findings": len(result.findings),
+            "blocked": result.blocked,
+            **path_metadata(*paths.values()),
+        },
+        check_results=[_group_result(result, group) for group in CHECK_GROUPS],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=target_table_partitions,
+    deps=[target_table_gates],
+    kinds={"parquet"},
+    description=(
+        "The table cleared by its gates: materialises only when no ERROR check of the partition failed "
+        "(the gates' checks are blocking), and records it in `gates/cleared/<T>.txt`."
+    ),
+)
+def gated_tables(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
+    path = _gates_dir(settings) / "cleared" / f"{context.partition_key}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"cleared in run {context.run.run_id}\n", encoding="utf-8")
+    return dg.MaterializeResult(metadata=path_metadata(path))
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[target_table_gates],
+    kinds={"pandas", "parquet"},
+    description=(
+        "Cross-table integrity: every parent link (`*_RECORD_NUMBER`) of every loaded table resolves to a "
+        "loaded parent row. Runs after the partitions it reads. File: `gates/cross_table_findings.parquet`."
+    ),
+    check_specs=[dg.AssetCheckSpec("parent_links_resolve", asset="cross_table_integrity", blocking=True)],
+)
+def cross_table_integrity(config: GateConfig, settings: MigrationSettings) -> dg.MaterializeResult:
+    with fail_clearly():
+        profile = load_profile(config.profile)
+        findings, summary = stage.run_cross_table(_folders(settings), _gates_dir(settings), profile)
+    failed = summary.loc[~summary["passed"].astype(bool)]
+    return dg.MaterializeResult(
+        metadata={"links": len(summary), "findings": len(findings), "profile": profile.name},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="parent_links_resolve",
+                passed=failed.empty,
+                severity=dg.AssetCheckSeverity.ERROR
+                if failed["severity"].eq("ERROR").any()
+                else dg.AssetCheckSeverity.WARN,
+                metadata={"links": preview(summary, rows=40) if not summary.empty else "none"},
+            )
+        ],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[cross_table_integrity],
+    kinds={"csv"},
+    description=(
+        "Recall against the defect ledger: per defect kind, how many were injected and how many the ETL "
+        "rejected or kept out, reported, or a gate found. File: `gates/defect_detection.csv`."
+    ),
+    check_specs=[dg.AssetCheckSpec("no_defect_missed", asset="defect_detection")],
+)
+def defect_detection(settings: MigrationSettings) -> dg.MaterializeResult:
+    with fail_clearly():
+        counts, _ = stage.run_detection(_folders(settings), _gates_dir(settings))
+    missed = int(counts["missed"].sum())
+    return dg.MaterializeResult(
+        metadata={"injected": int(counts["injected"].sum()), "missed": missed, "detection": preview(counts, rows=30)},
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="no_defect_missed",
+                passed=missed == 0,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"missed": missed},
+            )
+        ],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[defect_detection, cross_table_integrity],
+    kinds={"json"},
+    description=(
+        "Release decision: the stored run scored under the release profile, PASS or FAIL per criterion with "
+        "the figure and the threshold. File: `gates/release_decision.json`; "
+        "`qvh-migration release --profile <name>` re-scores without rerunning anything."
+    ),
+)
+def release_decision(config: GateConfig, settings: MigrationSettings) -> dg.MaterializeResult:
+    with fail_clearly():
+        profile = load_profile(config.profile)
+        decision = release.decide(_folders(settings), _gates_dir(settings), profile)
+        path = release.write_decision(_gates_dir(settings), decision)
+    return dg.MaterializeResult(
+        metadata={
+            "profile": profile.name,
+            "decision": decision["decision"],
+            "criteria": preview(pd.DataFrame(decision["criteria"]), rows=20),
+            **path_metadata(path),
+        }
+    )

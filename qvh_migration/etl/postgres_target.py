@@ -1,0 +1,152 @@
+"""The team's PostgreSQL staging server, loaded table by table from the partition step.
+
+Each table loads in one transaction: create the missing staging tables (from the generated
+DDL, all of them, so a child's foreign key always has its parent table), delete the table's
+rows, ``COPY`` the new rows in batches, commit. Any failure rolls back, so the server keeps the
+previous content of that table; a lost server aborts the transaction on its side the same way.
+
+Faults surface as one line naming the server (user, host, port, database; never the password).
+``preflight`` connects before any work starts, so wrong credentials or an unreachable host fail
+a run before it spends minutes on the ETL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import pandas as pd
+
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl.ddl import create_table, load_order, name_in, table_columns
+from qvh_migration.etl.load_files import csv_batches, in_guide_order
+
+CONNECT_TIMEOUT_SECONDS = 10
+DIALECT = "postgresql"
+
+
+class TargetServerError(MigrationInputError):
+    """The staging server refused, was unreachable, or went away during a load."""
+
+
+def libpq_url(url: str) -> str:
+    """A SQLAlchemy-style URL (``postgresql+psycopg://``) as libpq wants it (``postgresql://``)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+", 1)[0]
+    if scheme not in ("postgresql", "postgres"):
+        raise TargetServerError("QVH_TARGET_URL", f"not a PostgreSQL URL (scheme {parts.scheme or 'missing'})")
+    return urlunsplit((scheme, *parts[1:]))
+
+
+def describe_server(url: str) -> str:
+    """``PostgreSQL server user@host:port/database``: enough to find it, no password."""
+    parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"PostgreSQL server {user}{parts.hostname or 'localhost'}{port}{parts.path or '/'}"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    url: str
+
+    @property
+    def server(self) -> str:
+        return describe_server(self.url)
+
+    def connect(self):
+        import psycopg
+
+        try:
+            return psycopg.connect(libpq_url(self.url), connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        except psycopg.Error as exc:
+            raise TargetServerError(self.server, f"cannot connect: {_first_line(exc)}") from None
+
+    def preflight(self) -> None:
+        """Connect and run a query, before any work starts."""
+        import psycopg
+
+        with self.connect() as conn:
+            try:
+                conn.execute("SELECT 1")
+            except psycopg.Error as exc:
+                raise TargetServerError(self.server, f"connected but cannot query: {_first_line(exc)}") from None
+
+    def load(
+        self,
+        table: str,
+        frame: pd.DataFrame,
+        target_fields: pd.DataFrame,
+        target_tables: pd.DataFrame,
+        *,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> int:
+        """Replace ``table``'s rows with ``frame`` in one transaction; returns the rows loaded.
+
+        ``on_batch`` is called after each COPY batch is sent (the fault tests stop the server there).
+        """
+        import psycopg
+
+        columns = table_columns(target_fields, table)
+        data = in_guide_order(frame, columns)
+        names = ", ".join(name_in(DIALECT, c.name) for c in columns)
+        copy_sql = f"COPY {name_in(DIALECT, table)} ({names}) FROM STDIN (FORMAT csv)"
+        conn = self.connect()
+        try:
+            with conn:  # commits on success, rolls back on any error
+                self._create_missing(conn, target_fields, target_tables)
+                conn.execute(f"DELETE FROM {name_in(DIALECT, table)}")
+                with conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                    for number, chunk in enumerate(_batches(data)):
+                        copy.write(chunk)
+                        if on_batch:
+                            on_batch(number)
+        except psycopg.OperationalError as exc:
+            raise TargetServerError(
+                self.server, f"{table} not loaded, its previous content is kept: {_first_line(exc)}"
+            ) from None
+        except psycopg.Error as exc:
+            raise TargetServerError(
+                self.server, f"{table} rejected by the server, its previous content is kept: {_first_line(exc)}"
+            ) from None
+        finally:
+            conn.close()
+        return data.num_rows
+
+    def _create_missing(self, conn, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> None:
+        order = load_order(target_tables)
+        if not self._missing(conn, order):
+            return
+        # Partitions may run in parallel: one creates the tables while the others wait (the lock
+        # ends with the transaction), since concurrent CREATE TABLE IF NOT EXISTS can still collide.
+        # Only a run that finds tables missing takes it, so loads into existing tables never queue.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('qvh_migration staging DDL'))")
+        for table in self._missing(conn, order):
+            conn.execute(create_table(DIALECT, target_fields, target_tables, table, if_not_exists=True))
+
+    @staticmethod
+    def _missing(conn, order: list[str]) -> list[str]:
+        present = {
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            ).fetchall()
+        }
+        return [table for table in order if table.lower() not in present]
+
+    def read_table(self, table: str) -> pd.DataFrame:
+        """The table's rows as text (NULL kept as None), for tests and reconciliation."""
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {name_in(DIALECT, table)}")
+            names = [d.name.upper() for d in cursor.description or []]
+            return pd.DataFrame(cursor.fetchall(), columns=names, dtype=object)
+
+
+def _batches(data) -> Iterator[bytes]:
+    return csv_batches(data, header=False)

@@ -1,0 +1,1 @@
+"""Quality and release gates: generated Pandera schemas, table rules, findings, release profiles."""

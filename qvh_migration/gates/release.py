@@ -1,0 +1,110 @@
+"""Score a stored run under a release profile: one PASS/FAIL per criterion, with figure and bound.
+
+Everything is read from the files the run left (load summary, rejects, gate summary, findings,
+the contract and LOAD_PMI), so a run is re-scored under another profile in seconds, without
+rerunning the ETL or the checks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.etl import store as etl_store
+from qvh_migration.etl.pipeline import StageFolders, read_contract
+from qvh_migration.etl.validation import UNFILLED
+from qvh_migration.gates.profiles import Profile
+from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
+from qvh_migration.gates.stage import _all, all_findings
+from qvh_migration.io.artifacts import atomic_path
+
+DECISION_FILE = "release_decision.json"
+
+
+def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[str, float]:
+    summary = pd.read_csv(folders.target / etl_store.LOAD_SUMMARY_FILE, keep_default_na=False)
+    contract = read_contract(folders.mapping)
+    gates = pd.read_csv(gates_dir / GATE_SUMMARY_FILE, keep_default_na=False)
+    findings = all_findings(gates_dir)
+    rejects = _all(folders.target, etl_store.REJECTS)
+    suggested = set((contract["target_table"] + "." + contract["target_field"])[contract["status"] != "approved"])
+
+    # Severities and pass/fail are re-derived from the counts under this profile, not the run's.
+    def severity(row: pd.Series) -> str:
+        fields = str(row["check"]).split(":", 1)[1].split(">") if ":" in str(row["check"]) else []
+        downgraded = any(f"{row['target_table']}.{f}" in suggested for f in fields)
+        return "WARN" if downgraded else profile.policy(str(row["check"])).severity
+
+    gates["severity"] = gates.apply(severity, axis=1) if not gates.empty else []
+    gates["passed"] = [
+        passes(c, int(f), int(n), profile)[0]
+        for c, f, n in zip(gates["check"], gates["failures"], gates["rows_checked"], strict=True)
+    ]
+    severity_of = dict(zip(gates["target_table"] + "\x1f" + gates["check"], gates["severity"], strict=True))
+    finding_severity = (findings["target_table"].astype(str) + "\x1f" + findings["check"].astype(str)).map(severity_of)
+    blocked = gates.loc[~gates["passed"] & gates["severity"].eq("ERROR"), "target_table"].nunique()
+    mandatory_unfilled = contract["mandatory_class"].eq("mandatory") & contract["mapping_class"].isin(UNFILLED)
+    loading = set(summary.loc[summary["source_rows"].astype(int) > 0, "target_table"])
+    expected = (summary["source_rows"].astype(int) - summary["filtered_rows"].astype(int)).sum()
+    loaded = summary["loaded_rows"].astype(int).sum()
+    unbalanced = summary["source_rows"].astype(int) - summary[["loaded_rows", "rejected_rows", "filtered_rows"]].astype(
+        int
+    ).sum(axis=1)
+    pmi_path = etl_store.table_path(folders.target, etl_store.TABLES, "LOAD_PMI")
+    pmi = pd.read_parquet(pmi_path) if pmi_path.exists() else pd.DataFrame(columns=["NHS_NUMBER_STATUS", "MAIN_CRN"])
+    duplicates = gates.loc[gates["check"].eq("no_duplicate_patients"), "failures"].astype(int).sum()
+    target_rows = summary["target_rows"].astype(int)
+    return {
+        "error_findings": int(finding_severity.eq("ERROR").sum()),
+        "warning_findings": int(finding_severity.eq("WARN").sum()),
+        "unresolved_mandatory_fields": int((mandatory_unfilled & contract["target_table"].isin(loading)).sum())
+        + _noted_mandatory(folders.target, contract, loading),
+        "crosswalk_rejects": int(rejects["reason_code"].eq("unmapped_code").sum()) if not rejects.empty else 0,
+        "population_ratio": round(float(loaded / expected), 4) if expected else 1.0,
+        "conservation_failures": int(unbalanced.ne(0).sum()),
+        "nhs_numbers_verified": round(float(pmi["NHS_NUMBER_STATUS"].astype(str).eq("01").mean()), 4)
+        if len(pmi)
+        else 0.0,
+        "duplicate_patients": int(duplicates),
+        "patients_without_hospital_number": int(pmi["MAIN_CRN"].astype("string").fillna("").str.strip().eq("").sum()),
+        "reconciliation_differences": int((target_rows - summary["loaded_rows"].astype(int)).abs().sum()),
+        "blocked_tables": int(blocked),
+    }
+
+
+def decide(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict:
+    values = figures(folders, gates_dir, profile)
+    criteria = []
+    for name, (bound, threshold) in profile.criteria.items():
+        figure = values[name]
+        passed = figure <= threshold if bound == "max" else figure >= threshold
+        criteria.append(
+            {
+                "criterion": name,
+                "figure": figure,
+                "threshold": f"{'<=' if bound == 'max' else '>='} {_number(threshold)}",
+                "result": "PASS" if passed else "FAIL",
+            }
+        )
+    decision = "PASS" if all(c["result"] == "PASS" for c in criteria) else "FAIL"
+    return {"profile": profile.name, "profile_file": str(profile.path), "decision": decision, "criteria": criteria}
+
+
+def _noted_mandatory(target_dir: Path, contract: pd.DataFrame, tables: set[str]) -> int:
+    """Mandatory fields a load left empty for every row by a table note (a link it could not make)."""
+    mandatory = contract.loc[contract["mandatory_class"].eq("mandatory"), ["target_table", "target_field"]]
+    wanted = set(zip(mandatory["target_table"], mandatory["target_field"], strict=True))
+    return sum(len({(t, f) for f in noted_fields(target_dir, t)} & wanted) for t in tables)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def write_decision(gates_dir: Path, decision: dict) -> Path:
+    path = gates_dir / DECISION_FILE
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(decision, indent=2) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,212 @@
+"""Gate one target table: run its generated schema and table rules, score them under the release
+profile, and keep every failing row with its record number and source key.
+
+Files under the data folder's ``gates/``: ``findings/<T>.parquet`` (every failing row),
+``summary/<T>.csv`` (one row per check of the table) and ``gate_summary.csv`` (all tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.etl import store as etl_store
+from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
+from qvh_migration.gates.profiles import Profile
+from qvh_migration.gates.schema import check_names, date_pairs, field_specs, run_schema, table_schema
+from qvh_migration.gates.source_codes import source_code_checks, source_code_findings
+from qvh_migration.gates.table_rules import applicable_rules, date_pair_rules, key_column, run_table_rules
+from qvh_migration.io.artifacts import write_csv, write_parquet
+from qvh_migration.io.masking import is_identifier_column, mask_values
+
+FINDINGS, SUMMARY = "findings", "summary"
+GATE_SUMMARY_FILE = "gate_summary.csv"
+FINDING_FILE_COLUMNS = (
+    "check",
+    "severity",
+    "target_table",
+    "record_number",
+    "source_table",
+    "source_key",
+    "field",
+    "value_masked",
+)
+SUMMARY_COLUMNS = ("target_table", "check", "family", "rows_checked", "failures", "severity", "threshold", "passed")
+
+
+@dataclass
+class TableGates:
+    table: str
+    findings: pd.DataFrame
+    summary: pd.DataFrame
+
+    @property
+    def blocked(self) -> bool:
+        failed = self.summary.loc[~self.summary["passed"].astype(bool)]
+        return bool(failed["severity"].eq("ERROR").any())
+
+    def families(self) -> dict[str, pd.DataFrame]:
+        return {family: rows for family, rows in self.summary.groupby("family")}
+
+
+def family(check: str) -> str:
+    return check.split(":", 1)[0]
+
+
+def gate_path(gates_dir: Path, kind: str, table: str) -> Path:
+    return gates_dir / kind / f"{table}{'.csv' if kind == SUMMARY else '.parquet'}"
+
+
+def record_keys(target_dir: Path, table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``record_number`` and ``source_key`` (the grain key, the ledger's row_key form) per table row."""
+    key = key_column(frame)
+    if key is not None:
+        numbers = pd.to_numeric(frame[key], errors="coerce").astype("Int64").reset_index(drop=True)
+    else:
+        # Tables without a RECORD_NUMBER (the archives) keep the load's row order: the i-th loaded row
+        # is the i-th 'loaded' outcome, whose record number the key registry assigned.
+        outcomes = etl_store.published_outcomes(target_dir, table)
+        loaded = outcomes.loc[outcomes["outcome"] == "loaded", "record_number"] if outcomes is not None else []
+        numbers = pd.Series(list(loaded)[: len(frame)], dtype="Int64")
+        numbers = numbers.reindex(range(len(frame)))
+    registry_file = target_dir / REGISTRY_FILE
+    registry = read_registry(registry_file, [table]) if registry_file.exists() else None
+    grain = (
+        pd.Series(registry["grain_key"].to_numpy(), index=registry["record_number"].astype("int64").to_numpy())
+        if registry is not None
+        else pd.Series(dtype="string")
+    )
+    keys = numbers.map(lambda n: grain.get(int(n), "") if pd.notna(n) else "")
+    return pd.DataFrame({"record_number": numbers, "source_key": keys.astype("string")})
+
+
+def severity_of(check: str, profile: Profile, suggested: set[str]) -> str:
+    """The profile decides; a check on a field whose rule nobody has approved only warns (as in the ETL)."""
+    severity = profile.policy(check).severity
+    field = check.split(":", 1)[1] if ":" in check else ""
+    return "WARN" if any(f in suggested for f in field.split(">")) else severity
+
+
+def passes(check: str, failures: int, rows: int, profile: Profile) -> tuple[bool, str]:
+    policy = profile.policy(check)
+    if policy.max_failure_rate is not None:
+        allowed = int(policy.max_failure_rate * rows)
+        floor = f" (at least {policy.max_failures})" if policy.max_failures else ""
+        return failures <= max(allowed, policy.max_failures), f"<= {policy.max_failure_rate:.1%} of rows{floor}"
+    return failures <= policy.max_failures, f"<= {policy.max_failures} rows"
+
+
+def gate_table(
+    table: str,
+    frame: pd.DataFrame,
+    catalog: pd.DataFrame,
+    contract: pd.DataFrame,
+    profile: Profile,
+    *,
+    read_table,
+    keys: pd.DataFrame | None = None,
+    source_table: str = "",
+    noted_fields: set[str] | None = None,
+    extracts_dir: Path | None = None,
+    rule_frame: pd.DataFrame | None = None,
+) -> TableGates:
+    """Every generated check and table rule over one table, scored under ``profile``."""
+    specs = field_specs(catalog, contract, table)
+    # Fields the load left empty for every row by a table note are unresolved, not row faults.
+    noted = noted_fields or set()
+    schema = table_schema(specs, table)
+    for name in noted:
+        if name in schema.columns:
+            column = schema.columns[name]
+            column.checks = [c for c in column.checks if not c.name.startswith("mandatory:")]
+    data = frame.reset_index(drop=True)
+    keys = keys if keys is not None else pd.DataFrame({"record_number": pd.Series(dtype="Int64"), "source_key": ""})
+    # Table rules may see the legacy times (rule_frame); the schema checks the target's values as loaded.
+    timed = data if rule_frame is None else rule_frame.reset_index(drop=True)
+    parts = [
+        run_schema(schema, data),
+        run_table_rules(table, timed, read_table),
+        *date_pair_rules(timed, date_pairs(specs)),
+    ]
+    checks = check_names(schema) + applicable_rules(table, list(data.columns))
+    if extracts_dir is not None:
+        parts.append(source_code_findings(contract, table, source_table, keys["source_key"], extracts_dir))
+        checks += source_code_checks(contract, table, source_table)
+    parts = [p for p in parts if not p.empty]
+    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["check", "row", "field", "value"])
+    found = found.drop_duplicates(["check", "row", "field"], keep="first")
+    rules = contract.loc[contract["target_table"] == table]
+    suggested = set(rules.loc[rules["status"] != "approved", "target_field"])
+    rows = pd.to_numeric(found["row"], errors="coerce")
+    record = keys["record_number"].reindex(rows).to_numpy() if len(found) else []
+    source = keys["source_key"].reindex(rows).fillna("").to_numpy() if len(found) else []
+    identifying = found["field"].map(lambda f: is_identifier_column(str(f))).astype(bool)
+    masked = found["value"].astype("string").fillna("")
+    findings = pd.DataFrame(
+        {
+            "check": found["check"].astype("string"),
+            "severity": [severity_of(c, profile, suggested) for c in found["check"]],
+            "target_table": table,
+            "record_number": pd.array(record, dtype="Int64"),
+            "source_table": source_table,
+            "source_key": pd.array(source, dtype="string"),
+            "field": found["field"].astype("string"),
+            "value_masked": masked.where(~identifying, mask_values(masked)) if len(masked) else masked,
+        },
+        columns=list(FINDING_FILE_COLUMNS),
+    )
+    failures = found.drop_duplicates(["check", "row"]).groupby("check").size()
+    summary_rows = []
+    for check in dict.fromkeys(checks):
+        count = int(failures.get(check, 0))
+        passed, threshold = passes(check, count, len(data), profile)
+        summary_rows.append(
+            {
+                "target_table": table,
+                "check": check,
+                "family": family(check),
+                "rows_checked": len(data),
+                "failures": count,
+                "severity": severity_of(check, profile, suggested),
+                "threshold": threshold,
+                "passed": passed,
+            }
+        )
+    summary = pd.DataFrame(summary_rows, columns=list(SUMMARY_COLUMNS))
+    return TableGates(table, findings, summary)
+
+
+def write_table_gates(gates_dir: Path, result: TableGates) -> dict[str, Path]:
+    paths = {
+        FINDINGS: write_parquet(result.findings, gate_path(gates_dir, FINDINGS, result.table)),
+        SUMMARY: write_csv(result.summary, gate_path(gates_dir, SUMMARY, result.table)),
+    }
+    paths["gate_summary"] = refresh_gate_summary(gates_dir)
+    return paths
+
+
+def refresh_gate_summary(gates_dir: Path) -> Path:
+    files = sorted((gates_dir / SUMMARY).glob("*.csv"))
+    frames = [pd.read_csv(f, keep_default_na=False) for f in files]
+    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(SUMMARY_COLUMNS))
+    return write_csv(combined, gates_dir / GATE_SUMMARY_FILE)
+
+
+def noted_fields(target_dir: Path, table: str) -> set[str]:
+    """Fields the load named in a table note ("FIELD: ... left empty")."""
+    path = etl_store.table_path(target_dir, etl_store.WARNINGS, table)
+    if not path.exists():
+        return set()
+    warnings = pd.read_parquet(path)
+    notes = warnings.loc[warnings["reason_code"] == "table_note", "message"].astype(str)
+    return {n.split(":", 1)[0].strip() for n in notes if "left empty" in n}
+
+
+def read_loaded(target_dir: Path):
+    def read(table: str) -> pd.DataFrame | None:
+        path = etl_store.table_path(target_dir, etl_store.TABLES, table)
+        return pd.read_parquet(path) if path.exists() else None
+
+    return read

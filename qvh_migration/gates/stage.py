@@ -1,0 +1,167 @@
+"""The gates stage as plain functions the Dagster layer and the command line call.
+
+Every function reads the artifacts on disk and writes its own files under ``gates/``, so a table's
+gates rerun alone after its partition reloads, and a stored run is re-scored without rerunning.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.etl import store as etl_store
+from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
+from qvh_migration.etl.pipeline import StageFolders, read_contract, read_target_catalog
+from qvh_migration.gates import cross_table, detection
+from qvh_migration.gates.profiles import Profile
+from qvh_migration.gates.run import (
+    FINDING_FILE_COLUMNS,
+    FINDINGS,
+    SUMMARY,
+    TableGates,
+    gate_path,
+    gate_table,
+    noted_fields,
+    read_loaded,
+    record_keys,
+    refresh_gate_summary,
+    write_table_gates,
+)
+from qvh_migration.gates.source_codes import with_source_times
+from qvh_migration.io.artifacts import write_csv, write_parquet
+
+CROSS_TABLE = "cross_table"
+CROSS_FINDINGS_FILE = "cross_table_findings.parquet"
+DETECTION_FILE = "defect_detection.csv"
+
+
+def source_tables(target_dir: Path) -> dict[str, str]:
+    path = target_dir / etl_store.LOAD_SUMMARY_FILE
+    if not path.exists():
+        return {}
+    summary = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return dict(zip(summary["target_table"], summary["source_table"], strict=True))
+
+
+def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: Profile) -> tuple[TableGates, dict]:
+    catalog, _ = read_target_catalog(folders.catalogs)
+    contract = read_contract(folders.mapping)
+    read = read_loaded(folders.target)
+    sources = source_tables(folders.target)
+    frame = read(table)
+    if frame is None:
+        frame = pd.DataFrame(columns=list(catalog.loc[catalog["table_name"] == table, "field_name"]))
+
+    def timed(name: str, loaded: pd.DataFrame | None) -> pd.DataFrame | None:
+        if loaded is None:
+            return None
+        keys = record_keys(folders.target, name, loaded)["source_key"]
+        return with_source_times(loaded, contract, name, sources.get(name, ""), keys, folders.extracts)
+
+    result = gate_table(
+        table,
+        frame,
+        catalog,
+        contract,
+        profile,
+        read_table=lambda name: timed(name, read(name)),
+        keys=record_keys(folders.target, table, frame),
+        source_table=sources.get(table, ""),
+        noted_fields=noted_fields(folders.target, table),
+        extracts_dir=folders.extracts,
+        rule_frame=timed(table, frame),
+    )
+    return result, write_table_gates(gates_dir, result)
+
+
+def run_cross_table(folders: StageFolders, gates_dir: Path, profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
+    contract = read_contract(folders.mapping)
+    findings, summary = cross_table.cross_table_integrity(
+        contract,
+        read_loaded(folders.target),
+        lambda table, frame: record_keys(folders.target, table, frame),
+        source_tables(folders.target),
+        profile,
+    )
+    write_parquet(findings, gates_dir / CROSS_FINDINGS_FILE)
+    write_csv(summary, gate_path(gates_dir, SUMMARY, CROSS_TABLE))
+    refresh_gate_summary(gates_dir)
+    return findings, summary
+
+
+def all_findings(gates_dir: Path) -> pd.DataFrame:
+    files = sorted((gates_dir / FINDINGS).glob("*.parquet"))
+    if (gates_dir / CROSS_FINDINGS_FILE).exists():
+        files.append(gates_dir / CROSS_FINDINGS_FILE)
+    frames = [pd.read_parquet(f) for f in files]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(FINDING_FILE_COLUMNS))
+
+
+def _all(target_dir: Path, kind: str) -> pd.DataFrame:
+    frames = [pd.read_parquet(f) for f in sorted(glob.glob(str(target_dir / kind / "*.parquet")))]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def loaded_and_registered(target_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(source_table, grain_key) of every loaded record, and of every registered one."""
+    registry = read_registry(target_dir / REGISTRY_FILE)
+    sources = source_tables(target_dir)
+    registry = registry.assign(source_table=registry["target_table"].map(sources).fillna(""))
+    loaded = []
+    for table in registry["target_table"].unique():
+        outcomes = etl_store.published_outcomes(target_dir, table)
+        if outcomes is None:
+            continue
+        numbers = set(outcomes.loc[outcomes["outcome"] == "loaded", "record_number"].astype("int64"))
+        rows = registry.loc[(registry["target_table"] == table) & registry["record_number"].isin(numbers)]
+        loaded.append(rows)
+    loaded_frame = pd.concat(loaded, ignore_index=True) if loaded else registry.iloc[0:0]
+    return loaded_frame, registry
+
+
+def column_reads(contract: pd.DataFrame) -> dict[str, list[tuple[str, int | None, str]]]:
+    """Legacy TABLE.Column -> the (target table, length, mandatory class) of each field that reads it."""
+    reads: dict[str, list[tuple[str, int | None, str]]] = {}
+    for row in contract.itertuples(index=False):
+        length = pd.to_numeric(pd.Series([row.length]), errors="coerce").iloc[0]
+        for source in str(row.source_fields).split(";"):
+            if source:
+                reads.setdefault(source, []).append(
+                    (row.target_table, None if pd.isna(length) else int(length), row.mandatory_class)
+                )
+    return reads
+
+
+def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ledger_path = folders.extracts / "defect_ledger.parquet"
+    ledger = (
+        pd.read_parquet(ledger_path)
+        if ledger_path.exists()
+        else pd.DataFrame(columns=["table", "row_key", "column", "defect_kind", "detail"])
+    )
+    empty = pd.DataFrame(columns=["source_table", "source_key", "reason_code"])
+    rejects = _all(folders.target, etl_store.REJECTS)
+    warnings = _all(folders.target, etl_store.WARNINGS)
+    loaded, _ = loaded_and_registered(folders.target)
+    extracts = {}
+    for table in ledger["table"].unique():
+        path = folders.extracts / f"{table}.parquet"
+        if path.exists():
+            extracts[str(table)] = pd.read_parquet(path)
+    counts, detail = detection.detect(
+        ledger,
+        rejects if not rejects.empty else empty,
+        warnings if not warnings.empty else empty,
+        all_findings(gates_dir),
+        loaded,
+        extracts,
+        detection.load_expectations(),
+        column_reads(read_contract(folders.mapping)),
+    )
+    write_csv(counts, gates_dir / DETECTION_FILE)
+    write_parquet(detail.astype({"detail": "string"}), gates_dir / "defect_detection_detail.parquet")
+    return counts, detail

@@ -1,0 +1,175 @@
+"""Checks made before any asset runs: what can be known to fail should fail in a second, not
+after the catalogs and contract have been rebuilt.
+
+Each check returns problems as single lines (``<file or folder>: <what is wrong>``); the command
+line prints them all and starts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from qvh_migration.settings import (
+    PC60_DICTIONARY_NAME,
+    SOURCE_DICTIONARY_NAME,
+    STANDIN_PC60_DICTIONARY_NAME,
+    STANDIN_SOURCE_DICTIONARY_NAME,
+    STANDIN_TARGET_GUIDE_NAME,
+    TARGET_GUIDE_NAME,
+)
+
+REAL_NAMES = (SOURCE_DICTIONARY_NAME, TARGET_GUIDE_NAME)  # the PC60 dictionary is optional
+STANDIN_NAMES = (STANDIN_SOURCE_DICTIONARY_NAME, STANDIN_PC60_DICTIONARY_NAME, STANDIN_TARGET_GUIDE_NAME)
+EXTRACT_KINDS = ("synthetic", "files", "duckdb", "sql")
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a dry run will read and write; ``None`` means the default from settings."""
+
+    data_dir: Path
+    spec_dir: Path
+    crosswalk_dir: Path
+    rules_dir: Path
+    extract_kind: str = "synthetic"
+    extract_location: str = ""
+    patients: int | None = None
+    seed: int | None = None
+    defect_rate: float | None = None
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def spec_folder_problem(spec_dir: Path) -> str | None:
+    """Why ``spec_dir`` is not a complete set of requirement documents, or None when it is.
+
+    Real documents win when any is present (never a mix with stand-ins), so a half-copied real
+    set is named as such; a folder with neither set lists both sets of names.
+    """
+    if not spec_dir.is_dir():
+        return (
+            f"requirement spec folder not found; it must hold the real documents ({_names(REAL_NAMES)}, "
+            f"optionally {_names((PC60_DICTIONARY_NAME,))}) or the stand-ins ({_names(STANDIN_NAMES)})"
+        )
+    real = [name for name in REAL_NAMES if (spec_dir / name).is_file()]
+    if real:
+        missing = [name for name in REAL_NAMES if name not in real]
+        return f"incomplete set of real documents: {_names(tuple(missing))} not found" if missing else None
+    standins = [name for name in STANDIN_NAMES if (spec_dir / name).is_file()]
+    if len(standins) == len(STANDIN_NAMES):
+        return None
+    if standins:
+        missing = tuple(name for name in STANDIN_NAMES if name not in standins)
+        return f"incomplete set of stand-in documents: {_names(missing)} not found"
+    return (
+        f"the folder holds neither the real documents ({_names(REAL_NAMES)}, optionally "
+        f"{_names((PC60_DICTIONARY_NAME,))}) nor the stand-ins ({_names(STANDIN_NAMES)})"
+    )
+
+
+def writable_problem(data_dir: Path) -> str | None:
+    """Create the data folder if needed and prove a file can be written and renamed in it."""
+    existing = data_dir
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        return f"cannot write to {data_dir}: {existing} is a file, not a folder"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-probe.", dir=data_dir)
+        os.close(fd)
+        os.replace(probe, probe + ".renamed")
+        os.unlink(probe + ".renamed")
+    except OSError as exc:
+        reason = "read-only" if exc.errno == 30 else (exc.strerror or str(exc)).lower()
+        return f"cannot write to {data_dir}: {reason}"
+    return None
+
+
+def parameter_problems(patients: int | None, seed: int | None, defect_rate: float | None) -> list[str]:
+    """One line per bad run parameter; the synthetic extracts' wiring owns their validation."""
+    from qvh_migration.defs.extracts import synthetic_parameter_problems
+
+    return synthetic_parameter_problems(patients, seed, defect_rate)
+
+
+def extract_source_problem(kind: str, location: str) -> str | None:
+    if kind not in EXTRACT_KINDS:
+        return (
+            f"--extracts: unknown source {kind!r}; use files:<folder>, duckdb:<file> or a database URL "
+            "(or leave it out)"
+        )
+    if kind == "synthetic":
+        return None
+    if kind == "sql":
+        from qvh_migration.extracts.sql_source import check_source_url
+
+        return _server_problem(lambda: check_source_url(location))
+    path = Path(location)
+    if not location:
+        return f"--extracts: {kind} needs a location ({kind}:<path>)"
+    if kind == "files":
+        if not path.is_dir():
+            return f"{path}: extract folder not found"
+        if not os.access(path, os.R_OK | os.X_OK):
+            return f"{path}: extract folder not readable"
+        if not any(path.glob("*.parquet")) and not any(path.glob("*.csv")):
+            return f"{path}: no <TABLE>.parquet or <TABLE>.csv extracts in the folder"
+        return None
+    if not path.is_file():
+        return f"{path}: extract database not found"
+    try:
+        import duckdb
+
+        duckdb.connect(str(path), read_only=True).close()
+    except Exception as exc:  # duckdb raises several unrelated classes for a bad file
+        return f"{path}: cannot open as a DuckDB database ({' '.join(str(exc).split())[:160]})"
+    return None
+
+
+def _server_problem(reach: object) -> str | None:
+    """Reaching a database server: wrong credentials or no host is one line, before any work."""
+    from qvh_migration.errors import MigrationInputError
+
+    try:
+        reach()  # type: ignore[operator]
+    except MigrationInputError as exc:
+        return str(exc)
+    return None
+
+
+def target_server_problem() -> str | None:
+    """The PostgreSQL staging server named by QVH_TARGET_URL, if any, must answer."""
+    from qvh_migration.etl.postgres_target import PostgresTarget
+    from qvh_migration.settings import default_target_url
+
+    url = default_target_url()
+    return _server_problem(lambda: PostgresTarget(url).preflight()) if url else None
+
+
+def folder_problem(path: Path, what: str, pattern: str) -> str | None:
+    if not path.is_dir():
+        return f"{path}: {what} folder not found"
+    if not any(path.glob(pattern)):
+        return f"{path}: no {pattern} files in the {what} folder"
+    return None
+
+
+def run_problems(plan: RunPlan) -> list[str]:
+    """Every problem found before the run, one line each (empty: go ahead)."""
+    problems = parameter_problems(plan.patients, plan.seed, plan.defect_rate)
+    spec = spec_folder_problem(plan.spec_dir)
+    candidates = [
+        writable_problem(plan.data_dir),
+        f"{plan.spec_dir}: {spec}" if spec else None,
+        extract_source_problem(plan.extract_kind, plan.extract_location),
+        folder_problem(plan.crosswalk_dir, "crosswalk", "*.csv"),
+        folder_problem(plan.rules_dir, "mapping rules", "*.yaml"),
+        target_server_problem(),
+    ]
+    return problems + [problem for problem in candidates if problem]

@@ -1,0 +1,85 @@
+"""Scoring a stored run under a profile, and re-scoring it under another without rerunning anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qvh_migration.cli import main
+from qvh_migration.etl.pipeline import StageFolders
+from qvh_migration.gates.profiles import load_profile
+from qvh_migration.gates.release import DECISION_FILE, decide
+from qvh_migration.gates.run import gate_table, write_table_gates
+from qvh_migration_tests.gates.conftest import good_patients
+
+
+@pytest.fixture()
+def stored_run(tmp_path: Path, catalog: pd.DataFrame, contract: pd.DataFrame) -> Path:
+    """A run of one table (LOAD_PMI) with one duplicate patient and one unverified NHS number."""
+    data = tmp_path / "data"
+    for stage in ("catalogs", "extracts", "mapping", "target/tables", "gates"):
+        (data / stage).mkdir(parents=True)
+    patients = good_patients().assign(
+        NHS_NUMBER=["9434765919", "9434765919", "4010232137"], NHS_NUMBER_STATUS=["01", "01", "02"]
+    )
+    patients.to_parquet(data / "target" / "tables" / "LOAD_PMI.parquet")
+    contract.assign(target_field=contract["target_field"]).to_csv(
+        data / "mapping" / "mapping_contract.csv", index=False
+    )
+    pd.DataFrame(
+        [
+            {
+                "target_table": "LOAD_PMI",
+                "source_table": "PATDATA",
+                "source_rows": 3,
+                "loaded_rows": 3,
+                "rejected_rows": 0,
+                "filtered_rows": 0,
+                "target_rows": 3,
+            }
+        ]
+    ).to_csv(data / "target" / "load_summary.csv", index=False)
+    result = gate_table(
+        "LOAD_PMI", patients, catalog, contract, load_profile("development"), read_table=lambda _t: None
+    )
+    write_table_gates(data / "gates", result)
+    return data
+
+
+def folders(data: Path) -> StageFolders:
+    return StageFolders(data / "catalogs", data / "extracts", data / "mapping", data / "target")
+
+
+def test_profiles_score_the_same_run_differently(stored_run: Path) -> None:
+    development = decide(folders(stored_run), stored_run / "gates", load_profile("development"))
+    cutover = decide(folders(stored_run), stored_run / "gates", load_profile("cutover_ready"))
+    assert development["decision"] == "PASS"
+    assert cutover["decision"] == "FAIL"
+    by_name = {c["criterion"]: c for c in cutover["criteria"]}
+    assert by_name["duplicate_patients"] == {
+        "criterion": "duplicate_patients",
+        "figure": 2,
+        "threshold": "<= 0",
+        "result": "FAIL",
+    }
+    assert by_name["nhs_numbers_verified"]["figure"] == pytest.approx(2 / 3, abs=1e-3)
+    assert by_name["nhs_numbers_verified"]["result"] == "FAIL"
+    assert by_name["conservation_failures"]["result"] == "PASS"
+
+
+def test_release_command_rescores_without_touching_the_findings(
+    stored_run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("QVH_DATA_DIR", str(stored_run))
+    findings = stored_run / "gates" / "findings" / "LOAD_PMI.parquet"
+    before = findings.stat().st_mtime_ns
+    assert main(["release", "--profile", "development"]) == 0
+    assert main(["release", "--profile", "cutover_ready"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  duplicate_patients" in out and "release decision under cutover_ready: FAIL" in out
+    assert findings.stat().st_mtime_ns == before
+    stored = json.loads((stored_run / "gates" / DECISION_FILE).read_text(encoding="utf-8"))
+    assert stored["profile"] == "cutover_ready" and stored["decision"] == "FAIL"

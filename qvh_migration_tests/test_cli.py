@@ -1,0 +1,224 @@
+"""The dry run as a user meets it: faults reported in one line each, previous artifacts kept.
+
+A good run makes the baseline (real documents when available, else the stand-ins); each fault is
+then tried on a copy of its data folder, and the artifacts' checksums must not change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qvh_migration import cli, settings
+from qvh_migration_tests.conftest import REAL_SPEC_DIR, STANDIN_SPEC_DIR
+from qvh_migration_tests.specs.test_guide_completeness import without_pages
+
+PATIENTS = ["--patients", "300", "--seed", "5"]  # every run uses these, so extracts are byte-identical
+ARTIFACT_FOLDERS = ("catalogs", "extracts", "mapping")
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def checksums(data_dir: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(data_dir)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for folder in ARTIFACT_FOLDERS
+        for path in sorted((data_dir / folder).rglob("*"))
+        if path.is_file() and path.suffix != ".xlsx"  # a workbook embeds the time it was written
+    }
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    real = (REAL_SPEC_DIR / settings.TARGET_GUIDE_NAME).exists()
+    spec_dir = REAL_SPEC_DIR if real else STANDIN_SPEC_DIR
+    data_dir = tmp_path_factory.mktemp("baseline") / "data"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
+        code, out, err = run_cli("dry-run", "--spec-dir", str(spec_dir), "--data-dir", str(data_dir), *PATIENTS)
+    assert code == 0, out
+    return {"real": real, "spec_dir": spec_dir, "data_dir": data_dir, "out": out, "err": err}
+
+
+@pytest.fixture
+def copy_of(baseline: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    data_dir = tmp_path / "data"
+    shutil.copytree(baseline["data_dir"], data_dir)
+    return data_dir
+
+
+def spec_copy(baseline: dict, folder: Path) -> Path:
+    """The baseline's documents, copied so one of them can be damaged."""
+    folder.mkdir()
+    for document in baseline["spec_dir"].iterdir():
+        if document.suffix in (".xlsx", ".docx", ".pdf"):
+            shutil.copy(document, folder / document.name)
+    return folder
+
+
+def guide_name(baseline: dict) -> str:
+    return settings.TARGET_GUIDE_NAME if baseline["real"] else settings.STANDIN_TARGET_GUIDE_NAME
+
+
+def test_summary_names_documents_extracts_and_the_log(baseline: dict) -> None:
+    lines = baseline["out"].splitlines()
+    documents = "real documents" if baseline["real"] else "stand-ins"
+    assert f"documents: {documents} from {baseline['spec_dir']}" in lines[-2]
+    assert "extracts: synthetic (300 patients)" in lines[-2]
+    log = baseline["data_dir"] / "reports" / cli.LOG_NAME
+    assert lines[-1] == f"artifacts under {baseline['data_dir']}; full log: {log} (and the runs in `qvh-migration ui`)"
+    assert "PIPELINE_SUCCESS" in log.read_text()
+
+
+def test_progress_names_stage_table_and_rows(baseline: dict) -> None:
+    progress = baseline["err"]
+    assert re.search(r"generate: PATDATA - [\d,]+ rows", progress)
+    assert re.search(r"write extracts: OPA - [\d,]+ rows", progress)
+    assert re.search(r"read guide: .+\.pdf - pages 1-\d+ of \d+", progress)
+    assert "  ... step: semantic_mapping_matrix started\n" in progress
+
+
+def test_warnings_say_how_many_and_where_to_look(baseline: dict) -> None:
+    warning = next(line for line in baseline["out"].splitlines() if line.startswith("WARNING"))
+    assert re.fullmatch(
+        r"WARNING  crosswalk_coverage:all_codes_covered: \d+ legacy codes without a crosswalk: "
+        r"see mapping/crosswalk_coverage\.csv",
+        warning,
+    )
+
+
+@pytest.mark.parametrize("page", [22, 50, 60])
+def test_guide_with_a_page_removed_fails_in_one_line_and_keeps_the_catalog(
+    baseline: dict, copy_of: Path, tmp_path: Path, page: int
+) -> None:
+    before = checksums(copy_of)
+    spec_dir = spec_copy(baseline, tmp_path / "spec")
+    guide = spec_dir / guide_name(baseline)
+    without_pages(guide, guide, {page})
+    code, out, err = run_cli("dry-run", "--spec-dir", str(spec_dir), "--data-dir", str(copy_of), *PATIENTS, "--quiet")
+    assert code == 1
+    failures = [line for line in out.splitlines() if line.startswith("FAILED")]
+    assert failures == [
+        f"FAILED   target_catalog: {guide} (page {page}): the document is incomplete: printed page {page} "
+        f"missing (printed page {page - 1} is followed by {page + 1})"
+    ]
+    assert "Traceback" not in out + err and "dagster._core" not in out + err
+    assert err == ""  # --quiet: no progress
+    assert out.splitlines()[-1].startswith(f"artifacts under {copy_of}; full log: ")
+    log = (copy_of / "reports" / cli.LOG_NAME).read_text()
+    assert f"printed page {page} missing" in log and 'File "' in log  # the stack trace stays in the log
+    assert checksums(copy_of) == before
+
+
+def test_utf16_extract_is_named_as_an_encoding_problem(baseline: dict, copy_of: Path, tmp_path: Path) -> None:
+    before = checksums(copy_of)
+    extracts = tmp_path / "secure_extracts"
+    extracts.mkdir()
+    for parquet in (copy_of / "extracts").glob("*.parquet"):
+        if parquet.stem != "defect_ledger":
+            shutil.copy(parquet, extracts / parquet.name)
+    patdata = pd.read_parquet(extracts / "PATDATA.parquet")
+    (extracts / "PATDATA.parquet").unlink()
+    patdata.to_csv(extracts / "PATDATA.csv", sep="|", index=False, encoding="utf-16")
+    code, out, _ = run_cli(
+        "dry-run", "--spec-dir", str(baseline["spec_dir"]), "--data-dir", str(copy_of),
+        "--extracts", f"files:{extracts}", "--quiet",
+    )  # fmt: skip
+    assert code == 1
+    failures = [line for line in out.splitlines() if line.startswith("FAILED")]
+    assert len(failures) == 1
+    # the step is named after the extracts multi-asset, whatever it is called
+    assert re.fullmatch(r"FAILED   \w*source_extracts: (.+)", failures[0]).group(1) == (
+        f"{extracts / 'PATDATA.csv'} (byte 0): PATDATA.csv is not cp1252/UTF-8 text (looks like UTF-16)"
+    )
+    assert f"extracts: files:{extracts}" in out
+    assert checksums(copy_of) == before
+
+
+@pytest.mark.parametrize("contents", ["empty", "other files"])
+def test_spec_folder_without_either_set_lists_both(copy_of: Path, tmp_path: Path, contents: str) -> None:
+    before = checksums(copy_of)
+    spec_dir = tmp_path / "spec"
+    spec_dir.mkdir()
+    if contents == "other files":
+        (spec_dir / "guide.pdf").write_bytes(b"%PDF-1.4")
+    code, out, _ = run_cli("dry-run", "--spec-dir", str(spec_dir), "--data-dir", str(copy_of))
+    assert code == 2
+    assert out.splitlines() == [
+        f"cannot start: {spec_dir}: the folder holds neither the real documents "
+        f'("{settings.SOURCE_DICTIONARY_NAME}", "{settings.TARGET_GUIDE_NAME}", optionally '
+        f'"{settings.PC60_DICTIONARY_NAME}") nor the stand-ins ("{settings.STANDIN_SOURCE_DICTIONARY_NAME}", '
+        f'"{settings.STANDIN_PC60_DICTIONARY_NAME}", "{settings.STANDIN_TARGET_GUIDE_NAME}")'
+    ]
+    assert checksums(copy_of) == before
+
+
+def test_bad_run_parameters_are_refused_before_the_run(copy_of: Path) -> None:
+    before = checksums(copy_of)
+    code, out, err = run_cli("dry-run", "--data-dir", str(copy_of), "--patients", "0", "--defect-rate", "2")
+    assert code == 2
+    assert out.splitlines() == [
+        "cannot start: --patients: patients must be at least 1, got 0",
+        "cannot start: --defect-rate: defect_rate must be a number in [0, 1], got 2.0",
+    ]
+    assert err == ""
+    assert checksums(copy_of) == before
+
+
+def test_unreachable_extract_source_is_refused(copy_of: Path, tmp_path: Path) -> None:
+    code, out, _ = run_cli("dry-run", "--data-dir", str(copy_of), "--extracts", f"duckdb:{tmp_path / 'none.duckdb'}")
+    assert code == 2
+    assert out.splitlines() == [f"cannot start: {tmp_path / 'none.duckdb'}: extract database not found"]
+
+
+def _read_only_mount_available() -> bool:
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+def _with_read_only(folder: Path, *command: str) -> subprocess.CompletedProcess:
+    """Run ``command`` where ``folder`` is mounted read-only (a private mount namespace)."""
+    mount = f'mount --bind "{folder}" "{folder}" && mount -o remount,bind,ro "{folder}" && exec "$@"'
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", mount, "sh", *command], capture_output=True, text=True, check=False
+    )
+
+
+@pytest.mark.skipif(not _read_only_mount_available(), reason="needs `unshare -rm` to mount a folder read-only")
+def test_read_only_data_folder_is_refused_before_any_work(copy_of: Path) -> None:
+    before = checksums(copy_of)
+    done = _with_read_only(copy_of, sys.executable, "-m", "qvh_migration.cli", "dry-run", "--data-dir", str(copy_of))
+    assert done.returncode == 2, done.stderr
+    assert done.stdout.splitlines() == [f"cannot start: cannot write to {copy_of}: read-only"]
+    assert done.stderr == ""
+    # without the command line (UI, dg launch), the asset fails with the same words
+    done = _with_read_only(copy_of, sys.executable, "-c", MATERIALISE_READ_ONLY, str(copy_of))
+    assert done.stdout.splitlines() == [f"FAILED   target_catalog: cannot write to {copy_of / 'catalogs'}: read-only"]
+    assert checksums(copy_of) == before
+
+
+MATERIALISE_READ_ONLY = (
+    "import sys, dagster as dg; from qvh_migration.defs import specs; "
+    "from qvh_migration.defs.resources import MigrationSettings; from qvh_migration.console import failure_line; "
+    "r = dg.materialize([specs.target_catalog], raise_on_error=False, "
+    "resources={'settings': MigrationSettings(data_dir=sys.argv[1])}); "
+    "e = next(x for x in r.all_events if x.event_type_value == 'STEP_FAILURE'); "
+    "print(failure_line(e.step_key, e.event_specific_data.error))"
+)

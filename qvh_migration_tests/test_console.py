@@ -1,0 +1,51 @@
+"""Progress records and one-line failure messages."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+from qvh_migration import console
+
+
+def _error(cls_name: str, message: str, cause: object = None) -> SimpleNamespace:
+    return SimpleNamespace(cls_name=cls_name, message=message, cause=cause)
+
+
+def test_progress_goes_to_the_logger_and_optionally_the_terminal(
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with caplog.at_level(logging.INFO, logger=console.PROGRESS_LOGGER):
+        console.report_progress("etl", "LOAD_PMI", 250_000, "chunk 3 of 8")
+    assert caplog.messages == ["etl: LOAD_PMI - 250,000 rows - chunk 3 of 8"]
+    console.show_progress(True)
+    try:
+        console.report_progress("read guide", "guide.pdf", detail="pages 1-52 of 104")
+    finally:
+        console.show_progress(False)
+    console.report_progress("generate", "OPA", 10)
+    assert capsys.readouterr().err == "  ... read guide: guide.pdf - pages 1-52 of 104\n"
+
+
+def test_failure_line_drops_class_prefix_and_trace() -> None:
+    failure = _error("Failure", "dagster._core.definitions.events.Failure: guide.pdf (page 60): page missing\n\nStack")
+    assert (
+        console.failure_line("target_catalog", failure) == "FAILED   target_catalog: guide.pdf (page 60): page missing"
+    )
+    wrapped = _error("DagsterExecutionStepExecutionError", "Error occurred while executing op",
+                     _error("OSError", "OSError: [Errno 28] No space left on device\n"))  # fmt: skip
+    assert console.failure_line("x", wrapped) == "FAILED   x: OSError: [Errno 28] No space left on device"
+
+
+def test_warning_line_prefers_the_checks_own_description() -> None:
+    assert console.warning_line("a", "c", "3 codes: see x.csv", {}) == "WARNING  a:c: 3 codes: see x.csv"
+    assert console.warning_line("a", "c", None, {"blockers": 2}) == "WARNING  a:c (blockers 2)"
+
+
+def test_an_interrupted_step_says_so() -> None:
+    interrupted = _error("DagsterExecutionInterruptedError", "dagster._core.errors.DagsterExecutionInterruptedError")
+    assert console.failure_line("s", interrupted) == (
+        "FAILED   s: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
+    )
