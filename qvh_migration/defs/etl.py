@@ -153,9 +153,11 @@ def target_tables(
             "notes": "; ".join(load.notes) or "none",
             "impute_mode": config.impute_mode,
             "postgres_target": describe_server(target_url) if (target_url := settings.target_url_value()) else "none",
-            **path_metadata(*(p for k, p in paths.items() if k not in LOAD_FILE_KEYS)),
-            # Named apart: the load file shares its name with the partition's summary CSV.
-            **{k: dg.MetadataValue.path(str(paths[k])) for k in LOAD_FILE_KEYS if k in paths},
+            # Keyed by kind: a partition's files share the table's name (tables, rejects, summary, load file).
+            **{
+                (k if k in LOAD_FILE_KEYS else f"file_{k}"): dg.MetadataValue.path(str(path))
+                for k, path in paths.items()
+            },
         },
         check_results=[
             dg.AssetCheckResult(

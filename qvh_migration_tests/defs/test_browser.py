@@ -24,7 +24,7 @@ from qvh_migration_tests.defs.browser import CHROMIUM_FLAGS, chromium_path
 
 BIN = Path(sys.executable).parent
 SCREENSHOTS = settings.PROJECT_ROOT / "build" / "screenshots"
-PARTITION = "LOAD_STAFF"  # a root table: it needs the upstream stages and no other table
+PARTITION = "LOAD_PMI"  # a root table: it needs the upstream stages and no other table
 # The webserver launches runs itself (no daemon in the test), with the same environment.
 INSTANCE_YAML = """\
 telemetry:
