@@ -64,7 +64,9 @@ class TargetLoadConfig(dg.Config):
 )
 def key_registry(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
-        registry, added = pipeline.build_key_registry(_folders(settings), context.run_id, settings.row_sources_path())
+        registry, added = pipeline.build_key_registry(
+            _folders(settings), context.run.run_id, settings.row_sources_path()
+        )
     per_table = registry.groupby("target_table").size().rename("record_numbers").to_frame()
     per_table["new_in_this_run"] = added.groupby("target_table").size().reindex(per_table.index).fillna(0).astype(int)
     return dg.MaterializeResult(
@@ -115,7 +117,7 @@ def target_tables(
             settings.crosswalk_path(),
             table,
             impute_mode=config.impute_mode,
-            run_id=context.run_id,
+            run_id=context.run.run_id,
             row_sources_file=settings.row_sources_path(),
             target_url=settings.target_url_value(),
         )
