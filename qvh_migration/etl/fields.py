@@ -83,6 +83,20 @@ def issues(rows: pd.Index, field_name: str, code: str, message: str, values: pd.
     )
 
 
+def filter_issues(field_name: str, code: str, messages: pd.Series) -> pd.DataFrame:
+    """Rows that belong elsewhere (their parent was not loaded), each with its own reason."""
+    return pd.DataFrame(
+        {
+            "row": messages.index,
+            "field": field_name,
+            "reason_code": code,
+            "message": messages.to_numpy(),
+            "value": "",
+            "action": "filter",
+        }
+    )
+
+
 def _blank(values: pd.Series) -> pd.Series:
     return values.astype("string").fillna("").str.strip().eq("")
 
@@ -271,18 +285,7 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
         reasons = linked.loc[filtered, FILTER_REASON]
         if mandatory:
             message = f"parent {parent} not loaded: " + reasons
-            out.append(
-                pd.DataFrame(
-                    {
-                        "row": reasons.index,
-                        "field": rule["target_field"],
-                        "reason_code": "parent_filtered",
-                        "message": message.to_numpy(),
-                        "value": "",
-                        "action": "filter",
-                    }
-                )
-            )
+            out.append(filter_issues(rule["target_field"], "parent_filtered", message))
         else:
             out.append(
                 issues(
@@ -312,18 +315,7 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
             if not hit.any():
                 continue
             if kind == "filtered" and mandatory:
-                out.append(
-                    pd.DataFrame(
-                        {
-                            "row": hit[hit].index,
-                            "field": rule["target_field"],
-                            "reason_code": code,
-                            "message": (text + why[hit]).to_numpy(),
-                            "value": "",
-                            "action": "filter",
-                        }
-                    )
-                )
+                out.append(filter_issues(rule["target_field"], code, text + why[hit]))
             else:
                 out.append(
                     issues(

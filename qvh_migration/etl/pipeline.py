@@ -23,10 +23,9 @@ from qvh_migration.etl.row_sources import RowSources, load_row_sources
 from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
 from qvh_migration.io.artifacts import write_parquet
+from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
 from qvh_migration.settings import default_row_sources_file
-
-CONTRACT_FILE = Path("mapping") / "mapping_contract.csv"
 
 
 @dataclass(frozen=True)
@@ -50,13 +49,6 @@ def extract_reader(folder: Path):
             raise MigrationInputError(path, f"not a readable Parquet extract ({type(exc).__name__})") from None
 
     return read
-
-
-def read_contract(mapping_dir: Path) -> pd.DataFrame:
-    path = mapping_dir / CONTRACT_FILE.name
-    if not path.exists():
-        raise MigrationInputError(path, "mapping contract not materialised yet: materialise mapping_contract first")
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def read_target_catalog(catalogs: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

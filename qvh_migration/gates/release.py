@@ -13,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.etl import store as etl_store
-from qvh_migration.etl.pipeline import StageFolders, read_contract
+from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.etl.validation import UNFILLED
 from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
 from qvh_migration.gates.stage import _all, all_findings
 from qvh_migration.io.artifacts import atomic_path
+from qvh_migration.mapping.artifacts import read_contract
 
 DECISION_FILE = "release_decision.json"
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
-from qvh_migration.etl.pipeline import StageFolders, read_contract, read_target_catalog
+from qvh_migration.etl.pipeline import StageFolders, read_target_catalog
 from qvh_migration.gates import cross_table, detection
 from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.run import (
@@ -31,6 +31,7 @@ from qvh_migration.gates.run import (
 )
 from qvh_migration.gates.source_codes import with_source_times
 from qvh_migration.io.artifacts import write_csv, write_parquet
+from qvh_migration.mapping.artifacts import read_contract
 
 CROSS_TABLE = "cross_table"
 CROSS_FINDINGS_FILE = "cross_table_findings.parquet"
