@@ -52,7 +52,7 @@ text-align:left;vertical-align:top}th{background:#eef1f5}td.num{text-align:right
 .not-produced{color:#8a4b00;font-style:italic}.PASS,.loaded{color:#0a6b2d;font-weight:600}
 .FAIL,.checks-failed,.rows-not-conserved{color:#b00020;font-weight:600}.badge{display:inline-block;
 padding:2px 10px;border-radius:10px;background:#fff;color:#1b1b1b;font-weight:700}code{font-size:11px}
-.erd-wrap{overflow:auto;max-height:1100px}
+.erd-wrap{overflow:auto;max-height:1100px}figure{display:inline-block;margin:4px 24px 4px 0}
 """
 Renderer = Callable[[dict[str, Any]], str]
 
@@ -166,8 +166,8 @@ def _findings(section: dict[str, Any]) -> str:
 
 def _reconciliation(section: dict[str, Any]) -> str:
     return (
-        f"<p>{section['tables_with_difference']} rows with a difference (total {section['total_difference']:,}), "
-        f"<strong>{section['unexplained_differences']}</strong> unexplained.</p>" + table(section["rows"])
+        f"<p>Rows with a difference: {section['tables_with_difference']} (total {section['total_difference']:,}); "
+        f"unexplained: <strong>{section['unexplained_differences']}</strong>.</p>" + table(section["rows"])
     )
 
 

@@ -107,6 +107,8 @@ def grouped_bar_chart(
                 f'fill="{PALETTE[position % len(PALETTE)]}" data-label="{_attr(category)}" '
                 f'data-series="{_attr(name)}" data-value="{_attr(value)}">'
                 f"<title>{escape(f'{category}, {name}: {value:,}')}</title></rect>"
+                f'<text x="{x + (bar_width - 1) / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" '
+                f'style="{FONT};font-size:9px">{value:,}</text>'
             )
         parts.append(
             f'<text x="{group_x + (group_width - 12) / 2:.1f}" y="{legend + plot_height + 16}" text-anchor="middle" '

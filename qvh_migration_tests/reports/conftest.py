@@ -49,9 +49,14 @@ def write_upstream(data: Path) -> None:
         path = extracts / f"{name}.parquet"
         pd.DataFrame({"InternalPatientNumber": [f"{i:09d}" for i in range(rows)]}).to_parquet(path)
         files[path.name] = {"bytes": path.stat().st_size, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    _json({"tables": {"PATDATA": {"rows": 120}, "OPREFERRAL": {"rows": 90}}, "files": files}, extracts / "manifest.json")
+    _json(
+        {"tables": {"PATDATA": {"rows": 120}, "OPREFERRAL": {"rows": 90}}, "files": files}, extracts / "manifest.json"
+    )
 
-    _csv(pd.DataFrame({"target_table": ["LOAD_PMI"], "target_field": ["NHS_NUMBER"]}), data / "mapping" / "mapping_contract.csv")
+    _csv(
+        pd.DataFrame({"target_table": ["LOAD_PMI"], "target_field": ["NHS_NUMBER"]}),
+        data / "mapping" / "mapping_contract.csv",
+    )
 
     target = data / "target"
     summary = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -25,7 +26,9 @@ def test_every_table_is_a_box_and_every_parent_link_an_edge() -> None:
     svg = ET.fromstring(erd.render_svg(diagram))
     boxes = {g.get("data-table") for g in svg.iter(f"{SVG}g") if g.get("class") == "erd-table"}
     assert len(boxes) == 38 and boxes == set(tables["table_name"])
-    edges = {(p.get("data-child"), p.get("data-parent")) for p in svg.iter(f"{SVG}path") if p.get("class") == "erd-edge"}
+    edges = {
+        (p.get("data-child"), p.get("data-parent")) for p in svg.iter(f"{SVG}path") if p.get("class") == "erd-edge"
+    }
     expected = {(child, parent) for child, parents in table_parents().items() for parent in parents}
     assert expected and edges == expected
 
@@ -48,7 +51,7 @@ def test_boxes_show_record_number_and_parent_keys() -> None:
     # Boxes in one column never overlap.
     for depth in {b.depth for b in diagram.boxes.values()}:
         column = sorted((b for b in diagram.boxes.values() if b.depth == depth), key=lambda b: b.y)
-        assert all(a.y + a.height < b.y for a, b in zip(column, column[1:], strict=False))
+        assert all(a.y + a.height < b.y for a, b in itertools.pairwise(column))
 
 
 def test_layout_is_deterministic_and_tolerates_unknown_parents_and_cycles() -> None:
