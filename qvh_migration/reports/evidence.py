@@ -296,7 +296,7 @@ def erd_tables(folders: RunFolders) -> tuple[pd.DataFrame, pd.DataFrame, str]:
 
 
 def gather(paths: ProjectPaths, *, run_id: str | None = None, generated_at: datetime | None = None) -> dict[str, Any]:
-    """Every fact of the pack; ``sections`` holds one entry per id of ``SECTIONS`` except the diagram's own."""
+    """Every fact of the pack; ``sections`` holds one entry per id of ``SECTIONS``, in page order."""
     folders = RunFolders.of(paths)
     tables, fields, erd_source = erd_tables(folders)
     diagram = layout(tables, fields)
