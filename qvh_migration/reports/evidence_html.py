@@ -63,7 +63,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, int | float):
         return f'<td class="num">{value:,}</td>'
     text = "" if value is None else str(value)
-    css = text.lower().replace(" ", "-") if text in ("PASS", "FAIL", "loaded", "checks failed") else ""
+    css = text.replace(" ", "-") if text in ("PASS", "FAIL", "loaded", "checks failed", "rows not conserved") else ""
     return f'<td class="{escape(css)}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>"
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from qvh_migration import settings
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.reports import evidence_html
-from qvh_migration.reports.evidence import SECTIONS, gather
+from qvh_migration.reports.evidence import SECTIONS, gather, git_commit
 from qvh_migration.reports.evidence_html import write_pack
 from qvh_migration.settings import ProjectPaths
 from qvh_migration_tests.reports.conftest import PLANTED_NHS_NUMBER
@@ -125,3 +126,18 @@ def test_a_failed_build_keeps_the_previous_pack(complete_run: ProjectPaths, monk
     assert index.read_text(encoding="utf-8") == before
     assert sorted(p.name for p in Path(index.parent).iterdir()) == ["evidence.json", "index.html"]
     assert not [p for p in index.parent.parent.iterdir() if p.name.startswith(".evidence")]
+
+
+def test_an_extract_changed_since_its_manifest_is_flagged(complete_run: ProjectPaths) -> None:
+    extract = complete_run.stage_dir("extracts") / "PATDATA.parquet"
+    extract.write_bytes(extract.read_bytes() + b"\0")
+    page, _, stored = _pack(complete_run)
+    files = {f["file"]: f["matches_manifest"] for f in stored["sections"]["inputs"]["extracts"]["files"]}
+    assert files == {"OPREFERRAL.parquet": True, "PATDATA.parquet": False}
+    assert "DO NOT all match" in page
+
+
+def test_the_commit_is_left_empty_outside_a_checkout(tmp_path: Path) -> None:
+    assert git_commit(tmp_path) == {"commit": None, "uncommitted_changes": None}
+    if (settings.PROJECT_ROOT / ".git").exists():  # a checkout (a worktree's .git is a file)
+        assert re.fullmatch(r"[0-9a-f]{40}", git_commit()["commit"] or "")
