@@ -174,7 +174,10 @@ def _reconciliation(section: dict[str, Any]) -> str:
 def _waiting_lists(section: dict[str, Any]) -> str:
     out = ["<h3>Summary</h3>"]
     summary = section["summary"]
+    if section.get("as_of"):
+        out.append(f"<p>Waiting times as of {escape(section['as_of'])}.</p>")
     out.append(table(summary) if isinstance(summary, list) else _not_produced(summary))
+    out.extend(f"<p>{escape(note)}</p>" for note in section.get("notes") or [])
     bands = section["bands"]
     out.append("<h3>Weeks waited: source and target</h3>")
     if not bands.get("produced"):

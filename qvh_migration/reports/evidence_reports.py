@@ -104,8 +104,16 @@ def waiting_lists_section(reports: Path) -> dict[str, Any]:
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise MigrationInputError(summary_path, f"not valid JSON: {exc.msg}", where=f"line {exc.lineno}") from None
-        lists = summary.get("lists", summary) if isinstance(summary, dict) else {}
-        section["summary"] = [{"list": name, **values} for name, values in lists.items() if isinstance(values, dict)]
+        summary = summary if isinstance(summary, dict) else {}
+        lists = summary.get("lists", summary)
+        section["summary"] = [
+            {"list": name, **{key: _flat(value) for key, value in values.items()}}
+            for name, values in lists.items()
+            if isinstance(values, dict)
+        ]
+        section["as_of"] = str(summary["as_of"]) if "as_of" in summary else None
+        notes = summary.get("notes") if isinstance(summary.get("notes"), list) else []
+        section["notes"] = scrub(pd.Series([str(n) for n in notes], dtype="string")).tolist()
     else:
         section["summary"] = _missing(summary_path)
     if parity_path.exists():
@@ -142,6 +150,13 @@ def waiting_lists_section(reports: Path) -> dict[str, Any]:
     else:
         section["bands"] = _missing(bands_path)
     return section
+
+
+def _flat(value: Any) -> Any:
+    """A nested count (``{"mapping": 49, "reject": 1}``) as one cell: ``mapping: 49; reject: 1``."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return value
 
 
 _PARITY_SHOWN = (

@@ -79,7 +79,7 @@ def grouped_bar_chart(
         return _empty_chart(title, empty_message)
     names = list(series)
     top = max((float(v) for values in series.values() for v in values), default=0.0) or 1.0
-    left, bottom, legend = 40, 36, 22
+    left, bottom, legend = 40, 36, 34  # room above the tallest bar for its value
     plot_height = height - bottom - legend - 8
     width = left + len(categories) * group_width + 10
     bar_width = max(4, (group_width - 12) // len(names))

@@ -156,11 +156,13 @@ def write_reports(reports: Path) -> None:
         ).assign(difference=lambda f: f["target_count"] - f["source_count"]),
         reports / "waiting_list_bands.csv",
     )
-    _json(
-        {name: {"source": 91, "target": 90, "matched": 88, "differences": 3, "explained": 3, "unexplained": 0}
-         for name in ("rtt_ptl", "outpatient_waiting_list", "inpatient_waiting_list")},
-        reports / "waiting_list_summary.json",
-    )  # fmt: skip
+    lists = {
+        name: {"source": 91, "target": 90, "matched": 88, "differences": 3, "explained": 3, "unexplained": 0,
+               "by_cause": {"mapping": 2, "reject": 1}}
+        for name in ("rtt_ptl", "outpatient_waiting_list", "inpatient_waiting_list")
+    }  # fmt: skip
+    notes = [f"clock start of patient {PLANTED_NHS_NUMBER} taken from the referral"]
+    _json({"as_of": "2026-10-30", "lists": lists, "notes": notes}, reports / "waiting_list_summary.json")
     _csv(
         pd.DataFrame(
             {"target_table": ["LOAD_PMI", "LOAD_REFERRALS"], "patients": [20, 18], "rows": [20, 31],

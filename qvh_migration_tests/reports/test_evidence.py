@@ -65,6 +65,12 @@ def test_the_page_and_the_json_state_the_same_facts(complete_run: ProjectPaths) 
     assert sections["reconciliation"]["tables_with_difference"] == 1
     assert sections["reconciliation"]["unexplained_differences"] == 0
     assert sections["waiting-lists"]["differences"]["total"] == 3
+    assert [row["list"] for row in sections["waiting-lists"]["summary"]] == [
+        "rtt_ptl",
+        "outpatient_waiting_list",
+        "inpatient_waiting_list",
+    ]
+    assert "<td>mapping: 2; reject: 1</td>" in page and "as of 2026-10-30" in page
     assert sections["waiting-lists"]["bands"]["lists"]["rtt_ptl"][2] == {
         "weeks_band": "26-39", "source_count": 15, "target_count": 14}  # fmt: skip
     assert 'data-label="26-39" data-series="target" data-value="14"' in page
