@@ -61,6 +61,9 @@ SUPPORTING_TABLES: tuple[str, ...] = (
     "DISP",
     "INMAN",
     "RTTPERSTSMF",
+    # Staff, users and sites (LOAD_STAFF, LOAD_USERS, LOAD_SITES).
+    "USERS",
+    "HOSPDET",
 )
 ALL_TABLES: tuple[str, ...] = PRIORITY_TABLES + SUPPORTING_TABLES
 
@@ -108,6 +111,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "DISP": ("DisposalCode",),
     "INMAN": ("IntdMgmt",),
     "RTTPERSTSMF": ("RttStatusCode",),
+    "USERS": ("UserName",),
+    "HOSPDET": ("HospitalCode",),
 }
 
 # The catalog must have these, or the generator cannot link anything: priority tables' keys and

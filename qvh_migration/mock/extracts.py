@@ -50,6 +50,7 @@ from qvh_migration.mock.rules import DEFECT_PLAN
 from qvh_migration.mock.strings import EmptyColumns, pick
 from qvh_migration.mock.vector import take_or
 from qvh_migration.mock.waiting_list import WAITING, WaitingList, build_waiting_list
+from qvh_migration.mock.workforce import add_workforce
 
 Table = tuple[dict[str, ColumnValue], int]
 
@@ -117,6 +118,7 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     """
     seed = params.seed
     ref = build_reference(rng_for(seed, "reference"), params.patients)
+    add_workforce(rng_for(seed, "workforce"), ref, params.patients)
     pats = build_patients(rng_for(seed, "patients"), params.patients, ref)
     refs = build_referrals(rng_for(seed, "referrals"), pats, ref)
     appts = build_appointments(rng_for(seed, "appointments"), refs, ref)
