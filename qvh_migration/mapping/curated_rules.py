@@ -143,7 +143,8 @@ def read_not_migrated_tables(path: Path, context: _Context, curated_tables: dict
         reason = str(decision.get("reason") or "").strip()
         checked = str(decision.get("checked_against") or "").strip()
         if not reason or not checked:
-            raise CurationError(path, "a table not migrated needs a 'reason' and what it was 'checked_against'", where=where)
+            message = "a table not migrated needs a 'reason' and what it was 'checked_against'"
+            raise CurationError(path, message, where=where)
         for (name, _), field in context.fields.items():
             if name == table:
                 rows.append(_not_migrated_row(path, table, field, f"table not migrated: {reason} ({checked})"))
