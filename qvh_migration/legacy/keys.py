@@ -64,6 +64,9 @@ SUPPORTING_TABLES: tuple[str, ...] = (
     # Staff, users and sites (LOAD_STAFF, LOAD_USERS, LOAD_SITES).
     "USERS",
     "HOSPDET",
+    # Community service referrals and contacts (LOAD_CMTY_APPOINTMENTS).
+    "CPSGREFERRAL",
+    "CPPTCONTACT",
 )
 ALL_TABLES: tuple[str, ...] = PRIORITY_TABLES + SUPPORTING_TABLES
 
@@ -113,6 +116,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "RTTPERSTSMF": ("RttStatusCode",),
     "USERS": ("UserName",),
     "HOSPDET": ("HospitalCode",),
+    "CPSGREFERRAL": ("InternalPatientNumber", "EpisodeNumber"),
+    "CPPTCONTACT": ("InternalPatientNumber", "EpisodeNumber", "ContactDatetimeInt"),
 }
 
 # The catalog must have these, or the generator cannot link anything: priority tables' keys and

@@ -19,6 +19,7 @@ from qvh_migration.legacy.catalog import require, table_specs
 from qvh_migration.legacy.keys import ALL_TABLES, REQUIRED_COLUMNS
 from qvh_migration.mock import defects
 from qvh_migration.mock.catalog import ColumnValue, render_table
+from qvh_migration.mock.community import community_tables
 from qvh_migration.mock.inpatients import (
     Admissions,
     apply_in_hospital_deaths,
@@ -158,6 +159,7 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     yield "ADMITDISCH", render_admitdisch(rng_for(seed, "r_admitdisch"), pats, ref, adm, wards, wl, fdt)
     yield "CONSEPISODE", render_consepisode(rng_for(seed, "r_consepisode"), pats, ref, adm, episodes)
     yield "WARDSTAY", render_wardstay(pats, ref, adm, wards)
+    yield from community_tables(rng_for(seed, "community"), pats, ref)
     yield "MERGEDID", ({}, 0)  # rows come from the merged_patient defect
 
 
