@@ -11,7 +11,7 @@ import pytest
 from qvh_migration.etl.pipeline import run_partition
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 
-MAPPED = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_IWL_PROFILES")
+MAPPED = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_IWL_PROFILES", "LOAD_CMTY_APPOINTMENTS")
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +79,28 @@ def test_waiting_list_profiles_point_at_loaded_staff(loads: dict) -> None:
     assert set(profiles["CONSULTANT_CODE"]) <= staff
     assert profiles["LIST_NO"].str.len().max() <= 2
     assert set(profiles["WAITLIST_PROFILE"]) == set(_extract(loads, "WAITCD")["WaitingList"])
+
+
+def test_community_contacts_carry_their_referral_and_patient(loads: dict) -> None:
+    contacts = loads["loads"]["LOAD_CMTY_APPOINTMENTS"].table
+    source = _extract(loads, "CPPTCONTACT")
+    referrals = _extract(loads, "CPSGREFERRAL").set_index(["InternalPatientNumber", "EpisodeNumber"])
+    patients = _extract(loads, "PATDATA").drop_duplicates("InternalPatientNumber").set_index("InternalPatientNumber")
+    assert len(contacts) == len(source)
+    key = source.set_index(["InternalPatientNumber", "EpisodeNumber"]).index
+    assert key.isin(referrals.index).all()
+    assert (contacts["REF_TEAM"].to_numpy() == referrals.loc[key, "ServGroup"].to_numpy()).all()
+    assert (contacts["MAIN_CRN"].to_numpy() == patients.loc[source["InternalPatientNumber"], "DistrictNumber"]).all()
+    when = source["ContactDatetimeInt"]
+    day = when.str[6:8] + "/" + when.str[4:6] + "/" + when.str[:4]
+    assert (contacts["APPT_DATE"].str[:10].to_numpy() == day.to_numpy()).all()  # time too where the guide has it
+    first = source["InitialContact"].eq("YES").to_numpy()
+    assert (contacts.loc[first, "REF_NEW_FOLLOWUP_FLAG"] == "N").all()
+    assert (contacts.loc[~first, "REF_NEW_FOLLOWUP_FLAG"] == "F").all()
+    cancelled = source["ApptAttendanceCode"].isin(["CND", "CNW"]).to_numpy()
+    assert cancelled.any()  # cancelled contacts are loaded (guide p58)
+    staff = set(loads["loads"]["LOAD_STAFF"].table["staff_id"])
+    assert set(contacts["CONSULTANT_CODE"]) <= staff and set(contacts["REF_CONSULTANT"]) <= staff
 
 
 @pytest.mark.parametrize("table", ["LOAD_MH_CPA_MASTER", "LOAD_OPDWAITLISTDEF"])

@@ -12,7 +12,7 @@ from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration.mapping.curated_rules import NOT_MIGRATED_TABLES_FILE, load_curated_rules
 from qvh_migration.settings import default_rules_dir
 
-MAPPED_TABLES = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_IWL_PROFILES")
+MAPPED_TABLES = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_IWL_PROFILES", "LOAD_CMTY_APPOINTMENTS")
 MENTAL_HEALTH_TABLES = (
     "LOAD_MH_DETENTION_MASTER",
     "LOAD_MH_DETENTION_TRANSFERS",

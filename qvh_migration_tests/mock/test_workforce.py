@@ -68,3 +68,25 @@ def test_same_seed_same_masters_other_seed_other_users(source_catalog: pd.DataFr
     for table in ("USERS", "HOSPDET", "WAITCD"):
         pd.testing.assert_frame_equal(first.tables[table], again.tables[table])
     assert not first.tables["USERS"].equals(other.tables["USERS"])
+
+
+def test_community_contacts_belong_to_referrals_of_known_patients(clean_extracts: SourceExtracts) -> None:
+    tables = clean_extracts.tables
+    referrals, contacts = tables["CPSGREFERRAL"], tables["CPPTCONTACT"]
+    patients = set(tables["PATDATA"]["InternalPatientNumber"])
+    consultants = tables["CONSMAST"].set_index("Consultant")
+    assert 0.01 < referrals["InternalPatientNumber"].nunique() / len(tables["PATDATA"]) < 0.1
+    assert not referrals.duplicated(["InternalPatientNumber", "EpisodeNumber"]).any()
+    assert not contacts.duplicated(["InternalPatientNumber", "EpisodeNumber", "ContactDatetimeInt"]).any()
+    assert referrals["InternalPatientNumber"].isin(patients).all()
+    pairs = referrals.set_index(["InternalPatientNumber", "EpisodeNumber"])
+    key = contacts.set_index(["InternalPatientNumber", "EpisodeNumber"]).index
+    assert key.isin(pairs.index).all()
+    # No contact before its referral; clinicians are the trust's own consultants.
+    assert (contacts["ContactDatetimeInt"].to_numpy() > pairs.loc[key, "RefDtTmInt"].to_numpy()).all()
+    for clinicians in (contacts["PrimaryClinician"], referrals["LeadClinician"]):
+        assert consultants.loc[clinicians, "ExternalCons"].eq("NO").all()
+    # Seen contacts have an actual time; booked (future) ones no attendance yet.
+    seen = contacts["ApptAttendanceCode"].isin(["ATT", "WLK"])
+    assert (contacts.loc[seen, "ActualContactDtTmInt"] != "").all()
+    assert (contacts.loc[~seen, "ActualContactDtTmInt"] == "").all()
