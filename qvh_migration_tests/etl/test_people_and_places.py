@@ -40,14 +40,14 @@ def test_mapped_table_loads_every_live_row_without_rejects(loads: dict, table: s
     assert load.table[record_number].is_unique
 
 
-def test_staff_are_the_live_consultants_with_their_national_codes(loads: dict) -> None:
+def test_staff_are_the_live_consultants(loads: dict) -> None:
     staff = loads["loads"]["LOAD_STAFF"].table
     consultants = _extract(loads, "CONSMAST")
     live = consultants[consultants["Deleted"] != "Y"].set_index("Consultant")
     assert sorted(staff["staff_id"]) == sorted(live.index)
-    gmc = live.loc[staff["staff_id"], "GMCCode"].to_numpy()
-    expected = pd.Series(gmc).where(pd.Series(gmc).str.fullmatch(r"C\d{7}"), "C9999998")
-    assert (staff["gp_national_code"].to_numpy() == expected.to_numpy()).all()
+    assert staff["gp_national_code"].isna().all()  # consultants are not GPs (GP_MASTER)
+    emails = live.loc[staff["staff_id"], "EmailId"].replace("", pd.NA).to_numpy()
+    assert (staff["email_address"].fillna("").to_numpy() == pd.Series(emails).fillna("").to_numpy()).all()
     external = live.loc[staff["staff_id"], "ExternalCons"].eq("YES").to_numpy()
     assert (staff["employee_flag"].to_numpy() == pd.Series(external).map({True: "N", False: "Y"}).to_numpy()).all()
     assert staff["family_name"].str.isupper().all()
