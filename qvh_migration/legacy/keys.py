@@ -171,6 +171,14 @@ RELATIONS: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     _rel("PATDATA", ("GdpCode",), "GDP", ("GdpCode",)),
     _rel("MERGEDID", ("NewestID",), "PATDATA", IPN),
     _rel("OUTCLNC", ("ConsCode",), "CONSMAST", ("Consultant",)),
+    _rel("WAITCD", ("MainConsultant",), "CONSMAST", ("Consultant",)),
+    _rel("WARD", ("HospitalCode",), "HOSPDET", ("HospitalCode",)),
+    _rel("WAITCD", ("HospitalCode",), "HOSPDET", ("HospitalCode",)),
+    _rel("OPWLMF", ("HospitalCode",), "HOSPDET", ("HospitalCode",)),
+    _rel("CPSGREFERRAL", IPN, "PATDATA", IPN),
+    _rel("CPSGREFERRAL", ("LeadClinician",), "CONSMAST", ("Consultant",)),
+    _rel("CPPTCONTACT", EPISODE, "CPSGREFERRAL", EPISODE),
+    _rel("CPPTCONTACT", ("PrimaryClinician",), "CONSMAST", ("Consultant",)),
 )
 
 # Logical-delete flag values: (active, deleted).
