@@ -432,4 +432,9 @@ def registry_table() -> pd.DataFrame:
 
 # Transforms of activity and of GP/GDP registration live in their own modules (file size); importing
 # them here registers them, so every caller of TRANSFORMS sees the whole registry.
-from qvh_migration.mapping import transforms_activity, transforms_registration  # noqa: E402, F401
+from qvh_migration.mapping import (  # noqa: E402, F401
+    transforms_activity,
+    transforms_community,
+    transforms_registration,
+    transforms_workforce,
+)
