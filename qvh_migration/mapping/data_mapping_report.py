@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.extracts.store import table_file
 from qvh_migration.io.masking import is_identifier_column
-from qvh_migration.legacy.keys import TABLE_KEYS, row_keys
+from qvh_migration.legacy.keys import SUPPORTING_TABLES, TABLE_KEYS, row_keys
 from qvh_migration.mapping.code_handling import CODE_HANDLINGS
 from qvh_migration.mapping.crosswalks import NO_CODE
 
@@ -65,6 +65,8 @@ MAPPED, NO_CODE_STATUS, UNMAPPED, VENDOR_MAPS, AS_IS, NO_VALUES = (
 STATUSES: tuple[str, ...] = (MAPPED, NO_CODE_STATUS, UNMAPPED, VENDOR_MAPS, AS_IS, NO_VALUES)
 # Columns that join a source row to its parent: a lookup reads them, but they are not codes.
 KEY_COLUMNS: frozenset[str] = frozenset(column for key in TABLE_KEYS.values() if len(key) > 1 for column in key)
+# Legacy code (master-file) tables: supporting tables keyed by their code alone (ETHN, SPEC, WARD).
+CODE_TABLES: dict[str, str] = {t: TABLE_KEYS[t][0] for t in SUPPORTING_TABLES if len(TABLE_KEYS.get(t, ())) == 1}
 _COUNT_COLUMNS = ("count", "ledgered_count")
 # Dates and times a transform reads beside the code (an RTT stop date) are not codes.
 _NOT_A_CODE = re.compile(r"date|dtime|time", re.IGNORECASE)
@@ -92,9 +94,8 @@ def report_inputs(
             columns = needed.setdefault(table, set(TABLE_KEYS.get(table, ())))
             if columns is not None:
                 columns.add(column)
-    for table, key in TABLE_KEYS.items():
-        if len(key) == 1:
-            needed[table] = None
+    for table in CODE_TABLES:
+        needed[table] = None
     return needed
 
 
@@ -123,13 +124,14 @@ def build_data_mapping_report(
     ledgered = _ledgered_keys(ledger)
     frames = []
     for _, rule in coded_fields(contract).iterrows():
+        inputs = source_inputs(rule, legacy_code_fields, crosswalks)
         blocks = [
             _value_rows(rule, table, column, crosswalk, extracts[table], crosswalks, descriptions, ledgered)
-            for table, column, crosswalk in source_inputs(rule, legacy_code_fields, crosswalks)
+            for table, column, crosswalk in inputs
             if table in extracts and column in extracts[table].columns
         ]
         blocks = [block for block in blocks if not block.empty]
-        frames.extend(blocks or [_field_row(rule, extracts)])
+        frames.extend(blocks or [_field_row(rule, {table for table, _, _ in inputs}, extracts)])
     if not frames:
         return empty_report()
     report = pd.concat(frames, ignore_index=True)[list(REPORT_COLUMNS)]
@@ -159,7 +161,10 @@ def source_inputs(
         table, column = _split(qualified)
         # A derived field looks its code up: the inputs before the last one only find the row.
         looked_up = str(rule.get("mapping_class")) == "DERIVED" and position < len(fields) - 1
-        if looked_up or column in KEY_COLUMNS or _NOT_A_CODE.search(column) or is_identifier_column(column):
+        known_code = (table, column) in legacy_code_fields  # NHSNumberStatus is a code, not an identifier
+        if looked_up or column in KEY_COLUMNS or _NOT_A_CODE.search(column):
+            continue
+        if is_identifier_column(column) and not known_code:
             continue
         crosswalk = named[position]
         if not crosswalk:
@@ -195,7 +200,8 @@ def _value_rows(
         .reindex(frame["legacy_value"], fill_value=0)
         .to_numpy(dtype="int64")
     )
-    frame["legacy_description"] = frame["legacy_value"].map(descriptions.of(table, column)).fillna("")
+    described = descriptions.of(table, column)  # one lookup per distinct value
+    frame["legacy_description"] = [described.get(value, "") for value in frame["legacy_value"]]
     frame = _propose(frame, crosswalk, crosswalks, str(rule["code_handling"]))
     return frame.assign(
         **_rule_columns(rule), source_field=f"{table}.{column}", crosswalk=crosswalk, note=""
@@ -221,13 +227,12 @@ def _propose(
     )
 
 
-def _field_row(rule: pd.Series, extracts: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _field_row(rule: pd.Series, input_tables: set[str], extracts: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """The one row of a coded field that reads no legacy value, saying why."""
     mapping_class = str(rule["mapping_class"])
     proposed = str(rule.get("default_value") or "") if mapping_class == "DEFAULT" else ""
     if str(rule.get("source_fields") or "").strip():
-        tables = {f.split(".", 1)[0] for f in str(rule["source_fields"]).split(";") if "." in f}
-        missing = sorted(t for t in tables if t not in extracts)
+        missing = sorted(t for t in input_tables if t not in extracts)
         note = (
             f"{mapping_class}: no extract of {', '.join(missing)}"
             if missing
@@ -307,7 +312,7 @@ class _DescriptionLookup:
         if master is None or master not in self._extracts:
             return {}
         if master not in self._cache:
-            self._cache[master] = _master_descriptions(self._extracts[master], TABLE_KEYS[master][0])
+            self._cache[master] = _master_descriptions(self._extracts[master], CODE_TABLES[master])
         return self._cache[master]
 
 
