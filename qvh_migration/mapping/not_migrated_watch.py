@@ -121,4 +121,8 @@ def findings_summary(findings: pd.DataFrame) -> str:
             f"{legacy} {count:,} rows" for legacy, count in zip(rows["legacy_table"], rows["rows"], strict=True)
         )
         parts.append(f"{table} ({held})")
-    return "delivered rows for tables the contract does not migrate: " + "; ".join(parts)
+    return (
+        "delivered rows for tables the contract does not migrate: "
+        + "; ".join(parts)
+        + ": see watch_tables in qvh_migration/etl/row_sources.yaml"
+    )
