@@ -122,13 +122,17 @@ def build_data_mapping_report(
     """The report (``REPORT_COLUMNS``), one block per coded target field in contract order."""
     descriptions = _DescriptionLookup(extracts, legacy_code_fields)
     ledgered = _ledgered_keys(ledger)
+    counted: dict[tuple[str, str], pd.DataFrame] = {}  # a source column feeds several fields: count it once
     frames = []
     for _, rule in coded_fields(contract).iterrows():
         inputs = source_inputs(rule, legacy_code_fields, crosswalks)
+        for table, column, _ in inputs:
+            if (table, column) not in counted and table in extracts and column in extracts[table].columns:
+                counted[(table, column)] = _counted_values(extracts[table], table, column, ledgered)
         blocks = [
-            _value_rows(rule, table, column, crosswalk, extracts[table], crosswalks, descriptions, ledgered)
+            _value_rows(rule, table, column, crosswalk, counted[(table, column)], crosswalks, descriptions)
             for table, column, crosswalk in inputs
-            if table in extracts and column in extracts[table].columns
+            if (table, column) in counted
         ]
         blocks = [block for block in blocks if not block.empty]
         frames.extend(blocks or [_field_row(rule, {table for table, _, _ in inputs}, extracts)])
@@ -147,7 +151,8 @@ def source_inputs(
 ) -> list[tuple[str, str, str]]:
     """(table, column, crosswalk) of each source field a coded rule reads as a code.
 
-    Join keys of a lookup are left out (they are not codes), and so are identifier columns. The
+    Join keys of a lookup, dates and identifier columns are left out (they are not codes) unless
+    the legacy field is a known code field (``NHSNumberStatus`` looks like an identifier). The
     crosswalk is the contract's (one per source field where a transform declares one per input),
     else the code set the legacy field carries when a crosswalk file exists for it, else none.
     """
@@ -184,28 +189,31 @@ def _value_rows(
     table: str,
     column: str,
     crosswalk: str,
-    extract: pd.DataFrame,
+    counted: pd.DataFrame,
     crosswalks: Mapping[str, pd.DataFrame],
     descriptions: _DescriptionLookup,
-    ledgered: Mapping[tuple[str, str], set[str]],
 ) -> pd.DataFrame:
-    values = extract[column].astype("str").fillna("").str.strip()
-    present = values != ""
-    counts = values[present].value_counts()
-    if counts.empty:
+    if counted.empty:
         return pd.DataFrame()
-    frame = pd.DataFrame({"legacy_value": counts.index.astype(str), "count": counts.to_numpy(dtype="int64")})
-    frame["ledgered_count"] = (
-        _ledgered_counts(extract, table, column, values, ledgered)
-        .reindex(frame["legacy_value"], fill_value=0)
-        .to_numpy(dtype="int64")
-    )
+    frame = counted.copy()
     described = descriptions.of(table, column)  # one lookup per distinct value
     frame["legacy_description"] = [described.get(value, "") for value in frame["legacy_value"]]
     frame = _propose(frame, crosswalk, crosswalks, str(rule["code_handling"]))
     return frame.assign(
         **_rule_columns(rule), source_field=f"{table}.{column}", crosswalk=crosswalk, note=""
     ).sort_values(["count", "legacy_value"], ascending=[False, True], ignore_index=True)
+
+
+def _counted_values(
+    extract: pd.DataFrame, table: str, column: str, ledgered: Mapping[tuple[str, str], set[str]]
+) -> pd.DataFrame:
+    """Distinct non-blank values of one source column with their counts and ledgered counts."""
+    values = extract[column].astype("str").fillna("").str.strip()
+    counts = values[values != ""].value_counts()
+    frame = pd.DataFrame({"legacy_value": counts.index.astype(str), "count": counts.to_numpy(dtype="int64")})
+    ledgered_counts = _ledgered_counts(extract, table, column, values, ledgered)
+    frame["ledgered_count"] = ledgered_counts.reindex(frame["legacy_value"], fill_value=0).to_numpy(dtype="int64")
+    return frame
 
 
 def _propose(
@@ -373,23 +381,3 @@ def _markdown(frame: pd.DataFrame, columns: list[str], rows: int = 50) -> str:
         return "none"
     ordered = frame.sort_values(columns[-1], ascending=False)
     return ordered[columns].head(rows).astype(str).to_markdown(index=False)
-
-
-def code_type_summary(report: pd.DataFrame) -> pd.DataFrame:
-    """Per code type: coded fields, distinct legacy values, occurrences, and values per status."""
-    if report.empty:
-        return pd.DataFrame(columns=["code_type", "code_type_name", "fields", "legacy_values", "occurrences"])
-    keyed = report.assign(field=report["target_table"] + "." + report["target_field"])
-    valued = keyed[keyed["status"] != NO_VALUES]
-    grouped = keyed.groupby("code_type", sort=True)
-    summary = pd.DataFrame(
-        {
-            "fields": grouped["field"].nunique(),
-            "legacy_values": valued.groupby("code_type")["legacy_value"].nunique(),
-            "occurrences": grouped["count"].sum(),
-        }
-    )
-    summary = summary.join(pd.crosstab(keyed["code_type"], keyed["status"])).fillna(0).astype("int64")
-    # The guide spells some names differently per table; the first spelling names the code type.
-    summary.insert(0, "code_type_name", grouped["code_type_name"].first())
-    return summary.reset_index()

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from qvh_migration.io.artifacts import atomic_path
-from qvh_migration.mapping.data_mapping_report import UNMAPPED, code_type_summary
+from qvh_migration.mapping.data_mapping_report import NO_VALUES, UNMAPPED
 from qvh_migration.mapping.export import sheet_name
 
 SUMMARY_SHEET = "Summary"
@@ -73,3 +73,23 @@ def _cell(value: object) -> object:
     if isinstance(value, int | float) and not pd.isna(value):
         return value
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def code_type_summary(report: pd.DataFrame) -> pd.DataFrame:
+    """Per code type: coded fields, distinct legacy values, occurrences, and values per status."""
+    if report.empty:
+        return pd.DataFrame(columns=["code_type", "code_type_name", "fields", "legacy_values", "occurrences"])
+    keyed = report.assign(field=report["target_table"] + "." + report["target_field"])
+    valued = keyed[keyed["status"] != NO_VALUES]
+    grouped = keyed.groupby("code_type", sort=True)
+    summary = pd.DataFrame(
+        {
+            "fields": grouped["field"].nunique(),
+            "legacy_values": valued.groupby("code_type")["legacy_value"].nunique(),
+            "occurrences": grouped["count"].sum(),
+        }
+    )
+    summary = summary.join(pd.crosstab(keyed["code_type"], keyed["status"])).fillna(0).astype("int64")
+    # The guide spells some names differently per table; the first spelling names the code type.
+    summary.insert(0, "code_type_name", grouped["code_type_name"].first())
+    return summary.reset_index()

@@ -15,7 +15,12 @@ from qvh_migration.mapping.data_mapping_report import (
     read_report_extracts,
     report_inputs,
 )
-from qvh_migration.mapping.data_mapping_workbook import SUMMARY_SHEET, UNMAPPED_FILL, write_data_mapping_workbook
+from qvh_migration.mapping.data_mapping_workbook import (
+    SUMMARY_SHEET,
+    UNMAPPED_FILL,
+    code_type_summary,
+    write_data_mapping_workbook,
+)
 
 CODE_FIELDS = {
     ("PATDATA", "Sex"): "sex",
@@ -193,6 +198,14 @@ def test_workbook_has_a_sheet_per_code_type_with_unmapped_rows_highlighted(
     path = write_data_mapping_workbook(report, tmp_path / "data_mapping_report.xlsx")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[0] == SUMMARY_SHEET
+    summary = code_type_summary(report).set_index("code_type")
+    assert summary.loc["3", ["fields", "legacy_values", "occurrences", "unmapped", "no_code"]].tolist() == [
+        1,
+        4,
+        5,
+        1,
+        1,
+    ]
     assert {"3 Sex", "29 Title", "National codes"} <= set(book.sheetnames)
     sheet = book["3 Sex"]
     header = [cell.value for cell in sheet[1]]
