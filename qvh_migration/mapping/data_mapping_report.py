@@ -208,10 +208,12 @@ def _counted_values(
     extract: pd.DataFrame, table: str, column: str, ledgered: Mapping[tuple[str, str], set[str]]
 ) -> pd.DataFrame:
     """Distinct non-blank values of one source column with their counts and ledgered counts."""
-    values = extract[column].astype("str").fillna("").str.strip()
-    counts = values[values != ""].value_counts()
+    # Count the raw values first, then tidy the few distinct ones: cheap on millions of rows.
+    raw = extract[column].value_counts(dropna=True)
+    counts = raw.groupby(raw.index.astype(str).str.strip()).sum()
+    counts = counts[counts.index != ""].sort_values(ascending=False)
     frame = pd.DataFrame({"legacy_value": counts.index.astype(str), "count": counts.to_numpy(dtype="int64")})
-    ledgered_counts = _ledgered_counts(extract, table, column, values, ledgered)
+    ledgered_counts = _ledgered_counts(extract, table, column, ledgered)
     frame["ledgered_count"] = ledgered_counts.reindex(frame["legacy_value"], fill_value=0).to_numpy(dtype="int64")
     return frame
 
@@ -281,18 +283,19 @@ def _ledgered_keys(ledger: pd.DataFrame | None) -> dict[tuple[str, str], set[str
 
 
 def _ledgered_counts(
-    extract: pd.DataFrame,
-    table: str,
-    column: str,
-    values: pd.Series,
-    ledgered: Mapping[tuple[str, str], set[str]],
+    extract: pd.DataFrame, table: str, column: str, ledgered: Mapping[tuple[str, str], set[str]]
 ) -> pd.Series:
     """Occurrences of each value in rows whose cell the defect ledger records as injected."""
     keys = ledgered.get((table, column))
-    if not keys or table not in TABLE_KEYS:
+    if not keys or table not in TABLE_KEYS or not set(TABLE_KEYS[table]) <= set(extract.columns):
         return pd.Series(dtype="int64")
-    hit = row_keys(extract, table).isin(keys).to_numpy()
-    return values[hit & (values != "").to_numpy()].value_counts()
+    # Build row keys only for rows whose first key value the ledger names (a few patients).
+    first = TABLE_KEYS[table][0]
+    named = {key.split("|", 1)[0].split("=", 1)[-1] for key in keys}
+    rows = extract[extract[first].astype("str").isin(named)]
+    hit = rows[row_keys(rows, table).isin(keys).to_numpy()]
+    values = hit[column].astype("str").fillna("").str.strip()
+    return values[values != ""].value_counts()
 
 
 class _DescriptionLookup:
