@@ -246,7 +246,9 @@ def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSour
         needed = mapping_report.report_inputs(contract, LEGACY_CODE_FIELDS, loaded)
         extracts = mapping_report.read_report_extracts(extracts_folder, needed)
         ledger = store.read_ledger(extracts_folder)
-        findings = watch.not_migrated_rows(row_sources, _watched_counts(row_sources, extracts_folder, extract_source))
+        findings = watch.not_migrated_rows(
+            row_sources, watched_row_counts(row_sources, extracts_folder, extract_source)
+        )
     report = mapping_report.build_data_mapping_report(contract, extracts, loaded, LEGACY_CODE_FIELDS, ledger)
     paths = files.write_data_mapping_report(report, folder)
     coverage_outcome, national = mapping_report.every_legacy_value_mapped(report)
@@ -283,7 +285,9 @@ def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSour
     )
 
 
-def _watched_counts(row_sources: RowSources, extracts_folder: Path, extract_source: ExtractSource) -> dict[str, dict]:
+def watched_row_counts(
+    row_sources: RowSources, extracts_folder: Path, extract_source: ExtractSource
+) -> dict[str, dict]:
     """Rows of the watched legacy tables in the extracts folder, and in the real source for tables
     the extract step does not copy."""
     watched = watch.watched_legacy_tables(row_sources)

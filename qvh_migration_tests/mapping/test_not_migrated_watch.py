@@ -71,3 +71,17 @@ def test_rows_are_counted_in_legacy_csv_files_and_databases(row_sources: RowSour
     assert duckdb_row_counts(database, {"LEGALSTATUSDETS", "USERS"}) == {"LEGALSTATUSDETS": 5}
     findings = not_migrated_rows(row_sources, {"extracts": {}, "duckdb legacy": {"LEGALSTATUSDETS": 5}})
     assert findings[["where", "rows"]].values.tolist() == [["duckdb legacy", 5]]
+
+
+def test_a_real_delivery_folder_is_watched_beside_the_extracts(row_sources: RowSources, tmp_path: Path) -> None:
+    from qvh_migration.defs.extract_store import ExtractSource
+    from qvh_migration.defs.mapping import watched_row_counts
+
+    extracts, delivery = tmp_path / "extracts", tmp_path / "delivery"
+    extracts.mkdir(), delivery.mkdir()
+    _legal_status(2).to_parquet(delivery / "LEGALSTATUSDETS.parquet", index=False)
+    counts = watched_row_counts(row_sources, extracts, ExtractSource(kind="files", location=str(delivery)))
+    assert counts == {"extracts": {}, f"files {delivery}": {"LEGALSTATUSDETS": 2}}
+    assert not not_migrated_tables_empty(row_sources, not_migrated_rows(row_sources, counts)).passed
+    synthetic = watched_row_counts(row_sources, extracts, ExtractSource(kind="synthetic"))
+    assert synthetic == {"extracts": {}}
