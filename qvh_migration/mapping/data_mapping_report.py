@@ -63,10 +63,13 @@ MAPPED, NO_CODE_STATUS, UNMAPPED, VENDOR_MAPS, AS_IS, NO_VALUES = (
     "no_values",
 )
 STATUSES: tuple[str, ...] = (MAPPED, NO_CODE_STATUS, UNMAPPED, VENDOR_MAPS, AS_IS, NO_VALUES)
-# Columns that join a source row to its parent: a lookup reads them, but they are not codes.
-KEY_COLUMNS: frozenset[str] = frozenset(column for key in TABLE_KEYS.values() if len(key) > 1 for column in key)
 # Legacy code (master-file) tables: supporting tables keyed by their code alone (ETHN, SPEC, WARD).
 CODE_TABLES: dict[str, str] = {t: TABLE_KEYS[t][0] for t in SUPPORTING_TABLES if len(TABLE_KEYS.get(t, ())) == 1}
+# Columns that join a source row to its parent (patient, episode, sequence numbers): a lookup reads
+# them, but they are not codes. A code that is also part of a key (CONSPEC's Specialty) stays a code.
+KEY_COLUMNS: frozenset[str] = frozenset(
+    column for key in TABLE_KEYS.values() if len(key) > 1 for column in key
+) - frozenset(CODE_TABLES.values())
 _COUNT_COLUMNS = ("count", "ledgered_count")
 # Dates and times a transform reads beside the code (an RTT stop date) are not codes.
 _NOT_A_CODE = re.compile(r"date|dtime|time", re.IGNORECASE)
@@ -167,7 +170,7 @@ def source_inputs(
         # A derived field looks its code up: the inputs before the last one only find the row.
         looked_up = str(rule.get("mapping_class")) == "DERIVED" and position < len(fields) - 1
         known_code = (table, column) in legacy_code_fields  # NHSNumberStatus is a code, not an identifier
-        if looked_up or column in KEY_COLUMNS or _NOT_A_CODE.search(column):
+        if looked_up or (not known_code and (column in KEY_COLUMNS or _NOT_A_CODE.search(column))):
             continue
         if is_identifier_column(column) and not known_code:
             continue

@@ -64,6 +64,10 @@ def contract() -> pd.DataFrame:
         _rule("LOAD_PMI", "MAIN_CRN_TYPE", "DEFAULT", default_value="DISTRICT", code_type="9"),
         _rule("LOAD_PMI", "NATIONALITY", "NOT_MIGRATED", code_type="5", code_type_name="Nationality"),
         _rule("LOAD_IWL", "WL_OUTCOME", "DERIVED", "WLENTRY.EpisodeNumber;WLREMOVAL.Reason", code_type="10064"),
+        # Specialty is part of CONSPEC's key, yet a code.
+        _rule(
+            "LOAD_IWL", "SPECIALTY", "CROSSWALK", "WLENTRY.Specialty", crosswalk="treatment_function", code_type="10025"
+        ),
         _rule("LOAD_PMI", "SURNAME", "DIRECT", "PATDATA.Surname", handling=""),  # not coded: not reported
     ]
     return pd.DataFrame(rows)
@@ -78,6 +82,7 @@ def crosswalks() -> dict[str, pd.DataFrame]:
         "sex": table([("F", "2", "Female"), ("M", "1", "Male"), ("U", "NO_CODE", "")]),
         "ethnic_category": table([("WBRI", "A", "White - British")]),
         "nhs_number_status": table([("01", "01", "Number present and verified")]),
+        "treatment_function": table([("PLAS", "160", "Plastic Surgery Service")]),
     }
 
 
@@ -95,7 +100,7 @@ def extracts() -> dict[str, pd.DataFrame]:
         }
     )
     ethn = pd.DataFrame({"EthnicOriginCode": ["WBRI"], "EthnicOriginDesc": ["White - British (local)"]})
-    wlentry = pd.DataFrame({"InternalPatientNumber": ["1"], "EpisodeNumber": ["9"]})
+    wlentry = pd.DataFrame({"InternalPatientNumber": ["1"], "EpisodeNumber": ["9"], "Specialty": ["PLAS"]})
     return {"PATDATA": patdata, "ETHN": ethn, "WLENTRY": wlentry}
 
 
@@ -135,6 +140,8 @@ def test_every_legacy_value_with_count_description_and_proposal(contract, extrac
     gp = _row(report, "GP_NATIONAL_CODE", "G1")
     assert (gp["status"], gp["proposed_target_value"]) == ("as_is", "G1")
     assert _row(report, "NHS_NUMBER_STATUS", "09")["status"] == "unmapped"
+    specialty = _row(report, "SPECIALTY", "PLAS")
+    assert (specialty["count"], specialty["proposed_target_value"], specialty["status"]) == (1, "160", "mapped")
 
 
 def test_every_coded_field_has_rows_and_uncoded_fields_none(contract, extracts, crosswalks) -> None:
