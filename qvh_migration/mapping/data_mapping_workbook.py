@@ -38,7 +38,9 @@ def write_data_mapping_workbook(report: pd.DataFrame, path: str | Path) -> Path:
     summary_sheet.title = SUMMARY_SHEET
     _fill(summary_sheet, code_type_summary(report))
     used = {SUMMARY_SHEET}
-    for code_type, rows in report.groupby("code_type", sort=True):
+    groups = dict(list(report.groupby("code_type", sort=False)))
+    for code_type in sorted(groups, key=_code_type_order):
+        rows = groups[code_type]
         # The guide spells some names differently per table; the first spelling names the sheet.
         title = f"{code_type} {rows['code_type_name'].iloc[0]}".strip() if str(code_type) else NATIONAL_SHEET
         sheet = book.create_sheet(sheet_name(title, used))
@@ -47,6 +49,12 @@ def write_data_mapping_workbook(report: pd.DataFrame, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         book.save(tmp)
     return path
+
+
+def _code_type_order(code_type: object) -> tuple[int, str]:
+    """National codes (no code type) first, then code types by number as the guide numbers them."""
+    text = str(code_type)
+    return (int(text) if text.isdigit() else -1, text)
 
 
 def _fill(sheet: Worksheet, frame: pd.DataFrame) -> None:
