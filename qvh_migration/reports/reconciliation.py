@@ -157,9 +157,8 @@ def _difference_sources(
     if read != extract_rows:
         problems.append(f"the load read {read} {summary['source_table']} rows, the extract holds {extract_rows}")
     if ledger_rejected != int(summary["rejected_rows"]):
-        problems.append(
-            f"the rejects ledger lists {ledger_rejected} rejected rows, the load summary {int(summary['rejected_rows'])}"
-        )
+        recorded = int(summary["rejected_rows"])
+        problems.append(f"the rejects ledger lists {ledger_rejected} rejected rows, the load summary {recorded}")
     accounted = int(summary["loaded_rows"]) + int(summary["rejected_rows"]) + int(summary["filtered_rows"])
     if accounted != read:
         problems.append(f"{read - accounted} rows of the load are neither loaded, rejected nor filtered")

@@ -125,7 +125,8 @@ def _state(con: duckdb.DuckDBPyConnection, sql: str, keys: pd.DataFrame) -> dict
 def rtt_state(con: duckdb.DuckDBPyConnection, registry: pd.DataFrame) -> dict[str, dict[str, str]]:
     """Each loaded pathway's latest period stop (what takes it off the target's PTL)."""
     sql = f"""
-        SELECT k.grain_key AS entity_key, arg_max(p.CLOCK_STOP, {_date("p.CLOCK_START")}) AS "LOAD_RTT_PERIODS.CLOCK_STOP"
+        SELECT k.grain_key AS entity_key,
+               arg_max(p.CLOCK_STOP, {_date("p.CLOCK_START")}) AS "LOAD_RTT_PERIODS.CLOCK_STOP"
         FROM LOAD_RTT_PATHWAYS w
         JOIN registry_keys k ON k.record_number = w.RECORD_NUMBER
         LEFT JOIN LOAD_RTT_PERIODS p ON p.LOADRTTPWY_RECORD_NUMBER = w.RECORD_NUMBER
