@@ -1,0 +1,91 @@
+"""Reconciliation on small hand-made load summaries, rejects and extract counts."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from qvh_migration.reports.reconciliation import (
+    BALANCED,
+    NOT_MIGRATED,
+    UNEXPLAINED,
+    build_reconciliation,
+    differences_explained,
+    parse_reason_counts,
+)
+
+
+def _summary(rows: list[dict]) -> pd.DataFrame:
+    base = {"filter_reasons": "", "note": "", "target_rows": 0, "seconds": 0.0}
+    return pd.DataFrame([{**base, **row} for row in rows])
+
+
+def _row(table: str, source: str, source_rows: int, loaded: int, rejected: int, filtered: int, **extra) -> dict:
+    return {
+        "target_table": table,
+        "source_table": source,
+        "source_rows": source_rows,
+        "loaded_rows": loaded,
+        "rejected_rows": rejected,
+        "filtered_rows": filtered,
+        **extra,
+    }
+
+
+def _rejects(table: str, keys_and_reasons: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"target_table": table, "source_key": k, "reason_code": r, "field": "F"} for k, r in keys_and_reasons]
+    )
+
+
+def test_a_balanced_table_lists_rejects_and_filters_by_reason() -> None:
+    summary = _summary([_row("LOAD_IWL_TCIS", "WLACTIVITY", 10, 5, 2, 3, filter_reasons="not a TCI activity: 3")])
+    rejects = _rejects("LOAD_IWL_TCIS", [("k1", "orphan_parent"), ("k1", "missing_mandatory"), ("k2", "orphan_parent")])
+    frame = build_reconciliation(["LOAD_IWL_TCIS"], summary, rejects, {"WLACTIVITY": 10}, {"LOAD_IWL_TCIS": 5})
+    row = frame.iloc[0]
+    assert (row["entity"], row["source_rows"], row["rejected"], row["difference"]) == ("TCIs", 10, 2, 0)
+    assert row["rejected_by_reason"] == "orphan_parent: 2; missing_mandatory: 1"
+    assert row["filtered_by_reason"] == "not a TCI activity: 3"
+    assert row["status"] == BALANCED and row["explanation"] == ""
+    assert differences_explained(frame).passed
+
+
+def test_a_source_row_lost_without_a_reject_is_an_unexplained_difference() -> None:
+    # The load read (and conserved) 9 rows, but the extract file holds 10: one vanished before the load.
+    summary = _summary([_row("LOAD_PMI", "PATDATA", 9, 8, 1, 0)])
+    rejects = _rejects("LOAD_PMI", [("InternalPatientNumber=1", "unmapped_code")])
+    frame = build_reconciliation(["LOAD_PMI"], summary, rejects, {"PATDATA": 10}, {"LOAD_PMI": 8})
+    row = frame.iloc[0]
+    assert row["difference"] == 1 and row["status"] == UNEXPLAINED
+    assert "the load read 9 PATDATA rows, the extract holds 10" in row["explanation"]
+    outcome = differences_explained(frame)
+    assert not outcome.passed and outcome.metadata["unexplained_tables"] == "LOAD_PMI"
+
+
+def test_a_reject_missing_from_the_ledger_shows_as_a_difference() -> None:
+    summary = _summary([_row("LOAD_REFERRALS", "OPREFERRAL", 5, 3, 2, 0)])
+    rejects = _rejects("LOAD_REFERRALS", [("k1", "malformed_date")])
+    frame = build_reconciliation(["LOAD_REFERRALS"], summary, rejects, {"OPREFERRAL": 5}, {})
+    assert frame.iloc[0]["difference"] == 1
+    assert "rejects ledger lists 1 rejected rows, the load summary 2" in frame.iloc[0]["explanation"]
+
+
+def test_tables_not_migrated_or_not_loaded_carry_their_reason() -> None:
+    summary = _summary(
+        [
+            _row("LOAD_ADT_CODING", "", 0, 0, 0, 0, note="episode diagnosis extract not delivered"),
+            _row("LOAD_RTT_EVENTS", "RTTALLPRDSTS", 0, 0, 0, 0, note="source table RTTALLPRDSTS not in the extracts"),
+        ]
+    )
+    tables = ["LOAD_ADT_CODING", "LOAD_RTT_EVENTS", "LOAD_PMI"]
+    frame = build_reconciliation(tables, summary, pd.DataFrame(), {"RTTALLPRDSTS": None}, {}).set_index("target_table")
+    assert frame.loc["LOAD_ADT_CODING", "status"] == NOT_MIGRATED
+    assert frame.loc["LOAD_ADT_CODING", "explanation"] == "not migrated: episode diagnosis extract not delivered"
+    assert frame.loc["LOAD_RTT_EVENTS", "status"] == NOT_MIGRATED
+    # A partition that never ran is a gap, not a reason.
+    assert frame.loc["LOAD_PMI", "status"] == UNEXPLAINED
+    assert list(frame.index[:2]) == ["LOAD_PMI", "LOAD_RTT_EVENTS"]  # sign-off entities first
+
+
+def test_reason_counts_keep_reasons_that_hold_a_colon() -> None:
+    text = "parent LOAD_ADT_EPISODES not loaded: archived (before 01/04/2019): 76; deleted: 2"
+    assert parse_reason_counts(text) == {"parent LOAD_ADT_EPISODES not loaded: archived (before 01/04/2019)": 76, "deleted": 2}
