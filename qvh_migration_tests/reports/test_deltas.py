@@ -18,12 +18,13 @@ def _parts(findings: list[tuple[str, str, str]], rejects: list[tuple[str, str, s
     return deltas.snapshot(finding_rows, reject_rows, reconciliation)
 
 
+NHS = ("LOAD_PMI", "nhs_number:NHS_NUMBER", "NHS_NUMBER")
 FIRST = _parts(
-    [("LOAD_PMI", "nhs_number:NHS_NUMBER", "NHS_NUMBER")] * 2 + [("LOAD_IWL", "date_format:WAITLIST_DATE", "WAITLIST_DATE")],
+    [NHS, NHS, ("LOAD_IWL", "date_format:WAITLIST_DATE", "WAITLIST_DATE")],
     [("LOAD_PMI", "k1", "unmapped_code"), ("LOAD_PMI", "k1", "unmapped_code")],
 )
 SECOND = _parts(
-    [("LOAD_PMI", "nhs_number:NHS_NUMBER", "NHS_NUMBER")] + [("LOAD_REFERRALS", "mandatory:REFERRAL_DATE", "REFERRAL_DATE")],
+    [NHS, ("LOAD_REFERRALS", "mandatory:REFERRAL_DATE", "REFERRAL_DATE")],
     [("LOAD_PMI", "k1", "unmapped_code"), ("LOAD_PMI", "k2", "unmapped_code")],
 )
 

@@ -88,4 +88,5 @@ def test_tables_not_migrated_or_not_loaded_carry_their_reason() -> None:
 
 def test_reason_counts_keep_reasons_that_hold_a_colon() -> None:
     text = "parent LOAD_ADT_EPISODES not loaded: archived (before 01/04/2019): 76; deleted: 2"
-    assert parse_reason_counts(text) == {"parent LOAD_ADT_EPISODES not loaded: archived (before 01/04/2019)": 76, "deleted": 2}
+    reason = "parent LOAD_ADT_EPISODES not loaded: archived (before 01/04/2019)"
+    assert parse_reason_counts(text) == {reason: 76, "deleted": 2}
