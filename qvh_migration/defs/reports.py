@@ -81,7 +81,7 @@ def _folders(settings: MigrationSettings) -> RunFolders:
 def reconciliation(settings: MigrationSettings) -> dg.MaterializeResult:
     folders = _folders(settings)
     with fail_clearly():
-        frame = recon.reconcile_run(folders, TARGET_TABLE_NAMES)
+        frame = recon.reconcile_run(folders, TARGET_TABLE_NAMES, settings.row_sources_path())
         path = recon.write_reconciliation(frame, folders.reports)
     outcome = recon.differences_explained(frame)
     return dg.MaterializeResult(

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.check_outcome import CheckOutcome
+from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration.io.artifacts import write_csv
+from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import run_files
 
 RECONCILIATION_FILE = "reconciliation.csv"
@@ -98,8 +100,14 @@ def reconcile_table(
     ledger_rejected: int,
     rejected_by_reason: pd.Series | None,
     target_rows: int | None,
+    one_per_source_row: bool = False,
 ) -> dict[str, object]:
-    """One reconciliation row: counts, the difference and what explains it."""
+    """One reconciliation row: counts, the difference and what explains it.
+
+    ``one_per_source_row``: the table loads one target row per source row (its grain is the source
+    table's key), so its row count must equal the loaded source rows; two source rows under one key
+    loaded as one target row would otherwise pass unseen.
+    """
     row: dict[str, object] = {"entity": entity_name(table), "target_table": table}
     if summary is None:
         return {
@@ -130,6 +138,8 @@ def reconcile_table(
     difference = extract_rows - loaded - ledger_rejected - filtered
     filter_reasons = parse_reason_counts(str(summary["filter_reasons"]))
     problems = _difference_sources(summary, extract_rows, ledger_rejected, filter_reasons)
+    if one_per_source_row and target_rows is not None and target_rows != loaded:
+        problems.append(f"{loaded} source rows loaded but the target table holds {target_rows} rows")
     if difference != 0 and not problems:
         problems = [f"{difference} source rows neither loaded, rejected nor filtered"]
     return {
@@ -173,6 +183,7 @@ def build_reconciliation(
     rejects: pd.DataFrame,
     extract_rows: dict[str, int | None],
     target_rows: dict[str, int | None],
+    one_per_source_row: set[str] | None = None,
 ) -> pd.DataFrame:
     """The reconciliation of every target table (``tables`` in load order), sign-off entities first."""
     by_table = {str(r["target_table"]): r for _, r in load_summary.iterrows()}
@@ -189,6 +200,7 @@ def build_reconciliation(
                 int(totals.get(table, 0)),
                 by_reason.get(table),
                 target_rows.get(table),
+                table in (one_per_source_row or set()),
             )
         )
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
@@ -197,14 +209,25 @@ def build_reconciliation(
     return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
-def reconcile_run(folders: run_files.RunFolders, tables: list[str]) -> pd.DataFrame:
+def one_row_per_source_row(row_sources_file: Path) -> set[str]:
+    """Tables whose grain is their source table's own key (``row_sources.yaml``)."""
+    sources = load_row_sources(row_sources_file)
+    return {
+        table
+        for table, spec in sources.tables.items()
+        if spec.source_table and tuple(spec.grain) == TABLE_KEYS.get(str(spec.source_table))
+    }
+
+
+def reconcile_run(folders: run_files.RunFolders, tables: list[str], row_sources_file: Path) -> pd.DataFrame:
     """Read the run's files and build its reconciliation."""
     summary = run_files.read_load_summary(folders.target)
     rejects = run_files.read_table_files(folders.target, "rejects")
     sources = {str(s) for s in summary["source_table"] if str(s)}
     extract_rows = {s: run_files.extract_row_count(folders.extracts, s) for s in sources}
     target_rows = {t: run_files.target_row_count(folders.target, t) for t in tables}
-    return build_reconciliation(tables, summary, rejects, extract_rows, target_rows)
+    grains = one_row_per_source_row(row_sources_file)
+    return build_reconciliation(tables, summary, rejects, extract_rows, target_rows, grains)
 
 
 def write_reconciliation(frame: pd.DataFrame, reports: Path) -> Path:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
 from qvh_migration.reports.reconciliation import (
     BALANCED,
     NOT_MIGRATED,
     UNEXPLAINED,
     build_reconciliation,
     differences_explained,
+    one_row_per_source_row,
     parse_reason_counts,
 )
 
@@ -90,3 +92,23 @@ def test_reason_counts_keep_reasons_that_hold_a_colon() -> None:
     text = "parent LOAD_ADT_EPISODES not loaded: archived (before 01/04/2019): 76; deleted: 2"
     reason = "parent LOAD_ADT_EPISODES not loaded: archived (before 01/04/2019)"
     assert parse_reason_counts(text) == {reason: 76, "deleted": 2}
+
+
+def test_two_source_rows_loaded_as_one_target_row_show() -> None:
+    summary = _summary([_row("LOAD_PMIALIASES", "PREVSURNAME", 4, 4, 0, 0)])
+    frame = build_reconciliation(
+        ["LOAD_PMIALIASES"], summary, pd.DataFrame(), {"PREVSURNAME": 4}, {"LOAD_PMIALIASES": 3}, {"LOAD_PMIALIASES"}
+    )
+    assert frame.iloc[0]["status"] == UNEXPLAINED
+    assert "4 source rows loaded but the target table holds 3 rows" in frame.iloc[0]["explanation"]
+    # A table loaded at a coarser grain (a pathway from its periods) may hold fewer rows.
+    coarser = build_reconciliation(
+        ["LOAD_PMIALIASES"], summary, pd.DataFrame(), {"PREVSURNAME": 4}, {"LOAD_PMIALIASES": 3}
+    )
+    assert coarser.iloc[0]["status"] == BALANCED
+
+
+def test_tables_loaded_one_row_per_source_row_come_from_the_row_sources() -> None:
+    tables = one_row_per_source_row(ROW_SOURCES_FILE)
+    assert {"LOAD_PMI", "LOAD_RTT_PERIODS", "LOAD_IWL"} <= tables
+    assert "LOAD_RTT_PATHWAYS" not in tables and "LOAD_STAFF" not in tables

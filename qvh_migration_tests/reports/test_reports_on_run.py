@@ -10,6 +10,7 @@ import pandas as pd
 
 from qvh_migration.definitions import STAGING_JOB, TARGET_TABLE_RERUN_JOB, defs
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
 from qvh_migration.reports import deltas, reconciliation, waiting_list, waiting_list_run
 from qvh_migration.reports.run_files import RunFolders
 
@@ -24,7 +25,7 @@ def test_reports_join_the_jobs_after_the_target_tables() -> None:
 
 def test_every_difference_of_the_run_is_explained(file_path_run: Path, tmp_path: Path) -> None:
     folders = replace(RunFolders.under(file_path_run), reports=tmp_path)
-    frame = reconciliation.reconcile_run(folders, TARGET_TABLE_NAMES)
+    frame = reconciliation.reconcile_run(folders, TARGET_TABLE_NAMES, ROW_SOURCES_FILE)
     reconciliation.write_reconciliation(frame, folders.reports)
     assert len(frame) == len(TARGET_TABLE_NAMES)
     assert reconciliation.differences_explained(frame).passed, frame.loc[frame["status"] == "unexplained"]
