@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from qvh_migration.reports import deltas
 
@@ -68,3 +69,11 @@ def test_only_the_newest_runs_are_kept(tmp_path: Path) -> None:
     assert list(index["run_id"]) == ["run-3", "run-4"]
     assert sorted(p.name for p in (tmp_path / "runs").iterdir() if p.is_dir()) == ["run-3", "run-4"]
     assert index["findings"].tolist() == [3, 3]
+
+
+def test_a_run_id_that_cannot_name_a_folder_is_refused(tmp_path: Path) -> None:
+    from qvh_migration.errors import MigrationInputError
+    from qvh_migration.reports.run_files import RunFolders
+
+    with pytest.raises(MigrationInputError, match="cannot name a snapshot folder"):
+        deltas.deltas_run(RunFolders.under(tmp_path), "../elsewhere", "2026-11-30T01:00:00Z")

@@ -137,3 +137,22 @@ def test_bands_count_both_sides_and_unknown_waits() -> None:
     assert bands.loc["104+", "source_count"] == 2 and bands.loc["104+", "difference"] == -1
     assert bands.loc["unknown", "target_count"] == 1
     assert list(bands.index[:2]) == ["0-17", "18-25"]
+
+
+def test_the_as_of_day_comes_from_the_manifest_or_the_latest_recorded_activity() -> None:
+    from qvh_migration.reports.waiting_list_run import as_of_day
+
+    extracts = {"RTTPERIOD": pd.DataFrame({"LatestStsDtInt": ["202610301600", "202001010900", ""]}, dtype="string")}
+    day, basis = as_of_day({}, extracts)
+    assert day == pd.Timestamp("2026-10-30") and "latest recorded status or activity date" in basis
+    day, basis = as_of_day({"as_of": "2026-10-31"}, extracts)
+    assert day == pd.Timestamp("2026-10-31") and "manifest" in basis
+
+
+def test_a_missing_staging_database_is_named(tmp_path) -> None:
+    from qvh_migration.errors import MigrationInputError
+    from qvh_migration.reports.run_files import RunFolders
+    from qvh_migration.reports.waiting_list_run import parity_run
+
+    with pytest.raises(MigrationInputError, match=r"staging\.duckdb: no staging database yet"):
+        parity_run(RunFolders.under(tmp_path))
