@@ -27,9 +27,10 @@ RECONCILIATION_COLUMNS = {
     "difference": "source_rows - loaded - rejected - filtered; 0 or explained",
     "rejected_by_reason": "reason: rows; a row rejected for two reasons counts under both",
     "filtered_by_reason": "reason: rows",
-    "explanation": "Why the table is not migrated, or where a difference shows",
+    "explanation": "Why the table is not migrated (empty when nothing explains a difference)",
     "target_rows": "Rows in the target table (one per pathway for LOAD_RTT_PATHWAYS)",
     "status": "balanced, not_migrated or unexplained",
+    "gap": "Where an unexplained difference shows (extract vs load, ledger vs summary, ...)",
 }
 PARITY_COLUMNS = {
     "list": "rtt_ptl, outpatient_waiting_list or inpatient_waiting_list",

@@ -3,8 +3,10 @@
 The source count is taken from the extract file itself, not from the load summary, and the
 rejected count from the rejects ledger (distinct source rows), so a row the load silently dropped,
 or a reject missing from the ledger, shows as a difference instead of being conserved on paper.
-``difference = source_rows - loaded - rejected - filtered``; a difference is never explained away:
-its explanation says where the rows went missing and the row is ``unexplained``.
+``difference = source_rows - loaded - rejected - filtered``. A row whose counts disagree is never
+explained away: its ``explanation`` stays empty, its ``status`` is ``unexplained`` and ``gap`` says
+where the rows went missing. ``explanation`` is filled only for what is explained (a table not
+migrated, with its reason).
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ COLUMNS = (
     "filtered_by_reason",
     "explanation",
     # Beyond the shared contract: the rows in the target table (one per pathway for a table loaded
-    # at a coarser grain than its source rows) and whether the row balances.
+    # at a coarser grain than its source rows), whether the row balances, and where it does not.
     "target_rows",
     "status",
+    "gap",
 )
 BALANCED, NOT_MIGRATED, UNEXPLAINED = "balanced", "not_migrated", "unexplained"
 # The entities the migration lead signs off, in the order they are read; other tables follow under
@@ -116,9 +119,10 @@ def reconcile_table(
             **dict.fromkeys(("source_rows", "loaded", "rejected", "filtered", "difference"), 0),
             "rejected_by_reason": "",
             "filtered_by_reason": "",
-            "explanation": "the table's partition has not been loaded: no load summary row",
+            "explanation": "",
             "target_rows": 0,
             "status": UNEXPLAINED,
+            "gap": "the table's partition has not been loaded: no load summary row",
         }
     source_table = str(summary["source_table"] or "")
     note = str(summary.get("note", "") or "")
@@ -133,6 +137,7 @@ def reconcile_table(
             "explanation": f"not migrated: {why}",
             "target_rows": int(target_rows or 0),
             "status": NOT_MIGRATED,
+            "gap": "",
         }
     loaded, filtered = int(summary["loaded_rows"]), int(summary["filtered_rows"])
     difference = extract_rows - loaded - ledger_rejected - filtered
@@ -152,9 +157,10 @@ def reconcile_table(
         "difference": difference,
         "rejected_by_reason": format_reason_counts(rejected_by_reason) if rejected_by_reason is not None else "",
         "filtered_by_reason": format_reason_counts(filter_reasons),
-        "explanation": "; ".join(problems),
+        "explanation": "",
         "target_rows": int(target_rows or 0),
         "status": UNEXPLAINED if difference != 0 or problems else BALANCED,
+        "gap": "; ".join(problems),
     }
 
 

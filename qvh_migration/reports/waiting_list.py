@@ -174,11 +174,11 @@ def _cause(spec: ListSpec, row, evidence: CauseEvidence) -> tuple[str, str]:
         state = evidence.target_state.get(spec.name, {}).get(key)
         if state is not None:
             return f"mapping: loaded but off the target list ({_fields(state, evidence)})", MAPPING
-        return "not in the target and no reject or filter recorded", UNEXPLAINED
+        return "unexplained: not in the target and no reject or filter recorded", UNEXPLAINED
     if row.difference == EXTRA:
         legacy = evidence.source_state.get(spec.name, {}).get(key)
         if legacy is None:
-            return "on the target list with no source entity", UNEXPLAINED
+            return "unexplained: on the target list with no source entity", UNEXPLAINED
         state = evidence.target_state.get(spec.name, {}).get(key, {})
         return f"mapping: source {legacy}; target {_fields(state, evidence)}", MAPPING
     parts = []

@@ -58,7 +58,8 @@ def test_a_source_row_lost_without_a_reject_is_an_unexplained_difference() -> No
     frame = build_reconciliation(["LOAD_PMI"], summary, rejects, {"PATDATA": 10}, {"LOAD_PMI": 8})
     row = frame.iloc[0]
     assert row["difference"] == 1 and row["status"] == UNEXPLAINED
-    assert "the load read 9 PATDATA rows, the extract holds 10" in row["explanation"]
+    assert "the load read 9 PATDATA rows, the extract holds 10" in row["gap"]
+    assert row["explanation"] == ""  # nothing explains it
     outcome = differences_explained(frame)
     assert not outcome.passed and outcome.metadata["unexplained_tables"] == "LOAD_PMI"
 
@@ -68,7 +69,7 @@ def test_a_reject_missing_from_the_ledger_shows_as_a_difference() -> None:
     rejects = _rejects("LOAD_REFERRALS", [("k1", "malformed_date")])
     frame = build_reconciliation(["LOAD_REFERRALS"], summary, rejects, {"OPREFERRAL": 5}, {})
     assert frame.iloc[0]["difference"] == 1
-    assert "rejects ledger lists 1 rejected rows, the load summary 2" in frame.iloc[0]["explanation"]
+    assert "rejects ledger lists 1 rejected rows, the load summary 2" in frame.iloc[0]["gap"]
 
 
 def test_tables_not_migrated_or_not_loaded_carry_their_reason() -> None:
@@ -100,7 +101,7 @@ def test_two_source_rows_loaded_as_one_target_row_show() -> None:
         ["LOAD_PMIALIASES"], summary, pd.DataFrame(), {"PREVSURNAME": 4}, {"LOAD_PMIALIASES": 3}, {"LOAD_PMIALIASES"}
     )
     assert frame.iloc[0]["status"] == UNEXPLAINED
-    assert "4 source rows loaded but the target table holds 3 rows" in frame.iloc[0]["explanation"]
+    assert "4 source rows loaded but the target table holds 3 rows" in frame.iloc[0]["gap"]
     # A table loaded at a coarser grain (a pathway from its periods) may hold fewer rows.
     coarser = build_reconciliation(
         ["LOAD_PMIALIASES"], summary, pd.DataFrame(), {"PREVSURNAME": 4}, {"LOAD_PMIALIASES": 3}
