@@ -17,6 +17,7 @@ import pandas as pd
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.io.masking import mask_values
 from qvh_migration.reports.waiting_list_source import INPATIENT_LIST, OUTPATIENT_LIST, RTT_PTL
+from qvh_migration.reports.waiting_list_target import WAITING_STATUSES
 
 DIFFERENCES_FILE, BANDS_FILE, SUMMARY_FILE = (
     "waiting_list_parity.csv",
@@ -116,8 +117,6 @@ def _key_part(keys: pd.Series, column: str) -> pd.Series:
 
 
 def _status_matches(spec: ListSpec, source: pd.Series, target: pd.Series) -> pd.Series:
-    from qvh_migration.reports.waiting_list_target import WAITING_STATUSES
-
     target = target.fillna("").str.strip()
     if spec.name == RTT_PTL:
         return source.fillna("").str.strip().str.zfill(2).eq(target.str.zfill(2))
