@@ -14,7 +14,8 @@ GROUP = "reports"
 
 @dg.asset(
     group_name=GROUP,
-    deps=[release_decision, staging_database],
+    # Built last: after the reports it reads (by key, so the modules stay independent).
+    deps=[release_decision, staging_database, "reconciliation", "waiting_list_parity", "run_deltas"],
     kinds={"html", "json"},
     description=(
         "Evidence pack: one self-contained HTML page (inline CSS and SVG, no network needed) and the same facts "

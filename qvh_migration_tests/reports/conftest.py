@@ -1,4 +1,5 @@
-"""A complete run folder written to the file contracts, small enough to build per test.
+"""A complete run folder written to the file contracts, small enough to build per test; and the
+ETL's run on 300 synthetic patients (``file_path_run``), for the reports on a real run's output.
 
 Every file the evidence pack reads is here with data (the upstream stages' outputs and the four
 reports), so every section renders with figures. A synthetic NHS number is planted in the places an
@@ -16,6 +17,7 @@ import pytest
 
 from qvh_migration import settings
 from qvh_migration.settings import ProjectPaths
+from qvh_migration_tests.etl.conftest import file_path_run, upstream_data  # noqa: F401
 
 FACTS = settings.PACKAGE_DIR / "specs" / "facts"
 PLANTED_NHS_NUMBER = "9990001234"

@@ -1,0 +1,126 @@
+"""Readers of a run's outputs that the reports read: the load summary, the rejects ledgers, the
+outcomes, the key registry, the extracts and the gates' findings.
+
+Every reader returns an empty frame of the right columns when a file is absent (a table whose
+partition has not run yet), so a report can say so instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from qvh_migration.errors import MigrationInputError
+
+REPORTS_STAGE = "reports"
+MANIFEST_FILE = "manifest.json"
+# Keys an extract manifest may carry its as-of moment under (a real delivery's manifest may add one).
+AS_OF_KEYS = ("as_of", "as_of_date", "extract_date", "extracted_at")
+
+
+@dataclass(frozen=True)
+class RunFolders:
+    """The stage folders of one data folder that the reports read and write."""
+
+    extracts: Path
+    mapping: Path
+    target: Path
+    gates: Path
+    reports: Path
+
+    @classmethod
+    def under(cls, data_dir: Path) -> RunFolders:
+        return cls(*(data_dir / stage for stage in ("extracts", "mapping", "target", "gates", REPORTS_STAGE)))
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise MigrationInputError(path, f"not a readable Parquet file ({type(exc).__name__})") from None
+
+
+def read_load_summary(target: Path) -> pd.DataFrame:
+    path = target / "load_summary.csv"
+    if not path.exists():
+        raise MigrationInputError(path, "no load summary yet: load the target tables first")
+    return pd.read_csv(path, dtype={"filter_reasons": str, "note": str, "source_table": str}, keep_default_na=False)
+
+
+def read_table_files(target: Path, kind: str, tables: list[str] | None = None) -> pd.DataFrame:
+    """Every ``target/<kind>/<T>.parquet`` (rejects, warnings, outcomes) in one frame, with ``target_table``."""
+    folder = target / kind
+    frames = []
+    for path in sorted(folder.glob("*.parquet")) if folder.exists() else []:
+        if tables is not None and path.stem not in tables:
+            continue
+        frame = _read_parquet(path)
+        frames.append(frame.assign(target_table=path.stem))
+    if not frames:
+        return pd.DataFrame({"target_table": pd.Series(dtype="string")})
+    return pd.concat(frames, ignore_index=True)
+
+
+def target_row_count(target: Path, table: str) -> int | None:
+    """Rows of ``target/tables/<T>.parquet`` from its footer (None when the table was never loaded)."""
+    path = target / "tables" / f"{table}.parquet"
+    return pq.ParquetFile(path).metadata.num_rows if path.exists() else None
+
+
+def extract_row_count(extracts: Path, table: str) -> int | None:
+    """Rows of an extract counted from the file itself (None when the table was not delivered)."""
+    if not table:
+        return None
+    path = extracts / f"{table}.parquet"
+    return pq.ParquetFile(path).metadata.num_rows if path.exists() else None
+
+
+def read_extract(extracts: Path, table: str) -> pd.DataFrame | None:
+    path = extracts / f"{table}.parquet"
+    return _read_parquet(path) if path.exists() else None
+
+
+def read_manifest(extracts: Path) -> dict:
+    path = extracts / MANIFEST_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise MigrationInputError(path, f"extract manifest cannot be read ({exc})") from None
+
+
+def manifest_as_of(manifest: dict) -> pd.Timestamp | None:
+    """The extract's as-of date when its manifest states one."""
+    for key in AS_OF_KEYS:
+        value = manifest.get(key)
+        if value:
+            stamp = pd.to_datetime(str(value), errors="coerce", dayfirst=False)
+            if pd.notna(stamp):
+                return pd.Timestamp(stamp).normalize()
+    return None
+
+
+def read_registry(target: Path, tables: list[str]) -> pd.DataFrame:
+    """grain_key and record_number of the given tables from ``target/key_registry.parquet``."""
+    path = target / "key_registry.parquet"
+    if not path.exists():
+        raise MigrationInputError(path, "no key registry yet: materialise key_registry first")
+    registry = pd.read_parquet(path, filters=[("target_table", "in", tables)])
+    return registry[["target_table", "grain_key", "record_number"]]
+
+
+def read_findings(gates: Path) -> pd.DataFrame:
+    """Every gate finding: the per-table findings and the cross-table ones."""
+    frames = [_read_parquet(p) for p in sorted((gates / "findings").glob("*.parquet"))] if gates.exists() else []
+    cross = gates / "cross_table_findings.parquet"
+    if cross.exists():
+        frames.append(_read_parquet(cross))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in ("check", "severity", "target_table", "field")})
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,174 @@
+"""Waiting-list parity of one run: read its files, compute each list twice, compare, write.
+
+Files: ``reports/waiting_list_parity.csv`` (one row per difference), ``waiting_list_bands.csv``
+(counts per weeks-waited band) and ``waiting_list_summary.json`` (per list: counts, matched,
+differences, explained, unexplained; the as-of day and how it was found).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.io.artifacts import write_csv, write_json
+from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.reports import run_files
+from qvh_migration.reports import waiting_list as wl
+from qvh_migration.reports import waiting_list_source as src
+from qvh_migration.reports import waiting_list_target as tgt
+
+LIST_TABLES = sorted({t for spec in wl.LISTS.values() for t in spec.tables})
+SOURCE_TABLES = ("RTTPERIOD", "OPWLENTRY", "OPWLREMENTRY", "WLENTRY", "WLACTIVITY")
+STAGING_FILE = "staging.duckdb"
+
+
+@dataclass
+class ParityResult:
+    differences: pd.DataFrame
+    bands: pd.DataFrame
+    summary: dict
+
+
+def as_of_day(manifest: dict, extracts: dict[str, pd.DataFrame | None]) -> tuple[pd.Timestamp, str]:
+    """The day waits are counted to, and where it came from."""
+    stated = run_files.manifest_as_of(manifest)
+    if stated is not None:
+        return stated, "the extract manifest's as-of date"
+    latest = src.latest_activity_date(extracts)
+    if latest is None:
+        raise MigrationInputError("extracts/manifest.json", "no as-of date and no dated activity in the extracts")
+    return latest, (
+        "no as-of date in the extract manifest: the latest recorded status or activity date in the "
+        "extracts (RTTPERIOD, WLENTRY, WLACTIVITY, OPWLENTRY)"
+    )
+
+
+def _source_lists(extracts: dict[str, pd.DataFrame | None], as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in src.LIST_COLUMNS})
+    rtt, op, ip = extracts.get("RTTPERIOD"), extracts.get("OPWLENTRY"), extracts.get("WLENTRY")
+    return {
+        src.RTT_PTL: src.source_rtt_ptl(rtt, as_of) if rtt is not None else empty,
+        src.OUTPATIENT_LIST: src.source_outpatient_list(op, extracts.get("OPWLREMENTRY"), as_of)
+        if op is not None
+        else empty,
+        src.INPATIENT_LIST: src.source_inpatient_list(ip, as_of) if ip is not None else empty,
+    }
+
+
+def _source_state(extracts: dict[str, pd.DataFrame | None]) -> dict[str, dict[str, str]]:
+    """Why each source entity is off the legacy list (only read for entities the target lists)."""
+    state: dict[str, dict[str, str]] = {}
+    rtt = extracts.get("RTTPERIOD")
+    if rtt is not None:
+        keys = src.key_text(rtt, src.PATHWAY_GRAIN)
+        live = keys.index.isin(src.live_rows(rtt).index)
+        ended = rtt["RttEndDateTimeInt"].astype("string").fillna("")
+        text = ("RTTPERIOD.RttEndDateTimeInt='" + ended + "'").where(live, "logically deleted")
+        state[src.RTT_PTL] = dict(zip(keys, text, strict=True))
+    op = extracts.get("OPWLENTRY")
+    if op is not None:
+        keys = src.key_text(op, src.TABLE_KEYS["OPWLENTRY"])
+        live = keys.index.isin(src.live_rows(op).index)
+        state[src.OUTPATIENT_LIST] = dict(
+            zip(keys, pd.Series(live).map({True: "removal recorded", False: "logically deleted"}), strict=True)
+        )
+    ip = extracts.get("WLENTRY")
+    if ip is not None:
+        keys = src.key_text(ip, src.TABLE_KEYS["WLENTRY"])
+        code = ip["EpsCurrActvStsInt"].astype("string").fillna("").str.strip().str.lstrip("0")
+        text = (
+            "last activity WLENTRY.EpsCurrActvStsInt="
+            + code
+            + " ("
+            + code.map(src.OFF_LIST_ACTIVITIES).fillna("on list")
+            + ")"
+        )
+        live = keys.index.isin(src.live_rows(ip).index)
+        state[src.INPATIENT_LIST] = dict(zip(keys, text.where(live, "logically deleted"), strict=True))
+    return state
+
+
+def _evidence(folders: run_files.RunFolders, registry: pd.DataFrame, extracts: dict) -> wl.CauseEvidence:
+    rejects = run_files.read_table_files(folders.target, "rejects", LIST_TABLES)
+    if rejects.empty:
+        rejects = pd.DataFrame(
+            {c: pd.Series(dtype="string") for c in ("target_table", "source_key", "field", "reason_code")}
+        )
+    outcomes = run_files.read_table_files(folders.target, "outcomes", LIST_TABLES)
+    if not outcomes.empty:
+        outcomes = outcomes.merge(registry, on=["target_table", "record_number"], how="left")
+    else:
+        outcomes = pd.DataFrame(
+            {c: pd.Series(dtype="string") for c in ("target_table", "grain_key", "outcome", "reason")}
+        )
+    contract = read_contract(folders.mapping)
+    rule_status = dict(zip(contract["target_table"] + "." + contract["target_field"], contract["status"], strict=True))
+    source_keys: dict[str, list[str]] = {}
+    if extracts.get("RTTPERIOD") is not None:
+        pairs = src.source_row_keys(extracts["RTTPERIOD"])
+        source_keys = pairs.groupby("entity_key")["source_key"].agg(list).to_dict()
+    return wl.CauseEvidence(
+        rejects=rejects[["target_table", "source_key", "field", "reason_code"]].astype("string"),
+        outcomes=outcomes[["target_table", "grain_key", "outcome", "reason"]].astype("string"),
+        source_keys=source_keys,
+        source_state=_source_state(extracts),
+        rule_status=rule_status,
+    )
+
+
+def parity_run(folders: run_files.RunFolders) -> ParityResult:
+    """Both computations of the three lists, their differences with causes, bands and a summary."""
+    database = folders.target / STAGING_FILE
+    if not database.exists():
+        raise MigrationInputError(database, "no staging database yet: materialise staging_database first")
+    extracts = {t: run_files.read_extract(folders.extracts, t) for t in SOURCE_TABLES}
+    as_of, basis = as_of_day(run_files.read_manifest(folders.extracts), extracts)
+    registry = run_files.read_registry(folders.target, LIST_TABLES)
+    evidence = _evidence(folders, registry, extracts)
+    sources = _source_lists(extracts, as_of)
+    with duckdb.connect(str(database), read_only=True) as con:
+        targets = {
+            src.RTT_PTL: tgt.target_rtt_ptl(con, registry, as_of),
+            src.OUTPATIENT_LIST: tgt.target_outpatient_list(con, registry, as_of),
+            src.INPATIENT_LIST: tgt.target_inpatient_list(con, registry, as_of),
+        }
+        evidence.target_state = {
+            src.RTT_PTL: tgt.rtt_state(con, registry),
+            src.OUTPATIENT_LIST: tgt.list_state(con, registry, "LOAD_OPDWAITLIST"),
+            src.INPATIENT_LIST: tgt.list_state(con, registry, "LOAD_IWL"),
+        }
+    differences, bands, lists = [], [], {}
+    for name, spec in wl.LISTS.items():
+        found = wl.compare_list(spec, sources[name], targets[name], evidence)
+        differences.append(found)
+        bands.append(wl.bands(name, sources[name], targets[name]))
+        lists[name] = wl.list_summary(sources[name], targets[name], found)
+    summary = {
+        "as_of": as_of.strftime("%Y-%m-%d"),
+        "as_of_basis": basis,
+        "lists": lists,
+        "notes": _notes(extracts),
+    }
+    return ParityResult(pd.concat(differences, ignore_index=True), pd.concat(bands, ignore_index=True), summary)
+
+
+def _notes(extracts: dict[str, pd.DataFrame | None]) -> list[str]:
+    notes = [
+        "LOAD_OPDWAITLIST holds no date on list: weeks waited are compared for the PTL and the inpatient list only",
+        "weeks waited count whole weeks from the clock start (date on list) to the as-of day, before suspensions",
+    ]
+    if extracts.get("OPWLREMENTRY") is None:
+        notes.append("OPWLREMENTRY not in the extracts: every live outpatient entry counts as on the source list")
+    return notes
+
+
+def write_parity(result: ParityResult, reports: Path) -> list[Path]:
+    return [
+        write_csv(result.differences, reports / wl.DIFFERENCES_FILE),
+        write_csv(result.bands, reports / wl.BANDS_FILE),
+        write_json(result.summary, reports / wl.SUMMARY_FILE),
+    ]

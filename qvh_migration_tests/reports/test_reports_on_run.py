@@ -1,0 +1,51 @@
+"""The reports on a real run's output (300 synthetic patients, the 38 tables and the staging database)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from qvh_migration.definitions import STAGING_JOB, TARGET_TABLE_RERUN_JOB, defs
+from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
+from qvh_migration.reports import deltas, reconciliation, waiting_list, waiting_list_run
+from qvh_migration.reports.run_files import RunFolders
+
+REPORT_ASSETS = {"reconciliation", "waiting_list_parity", "run_deltas"}
+
+
+def test_reports_join_the_jobs_after_the_target_tables() -> None:
+    for job in (STAGING_JOB, TARGET_TABLE_RERUN_JOB):
+        keys = {k.to_user_string() for k in defs.resolve_job_def(job).asset_layer.executable_asset_keys}
+        assert keys >= REPORT_ASSETS, job
+
+
+def test_every_difference_of_the_run_is_explained(file_path_run: Path, tmp_path: Path) -> None:
+    folders = replace(RunFolders.under(file_path_run), reports=tmp_path)
+    frame = reconciliation.reconcile_run(folders, TARGET_TABLE_NAMES, ROW_SOURCES_FILE)
+    reconciliation.write_reconciliation(frame, folders.reports)
+    assert len(frame) == len(TARGET_TABLE_NAMES)
+    assert reconciliation.differences_explained(frame).passed, frame.loc[frame["status"] == "unexplained"]
+    pmi = frame.set_index("target_table").loc["LOAD_PMI"]
+    assert pmi["source_rows"] > 300 and pmi["difference"] == 0
+    not_migrated = frame.loc[frame["status"] == reconciliation.NOT_MIGRATED]
+    assert not not_migrated.empty and not_migrated["explanation"].str.startswith("not migrated: ").all()
+
+    result = waiting_list_run.parity_run(folders)
+    waiting_list_run.write_parity(result, folders.reports)
+    summary = json.loads((tmp_path / waiting_list.SUMMARY_FILE).read_text(encoding="utf-8"))
+    assert summary["lists"]["rtt_ptl"]["source"] > 0 and summary["lists"]["rtt_ptl"]["matched"] > 0
+    assert waiting_list.waiting_lists_match(summary).passed, result.differences.loc[~result.differences["explained"]]
+    written = pd.read_csv(tmp_path / waiting_list.DIFFERENCES_FILE, dtype=str, keep_default_na=False)
+    assert list(written.columns)[:11] == list(waiting_list.DIFFERENCE_COLUMNS)[:11]
+    assert written["cause"].ne("").all()
+    # Patient numbers never leave unmasked.
+    assert written["patient_key"].str.startswith("*").all()
+
+    first = deltas.deltas_run(folders, "run-1", "2026-11-30T01:00:00Z")
+    second = deltas.deltas_run(folders, "run-2", "2026-11-30T02:00:00Z")
+    assert first.previous_run is None and set(first.deltas["status"]) == {deltas.NEW}
+    assert second.previous_run == "run-1" and set(second.deltas["status"]) == {deltas.PERSISTING}
