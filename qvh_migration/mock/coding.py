@@ -1,0 +1,179 @@
+"""Clinical coding of consultant episodes and outpatient attendances: ICD-10 diagnoses, OPCS-4 procedures.
+
+PatientCentre keeps an episode's primary diagnosis and procedure on the episode (CONSEPISODE) or
+attendance (OPA) and the rest in repeat groups keyed by the parent's key and a sequence number:
+CONSEPISDIAG and OPADIAGNOSIS hold the ranked diagnoses (sequence 1 repeats the primary),
+CONSEPISPROC and OPPROCEDURE the secondary procedures. The groups are built here from the rendered
+(and defect-injected) parent tables, so every coding row has its episode or attendance whatever
+defects the parents carry. Codes are written in the dictionary's dotted form (``S52.5``,
+``I10.X``), at most the column's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from qvh_migration.io.arrow_text import series_arrow, to_series
+from qvh_migration.legacy.catalog import TableSpec
+from qvh_migration.mock.catalog import ColumnValue, render_table
+from qvh_migration.mock.render_inpatients import CODING
+from qvh_migration.mock.strings import EmptyColumns
+
+# Secondary diagnoses seen alongside QVH's surgery: comorbidities and risk factors (ICD-10 5th ed.).
+COMORBIDITIES = ("I10.X", "E11.9", "J45.9", "Z72.0", "E66.9", "Z86.7", "I25.9", "Z92.1", "F17.1", "N18.3")
+# OPCS-4 laterality codes that commonly follow a procedure on a paired site (right, left).
+LATERALITY = ("Z94.2", "Z94.3")
+ATTENDED = ("ATT", "WLK", "SATT")
+OUTPATIENT_CODED_SHARE = 0.5  # attendances clinically coded (outpatient coding is partial)
+OUTPATIENT_PROCEDURE_SHARE = 0.3  # coded attendances with a procedure (minor ops, dressings)
+
+
+def coding_tables(
+    rng: np.random.Generator, tables: dict[str, pd.DataFrame], specs: Mapping[str, TableSpec], empties: EmptyColumns
+) -> dict[str, pd.DataFrame]:
+    """The coding repeat groups the catalog has; primary codes of attendances are set on OPA in place."""
+    out: dict[str, pd.DataFrame] = {}
+    episodes = tables.get("CONSEPISODE")
+    if episodes is not None:
+        diag, proc = _episode_coding(rng, episodes)
+        out.update(_rendered({"CONSEPISDIAG": diag, "CONSEPISPROC": proc}, specs, empties))
+    attendances = tables.get("OPA")
+    if attendances is not None:
+        tables["OPA"], diag, proc = _attendance_coding(rng, attendances)
+        out.update(_rendered({"OPADIAGNOSIS": diag, "OPPROCEDURE": proc}, specs, empties))
+    return out
+
+
+def _rendered(
+    values: dict[str, tuple[dict[str, ColumnValue], int]], specs: Mapping[str, TableSpec], empties: EmptyColumns
+) -> dict[str, pd.DataFrame]:
+    return {name: render_table(specs[name], cols, n, empties)[0] for name, (cols, n) in values.items() if name in specs}
+
+
+def _groups(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Parent position and 1-based sequence number of every child row, ``sizes[i]`` children each."""
+    parent = np.repeat(np.arange(sizes.size), sizes)
+    starts = np.cumsum(sizes) - sizes
+    return parent, np.arange(parent.size) - np.repeat(starts, sizes) + 1
+
+
+def _specialty_codes(specialty: np.ndarray, part: int, offset: np.ndarray) -> np.ndarray:
+    """Index into the flat vocabulary below: the specialty's ``part`` list, entry ``offset`` (wrapped)."""
+    out = np.zeros(specialty.size, dtype=np.int64)
+    base = 0
+    for name, lists in CODING.items():
+        rows = specialty == name
+        out[rows] = base + offset[rows] % len(lists[part])
+        base += len(lists[part])
+    other = ~np.isin(specialty, list(CODING))
+    out[other] = offset[other] % len(CODING["PLAS"][part])  # an unknown service codes like plastics
+    return out
+
+
+def _vocabulary(part: int) -> list[str]:
+    return [code for lists in CODING.values() for code in lists[part]]
+
+
+def _take(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pa.Array:
+    return series_arrow(frame[column]).take(pa.array(rows, type=pa.int64()))
+
+
+def _keys(frame: pd.DataFrame, columns: tuple[str, ...], rows: np.ndarray) -> dict[str, ColumnValue]:
+    return {c: _take(frame, c, rows) for c in columns}
+
+
+def _numbers(seq: np.ndarray) -> pa.Array:
+    return pa.array(seq.astype(str), type=pa.large_string())
+
+
+def _episode_coding(rng: np.random.Generator, eps: pd.DataFrame) -> tuple[tuple[dict, int], tuple[dict, int]]:
+    primary = eps["KornerEpisodePrimaryDiagnosisCode"].fillna("").to_numpy(dtype=str)
+    coded = np.flatnonzero(primary != "")
+    keys = ("InternalPatientNumber", "EpisodeNumber", "FCENumber")
+    # Diagnoses: the primary, then 0-4 comorbidities, distinct within the episode.
+    parent, seq = _groups(1 + np.minimum(rng.poisson(0.9, coded.size), 4))
+    rows = coded[parent]
+    start = rng.integers(0, len(COMORBIDITIES), coded.size)[parent]
+    secondary = np.asarray(COMORBIDITIES)[(start + seq) % len(COMORBIDITIES)]
+    codes = pa.array(np.where(seq == 1, primary[rows], secondary), pa.large_string())
+    diag = {
+        **_keys(eps, keys, rows),
+        "SecondaryDiagnosis": codes,
+        "SecondaryDiagSeqNo": _numbers(seq),
+        "SeqNo": _numbers(seq),
+        "FCEEndDateTime": _take(eps, "ConsultantEpisodeEndDttm", rows),
+    }
+    # Procedures after the primary: 0-3, the service's other operations and laterality.
+    has_primary = coded[eps["KornerEpisodePrimaryProcedureCode"].fillna("").to_numpy(dtype=str)[coded] != ""]
+    p_parent, p_seq = _groups(rng.binomial(3, 0.25, has_primary.size))
+    p_rows = has_primary[p_parent]
+    specialty = eps["SpecialtyCode"].fillna("").to_numpy(dtype=str)[p_rows]
+    offset = rng.integers(1, 4, has_primary.size)[p_parent] + p_seq
+    procedures = np.where(
+        p_seq == 3,
+        np.asarray(LATERALITY)[offset % 2],
+        np.asarray(_vocabulary(1))[_specialty_codes(specialty, 1, offset)],
+    )
+    proc = {
+        **_keys(eps, keys, p_rows),
+        "OPCS": pa.array(procedures, pa.large_string()),
+        "SecondaryProcSeqNo": _numbers(p_seq),
+        "SeqNo": _numbers(p_seq),
+        "ProcedureDateInt": _take(eps, "KornerEpisodeProcedureDateInternal", p_rows),
+        "DoctorPerfOp": _take(eps, "DoctorCodePerformingPrimaryOperation", p_rows),
+        "FCEEndDateTimeInt": _take(eps, "ConsultantEpisodeEndDttm", p_rows),
+    }
+    return (diag, len(rows)), (proc, len(p_rows))
+
+
+def _attendance_coding(
+    rng: np.random.Generator, opa: pd.DataFrame
+) -> tuple[pd.DataFrame, tuple[dict, int], tuple[dict, int]]:
+    status = opa["ApptStatus"].fillna("").to_numpy(dtype=str)
+    attended = np.isin(status, ATTENDED) & (rng.random(len(opa)) < OUTPATIENT_CODED_SHARE)
+    coded = np.flatnonzero(attended)
+    specialty = opa["ClinicSpecialty"].fillna("").to_numpy(dtype=str)[coded]
+    primary = np.asarray(_vocabulary(0))[_specialty_codes(specialty, 0, rng.integers(0, 5, coded.size))]
+    keys = ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt")
+    parent, seq = _groups(1 + np.minimum(rng.poisson(0.4, coded.size), 3))
+    rows = coded[parent]
+    start = rng.integers(0, len(COMORBIDITIES), coded.size)[parent]
+    codes = np.where(seq == 1, primary[parent], np.asarray(COMORBIDITIES)[(start + seq) % len(COMORBIDITIES)])
+    diag = {
+        **_keys(opa, keys, rows),
+        "SeqNo": _numbers(seq),
+        "SchAttDiagCod": pa.array(codes, pa.large_string()),
+        "ResCode": _take(opa, "ClinicConsultant", rows),
+    }
+    operated = rng.random(coded.size) < OUTPATIENT_PROCEDURE_SHARE
+    main_proc = np.asarray(_vocabulary(1))[_specialty_codes(specialty, 1, rng.integers(0, 3, coded.size))]
+    p_parent, p_seq = _groups(np.where(operated, rng.binomial(2, 0.2, coded.size), 0))
+    p_rows = coded[p_parent]
+    p_codes = np.where(
+        p_seq == 1,
+        np.asarray(LATERALITY)[rng.integers(0, 2, p_rows.size)],
+        np.asarray(_vocabulary(1))[_specialty_codes(specialty[p_parent], 1, p_seq + 1)],
+    )
+    proc = {
+        **_keys(opa, keys, p_rows),
+        "OpAppointmentProcedureSequenceNumber": _numbers(p_seq),
+        "Operation": pa.array(p_codes, pa.large_string()),
+        "ResCode": _take(opa, "ClinicConsultant", p_rows),
+    }
+    # The attendance keeps its primary (and first subsidiary) diagnosis and its main procedure.
+    second = np.flatnonzero(seq == 2)
+    updated = opa.copy()
+    for column, at, values in (
+        ("AttPriDiagCode", coded, primary),
+        ("AttSubDiagCode", rows[second], codes[second]),
+        ("ApptPrimaryProcedureCode", coded[operated], main_proc[operated]),
+    ):
+        if column in updated.columns:
+            filled = updated[column].fillna("").to_numpy(dtype=object)
+            filled[at] = values
+            updated[column] = to_series(pa.array(filled, pa.large_string())).set_axis(updated.index)
+    return updated, (diag, len(rows)), (proc, len(p_rows))
