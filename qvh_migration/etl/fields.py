@@ -18,12 +18,12 @@ from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY
 from qvh_migration.etl.sources import SourceTables, align_last, join_columns, parent_rows, split_field
 from qvh_migration.legacy.dates import parse_legacy_dates
 from qvh_migration.mapping.crosswalks import NO_CODE
-from qvh_migration.mapping.transforms_coding import CODE_SHAPES
 from qvh_migration.mapping.transforms import (
     TRANSFORMS,
     format_date_ddmmyyyy,
     format_datetime_ddmmyyyy_hhmi,
 )
+from qvh_migration.mapping.transforms_coding import CODE_SHAPES
 
 IMPUTE_MODES = ("strict", "lenient")
 ISSUE_COLUMNS = ("row", "field", "reason_code", "message", "value", "action")
