@@ -19,8 +19,11 @@ import pyarrow as pa
 
 from qvh_migration.io.arrow_text import series_arrow, to_series
 from qvh_migration.legacy.catalog import TableSpec
+from qvh_migration.legacy.keys import row_keys
+from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.mock.catalog import ColumnValue, render_table
 from qvh_migration.mock.render_inpatients import CODING
+from qvh_migration.mock.rules import LEDGER_COLUMNS
 from qvh_migration.mock.strings import EmptyColumns
 
 # Secondary diagnoses seen alongside QVH's surgery: comorbidities and risk factors (ICD-10 5th ed.).
@@ -177,3 +180,63 @@ def _attendance_coding(
             filled[at] = values
             updated[column] = to_series(pa.array(filled, pa.large_string())).set_axis(updated.index)
     return updated, (diag, len(rows)), (proc, len(p_rows))
+
+
+# Coded columns and the shape of their classification (checked without the dot, as the ETL does).
+CODE_COLUMNS: dict[str, tuple[str, str, str]] = {
+    "CONSEPISDIAG": ("SecondaryDiagnosis", "SecondaryDiagSeqNo", ICD10_SHAPE),
+    "CONSEPISPROC": ("OPCS", "SecondaryProcSeqNo", OPCS4_SHAPE),
+    "OPADIAGNOSIS": ("SchAttDiagCod", "SeqNo", ICD10_SHAPE),
+    "OPPROCEDURE": ("Operation", "OpAppointmentProcedureSequenceNumber", OPCS4_SHAPE),
+}
+# Secondary diagnoses get the defect: the primary (sequence 1) must stay equal to its parent's.
+INVALID_CODE_TABLES = ("CONSEPISDIAG", "OPADIAGNOSIS")
+
+
+def invalid_code_shapes(tables: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Rows whose code is present but not of its classification's shape, per coding table."""
+    out = {}
+    for table, (column, _, shape) in CODE_COLUMNS.items():
+        if table in tables:
+            code = tables[table][column].str.replace(".", "", regex=False)
+            out[table] = ((code != "") & ~code.str.fullmatch(shape)).to_numpy(dtype=bool)
+    return out
+
+
+def plant_invalid_codes(rng: np.random.Generator, tables: dict[str, pd.DataFrame], rate: float) -> pd.DataFrame:
+    """Give about ``rate`` of the secondary diagnoses a code of no classification's shape (the letter
+    moved to the end, ``C44.3`` -> ``44.3C``); the ledger rows of what was planted."""
+    parts = []
+    for table in INVALID_CODE_TABLES if rate > 0 else ():
+        frame = tables.get(table)
+        if frame is None:
+            continue
+        column, sequence, _ = CODE_COLUMNS[table]
+        candidates = np.flatnonzero((frame[sequence] != "1").to_numpy(dtype=bool))
+        k = min(candidates.size, max(1, round(rate * len(frame))))
+        rows = np.sort(rng.choice(candidates, k, replace=False))
+        codes = frame[column].to_numpy(dtype=object)
+        bad = np.array([code[1:] + code[:1] for code in codes[rows]], dtype=object)  # k is small
+        codes[rows] = bad
+        tables[table] = frame.assign(**{column: to_series(pa.array(codes, pa.large_string())).set_axis(frame.index)})
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": table,
+                    "row_key": row_keys(tables[table], table).iloc[rows].to_numpy(),
+                    "column": column,
+                    "defect_kind": "invalid_code_shape",
+                    "detail": ["not an ICD-10 code: " + code for code in bad],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(LEDGER_COLUMNS))
+
+
+def with_planted(ledger: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFrame:
+    """The injector's ledger with the coding defects, in its order and text columns."""
+    if planted.empty:
+        return ledger
+    merged = pd.concat([ledger, planted[list(LEDGER_COLUMNS)]], ignore_index=True)
+    merged = merged.sort_values(["table", "defect_kind", "row_key"], ignore_index=True)
+    return merged.astype({c: ledger[c].dtype for c in LEDGER_COLUMNS})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qvh_migration.legacy.keys import ATTENDANCE, FCE
+from qvh_migration.legacy.keys import ATTENDANCE, FCE, row_keys
 from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.mock.extracts import generate_extracts
 from qvh_migration.mock.parameters import MockParameters
@@ -34,9 +34,9 @@ def test_every_coding_row_has_its_episode_or_attendance(extracts, table):
 
 
 @pytest.mark.parametrize("table", sorted(GROUPS))
-def test_codes_have_the_classification_shape_and_fit_the_column(extracts, source_catalog, table):
+def test_codes_have_the_classification_shape_and_fit_the_column(clean_extracts, source_catalog, table):
     _, _, column, shape, undotted_shape = GROUPS[table]
-    codes = extracts.tables[table][column]
+    codes = clean_extracts.tables[table][column]
     assert codes.str.fullmatch(shape).all(), codes[~codes.str.fullmatch(shape)].head().tolist()
     size = source_catalog.loc[(source_catalog["TableName"] == table) & (source_catalog["Column"] == column), "Size"]
     assert codes.str.len().max() <= int(size.iloc[0])
@@ -66,6 +66,19 @@ def test_attendance_primary_codes_are_set_on_opa(extracts):
     assert set(first["ApptStatus"]) <= {"ATT", "WLK", "SATT"}  # only attended appointments are coded
     assert ((opa["AttPriDiagCode"] != "") == _keys(opa, ATTENDANCE).isin(set(_keys(diagnoses, ATTENDANCE)))).all()
     assert (opa["ApptPrimaryProcedureCode"] != "").sum() > 0
+
+
+def test_planted_invalid_codes_are_ledgered_and_only_they_fail_the_shape(extracts):
+    ledger = extracts.defect_ledger
+    planted = ledger[ledger["defect_kind"] == "invalid_code_shape"]
+    assert set(planted["table"]) == {"CONSEPISDIAG", "OPADIAGNOSIS"}
+    for table, group in planted.groupby("table"):
+        _, _, column, _, undotted_shape = GROUPS[table]
+        rows = extracts.tables[table]
+        bad = ~rows[column].str.replace(".", "", regex=False).str.fullmatch(undotted_shape)
+        assert set(row_keys(rows[bad], table)) == set(group["row_key"])
+        sequence = "SecondaryDiagSeqNo" if table == "CONSEPISDIAG" else "SeqNo"
+        assert (rows.loc[bad, sequence] != "1").all()  # a primary keeps its parent's code
 
 
 def test_the_same_seed_gives_the_same_coding(source_catalog):
