@@ -16,15 +16,16 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from qvh_migration.io.arrow_text import series_arrow, to_series
 from qvh_migration.legacy.catalog import TableSpec
-from qvh_migration.legacy.keys import row_keys
+from qvh_migration.legacy.keys import row_key_array
 from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.mock.catalog import ColumnValue, render_table
 from qvh_migration.mock.render_inpatients import CODING
 from qvh_migration.mock.rules import LEDGER_COLUMNS
-from qvh_migration.mock.strings import EmptyColumns
+from qvh_migration.mock.strings import EmptyColumns, pick, replace_rows
 
 # Secondary diagnoses seen alongside QVH's surgery: comorbidities and risk factors (ICD-10 5th ed.).
 COMORBIDITIES = ("I10.X", "E11.9", "J45.9", "Z72.0", "E66.9", "Z86.7", "I25.9", "Z92.1", "F17.1", "N18.3")
@@ -64,21 +65,35 @@ def _groups(sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return parent, np.arange(parent.size) - np.repeat(starts, sizes) + 1
 
 
-def _specialty_codes(specialty: np.ndarray, part: int, offset: np.ndarray) -> np.ndarray:
-    """Index into the flat vocabulary below: the specialty's ``part`` list, entry ``offset`` (wrapped)."""
-    out = np.zeros(specialty.size, dtype=np.int64)
+SERVICES = tuple(CODING)
+# One vocabulary per part: every service's codes, then the extra codes (comorbidities; laterality).
+DIAGNOSES = tuple(code for lists in CODING.values() for code in lists[0]) + COMORBIDITIES
+PROCEDURES = tuple(code for lists in CODING.values() for code in lists[1]) + LATERALITY
+
+
+def _service_codes(service: np.ndarray, part: int, offset: np.ndarray) -> np.ndarray:
+    """Index into the part's vocabulary: the service's list, entry ``offset`` (wrapped); an unknown
+    service (-1) codes like plastics."""
+    out = np.zeros(service.size, dtype=np.int64)
     base = 0
-    for name, lists in CODING.items():
-        rows = specialty == name
-        out[rows] = base + offset[rows] % len(lists[part])
-        base += len(lists[part])
-    other = ~np.isin(specialty, list(CODING))
-    out[other] = offset[other] % len(CODING["PLAS"][part])  # an unknown service codes like plastics
+    for s, name in enumerate(SERVICES):
+        size = len(CODING[name][part])
+        rows = (service == s) | ((service < 0) & (name == "PLAS"))
+        out[rows] = base + offset[rows] % size
+        base += size
     return out
 
 
-def _vocabulary(part: int) -> list[str]:
-    return [code for lists in CODING.values() for code in lists[part]]
+def _extra(part: int, offset: np.ndarray) -> np.ndarray:
+    """Index of an extra code (comorbidity or laterality), ``offset`` wrapped."""
+    extras = COMORBIDITIES if part == 0 else LATERALITY
+    vocabulary = DIAGNOSES if part == 0 else PROCEDURES
+    return len(vocabulary) - len(extras) + offset % len(extras)
+
+
+def _services(frame: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
+    found = pc.index_in(_take(frame, column, rows), value_set=pa.array(SERVICES, pa.large_string()))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _take(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pa.Array:
@@ -93,16 +108,18 @@ def _numbers(seq: np.ndarray) -> pa.Array:
     return pa.array(seq.astype(str), type=pa.large_string())
 
 
+def _filled(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return pc.not_equal(series_arrow(frame[column]), "").to_numpy(zero_copy_only=False)
+
+
 def _episode_coding(rng: np.random.Generator, eps: pd.DataFrame) -> tuple[tuple[dict, int], tuple[dict, int]]:
-    primary = eps["KornerEpisodePrimaryDiagnosisCode"].fillna("").to_numpy(dtype=str)
-    coded = np.flatnonzero(primary != "")
+    coded = np.flatnonzero(_filled(eps, "KornerEpisodePrimaryDiagnosisCode"))
     keys = ("InternalPatientNumber", "EpisodeNumber", "FCENumber")
-    # Diagnoses: the primary, then 0-4 comorbidities, distinct within the episode.
+    # Diagnoses: the episode's primary, then 0-4 comorbidities, distinct within the episode.
     parent, seq = _groups(1 + np.minimum(rng.poisson(0.9, coded.size), 4))
     rows = coded[parent]
-    start = rng.integers(0, len(COMORBIDITIES), coded.size)[parent]
-    secondary = np.asarray(COMORBIDITIES)[(start + seq) % len(COMORBIDITIES)]
-    codes = pa.array(np.where(seq == 1, primary[rows], secondary), pa.large_string())
+    secondary = pick(DIAGNOSES, _extra(0, rng.integers(0, len(COMORBIDITIES), coded.size)[parent] + seq))
+    codes = pc.if_else(pa.array(seq == 1), _take(eps, "KornerEpisodePrimaryDiagnosisCode", rows), secondary)
     diag = {
         **_keys(eps, keys, rows),
         "SecondaryDiagnosis": codes,
@@ -110,20 +127,16 @@ def _episode_coding(rng: np.random.Generator, eps: pd.DataFrame) -> tuple[tuple[
         "SeqNo": _numbers(seq),
         "FCEEndDateTime": _take(eps, "ConsultantEpisodeEndDttm", rows),
     }
-    # Procedures after the primary: 0-3, the service's other operations and laterality.
-    has_primary = coded[eps["KornerEpisodePrimaryProcedureCode"].fillna("").to_numpy(dtype=str)[coded] != ""]
-    p_parent, p_seq = _groups(rng.binomial(3, 0.25, has_primary.size))
-    p_rows = has_primary[p_parent]
-    specialty = eps["SpecialtyCode"].fillna("").to_numpy(dtype=str)[p_rows]
-    offset = rng.integers(1, 4, has_primary.size)[p_parent] + p_seq
-    procedures = np.where(
-        p_seq == 3,
-        np.asarray(LATERALITY)[offset % 2],
-        np.asarray(_vocabulary(1))[_specialty_codes(specialty, 1, offset)],
-    )
+    # Procedures after the primary: 0-3, the service's other operations, then laterality.
+    operated = coded[_filled(eps, "KornerEpisodePrimaryProcedureCode")[coded]]
+    p_parent, p_seq = _groups(rng.binomial(3, 0.25, operated.size))
+    p_rows = operated[p_parent]
+    offset = rng.integers(1, 4, operated.size)[p_parent] + p_seq
+    service = _service_codes(_services(eps, "SpecialtyCode", p_rows), 1, offset)
+    procedures = np.where(p_seq == 3, _extra(1, offset), service)
     proc = {
         **_keys(eps, keys, p_rows),
-        "OPCS": pa.array(procedures, pa.large_string()),
+        "OPCS": pick(PROCEDURES, procedures),
         "SecondaryProcSeqNo": _numbers(p_seq),
         "SeqNo": _numbers(p_seq),
         "ProcedureDateInt": _take(eps, "KornerEpisodeProcedureDateInternal", p_rows),
@@ -136,49 +149,46 @@ def _episode_coding(rng: np.random.Generator, eps: pd.DataFrame) -> tuple[tuple[
 def _attendance_coding(
     rng: np.random.Generator, opa: pd.DataFrame
 ) -> tuple[pd.DataFrame, tuple[dict, int], tuple[dict, int]]:
-    status = opa["ApptStatus"].fillna("").to_numpy(dtype=str)
-    attended = np.isin(status, ATTENDED) & (rng.random(len(opa)) < OUTPATIENT_CODED_SHARE)
-    coded = np.flatnonzero(attended)
-    specialty = opa["ClinicSpecialty"].fillna("").to_numpy(dtype=str)[coded]
-    primary = np.asarray(_vocabulary(0))[_specialty_codes(specialty, 0, rng.integers(0, 5, coded.size))]
+    attended = pc.is_in(series_arrow(opa["ApptStatus"]), value_set=pa.array(ATTENDED, pa.large_string()))
+    coded = np.flatnonzero(attended.to_numpy(zero_copy_only=False) & (rng.random(len(opa)) < OUTPATIENT_CODED_SHARE))
+    service = _services(opa, "ClinicSpecialty", coded)
+    primary = _service_codes(service, 0, rng.integers(0, 5, coded.size))
     keys = ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt")
     parent, seq = _groups(1 + np.minimum(rng.poisson(0.4, coded.size), 3))
     rows = coded[parent]
-    start = rng.integers(0, len(COMORBIDITIES), coded.size)[parent]
-    codes = np.where(seq == 1, primary[parent], np.asarray(COMORBIDITIES)[(start + seq) % len(COMORBIDITIES)])
+    comorbidity = _extra(0, rng.integers(0, len(COMORBIDITIES), coded.size)[parent] + seq)
+    codes = np.where(seq == 1, primary[parent], comorbidity)
     diag = {
         **_keys(opa, keys, rows),
         "SeqNo": _numbers(seq),
-        "SchAttDiagCod": pa.array(codes, pa.large_string()),
+        "SchAttDiagCod": pick(DIAGNOSES, codes),
         "ResCode": _take(opa, "ClinicConsultant", rows),
     }
     operated = rng.random(coded.size) < OUTPATIENT_PROCEDURE_SHARE
-    main_proc = np.asarray(_vocabulary(1))[_specialty_codes(specialty, 1, rng.integers(0, 3, coded.size))]
+    main_procedure = _service_codes(service, 1, rng.integers(0, 3, coded.size))
+    # Secondary procedures of an attendance: laterality first, then another of the service's.
     p_parent, p_seq = _groups(np.where(operated, rng.binomial(2, 0.2, coded.size), 0))
     p_rows = coded[p_parent]
-    p_codes = np.where(
-        p_seq == 1,
-        np.asarray(LATERALITY)[rng.integers(0, 2, p_rows.size)],
-        np.asarray(_vocabulary(1))[_specialty_codes(specialty[p_parent], 1, p_seq + 1)],
-    )
+    later = _service_codes(service[p_parent], 1, p_seq + 1)
+    p_codes = np.where(p_seq == 1, _extra(1, rng.integers(0, 2, p_rows.size)), later)
     proc = {
         **_keys(opa, keys, p_rows),
         "OpAppointmentProcedureSequenceNumber": _numbers(p_seq),
-        "Operation": pa.array(p_codes, pa.large_string()),
+        "Operation": pick(PROCEDURES, p_codes),
         "ResCode": _take(opa, "ClinicConsultant", p_rows),
     }
     # The attendance keeps its primary (and first subsidiary) diagnosis and its main procedure.
     second = np.flatnonzero(seq == 2)
     updated = opa.copy()
-    for column, at, values in (
-        ("AttPriDiagCode", coded, primary),
-        ("AttSubDiagCode", rows[second], codes[second]),
-        ("ApptPrimaryProcedureCode", coded[operated], main_proc[operated]),
+    for column, vocabulary, at, values in (
+        ("AttPriDiagCode", DIAGNOSES, coded, primary),
+        ("AttSubDiagCode", DIAGNOSES, rows[second], codes[second]),
+        ("ApptPrimaryProcedureCode", PROCEDURES, coded[operated], main_procedure[operated]),
     ):
-        if column in updated.columns:
-            filled = updated[column].fillna("").to_numpy(dtype=object)
-            filled[at] = values
-            updated[column] = to_series(pa.array(filled, pa.large_string())).set_axis(updated.index)
+        if column in updated.columns:  # empty before coding: the attendance is coded here
+            index = np.full(len(opa), -1, dtype=np.int64)
+            index[at] = values
+            updated[column] = to_series(pick(vocabulary, index, index >= 0)).set_axis(updated.index)
     return updated, (diag, len(rows)), (proc, len(p_rows))
 
 
@@ -215,15 +225,15 @@ def plant_invalid_codes(rng: np.random.Generator, tables: dict[str, pd.DataFrame
         candidates = np.flatnonzero((frame[sequence] != "1").to_numpy(dtype=bool))
         k = min(candidates.size, max(1, round(rate * len(frame))))
         rows = np.sort(rng.choice(candidates, k, replace=False))
-        codes = frame[column].to_numpy(dtype=object)
-        bad = np.array([code[1:] + code[:1] for code in codes[rows]], dtype=object)  # k is small
-        codes[rows] = bad
-        tables[table] = frame.assign(**{column: to_series(pa.array(codes, pa.large_string())).set_axis(frame.index)})
+        codes = series_arrow(frame[column])
+        bad = [code[1:] + code[:1] for code in codes.take(pa.array(rows)).to_pylist()]  # a few rows
+        replaced = to_series(replace_rows(codes, rows, bad)).set_axis(frame.index)
+        tables[table] = frame.assign(**{column: replaced})
         parts.append(
             pd.DataFrame(
                 {
                     "table": table,
-                    "row_key": row_keys(tables[table], table).iloc[rows].to_numpy(),
+                    "row_key": to_series(row_key_array(tables[table], table, rows)).to_numpy(),
                     "column": column,
                     "defect_kind": "invalid_code_shape",
                     "detail": ["not an ICD-10 code: " + code for code in bad],
