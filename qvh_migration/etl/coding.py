@@ -43,19 +43,24 @@ def ranked_codes(rule: pd.Series, transform: str, sources: list[str], ctx: LoadC
     _, scheme, position = transform.split("_")  # nth_<scheme>_<n>
     (table, code_column), (_, sequence_column) = split_field(sources[0]), split_field(sources[1])
     other = ctx.sources.lookup_table(table)
-    on = join_columns(ctx.rows, table, other, [])
+    on = join_columns(ctx.rows, table, other, list(TABLE_KEYS.get(table, ())))  # every shared key
     if not on:
         ctx.note(f"{rule['target_field']}: {table} shares no key with {ctx.source_table}; field left empty")
         return FieldResult(_empty(ctx))
     group = other[[*dict.fromkeys([*on, *TABLE_KEYS.get(table, ()), code_column, sequence_column])]]
     sequence = pd.to_numeric(group[sequence_column], errors="coerce")
-    if scheme == "diagnosis":
-        group, sequence = group[sequence > 1], sequence[sequence > 1]  # rank 1 repeats the primary
     # Within the record: episode (or any further key) order, then the group's own sequence.
     inner = [c for c in TABLE_KEYS.get(table, ()) if c not in on and c != sequence_column]
     order = pd.DataFrame({c: pd.to_numeric(group[c], errors="coerce") for c in inner}, index=group.index)
     ranked = group.assign(_sequence=sequence, **{f"_{c}": order[c] for c in inner})
     ranked = ranked.sort_values([*on, *(f"_{c}" for c in inner), "_sequence"], kind="stable")
+    if scheme == "diagnosis":
+        # Rank 1 of the last episode repeats the record's primary (its own PRIMARY_DIAGNOSIS_CODE);
+        # an earlier episode's primary is secondary to the record and keeps its place.
+        last = pd.Series(True, index=ranked.index)
+        for c in inner:
+            last &= ranked[f"_{c}"].eq(ranked.groupby(on, sort=False)[f"_{c}"].transform("last"))
+        ranked = ranked[~(last & ranked["_sequence"].eq(1))]
     ranked = ranked[ranked.groupby(on, sort=False).cumcount().add(1).eq(int(position))]
     picked = ranked[[*on, code_column]].astype("string").rename(columns={code_column: "_code"})
     left = ctx.rows[on].astype("string").reset_index(names="_row")

@@ -57,7 +57,7 @@ def _ranked(position: int, scheme: str) -> None:
         return _executor_only(ranked.__name__)
 
     ranked.__name__ = f"nth_{scheme}_{position}"
-    noun = "diagnosis after the primary" if scheme == "diagnosis" else "secondary procedure"
+    noun = "diagnosis besides the record's primary" if scheme == "diagnosis" else "secondary procedure"
     ranked.__doc__ = (
         f"Rank {position} {noun} of the record's coding repeat group, in episode and sequence order "
         f"({'ICD-10' if scheme == 'diagnosis' else 'OPCS-4'} code without its dot)."

@@ -86,6 +86,32 @@ def test_archives_carry_the_ranked_codes(coded_run):
     assert (opd["PROCEDURE_SCHEME"] == "OPCS-4").all() and (adt["DIAGNOSIS_SCHEME"] == "ICD-10").all()
 
 
+def test_archive_diagnosis_slots_hold_the_spell_diagnoses_besides_its_primary(coded_run):
+    archive = _read(coded_run, "tables", "LOAD_ADT_ARCHIVE")
+    spells = pd.read_parquet(coded_run / "extracts" / "ADMITDISCH.parquet")
+    diagnoses = pd.read_parquet(coded_run / "extracts" / "CONSEPISDIAG.parquet")
+    spell = ["InternalPatientNumber", "EpisodeNumber"]
+    fce = pd.to_numeric(diagnoses["FCENumber"], errors="coerce")
+    last = fce.eq(fce.groupby([diagnoses[c] for c in spell]).transform("max"))
+    # Every diagnosis of the spell except the last episode's primary, at most the ten slots.
+    kept = diagnoses[~(last & diagnoses["SecondaryDiagSeqNo"].eq("1"))]
+    expected = kept.groupby(spell).size().clip(upper=10).rename("expected").reset_index()
+    spells = spells.assign(
+        CRN=spells["DistrictNumber"],
+        ADMIT_DATE=pd.to_datetime(
+            spells["IpAdmDtimeInt"].str.slice(0, 8), format="%Y%m%d", errors="coerce"
+        ).dt.strftime("%d/%m/%Y"),
+    )
+    slots = [f"DIAGNOSIS_{i}_CODE" for i in range(1, 11)]
+    archive = archive.assign(filled=archive[slots].notna().sum(axis=1))
+    unique = archive.drop_duplicates(["CRN", "ADMIT_DATE"], keep=False)
+    matched = unique.merge(spells.drop_duplicates(["CRN", "ADMIT_DATE"], keep=False), on=["CRN", "ADMIT_DATE"])
+    matched = matched.merge(expected, on=spell, how="left").fillna({"expected": 0})
+    assert len(matched) > 10 and (matched["filled"] > 0).any()
+    wrong = matched[matched["filled"] != matched["expected"]]
+    assert wrong.empty, wrong[[*spell, "filled", "expected", *slots[:4]]].to_string()
+
+
 def _corrupt(data_dir: Path, table: str, column: str, row: int, value: str) -> str:
     path = data_dir / "extracts" / f"{table}.parquet"
     frame = pd.read_parquet(path)
