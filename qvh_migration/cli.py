@@ -117,12 +117,14 @@ def dry_run(
     plan: preflight.RunPlan | None = None,
     quiet: bool = False,
     profile: str | None = None,
+    workers: int = 1,
 ) -> int:
     """Materialise every asset and run every check once, printing one line per outcome.
 
     The unpartitioned stages run first, then one run per target table in the guide's load order
-    (parents before children, each with its gates), then the staging database build and the release
-    gates (cross-table integrity, defect detection, release decision under ``profile``).
+    (parents before children, each with its gates) — or, with ``workers`` > 1, one run of the
+    parallel load job with that many tables at once — then the staging database build and the
+    release gates (cross-table integrity, defect detection, release decision under ``profile``).
     """
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
     problems = preflight.run_problems(plan)
@@ -167,11 +169,20 @@ def dry_run(
             return result
 
         upstream = execute(DRY_RUN_JOB, {**(run_config or run_config_for(plan)), **shared})
-        if upstream.success:
+        tables_loaded = upstream.success
+        if upstream.success and workers > 1:
+            console.report_progress("etl", "38 tables", None, f"in parallel, {workers} at once")
+            table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
+            parallel = _load_in_parallel(instance, _merge(silent, table_config), workers)
+            run_ids.append(parallel.run_id)
+            results.append(parallel)
+            console.print_lines(outcome_lines(parallel.all_events))
+        elif upstream.success:
             for number, table in enumerate(TARGET_TABLE_NAMES, start=1):
                 console.report_progress("etl", table, None, f"table {number} of {len(TARGET_TABLE_NAMES)}")
                 table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
                 execute(TARGET_TABLE_JOB, table_config, partition=table)
+        if tables_loaded:
             # Everything after the tables in one run: staging database, cross-table gates, release decision.
             release_assets = ("cross_table_integrity", "release_decision")
             execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
@@ -181,6 +192,21 @@ def dry_run(
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
     print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
     return 0 if succeeded else 1
+
+
+def _load_in_parallel(instance: Any, table_config: dict, workers: int) -> Any:
+    """The 38 tables in one run on the multiprocess executor (``defs/parallel_load.py``)."""
+    import dagster as dg
+
+    from qvh_migration.defs.parallel_load import parallel_load_job
+    from qvh_migration.defs.table_runs import parallel_run_config
+
+    return dg.execute_job(
+        dg.reconstructable(parallel_load_job),
+        instance=instance,
+        run_config=parallel_run_config(table_config, workers),
+        raise_on_error=False,
+    )
 
 
 def _merge(*configs: dict) -> dict:
@@ -228,10 +254,13 @@ def _print_live(entry: Any, quiet: bool, partition: str | None = None) -> None:
 def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
     """One line per materialisation, check and failed step; a target-table partition is named
     with its row counts."""
-    where = f"[{partition}]" if partition else ""
     lines = []
     for event in events:
         kind = event.event_type_value
+        # A parallel load names each event's partition; a partition run names it once for all.
+        data = event.event_specific_data
+        part = partition or event.partition or getattr(data, "partition", None)
+        where = f"[{part}]" if part else ""
         if kind == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
             meta = materialization.metadata
@@ -245,7 +274,7 @@ def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
                     "generated_checks",
                     "findings",
                 )
-                if partition and key in meta
+                if part and key in meta
             )
             name = materialization.asset_key.to_user_string() + where
             lines.append(f"materialised  {name}" + (f"  {counts}" if counts else ""))
@@ -262,7 +291,11 @@ def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
             else:
                 lines.append(f"check FAILED  {asset}:{evaluation.check_name}")
         elif kind == "STEP_FAILURE":
-            lines.append(console.failure_line(event.step_key + where, event.event_specific_data.error))
+            lines.append(
+                console.failure_line(
+                    event.step_key + (f"[{partition}]" if partition else ""), event.event_specific_data.error
+                )
+            )
     return lines
 
 
@@ -374,6 +407,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dry.add_argument("--quiet", action="store_true", help="no progress lines, only the outcome of each step")
     dry.add_argument("--profile", help="release profile deciding the gates' severities (default development)")
+    dry.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="target tables loaded at once (default 1: one run per table; 2 or more: one run on the "
+        "multiprocess executor, parents still before children)",
+    )
     scored = commands.add_parser(
         "release",
         help="score the stored run under a release profile (exit 1 on FAIL)",
@@ -400,7 +440,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "release":
         return release(args.profile, args.data_dir)
     try:
-        return dry_run(impute_mode=args.impute_mode, plan=plan_from_args(args), quiet=args.quiet, profile=args.profile)
+        return dry_run(
+            impute_mode=args.impute_mode,
+            plan=plan_from_args(args),
+            quiet=args.quiet,
+            profile=args.profile,
+            workers=args.workers,
+        )
     except KeyboardInterrupt:  # artifacts are written atomically: nothing half-written remains
         print("dry run interrupted; the previous artifacts are kept", file=sys.stderr)
         return 130

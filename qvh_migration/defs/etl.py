@@ -2,6 +2,7 @@
 the staging database built from them."""
 
 import csv
+import logging
 from typing import Literal
 
 import dagster as dg
@@ -110,19 +111,26 @@ def key_registry(context: dg.AssetExecutionContext, settings: MigrationSettings)
 def target_tables(
     context: dg.AssetExecutionContext, config: TargetLoadConfig, settings: MigrationSettings
 ) -> dg.MaterializeResult:
-    table = context.partition_key
+    return table_load_result(settings, context.partition_key, config.impute_mode, context.run.run_id, context.log)
+
+
+def table_load_result(
+    settings: MigrationSettings, table: str, impute_mode: str, run_id: str, log: logging.Logger
+) -> dg.MaterializeResult:
+    """Load one target table and describe it for the UI: the asset's body, shared with the parallel
+    load job (``defs/parallel_load.py``), which reports the same materialisation and checks."""
     with fail_clearly():
         load, paths = pipeline.run_partition(
             _folders(settings),
             settings.crosswalk_path(),
             table,
-            impute_mode=config.impute_mode,
-            run_id=context.run.run_id,
+            impute_mode=impute_mode,
+            run_id=run_id,
             row_sources_file=settings.row_sources_path(),
             target_url=settings.target_url_value(),
         )
     summary = load.summary.iloc[0]
-    context.log.info(
+    log.info(
         "%s: %d source rows, %d loaded, %d rejected, %d filtered",
         table,
         summary["source_rows"],
@@ -153,7 +161,7 @@ def target_tables(
             "reject_reasons": preview(reasons.rename("rows").reset_index()) if not reasons.empty else "none",
             "warnings": len(load.warnings),
             "notes": "; ".join(load.notes) or "none",
-            "impute_mode": config.impute_mode,
+            "impute_mode": impute_mode,
             "postgres_target": describe_server(target_url) if (target_url := settings.target_url_value()) else "none",
             # Keyed by kind: a partition's files share the table's name (tables, rejects, summary, load file).
             **{
@@ -169,10 +177,25 @@ def target_tables(
                 metadata={**counts, "reject_sample": _reject_sample(load.rejects)},
             ),
             dg.AssetCheckResult(
-                check_name="record_numbers_unique", passed=bool(unique), metadata={"rows": len(load.table)}
+                check_name="record_numbers_unique",
+                passed=bool(unique),
+                # Record numbers are the migration's own keys, not patient identifiers.
+                metadata={"rows": len(load.table), **_duplicate_keys(load.table, key)},
             ),
         ],
     )
+
+
+def _duplicate_keys(table: pd.DataFrame, key: str | None) -> dict[str, object]:
+    if key is None:
+        return {"duplicates": 0, "missing": 0, "sample": "none"}
+    values = table[key]
+    duplicated = values[values.duplicated(keep=False) & values.notna()]
+    return {
+        "duplicates": int(duplicated.nunique()),
+        "missing": int(values.isna().sum()),
+        "sample": ", ".join(duplicated.drop_duplicates().head(10).astype(str)) or "none",
+    }
 
 
 def _reject_sample(rejects: pd.DataFrame) -> dg.MetadataValue | str:
@@ -217,4 +240,11 @@ def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
     )
 
 
-__all__ = ["IMPUTE_MODES", "key_registry", "staging_database", "target_table_partitions", "target_tables"]
+__all__ = [
+    "IMPUTE_MODES",
+    "key_registry",
+    "staging_database",
+    "table_load_result",
+    "target_table_partitions",
+    "target_tables",
+]

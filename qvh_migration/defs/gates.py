@@ -1,6 +1,8 @@
 """Assets of the ``gates`` group: each table's generated checks on its own partition (blocking),
 cross-table integrity, recall against the defect ledger, and the release decision."""
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
@@ -92,9 +94,14 @@ def _group_result(result: TableGates, group: str) -> dg.AssetCheckResult:
 def target_table_gates(
     context: dg.AssetExecutionContext, config: GateConfig, settings: MigrationSettings
 ) -> dg.MaterializeResult:
+    return table_gates_result(settings, context.partition_key, config.profile)
+
+
+def table_gates_result(settings: MigrationSettings, table: str, profile_name: str) -> dg.MaterializeResult:
+    """Gate one target table: the asset's body, shared with the parallel load job."""
     with fail_clearly():
-        profile = load_profile(config.profile)
-        result, paths = stage.gate_partition(_folders(settings), _gates_dir(settings), context.partition_key, profile)
+        profile = load_profile(profile_name)
+        result, paths = stage.gate_partition(_folders(settings), _gates_dir(settings), table, profile)
     return dg.MaterializeResult(
         metadata={
             "profile": profile.name,
@@ -119,10 +126,16 @@ def target_table_gates(
     ),
 )
 def gated_tables(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
-    path = _gates_dir(settings) / "cleared" / f"{context.partition_key}.txt"
+    return dg.MaterializeResult(
+        metadata=path_metadata(record_cleared(settings, context.partition_key, context.run.run_id))
+    )
+
+
+def record_cleared(settings: MigrationSettings, table: str, run_id: str) -> Path:
+    path = _gates_dir(settings) / "cleared" / f"{table}.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"cleared in run {context.run.run_id}\n", encoding="utf-8")
-    return dg.MaterializeResult(metadata=path_metadata(path))
+    path.write_text(f"cleared in run {run_id}\n", encoding="utf-8")
+    return path
 
 
 @dg.asset(

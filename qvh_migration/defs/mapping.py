@@ -1,17 +1,23 @@
-"""Assets of the ``mapping`` group: crosswalks, semantic matrix, mapping contract and coverage."""
+"""Assets of the ``mapping`` group: crosswalks, semantic matrix, mapping contract, coverage and the
+data mapping report."""
 
 import time
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
+from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.etl.row_sources import RowSources, load_row_sources
 from qvh_migration.extracts import store
 from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.mapping import artifacts as files
 from qvh_migration.mapping import contract as contract_rules
 from qvh_migration.mapping import coverage, crosswalks, curated_rules, matcher
+from qvh_migration.mapping import data_mapping_report as mapping_report
+from qvh_migration.mapping import not_migrated_watch as watch
 from qvh_migration.mapping.contract_schema import CONTRACT_COLUMN_DESCRIPTIONS
 from qvh_migration.specs import catalogs
 from qvh_migration.specs.catalogs import read_catalog_artifacts
@@ -194,3 +200,104 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
             )
         ],
     )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[mapping_contract, crosswalk_catalog, dg.AssetKey(["extracts", "defect_ledger"])],
+    kinds={"pandas", "csv", "excel"},
+    description=(
+        "Data mapping report for the vendor: per code type and coded target field (the contract's "
+        "`code_handling`), every distinct legacy value in the extracts with its count, the legacy code "
+        "table's description, and the crosswalk's proposed target value (status mapped, no_code, unmapped; "
+        "vendor_maps where no crosswalk applies to a pas_code_type field, as_is for an uncrosswalked national "
+        "code, no_values for a coded field that reads no legacy value). `every_legacy_value_mapped` fails only "
+        "on unmapped values the defect ledger does not explain (injected defects are the ETL's to reject): "
+        "WARN when they are in pas_code_type fields (the vendor can still map them), ERROR when one is in a "
+        "national_code field (the load rejects it). `not_migrated_tables_empty` warns when the extracts or the "
+        "configured real source hold rows in a legacy table that would feed a table the contract does not "
+        "migrate (`watch_tables` in `qvh_migration/etl/row_sources.yaml`). "
+        f"Files: `{files.STAGE}/{files.DATA_MAPPING_REPORT_CSV}` and `{files.DATA_MAPPING_REPORT_XLSX}` "
+        "(a sheet per code type, unmapped values highlighted)."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(
+            "every_legacy_value_mapped",
+            asset="data_mapping_report",
+            description="Every legacy value a crosswalk applies to has an entry, unless the defect ledger explains it.",
+        ),
+        dg.AssetCheckSpec(
+            "not_migrated_tables_empty",
+            asset="data_mapping_report",
+            description="No delivered legacy table holds rows for a staging table the contract does not migrate.",
+        ),
+    ],
+)
+def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSource) -> dg.MaterializeResult:
+    folder = settings.stage_dir(files.STAGE)
+    extracts_folder = settings.stage_dir(store.STAGE)
+    with fail_clearly():
+        contract = files.read_contract(folder)
+        loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
+        source, _, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
+        row_sources = load_row_sources(
+            settings.row_sources_path(), set(tables["table_name"]), set(source["TableName"].astype(str))
+        )
+        needed = mapping_report.report_inputs(contract, LEGACY_CODE_FIELDS, loaded)
+        extracts = mapping_report.read_report_extracts(extracts_folder, needed)
+        ledger = store.read_ledger(extracts_folder)
+        findings = watch.not_migrated_rows(
+            row_sources, watched_row_counts(row_sources, extracts_folder, extract_source)
+        )
+    report = mapping_report.build_data_mapping_report(contract, extracts, loaded, LEGACY_CODE_FIELDS, ledger)
+    paths = files.write_data_mapping_report(report, folder)
+    coverage_outcome, national = mapping_report.every_legacy_value_mapped(report)
+    unexplained = coverage_outcome.metadata["unexplained_values"]
+    return dg.MaterializeResult(
+        metadata={
+            **frame_metadata(
+                report,
+                preview_columns=["code_type", "target_table", "target_field", "legacy_value", "count", "status"],
+                descriptions=mapping_report.REPORT_COLUMN_DESCRIPTIONS,
+            ),
+            "coded_fields": int(report[["target_table", "target_field"]].drop_duplicates().shape[0]),
+            "code_types": int(report["code_type"].replace("", pd.NA).nunique()),
+            **{f"status_{name}": int(count) for name, count in report["status"].value_counts().items()},
+            **path_metadata(*paths),
+        },
+        check_results=[
+            check_result(
+                "every_legacy_value_mapped",
+                coverage_outcome,
+                severity=dg.AssetCheckSeverity.ERROR if national else dg.AssetCheckSeverity.WARN,
+                description=f"{unexplained} unmapped legacy values not explained by the defect ledger: "
+                f"see mapping/{files.DATA_MAPPING_REPORT_CSV}"
+                if not coverage_outcome.passed
+                else None,
+            ),
+            check_result(
+                "not_migrated_tables_empty",
+                watch.not_migrated_tables_empty(row_sources, findings),
+                severity=dg.AssetCheckSeverity.WARN,
+                description=watch.findings_summary(findings) if not findings.empty else None,
+            ),
+        ],
+    )
+
+
+def watched_row_counts(
+    row_sources: RowSources, extracts_folder: Path, extract_source: ExtractSource
+) -> dict[str, dict]:
+    """Rows of the watched legacy tables in the extracts folder, and in the real source for tables
+    the extract step does not copy."""
+    watched = watch.watched_legacy_tables(row_sources)
+    counts = {"extracts": watch.folder_row_counts(extracts_folder, watched)}
+    kind, location = extract_source.resolved()
+    others = watched - set(counts["extracts"])
+    if kind == "files" and location:
+        counts[f"files {location}"] = watch.folder_row_counts(Path(location), others)
+    elif kind == "duckdb" and location:
+        counts[f"duckdb {location}"] = watch.duckdb_row_counts(Path(location), others)
+    elif kind == "sql" and location:
+        counts[f"sql {extract_source.describe()}"] = watch.sql_row_counts(location, others)
+    return counts

@@ -1,22 +1,18 @@
-"""Load the 38 target tables as one run per partition, parents first, serially or on N workers.
+"""Load the 38 target tables, parents first: serially as one run per partition, or in parallel as
+one run of the ``target_tables_parallel`` job on Dagster's multiprocess executor.
 
-Dagster's multiprocess executor parallelises the steps of one run; a partition is one step in its
-own run, so the parallelism here is across runs, as a server's run queue gives it (deploy/dagster.yaml
-lets two partition runs proceed at once). This module does the same without a server: a pool of
-worker processes, each running the ``target_table_load`` job for one partition against the shared
-instance (``DAGSTER_HOME``), and a table starts only once its parents have loaded, exactly the order
-the nightly sensors follow. Every partition writes only its own files and the key registry is
-fixed before any table loads, so the result is the same as a serial run.
+The serial path is what the nightly sensors do (a ``target_table_load`` run per partition). The
+parallel path keeps at most ``workers`` tables loading at once and starts a table as soon as its
+parents have loaded. Every table writes only its own files and the key registry is fixed before
+any table loads, so both give the same tables, keys and check results (a test compares them).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from qvh_migration.defs.automation import ready_tables, table_parents
+from qvh_migration.defs.automation import table_parents
 
 
 @dataclass(frozen=True)
@@ -55,36 +51,70 @@ def load_tables(
     tags: dict[str, str] | None = None,
     on_done: Callable[[TableRun], None] | None = None,
 ) -> list[TableRun]:
-    """Every target table once its parents have loaded; a failed table's descendants do not run."""
+    """Every target table once its parents have loaded; a failed table's descendants do not run.
+
+    ``run_config`` is that of a ``target_table_load`` run (settings resource, impute mode, profile).
+    """
     parents = table_parents()
     tags = tags or {}
     if workers <= 1:
         return _serial(parents, run_config, tags, on_done)
-    done: list[TableRun] = []
-    loaded: set[str] = set()
-    requested: set[str] = set()
-    # spawn, not fork: each worker imports the code location afresh, as a launched run would.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        running: dict[Future[TableRun], str] = {}
+    return _parallel(run_config, workers, tags, on_done)
 
-        def submit_ready() -> None:
-            for table in ready_tables(parents, loaded, requested):
-                requested.add(table)
-                running[pool.submit(load_one, table, run_config, tags)] = table
 
-        submit_ready()
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                del running[future]
-                outcome = future.result()
-                done.append(outcome)
-                if outcome.success:
-                    loaded.add(outcome.table)
-                if on_done:
-                    on_done(outcome)
-            submit_ready()
+def parallel_run_config(run_config: dict, workers: int) -> dict:
+    """The parallel job's run config from a per-table run's: same settings, impute mode and profile."""
+    ops = run_config.get("ops", {})
+    options = {
+        "impute_mode": ops.get("target_tables", {}).get("config", {}).get("impute_mode"),
+        "profile": ops.get("target_table_gates", {}).get("config", {}).get("profile"),
+    }
+    resources = dict(run_config.get("resources", {}))
+    resources["table_load_options"] = {"config": {k: v for k, v in options.items() if v}}
+    config = {k: v for k, v in run_config.items() if k not in ("ops", "resources")}
+    return {**config, "resources": resources, "execution": {"config": {"max_concurrent": workers}}}
+
+
+def _parallel(
+    run_config: dict, workers: int, tags: dict[str, str], on_done: Callable[[TableRun], None] | None
+) -> list[TableRun]:
+    import dagster as dg
+
+    from qvh_migration.defs.parallel_load import op_name, parallel_load_job
+
+    tables = list(table_parents())
+    with dg.DagsterInstance.get() as instance:
+        result = dg.execute_job(
+            dg.reconstructable(parallel_load_job),
+            instance=instance,
+            run_config=parallel_run_config(run_config, workers),
+            tags=tags,
+            raise_on_error=False,
+        )
+        run_id = result.run_id
+        events = result.all_events
+    succeeded = {e.step_key for e in events if e.event_type_value == "STEP_SUCCESS"}
+    failures = {
+        e.step_key: f"FAILED        {e.step_key}: {e.event_specific_data.error.message.strip()}"
+        for e in events
+        if e.event_type_value == "STEP_FAILURE"
+    }
+    checks: dict[str, dict[str, bool]] = {table: {} for table in tables}
+    for event in events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if evaluation.partition in checks:
+                checks[evaluation.partition][evaluation.check_name] = bool(evaluation.passed)
+    done = []
+    for table in tables:
+        step = op_name(table)
+        if step not in succeeded and step not in failures:
+            continue  # a parent failed, so this table never started
+        lines = [failures[step]] if step in failures else []
+        outcome = TableRun(table, run_id, step in succeeded, checks[table], lines)
+        done.append(outcome)
+        if on_done:
+            on_done(outcome)
     return done
 
 

@@ -3,6 +3,10 @@
 The mapping contract says how each *field* is filled; this reviewed file says which *rows* a
 table holds: its source table, its grain (one target row per distinct grain value) and the row
 filters that send other rows elsewhere (archive cut-off, activity types), each with its reason.
+
+A table that loads no rows is watched (``watch_tables``): the legacy tables of the source
+dictionary that *would* hold its rows, so a delivery that does hold some is noticed instead of
+silently left behind (mental health detentions at a hospital with no mental health service).
 """
 
 from __future__ import annotations
@@ -57,16 +61,32 @@ class RowSource:
 
 
 @dataclass(frozen=True)
+class WatchedTable:
+    """The legacy tables that would hold the rows of a target table that loads none."""
+
+    target_table: str
+    source_tables: tuple[str, ...]
+    note: str
+
+
+@dataclass(frozen=True)
 class RowSources:
     system_code: str
     tables: dict[str, RowSource]
+    watch_tables: dict[str, WatchedTable] = field(default_factory=dict)
 
     def __getitem__(self, table: str) -> RowSource:
         return self.tables[table]
 
 
-def load_row_sources(path: Path = ROW_SOURCES_FILE, target_tables: set[str] | None = None) -> RowSources:
-    """Read and validate the row-source file; every problem names the file and the table."""
+def load_row_sources(
+    path: Path = ROW_SOURCES_FILE, target_tables: set[str] | None = None, source_tables: set[str] | None = None
+) -> RowSources:
+    """Read and validate the row-source file; every problem names the file and the table.
+
+    With ``target_tables`` the file must decide every staging table and watch every table with no
+    source; with ``source_tables`` (the dictionary's tables) every watched table must be one of them.
+    """
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -84,7 +104,57 @@ def load_row_sources(path: Path = ROW_SOURCES_FILE, target_tables: set[str] | No
             raise CurationError(path, f"{', '.join(unknown)} is not a staging table of the guide", where="tables")
         if missing:
             raise CurationError(path, f"no row source decided for {', '.join(missing)}", where="tables")
-    return RowSources(system_code, tables)
+    watched = _watch_tables(path, document.get("watch_tables"), tables, target_tables is not None, source_tables)
+    return RowSources(system_code, tables, watched)
+
+
+def _watch_tables(
+    path: Path, section: object, tables: dict[str, RowSource], complete: bool, source_tables: set[str] | None
+) -> dict[str, WatchedTable]:
+    if section is None:
+        section = {}
+    if not isinstance(section, dict):
+        raise CurationError(path, "watch_tables must map each table with no source to its tables", where="watch_tables")
+    watched = {
+        str(name): _watched_table(path, str(name), entry, tables, source_tables) for name, entry in section.items()
+    }
+    unwatched = sorted(name for name, spec in tables.items() if not spec.loads_rows and name not in watched)
+    if complete and unwatched:
+        raise CurationError(
+            path,
+            f"{', '.join(unwatched)} loads no rows but has no watch_tables entry "
+            "(the legacy tables that would hold its rows, or [] with a note)",
+            where="watch_tables",
+        )
+    return watched
+
+
+def _watched_table(
+    path: Path, table: str, entry: object, tables: dict[str, RowSource], source_tables: set[str] | None
+) -> WatchedTable:
+    where = f"watch_tables {table}"
+    if table not in tables:
+        raise CurationError(path, f"{table} has no entry under 'tables'", where=where)
+    if tables[table].loads_rows:
+        raise CurationError(
+            path, f"{table} loads rows from {tables[table].source_table}: remove its watch entry", where=where
+        )
+    if not isinstance(entry, dict) or not isinstance(entry.get("tables"), list):
+        raise CurationError(
+            path, "needs 'tables': a list of legacy tables ([] when the dictionary has none)", where=where
+        )
+    names = tuple(str(name).strip() for name in entry["tables"])
+    note = str(entry.get("note") or "").strip()
+    if not note:
+        raise CurationError(
+            path, "needs a 'note' saying what the legacy tables hold (or why there are none)", where=where
+        )
+    if any(not name for name in names):
+        raise CurationError(path, "a watched legacy table name is empty", where=where)
+    unknown = sorted(set(names) - source_tables) if source_tables is not None else []
+    if unknown:
+        raise CurationError(path, f"{', '.join(unknown)} is not a table of the source dictionary", where=where)
+    return WatchedTable(table, names, note)
 
 
 def _row_source(path: Path, table: str, entry: object) -> RowSource:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from qvh_migration.check_outcome import CheckOutcome
+from qvh_migration.io.masking import mask_values
 from qvh_migration.legacy.nhs_number import nhs_digits, repeated_digit_numbers, valid_nhs_numbers
 
 # Ledger kinds that explain an NHS number the check would otherwise reject.
@@ -40,5 +41,7 @@ def nhs_number_check(patdata: pd.DataFrame, ledger: pd.DataFrame, synthetic: boo
             "dummy": int(dummy.sum()),
             "ledgered": len(ledgered),
             "outside_999_range": int(outside.sum()),
+            # Which numbers, masked: enough to find them in the extract, never the number itself.
+            "sample_masked": ", ".join(mask_values(numbers[invalid | dummy | outside].head(10).astype(str))) or "none",
         },
     )

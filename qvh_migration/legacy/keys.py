@@ -61,6 +61,12 @@ SUPPORTING_TABLES: tuple[str, ...] = (
     "DISP",
     "INMAN",
     "RTTPERSTSMF",
+    # Staff, users and sites (LOAD_STAFF, LOAD_USERS, LOAD_SITES).
+    "USERS",
+    "HOSPDET",
+    # Community service referrals and contacts (LOAD_CMTY_APPOINTMENTS).
+    "CPSGREFERRAL",
+    "CPPTCONTACT",
 )
 # Clinical coding of consultant episodes and outpatient attendances (PC60 repeat groups).
 CODING_TABLES: tuple[str, ...] = ("CONSEPISDIAG", "CONSEPISPROC", "OPADIAGNOSIS", "OPPROCEDURE")
@@ -110,6 +116,10 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "DISP": ("DisposalCode",),
     "INMAN": ("IntdMgmt",),
     "RTTPERSTSMF": ("RttStatusCode",),
+    "USERS": ("UserName",),
+    "HOSPDET": ("HospitalCode",),
+    "CPSGREFERRAL": ("InternalPatientNumber", "EpisodeNumber"),
+    "CPPTCONTACT": ("InternalPatientNumber", "EpisodeNumber", "ContactDatetimeInt"),
     "CONSEPISDIAG": ("InternalPatientNumber", "EpisodeNumber", "FCENumber", "SecondaryDiagSeqNo"),
     "CONSEPISPROC": ("InternalPatientNumber", "EpisodeNumber", "FCENumber", "SecondaryProcSeqNo"),
     "OPADIAGNOSIS": ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt", "SeqNo"),
@@ -174,6 +184,14 @@ RELATIONS: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     _rel("PATDATA", ("GdpCode",), "GDP", ("GdpCode",)),
     _rel("MERGEDID", ("NewestID",), "PATDATA", IPN),
     _rel("OUTCLNC", ("ConsCode",), "CONSMAST", ("Consultant",)),
+    _rel("WAITCD", ("MainConsultant",), "CONSMAST", ("Consultant",)),
+    _rel("WARD", ("HospitalCode",), "HOSPDET", ("HospitalCode",)),
+    _rel("WAITCD", ("HospitalCode",), "HOSPDET", ("HospitalCode",)),
+    _rel("OPWLMF", ("HospitalCode",), "HOSPDET", ("HospitalCode",)),
+    _rel("CPSGREFERRAL", IPN, "PATDATA", IPN),
+    _rel("CPSGREFERRAL", ("LeadClinician",), "CONSMAST", ("Consultant",)),
+    _rel("CPPTCONTACT", EPISODE, "CPSGREFERRAL", EPISODE),
+    _rel("CPPTCONTACT", ("PrimaryClinician",), "CONSMAST", ("Consultant",)),
     _rel("CONSEPISDIAG", FCE, "CONSEPISODE", FCE),
     _rel("CONSEPISPROC", FCE, "CONSEPISODE", FCE),
     _rel("OPADIAGNOSIS", ATTENDANCE, "OPA", ATTENDANCE),

@@ -12,6 +12,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import write_csv, write_parquet
+from qvh_migration.mapping.data_mapping_workbook import write_data_mapping_workbook
 from qvh_migration.mapping.export import write_contract_xlsx
 
 STAGE = "mapping"
@@ -21,6 +22,8 @@ MATRIX_CSV = "semantic_mapping_matrix.csv"
 CONTRACT_CSV = "mapping_contract.csv"
 CONTRACT_XLSX = "mapping_contract.xlsx"
 COVERAGE_CSV = "crosswalk_coverage.csv"
+DATA_MAPPING_REPORT_CSV = "data_mapping_report.csv"
+DATA_MAPPING_REPORT_XLSX = "data_mapping_report.xlsx"
 
 
 def write_crosswalk_table(crosswalks: pd.DataFrame, folder: Path) -> Path:
@@ -55,3 +58,9 @@ def read_contract(folder: Path) -> pd.DataFrame:
 
 def write_coverage(report: pd.DataFrame, folder: Path) -> Path:
     return write_csv(report, folder / COVERAGE_CSV)
+
+
+def write_data_mapping_report(report: pd.DataFrame, folder: Path) -> tuple[Path, Path]:
+    """The report as CSV and as the vendor's workbook; returns both paths."""
+    csv = write_csv(report, folder / DATA_MAPPING_REPORT_CSV)
+    return csv, write_data_mapping_workbook(report, folder / DATA_MAPPING_REPORT_XLSX)

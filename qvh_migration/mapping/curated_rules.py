@@ -13,6 +13,12 @@ File layout::
       SEX: {class: CROSSWALK, source: Sex, crosswalk: sex, rationale: ...}
       DATE_OF_BIRTH: {class: TRANSFORM, source: InternalDateOfBirth, transform: format_date_ddmmyyyy,
                       rationale: ...}
+
+Whole tables the trust does not migrate are decided once, in ``not_migrated_tables.yaml`` of the
+same folder: every field of such a table is NOT_MIGRATED with the table's reason::
+
+    tables:
+      LOAD_MH_CPA_MASTER: {reason: ..., checked_against: ...}
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from qvh_migration.errors import CurationError
 from qvh_migration.mapping.contract_schema import CURATED_COLUMNS, MAPPING_CLASSES, STATUSES
 from qvh_migration.mapping.transforms import TRANSFORMS, accepts
 
+NOT_MIGRATED_TABLES_FILE = "not_migrated_tables.yaml"
 # Load keys the loader creates rather than reads: name -> intent.
 GENERATORS: dict[str, str] = {
     "sequence": "1..n per staging table, in extract order; the staging primary key",
@@ -75,7 +82,12 @@ def load_curated_rules(
     if not directory.is_dir():
         raise CurationError(directory, "rules directory not found")
     context = _Context(source_catalog, target_fields, crosswalk_names)
-    frames = [read_rules_file(path, context) for path in sorted(directory.glob("*.yaml"))]
+    table_files = sorted(p for p in directory.glob("*.yaml") if p.name != NOT_MIGRATED_TABLES_FILE)
+    frames = [read_rules_file(path, context) for path in table_files]
+    decisions = directory / NOT_MIGRATED_TABLES_FILE
+    if decisions.exists():
+        curated_tables = {str(f["target_table"].iloc[0]): f["rules_file"].iloc[0] for f in frames if not f.empty}
+        frames.append(read_not_migrated_tables(decisions, context, curated_tables))
     rules = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CURATED_COLUMNS))
     duplicated = rules[rules.duplicated(["target_table", "target_field"], keep="first")]
     if not duplicated.empty:
@@ -111,6 +123,47 @@ def read_rules_file(path: Path, context: _Context) -> pd.DataFrame:
         raise CurationError(path, "'rules' must be a non-empty mapping of field name to rule", where="rules")
     rows = [_rule_row(path, table, str(field), rule, default_source, context) for field, rule in rules.items()]
     return pd.DataFrame(rows, columns=list(CURATED_COLUMNS))
+
+
+def read_not_migrated_tables(path: Path, context: _Context, curated_tables: dict[str, str]) -> pd.DataFrame:
+    """Every field of each table decided as not migrated, NOT_MIGRATED with the table's reason."""
+    document = _parse(path)
+    tables = document.get("tables")
+    if not isinstance(tables, dict) or not tables:
+        raise CurationError(path, "'tables' must be a non-empty mapping of staging table to decision", where="tables")
+    rows = []
+    for table, decision in tables.items():
+        where = f"table {table}"
+        if table not in context.target_tables:
+            raise CurationError(path, f"{table!r} is not a staging table of the target guide", where=where)
+        if table in curated_tables:
+            raise CurationError(path, f"{table} also has field rules in {curated_tables[table]}", where=where)
+        if not isinstance(decision, dict) or set(decision) - {"reason", "checked_against"}:
+            raise CurationError(path, "a decision is a mapping of 'reason' and 'checked_against'", where=where)
+        reason = str(decision.get("reason") or "").strip()
+        checked = str(decision.get("checked_against") or "").strip()
+        if not reason or not checked:
+            message = "a table not migrated needs a 'reason' and what it was 'checked_against'"
+            raise CurationError(path, message, where=where)
+        for (name, _), field in context.fields.items():
+            if name == table:
+                rows.append(_not_migrated_row(path, table, field, f"table not migrated: {reason} ({checked})"))
+    return pd.DataFrame(rows, columns=list(CURATED_COLUMNS))
+
+
+def _not_migrated_row(path: Path, table: str, field: str, rationale: str) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(CURATED_COLUMNS, "")
+    row.update(
+        target_table=table,
+        target_field=field,
+        mapping_class="NOT_MIGRATED",
+        status="approved",
+        confidence=1.0,
+        rationale=rationale,
+        rules_file=path.name,
+        rule_id=f"{table}.{field.upper()}",
+    )
+    return row
 
 
 def _parse(path: Path) -> dict[str, Any]:

@@ -437,5 +437,7 @@ from qvh_migration.mapping import (  # noqa: E402, F401
     transforms_activity,
     transforms_archive,
     transforms_coding,
+    transforms_community,
     transforms_registration,
+    transforms_workforce,
 )

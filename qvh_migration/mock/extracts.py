@@ -20,6 +20,7 @@ from qvh_migration.legacy.keys import ALL_TABLES, REQUIRED_COLUMNS
 from qvh_migration.mock import defects
 from qvh_migration.mock.catalog import ColumnValue, render_table
 from qvh_migration.mock.coding import coding_tables, plant_invalid_codes, with_planted
+from qvh_migration.mock.community import community_tables
 from qvh_migration.mock.inpatients import (
     Admissions,
     apply_in_hospital_deaths,
@@ -51,6 +52,7 @@ from qvh_migration.mock.rules import DEFECT_PLAN
 from qvh_migration.mock.strings import EmptyColumns, pick
 from qvh_migration.mock.vector import take_or
 from qvh_migration.mock.waiting_list import WAITING, WaitingList, build_waiting_list
+from qvh_migration.mock.workforce import add_workforce
 
 Table = tuple[dict[str, ColumnValue], int]
 
@@ -123,6 +125,7 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     """
     seed = params.seed
     ref = build_reference(rng_for(seed, "reference"), params.patients)
+    add_workforce(rng_for(seed, "workforce"), ref, params.patients)
     pats = build_patients(rng_for(seed, "patients"), params.patients, ref)
     refs = build_referrals(rng_for(seed, "referrals"), pats, ref)
     appts = build_appointments(rng_for(seed, "appointments"), refs, ref)
@@ -162,6 +165,7 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     yield "ADMITDISCH", render_admitdisch(rng_for(seed, "r_admitdisch"), pats, ref, adm, wards, wl, fdt)
     yield "CONSEPISODE", render_consepisode(rng_for(seed, "r_consepisode"), pats, ref, adm, episodes)
     yield "WARDSTAY", render_wardstay(pats, ref, adm, wards)
+    yield from community_tables(rng_for(seed, "community"), pats, ref)
     yield "MERGEDID", ({}, 0)  # rows come from the merged_patient defect
 
 

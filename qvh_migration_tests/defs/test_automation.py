@@ -29,7 +29,7 @@ def _assets(job_name: str) -> set[str]:
 
 def test_jobs_split_the_graph_around_the_target_tables() -> None:
     upstream = _assets(DRY_RUN_JOB)
-    assert {"source_catalog", "extracts/PATDATA", "mapping_contract", "key_registry"} <= upstream
+    assert {"source_catalog", "extracts/PATDATA", "mapping_contract", "data_mapping_report", "key_registry"} <= upstream
     assert "target_tables" not in upstream and "staging_database" not in upstream
     assert _assets(TARGET_TABLE_JOB) == {"target_tables", "target_table_gates", "gated_tables"}
     assert {"target_tables", "staging_database"} <= _assets(TARGET_TABLE_RERUN_JOB)

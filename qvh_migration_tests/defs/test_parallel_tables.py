@@ -90,3 +90,42 @@ def test_same_tables_rejects_outcomes_and_keys(serial_and_parallel) -> None:
         pd.read_csv(serial_dir / summary).drop(columns=timings),
         pd.read_csv(parallel_dir / summary).drop(columns=timings),
     )
+
+
+def test_parallel_job_is_the_multiprocess_executor_over_the_parent_graph() -> None:
+    from qvh_migration.defs.automation import table_parents
+    from qvh_migration.defs.parallel_load import PARALLEL_LOAD_JOB, op_name
+
+    job = defs.resolve_job_def(PARALLEL_LOAD_JOB)
+    assert job.executor_def.name == "multiprocess"
+    assert job.run_config["execution"]["config"]["max_concurrent"] == 2
+    parents = table_parents()
+    assert {node.name for node in job.graph.nodes} == {op_name(t) for t in parents}
+    for table, ps in parents.items():
+        upstream = {
+            output.node_name
+            for inputs in job.graph.dependency_structure.input_to_upstream_outputs_for_node(op_name(table)).values()
+            for output in inputs
+        }
+        assert upstream == {op_name(p) for p in ps}, table
+
+
+def test_parallel_run_config_carries_settings_impute_mode_and_profile() -> None:
+    from qvh_migration.defs.table_runs import parallel_run_config
+
+    per_table = {
+        "resources": {"settings": {"config": {"data_dir": "/x"}}},
+        "ops": {
+            "target_tables": {"config": {"impute_mode": "lenient"}},
+            "target_table_gates": {"config": {"profile": "cutover_ready"}},
+        },
+        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+    }
+    config = parallel_run_config(per_table, 3)
+    assert config["execution"] == {"config": {"max_concurrent": 3}}
+    assert config["resources"]["settings"] == {"config": {"data_dir": "/x"}}
+    assert config["resources"]["table_load_options"] == {
+        "config": {"impute_mode": "lenient", "profile": "cutover_ready"}
+    }
+    assert config["loggers"] == per_table["loggers"]
+    assert "ops" not in config

@@ -13,6 +13,7 @@ from qvh_migration.mapping.crosswalks import load_crosswalks
 from qvh_migration.mapping.curated_rules import load_curated_rules
 from qvh_migration.mapping.matcher import build_semantic_matrix
 from qvh_migration.settings import default_overrides_file, default_rules_dir
+from qvh_migration_tests.etl.conftest import upstream_data  # noqa: F401 - the dry run on 300 patients
 
 
 @pytest.fixture(scope="session")

@@ -73,3 +73,9 @@ def test_join_transforms_are_left_to_the_executor():
 def test_arity_check():
     assert t.accepts("combine_date_time", 2) and not t.accepts("combine_date_time", 1)
     assert t.accepts("first_non_blank", 3)
+
+
+def test_employee_flag_from_external_consultant():
+    flags = t.TRANSFORMS["employee_flag_from_external"].func(pd.Series(["YES", "NO", "", " no ", "Y", "MAYBE"]))
+    assert flags.tolist()[:5] == ["N", "Y", "Y", "Y", "N"]
+    assert pd.isna(flags.iloc[5])

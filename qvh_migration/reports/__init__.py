@@ -1,0 +1,1 @@
+"""Reports of a run: reconciliation, waiting-list parity, the trial comparison, run-over-run deltas and the evidence pack."""
