@@ -226,7 +226,7 @@ def plant_invalid_codes(rng: np.random.Generator, tables: dict[str, pd.DataFrame
         k = min(candidates.size, max(1, round(rate * len(frame))))
         rows = np.sort(rng.choice(candidates, k, replace=False))
         codes = series_arrow(frame[column])
-        bad = [code[1:] + code[:1] for code in codes.take(pa.array(rows)).to_pylist()]  # a few rows
+        bad = [code[1:] + code[:1] for code in codes.take(pa.array(rows)).to_pylist()]  # rate x rows: few
         replaced = to_series(replace_rows(codes, rows, bad)).set_axis(frame.index)
         tables[table] = frame.assign(**{column: replaced})
         parts.append(
