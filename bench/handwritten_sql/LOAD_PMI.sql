@@ -63,6 +63,7 @@ SELECT p.file_row_number, p.InternalPatientNumber, p.DistrictNumber, p.InternalD
        p.MRSA, p.BloodGroup, p.PreferredName, p.GeneralComments, p.PtIdentificationComments,
        p.MedicalProfileComments, p.NoKRelationship, p.NoKName, p.NoKAddrLine1, p.NoKAddrLine2, p.NoKAddrLine3,
        p.NoKAddrLine4, p.NoKPostCode, p.NoKHomePhone, p.NoKWorkPhone, p.NoKComments, p.GpCode, p.GdpCode,
+       p.Occupation,
        'InternalPatientNumber=' || coalesce(p.InternalPatientNumber, '') AS grain_key,
        s.old_id IS NOT NULL AS retired
 FROM read_parquet('{{EXTRACTS}}/PATDATA.parquet', file_row_number = true) p
@@ -121,7 +122,7 @@ SELECT n.grain_key AS _grain, n.InternalDateOfBirth AS _dob_raw, n.PtDateOfDeath
        -- An unapproved rule never rejects: its failing value is loaded empty (the ETL warns).
        CASE WHEN length(n.SpokenLanguage) <= 80 THEN n.SpokenLanguage END AS PREFERRED_LANGUAGE,
        nullif(x_rel.target_code, 'NO_CODE') AS RELIGION_CODE, nullif(x_mar.target_code, 'NO_CODE') AS MARITAL_STATUS,
-       NULL::VARCHAR AS OCCUPATION_CODE, NULL::VARCHAR AS WHERE_HEARD_OF_SERVICE,
+       n.Occupation AS OCCUPATION_CODE, NULL::VARCHAR AS WHERE_HEARD_OF_SERVICE,
        coalesce(nullif(trim(n.ExtAddressLine1), ''), nullif(trim(n.PtAddrLine1), '')) AS PAT_ADDRESS_1,
        coalesce(nullif(trim(n.ExtAddressLine2), ''), nullif(trim(n.PtAddrLine2), '')) AS PAT_ADDRESS_2,
        coalesce(nullif(trim(n.ExtAddressLine3), ''), nullif(trim(n.PtAddrLine3), '')) AS PAT_ADDRESS_3,

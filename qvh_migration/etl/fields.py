@@ -23,6 +23,7 @@ from qvh_migration.mapping.transforms import (
     format_date_ddmmyyyy,
     format_datetime_ddmmyyyy_hhmi,
 )
+from qvh_migration.mapping.transforms_coding import CODE_SHAPES
 
 IMPUTE_MODES = ("strict", "lenient")
 ISSUE_COLUMNS = ("row", "field", "reason_code", "message", "value", "action")
@@ -134,6 +135,10 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
         result = _join(rule, transform, sources, ctx)
     elif kind == "aggregate":
         result = _aggregate(rule, transform, sources[0], ctx)
+    elif kind == "ranked":
+        from qvh_migration.etl.coding import ranked_codes  # it builds on this module's helpers
+
+        result = ranked_codes(rule, transform, sources, ctx)
     else:
         result = FieldResult(_column(sources[0], ctx)) if sources else FieldResult(_empty(ctx))
         inputs = [_column(s, ctx) for s in sources]
@@ -151,6 +156,10 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
             result = FieldResult(_transform(transform, inputs), result.issues)
             if transform.startswith(DATE_TRANSFORMS):
                 result.issues.append(_malformed(rule, inputs[0], result.values, ctx))
+            if transform in CODE_SHAPES:
+                from qvh_migration.etl.coding import shape_issues
+
+                result.issues.extend(shape_issues(rule, transform, inputs[0], result.values, ctx))
     if rule["data_type"] == "DATE" and not transform and kind == "row" and not rule["crosswalk"]:
         # A DIRECT date still leaves in the guide's format, never as the legacy CCYYMMDD text.
         formatted = format_date_ddmmyyyy(result.values)
@@ -163,7 +172,8 @@ def _column(qualified: str, ctx: LoadContext) -> pd.Series:
     if table == ctx.source_table:
         return ctx.rows[column].astype("string")
     other = ctx.sources.lookup_table(table)
-    on = join_columns(ctx.rows, table, other, [])
+    # Every key the two tables share (a spell's episode, not just the patient's last one).
+    on = join_columns(ctx.rows, table, other, list(TABLE_KEYS.get(table, ())))
     if not on:
         ctx.note(f"{qualified}: no shared key with {ctx.source_table}; field left empty", qualified)
         return _empty(ctx)

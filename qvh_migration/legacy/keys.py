@@ -68,7 +68,9 @@ SUPPORTING_TABLES: tuple[str, ...] = (
     "CPSGREFERRAL",
     "CPPTCONTACT",
 )
-ALL_TABLES: tuple[str, ...] = PRIORITY_TABLES + SUPPORTING_TABLES
+# Clinical coding of consultant episodes and outpatient attendances (PC60 repeat groups).
+CODING_TABLES: tuple[str, ...] = ("CONSEPISDIAG", "CONSEPISPROC", "OPADIAGNOSIS", "OPPROCEDURE")
+ALL_TABLES: tuple[str, ...] = PRIORITY_TABLES + SUPPORTING_TABLES + CODING_TABLES
 
 # Columns that identify a row; the defect ledger's row_key is built from them ("Col=value|Col=value").
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
@@ -118,6 +120,15 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "HOSPDET": ("HospitalCode",),
     "CPSGREFERRAL": ("InternalPatientNumber", "EpisodeNumber"),
     "CPPTCONTACT": ("InternalPatientNumber", "EpisodeNumber", "ContactDatetimeInt"),
+    "CONSEPISDIAG": ("InternalPatientNumber", "EpisodeNumber", "FCENumber", "SecondaryDiagSeqNo"),
+    "CONSEPISPROC": ("InternalPatientNumber", "EpisodeNumber", "FCENumber", "SecondaryProcSeqNo"),
+    "OPADIAGNOSIS": ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt", "SeqNo"),
+    "OPPROCEDURE": (
+        "InternalPatientNumber",
+        "EpisodeNumber",
+        "PtApptStartDtimeInt",
+        "OpAppointmentProcedureSequenceNumber",
+    ),
 }
 
 # The catalog must have these, or the generator cannot link anything: priority tables' keys and
@@ -131,6 +142,8 @@ def _rel(child: str, cols: tuple[str, ...], parent: str, pcols: tuple[str, ...])
 
 IPN = ("InternalPatientNumber",)
 EPISODE = ("InternalPatientNumber", "EpisodeNumber")
+FCE = ("InternalPatientNumber", "EpisodeNumber", "FCENumber")
+ATTENDANCE = ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt")
 # (child table, child columns, parent table, parent columns).  Empty child values are not links.
 RELATIONS: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     _rel("PREVSURNAME", IPN, "PATDATA", IPN),
@@ -179,6 +192,10 @@ RELATIONS: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     _rel("CPSGREFERRAL", ("LeadClinician",), "CONSMAST", ("Consultant",)),
     _rel("CPPTCONTACT", EPISODE, "CPSGREFERRAL", EPISODE),
     _rel("CPPTCONTACT", ("PrimaryClinician",), "CONSMAST", ("Consultant",)),
+    _rel("CONSEPISDIAG", FCE, "CONSEPISODE", FCE),
+    _rel("CONSEPISPROC", FCE, "CONSEPISODE", FCE),
+    _rel("OPADIAGNOSIS", ATTENDANCE, "OPA", ATTENDANCE),
+    _rel("OPPROCEDURE", ATTENDANCE, "OPA", ATTENDANCE),
 )
 
 # Logical-delete flag values: (active, deleted).

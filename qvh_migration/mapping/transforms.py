@@ -29,13 +29,14 @@ class Transform:
     intent: str
     inputs: str  # "1", "2", "1+" : how many source fields the rule must name
     kind: str  # row: value by value | join: needs a second table | aggregate: over a patient's records
+    # | ranked: the n-th row of a repeat group in another table
     # Crosswalk each input is translated through before the call ("" = legacy value as it is), for
     # transforms that reason on national codes of several code sets; empty when none is needed.
     code_sets: tuple[str, ...] = ()
 
 
 TRANSFORMS: dict[str, Transform] = {}
-KINDS = ("row", "join", "aggregate")
+KINDS = ("row", "join", "aggregate", "ranked")
 
 
 def transform(
@@ -434,6 +435,8 @@ def registry_table() -> pd.DataFrame:
 # them here registers them, so every caller of TRANSFORMS sees the whole registry.
 from qvh_migration.mapping import (  # noqa: E402, F401
     transforms_activity,
+    transforms_archive,
+    transforms_coding,
     transforms_community,
     transforms_registration,
     transforms_workforce,

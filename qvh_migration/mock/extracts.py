@@ -19,6 +19,7 @@ from qvh_migration.legacy.catalog import require, table_specs
 from qvh_migration.legacy.keys import ALL_TABLES, REQUIRED_COLUMNS
 from qvh_migration.mock import defects
 from qvh_migration.mock.catalog import ColumnValue, render_table
+from qvh_migration.mock.coding import coding_tables, plant_invalid_codes, with_planted
 from qvh_migration.mock.community import community_tables
 from qvh_migration.mock.inpatients import (
     Admissions,
@@ -107,6 +108,11 @@ def _generate(source_catalog: pd.DataFrame, params: MockParameters) -> SourceExt
     report_progress("generate", "defects", None, f"injecting at rate {params.defect_rate}")
     ledger = defects.inject(
         rng_for(params.seed, "defects"), tables, specs, params.defect_rate, planted.get("duplicate_patient")
+    )
+    # Coding repeat groups follow their (defect-injected) episodes and attendances, never orphans.
+    tables.update(coding_tables(rng_for(params.seed, "coding"), tables, specs, empties))
+    ledger = with_planted(
+        ledger, plant_invalid_codes(rng_for(params.seed, "coding_defects"), tables, params.defect_rate)
     )
     return SourceExtracts(tables=tables, defect_ledger=ledger, unused_columns=unused)
 

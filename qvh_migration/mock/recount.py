@@ -20,6 +20,7 @@ from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS, code_values
 from qvh_migration.legacy.dates import parse_minutes
 from qvh_migration.legacy.keys import DELETE_FLAG_VALUES, PRIORITY_TABLES, RELATIONS
 from qvh_migration.legacy.nhs_number import nhs_digits, repeated_digit_numbers, valid_nhs_numbers
+from qvh_migration.mock.coding import invalid_code_shapes
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, NO_TIME
 from qvh_migration.mock.rules import MANDATORY, NAME_COLUMNS, START_END
 from qvh_migration.mock.strings import series_arrow
@@ -206,6 +207,8 @@ def recount_defects(tables: Tables, source_catalog: pd.DataFrame) -> pd.DataFram
     for table, n in logically_deleted(tables, specs).items():
         add(table, "logically_deleted_row", n)
     add("MERGEDID", "merged_patient", merged_patients(tables))
+    for table, mask in invalid_code_shapes(tables).items():
+        add(table, "invalid_code_shape", mask.sum())
     for table, df in tables.items():
         add(table, "over_length_value", sum(m.sum() for m in over_length_cells(df, specs[table]).values()))
         add(table, "malformed_legacy_date", sum(m.sum() for m in malformed_dates(df, specs[table]).values()))

@@ -63,6 +63,9 @@ DEFECT_PLAN: dict[str, tuple[str, ...]] = {
     "CONSMAST": ("logically_deleted_row",),
     "GP": ("logically_deleted_row",),
     "OUTCLNC": ("logically_deleted_row",),
+    # Planted after the injector, on the coding repeat groups (qvh_migration.mock.coding).
+    "CONSEPISDIAG": ("invalid_code_shape",),
+    "OPADIAGNOSIS": ("invalid_code_shape",),
 }
 DEFECT_KINDS: tuple[str, ...] = tuple(sorted({k for kinds in DEFECT_PLAN.values() for k in kinds}))
 LEDGER_COLUMNS: tuple[str, ...] = ("table", "row_key", "column", "defect_kind", "detail")

@@ -29,6 +29,7 @@ REASONS = {
     "parent_rejected",
     "bad_date_format",
     "not_a_number",
+    "invalid_code_shape",
 }
 
 

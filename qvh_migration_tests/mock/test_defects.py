@@ -27,6 +27,7 @@ REQUIRED_KINDS = {
     "over_length_value",
     "non_ascii_name",
     "malformed_legacy_date",
+    "invalid_code_shape",
 }
 
 

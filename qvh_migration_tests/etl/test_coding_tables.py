@@ -1,0 +1,151 @@
+"""Loaded coding tables: diagnoses linked to loaded episodes and attendances, invalid codes rejected."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qvh_migration.etl.pipeline import run_partition
+from qvh_migration.legacy.keys import row_keys
+from qvh_migration.mapping.transforms_coding import ICD10_SHAPE
+from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
+
+# Parents before children, as the dry run loads them.
+TABLES = (
+    "LOAD_ADT_ADMISSIONS",
+    "LOAD_ADT_EPISODES",
+    "LOAD_ADT_CODING",
+    "LOAD_OPD_APPOINTMENTS",
+    "LOAD_OPD_CODING",
+    "LOAD_ADT_ARCHIVE",
+    "LOAD_OPD_ARCHIVE",
+)
+
+
+def _load(data_dir: Path, *tables: str) -> None:
+    for table in tables:
+        run_partition(folders_of(data_dir), CROSSWALKS, table, run_id="run-1")
+
+
+def _read(data_dir: Path, kind: str, table: str) -> pd.DataFrame:
+    return pd.read_parquet(data_dir / "target" / kind / f"{table}.parquet")
+
+
+@pytest.fixture(scope="module")
+def coded_run(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("coding") / "data"
+    shutil.copytree(upstream_data, data_dir)
+    _load(data_dir, *TABLES)
+    return data_dir
+
+
+@pytest.mark.parametrize(
+    ("child", "link", "parent"),
+    [
+        ("LOAD_ADT_CODING", "ADT_EPS_RECORD_NUMBER", "LOAD_ADT_EPISODES"),
+        ("LOAD_OPD_CODING", "LOAD_OPD_RECORD_NUMBER", "LOAD_OPD_APPOINTMENTS"),
+    ],
+)
+def test_coded_diagnoses_link_to_loaded_parents(coded_run, child, link, parent):
+    rows = _read(coded_run, "tables", child)
+    parents = _read(coded_run, "tables", parent)
+    assert len(rows) > 0
+    assert rows[link].astype("int64").isin(parents["RECORD_NUMBER"].astype("int64")).all()
+    assert rows["DIAGNOSIS"].str.fullmatch(ICD10_SHAPE).all()
+    assert (rows["DIAGNOSIS_DIVISION"] == "Diagnoses").all()
+    # Exactly one primary per episode or attendance that has coded diagnoses.
+    primaries = rows[rows["NOTE_TYPE"] == "Primary"].groupby(link).size()
+    assert set(rows[link]) == set(primaries.index) and (primaries == 1).all()
+
+
+CODING_SOURCES = [("LOAD_ADT_CODING", "CONSEPISDIAG"), ("LOAD_OPD_CODING", "OPADIAGNOSIS")]
+
+
+@pytest.mark.parametrize(("table", "source"), CODING_SOURCES)
+def test_every_coding_row_is_loaded_rejected_or_filtered_with_a_reason(coded_run, table, source):
+    outcomes = _read(coded_run, "outcomes", table)
+    extract = pd.read_parquet(coded_run / "extracts" / f"{source}.parquet")
+    assert len(outcomes) == len(extract)
+    assert set(outcomes["outcome"]) <= {"loaded", "rejected", "filtered"}
+    # Coding of archived episodes and appointments is filtered with its parent, saying so.
+    filtered = outcomes[outcomes["outcome"] == "filtered"]
+    assert len(filtered) > 0 and filtered["reason"].str.contains("archived").all()
+
+
+def test_archives_carry_the_ranked_codes(coded_run):
+    adt = _read(coded_run, "tables", "LOAD_ADT_ARCHIVE")
+    assert adt["PRIMARY_DIAGNOSIS_CODE"].notna().any() and adt["DIAGNOSIS_1_CODE"].notna().any()
+    # Slots fill in order: no second secondary diagnosis without a first.
+    assert not (adt["DIAGNOSIS_2_CODE"].notna() & adt["DIAGNOSIS_1_CODE"].isna()).any()
+    assert (adt.loc[adt["DIAGNOSIS_1_CODE"].notna(), "PRIMARY_DIAGNOSIS_CODE"].notna()).all()
+    opd = _read(coded_run, "tables", "LOAD_OPD_ARCHIVE")
+    assert opd["PRIMARY_PROCEDURE_CODE"].notna().any()
+    assert (opd["PROCEDURE_SCHEME"] == "OPCS-4").all() and (adt["DIAGNOSIS_SCHEME"] == "ICD-10").all()
+
+
+def test_archive_diagnosis_slots_hold_the_spell_diagnoses_besides_its_primary(coded_run):
+    archive = _read(coded_run, "tables", "LOAD_ADT_ARCHIVE")
+    spells = pd.read_parquet(coded_run / "extracts" / "ADMITDISCH.parquet")
+    diagnoses = pd.read_parquet(coded_run / "extracts" / "CONSEPISDIAG.parquet")
+    spell = ["InternalPatientNumber", "EpisodeNumber"]
+    fce = pd.to_numeric(diagnoses["FCENumber"], errors="coerce")
+    last = fce.eq(fce.groupby([diagnoses[c] for c in spell]).transform("max"))
+    # Every diagnosis of the spell except the last episode's primary, at most the ten slots.
+    kept = diagnoses[~(last & diagnoses["SecondaryDiagSeqNo"].eq("1"))]
+    expected = kept.groupby(spell).size().clip(upper=10).rename("expected").reset_index()
+    spells = spells.assign(
+        CRN=spells["DistrictNumber"],
+        ADMIT_DATE=pd.to_datetime(
+            spells["IpAdmDtimeInt"].str.slice(0, 8), format="%Y%m%d", errors="coerce"
+        ).dt.strftime("%d/%m/%Y"),
+    )
+    slots = [f"DIAGNOSIS_{i}_CODE" for i in range(1, 11)]
+    archive = archive.assign(filled=archive[slots].notna().sum(axis=1))
+    unique = archive.drop_duplicates(["CRN", "ADMIT_DATE"], keep=False)
+    matched = unique.merge(spells.drop_duplicates(["CRN", "ADMIT_DATE"], keep=False), on=["CRN", "ADMIT_DATE"])
+    matched = matched.merge(expected, on=spell, how="left").fillna({"expected": 0})
+    assert len(matched) > 10 and (matched["filled"] > 0).any()
+    wrong = matched[matched["filled"] != matched["expected"]]
+    assert wrong.empty, wrong[[*spell, "filled", "expected", *slots[:4]]].to_string()
+
+
+def _corrupt(data_dir: Path, table: str, column: str, row: int, value: str) -> str:
+    path = data_dir / "extracts" / f"{table}.parquet"
+    frame = pd.read_parquet(path)
+    frame.loc[frame.index[row], column] = value
+    frame.to_parquet(path, index=False)
+    return str(row_keys(frame, table).iloc[row])
+
+
+def test_an_invalid_code_shape_is_rejected_with_its_reason(coded_run, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(coded_run, data_dir)
+    loaded = set(_read(data_dir, "tables", "LOAD_ADT_CODING")["EXTERNAL_SYSTEM_ID"])
+    diagnoses = pd.read_parquet(data_dir / "extracts" / "CONSEPISDIAG.parquet")
+    ids = diagnoses[["InternalPatientNumber", "EpisodeNumber", "FCENumber", "SecondaryDiagSeqNo"]].agg("-".join, axis=1)
+    row = int(ids.isin(loaded).to_numpy().nonzero()[0][0])  # a diagnosis of a loaded (live) episode
+    key = _corrupt(data_dir, "CONSEPISDIAG", "SecondaryDiagnosis", row, "52.S5")
+    before = len(_read(data_dir, "tables", "LOAD_ADT_CODING"))
+    _load(data_dir, "LOAD_ADT_CODING")
+    rejects = _read(data_dir, "rejects", "LOAD_ADT_CODING")
+    hit = rejects[rejects["source_key"] == key]
+    assert hit[["field", "reason_code"]].values.tolist() == [["DIAGNOSIS", "invalid_code_shape"]]
+    assert "ICD-10" in hit["message"].iloc[0]
+    assert len(_read(data_dir, "tables", "LOAD_ADT_CODING")) == before - 1
+
+
+def test_an_invalid_procedure_code_rejects_the_archive_row(coded_run, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(coded_run, data_dir)
+    opa = pd.read_parquet(data_dir / "extracts" / "OPA.parquet")
+    archived = (opa["PtApptStartDtimeInt"].str.slice(0, 8) < "20190401") & (opa["ApptPrimaryProcedureCode"] != "")
+    row = int(archived.to_numpy().nonzero()[0][0])
+    key = _corrupt(data_dir, "OPA", "ApptPrimaryProcedureCode", row, "S6")
+    _load(data_dir, "LOAD_OPD_ARCHIVE")
+    rejects = _read(data_dir, "rejects", "LOAD_OPD_ARCHIVE")
+    hit = rejects[(rejects["source_key"] == key) & (rejects["reason_code"] == "invalid_code_shape")]
+    assert hit["field"].tolist() == ["PRIMARY_PROCEDURE_CODE"]
+    assert "OPCS-4" in hit["message"].iloc[0]
