@@ -3,7 +3,7 @@
 * type fit     - date kinds, text length vs size, the width of the guide's example codes;
 * code fit     - coded vs free text (a code list, a code word, a master-file lookup key), and the
                  role the last word of each name announces (identifier, text, flag);
-* table        - affinity of the staging table for the source table (the priority-table map);
+* table        - affinity of the staging table for the source table (``table_affinity.yaml``);
 * qualifiers   - whose value a name says it holds (``PAT_``/``Pt``, ``NOK_``/``NoK``), used by
                  the name score.
 
@@ -15,51 +15,47 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
+from qvh_migration.errors import CurationError
 from qvh_migration.mapping.naming import name_tokens, split_identifier
 
-# Which legacy tables feed which staging table: the priority-table map of the domain notes
-# (weight 1.0) and the supporting tables named there (lower weights). Unlisted pairs score 0.
-TABLE_AFFINITY: dict[str, dict[str, float]] = {
-    "LOAD_STAFF": {"CONSMAST": 1.0, "USERS": 0.5},
-    "LOAD_USERS": {"USERS": 1.0, "CONSMAST": 0.4},
-    "LOAD_SITES": {"HOSPDET": 1.0},
-    "LOAD_PMI": {"PATDATA": 1.0, "GP": 0.3, "GDP": 0.3, "GPHISTORY": 0.3, "MERGEDID": 0.3},
-    "LOAD_PMIIDS": {"CASENOTEDETS": 1.0, "CASENOTELINK": 0.7, "PATDATA": 0.6},
-    "LOAD_PMIALIASES": {"PREVSURNAME": 1.0, "PATDATA": 0.3},
-    "LOAD_PMIADDRS": {"PREVADDRESS": 1.0, "PATDATA": 0.5},
-    "LOAD_PMICONTACTS": {"PATDATA": 1.0},
-    "LOAD_PMIALLERGIES": {"PATDATA": 1.0},
-    "LOAD_PMISTAFFWARNINGS": {"PMISPECIALREG": 1.0, "PATDATA": 0.6, "PMISPECIALREGMF": 0.4},
-    "LOAD_PMIGPAUDIT": {"GPHISTORY": 1.0, "GP": 0.5, "PATDATA": 0.4},
-    "LOAD_CASENOTELOCS": {"CASENLOC": 1.0, "LOCN": 0.5},
-    "LOAD_PMICASENOTEHISTORY": {"CASENOTEDETS": 1.0, "CASENOTELOAN": 0.7, "CASENLOC": 0.5},
-    "LOAD_RTT_PATHWAYS": {"RTTPERIOD": 1.0, "RTTPTPATHWAY": 0.7, "RTTPTPATHWAYCURRENT": 0.5},
-    "LOAD_REFERRALS": {"OPREFERRAL": 1.0, "OPREFSOURCE": 0.4},
-    "LOAD_RTT_PERIODS": {"RTTPERIOD": 1.0, "RTTEPIPERIOD": 0.6},
-    "LOAD_RTT_EVENTS": {"RTTALLPRDSTS": 1.0, "RTTPERIOD": 0.6},
-    "LOAD_OPDWAITLIST": {"OPWLENTRY": 1.0, "OPWLREMENTRY": 0.7},
-    "LOAD_OPDWAITLISTDEF": {"OPWLENTRY": 0.6},
-    "LOAD_OPD_APPOINTMENTS": {"OPA": 1.0, "OPAPPOINTATTEND": 0.6},
-    "LOAD_OPD_CODING": {"OPADIAGNOSIS": 1.0, "OPPROCEDURE": 0.8, "OPA": 0.6},
-    "LOAD_CMTY_APPOINTMENTS": {"CPPTCONTACT": 0.8, "CPSGREFERRAL": 0.6},
-    "LOAD_IWL_PROFILES": {"WAITCD": 1.0},
-    "LOAD_IWL": {"WLENTRY": 1.0, "WLCURRENT": 0.6},
-    "LOAD_IWL_DEFERRALS": {"WLACTIVITY": 1.0, "WLSUSPENSION": 0.8, "WLPOSTPONEMENT": 0.6},
-    "LOAD_IWL_TCIS": {"WLACTIVITY": 1.0, "PREADMISSION": 0.5},
-    "LOAD_ADT_ADMISSIONS": {"ADMITDISCH": 1.0},
-    "LOAD_ADT_EPISODES": {"CONSEPISODE": 1.0, "ADMITDISCH": 0.6},
-    "LOAD_ADT_WARDSTAYS": {"WARDSTAY": 1.0, "CONSWARDSTAY": 0.6},
-    "LOAD_ADT_CODING": {"CONSEPISODE": 1.0, "CONSEPISDIAG": 0.8, "CONSEPISPROC": 0.8},
-    "LOAD_MH_DETENTION_MASTER": {"LEGALSTATUSDETS": 0.8},
-    "LOAD_MH_DETENTION_TRANSFERS": {"LEGALSTATUSDETS": 0.6},
-    "LOAD_OPD_ARCHIVE": {"OPA": 1.0, "OPREFERRAL": 0.6},
-    "LOAD_ADT_ARCHIVE": {"ADMITDISCH": 1.0, "CONSEPISODE": 0.8},
-    "LOAD_DETENTION_ARCHIVE": {"LEGALSTATUSDETS": 0.6},
-}
+AFFINITY_PATH = Path(__file__).with_name("table_affinity.yaml")
+
+
+def read_table_affinity(path: Path = AFFINITY_PATH) -> dict[str, dict[str, float]]:
+    """Which legacy tables feed which staging table, with a weight 0..1 (reviewed data).
+
+    1.0 is the priority source of the domain notes' priority-table map, lower weights are the
+    supporting tables; every entry states its reason. Unlisted pairs score 0.
+    """
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CurationError(path, f"cannot read the table affinity ({exc})") from exc
+    if not isinstance(document, dict):
+        raise CurationError(path, "top level must map each staging table to its source tables")
+    affinity: dict[str, dict[str, float]] = {}
+    for target_table, sources in document.items():
+        if not isinstance(sources, dict) or not sources:
+            raise CurationError(path, "must map source tables to {weight, reason}", where=str(target_table))
+        affinity[str(target_table)] = {}
+        for source_table, entry in sources.items():
+            where = f"{target_table}.{source_table}"
+            weight = entry.get("weight") if isinstance(entry, dict) else None
+            if not isinstance(weight, int | float) or not 0 < weight <= 1:
+                raise CurationError(path, f"weight must be a number in (0, 1], got {weight!r}", where=where)
+            if not str(entry.get("reason") or "").strip():
+                raise CurationError(path, "every source table needs a reason", where=where)
+            affinity[str(target_table)][str(source_table)] = float(weight)
+    return affinity
+
+
+TABLE_AFFINITY: dict[str, dict[str, float]] = read_table_affinity()
 
 QUALIFIER_ABSENT = 0.9  # name fit when the target says whose value it is and the source does not
 QUALIFIER_CLASH = 0.6  # ... and the source says it is someone else's
