@@ -288,8 +288,13 @@ def _fold_phrases(words: list[str]) -> list[str]:
 
 @lru_cache(maxsize=32768)
 def name_tokens(name: str) -> tuple[str, ...]:
-    """Normalised word tokens of one field name (cached: names repeat across tables)."""
-    return tuple(w for w in expand(split_identifier(name)) if w not in REPRESENTATION_WORDS)
+    """Normalised word tokens of one field name, each word once (cached: names repeat across tables).
+
+    A word the name already holds adds nothing: the second "Add" of ``ExtAddressAddLine1`` is an
+    additional line, not a second address, so repeats are dropped.
+    """
+    words = (w for w in expand(split_identifier(name)) if w not in REPRESENTATION_WORDS)
+    return tuple(dict.fromkeys(words))
 
 
 def normalised_name(name: str) -> str:
