@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from qvh_migration.errors import CurationError
 from qvh_migration.mapping import context, element_signal, siblings, signals, textsim
 from qvh_migration.mapping.naming import normalised_name
 
@@ -208,9 +209,22 @@ def _evidence(
     return "; ".join(parts)
 
 
+GOLD_COLUMNS: tuple[str, ...] = ("target_table", "target_field", "source_table", "source_column", "checked_against")
+
+
 def read_gold(path: Path = GOLD_PATH) -> pd.DataFrame:
     """The hand-checked gold list: one row per target field, accepted sources as a set of TABLE.Column."""
-    gold = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
+    try:
+        gold = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CurationError(path, f"cannot read the gold list ({exc})") from exc
+    missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
+    if missing:
+        raise CurationError(path, f"missing column(s) {', '.join(missing)}")
+    for position, row in enumerate(gold[list(GOLD_COLUMNS)].itertuples(index=False), start=1):
+        blank = [c for c, v in zip(GOLD_COLUMNS, row, strict=True) if not str(v).strip()]
+        if blank:
+            raise CurationError(path, f"{', '.join(blank)} is blank", where=f"row {position} ({row[0]}.{row[1]})")
     gold["accepted"] = [
         frozenset(_qualify(table, entry) for entry in columns.split(";") if entry.strip())
         for table, columns in zip(gold["source_table"], gold["source_column"], strict=True)
@@ -247,14 +261,31 @@ def evaluate_matrix(matrix: pd.DataFrame, gold: pd.DataFrame) -> dict[str, float
 
 
 def gold_misses(matrix: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
-    """Gold rows whose rank-1 candidate is not accepted, with what the matcher proposed instead."""
-    top = matrix[matrix["rank"] == 1].assign(key=lambda f: f["target_table"] + "." + f["target_field"].str.upper())
-    top = top.set_index("key")
+    """Gold rows whose rank-1 candidate is not accepted, with what the matcher proposed instead.
+
+    ``in_top_5`` says whether an accepted source is among the five candidates at all (a recall miss
+    when not); the evidence is the rank-1 candidate's.
+    """
+    ranked = matrix.assign(
+        key=matrix["target_table"] + "." + matrix["target_field"].str.upper(),
+        candidate=matrix["source_table"] + "." + matrix["source_column"],
+    ).sort_values(["key", "rank"])
+    listed = ranked.groupby("key", sort=False)["candidate"].agg(list)
+    evidence = ranked.drop_duplicates("key").set_index("key")["evidence"]
     rows = []
-    for _, g in gold.iterrows():
-        key = f"{g['target_table']}.{g['target_field'].upper()}"
-        if key in top.index:
-            proposed = f"{top.at[key, 'source_table']}.{top.at[key, 'source_column']}"
-            if proposed not in g["accepted"]:
-                rows.append((key, proposed, ";".join(sorted(g["accepted"])), top.at[key, "evidence"]))
-    return pd.DataFrame(rows, columns=["target", "proposed", "accepted", "evidence"])
+    for table, field, accepted in zip(gold["target_table"], gold["target_field"], gold["accepted"], strict=True):
+        key = f"{table}.{field.upper()}"
+        candidates = listed.get(key)
+        if candidates and candidates[0] not in accepted:
+            in_top_5 = any(c in accepted for c in candidates[:5])
+            rows.append((key, candidates[0], ";".join(sorted(accepted)), in_top_5, evidence[key]))
+    return pd.DataFrame(rows, columns=["target", "proposed", "accepted", "in_top_5", "evidence"])
+
+
+def misses_report(misses: pd.DataFrame) -> str:
+    """One line per miss, recall misses first: what the matcher proposed and what the gold accepts."""
+    ordered = misses.sort_values(["in_top_5", "target"], kind="stable")
+    return "\n".join(
+        f"{'top-5' if row.in_top_5 else 'NOT IN TOP 5'}: {row.target} -> {row.proposed} (gold: {row.accepted})"
+        for row in ordered.itertuples(index=False)
+    )
