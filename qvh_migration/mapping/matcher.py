@@ -17,7 +17,8 @@ Every target field is scored against every source field (all 5,387) from five si
 All signals are dense matrices (targets x sources) built with numpy; no Python loop over pairs.
 Ranking then keeps one representation per data item (date-pair halves, ext/int codes), moves
 numbered sibling targets (``TELEPHONE_NO``, ``_2``, ``_3``) onto different near-equal sources and
-breaks ties toward the staging table's priority source.
+breaks ties toward the staging table's priority source. A source coded in a scheme no target field
+takes (Read Codes) scores a little less than its ICD-10/OPCS-4 twin (``signals.scheme_fit``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def build_semantic_matrix(
     target = target_fields.reset_index(drop=True)
     components = score_components(source, target, target_tables)
     combined = sum(WEIGHTS[name] * matrix for name, matrix in components.items())
+    combined = combined * signals.scheme_fit(target, source)
     items = element_signal.item_groups(source, *date_pairs(source))
     penalty = siblings.spread_siblings(target, _one_per_item(items, combined), items, source["Column"])
     combined = np.clip(combined - penalty, 0.0, 1.0)

@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 
 from qvh_migration.errors import CurationError
-from qvh_migration.mapping.naming import name_tokens, split_identifier
+from qvh_migration.mapping.naming import name_tokens, split_identifier, text_tokens
 
 AFFINITY_PATH = Path(__file__).with_name("table_affinity.yaml")
 
@@ -259,6 +259,25 @@ def affinity_label(target_table: str, source_table: str) -> str:
     if weight > 0:
         return f"{source_table} supports {target_table}"
     return f"{source_table} not mapped to {target_table}"
+
+
+# Coding schemes of legacy columns that the target takes in no field: Altera codes diagnoses in
+# ICD-10 and procedures in OPCS-4 and no guide field or comment mentions Read Codes, so a Read-coded
+# column (ReadCodePrimaryDiagnosis) is a second-best source beside its ICD/OPCS twin.
+UNTAKEN_CODE_SCHEMES = frozenset({"read"})
+SCHEME_UNTAKEN = 0.9  # score factor of a source coded in a scheme the target field does not name
+
+
+def scheme_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
+    """Score factor per pair (targets x sources): SCHEME_UNTAKEN where the source's name says it
+    holds a code scheme of UNTAKEN_CODE_SCHEMES that the target's name and comment do not mention."""
+    source_scheme = np.array([bool(UNTAKEN_CODE_SCHEMES & set(name_tokens(n))) for n in source["Column"]])
+    target_words = [
+        set(name_tokens(name)) | set(text_tokens(str(comment)))
+        for name, comment in zip(target["field_name"], target["comment"].fillna(""), strict=True)
+    ]
+    target_scheme = np.array([bool(UNTAKEN_CODE_SCHEMES & words) for words in target_words])
+    return np.where(source_scheme[None, :] & ~target_scheme[:, None], SCHEME_UNTAKEN, 1.0).astype(np.float32)
 
 
 def leading_qualifiers(tables: pd.Series, names: pd.Series, min_names: int) -> np.ndarray:

@@ -287,3 +287,12 @@ def test_tfidf_cosine_is_one_for_identical_and_zero_for_disjoint():
     cosine = tfidf_cosine(left, right)
     assert cosine[0, 0] == np.float32(1.0) or abs(cosine[0, 0] - 1.0) < 1e-6
     assert cosine[1, 1] == 0.0
+
+
+def test_read_coded_sources_give_way_to_their_icd_opcs_twin():
+    target = pd.DataFrame(
+        {"field_name": ["PRIMARY_DIAGNOSIS_CODE", "READ_CODE"], "comment": ["Primary Diagnosis Code", ""]}
+    )
+    source = pd.DataFrame({"Column": ["ReadCodePrimaryDiagnosis", "KornerEpisodePrimaryDiagnosisCode"]})
+    fit = signals.scheme_fit(target, source)
+    np.testing.assert_allclose(fit, [[signals.SCHEME_UNTAKEN, 1.0], [1.0, 1.0]])
