@@ -30,6 +30,7 @@ ABBREVIATIONS: dict[str, str] = {
     "pat": "patient",
     "pts": "patient",
     "dob": "date birth",
+    "opcs": "opcs procedure",  # OPCS-4, the national classification of procedures
     "dod": "date death",
     "adm": "admission",
     "admit": "admission",

@@ -279,6 +279,7 @@ def test_legacy_names_are_normalised():
     assert name_tokens("MAIN_CRN") == ("main", "hospital", "number")
     assert name_tokens("DistrictNumber") == ("hospital", "number")
     assert name_tokens("ExtAddressAddLine1") == name_tokens("ExtAddressLine1") == ("address", "line", "1")
+    assert "procedure" in name_tokens("OPCS")
 
 
 def test_tfidf_cosine_is_one_for_identical_and_zero_for_disjoint():
