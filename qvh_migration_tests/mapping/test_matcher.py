@@ -23,17 +23,17 @@ from qvh_migration.mapping.naming import MINED_ABBREVIATIONS, expand, mine_abbre
 from qvh_migration.mapping.textsim import bag, tfidf_cosine
 
 # The targets on the hand-checked gold list (qvh_migration/mapping/gold_mappings.csv).
-# Measured on the 305-field list: precision@1 0.761, recall@5 0.898 (on its first 180 fields, the
-# names that share words with the guide: 0.917 / 0.994). Below target: fields whose value sits in a
-# master or child table the name does not point to (GP practice postcode, consultant names, waiting-
-# list removals), carer fields of PATDATA, Read vs ICD/OPCS code columns and status/flag fields
-# whose legacy name shares no word with the guide. The failure message lists every miss.
+# Measured on the 305-field list: precision@1 0.780, recall@5 0.908 (on its first 180 fields, mostly
+# names that share words with the guide: 0.922 / 0.994). Still below target: fields whose value sits
+# in a master or child table the name does not point to (GP practice postcode, consultant names,
+# waiting-list removals, secondary procedures), the carer fields of PATDATA, and status, flag and
+# date fields whose legacy name shares no word with the guide. The failure message lists every miss.
 PRECISION_AT_1_FLOOR = 0.90
 RECALL_AT_5_FLOOR = 0.98
 GOLD_FIELDS_FLOOR = 300
 # What the matcher reaches today on the whole list: a change must not lose ground below this.
-MEASURED_PRECISION_AT_1 = 0.76
-MEASURED_RECALL_AT_5 = 0.89
+MEASURED_PRECISION_AT_1 = 0.78
+MEASURED_RECALL_AT_5 = 0.90
 
 
 def test_matrix_ranks_every_target_field(semantic_matrix, target_fields):
