@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from qvh_migration.errors import CurationError
-from qvh_migration.mapping import context, element_signal, siblings, signals, textsim
+from qvh_migration.mapping import context, element_signal, masters, siblings, signals, textsim
 from qvh_migration.mapping.naming import normalised_name
 
 WEIGHTS: dict[str, float] = {"name": 0.30, "description": 0.16, "type": 0.14, "code": 0.06, "table": 0.34}
@@ -65,9 +65,10 @@ def build_semantic_matrix(
     target = target_fields.reset_index(drop=True)
     components = score_components(source, target, target_tables)
     combined = sum(WEIGHTS[name] * matrix for name, matrix in components.items())
-    combined = combined * signals.scheme_fit(target, source)
+    combined = combined * signals.scheme_fit(target, source) * context.subject_fit(source, target)
     items = element_signal.item_groups(source, *date_pairs(source))
-    penalty = siblings.spread_siblings(target, _one_per_item(items, combined), items, source["Column"])
+    sizes = source["size_chars"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
+    penalty = siblings.spread_siblings(target, _one_per_item(items, combined), items, source["Column"], sizes)
     combined = np.clip(combined - penalty, 0.0, 1.0)
     top = _top_k(_one_per_item(items, combined), max(top_k, MIN_TOP_K), components["table"])
     return _candidate_frame(source, target, components, combined, top, penalty, items)
@@ -87,11 +88,13 @@ def score_components(source: pd.DataFrame, target: pd.DataFrame, target_tables: 
     )
     target_docs = context.target_context(target, target_tables, muted)
     return {
-        "name": context.name_score(source, target, alias_names, muted),
+        "name": context.name_score(source, target, alias_names, muted, masters.subject_names(source)),
         "description": textsim.tfidf_cosine(target_docs, source_docs),
         "type": signals.type_fit(t_profile, s_profile),
         "code": signals.code_fit(t_profile, s_profile),
-        "table": signals.table_affinity(target["table_name"], source["TableName"]),
+        "table": masters.record_lift(
+            target, source, signals.table_affinity(target["table_name"], source["TableName"]), muted
+        ),
     }
 
 

@@ -1,0 +1,65 @@
+"""Fields whose value sits in a master or child table the staging table's row source points to.
+
+A legacy master or child table leaves out of its column names what its records are about (the
+``Postcode`` of the ``GP`` table is the practice's postcode; the ``Reason`` of ``WLREMOVAL`` is why
+a waiting-list entry was removed). The reviewed ``record_subjects`` of ``concepts.yaml`` say it, and
+two signals use them:
+
+* names   - such a column is also compared by its name read with the subject (``gp practice
+            Postcode``), so ``PRACTICE_POST_CODE`` finds it;
+* table   - a staging table listing the table as a supporting source (``table_affinity.yaml``)
+            takes from it, at RECORD_LIFT, the fields whose own name says the subject in a word that
+            is not the staging table's theme (``PRACTICE_POST_CODE`` from ``GP``, ``DATE_REMOVED``
+            from ``WLREMOVAL``); its other fields keep the supporting weight. A master file (or
+            history) lends only attributes (``lends: attributes``): a field naming a code or
+            identifier (``GP_PRACTICE_CODE``) is the key the row table itself carries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qvh_migration.mapping.concepts import CONCEPTS
+from qvh_migration.mapping.naming import name_tokens
+
+KEY_WORDS = frozenset({"code", "number", "id", "identifier", "key"})
+
+RECORD_LIFT = 0.9  # table score of a supporting table for a field that names what its records are about
+
+
+def subject_names(source: pd.DataFrame) -> pd.Series:
+    """Each column name read with its table's record subject before it ("" words already there)."""
+    about = source["TableName"].map(CONCEPTS.records).fillna("")
+
+    def read(column: str, subject: str) -> str:
+        missing = [w for w in subject.split() if w not in name_tokens(column)]
+        return " ".join([*missing, column]) if missing else column
+
+    return pd.Series(
+        [read(c, s) for c, s in zip(source["Column"], about, strict=True)], index=source.index, dtype=object
+    )
+
+
+def record_lift(
+    target: pd.DataFrame, source: pd.DataFrame, affinity: np.ndarray, muted: list[frozenset[str]]
+) -> np.ndarray:
+    """The table signal with supporting tables lifted for the fields that name their subject."""
+    lifted = affinity.copy()
+    subject_words = {table: set(words.split()) for table, words in CONCEPTS.records.items()}
+    target_words = [set(name_tokens(n)) - m for n, m in zip(target["field_name"], muted, strict=True)]
+    keys = np.array([_names_a_key(n) for n in target["field_name"]], dtype=bool)
+    for table in set(source["TableName"]) & set(subject_words):
+        columns = np.flatnonzero((source["TableName"] == table).to_numpy())
+        rows = np.array([bool(words & subject_words[table]) for words in target_words])
+        if table in CONCEPTS.lends_attributes:
+            rows &= ~keys
+        block = lifted[np.ix_(rows, columns)]
+        lifted[np.ix_(rows, columns)] = np.where(block > 0, np.maximum(block, RECORD_LIFT), block)
+    return lifted
+
+
+def _names_a_key(field_name: str) -> bool:
+    """Whether a field's name ends in a code or identifier word (``GP_PRACTICE_CODE``, ``CONSULTANT_GMC`` not)."""
+    words = [w for w in name_tokens(field_name) if not w.isdigit()]
+    return bool(words) and words[-1] in KEY_WORDS
