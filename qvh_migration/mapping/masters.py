@@ -63,3 +63,9 @@ def _names_a_key(field_name: str) -> bool:
     """Whether a field's name ends in a code or identifier word (``GP_PRACTICE_CODE``, ``CONSULTANT_GMC`` not)."""
     words = [w for w in name_tokens(field_name) if not w.isdigit()]
     return bool(words) and words[-1] in KEY_WORDS
+
+
+def repeating_records(source: pd.DataFrame) -> np.ndarray:
+    """Per source field, whether its table holds several records per row (``lends: values``)."""
+    child = set(CONCEPTS.records) - CONCEPTS.lends_attributes
+    return source["TableName"].isin(child).to_numpy(dtype=bool)

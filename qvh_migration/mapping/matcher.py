@@ -66,9 +66,13 @@ def build_semantic_matrix(
     components = score_components(source, target, target_tables)
     combined = sum(WEIGHTS[name] * matrix for name, matrix in components.items())
     combined = combined * signals.scheme_fit(target, source) * context.subject_fit(source, target)
+    combined = combined * signals.unlisted_fit(components["table"])
     items = element_signal.item_groups(source, *date_pairs(source))
     sizes = source["size_chars"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
-    penalty = siblings.spread_siblings(target, _one_per_item(items, combined), items, source["Column"], sizes)
+    repeating = masters.repeating_records(source)
+    penalty = siblings.spread_siblings(
+        target, _one_per_item(items, combined), items, source["Column"], sizes, repeating
+    )
     combined = np.clip(combined - penalty, 0.0, 1.0)
     top = _top_k(_one_per_item(items, combined), max(top_k, MIN_TOP_K), components["table"])
     return _candidate_frame(source, target, components, combined, top, penalty, items)

@@ -252,6 +252,17 @@ def table_affinity(target_tables: pd.Series, source_tables: pd.Series) -> np.nda
     return grid[t_names.get_indexer(target_tables)][:, s_names.get_indexer(source_tables)]
 
 
+UNLISTED = 0.9  # score factor of a source table not listed for a staging table that lists others
+
+
+def unlisted_fit(affinity: np.ndarray) -> np.ndarray:
+    """Score factor (targets x sources): UNLISTED for a table the staging table's reviewed affinity
+    does not list, when it lists any. The table weight alone lets a perfect name from an unrelated
+    table (``PURCHASER.Address2`` for a contact's address line) outrank the listed table's column."""
+    lists_any = (affinity > 0).any(axis=1, keepdims=True)
+    return np.where(lists_any & (affinity <= 0), UNLISTED, 1.0).astype(np.float32)
+
+
 def affinity_label(target_table: str, source_table: str) -> str:
     weight = TABLE_AFFINITY.get(target_table, {}).get(source_table, 0.0)
     if weight >= 1.0:

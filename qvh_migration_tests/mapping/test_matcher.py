@@ -284,7 +284,10 @@ def test_legacy_names_are_normalised():
     assert name_tokens("POST_CODE") == name_tokens("PostCode") == ("postcode",)
     assert name_tokens("MAIN_CRN") == ("main", "hospital", "number")
     assert name_tokens("DistrictNumber") == ("hospital", "number")
-    assert name_tokens("ExtAddressAddLine1") == name_tokens("ExtAddressLine1") == ("address", "line", "1")
+    assert name_tokens("ExtAddressLine1") == ("address", "line", "1")
+    # an abbreviation repeating a word the name holds takes its other meaning: an additional line
+    assert name_tokens("ExtAddressAddLine1") == ("address", "additional", "line", "1")
+    assert name_tokens("GdpAddLine2") == ("gdp", "address", "line", "2")
     assert "procedure" in name_tokens("OPCS")
 
 
