@@ -23,7 +23,9 @@ import pandas as pd
 from qvh_migration.mapping.concepts import CONCEPTS
 from qvh_migration.mapping.naming import name_tokens
 
-KEY_WORDS = frozenset({"code", "number", "id", "identifier", "key"})
+# Words naming a key; a GMC code is the consultant's national identifier, which the row's consultant
+# code stands for.
+KEY_WORDS = frozenset({"code", "number", "id", "identifier", "key", "gmc"})
 
 RECORD_LIFT = 0.9  # table score of a supporting table for a field that names what its records are about
 

@@ -239,7 +239,11 @@ PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("effective", "from"), ("effective", "start")),
     (("effective", "to"), ("effective", "end")),
     (("case", "note"), ("casenote",)),
-    *CONCEPTS.phrases.items(),
+    # reviewed phrases (concepts.yaml), written as found, matched after abbreviation expansion
+    *(
+        (tuple(w for word in phrase for w in ABBREVIATIONS.get(word, word).split()), concept)
+        for phrase, concept in CONCEPTS.phrases.items()
+    ),
 )
 _PHRASES_BY_FIRST: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
 for _phrase, _replacement in PHRASES:
