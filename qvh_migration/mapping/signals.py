@@ -64,6 +64,10 @@ _EXAMPLES = re.compile(r"e\.g\.?\s*([^\n]*)")
 _CODE_VALUE = re.compile(r"(?=[A-Z0-9]*\d)[A-Z0-9]{3,}")
 _INTERNAL_DATE_FORMATS = {"CCYYMMDD", "CCYYMMDDHHMM"}
 NOTES_LENGTH = 200
+_YES_NO = r"(?i)\bY for Yes\b"
+FLAG_FROM_CODE = 0.85  # size fit of a listed-code source for a yes/no target (a one-character flag fits best)
+# A description listing the codes (``ATT/WLK/NATT/SATT/NR``) or a parsed code list.
+_LISTED_CODES = r"\b[A-Z]{2,5}(?:\s*[/,]\s*[A-Z]{2,5}){2,}"
 _CODE_WORDS = frozenset(
     {
         "code",
@@ -150,8 +154,17 @@ def source_profile(source: pd.DataFrame, lookup_code: np.ndarray | None = None) 
     coded = (source["description_kind"] == "code_list") | (code_word & (size <= 8) & (kind == S_TEXT))
     if lookup_code is not None:
         coded |= lookup_code & (kind == S_TEXT)
+    listed = (source["description_kind"] == "code_list") | source["Description"].fillna("").str.contains(
+        _LISTED_CODES, regex=True
+    )
     return pd.DataFrame(
-        {"kind": kind, "size": size, "coded": coded.to_numpy(), "role": name_roles(source["Column"])},
+        {
+            "kind": kind,
+            "size": size,
+            "coded": coded.to_numpy(),
+            "role": name_roles(source["Column"]),
+            "listed_codes": listed.to_numpy(dtype=bool),
+        },
         index=source.index,
     )
 
@@ -177,6 +190,7 @@ def target_profile(target: pd.DataFrame) -> pd.DataFrame:
             "coded": coded.to_numpy(),
             "example_length": example_lengths(comment),
             "role": name_roles(target["field_name"]),
+            "yes_no": comment.str.contains(_YES_NO, regex=True).to_numpy(),
         },
         index=target.index,
     )
@@ -216,6 +230,10 @@ def type_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
     example = target["example_length"].to_numpy(dtype=np.float32)[:, None]
     exact = np.where(size == example, 1.0, np.where(size > example, EXAMPLE_WIDER, size / np.maximum(example, 1.0)))
     size_factor = np.where((example > 0) & (size > 0), size_factor * exact, size_factor).astype(np.float32)
+    # A yes/no flag may be a test on one of a source's listed codes (walk-in: attendance status WLK).
+    yes_no = target["yes_no"].to_numpy(dtype=bool)[:, None]
+    derivable = yes_no & source["listed_codes"].to_numpy(dtype=bool)[None, :]
+    size_factor = np.where(derivable, np.maximum(size_factor, FLAG_FROM_CODE), size_factor).astype(np.float32)
     text_pair = (t_kind == T_TEXT) & (s_kind == S_TEXT)
     return np.where(text_pair, fit * size_factor, fit).astype(np.float32)
 
