@@ -270,6 +270,16 @@ def table_affinity(target_tables: pd.Series, source_tables: pd.Series) -> np.nda
     return grid[t_names.get_indexer(target_tables)][:, s_names.get_indexer(source_tables)]
 
 
+SHAPE_CLASH = 0.85  # score factor of a pair whose value shapes cannot meet (a date from free text)
+SHAPE_CLASH_FIT = 0.1  # ... the type fit at or below which they cannot
+
+
+def shape_gate(type_fit_matrix: np.ndarray) -> np.ndarray:
+    """Score factor (targets x sources): SHAPE_CLASH where the type fit says the value cannot be
+    carried at all (a date target from a text field, a text target from a date), whatever the names."""
+    return np.where(type_fit_matrix <= SHAPE_CLASH_FIT, SHAPE_CLASH, 1.0).astype(np.float32)
+
+
 UNLISTED = 0.9  # score factor of a source table not listed for a staging table that lists others
 
 
