@@ -66,7 +66,11 @@ def build_semantic_matrix(
     components = score_components(source, target, target_tables)
     combined = sum(WEIGHTS[name] * matrix for name, matrix in components.items())
     combined = combined * signals.scheme_fit(target, source) * context.subject_fit(source, target)
-    combined = combined * signals.unlisted_fit(components["table"]) * signals.shape_gate(components["type"])
+    combined = (
+        combined
+        * signals.unlisted_fit(components["table"])
+        * signals.shape_gate(components["type"], signals.target_profile(target))
+    )
     items = element_signal.item_groups(source, *date_pairs(source))
     sizes = source["size_chars"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
     repeating = masters.repeating_records(source)

@@ -120,7 +120,7 @@ ROLE_FIT = np.array(
 
 # Source kinds and target kinds, as small integers for broadcasting.
 S_TEXT, S_DATE_INTERNAL, S_DATE_DISPLAY, S_TIME = 0, 1, 2, 3
-T_TEXT, T_DATE, T_DATETIME, T_NUMBER = 0, 1, 2, 3
+T_TEXT, T_DATE, T_DATETIME, T_NUMBER, T_TIME = 0, 1, 2, 3, 4
 
 # TYPE_FIT[target kind, source kind] before the size adjustment for text targets.
 TYPE_FIT = np.array(
@@ -129,6 +129,7 @@ TYPE_FIT = np.array(
         [0.1, 1.0, 0.9, 0.3],  # date target
         [0.1, 1.0, 0.9, 0.5],  # date-time target
         [0.7, 0.3, 0.3, 0.6],  # number target
+        [0.3, 0.8, 0.8, 1.0],  # time-of-day target (HH24:MI text)
     ],
     dtype=np.float32,
 )
@@ -176,7 +177,10 @@ def target_profile(target: pd.DataFrame) -> pd.DataFrame:
     date_text = comment.str.contains(r"DD/MM/YYYY", regex=True)
     with_time = comment.str.contains(r"HH24", regex=True)
     is_date = (data_type == "DATE") | date_text
-    kind = np.select([is_date & with_time, is_date, data_type == "NUMBER"], [T_DATETIME, T_DATE, T_NUMBER], T_TEXT)
+    time_only = with_time & ~is_date
+    kind = np.select(
+        [is_date & with_time, is_date, data_type == "NUMBER", time_only], [T_DATETIME, T_DATE, T_NUMBER, T_TIME], T_TEXT
+    )
     length = target["length"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
     coded = (target["code_type"].fillna("") != "") | comment.str.contains(
         r"Maps to:|accepted values|Must be one of|values allowed", case=False, regex=True
@@ -271,13 +275,15 @@ def table_affinity(target_tables: pd.Series, source_tables: pd.Series) -> np.nda
 
 
 SHAPE_CLASH = 0.85  # score factor of a pair whose value shapes cannot meet (a date from free text)
-SHAPE_CLASH_FIT = 0.1  # ... the type fit at or below which they cannot
+SHAPE_CLASH_FIT = 0.3  # ... the type fit at or below which they cannot
 
 
-def shape_gate(type_fit_matrix: np.ndarray) -> np.ndarray:
+def shape_gate(type_fit_matrix: np.ndarray, target: pd.DataFrame) -> np.ndarray:
     """Score factor (targets x sources): SHAPE_CLASH where the type fit says the value cannot be
-    carried at all (a date target from a text field, a text target from a date), whatever the names."""
-    return np.where(type_fit_matrix <= SHAPE_CLASH_FIT, SHAPE_CLASH, 1.0).astype(np.float32)
+    carried (a date target from a text field, a status from a date), whatever the names. A yes/no
+    target is exempt: it may test whether any value is there (agreed: an accept date is recorded)."""
+    yes_no = target["yes_no"].to_numpy(dtype=bool)[:, None]
+    return np.where((type_fit_matrix <= SHAPE_CLASH_FIT) & ~yes_no, SHAPE_CLASH, 1.0).astype(np.float32)
 
 
 UNLISTED = 0.9  # score factor of a source table not listed for a staging table that lists others
