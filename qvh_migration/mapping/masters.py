@@ -8,11 +8,12 @@ two signals use them:
 * names   - such a column is also compared by its name read with the subject (``gp practice
             Postcode``), so ``PRACTICE_POST_CODE`` finds it;
 * table   - a staging table listing the table as a supporting source (``table_affinity.yaml``)
-            takes from it, at RECORD_LIFT, the fields whose own name says the subject in a word that
-            is not the staging table's theme (``PRACTICE_POST_CODE`` from ``GP``, ``DATE_REMOVED``
-            from ``WLREMOVAL``); its other fields keep the supporting weight. A master file (or
-            history) lends only attributes (``lends: attributes``): a field naming a code or
-            identifier (``GP_PRACTICE_CODE``) is the key the row table itself carries.
+            takes from it, at RECORD_LIFT (CHILD_LIFT for a child table), the fields whose own
+            name says the subject in a word that is not the staging table's theme
+            (``PRACTICE_POST_CODE`` from ``GP``, ``DATE_REMOVED`` from ``WLREMOVAL``); its other
+            fields keep the supporting weight. A master file (or history) lends only attributes
+            (``lends: attributes``): a field naming a code or identifier (``GP_PRACTICE_CODE``) is
+            the key the row table itself carries.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from qvh_migration.mapping.naming import name_tokens
 # code stands for.
 KEY_WORDS = frozenset({"code", "number", "id", "identifier", "key", "gmc"})
 
-RECORD_LIFT = 0.9  # table score of a supporting table for a field that names what its records are about
+RECORD_LIFT = 0.9  # table score of a master file for a field that names what its records are about ...
+CHILD_LIFT = 1.0  # ... and of a child table (its records are the field's own: a removal, a discharge)
 
 
 def subject_names(source: pd.DataFrame) -> pd.Series:
@@ -54,10 +56,11 @@ def record_lift(
     for table in set(source["TableName"]) & set(subject_words):
         columns = np.flatnonzero((source["TableName"] == table).to_numpy())
         rows = np.array([bool(words & subject_words[table]) for words in target_words])
+        lift = RECORD_LIFT if table in CONCEPTS.lends_attributes else CHILD_LIFT
         if table in CONCEPTS.lends_attributes:
             rows &= ~keys
         block = lifted[np.ix_(rows, columns)]
-        lifted[np.ix_(rows, columns)] = np.where(block > 0, np.maximum(block, RECORD_LIFT), block)
+        lifted[np.ix_(rows, columns)] = np.where(block > 0, np.maximum(block, lift), block)
     return lifted
 
 

@@ -101,7 +101,11 @@ def score_components(source: pd.DataFrame, target: pd.DataFrame, target_tables: 
         "type": signals.type_fit(t_profile, s_profile),
         "code": signals.code_fit(t_profile, s_profile),
         "table": masters.record_lift(
-            target, source, signals.table_affinity(target["table_name"], source["TableName"]), muted
+            target,
+            source,
+            signals.table_affinity(target["table_name"], source["TableName"])
+            * signals.identifier_lending(target, source["TableName"]),
+            muted,
         ),
     }
 

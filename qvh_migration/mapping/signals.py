@@ -31,7 +31,8 @@ def read_table_affinity(path: Path = AFFINITY_PATH) -> dict[str, dict[str, float
     """Which legacy tables feed which staging table, with a weight 0..1 (reviewed data).
 
     1.0 is the priority source of the domain notes' priority-table map, lower weights are the
-    supporting tables; every entry states its reason. Unlisted pairs score 0.
+    supporting tables; every entry states its reason. Unlisted pairs score 0. An entry may say
+    ``lends: identifiers`` (the table only supplies the patient's identifier): see IDENTIFIERS_ONLY.
     """
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -51,10 +52,18 @@ def read_table_affinity(path: Path = AFFINITY_PATH) -> dict[str, dict[str, float
                 raise CurationError(path, f"weight must be a number in (0, 1], got {weight!r}", where=where)
             if not str(entry.get("reason") or "").strip():
                 raise CurationError(path, "every source table needs a reason", where=where)
+            lends = entry.get("lends", "all")
+            if lends not in {"all", "identifiers"}:
+                raise CurationError(path, f"lends must be all or identifiers, got {lends!r}", where=where)
             affinity[str(target_table)][str(source_table)] = float(weight)
+            if lends == "identifiers":
+                IDENTIFIERS_ONLY.add((str(target_table), str(source_table)))
     return affinity
 
 
+# (staging table, source table) pairs where the source only supplies the patient's identifier
+# (PATDATA.DistrictNumber for a table whose row source holds no hospital number).
+IDENTIFIERS_ONLY: set[tuple[str, str]] = set()
 TABLE_AFFINITY: dict[str, dict[str, float]] = read_table_affinity()
 
 QUALIFIER_ABSENT = 0.9  # name fit when the target says whose value it is and the source does not
@@ -272,6 +281,18 @@ def table_affinity(target_tables: pd.Series, source_tables: pd.Series) -> np.nda
             if source_table in s_names:
                 grid[i, s_names.get_loc(source_table)] = weight
     return grid[t_names.get_indexer(target_tables)][:, s_names.get_indexer(source_tables)]
+
+
+def identifier_lending(target: pd.DataFrame, source_tables: pd.Series) -> np.ndarray:
+    """Factor (targets x sources): 0 where the source table only lends identifiers to the staging
+    table (``lends: identifiers``) and the target field is not an identifier, else 1."""
+    fit = np.ones((len(target), len(source_tables)), dtype=np.float32)
+    not_identifier = name_roles(target["field_name"]) != R_IDENTIFIER
+    for target_table, source_table in IDENTIFIERS_ONLY:
+        rows = np.flatnonzero((target["table_name"] == target_table).to_numpy() & not_identifier)
+        columns = np.flatnonzero((source_tables == source_table).to_numpy())
+        fit[np.ix_(rows, columns)] = 0.0
+    return fit
 
 
 SHAPE_CLASH = 0.85  # score factor of a pair whose value shapes cannot meet (a date from free text)
