@@ -33,15 +33,25 @@ CHILD_LIFT = 1.0  # ... and of a child table (its records are the field's own: a
 
 
 def subject_names(source: pd.DataFrame) -> pd.Series:
-    """Each column name read with its table's record subject before it ("" words already there)."""
-    about = source["TableName"].map(CONCEPTS.records).fillna("")
+    """Each column name read with its table's record subject before it (words already there once).
 
-    def read(column: str, subject: str) -> str:
-        missing = [w for w in subject.split() if w not in name_tokens(column)]
+    A master file's ``Description`` is the display name of the coded thing (the list name of an
+    outpatient waiting list), so it also reads as a name.
+    """
+    about = source["TableName"].map(CONCEPTS.records).fillna("")
+    master = source["TableName"].isin(CONCEPTS.lends_attributes).to_numpy()
+
+    def read(column: str, subject: str, is_master: bool) -> str:
+        words = name_tokens(column)
+        missing = [w for w in subject.split() if w not in words]
+        if is_master and words == ("description",):
+            missing.append("name")
         return " ".join([*missing, column]) if missing else column
 
     return pd.Series(
-        [read(c, s) for c, s in zip(source["Column"], about, strict=True)], index=source.index, dtype=object
+        [read(c, s, m) for c, s, m in zip(source["Column"], about, master, strict=True)],
+        index=source.index,
+        dtype=object,
     )
 
 
