@@ -23,17 +23,21 @@ from qvh_migration.mapping.naming import MINED_ABBREVIATIONS, expand, mine_abbre
 from qvh_migration.mapping.textsim import bag, tfidf_cosine
 
 # The targets on the hand-checked gold list (qvh_migration/mapping/gold_mappings.csv).
-# Measured on the 305-field list: precision@1 0.780, recall@5 0.908 (on its first 180 fields, mostly
-# names that share words with the guide: 0.922 / 0.994). Still below target: fields whose value sits
-# in a master or child table the name does not point to (GP practice postcode, consultant names,
-# waiting-list removals, secondary procedures), the carer fields of PATDATA, and status, flag and
-# date fields whose legacy name shares no word with the guide. The failure message lists every miss.
+# Measured on the 305-field list: precision@1 0.902, recall@5 0.984 (its first 180 fields 0.967 /
+# 0.994, the 125 added 0.808 / 0.968). The reviewed concepts (concepts.yaml: synonyms, the party a
+# staging table holds, what master and child records are about) carry the fields whose value sits
+# in a master or child table or whose legacy name shares no word with the guide. The failure
+# message lists every miss.
 PRECISION_AT_1_FLOOR = 0.90
 RECALL_AT_5_FLOOR = 0.98
 GOLD_FIELDS_FLOOR = 300
-# What the matcher reaches today on the whole list: a change must not lose ground below this.
-MEASURED_PRECISION_AT_1 = 0.78
-MEASURED_RECALL_AT_5 = 0.90
+# What the matcher reaches today on the whole list and on its first 180 fields: a change must not
+# lose ground below this.
+MEASURED_PRECISION_AT_1 = 0.90
+MEASURED_RECALL_AT_5 = 0.98
+ORIGINAL_FIELDS = 180
+ORIGINAL_PRECISION_AT_1 = 0.96
+ORIGINAL_RECALL_AT_5 = 0.99
 
 
 def test_matrix_ranks_every_target_field(semantic_matrix, target_fields):
@@ -120,6 +124,12 @@ def test_gold_scores_do_not_fall_below_the_measured_level(semantic_matrix):
     scores = evaluate_matrix(semantic_matrix, gold)
     held = scores["precision_at_1"] >= MEASURED_PRECISION_AT_1 and scores["recall_at_5"] >= MEASURED_RECALL_AT_5
     assert held, f"{scores} fell; misses:\n{misses_report(gold_misses(semantic_matrix, gold))}"
+    original = gold.iloc[:ORIGINAL_FIELDS]
+    first = evaluate_matrix(semantic_matrix, original)
+    kept = first["precision_at_1"] >= ORIGINAL_PRECISION_AT_1 and first["recall_at_5"] >= ORIGINAL_RECALL_AT_5
+    assert kept, (
+        f"first {ORIGINAL_FIELDS} fields: {first}; misses:\n{misses_report(gold_misses(semantic_matrix, original))}"
+    )
 
 
 def test_gold_misses_say_whether_the_answer_is_in_the_top_five():
