@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qvh_migration.mapping import textsim
 from qvh_migration.mapping.concepts import CONCEPTS
 from qvh_migration.mapping.naming import name_tokens
 
@@ -58,14 +59,27 @@ def subject_names(source: pd.DataFrame) -> pd.Series:
 def record_lift(
     target: pd.DataFrame, source: pd.DataFrame, affinity: np.ndarray, muted: list[frozenset[str]]
 ) -> np.ndarray:
-    """The table signal with supporting tables lifted for the fields that name their subject."""
+    """The table signal with supporting tables lifted for the fields that name their subject.
+
+    Only where the table holds the kind of value the field names (its head word, ``postcode`` of
+    PRACTICE_POST_CODE, is a word of one of its columns read with the subject): a field naming the
+    subject but another kind of value (DIAGNOSIS_SCHEME, the classification's name) is not lifted.
+    """
     lifted = affinity.copy()
     subject_words = {table: set(words.split()) for table, words in CONCEPTS.records.items()}
     target_words = [set(name_tokens(n)) - m for n, m in zip(target["field_name"], muted, strict=True)]
+    heads = textsim.head_words_of([list(name_tokens(n)) for n in target["field_name"]])
     keys = np.array([_names_a_key(n) for n in target["field_name"]], dtype=bool)
+    read_names = subject_names(source)
     for table in set(source["TableName"]) & set(subject_words):
         columns = np.flatnonzero((source["TableName"] == table).to_numpy())
-        rows = np.array([bool(words & subject_words[table]) for words in target_words])
+        held = {w for name in read_names.iloc[columns] for w in name_tokens(name)}
+        rows = np.array(
+            [
+                bool(words & subject_words[table]) and head in held
+                for words, head in zip(target_words, heads, strict=True)
+            ]
+        )
         lift = RECORD_LIFT if table in CONCEPTS.lends_attributes else CHILD_LIFT
         if table in CONCEPTS.lends_attributes:
             rows &= ~keys
