@@ -12,7 +12,14 @@ Every target field is scored against every source field (all 5,387) from five si
 * type        - DATE vs internal CCYYMMDD / display dates, VARCHAR2(n) vs Size, example code widths;
 * code        - target maps to a PAS code type vs source has a code list / codes a lookup / looks
                 coded, and the role the names announce (identifier, text, flag);
-* table       - affinity of the staging table for the source table (priority-table map).
+* table       - affinity of the staging table for the source table (priority-table map), lifted for
+                a master or child table when the field names what its records are about and the
+                kind of value they hold (``masters``: PRACTICE_POST_CODE from ``GP``).
+
+Names and texts are read through the reviewed concepts (``concepts.yaml``: domain synonyms with a
+reason each). The weighted sum is then scaled by factors for whose value a source holds against the
+staging table's subject (the contacts table takes the carer's fields), a table the staging table
+does not list, and value shapes that cannot meet (a status from a date).
 
 All signals are dense matrices (targets x sources) built with numpy; no Python loop over pairs.
 Ranking then keeps one representation per data item (date-pair halves, ext/int codes), moves

@@ -93,12 +93,12 @@ def test_subject_names_and_record_lift():
     source = pd.DataFrame({"TableName": ["GP", "GP", "ADMITDISCH"], "Column": ["Postcode", "Description", "Ward"]})
     names = masters.subject_names(source)
     assert names.tolist() == ["gp practice Postcode", "gp practice name Description", "Ward"]
-    target = pd.DataFrame(
-        {"table_name": ["T"] * 3, "field_name": ["REF_PRACTICE_POSTCODE", "REF_PRACTICE_CODE", "WARD_CODE"]}
-    )
-    affinity = np.array([[0.4, 0.4, 1.0]] * 3, dtype=np.float32)
-    lifted = masters.record_lift(target, source, affinity, [frozenset()] * 3)
-    np.testing.assert_allclose(lifted[:, 0], [masters.RECORD_LIFT, 0.4, 0.4])  # the key stays on the row
+    fields = ["REF_PRACTICE_POSTCODE", "REF_PRACTICE_CODE", "WARD_CODE", "PRACTICE_SCHEME"]
+    target = pd.DataFrame({"table_name": ["T"] * 4, "field_name": fields})
+    affinity = np.array([[0.4, 0.4, 1.0]] * 4, dtype=np.float32)
+    lifted = masters.record_lift(target, source, affinity, [frozenset()] * 4)
+    # the key stays on the row; a kind of value the master does not hold (a scheme) is not lifted
+    np.testing.assert_allclose(lifted[:, 0], [masters.RECORD_LIFT, 0.4, 0.4, 0.4])
 
 
 def test_value_shapes(real_source_catalog):
