@@ -70,7 +70,8 @@ def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: Migrati
     matrix = matcher.build_semantic_matrix(source, fields, tables)
     seconds = time.perf_counter() - started
     path = files.write_matrix(matrix, settings.stage_dir(files.STAGE))
-    gold = matcher.read_gold()
+    with fail_clearly():
+        gold = matcher.read_gold()
     scores = matcher.evaluate_matrix(matrix, gold)
     misses = matcher.gold_misses(matrix, gold)
     context.log.info(

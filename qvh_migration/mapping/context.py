@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from qvh_migration.mapping import element_signal, signals, textsim
+from qvh_migration.mapping.concepts import CONCEPTS
 from qvh_migration.mapping.naming import name_tokens, text_tokens
 
 ALIAS_WEIGHT = 0.5  # context weight of a word from another name/description of the same data element
@@ -38,7 +39,10 @@ LOOKUP_WORDS: dict[str, str] = {
     "TREATMENT_MASTER": "treatment list",
     "OASIS_LOCATIONS": "location",
 }
-_FORMAT_TEXT = re.compile(r"format\s*[-:]?\s*\S+|CC(?:YY|CC)MMDD\S*|YYYYMMDD\S*|\bint(?:ernal)?\b", re.IGNORECASE)
+_FORMAT_TEXT = re.compile(
+    r"\(\d+ characters?\)|\bextended\b|format\s*[-:]?\s*\S+|CC(?:YY|CC)MMDD\S*|YYYYMMDD\S*|\bint(?:ernal)?\b",
+    re.IGNORECASE,
+)
 
 
 def lookup_text(comment: str, maps_only: bool = False) -> str:
@@ -53,7 +57,11 @@ def clean_descriptions(source: pd.DataFrame) -> pd.Series:
 
 
 def name_score(
-    source: pd.DataFrame, target: pd.DataFrame, alias_names: list[list[str]], muted: list[frozenset[str]]
+    source: pd.DataFrame,
+    target: pd.DataFrame,
+    alias_names: list[list[str]],
+    muted: list[frozenset[str]],
+    subject_names: pd.Series | None = None,
 ) -> np.ndarray:
     """Name similarity (targets x sources) from the names, the guide's labels and the qualifiers.
 
@@ -61,10 +69,18 @@ def name_score(
     * the guide's short label of a field ("Patient Permanent Address Phone 1"), or else the legacy
       words of the PAS lookup its value maps to (``STAFF_IDS``: a consultant), is averaged in;
     * a target naming whose value it holds (``NOK_``, ``PAT_``) fits a source naming someone
-      else's (``Carer...``) or nobody's less well (``signals.qualifier_fit``).
+      else's (``Carer...``) or nobody's less well (``signals.qualifier_fit``);
+    * a column of a master or child table is also read with what its records are about
+      (``subject_names``, see ``masters``).
     """
     targets = list(target["field_name"])
     name = textsim.name_similarity(targets, list(source["Column"]), muted)
+    if subject_names is not None:
+        read = (subject_names != source["Column"]).to_numpy()
+        if read.any():
+            name[:, read] = np.maximum(
+                name[:, read], textsim.name_similarity(targets, list(subject_names[read]), muted)
+            )
     name = np.maximum(name, ALIAS_NAME_SHARE * _alias_name_similarity(targets, alias_names, muted))
     labels = textsim.target_labels(target)
     lookups = target["comment"].fillna("").map(lambda c: lookup_text(c, maps_only=True))
@@ -147,3 +163,62 @@ def source_context(
         group = {w: BLOCK_WEIGHT * share for w, share in block.items()}
         docs.append(textsim.merge(own, textsim.bag(alias, ALIAS_WEIGHT), textsim.bag(lookup, LOOKUP_WEIGHT), group))
     return docs
+
+
+SUBJECT_CLASH = 0.6  # score factor of a source holding another party's value than the staging table's subject
+
+
+def subject_fit(source: pd.DataFrame, target: pd.DataFrame) -> np.ndarray:
+    """Score factor (targets x sources): whose value a source holds against the staging table's subject.
+
+    A staging table with a subject (``concepts.yaml``: the contacts table holds the carer's values)
+    takes, in its fields that name no party themselves, the values of that party: where the source's
+    table qualifies names with the subject, a source of another party (``Surname`` is the patient's,
+    ``NoKName`` the next of kin's) scores SUBJECT_CLASH. Identifier fields (``MAIN_CRN``) are exempt.
+    An unqualified legacy field in an element block of one party's fields (``HomePhone`` among
+    ``Carer...``) is that party's.
+    """
+    fit = np.ones((len(target), len(source)), dtype=np.float32)
+    subjects = target["table_name"].map(CONCEPTS.subjects).fillna("").to_numpy(dtype=object)
+    if not (subjects != "").any():
+        return fit
+    parties = source_parties(source)
+    own = signals.leading_qualifiers(target["table_name"], target["field_name"], TARGET_QUALIFIER_NAMES)
+    # Identifiers say which patient the row belongs to, not whose attribute it holds.
+    identifier = signals.name_roles(target["field_name"]) == signals.R_IDENTIFIER
+    rows = np.flatnonzero((subjects != "") & ~identifier & ~np.isin(own, list(set(parties) - {""})))
+    tables = source["TableName"].to_numpy()
+    for subject in set(subjects[rows]):
+        judged = np.isin(tables, list(set(tables[parties == subject])))
+        value = np.where(judged & (parties != subject), SUBJECT_CLASH, 1.0).astype(np.float32)
+        fit[rows[subjects[rows] == subject]] = value
+    return fit
+    qualifiers = source_parties(source)
+    tables = source["TableName"].to_numpy()
+    for subject in set(subjects[rows]):
+        known = set(tables[qualifiers == subject])
+        judged = np.isin(tables, list(known))
+        value = np.where(judged & (qualifiers != subject), SUBJECT_CLASH, 1.0).astype(np.float32)
+        fit[rows[subjects[rows] == subject]] = value
+    return fit
+
+
+def source_parties(source: pd.DataFrame) -> np.ndarray:
+    """Per source field, the party whose value it holds: its leading qualifier; else the one
+    qualifier the qualified fields of its element block share (``HomePhone`` among ``Carer...``);
+    else its table's most used qualifier ("" when the table uses none)."""
+    tables = source["TableName"].to_numpy()
+    columns = source["Column"].to_numpy()
+    leading = signals.leading_qualifiers(source["TableName"], source["Column"], SOURCE_QUALIFIER_NAMES)
+    frame = pd.DataFrame({"table": tables, "qualifier": leading})
+    qualified = frame[frame["qualifier"] != ""]
+    dominant = qualified.groupby("table")["qualifier"].agg(lambda q: pd.Series(q).value_counts().index[0])
+    parties = leading.copy()
+    for rows in element_signal.element_blocks(source):
+        block_parties = {leading[r] for r in rows if leading[r]}
+        for row in rows:
+            if not leading[row] and len(block_parties) == 1 and columns[row] not in set(columns[rows]) - {columns[row]}:
+                parties[row] = next(iter(block_parties))
+    blank = parties == ""
+    parties[blank] = pd.Series(tables[blank]).map(dominant).fillna("").to_numpy(dtype=object)
+    return parties

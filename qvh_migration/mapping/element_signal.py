@@ -20,6 +20,7 @@ Four kinds of evidence follow from the codes, all computed per source field (nev
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -166,8 +167,10 @@ def item_groups(source: pd.DataFrame, internal: np.ndarray, display: np.ndarray)
 
     One item: the halves of a display/internal date pair (``internal``/``display`` row positions),
     and fields of one table sharing a specific data element (``CurrentStatus``/``CurrentStatusInt``,
-    ``StatusDT``/``StatusDTInt``, the numbered slots ``PreviousSurname1..3``). Only the best-scoring
-    member of an item is ranked for a target, so a numbered target still sees its own slot.
+    ``StatusDT``/``StatusDTInt``, the numbered slots ``PreviousSurname1..3``), and a column named
+    as another of its table plus ``Int``/``Internal`` (``RTTPeriodStatus``/``RTTPeriodStatusInt``),
+    its internal code even where the dictionary gives it an element of its own. Only the
+    best-scoring member of an item is ranked for a target, so a numbered target still sees its own slot.
     """
     parent = np.arange(len(source))
 
@@ -196,4 +199,15 @@ def item_groups(source: pd.DataFrame, internal: np.ndarray, display: np.ndarray)
             continue
         for other in rows[1:]:
             join(rows[0], other)
+    position = {
+        (table, column.lower()): row
+        for row, (table, column) in enumerate(zip(source["TableName"], columns, strict=True))
+    }
+    for row, (table, column) in enumerate(zip(source["TableName"], columns, strict=True)):
+        stem = _INTERNAL_SUFFIX.sub("", column)
+        if stem != column and (table, stem.lower()) in position:
+            join(position[(table, stem.lower())], row)
     return np.array([root(i) for i in range(len(source))])
+
+
+_INTERNAL_SUFFIX = re.compile(r"(?:Int|INT|Internal)$")

@@ -12,12 +12,20 @@ Every target field is scored against every source field (all 5,387) from five si
 * type        - DATE vs internal CCYYMMDD / display dates, VARCHAR2(n) vs Size, example code widths;
 * code        - target maps to a PAS code type vs source has a code list / codes a lookup / looks
                 coded, and the role the names announce (identifier, text, flag);
-* table       - affinity of the staging table for the source table (priority-table map).
+* table       - affinity of the staging table for the source table (priority-table map), lifted for
+                a master or child table when the field names what its records are about and the
+                kind of value they hold (``masters``: PRACTICE_POST_CODE from ``GP``).
+
+Names and texts are read through the reviewed concepts (``concepts.yaml``: domain synonyms with a
+reason each). The weighted sum is then scaled by factors for whose value a source holds against the
+staging table's subject (the contacts table takes the carer's fields), a table the staging table
+does not list, and value shapes that cannot meet (a status from a date).
 
 All signals are dense matrices (targets x sources) built with numpy; no Python loop over pairs.
 Ranking then keeps one representation per data item (date-pair halves, ext/int codes), moves
 numbered sibling targets (``TELEPHONE_NO``, ``_2``, ``_3``) onto different near-equal sources and
-breaks ties toward the staging table's priority source.
+breaks ties toward the staging table's priority source. A source coded in a scheme no target field
+takes (Read Codes) scores a little less than its ICD-10/OPCS-4 twin (``signals.scheme_fit``).
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qvh_migration.mapping import context, element_signal, siblings, signals, textsim
+from qvh_migration.errors import CurationError
+from qvh_migration.mapping import context, element_signal, masters, siblings, signals, textsim
 from qvh_migration.mapping.naming import normalised_name
 
 WEIGHTS: dict[str, float] = {"name": 0.30, "description": 0.16, "type": 0.14, "code": 0.06, "table": 0.34}
@@ -63,8 +72,18 @@ def build_semantic_matrix(
     target = target_fields.reset_index(drop=True)
     components = score_components(source, target, target_tables)
     combined = sum(WEIGHTS[name] * matrix for name, matrix in components.items())
+    combined = combined * signals.scheme_fit(target, source) * context.subject_fit(source, target)
+    combined = (
+        combined
+        * signals.unlisted_fit(components["table"])
+        * signals.shape_gate(components["type"], signals.target_profile(target))
+    )
     items = element_signal.item_groups(source, *date_pairs(source))
-    penalty = siblings.spread_siblings(target, _one_per_item(items, combined), items, source["Column"])
+    sizes = source["size_chars"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
+    repeating = masters.repeating_records(source)
+    penalty = siblings.spread_siblings(
+        target, _one_per_item(items, combined), items, source["Column"], sizes, repeating
+    )
     combined = np.clip(combined - penalty, 0.0, 1.0)
     top = _top_k(_one_per_item(items, combined), max(top_k, MIN_TOP_K), components["table"])
     return _candidate_frame(source, target, components, combined, top, penalty, items)
@@ -84,11 +103,17 @@ def score_components(source: pd.DataFrame, target: pd.DataFrame, target_tables: 
     )
     target_docs = context.target_context(target, target_tables, muted)
     return {
-        "name": context.name_score(source, target, alias_names, muted),
+        "name": context.name_score(source, target, alias_names, muted, masters.subject_names(source)),
         "description": textsim.tfidf_cosine(target_docs, source_docs),
         "type": signals.type_fit(t_profile, s_profile),
         "code": signals.code_fit(t_profile, s_profile),
-        "table": signals.table_affinity(target["table_name"], source["TableName"]),
+        "table": masters.record_lift(
+            target,
+            source,
+            signals.table_affinity(target["table_name"], source["TableName"])
+            * signals.identifier_lending(target, source["TableName"]),
+            muted,
+        ),
     }
 
 
@@ -208,9 +233,22 @@ def _evidence(
     return "; ".join(parts)
 
 
+GOLD_COLUMNS: tuple[str, ...] = ("target_table", "target_field", "source_table", "source_column", "checked_against")
+
+
 def read_gold(path: Path = GOLD_PATH) -> pd.DataFrame:
     """The hand-checked gold list: one row per target field, accepted sources as a set of TABLE.Column."""
-    gold = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
+    try:
+        gold = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise CurationError(path, f"cannot read the gold list ({exc})") from exc
+    missing = [c for c in GOLD_COLUMNS if c not in gold.columns]
+    if missing:
+        raise CurationError(path, f"missing column(s) {', '.join(missing)}")
+    for position, row in enumerate(gold[list(GOLD_COLUMNS)].itertuples(index=False), start=1):
+        blank = [c for c, v in zip(GOLD_COLUMNS, row, strict=True) if not str(v).strip()]
+        if blank:
+            raise CurationError(path, f"{', '.join(blank)} is blank", where=f"row {position} ({row[0]}.{row[1]})")
     gold["accepted"] = [
         frozenset(_qualify(table, entry) for entry in columns.split(";") if entry.strip())
         for table, columns in zip(gold["source_table"], gold["source_column"], strict=True)
@@ -247,14 +285,31 @@ def evaluate_matrix(matrix: pd.DataFrame, gold: pd.DataFrame) -> dict[str, float
 
 
 def gold_misses(matrix: pd.DataFrame, gold: pd.DataFrame) -> pd.DataFrame:
-    """Gold rows whose rank-1 candidate is not accepted, with what the matcher proposed instead."""
-    top = matrix[matrix["rank"] == 1].assign(key=lambda f: f["target_table"] + "." + f["target_field"].str.upper())
-    top = top.set_index("key")
+    """Gold rows whose rank-1 candidate is not accepted, with what the matcher proposed instead.
+
+    ``in_top_5`` says whether an accepted source is among the five candidates at all (a recall miss
+    when not); the evidence is the rank-1 candidate's.
+    """
+    ranked = matrix.assign(
+        key=matrix["target_table"] + "." + matrix["target_field"].str.upper(),
+        candidate=matrix["source_table"] + "." + matrix["source_column"],
+    ).sort_values(["key", "rank"])
+    listed = ranked.groupby("key", sort=False)["candidate"].agg(list)
+    evidence = ranked.drop_duplicates("key").set_index("key")["evidence"]
     rows = []
-    for _, g in gold.iterrows():
-        key = f"{g['target_table']}.{g['target_field'].upper()}"
-        if key in top.index:
-            proposed = f"{top.at[key, 'source_table']}.{top.at[key, 'source_column']}"
-            if proposed not in g["accepted"]:
-                rows.append((key, proposed, ";".join(sorted(g["accepted"])), top.at[key, "evidence"]))
-    return pd.DataFrame(rows, columns=["target", "proposed", "accepted", "evidence"])
+    for table, field, accepted in zip(gold["target_table"], gold["target_field"], gold["accepted"], strict=True):
+        key = f"{table}.{field.upper()}"
+        candidates = listed.get(key)
+        if candidates and candidates[0] not in accepted:
+            in_top_5 = any(c in accepted for c in candidates[:5])
+            rows.append((key, candidates[0], ";".join(sorted(accepted)), in_top_5, evidence[key]))
+    return pd.DataFrame(rows, columns=["target", "proposed", "accepted", "in_top_5", "evidence"])
+
+
+def misses_report(misses: pd.DataFrame) -> str:
+    """One line per miss, recall misses first: what the matcher proposed and what the gold accepts."""
+    ordered = misses.sort_values(["in_top_5", "target"], kind="stable")
+    return "\n".join(
+        f"{'top-5' if row.in_top_5 else 'NOT IN TOP 5'}: {row.target} -> {row.proposed} (gold: {row.accepted})"
+        for row in ordered.itertuples(index=False)
+    )

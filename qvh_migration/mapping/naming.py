@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from qvh_migration.mapping.concepts import CONCEPTS
+
 # Mixed-case abbreviations that CamelCase splitting would break apart.
 _CAMEL_SPECIALS: tuple[tuple[str, str], ...] = (
     ("DoB", "Dob"),
@@ -30,6 +32,7 @@ ABBREVIATIONS: dict[str, str] = {
     "pat": "patient",
     "pts": "patient",
     "dob": "date birth",
+    "opcs": "opcs procedure",  # OPCS-4, the national classification of procedures
     "dod": "date death",
     "adm": "admission",
     "admit": "admission",
@@ -202,6 +205,10 @@ MINED_ABBREVIATIONS: dict[str, str] = {
     "deliv": "delivery",
 }
 ABBREVIATIONS.update(MINED_ABBREVIATIONS)
+ABBREVIATIONS.update(CONCEPTS.words)  # reviewed domain synonyms (concepts.yaml)
+# An abbreviation whose usual expansion the name already holds means its other word: the second
+# "Add" of ``ExtAddressAddLine1`` is an additional line of the address, not the address again.
+SECOND_MEANINGS: dict[str, str] = {"add": "additional"}
 # Words that describe how a value is stored, not what it means: left out of name comparison.
 REPRESENTATION_WORDS: frozenset[str] = frozenset({"internal", "external"})
 
@@ -232,6 +239,11 @@ PHRASES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("effective", "from"), ("effective", "start")),
     (("effective", "to"), ("effective", "end")),
     (("case", "note"), ("casenote",)),
+    # reviewed phrases (concepts.yaml), written as found, matched after abbreviation expansion
+    *(
+        (tuple(w for word in phrase for w in ABBREVIATIONS.get(word, word).split()), concept)
+        for phrase, concept in CONCEPTS.phrases.items()
+    ),
 )
 _PHRASES_BY_FIRST: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
 for _phrase, _replacement in PHRASES:
@@ -288,8 +300,20 @@ def _fold_phrases(words: list[str]) -> list[str]:
 
 @lru_cache(maxsize=32768)
 def name_tokens(name: str) -> tuple[str, ...]:
-    """Normalised word tokens of one field name (cached: names repeat across tables)."""
-    return tuple(w for w in expand(split_identifier(name)) if w not in REPRESENTATION_WORDS)
+    """Normalised word tokens of one field name, each word once (cached: names repeat across tables).
+
+    A word the name already holds adds nothing, so repeats are dropped; an abbreviation repeating
+    an expansion already there takes its second meaning (``SECOND_MEANINGS``).
+    """
+    raw = split_identifier(name)
+    seen: set[str] = set()
+    parts: list[str] = []
+    for word in raw:
+        expansion = ABBREVIATIONS.get(word, word)
+        parts.append(SECOND_MEANINGS[word] if word in SECOND_MEANINGS and expansion in seen else word)
+        seen.update(expansion.split())
+    words = (w for w in expand(parts) if w not in REPRESENTATION_WORDS)
+    return tuple(dict.fromkeys(words))
 
 
 def normalised_name(name: str) -> str:

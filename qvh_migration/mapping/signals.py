@@ -3,7 +3,7 @@
 * type fit     - date kinds, text length vs size, the width of the guide's example codes;
 * code fit     - coded vs free text (a code list, a code word, a master-file lookup key), and the
                  role the last word of each name announces (identifier, text, flag);
-* table        - affinity of the staging table for the source table (the priority-table map);
+* table        - affinity of the staging table for the source table (``table_affinity.yaml``);
 * qualifiers   - whose value a name says it holds (``PAT_``/``Pt``, ``NOK_``/``NoK``), used by
                  the name score.
 
@@ -15,51 +15,56 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from qvh_migration.mapping.naming import name_tokens, split_identifier
+from qvh_migration.errors import CurationError
+from qvh_migration.mapping.naming import name_tokens, split_identifier, text_tokens
 
-# Which legacy tables feed which staging table: the priority-table map of the domain notes
-# (weight 1.0) and the supporting tables named there (lower weights). Unlisted pairs score 0.
-TABLE_AFFINITY: dict[str, dict[str, float]] = {
-    "LOAD_STAFF": {"CONSMAST": 1.0, "USERS": 0.5},
-    "LOAD_USERS": {"USERS": 1.0, "CONSMAST": 0.4},
-    "LOAD_SITES": {"HOSPDET": 1.0},
-    "LOAD_PMI": {"PATDATA": 1.0, "GP": 0.3, "GDP": 0.3, "GPHISTORY": 0.3, "MERGEDID": 0.3},
-    "LOAD_PMIIDS": {"CASENOTEDETS": 1.0, "CASENOTELINK": 0.7, "PATDATA": 0.6},
-    "LOAD_PMIALIASES": {"PREVSURNAME": 1.0, "PATDATA": 0.3},
-    "LOAD_PMIADDRS": {"PREVADDRESS": 1.0, "PATDATA": 0.5},
-    "LOAD_PMICONTACTS": {"PATDATA": 1.0},
-    "LOAD_PMIALLERGIES": {"PATDATA": 1.0},
-    "LOAD_PMISTAFFWARNINGS": {"PMISPECIALREG": 1.0, "PATDATA": 0.6, "PMISPECIALREGMF": 0.4},
-    "LOAD_PMIGPAUDIT": {"GPHISTORY": 1.0, "GP": 0.5, "PATDATA": 0.4},
-    "LOAD_CASENOTELOCS": {"CASENLOC": 1.0, "LOCN": 0.5},
-    "LOAD_PMICASENOTEHISTORY": {"CASENOTEDETS": 1.0, "CASENOTELOAN": 0.7, "CASENLOC": 0.5},
-    "LOAD_RTT_PATHWAYS": {"RTTPERIOD": 1.0, "RTTPTPATHWAY": 0.7, "RTTPTPATHWAYCURRENT": 0.5},
-    "LOAD_REFERRALS": {"OPREFERRAL": 1.0, "OPREFSOURCE": 0.4},
-    "LOAD_RTT_PERIODS": {"RTTPERIOD": 1.0, "RTTEPIPERIOD": 0.6},
-    "LOAD_RTT_EVENTS": {"RTTALLPRDSTS": 1.0, "RTTPERIOD": 0.6},
-    "LOAD_OPDWAITLIST": {"OPWLENTRY": 1.0, "OPWLREMENTRY": 0.7},
-    "LOAD_OPDWAITLISTDEF": {"OPWLENTRY": 0.6},
-    "LOAD_OPD_APPOINTMENTS": {"OPA": 1.0, "OPAPPOINTATTEND": 0.6},
-    "LOAD_OPD_CODING": {"OPADIAGNOSIS": 1.0, "OPPROCEDURE": 0.8, "OPA": 0.6},
-    "LOAD_CMTY_APPOINTMENTS": {"CPPTCONTACT": 0.8, "CPSGREFERRAL": 0.6},
-    "LOAD_IWL_PROFILES": {"WAITCD": 1.0},
-    "LOAD_IWL": {"WLENTRY": 1.0, "WLCURRENT": 0.6},
-    "LOAD_IWL_DEFERRALS": {"WLACTIVITY": 1.0, "WLSUSPENSION": 0.8, "WLPOSTPONEMENT": 0.6},
-    "LOAD_IWL_TCIS": {"WLACTIVITY": 1.0, "PREADMISSION": 0.5},
-    "LOAD_ADT_ADMISSIONS": {"ADMITDISCH": 1.0},
-    "LOAD_ADT_EPISODES": {"CONSEPISODE": 1.0, "ADMITDISCH": 0.6},
-    "LOAD_ADT_WARDSTAYS": {"WARDSTAY": 1.0, "CONSWARDSTAY": 0.6},
-    "LOAD_ADT_CODING": {"CONSEPISODE": 1.0, "CONSEPISDIAG": 0.8, "CONSEPISPROC": 0.8},
-    "LOAD_MH_DETENTION_MASTER": {"LEGALSTATUSDETS": 0.8},
-    "LOAD_MH_DETENTION_TRANSFERS": {"LEGALSTATUSDETS": 0.6},
-    "LOAD_OPD_ARCHIVE": {"OPA": 1.0, "OPREFERRAL": 0.6},
-    "LOAD_ADT_ARCHIVE": {"ADMITDISCH": 1.0, "CONSEPISODE": 0.8},
-    "LOAD_DETENTION_ARCHIVE": {"LEGALSTATUSDETS": 0.6},
-}
+AFFINITY_PATH = Path(__file__).with_name("table_affinity.yaml")
+
+
+def read_table_affinity(path: Path = AFFINITY_PATH) -> dict[str, dict[str, float]]:
+    """Which legacy tables feed which staging table, with a weight 0..1 (reviewed data).
+
+    1.0 is the priority source of the domain notes' priority-table map, lower weights are the
+    supporting tables; every entry states its reason. Unlisted pairs score 0. An entry may say
+    ``lends: identifiers`` (the table only supplies the patient's identifier): see IDENTIFIERS_ONLY.
+    """
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise CurationError(path, f"cannot read the table affinity ({exc})") from exc
+    if not isinstance(document, dict):
+        raise CurationError(path, "top level must map each staging table to its source tables")
+    affinity: dict[str, dict[str, float]] = {}
+    for target_table, sources in document.items():
+        if not isinstance(sources, dict) or not sources:
+            raise CurationError(path, "must map source tables to {weight, reason}", where=str(target_table))
+        affinity[str(target_table)] = {}
+        for source_table, entry in sources.items():
+            where = f"{target_table}.{source_table}"
+            weight = entry.get("weight") if isinstance(entry, dict) else None
+            if not isinstance(weight, int | float) or not 0 < weight <= 1:
+                raise CurationError(path, f"weight must be a number in (0, 1], got {weight!r}", where=where)
+            if not str(entry.get("reason") or "").strip():
+                raise CurationError(path, "every source table needs a reason", where=where)
+            lends = entry.get("lends", "all")
+            if lends not in {"all", "identifiers"}:
+                raise CurationError(path, f"lends must be all or identifiers, got {lends!r}", where=where)
+            affinity[str(target_table)][str(source_table)] = float(weight)
+            if lends == "identifiers":
+                IDENTIFIERS_ONLY.add((str(target_table), str(source_table)))
+    return affinity
+
+
+# (staging table, source table) pairs where the source only supplies the patient's identifier
+# (PATDATA.DistrictNumber for a table whose row source holds no hospital number).
+IDENTIFIERS_ONLY: set[tuple[str, str]] = set()
+TABLE_AFFINITY: dict[str, dict[str, float]] = read_table_affinity()
 
 QUALIFIER_ABSENT = 0.9  # name fit when the target says whose value it is and the source does not
 QUALIFIER_CLASH = 0.6  # ... and the source says it is someone else's
@@ -68,6 +73,10 @@ _EXAMPLES = re.compile(r"e\.g\.?\s*([^\n]*)")
 _CODE_VALUE = re.compile(r"(?=[A-Z0-9]*\d)[A-Z0-9]{3,}")
 _INTERNAL_DATE_FORMATS = {"CCYYMMDD", "CCYYMMDDHHMM"}
 NOTES_LENGTH = 200
+_YES_NO = r"(?i)\bY for Yes\b"
+FLAG_FROM_CODE = 0.85  # size fit of a listed-code source for a yes/no target (a one-character flag fits best)
+# A description listing the codes (``ATT/WLK/NATT/SATT/NR``) or a parsed code list.
+_LISTED_CODES = r"\b[A-Z]{2,5}(?:\s*[/,]\s*[A-Z]{2,5}){2,}"
 _CODE_WORDS = frozenset(
     {
         "code",
@@ -120,7 +129,7 @@ ROLE_FIT = np.array(
 
 # Source kinds and target kinds, as small integers for broadcasting.
 S_TEXT, S_DATE_INTERNAL, S_DATE_DISPLAY, S_TIME = 0, 1, 2, 3
-T_TEXT, T_DATE, T_DATETIME, T_NUMBER = 0, 1, 2, 3
+T_TEXT, T_DATE, T_DATETIME, T_NUMBER, T_TIME = 0, 1, 2, 3, 4
 
 # TYPE_FIT[target kind, source kind] before the size adjustment for text targets.
 TYPE_FIT = np.array(
@@ -129,6 +138,7 @@ TYPE_FIT = np.array(
         [0.1, 1.0, 0.9, 0.3],  # date target
         [0.1, 1.0, 0.9, 0.5],  # date-time target
         [0.7, 0.3, 0.3, 0.6],  # number target
+        [0.3, 0.8, 0.8, 1.0],  # time-of-day target (HH24:MI text)
     ],
     dtype=np.float32,
 )
@@ -154,8 +164,17 @@ def source_profile(source: pd.DataFrame, lookup_code: np.ndarray | None = None) 
     coded = (source["description_kind"] == "code_list") | (code_word & (size <= 8) & (kind == S_TEXT))
     if lookup_code is not None:
         coded |= lookup_code & (kind == S_TEXT)
+    listed = (source["description_kind"] == "code_list") | source["Description"].fillna("").str.contains(
+        _LISTED_CODES, regex=True
+    )
     return pd.DataFrame(
-        {"kind": kind, "size": size, "coded": coded.to_numpy(), "role": name_roles(source["Column"])},
+        {
+            "kind": kind,
+            "size": size,
+            "coded": coded.to_numpy(),
+            "role": name_roles(source["Column"]),
+            "listed_codes": listed.to_numpy(dtype=bool),
+        },
         index=source.index,
     )
 
@@ -167,7 +186,10 @@ def target_profile(target: pd.DataFrame) -> pd.DataFrame:
     date_text = comment.str.contains(r"DD/MM/YYYY", regex=True)
     with_time = comment.str.contains(r"HH24", regex=True)
     is_date = (data_type == "DATE") | date_text
-    kind = np.select([is_date & with_time, is_date, data_type == "NUMBER"], [T_DATETIME, T_DATE, T_NUMBER], T_TEXT)
+    time_only = with_time & ~is_date
+    kind = np.select(
+        [is_date & with_time, is_date, data_type == "NUMBER", time_only], [T_DATETIME, T_DATE, T_NUMBER, T_TIME], T_TEXT
+    )
     length = target["length"].astype("Float64").fillna(0).to_numpy(dtype=np.float32)
     coded = (target["code_type"].fillna("") != "") | comment.str.contains(
         r"Maps to:|accepted values|Must be one of|values allowed", case=False, regex=True
@@ -181,6 +203,7 @@ def target_profile(target: pd.DataFrame) -> pd.DataFrame:
             "coded": coded.to_numpy(),
             "example_length": example_lengths(comment),
             "role": name_roles(target["field_name"]),
+            "yes_no": comment.str.contains(_YES_NO, regex=True).to_numpy(),
         },
         index=target.index,
     )
@@ -220,6 +243,10 @@ def type_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
     example = target["example_length"].to_numpy(dtype=np.float32)[:, None]
     exact = np.where(size == example, 1.0, np.where(size > example, EXAMPLE_WIDER, size / np.maximum(example, 1.0)))
     size_factor = np.where((example > 0) & (size > 0), size_factor * exact, size_factor).astype(np.float32)
+    # A yes/no flag may be a test on one of a source's listed codes (walk-in: attendance status WLK).
+    yes_no = target["yes_no"].to_numpy(dtype=bool)[:, None]
+    derivable = yes_no & source["listed_codes"].to_numpy(dtype=bool)[None, :]
+    size_factor = np.where(derivable, np.maximum(size_factor, FLAG_FROM_CODE), size_factor).astype(np.float32)
     text_pair = (t_kind == T_TEXT) & (s_kind == S_TEXT)
     return np.where(text_pair, fit * size_factor, fit).astype(np.float32)
 
@@ -256,6 +283,41 @@ def table_affinity(target_tables: pd.Series, source_tables: pd.Series) -> np.nda
     return grid[t_names.get_indexer(target_tables)][:, s_names.get_indexer(source_tables)]
 
 
+def identifier_lending(target: pd.DataFrame, source_tables: pd.Series) -> np.ndarray:
+    """Factor (targets x sources): 0 where the source table only lends identifiers to the staging
+    table (``lends: identifiers``) and the target field is not an identifier, else 1."""
+    fit = np.ones((len(target), len(source_tables)), dtype=np.float32)
+    not_identifier = name_roles(target["field_name"]) != R_IDENTIFIER
+    for target_table, source_table in IDENTIFIERS_ONLY:
+        rows = np.flatnonzero((target["table_name"] == target_table).to_numpy() & not_identifier)
+        columns = np.flatnonzero((source_tables == source_table).to_numpy())
+        fit[np.ix_(rows, columns)] = 0.0
+    return fit
+
+
+SHAPE_CLASH = 0.85  # score factor of a pair whose value shapes cannot meet (a date from free text)
+SHAPE_CLASH_FIT = 0.3  # ... the type fit at or below which they cannot
+
+
+def shape_gate(type_fit_matrix: np.ndarray, target: pd.DataFrame) -> np.ndarray:
+    """Score factor (targets x sources): SHAPE_CLASH where the type fit says the value cannot be
+    carried (a date target from a text field, a status from a date), whatever the names. A yes/no
+    target is exempt: it may test whether any value is there (agreed: an accept date is recorded)."""
+    yes_no = target["yes_no"].to_numpy(dtype=bool)[:, None]
+    return np.where((type_fit_matrix <= SHAPE_CLASH_FIT) & ~yes_no, SHAPE_CLASH, 1.0).astype(np.float32)
+
+
+UNLISTED = 0.9  # score factor of a source table not listed for a staging table that lists others
+
+
+def unlisted_fit(affinity: np.ndarray) -> np.ndarray:
+    """Score factor (targets x sources): UNLISTED for a table the staging table's reviewed affinity
+    does not list, when it lists any. The table weight alone lets a perfect name from an unrelated
+    table (``PURCHASER.Address2`` for a contact's address line) outrank the listed table's column."""
+    lists_any = (affinity > 0).any(axis=1, keepdims=True)
+    return np.where(lists_any & (affinity <= 0), UNLISTED, 1.0).astype(np.float32)
+
+
 def affinity_label(target_table: str, source_table: str) -> str:
     weight = TABLE_AFFINITY.get(target_table, {}).get(source_table, 0.0)
     if weight >= 1.0:
@@ -263,6 +325,25 @@ def affinity_label(target_table: str, source_table: str) -> str:
     if weight > 0:
         return f"{source_table} supports {target_table}"
     return f"{source_table} not mapped to {target_table}"
+
+
+# Coding schemes of legacy columns that the target takes in no field: Altera codes diagnoses in
+# ICD-10 and procedures in OPCS-4 and no guide field or comment mentions Read Codes, so a Read-coded
+# column (ReadCodePrimaryDiagnosis) is a second-best source beside its ICD/OPCS twin.
+UNTAKEN_CODE_SCHEMES = frozenset({"read"})
+SCHEME_UNTAKEN = 0.9  # score factor of a source coded in a scheme the target field does not name
+
+
+def scheme_fit(target: pd.DataFrame, source: pd.DataFrame) -> np.ndarray:
+    """Score factor per pair (targets x sources): SCHEME_UNTAKEN where the source's name says it
+    holds a code scheme of UNTAKEN_CODE_SCHEMES that the target's name and comment do not mention."""
+    source_scheme = np.array([bool(UNTAKEN_CODE_SCHEMES & set(name_tokens(n))) for n in source["Column"]])
+    target_words = [
+        set(name_tokens(name)) | set(text_tokens(str(comment)))
+        for name, comment in zip(target["field_name"], target["comment"].fillna(""), strict=True)
+    ]
+    target_scheme = np.array([bool(UNTAKEN_CODE_SCHEMES & words) for words in target_words])
+    return np.where(source_scheme[None, :] & ~target_scheme[:, None], SCHEME_UNTAKEN, 1.0).astype(np.float32)
 
 
 def leading_qualifiers(tables: pd.Series, names: pd.Series, min_names: int) -> np.ndarray:

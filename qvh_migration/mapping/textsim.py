@@ -131,6 +131,11 @@ def head_words(token_lists: list[list[str]]) -> list[str]:
     return [head for head in _heads(token_lists) if head]
 
 
+def head_words_of(token_lists: list[list[str]]) -> list[str]:
+    """The head word of each name ("" when it has none), one per name (see ``_heads``)."""
+    return [str(head) for head in _heads(token_lists)]
+
+
 def _heads(token_lists: list[list[str]]) -> np.ndarray:
     """The head word of each name: its last meaningful word, skipping numbers and generic suffixes."""
     heads = []
