@@ -365,15 +365,22 @@ def outpatient_waitlist_status(*series: pd.Series) -> pd.Series:
 
 @transform()
 def inpatient_waitlist_status(series: pd.Series) -> pd.Series:
-    """IWL status W/D/L/A/N/C from the internal episode status indicator (EpsCurrActvStsInt)."""
-    mapping = {"1": "W", "2": "D", "3": "L", "4": "A", "5": "N", "6": "C"}
+    """IWL status W/D/L/A/C from the entry's current activity (EpsCurrActvStsInt).
+
+    The indicator holds the type of the entry's latest waiting-list activity (the WLACTIVITY codes:
+    1 added, 2 TCI offered, 3/4 TCI cancelled by hospital/patient, 5 suspended, 6 admitted,
+    7 removed). A cancelled TCI puts the patient back on the list (W); "admitted not treated" (N)
+    is not recorded by an activity, so it never arises here.
+    """
+    mapping = {"1": "W", "2": "L", "3": "W", "4": "W", "5": "D", "6": "A", "7": "C"}
     return strip_leading_zeros(series).map(mapping).astype("string")
 
 
 @transform()
 def tci_status(series: pd.Series) -> pd.Series:
-    """TCI status L/A/N/C from the waiting-list activity type (EpsActvTypeInt)."""
-    mapping = {"3": "L", "4": "A", "5": "N", "6": "C", "7": "C"}
+    """TCI status L/C from the waiting-list activity type (EpsActvTypeInt): an offer (2) is a planned
+    admission (L), a cancellation by the hospital (3) or the patient (4) is cancelled (C)."""
+    mapping = {"2": "L", "3": "C", "4": "C"}
     return strip_leading_zeros(series).map(mapping).astype("string")
 
 
