@@ -1,0 +1,85 @@
+"""The trial comparison on the 300-patient run: patient choice, 0 mismatches, and a planted bug found."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qvh_migration.etl import pipeline, store
+from qvh_migration.mapping import transforms
+from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.reports import trial_comparison, trial_patients, trial_report
+from qvh_migration.settings import PROJECT_ROOT
+from qvh_migration_tests.etl.conftest import folders_of
+
+CROSSWALKS = PROJECT_ROOT / "crosswalks"
+
+
+@pytest.fixture(scope="module")
+def chosen(file_path_run: Path) -> pd.DataFrame:
+    return trial_patients.choose_patients(
+        trial_patients.extract_reader(file_path_run / "extracts"),
+        read_contract(file_path_run / "mapping"),
+        file_path_run / "target",
+    )
+
+
+def test_patients_cover_every_edge_case_present(file_path_run: Path, chosen: pd.DataFrame) -> None:
+    assert len(chosen) >= 50 and chosen["patient_key"].is_unique
+    reader = trial_patients.extract_reader(file_path_run / "extracts")
+    cases = trial_patients.edge_cases(reader, file_path_run / "target")
+    present = [case for case, having in cases.items() if having]
+    assert "rejected row" in present and "cancelled appointment" in present
+    for case in present:
+        assert chosen["reasons"].str.contains(case, regex=False).any(), case
+    elements = trial_patients.coded_values(reader, read_contract(file_path_run / "mapping"))
+    everything = set().union(*elements.values())
+    covered = set().union(*(elements.get(p, set()) for p in chosen["patient_key"]))
+    assert everything and covered == everything
+
+
+def test_the_dry_run_shows_no_mismatch(file_path_run: Path, tmp_path: Path) -> None:
+    report = trial_report.build_trial_report(file_path_run, CROSSWALKS, tmp_path)
+    wrong = report.comparison.loc[report.comparison["mismatch"]]
+    assert wrong.empty, wrong.head(10).to_string()
+    assert report.summary["values_compared"].sum() > 10_000
+    assert {p.name for p in report.paths.values()} == {
+        "trial_comparison.csv",
+        "trial_comparison.xlsx",
+        "trial_patients.csv",
+        "trial_summary.csv",
+    }
+    written = pd.read_csv(tmp_path / "trial_patients.csv", dtype=str)
+    assert written["patient_key"].str.startswith("*").all()  # masked
+
+
+def test_a_planted_date_bug_is_found_in_exactly_that_field(
+    file_path_run: Path, chosen: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(file_path_run, data_dir)
+    table, field = "LOAD_PMI", "DATE_OF_BIRTH"
+    contract = read_contract(data_dir / "mapping")
+    rule = contract.loc[(contract["target_table"] == table) & (contract["target_field"] == field)].iloc[0]
+    assert rule["transform"] == "format_date_ddmmyyyy"  # the field the bug is planted in
+    original = transforms.TRANSFORMS["format_date_ddmmyyyy"]
+
+    def month_first(series: pd.Series) -> pd.Series:  # a plausible bug: MM/DD/YYYY
+        return transforms._parse_date(series).dt.strftime("%m/%d/%Y").astype("string")
+
+    monkeypatch.setitem(transforms.TRANSFORMS, "format_date_ddmmyyyy", original.__class__(
+        original.name, month_first, original.intent, original.inputs, original.kind, original.code_sets
+    ))  # fmt: skip
+    pipeline.run_partition(folders_of(data_dir), CROSSWALKS, table, run_id="planted")
+    monkeypatch.undo()
+    fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
+    store.build_staging_database(data_dir / "target", fields, tables)
+
+    compared = trial_comparison.compare(data_dir, CROSSWALKS, chosen["patient_key"].tolist())
+    wrong = compared.loc[compared["mismatch"]]
+    assert not wrong.empty
+    assert set(zip(wrong["target_table"], wrong["field"], strict=True)) <= {(table, field), (table, "(row)")}
+    assert (wrong["field"] == field).sum() > 0
