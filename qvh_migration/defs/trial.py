@@ -25,7 +25,9 @@ COLUMN_DESCRIPTIONS = {
 class TrialConfig(dg.Config):
     """How many patients the trial comparison covers at least."""
 
-    minimum_patients: int = Field(default=50, ge=1, description="At least this many patients (more when needed to cover).")
+    minimum_patients: int = Field(
+        default=50, ge=1, description="At least this many patients (more when needed to cover)."
+    )
     seed: int = Field(default=0, description="Seed of the sample that tops the edge cases and code cover up.")
 
 

@@ -248,7 +248,9 @@ class ReferenceContract:
         others = self.sources.live(table)
         table_keys = [c for c in TABLE_KEYS.get(table, ()) if others and c in others[0]]
         shared = [c for c in table_keys if c in keyed]
-        on = ([PATIENT] if PATIENT in shared and key_column != PATIENT else []) + ([key_column] if key_column in shared else [])
+        on = ([PATIENT] if PATIENT in shared and key_column != PATIENT else []) + (
+            [key_column] if key_column in shared else []
+        )
         if key_column not in on:  # named differently there: match the key against that table's own key
             if not table_keys:
                 return None, f"{sources[0]}={key or ''}", [Issue(name, "table_note", "empty")]
@@ -351,9 +353,8 @@ class ReferenceContract:
             value = reformat_guide_date(value, pattern) if present else value
             if present and not re.fullmatch(GUIDE_DATE_PATTERNS[pattern], value or ""):
                 issues.append(Issue(name, "bad_date_format", "reject"))
-        elif data_type != "NUMBER" and rule["length"].strip().isdigit() and present:
-            if len(value or "") > int(rule["length"]):
-                issues.append(Issue(name, "over_length", "reject"))
+        elif data_type != "NUMBER" and rule["length"].strip().isdigit() and len(value or "") > int(rule["length"]):
+            issues.append(Issue(name, "over_length", "reject"))  # never truncated
         if data_type == "NUMBER" and present:
             if number_text(value) is None:
                 issues.append(Issue(name, "not_a_number", "reject"))

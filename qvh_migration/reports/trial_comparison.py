@@ -58,7 +58,8 @@ def outcomes_reader(target: Path):
                 frame = pd.read_parquet(path)
                 reasons = frame["reason"].fillna("").astype(str)
                 cache[table] = {
-                    int(n): (str(o), str(r)) for n, o, r in zip(frame["record_number"], frame["outcome"], reasons, strict=True)
+                    int(n): (str(o), str(r))
+                    for n, o, r in zip(frame["record_number"], frame["outcome"], reasons, strict=True)
                 }
         return cache[table]
 

@@ -153,7 +153,9 @@ def choose_patients(
         if best[0] is None or best[1] == 0:
             break
         new = sorted(elements[best[0]] - covered)
-        reasons[best[0]] = [f"covers {len(new)} code value(s): " + ", ".join(new[:5]) + (" ..." if len(new) > 5 else "")]
+        reasons[best[0]] = [
+            f"covers {len(new)} code value(s): " + ", ".join(new[:5]) + (" ..." if len(new) > 5 else "")
+        ]
         covered |= set(new)
     rest = [p for p in everyone if p not in reasons]
     for patient in random.Random(seed).sample(rest, k=min(len(rest), max(0, minimum - len(reasons)))):

@@ -60,7 +60,9 @@ def value(reference: ReferenceContract, a_rule: dict[str, str], row: dict[str, s
 def test_direct_takes_the_value_and_formats_dates(reference: ReferenceContract) -> None:
     assert value(reference, rule(source_fields="PATDATA.A"), {"A": "abc "})[0] == "abc "
     assert value(reference, rule(source_fields="PATDATA.D", data_type="DATE"), {"D": "20240105"})[0] == "05/01/2024"
-    stamped = rule(source_fields="PATDATA.D", data_type="DATE", target_field="WHEN", transform="format_datetime_ddmmyyyy_hhmi")
+    stamped = rule(
+        source_fields="PATDATA.D", data_type="DATE", target_field="WHEN", transform="format_datetime_ddmmyyyy_hhmi"
+    )
     assert value(reference, stamped, {"D": "202401051430"})[0] == "05/01/2024 14:30"
     assert value(reference, rule(source_fields="PATDATA.D", data_type="DATE"), {"D": "20240230"})[1] == [
         "malformed_date"

@@ -67,12 +67,13 @@ def test_a_planted_date_bug_is_found_in_exactly_that_field(
     assert rule["transform"] == "format_date_ddmmyyyy"  # the field the bug is planted in
     original = transforms.TRANSFORMS["format_date_ddmmyyyy"]
 
-    def month_first(series: pd.Series) -> pd.Series:  # a plausible bug: MM/DD/YYYY
-        return transforms._parse_date(series).dt.strftime("%m/%d/%Y").astype("string")
+    def a_day_late(series: pd.Series) -> pd.Series:  # a plausible off-by-one: still a valid guide date
+        return (transforms._parse_date(series) + pd.Timedelta(days=1)).dt.strftime("%d/%m/%Y").astype("string")
 
-    monkeypatch.setitem(transforms.TRANSFORMS, "format_date_ddmmyyyy", original.__class__(
-        original.name, month_first, original.intent, original.inputs, original.kind, original.code_sets
-    ))  # fmt: skip
+    planted = transforms.Transform(
+        original.name, a_day_late, original.intent, original.inputs, original.kind, original.code_sets
+    )
+    monkeypatch.setitem(transforms.TRANSFORMS, "format_date_ddmmyyyy", planted)
     pipeline.run_partition(folders_of(data_dir), CROSSWALKS, table, run_id="planted")
     monkeypatch.undo()
     fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
@@ -80,6 +81,11 @@ def test_a_planted_date_bug_is_found_in_exactly_that_field(
 
     compared = trial_comparison.compare(data_dir, CROSSWALKS, chosen["patient_key"].tolist())
     wrong = compared.loc[compared["mismatch"]]
-    assert not wrong.empty
-    assert set(zip(wrong["target_table"], wrong["field"], strict=True)) <= {(table, field), (table, "(row)")}
-    assert (wrong["field"] == field).sum() > 0
+    # Exactly the partition's fields that use the planted transform, and no row outcome, differ.
+    uses = contract.loc[(contract["target_table"] == table) & (contract["transform"] == "format_date_ddmmyyyy")]
+    assert set(wrong["target_table"]) == {table}
+    assert set(wrong["field"]) <= set(uses["target_field"])
+    assert field in set(wrong["field"])
+    in_table = compared.loc[compared["target_table"] == table]
+    dates_of_birth = in_table.loc[(in_table["field"] == field) & in_table["expected_value"].ne("")]
+    assert dates_of_birth["mismatch"].all()
