@@ -20,8 +20,14 @@ import pandas as pd
 from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_transforms as rt
-from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow
-from qvh_migration.reports.reference_transforms import Value
+from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
+from qvh_migration.reports.reference_transforms import (
+    GUIDE_DATE_PATTERNS,
+    Value,
+    guide_format,
+    number_text,
+    reformat_guide_date,
+)
 
 UNFILLED = ("NOT_MIGRATED", "UNRESOLVED")
 NO_CODE = "NO_CODE"
@@ -31,11 +37,6 @@ TRACKING_WORDS = {
     "tracking_time_arrived": "ARR",
     "tracking_time_seen": "SEEN|WITH",
     "tracking_time_completed": "COMP|DEP",
-}
-GUIDE_DATE_PATTERNS = {
-    "%d/%m/%Y": r"(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])/\d{4}",
-    "%d/%m/%Y %H:%M": r"(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])/\d{4} ([01]\d|2[0-3]):[0-5]\d",
-    "%d/%m/%Y %H:%M:%S": r"(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])/\d{4} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d",
 }
 
 
@@ -67,12 +68,6 @@ class RowVerdict:
     outcome: str
     reasons: list[str]
     fields: list[FieldValue] = field(default_factory=list)
-
-
-def guide_format(comment: str) -> str:
-    """The strftime pattern a DATE field's guide comment asks for."""
-    upper = str(comment or "").upper()
-    return "%d/%m/%Y %H:%M:%S" if "HH24:MI:SS" in upper else "%d/%m/%Y %H:%M" if "HH24:MI" in upper else "%d/%m/%Y"
 
 
 def split(qualified: str) -> tuple[str, str]:
@@ -364,44 +359,3 @@ class ReferenceContract:
         if rule["mandatory_class"] == "mandatory" and fillable and not present:
             issues.append(Issue(name, "missing_mandatory", "reject"))
         return value, issues
-
-
-def shared_keys(table: str, row: Row, others: list[Row], wanted: list[str] | None = None) -> list[str]:
-    """Key columns of ``table`` the row also carries, the patient first (never cross patients).
-
-    With ``wanted`` (the grain of an aggregate), only those of them; otherwise all shared keys.
-    """
-    keys = [c for c in TABLE_KEYS.get(table, ()) if c in row and others and c in others[0]]
-    if wanted is not None:
-        chosen = [c for c in wanted if c in keys]
-        if PATIENT in keys and PATIENT not in chosen:
-            chosen.insert(0, PATIENT)
-        return chosen or keys
-    return ([PATIENT] if PATIENT in keys else []) + [c for c in keys if c != PATIENT]
-
-
-def last_match(others: list[Row], row: Row, on: list[str]) -> Row | None:
-    """The last row (in the other table's key order) whose ``on`` columns equal the row's."""
-    if not on:
-        return None
-    matches = [r for r in others if all(r.get(c) == row.get(c) for c in on)]
-    return matches[-1] if matches else None
-
-
-def reformat_guide_date(value: Value, pattern: str) -> Value:
-    """A date already in one of the guide's formats, re-emitted in the field's own format."""
-    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value or "", fmt).strftime(pattern)
-        except ValueError:
-            continue
-    return value
-
-
-def number_text(value: Value) -> Value:
-    """A NUMBER field's value as the staging table holds it: a whole number without zeros or decimals."""
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    return str(int(number)) if number.is_integer() else repr(number)

@@ -175,3 +175,25 @@ class ReferenceSources:
                 found.append(row)
         keys = [c for c in TABLE_KEYS.get(table, ()) if found and c in found[0]]
         return sorted(found, key=lambda r: tuple((r.get(c) is None, r.get(c) or "") for c in keys))
+
+
+def shared_keys(table: str, row: Row, others: list[Row], wanted: list[str] | None = None) -> list[str]:
+    """Key columns of ``table`` the row also carries, the patient first (never cross patients).
+
+    With ``wanted`` (the grain of an aggregate), only those of them; otherwise all shared keys.
+    """
+    keys = [c for c in TABLE_KEYS.get(table, ()) if c in row and others and c in others[0]]
+    if wanted is not None:
+        chosen = [c for c in wanted if c in keys]
+        if PATIENT in keys and PATIENT not in chosen:
+            chosen.insert(0, PATIENT)
+        return chosen or keys
+    return ([PATIENT] if PATIENT in keys else []) + [c for c in keys if c != PATIENT]
+
+
+def last_match(others: list[Row], row: Row, on: list[str]) -> Row | None:
+    """The last row (in the other table's key order) whose ``on`` columns equal the row's."""
+    if not on:
+        return None
+    matches = [r for r in others if all(r.get(c) == row.get(c) for c in on)]
+    return matches[-1] if matches else None

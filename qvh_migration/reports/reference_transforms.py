@@ -328,3 +328,34 @@ SCALAR_TRANSFORMS: dict[str, Callable[..., Value]] = {
 }
 # Transforms whose output is a date the malformed-date rule applies to (the raw first input).
 DATE_TRANSFORM_PREFIXES = ("format_date", "format_datetime", "combine_date_time")
+
+GUIDE_DATE_PATTERNS = {
+    "%d/%m/%Y": r"(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])/\d{4}",
+    "%d/%m/%Y %H:%M": r"(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])/\d{4} ([01]\d|2[0-3]):[0-5]\d",
+    "%d/%m/%Y %H:%M:%S": r"(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])/\d{4} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d",
+}
+
+
+def guide_format(comment: str) -> str:
+    """The strftime pattern a DATE field's guide comment asks for."""
+    upper = str(comment or "").upper()
+    return "%d/%m/%Y %H:%M:%S" if "HH24:MI:SS" in upper else "%d/%m/%Y %H:%M" if "HH24:MI" in upper else "%d/%m/%Y"
+
+
+def reformat_guide_date(value: Value, pattern: str) -> Value:
+    """A date already in one of the guide's formats, re-emitted in the field's own format."""
+    for fmt in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value or "", fmt).strftime(pattern)
+        except ValueError:
+            continue
+    return value
+
+
+def number_text(value: Value) -> Value:
+    """A NUMBER field's value as the staging table holds it: a whole number without zeros or decimals."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return str(int(number)) if number.is_integer() else repr(number)

@@ -19,8 +19,9 @@ from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration.io.masking import is_identifier_column, mask_values
 from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
-from qvh_migration.reports.reference_contract import UNFILLED, ReferenceContract, RowVerdict, number_text
+from qvh_migration.reports.reference_contract import UNFILLED, ReferenceContract, RowVerdict
 from qvh_migration.reports.reference_sources import ReferenceSources
+from qvh_migration.reports.reference_transforms import number_text
 
 COMPARISON_COLUMNS = (
     "patient_key",
