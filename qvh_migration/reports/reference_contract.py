@@ -155,7 +155,9 @@ class ReferenceContract:
         if mapping_class == "DEFAULT":
             return rule["default_value"], "", [], "reference"
         if mapping_class == "GENERATED":
-            return self.generated(rule, table, row, number), "", [], "reference"
+            keyed = rule["generator"] not in ("sequence", "system_code")
+            shown = "; ".join(f"{c}={row.get(c) or ''}" for c in self.key_columns(rule, table)) if keyed else ""
+            return self.generated(rule, table, row, number), shown, [], "reference"
         if rule["parent_table"]:
             return *self.parent_link(rule, table, row), "reference"
         own = str(self.row_sources[table].source_table)
@@ -202,8 +204,11 @@ class ReferenceContract:
             return None if number is None else str(number)
         if rule["generator"] == "system_code":
             return self.row_sources.system_code
-        columns = [split(s)[1] for s in rule["source_fields"].split(";") if s] or list(self.row_sources[table].grain)
-        return "-".join((row.get(c) or "").strip() for c in columns)
+        return "-".join((row.get(c) or "").strip() for c in self.key_columns(rule, table))
+
+    def key_columns(self, rule: dict[str, str], table: str) -> list[str]:
+        """The legacy key a generated field is made from: its listed source fields, else the grain."""
+        return [split(s)[1] for s in rule["source_fields"].split(";") if s] or list(self.row_sources[table].grain)
 
     def crosswalk(self, name: str, code_set: str, value: Value) -> tuple[Value, list[Issue]]:
         code = rt.text(value)

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from qvh_migration.etl.row_sources import load_row_sources
-from qvh_migration.io.masking import is_identifier_column, mask_values
+from qvh_migration.io.masking import is_identifier_column, mask_row_keys, mask_values
 from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
 from qvh_migration.reports.reference_contract import UNFILLED, ReferenceContract, RowVerdict
@@ -193,13 +193,20 @@ def as_text(value: object, data_type: str) -> str:
 
 
 def masked(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Identifiers masked: the patient key always, values of identifying fields or source columns."""
+    """Identifiers masked: the patient key always; a source value naming an identifying column; the
+    expected and target values of an identifying field, or of a field filled from an identifying
+    column (a record-number link is a number of the key registry, not an identifier, and stays)."""
     out = comparison.copy()
     out["patient_key"] = mask_values(out["patient_key"].astype(str))
-    identifying = out["field"].astype(str).map(is_identifier_column) | out["source_value"].astype(str).map(
-        _names_identifier
+    outcome_line = out["field"].eq(ROW_FIELD)
+    from_identifier = out["source_value"].astype(str).map(_names_identifier) & ~outcome_line
+    link = out["field"].astype(str).str.upper().str.endswith("RECORD_NUMBER")
+    identifying = out["field"].astype(str).map(is_identifier_column) | (from_identifier & ~link)
+    source = out["source_value"].fillna("").astype(str)
+    out["source_value"] = source.where(~from_identifier, mask_values(source)).mask(
+        outcome_line, source.str.split("; ").map(lambda keys: "; ".join(mask_row_keys(pd.Series(keys))))
     )
-    for column in ("source_value", "expected_value", "target_value"):
+    for column in ("expected_value", "target_value"):
         text = out[column].fillna("").astype(str)
         out[column] = text.where(~identifying, mask_values(text))
     return out

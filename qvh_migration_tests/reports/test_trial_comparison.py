@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -41,7 +42,7 @@ def test_patients_cover_every_edge_case_present(file_path_run: Path, chosen: pd.
     assert everything and covered == everything
 
 
-def test_the_dry_run_shows_no_mismatch(file_path_run: Path, tmp_path: Path) -> None:
+def test_the_dry_run_shows_no_mismatch(file_path_run: Path, chosen: pd.DataFrame, tmp_path: Path) -> None:
     report = trial_report.build_trial_report(file_path_run, CROSSWALKS, tmp_path)
     wrong = report.comparison.loc[report.comparison["mismatch"]]
     assert wrong.empty, wrong.head(10).to_string()
@@ -54,6 +55,12 @@ def test_the_dry_run_shows_no_mismatch(file_path_run: Path, tmp_path: Path) -> N
     }
     written = pd.read_csv(tmp_path / "trial_patients.csv", dtype=str)
     assert written["patient_key"].str.startswith("*").all()  # masked
+    text = (tmp_path / "trial_comparison.csv").read_text(encoding="utf-8")
+    assert not [p for p in chosen["patient_key"] if p in text]  # no patient number shown anywhere
+    rows = report.comparison.loc[report.comparison["field"] == "(row)", "expected_value"]
+    assert {"loaded", "rejected", "filtered"} <= set(rows.str.split(":").str[0])
+    book = openpyxl.load_workbook(tmp_path / "trial_comparison.xlsx", read_only=True)
+    assert "LOAD_PMI" in book.sheetnames and len(book.sheetnames) == report.summary["target_table"].nunique()
 
 
 def test_a_planted_date_bug_is_found_in_exactly_that_field(
