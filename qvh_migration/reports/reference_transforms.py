@@ -277,7 +277,16 @@ def date_when_present(code: Value, date: Value) -> Value:
     return as_date(date) if text(code) else None
 
 
-# name -> scalar function; the evaluator refuses (names) a transform missing here.
+def new_followup_from_initial_contact(value: Value) -> Value:
+    return {"YES": "N", "Y": "N", "1": "N", "NO": "F", "N": "F", "0": "F"}.get(upper(value) or "")
+
+
+def employee_flag_from_external(value: Value) -> Value:
+    """An external consultant is not the trust's employee; blank (not external) is."""
+    return {"YES": "N", "Y": "N", "1": "N", "NO": "Y", "N": "Y", "0": "Y", "": "Y"}.get(upper(value) or "")
+
+
+# name -> scalar function; a transform missing here is run through the ETL's own code (shared_code).
 SCALAR_TRANSFORMS: dict[str, Callable[..., Value]] = {
     "format_date_ddmmyyyy": as_date,
     "format_datetime_ddmmyyyy_hhmi": as_datetime,
@@ -325,6 +334,8 @@ SCALAR_TRANSFORMS: dict[str, Callable[..., Value]] = {
     "practice_for_gp": practice_for_gp,
     "date_or_fallback": date_or_fallback,
     "date_when_present": date_when_present,
+    "new_followup_from_initial_contact": new_followup_from_initial_contact,
+    "employee_flag_from_external": employee_flag_from_external,
 }
 # Transforms whose output is a date the malformed-date rule applies to (the raw first input).
 DATE_TRANSFORM_PREFIXES = ("format_date", "format_datetime", "combine_date_time")
