@@ -224,7 +224,7 @@ def summary(comparison: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "target_table": table,
-                "patients": part["patient_key"].nunique(),
+                "patients": part.loc[part["patient_key"].ne(""), "patient_key"].nunique(),  # masters have none
                 "rows": int((part["field"] == ROW_FIELD).sum()),
                 "fields_compared": values["field"].nunique(),
                 "values_compared": len(values),

@@ -17,10 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from qvh_migration.io.masking import is_identifier_column
 from qvh_migration.legacy.keys import DELETE_FLAG_VALUES
 
 PATIENT = "InternalPatientNumber"
 DEFAULT_PATIENTS = 50
+GP_NOT_KNOWN = "G9999998"
+# Legacy RTT statuses that restart a clock: end of active monitoring (11), new condition (12).
+RESTARTS = ("AMEN", "CREF")
 _PATIENT_IN_KEY = re.compile(r"InternalPatientNumber=([^|]+)")
 
 Reader = Callable[[str], pd.DataFrame | None]
@@ -71,14 +75,19 @@ def edge_cases(read: Reader, target: Path) -> dict[str, set[str]]:
         if merged is None
         else set(merged["NewestID"].astype(str).str.strip()),
         "deceased": _patients(read("PATDATA"), lambda f: ~_blank(f, "PtDateOfDeathInt")),
-        "no GP": _patients(read("PATDATA"), lambda f: _blank(f, "GpCode")),
+        "no GP": _patients(
+            read("PATDATA"), lambda f: _blank(f, "GpCode") | f["GpCode"].astype(str).str.strip().eq(GP_NOT_KNOWN)
+        ),
         "several addresses": _several(read("PREVADDRESS"), [PATIENT]),
         "aliases": _patients(read("PREVSURNAME")),
         "cancelled appointment": _patients(appointments, lambda f: f["ApptStatus"].astype(str).str.upper().eq("CANC")),
         "DNA appointment": _patients(appointments, lambda f: f["ApptStatus"].astype(str).str.upper().eq("NATT")),
+        # A later period of a pathway, or an activity that restarts the clock (11, 12).
         "restarted RTT clock": _patients(
-            read("RTTPERIOD"), lambda f: pd.to_numeric(f["PPeriodId"], errors="coerce").gt(1)
-        ),
+            read("RTTPERIOD"),
+            lambda f: pd.to_numeric(f["PPeriodId"], errors="coerce").gt(1) | f["CurrentStatus"].isin(RESTARTS),
+        )
+        | _patients(appointments, lambda f: f["RttPeriodStatus"].astype(str).str.strip().isin(RESTARTS)),
         "multi-episode admission": _several(read("CONSEPISODE"), [PATIENT, "EpisodeNumber"]),
         "rejected row": rejected_patients(target),
     }
@@ -120,8 +129,8 @@ def coded_values(read: Reader, contract: pd.DataFrame) -> dict[str, set[str]]:
             continue
         frame = _live(frame)
         for column in columns:
-            if column not in frame.columns or column == PATIENT:
-                continue
+            if column not in frame.columns or is_identifier_column(column):
+                continue  # reasons are shown: a patient's identifier is not a code to cover
             values = frame[column].fillna("").astype(str).str.strip()
             pairs = pd.DataFrame({"patient": frame[PATIENT].astype(str), "value": values}).loc[values.ne("")]
             for (patient, value), _ in pairs.groupby(["patient", "value"]):
