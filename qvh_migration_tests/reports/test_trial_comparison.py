@@ -96,3 +96,9 @@ def test_a_planted_date_bug_is_found_in_exactly_that_field(
     in_table = compared.loc[compared["target_table"] == table]
     dates_of_birth = in_table.loc[(in_table["field"] == field) & in_table["expected_value"].ne("")]
     assert dates_of_birth["mismatch"].all()
+    book = openpyxl.load_workbook(trial_report.write_workbook(trial_comparison.masked(compared), tmp_path / "t.xlsx"))
+    sheet = book[table]
+    header = [cell.value for cell in sheet[1]]
+    flagged = [row for row in sheet.iter_rows(min_row=2) if row[header.index("mismatch")].value is True]
+    assert len(flagged) == len(wrong) and all(row[0].fill.fgColor.rgb.endswith("FFC7CE") for row in flagged)
+    assert sheet[1][0].font.b and sheet.auto_filter.ref.startswith("A1:")
