@@ -15,7 +15,14 @@ GROUP = "reports"
 @dg.asset(
     group_name=GROUP,
     # Built last: after the reports it reads (by key, so the modules stay independent).
-    deps=[release_decision, staging_database, "reconciliation", "waiting_list_parity", "run_deltas"],
+    deps=[
+        release_decision,
+        staging_database,
+        "reconciliation",
+        "waiting_list_parity",
+        "run_deltas",
+        "trial_comparison",
+    ],
     kinds={"html", "json"},
     description=(
         "Evidence pack: one self-contained HTML page (inline CSS and SVG, no network needed) and the same facts "

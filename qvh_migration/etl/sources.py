@@ -104,7 +104,9 @@ def join_columns(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, want
     """
     keys = TABLE_KEYS.get(other_table, ())
     shared = [c for c in keys if c in rows.columns and c in other.columns]
-    chosen = [c for c in wanted if c in shared]
+    # Nothing wanted: every shared key (a consultant episode's admission is patient + episode, not
+    # the patient's last admission); the patient alone would reach across the patient's records.
+    chosen = [c for c in wanted if c in shared] if wanted else list(shared)
     if "InternalPatientNumber" in shared and "InternalPatientNumber" not in chosen:
         chosen.insert(0, "InternalPatientNumber")
     return chosen or shared

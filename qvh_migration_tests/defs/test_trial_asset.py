@@ -1,0 +1,45 @@
+"""The ``trial_comparison`` asset and its ``no_mismatches`` check, on the 300-patient run's files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.defs.trial import trial_comparison
+from qvh_migration_tests.etl.conftest import file_path_run, upstream_data  # noqa: F401
+
+
+def _materialise(data_dir: Path) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [trial_comparison],
+        resources={"settings": MigrationSettings(data_dir=str(data_dir))},
+        run_config={"ops": {"trial_comparison": {"config": {"minimum_patients": 50, "seed": 0}}}},
+        raise_on_error=False,
+    )
+
+
+def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
+    data_dir = tmp_path / "data"
+    shutil.copytree(file_path_run, data_dir)
+    result = _materialise(data_dir)
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert check.check_name == "no_mismatches" and check.passed
+    materialisation = result.asset_materializations_for_node("trial_comparison")[0]
+    assert materialisation.metadata["patients"].value >= 50
+    summary = pd.read_csv(data_dir / "reports" / "trial_summary.csv")
+    assert summary["mismatches"].sum() == 0 and summary["values_compared"].sum() > 0
+
+
+def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
+    data_dir = tmp_path / "data"
+    shutil.copytree(file_path_run, data_dir)
+    (data_dir / "target" / "staging.duckdb").unlink()
+    result = _materialise(data_dir)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert "staging.duckdb" in failure.description and "not materialised yet" in failure.description
