@@ -192,7 +192,7 @@ def dry_run(
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
     print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
     pack = plan.data_dir / "reports" / "evidence" / "index.html"
-    if pack.exists():
+    if succeeded and pack.exists():
         print(f"evidence pack: {pack}")
     return 0 if succeeded else 1
 
