@@ -46,7 +46,13 @@ from qvh_migration.mock.render_inpatients import (
     render_wlactivity,
     render_wlentry,
 )
-from qvh_migration.mock.render_outpatients import render_opa, render_opreferral, render_opwlentry, render_rttperiod
+from qvh_migration.mock.render_outpatients import (
+    assign_referral_reasons,
+    render_opa,
+    render_opreferral,
+    render_opwlentry,
+    render_rttperiod,
+)
 from qvh_migration.mock.rtt import RTT, RttPeriods, rtt_outcomes
 from qvh_migration.mock.rules import DEFECT_PLAN
 from qvh_migration.mock.strings import EmptyColumns, pick
@@ -134,6 +140,7 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     episodes = build_episodes(rng_for(seed, "episodes"), adm, ref)
     wards = build_ward_stays(rng_for(seed, "ward_stays"), adm, pats)
     _number_episodes(rng_for(seed, "episode_numbers"), refs, wl, adm)
+    assign_referral_reasons(rng_for(seed, "referral_reasons"), refs)
     last, busy = _last_contact(pats, refs, appts, wl, adm)
     assign_deaths(rng_for(seed, "deaths"), pats, last, busy)
     apply_in_hospital_deaths(rng_for(seed, "deaths_in_hospital"), pats, adm)

@@ -69,6 +69,7 @@ class Referrals:
     first_attended: np.ndarray  # position of the first attended appointment, -1 none
     end_position: np.ndarray  # appointment position that ended the referral, -1 none
     episode: np.ndarray | None = None
+    reason: np.ndarray | None = None  # index into the OPREFREASON codes, set once referrals are built
 
 
 @dataclass

@@ -111,8 +111,11 @@ def gp_history(rng: np.random.Generator, pats: Patients, ref: Reference) -> Tabl
         "Title": gp_table["Title"].take(take),
         "Surname": gp_table["Surname"].take(take),
         "Initials": gp_table["Initials"].take(take),
-        # The practice address and phone live in the GP master file; copying them into every
-        # history row would cost a third of this table for nothing the migration reads.
+        # The GP master's address, taken by index from the master's own arrays.
+        "GpAddrLine1": gp_table["Address"].take(take),
+        "GpAddrLine2": gp_table["GpAddrLine2"].take(take),
+        "GpAddrLine3": gp_table["GpAddrLine3"].take(take),
+        "GpAddrLine4": gp_table["GpAddrLine4"].take(take),
         "Postcode": gp_table["Postcode"].take(take),
         "FromDate": Dates(at(from_day, 0)),
         "FromDtTmInt": Dates(at(from_day, 0)),

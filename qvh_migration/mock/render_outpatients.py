@@ -43,13 +43,14 @@ REASONS_BY_SPEC = {
 REASON_CODES = [c for c, _ in REFERRAL_REASONS]
 
 
-def _by_spec(rng: np.random.Generator, spec: np.ndarray) -> np.ndarray:
-    out = np.empty(spec.size, dtype=np.int64)
+def assign_referral_reasons(rng: np.random.Generator, refs: Referrals) -> None:
+    """Each referral's reason, from those its service receives; OPREFERRAL and OPA both show it."""
+    out = np.empty(refs.spec.size, dtype=np.int64)
     for s, name in enumerate(SPECIALTIES):
-        rows = np.flatnonzero(spec == s)
+        rows = np.flatnonzero(refs.spec == s)
         options = np.asarray([REASON_CODES.index(c) for c in REASONS_BY_SPEC[name]])
         out[rows] = options[rng.integers(0, options.size, rows.size)]
-    return out
+    refs.reason = out
 
 
 def _rtt_text(rtt: RttPeriods, rows: np.ndarray) -> tuple[pa.Array, pa.Array]:
@@ -94,7 +95,7 @@ def render_opreferral(
         "EpiGDPCode": pick(ref.gdp_codes, gdp_idx, gdp),
         "EpiReferringCon": pick(ref.consultant_codes, np.maximum(refs.referring_cons, 0), refs.referring_cons >= 0),
         "HospitalCode": HOSPITAL,
-        "ReasonForRef": pick(REASON_CODES, _by_spec(rng, refs.spec)),
+        "ReasonForRef": pick(REASON_CODES, refs.reason),
         "CurrentStatus": pick(["OPEN", "DISC", "IPWL"], status),
         "StatusDT": Dates(status_minute),
         "StatusDTInt": Dates(status_minute),
@@ -158,6 +159,15 @@ def render_opa(
         "ReasonForCanc": pick(reasons_h + reasons_p, reason, cancelled),
         "BookFromWL": pick(opwl, refs.spec[r], appts.from_wl),
         "RttPeriodStatus": pick(RTT, np.maximum(rtt_status, 0), rtt_status >= 0),
+        # The patient's sex and the referral's details, as the appointment carries them.  Each is a
+        # take from a small vocabulary by index (no per-row Python objects).
+        "Sex": pick(code_values("sex"), pats.sex[pid]),
+        "ReferralDate": Dates(refs.minute[r]),
+        "RefBy": pick(code_values("source_of_referral"), refs.source[r]),
+        "RefConsultant": pick(ref.consultant_codes, refs.cons[r]),
+        "RefPriority": pick(code_values("priority_type"), refs.priority[r]),
+        "RefSpecialty": pick(SPECIALTIES, refs.spec[r]),
+        "ReasonForRef": pick(REASON_CODES, refs.reason[r]),
     }, n
 
 
