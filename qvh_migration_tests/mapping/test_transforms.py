@@ -88,3 +88,6 @@ def test_word_and_join_transforms_keep_each_value_on_its_own_row():
     assert t.split_name_family(forenames).index.tolist() == [7, 0, 42]
     lines = (pd.Series(["1 HIGH ST", "FLAT 2"], index=[5, 1]), pd.Series(["TOWN", ""], index=[5, 1]))
     assert t.concat_address_lines(*lines).tolist() == ["1 HIGH ST, TOWN", "FLAT 2"]
+    # A row with nothing to join stays in its place, empty; the rows after it keep their own values.
+    comments = (_s(None, "SEEN", " ", "LATE"), _s("", "IN CLINIC", None, None))
+    assert t.concat_text(*comments).tolist() == [pd.NA, "SEEN / IN CLINIC", pd.NA, "LATE"]

@@ -145,6 +145,18 @@ def test_a_value_of_no_code_shape_rejects_the_row_or_warns(archive: ReferenceCon
     assert {f.basis for f in good.fields + bad.fields} == {"reference"}
 
 
+def test_episode_fields_of_an_archived_spell_come_from_its_last_episode(archive: ReferenceContract) -> None:
+    episodes = {
+        "InternalPatientNumber": ["1", "1", "1"],
+        "EpisodeNumber": ["7", "7", "7"],
+        "FCENumber": ["10", "9", "2"],
+        "ConsultantCode": ["LAST", "NINTH", "SECOND"],
+    }
+    pd.DataFrame(episodes).to_parquet(archive.sources.extracts / "CONSEPISODE.parquet")
+    spell = {"InternalPatientNumber": "1", "EpisodeNumber": "7"}
+    assert archive.column("CONSEPISODE.ConsultantCode", "ADMITDISCH", spell) == "LAST"  # FCE 10 follows FCE 9
+
+
 def contract_transforms() -> set[str]:
     """Every transform the real contract can name: the curated rules' and the matcher's date transforms."""
     named: set[str] = set()
