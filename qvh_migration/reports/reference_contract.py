@@ -4,11 +4,9 @@ Plain Python over dicts, written for clarity rather than speed, and on purpose n
 ETL's vectorised code (``etl/fields.py``, ``etl/executor.py``): it reads the same reviewed inputs
 (contract, crosswalks, row sources) and the key registry, and decides, for every row of a target
 table, its outcome (loaded, rejected with reasons, filtered) and every field's expected value.
-Transforms come from ``reference_transforms.py`` and ``reference_coding.py`` (the ranked coding
-repeat groups too); a row transform with no scalar version there is evaluated by the registered
-function on a one-row Series and marked ``basis = shared_code``; any other transform it cannot
-evaluate stops the comparison (``unevaluable_transforms``).
-"""
+Transforms and ranked coding groups come from ``reference_transforms.py`` and ``reference_coding.py``;
+a row transform with no scalar version is run by the registered function on a one-row Series
+(``basis = shared_code``); any other it cannot evaluate stops the comparison."""
 
 from __future__ import annotations
 
@@ -50,8 +48,7 @@ def evaluated_here(transform: str) -> bool:
 
 
 def unevaluable_transforms(transforms: Iterable[str]) -> list[str]:
-    """Transforms the reference can neither compute nor run through the ETL's code on one row
-    (unknown, or of a kind other than ``row`` that it does not evaluate itself)."""
+    """Transforms the reference can neither compute nor run on one row (unknown, or not of kind ``row``)."""
     from qvh_migration.mapping.transforms import TRANSFORMS  # the registry only says each one's kind
 
     named = {t for t in transforms if t and not evaluated_here(t)}
