@@ -138,14 +138,24 @@ def _word(series: pd.Series, separator: str, start: int, stop: int | None = None
         values = pc.binary_join(
             pc.list_slice(parts, start, stop if stop is not None else start + 1), pa.scalar(join, pa.large_string())
         )
-    return _blank_to_na(pd.Series(values.to_pandas(types_mapper=pd.ArrowDtype), index=series.index).astype("string"))
+    # .array: placed by position (a Series given an index would be re-aligned on labels).
+    return _blank_to_na(
+        pd.Series(values.to_pandas(types_mapper=pd.ArrowDtype).array, index=series.index).astype("string")
+    )
 
 
 def _join_non_blank(series: tuple[pd.Series, ...], separator: str) -> pd.Series:
-    """Element-wise join of the non-blank values, skipping blanks (vectorised in Arrow)."""
-    columns = [pa.array(_blank_to_na(_text(s)), type=pa.large_string()) for s in series]
-    joined = pc.binary_join_element_wise(*columns, pa.scalar(separator, pa.large_string()), null_handling="skip")
-    return pd.Series(joined.to_pandas(types_mapper=pd.ArrowDtype), index=series[0].index).astype("string")
+    """Element-wise join of the non-blank values, skipping blanks; null when every value is blank.
+
+    Column by column rather than Arrow's binary_join_element_wise, whose ``skip`` drops a row whose
+    values are all null (its output is shorter than its input, so later rows would move up).
+    """
+    index = series[0].index
+    joined = pd.Series(pd.NA, index=index, dtype="string")
+    for values in series:
+        value = _blank_to_na(_text(values)).set_axis(index)  # the inputs are the same rows, in order
+        joined = (joined + separator + value).fillna(joined).fillna(value)
+    return joined
 
 
 def _forename(series: pd.Series, index: int) -> pd.Series:

@@ -4,14 +4,14 @@ Plain Python over dicts, written for clarity rather than speed, and on purpose n
 ETL's vectorised code (``etl/fields.py``, ``etl/executor.py``): it reads the same reviewed inputs
 (contract, crosswalks, row sources) and the key registry, and decides, for every row of a target
 table, its outcome (loaded, rejected with reasons, filtered) and every field's expected value.
-Transforms come from ``reference_transforms.py``; a transform with no scalar version there is
-evaluated by the registered function on a one-row Series and marked ``basis = shared_code``.
-"""
+Transforms and ranked coding groups come from ``reference_transforms.py`` and ``reference_coding.py``;
+a row transform with no scalar version is run by the registered function on a one-row Series
+(``basis = shared_code``); any other it cannot evaluate stops the comparison."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +19,7 @@ import pandas as pd
 
 from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.legacy.keys import TABLE_KEYS
+from qvh_migration.reports import reference_coding as rc
 from qvh_migration.reports import reference_transforms as rt
 from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
 from qvh_migration.reports.reference_transforms import (
@@ -33,11 +34,25 @@ UNFILLED = ("NOT_MIGRATED", "UNRESOLVED")
 NO_CODE = "NO_CODE"
 JOINS = ("lookup_by_key", "tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
 AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime")
+SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS}
 TRACKING_WORDS = {
     "tracking_time_arrived": "ARR",
     "tracking_time_seen": "SEEN|WITH",
     "tracking_time_completed": "COMP|DEP",
 }
+
+
+def evaluated_here(transform: str) -> bool:
+    """The reference computes the transform itself: a scalar version, or a join, aggregate or ranked group."""
+    return transform in SCALARS or transform in JOINS or transform in AGGREGATES or rc.is_ranked(transform)
+
+
+def unevaluable_transforms(transforms: Iterable[str]) -> list[str]:
+    """Transforms the reference can neither compute nor run on one row (unknown, or not of kind ``row``)."""
+    from qvh_migration.mapping.transforms import TRANSFORMS  # the registry only says each one's kind
+
+    named = {t for t in transforms if t and not evaluated_here(t)}
+    return sorted(t for t in named if t not in TRANSFORMS or TRANSFORMS[t].kind != "row")
 
 
 @dataclass
@@ -169,6 +184,8 @@ class ReferenceContract:
             return *self.joined(rule, own, row, sources), "reference"
         if transform in AGGREGATES:
             return *self.aggregated(rule, own, row, group, sources[0]), "reference"
+        if rc.is_ranked(transform):
+            return *self.ranked(rule, row, sources), "reference"
         inputs = [self.column(s, own, row) for s in sources]
         shown = "; ".join(f"{s}={'' if v is None else v}" for s, v in zip(sources, inputs, strict=True))
         issues: list[Issue] = []
@@ -183,6 +200,8 @@ class ReferenceContract:
             value, basis = self.transformed(transform, inputs)
             if transform.startswith(rt.DATE_TRANSFORM_PREFIXES) and not blank(inputs[0]) and value is None:
                 issues.append(Issue(name, "malformed_date", self.failure))
+            if transform in rc.CODE_TRANSFORMS and rc.invalid_code(inputs[0], value):
+                issues.append(Issue(name, rc.INVALID_CODE, self.failure))
         elif rule["data_type"] == "DATE" and not rule["crosswalk"]:
             raw, value = value, rt.as_date(value)  # a DIRECT date leaves in the guide's format
             if not blank(raw) and value is None:
@@ -190,7 +209,7 @@ class ReferenceContract:
         return value, shown, issues, basis
 
     def transformed(self, transform: str, inputs: list[Value]) -> tuple[Value, str]:
-        scalar = rt.SCALAR_TRANSFORMS.get(transform)
+        scalar = SCALARS.get(transform)
         if scalar is not None:
             return scalar(*inputs), "reference"
         from qvh_migration.mapping.transforms import TRANSFORMS  # only for what has no scalar version
@@ -297,6 +316,20 @@ class ReferenceContract:
         pattern = "%d/%m/%Y %H:%M" if transform.endswith("datetime") else "%d/%m/%Y"
         shown = f"{source}=" + ",".join(v or "" for v in values)
         return (chosen.strftime(pattern) if chosen else None), shown, []
+
+    def ranked(self, rule: dict[str, str], row: Row, sources: list[str]) -> tuple[Value, str, list[Issue]]:
+        """The code at the rule's rank of the record's repeat group: the coding table's rows that share
+        every key column of that table the record carries (an admission's episodes, an attendance)."""
+        (table, code_column), (_, sequence_column) = split(sources[0]), split(sources[1])
+        keys = TABLE_KEYS.get(table, ())
+        on = [c for c in keys if c in row]
+        if not on:
+            return None, "", [Issue(rule["target_field"], "table_note", "empty")]
+        group = [r for r in self.sources.live(table) if all(r.get(c) == row.get(c) for c in on)]
+        below = [c for c in keys if c not in on and c != sequence_column]
+        raw, code = rc.ranked_code(rule["transform"], group, below, (code_column, sequence_column))
+        issues = [Issue(rule["target_field"], rc.INVALID_CODE, self.failure)] if rc.invalid_code(raw, code) else []
+        return code, f"{sources[0]}={raw or ''}", issues
 
     def parent_link(self, rule: dict[str, str], table: str, row: Row) -> tuple[Value, str, list[Issue]]:
         """The parent's record number, found by the parent's key columns the row carries."""

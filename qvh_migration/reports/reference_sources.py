@@ -162,7 +162,7 @@ class ReferenceSources:
 
     def live(self, table: str) -> list[Row]:
         """Rows to look values up in: merges resolved, deleted rows and retired records left out,
-        in the table's key order (text order of its key columns, stable)."""
+        in the table's key order (numbers by value, so a spell's FCE 10 follows its FCE 9; stable)."""
         if table not in self._live:
             self._live[table] = self._live_rows(table)
         return self._live[table]
@@ -174,7 +174,14 @@ class ReferenceSources:
             if not retired and not deleted_reason(row):
                 found.append(row)
         keys = [c for c in TABLE_KEYS.get(table, ()) if found and c in found[0]]
-        return sorted(found, key=lambda r: tuple((r.get(c) is None, r.get(c) or "") for c in keys))
+        return sorted(found, key=lambda r: tuple(key_order(r.get(c)) for c in keys))
+
+
+def key_order(value: Value) -> tuple[bool, bool, bool, int, str]:
+    """Where a key value sorts: unknown last, blank first, whole numbers by value, then other text."""
+    text = (value or "").strip()
+    number = text.isdigit()
+    return (value is None, text != "", not number, int(text) if number else 0, text)
 
 
 def shared_keys(table: str, row: Row, others: list[Row], wanted: list[str] | None = None) -> list[str]:

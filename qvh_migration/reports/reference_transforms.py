@@ -299,7 +299,8 @@ def employee_flag_from_external(value: Value) -> Value:
     return {"YES": "N", "Y": "N", "1": "N", "NO": "Y", "N": "Y", "0": "Y", "": "Y"}.get(upper(value) or "")
 
 
-# name -> scalar function; a transform missing here is run through the ETL's own code (shared_code).
+# name -> scalar function (the coding and archive ones are in reference_coding.py); a row transform
+# missing from both is run through the ETL's own code (shared_code).
 SCALAR_TRANSFORMS: dict[str, Callable[..., Value]] = {
     "format_date_ddmmyyyy": as_date,
     "format_datetime_ddmmyyyy_hhmi": as_datetime,

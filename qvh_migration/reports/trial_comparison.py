@@ -15,11 +15,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration.io.masking import is_identifier_column, mask_row_keys, mask_values
-from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.mapping.artifacts import CONTRACT_CSV, read_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
-from qvh_migration.reports.reference_contract import UNFILLED, ReferenceContract, RowVerdict
+from qvh_migration.reports.reference_contract import UNFILLED, ReferenceContract, RowVerdict, unevaluable_transforms
 from qvh_migration.reports.reference_sources import ReferenceSources
 from qvh_migration.reports.reference_transforms import number_text
 
@@ -67,6 +68,21 @@ def outcomes_reader(target: Path):
     return read
 
 
+def check_evaluable(contract: pd.DataFrame, path: Path) -> None:
+    """Stop before comparing anything when the contract uses a transform the reference cannot evaluate."""
+    unknown = unevaluable_transforms(contract["transform"].astype(str))
+    if unknown:
+        used = contract.loc[contract["transform"].isin(unknown)]
+        named = [f"{t}.{f}" for t, f in zip(used["target_table"], used["target_field"], strict=True)]
+        fields = ", ".join(named[:4]) + (f" and {len(named) - 4} more" if len(named) > 4 else "")
+        raise MigrationInputError(
+            path,
+            f"the trial comparison's reference evaluator cannot evaluate transform(s) {', '.join(unknown)} "
+            f"(used by {fields}): give each a scalar version in reports/reference_transforms.py or "
+            "reports/reference_coding.py, or a kind the reference evaluates",
+        )
+
+
 def reference_contract(
     data_dir: Path, crosswalk_dir: Path, patients: set[str], row_sources_file: Path | None = None
 ) -> ReferenceContract:
@@ -84,8 +100,10 @@ def reference_contract(
     kwargs = {"target_tables": set(tables["table_name"])}
     row_sources = load_row_sources(row_sources_file, **kwargs) if row_sources_file else load_row_sources(**kwargs)
     target = data_dir / "target"
+    contract = read_contract(data_dir / "mapping")
+    check_evaluable(contract, data_dir / "mapping" / CONTRACT_CSV)
     return ReferenceContract(
-        read_contract(data_dir / "mapping"),
+        contract,
         comments,
         crosswalks,
         row_sources,

@@ -43,3 +43,18 @@ def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_pat
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
     assert "staging.duckdb" in failure.description and "not materialised yet" in failure.description
+
+
+def test_a_transform_the_reference_cannot_evaluate_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
+    data_dir = tmp_path / "data"
+    shutil.copytree(file_path_run, data_dir)
+    contract_csv = data_dir / "mapping" / "mapping_contract.csv"
+    contract = pd.read_csv(contract_csv, dtype=str, keep_default_na=False)
+    planted = (contract["target_table"] == "LOAD_ADT_ARCHIVE") & (contract["target_field"] == "PROCEDURE_1_CODE")
+    contract.loc[planted, "transform"] = "nth_allergy_1"  # a ranked transform the reference has no rule for
+    contract.to_csv(contract_csv, index=False)
+    result = _materialise(data_dir)
+    assert not result.success
+    failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+    assert "\n" not in failure.description and "mapping_contract.csv" in failure.description
+    assert "nth_allergy_1" in failure.description and "LOAD_ADT_ARCHIVE.PROCEDURE_1_CODE" in failure.description

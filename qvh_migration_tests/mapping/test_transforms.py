@@ -79,3 +79,15 @@ def test_employee_flag_from_external_consultant():
     flags = t.TRANSFORMS["employee_flag_from_external"].func(pd.Series(["YES", "NO", "", " no ", "Y", "MAYBE"]))
     assert flags.tolist()[:5] == ["N", "Y", "Y", "Y", "N"]
     assert pd.isna(flags.iloc[5])
+
+
+def test_word_and_join_transforms_keep_each_value_on_its_own_row():
+    # Rows of a filtered table keep their original labels (the archive's spells): values follow position.
+    forenames = pd.Series(["ANNE MARIE", "", "JO"], index=[7, 0, 42], dtype="string")
+    assert t.split_name_first(forenames).tolist() == ["ANNE", pd.NA, "JO"]
+    assert t.split_name_family(forenames).index.tolist() == [7, 0, 42]
+    lines = (pd.Series(["1 HIGH ST", "FLAT 2"], index=[5, 1]), pd.Series(["TOWN", ""], index=[5, 1]))
+    assert t.concat_address_lines(*lines).tolist() == ["1 HIGH ST, TOWN", "FLAT 2"]
+    # A row with nothing to join stays in its place, empty; the rows after it keep their own values.
+    comments = (_s(None, "SEEN", " ", "LATE"), _s("", "IN CLINIC", None, None))
+    assert t.concat_text(*comments).tolist() == [pd.NA, "SEEN / IN CLINIC", pd.NA, "LATE"]

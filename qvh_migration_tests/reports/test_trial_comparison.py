@@ -47,6 +47,7 @@ def test_the_dry_run_shows_no_mismatch(file_path_run: Path, chosen: pd.DataFrame
     wrong = report.comparison.loc[report.comparison["mismatch"]]
     assert wrong.empty, wrong.head(10).to_string()
     assert report.summary["values_compared"].sum() > 10_000
+    assert not report.comparison["basis"].eq("shared_code").any()  # every value re-implemented
     assert {p.name for p in report.paths.values()} == {
         "trial_comparison.csv",
         "trial_comparison.xlsx",
