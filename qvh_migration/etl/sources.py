@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
@@ -112,10 +113,21 @@ def join_columns(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, want
     return chosen or shared
 
 
+def key_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Row positions in key order, whole-number keys by value: FCE 10 comes after FCE 9, where text
+    order would put it first and make FCE 9 the "last" episode."""
+    sortable = {}
+    for key in keys:
+        text = frame[key].astype("string").str.strip()
+        numbers = pd.to_numeric(text.where(text.str.fullmatch(r"\d+"), None), errors="coerce")
+        sortable[key] = numbers if numbers.notna().sum() == text.notna().sum() else text
+    return pd.DataFrame(sortable).reset_index(drop=True).sort_values(keys, kind="stable").index.to_numpy()
+
+
 def align_last(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, on: list[str], column: str) -> pd.Series:
     """``other[column]`` of the last matching row (in the other table's key order) for each row."""
     keys = [c for c in TABLE_KEYS.get(other_table, ()) if c in other.columns]
-    ordered = other.sort_values(keys, kind="stable") if keys else other
+    ordered = other.iloc[key_order(other, keys)] if keys else other
     last = ordered.drop_duplicates(on, keep="last")[[*on, column]].rename(columns={column: "_value"})
     left = rows[on].astype("string").reset_index()
     merged = left.merge(last.astype("string"), on=on, how="left").set_index(left.columns[0])
