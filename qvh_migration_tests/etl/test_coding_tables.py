@@ -12,6 +12,7 @@ import pytest
 from qvh_migration.etl.key_registry import REGISTRY_FILE, check_append_only, read_registry
 from qvh_migration.etl.pipeline import build_key_registry, run_partition
 from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
+from qvh_migration.gates.stage import loaded_and_registered
 from qvh_migration.legacy.keys import row_keys
 from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.reports.reconciliation import BALANCED, reconcile_run
@@ -222,3 +223,13 @@ def test_union_keys_name_their_source_table_and_stay_put_on_a_rerun(coded_run, t
     after, added = build_key_registry(folders_of(data_dir), "run-2")
     assert added.empty and not check_append_only(before, after)
     assert after["record_number"].tolist() == before["record_number"].tolist()
+
+
+def test_the_gates_trace_a_union_record_to_its_own_source_row(coded_run):
+    loaded, _ = loaded_and_registered(coded_run / "target")
+    coding = loaded[loaded["target_table"] == "LOAD_ADT_CODING"]
+    assert set(coding["source_table"]) == {"CONSEPISDIAG", "CONSEPISPROC"}
+    for source, part in coding.groupby("source_table"):
+        extract = pd.read_parquet(coded_run / "extracts" / f"{source}.parquet")
+        # The defect ledger names rows by the extract's own key: a loaded record must carry it.
+        assert part["grain_key"].isin(row_keys(extract, str(source))).all()
