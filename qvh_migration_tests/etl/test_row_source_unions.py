@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from qvh_migration.errors import CurationError
+from qvh_migration.etl.executor import SUMMARY_COLUMNS, TableLoad
 from qvh_migration.etl.row_sources import RowSource, RowSourceUnion, load_row_sources
 from qvh_migration.etl.source_rules import prepare_rows, split_union_keys
 from qvh_migration.etl.union import part_rules
@@ -142,3 +143,22 @@ def test_an_override_of_a_field_the_table_lacks_is_named(tmp_path: Path) -> None
     union = load_row_sources(_file(tmp_path, text))["LOAD_ADT_CODING"]
     with pytest.raises(CurationError, match="DIAGNOSYS is not a field of LOAD_ADT_CODING"):
         part_rules(_rules(), union, union.parts[1], "row_sources.yaml")
+
+
+def test_a_union_loads_totals_add_up_its_parts_counts() -> None:
+    summary = pd.DataFrame(
+        [
+            ["LOAD_ADT_CODING", "CONSEPISDIAG", 10, 6, 1, 3, "archived: 3", 6, 0.5, ""],
+            ["LOAD_ADT_CODING", "CONSEPISPROC", 4, 2, 1, 1, "archived: 1", 2, 0.25, "a note"],
+        ],
+        columns=list(SUMMARY_COLUMNS),
+    )
+    empty = pd.DataFrame()
+    load = TableLoad("LOAD_ADT_CODING", empty, empty, empty, summary)
+    totals = load.totals
+    assert totals[["source_rows", "loaded_rows", "rejected_rows", "filtered_rows", "target_rows"]].tolist() == [
+        14, 8, 2, 4, 8]  # fmt: skip
+    assert totals["source_table"] == "CONSEPISDIAG; CONSEPISPROC" and totals["note"] == "a note"
+    assert load.conserved
+    single = TableLoad("LOAD_ADT_CODING", empty, empty, empty, summary.iloc[:1])
+    assert single.totals.equals(summary.iloc[0])
