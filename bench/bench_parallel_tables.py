@@ -1,4 +1,5 @@
-"""Benchmark: the 38 target-table partitions loaded serially and on N worker processes.
+"""Benchmark: the 38 target tables (load, blocking checks, gates) as one run per partition, serially,
+and as one run of the parallel job on the multiprocess executor with N at once.
 
 Runs the upstream stages once (stand-in documents, synthetic extracts), copies the data folder so
 both loads start from the same files, then times the serial load and the parallel one (parents

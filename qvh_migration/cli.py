@@ -191,6 +191,9 @@ def dry_run(
     succeeded = all(result.success for result in results)
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
     print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
+    pack = plan.data_dir / "reports" / "evidence" / "index.html"
+    if succeeded and pack.exists():
+        print(f"evidence pack: {pack}")
     return 0 if succeeded else 1
 
 

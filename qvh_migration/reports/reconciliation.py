@@ -62,12 +62,37 @@ ENTITIES: dict[str, str] = {
     "LOAD_OPD_ARCHIVE": "archived appointments",
     "LOAD_ADT_ARCHIVE": "archived admissions",
 }
+# The other tables' entities, named for a reader who does not know the staging table names.
+OTHER_ENTITIES: dict[str, str] = {
+    "LOAD_STAFF": "staff",
+    "LOAD_USERS": "users",
+    "LOAD_SITES": "sites",
+    "LOAD_PMIIDS": "patient identifiers (case-note numbers)",
+    "LOAD_PMIALIASES": "patient aliases",
+    "LOAD_PMIADDRS": "previous addresses",
+    "LOAD_PMICONTACTS": "patient contacts (carers)",
+    "LOAD_PMIALLERGIES": "allergies",
+    "LOAD_PMISTAFFWARNINGS": "staff warnings",
+    "LOAD_PMIGPAUDIT": "GP registration history",
+    "LOAD_CASENOTELOCS": "case-note locations",
+    "LOAD_PMICASENOTEHISTORY": "case-note movements",
+    "LOAD_OPDWAITLISTDEF": "outpatient waiting-list deferrals",
+    "LOAD_CMTY_APPOINTMENTS": "community contacts",
+    "LOAD_IWL_PROFILES": "inpatient waiting-list profiles",
+    "LOAD_IWL_DEFERRALS": "inpatient waiting-list suspensions",
+    "LOAD_MH_DETENTION_MASTER": "mental health detentions",
+    "LOAD_MH_DETENTION_TRANSFERS": "mental health detention transfers",
+    "LOAD_MH_CPA_MASTER": "care programme approach episodes",
+    "LOAD_MH_CPA_HISTORY": "care programme approach history",
+    "LOAD_DETENTION_ARCHIVE": "archived detentions",
+    "LOAD_CPA_ARCHIVE": "archived care programme approach",
+}
 _REASON_COUNT = re.compile(r"(.+?): (\d+)(?:; |$)")
 
 
 def entity_name(table: str) -> str:
     """The entity a table holds: its sign-off name, else the table's own name in words."""
-    return ENTITIES.get(table) or table.removeprefix("LOAD_").lower().replace("_", " ")
+    return ENTITIES.get(table) or OTHER_ENTITIES.get(table) or table.removeprefix("LOAD_").lower().replace("_", " ")
 
 
 def parse_reason_counts(text: str) -> dict[str, int]:

@@ -199,12 +199,25 @@ def _status_from_internal(value: Value, statuses: dict[str, str]) -> Value:
     return statuses.get(strip_leading_zeros(value) or "")
 
 
+# The latest waiting-list activity of an entry, and what it leaves the entry as.
+ACTIVITY_LEAVES_ENTRY = {
+    "1": "W",  # added to the list: waiting
+    "2": "L",  # TCI offered: planned admission
+    "3": "W",  # TCI cancelled by the hospital: back to waiting
+    "4": "W",  # TCI cancelled by the patient: back to waiting
+    "5": "D",  # suspended
+    "6": "A",  # admitted
+    "7": "C",  # removed from the list
+}
+TCI_ACTIVITY_STATUS = {"2": "L", "3": "C", "4": "C"}  # offer, cancelled by hospital, by patient
+
+
 def inpatient_waitlist_status(value: Value) -> Value:
-    return _status_from_internal(value, {"1": "W", "2": "D", "3": "L", "4": "A", "5": "N", "6": "C"})
+    return _status_from_internal(value, ACTIVITY_LEAVES_ENTRY)
 
 
 def tci_status(value: Value) -> Value:
-    return _status_from_internal(value, {"3": "L", "4": "A", "5": "N", "6": "C", "7": "C"})
+    return _status_from_internal(value, TCI_ACTIVITY_STATUS)
 
 
 def opd_appointment_outcome(status: Value, cancel_by: Value, disposal: Value) -> Value:

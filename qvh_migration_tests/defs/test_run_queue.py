@@ -1,0 +1,100 @@
+"""The shared instance's run queue under a running daemon: partition runs queue, and no more than
+the limit of ``deploy/dagster.yaml`` (two target-table partitions) run at once.
+
+A real PostgreSQL server holds the instance, the shipped ``dagster.yaml`` is used unchanged, the
+webserver takes the launches (as the UI would) and ``dagster-daemon`` drains the queue.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import dagster as dg
+import pytest
+
+from qvh_migration import settings
+from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
+from qvh_migration_tests.defs.pg_server import instance_environment, postgres_server, wait_for
+from qvh_migration_tests.defs.test_browser import BIN, _free_port, _wait_until_served, launch_partition_run
+
+SHARED_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
+# Tables with no parent: each loads on its own, so four can be queued together.
+ROOT_TABLES = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_PMI")
+IN_PROGRESS = {dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED}
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory):
+    import psycopg2
+
+    with postgres_server() as admin_url:
+        wait_for(admin_url)
+        connection = psycopg2.connect(admin_url)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE DATABASE dagster")
+        connection.close()
+        home = tmp_path_factory.mktemp("dagster_home")
+        shutil.copy(SHARED_YAML, home / "dagster.yaml")  # the shipped example, unchanged
+        data = tmp_path_factory.mktemp("data")
+        env = {
+            **os.environ,
+            **instance_environment(admin_url.rsplit("/", 1)[0] + "/dagster", "dagster"),
+            "DAGSTER_HOME": str(home),
+            "QVH_DATA_DIR": str(data),
+        }
+        env.pop("QVH_REQUIREMENT_SPEC_DIR", None)
+        with pytest.MonkeyPatch.context() as patch:
+            for name in ("DAGSTER_HOME", "QVH_DATA_DIR", *instance_environment(admin_url, "dagster")):
+                patch.setenv(name, env[name])
+            patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
+            with dg.DagsterInstance.get() as instance:
+                upstream = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
+                    instance=instance, run_config=synthetic_run_config(patients=100, seed=5), raise_on_error=False
+                )
+            assert upstream.success
+            port = _free_port()
+            quiet = {
+                "cwd": settings.PROJECT_ROOT,
+                "env": env,
+                "stdout": subprocess.DEVNULL,
+                "stderr": subprocess.DEVNULL,
+            }
+            server = subprocess.Popen(
+                [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)], **quiet
+            )
+            daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], **quiet)
+            url = f"http://127.0.0.1:{port}"
+            try:
+                _wait_until_served(url)
+                yield url, home
+            finally:
+                for process in (daemon, server):
+                    process.terminate()
+                    process.wait(timeout=60)
+
+
+def test_the_queue_runs_at_most_two_partitions_at_once(shared_server) -> None:
+    url, home = shared_server
+    run_ids = [launch_partition_run(url, table) for table in ROOT_TABLES]
+    most_at_once, queued_while_full = 0, False
+    deadline = time.monotonic() + 900
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        while time.monotonic() < deadline:
+            statuses = [instance.get_run_by_id(run_id).status for run_id in run_ids]
+            running = sum(status in IN_PROGRESS for status in statuses)
+            most_at_once = max(most_at_once, running)
+            queued_while_full |= running == 2 and dg.DagsterRunStatus.QUEUED in statuses
+            if all(status in FINISHED for status in statuses):
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"runs not finished after 900 s: {statuses}")
+    assert statuses == [dg.DagsterRunStatus.SUCCESS] * len(ROOT_TABLES), statuses
+    assert most_at_once <= 2, most_at_once
+    # The limit was reached and held runs back, rather than runs merely finishing quickly.
+    assert queued_while_full
