@@ -12,6 +12,7 @@ import pytest
 from qvh_migration.etl.key_registry import REGISTRY_FILE, check_append_only, read_registry
 from qvh_migration.etl.pipeline import build_key_registry, run_partition
 from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
+from qvh_migration.gates.run import record_keys
 from qvh_migration.gates.stage import loaded_and_registered
 from qvh_migration.legacy.keys import row_keys
 from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
@@ -233,3 +234,11 @@ def test_the_gates_trace_a_union_record_to_its_own_source_row(coded_run):
         extract = pd.read_parquet(coded_run / "extracts" / f"{source}.parquet")
         # The defect ledger names rows by the extract's own key: a loaded record must carry it.
         assert part["grain_key"].isin(row_keys(extract, str(source))).all()
+    # A finding on a union table's row names the row's own source table and extract key.
+    table = _read(coded_run, "tables", "LOAD_ADT_CODING")
+    keys = record_keys(coded_run / "target", "LOAD_ADT_CODING", table)
+    procedures = (table["DIAGNOSIS_DIVISION"] == "Procedures").to_numpy()
+    assert set(keys.loc[procedures, "source_table"]) == {"CONSEPISPROC"}
+    assert set(keys.loc[~procedures, "source_table"]) == {"CONSEPISDIAG"}
+    extract = pd.read_parquet(coded_run / "extracts" / "CONSEPISPROC.parquet")
+    assert keys.loc[procedures, "source_key"].isin(row_keys(extract, "CONSEPISPROC")).all()
