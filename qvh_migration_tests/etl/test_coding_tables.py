@@ -18,6 +18,7 @@ from qvh_migration.legacy.keys import row_keys
 from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.reports.reconciliation import BALANCED, reconcile_run
 from qvh_migration.reports.run_files import RunFolders
+from qvh_migration.reports.trial_comparison import reference_contract
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 
 # Parents before children, as the dry run loads them.
@@ -242,3 +243,25 @@ def test_the_gates_trace_a_union_record_to_its_own_source_row(coded_run):
     assert set(keys.loc[~procedures, "source_table"]) == {"CONSEPISDIAG"}
     extract = pd.read_parquet(coded_run / "extracts" / "CONSEPISPROC.parquet")
     assert keys.loc[procedures, "source_key"].isin(row_keys(extract, "CONSEPISPROC")).all()
+
+
+def test_the_reference_evaluator_agrees_with_the_union_load(coded_run):
+    procedures = pd.read_parquet(coded_run / "extracts" / "CONSEPISPROC.parquet")
+    patients = set(procedures["InternalPatientNumber"].astype(str).head(60))
+    verdicts = reference_contract(coded_run, CROSSWALKS, patients).evaluate_table("LOAD_ADT_CODING")
+    outcomes = _read(coded_run, "outcomes", "LOAD_ADT_CODING").set_index("record_number")["outcome"]
+    loaded = _read(coded_run, "tables", "LOAD_ADT_CODING").set_index("RECORD_NUMBER", drop=False)
+    parts = {v.grain_key.split(":", 1)[0] for v in verdicts}
+    assert parts == {"CONSEPISDIAG", "CONSEPISPROC"}
+    compared = 0
+    for verdict in verdicts:
+        assert verdict.outcome == outcomes[verdict.record_number], verdict.grain_key
+        if verdict.outcome != "loaded":
+            continue
+        row = loaded.loc[verdict.record_number]
+        for found in verdict.fields:
+            expected = "" if found.value is None else str(found.value)
+            actual = "" if pd.isna(row[found.field]) else str(row[found.field])
+            assert expected == actual, (verdict.grain_key, found.field)
+            compared += 1
+    assert compared > 0
