@@ -116,7 +116,9 @@ def load_table(
     common = (row_sources, sources, crosswalks, numbers, impute_mode, run_id, parent_outcomes)
     if isinstance(spec, RowSourceUnion):
         parts = [
-            _load_source(target_table, part_rules(rules, spec, part, row_sources.path), part, *common)
+            _load_source(
+                target_table, part_rules(rules, spec, part, row_sources.path, sources.catalog_columns), part, *common
+            )
             for part in spec.parts
         ]
         return _combined(target_table, parts)

@@ -12,6 +12,8 @@ table in the load summary); the table is the parts' rows together, in record-num
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from qvh_migration.errors import CurationError
@@ -20,8 +22,15 @@ from qvh_migration.etl.sources import split_field
 from qvh_migration.mapping.transforms import accepts
 
 
-def part_rules(rules: pd.DataFrame, union: RowSourceUnion, part: RowSource, path: str) -> pd.DataFrame:
-    """The table's contract rules as ``part`` executes them: its field overrides applied, checked."""
+def part_rules(
+    rules: pd.DataFrame,
+    union: RowSourceUnion,
+    part: RowSource,
+    path: str,
+    catalog_columns: Mapping[str, set[str]] | None = None,
+) -> pd.DataFrame:
+    """The table's contract rules as ``part`` executes them: its field overrides applied, checked
+    (with ``catalog_columns``, every column an override reads must be in the source catalog)."""
     where = f"table {union.target_table} source {part.source_table}"
     own = str(part.source_table)
     siblings = set(union.source_tables) - {own}
@@ -34,6 +43,11 @@ def part_rules(rules: pd.DataFrame, union: RowSourceUnion, part: RowSource, path
         at = fields.index(override.target_field)
         out.loc[at, list(_columns(override, own))] = list(_columns(override, own).values())
         sources = [s for s in str(out.at[at, "source_fields"]).split(";") if s]
+        unknown = [s for s in sources if catalog_columns is not None and not _in_catalog(s, catalog_columns)]
+        if unknown:
+            raise CurationError(
+                path, f"{override.target_field}: {', '.join(unknown)} is not in the source catalog", where=where
+            )
         if override.transform and not accepts(override.transform, len(sources)):
             raise CurationError(
                 path,
@@ -52,6 +66,11 @@ def part_rules(rules: pd.DataFrame, union: RowSourceUnion, part: RowSource, path
                 where=where,
             )
     return out
+
+
+def _in_catalog(qualified: str, catalog_columns: Mapping[str, set[str]]) -> bool:
+    table, column = split_field(qualified)
+    return column in catalog_columns.get(table, set())
 
 
 def _columns(override: FieldOverride, own: str) -> dict[str, str]:

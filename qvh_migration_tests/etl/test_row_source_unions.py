@@ -162,3 +162,12 @@ def test_a_union_loads_totals_add_up_its_parts_counts() -> None:
     assert load.conserved
     single = TableLoad("LOAD_ADT_CODING", empty, empty, empty, summary.iloc[:1])
     assert single.totals.equals(summary.iloc[0])
+
+
+def test_an_override_reading_a_column_the_dictionary_lacks_is_named(tmp_path: Path) -> None:
+    text = HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC + "        fields:\n"
+    text += "          DIAGNOSIS: {class: TRANSFORM, source: OPCS4, transform: opcs4_code, rationale: r}\n"
+    union = load_row_sources(_file(tmp_path, text))["LOAD_ADT_CODING"]
+    catalog = {"CONSEPISPROC": {"OPCS", "InternalPatientNumber"}}
+    with pytest.raises(CurationError, match=r"CONSEPISPROC\.OPCS4 is not in the source catalog"):
+        part_rules(_rules(), union, union.parts[1], "row_sources.yaml", catalog)
