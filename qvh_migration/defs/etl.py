@@ -129,7 +129,7 @@ def table_load_result(
             row_sources_file=settings.row_sources_path(),
             target_url=settings.target_url_value(),
         )
-    summary = load.summary.iloc[0]
+    summary = load.totals  # a union table's parts added up (load_summary.csv keeps one row each)
     log.info(
         "%s: %d source rows, %d loaded, %d rejected, %d filtered",
         table,

@@ -3,6 +3,8 @@
 Every source row considered ends in exactly one of three places, and the counts reconcile:
 *loaded* (into the table), *rejected* (a fault in the row: one reject row per reason), or
 *filtered* (the row belongs elsewhere or is not migrated: deleted, merged away, archived, ...).
+A table loaded from a union of source tables (``etl/union.py``) loads each part this way and
+reports each under its own source table: one load summary row per part.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.fields import ISSUE_COLUMNS, LoadContext, evaluate
-from qvh_migration.etl.row_sources import RowSources
+from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, SOURCE_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
+from qvh_migration.etl.union import combined_table, part_rules
 from qvh_migration.etl.validation import validate_fields
 from qvh_migration.io.arrow_text import is_in
 from qvh_migration.io.masking import is_identifier_column, mask_values
@@ -62,6 +65,19 @@ class TableLoad:
     outcomes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OUTCOME_COLUMNS)))
 
     @property
+    def totals(self) -> pd.Series:
+        """The summary as one row: a union table's parts' counts added up, their source tables listed."""
+        if len(self.summary) == 1:
+            return self.summary.iloc[0]
+        counts = ["source_rows", "loaded_rows", "rejected_rows", "filtered_rows", "target_rows", "seconds"]
+        total = self.summary[counts].sum()
+        texts = {
+            c: "; ".join(t for t in self.summary[c].astype(str) if t)
+            for c in ("source_table", "filter_reasons", "note")
+        }
+        return pd.Series({"target_table": self.target_table, **texts, **total.to_dict()})[list(SUMMARY_COLUMNS)]
+
+    @property
     def conserved(self) -> bool:
         s = self.summary
         return bool((s["source_rows"] == s["loaded_rows"] + s["rejected_rows"] + s["filtered_rows"]).all())
@@ -96,8 +112,35 @@ def load_table(
     """Load one table: ``contract`` holds that table's rows, in the guide's field order."""
     started = time.perf_counter()
     rules = contract.sort_values("field_order", kind="stable").reset_index(drop=True)
-    columns = list(rules["target_field"])
     spec = row_sources[target_table]
+    common = (row_sources, sources, crosswalks, numbers, impute_mode, run_id, parent_outcomes)
+    if isinstance(spec, RowSourceUnion):
+        parts = [
+            _load_source(
+                target_table, part_rules(rules, spec, part, row_sources.path, sources.catalog_columns), part, *common
+            )
+            for part in spec.parts
+        ]
+        return _combined(target_table, parts)
+    return _load_source(target_table, rules, spec, *common, started=started)
+
+
+def _load_source(
+    target_table: str,
+    rules: pd.DataFrame,
+    spec: RowSource,
+    row_sources: RowSources,
+    sources: SourceTables,
+    crosswalks: dict[str, pd.Series],
+    numbers: dict[str, pd.Series],
+    impute_mode: str,
+    run_id: str,
+    parent_outcomes: Callable[[str], pd.DataFrame | None] | None,
+    started: float | None = None,
+) -> TableLoad:
+    """Load a table's rows from one source table (the table itself, or one part of a union)."""
+    started = time.perf_counter() if started is None else started
+    columns = list(rules["target_field"])
     if not spec.loads_rows or not sources.has(str(spec.source_table)):
         note = spec.rationale if not spec.loads_rows else f"source table {spec.source_table} not in the extracts"
         return _empty_load(target_table, str(spec.source_table or ""), columns, note, run_id, started)
@@ -130,6 +173,20 @@ def load_table(
     issues = _downgrade_suggested(issues, rules)
     table = _empty_warned_fields(table, issues)
     return _assemble(target_table, source_table, rules, prepared, rows, table, issues, ctx, run_id, started)
+
+
+def _combined(target_table: str, parts: list[TableLoad]) -> TableLoad:
+    """One load of a union table: its parts' rows, rejects and warnings, one summary row per part."""
+    outcomes = [p.outcomes for p in parts if not p.outcomes.empty]
+    return TableLoad(
+        target_table,
+        combined_table([p.table for p in parts]),
+        pd.concat([p.rejects for p in parts], ignore_index=True),
+        pd.concat([p.warnings for p in parts], ignore_index=True),
+        pd.concat([p.summary for p in parts], ignore_index=True),
+        list(dict.fromkeys(n for p in parts for n in p.notes)),
+        pd.concat(outcomes, ignore_index=True) if outcomes else parts[0].outcomes,
+    )
 
 
 def _downgrade_suggested(issues: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:

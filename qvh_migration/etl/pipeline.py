@@ -95,10 +95,13 @@ def build_key_registry(
     sources = source_tables(folders)
     before = registry_rules.read_registry(registry_path(folders))
     registry = before
-    for table, spec in row_sources.tables.items():
-        if spec.loads_rows and sources.has(str(spec.source_table)):
-            prepared = prepare_rows(spec, sources.raw(str(spec.source_table)), sources.survivors, sources.districts)
-            registry = registry_rules.register(registry, table, prepared[GRAIN_KEY].astype(str), run_id)
+    for table in row_sources.tables:
+        # A union's parts register in the file's order; their keys carry their source table.
+        for spec in row_sources.parts(table):
+            if sources.has(str(spec.source_table)):
+                raw = sources.raw(str(spec.source_table))
+                prepared = prepare_rows(spec, raw, sources.survivors, sources.districts)
+                registry = registry_rules.register(registry, table, prepared[GRAIN_KEY].astype(str), run_id)
     problems = registry_rules.check_append_only(before, registry)
     if problems:  # cannot happen through register(); guards against a hand-edited registry file
         raise MigrationInputError(registry_path(folders), "; ".join(problems))

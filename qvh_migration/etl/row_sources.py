@@ -7,6 +7,13 @@ filters that send other rows elsewhere (archive cut-off, activity types), each w
 A table that loads no rows is watched (``watch_tables``): the legacy tables of the source
 dictionary that *would* hold its rows, so a delivery that does hold some is noticed instead of
 silently left behind (mental health detentions at a hospital with no mental health service).
+
+A table whose rows come from several legacy tables is a *union* (``sources:``, a list): each part
+is a row source of its own (source table, grain, filters) plus the contract fields it fills
+differently (``fields:``, e.g. DIAGNOSIS from ``CONSEPISPROC.OPCS`` as an OPCS-4 code where the
+contract reads ``CONSEPISDIAG.SecondaryDiagnosis`` as ICD-10). A union part's grain keys carry its
+source table (``CONSEPISPROC:InternalPatientNumber=...``), so two parts never share a record number.
+``RowSources.parts`` gives every table's parts, one for a single-source table.
 """
 
 from __future__ import annotations
@@ -20,9 +27,13 @@ import yaml
 
 from qvh_migration.errors import CurationError
 from qvh_migration.etl.source_keys import TABLE_KEYS
+from qvh_migration.mapping.transforms import TRANSFORMS
 
 ROW_SOURCES_FILE = Path(__file__).with_name("row_sources.yaml")
 FILTER_TESTS = ("in", "not_blank", "before", "on_or_after")
+# What a union part may say about a contract field (the contract row's other columns are kept).
+OVERRIDE_KEYS = frozenset({"class", "source", "transform", "default", "rationale"})
+OVERRIDE_CLASSES = ("DIRECT", "TRANSFORM", "DERIVED", "DEFAULT", "NOT_MIGRATED")
 
 
 @dataclass(frozen=True)
@@ -48,16 +59,57 @@ class RowFilter:
 
 
 @dataclass(frozen=True)
+class FieldOverride:
+    """How a union part fills one contract field instead of the contract row's own rule."""
+
+    target_field: str
+    mapping_class: str
+    sources: tuple[str, ...] = ()  # bare columns are the part's source table's
+    transform: str = ""
+    default: str = ""
+    rationale: str = ""
+
+
+@dataclass(frozen=True)
 class RowSource:
     target_table: str
     source_table: str | None
     grain: tuple[str, ...] = ()
     filters: tuple[RowFilter, ...] = field(default_factory=tuple)
     rationale: str = ""
+    # Set on the parts of a union only: their grain keys carry the source table, and their fields.
+    in_union: bool = False
+    fields: tuple[FieldOverride, ...] = ()
 
     @property
     def loads_rows(self) -> bool:
         return self.source_table is not None
+
+    @property
+    def key_prefix(self) -> str:
+        """What a grain key starts with: the source table in a union (``CONSEPISPROC:``), else nothing."""
+        return f"{self.source_table}:" if self.in_union else ""
+
+
+@dataclass(frozen=True)
+class RowSourceUnion:
+    """A target table whose rows are the union of several source tables' rows (``sources:``).
+
+    It has no single ``source_table`` or ``grain`` on purpose: code written for one source table
+    must ask for ``parts`` instead of reading only the first.
+    """
+
+    target_table: str
+    parts: tuple[RowSource, ...]
+    rationale: str = ""
+
+    @property
+    def loads_rows(self) -> bool:
+        return True
+
+    @property
+    def source_tables(self) -> tuple[str, ...]:
+        return tuple(str(p.source_table) for p in self.parts)
 
 
 @dataclass(frozen=True)
@@ -72,11 +124,22 @@ class WatchedTable:
 @dataclass(frozen=True)
 class RowSources:
     system_code: str
-    tables: dict[str, RowSource]
+    tables: dict[str, RowSource | RowSourceUnion]
     watch_tables: dict[str, WatchedTable] = field(default_factory=dict)
+    path: str = ROW_SOURCES_FILE.name  # named in errors found when the file meets the contract
 
-    def __getitem__(self, table: str) -> RowSource:
+    def __getitem__(self, table: str) -> RowSource | RowSourceUnion:
         return self.tables[table]
+
+    def parts(self, table: str) -> tuple[RowSource, ...]:
+        """The row sources a table loads from: one, the parts of a union, or none."""
+        spec = self.tables[table]
+        if isinstance(spec, RowSourceUnion):
+            return spec.parts
+        return (spec,) if spec.loads_rows else ()
+
+    def is_union(self, table: str) -> bool:
+        return isinstance(self.tables.get(table), RowSourceUnion)
 
 
 def load_row_sources(
@@ -105,7 +168,7 @@ def load_row_sources(
         if missing:
             raise CurationError(path, f"no row source decided for {', '.join(missing)}", where="tables")
     watched = _watch_tables(path, document.get("watch_tables"), tables, target_tables is not None, source_tables)
-    return RowSources(system_code, tables, watched)
+    return RowSources(system_code, tables, watched, str(path))
 
 
 def _watch_tables(
@@ -136,9 +199,8 @@ def _watched_table(
     if table not in tables:
         raise CurationError(path, f"{table} has no entry under 'tables'", where=where)
     if tables[table].loads_rows:
-        raise CurationError(
-            path, f"{table} loads rows from {tables[table].source_table}: remove its watch entry", where=where
-        )
+        loaded_from = ", ".join(str(p.source_table) for p in RowSources("", tables).parts(table))
+        raise CurationError(path, f"{table} loads rows from {loaded_from}: remove its watch entry", where=where)
     if not isinstance(entry, dict) or not isinstance(entry.get("tables"), list):
         raise CurationError(
             path, "needs 'tables': a list of legacy tables ([] when the dictionary has none)", where=where
@@ -157,10 +219,14 @@ def _watched_table(
     return WatchedTable(table, names, note)
 
 
-def _row_source(path: Path, table: str, entry: object) -> RowSource:
+def _row_source(path: Path, table: str, entry: object) -> RowSource | RowSourceUnion:
     where = f"table {table}"
+    if isinstance(entry, dict) and "sources" in entry:
+        return _union(path, table, entry)
     if not isinstance(entry, dict) or "source" not in entry:
-        raise CurationError(path, "each table needs 'source' (a source table, or null with a reason)", where=where)
+        raise CurationError(
+            path, "each table needs 'source' (a source table, or null with a reason) or 'sources'", where=where
+        )
     source = entry["source"]
     if source is None:
         if not str(entry.get("reason") or "").strip():
@@ -181,3 +247,55 @@ def _row_filter(path: Path, where: str, item: object) -> RowFilter:
     if len(tests) != 1:
         raise CurationError(path, f"a filter needs exactly one of {', '.join(FILTER_TESTS)}", where=where)
     return RowFilter(str(item["column"]), tests[0], item[tests[0]], str(item["reason"]))
+
+
+def _union(path: Path, table: str, entry: dict) -> RowSourceUnion:
+    where = f"table {table}"
+    if "source" in entry:
+        raise CurationError(path, "give either 'source' or 'sources', not both", where=where)
+    items = entry["sources"]
+    if not isinstance(items, list) or len(items) < 2:
+        raise CurationError(path, "'sources' must list two or more source tables (use 'source' for one)", where=where)
+    if not str(entry.get("rationale") or "").strip():
+        raise CurationError(path, "a union of source tables needs a rationale", where=where)
+    parts = []
+    for item in items:
+        if not isinstance(item, dict) or not str(item.get("source") or "").strip():
+            raise CurationError(path, "each of 'sources' needs 'source' (a source table)", where=where)
+        part = _row_source(path, table, {k: v for k, v in item.items() if k != "fields"})
+        fields = _field_overrides(path, f"{where} source {part.source_table}", item.get("fields"))
+        parts.append(RowSource(table, part.source_table, part.grain, part.filters, part.rationale, True, fields))
+    names = [p.source_table for p in parts]
+    repeated = sorted({n for n in names if names.count(n) > 1 and n})
+    if repeated:
+        raise CurationError(path, f"{', '.join(repeated)} is listed twice in 'sources'", where=where)
+    return RowSourceUnion(table, tuple(parts), str(entry["rationale"]))
+
+
+def _field_overrides(path: Path, where: str, section: object) -> tuple[FieldOverride, ...]:
+    if section is None:
+        return ()
+    if not isinstance(section, dict):
+        raise CurationError(path, "'fields' must map target fields to how this source fills them", where=where)
+    overrides = []
+    for name, rule in section.items():
+        at = f"{where} field {name}"
+        if not isinstance(rule, dict) or not set(rule) <= OVERRIDE_KEYS:
+            raise CurationError(path, f"a field rule takes only {', '.join(sorted(OVERRIDE_KEYS))}", where=at)
+        mapping_class = str(rule.get("class") or "")
+        if mapping_class not in OVERRIDE_CLASSES:
+            raise CurationError(path, f"class must be one of {', '.join(OVERRIDE_CLASSES)}", where=at)
+        if not str(rule.get("rationale") or "").strip():
+            raise CurationError(path, "a field rule needs a rationale", where=at)
+        transform = str(rule.get("transform") or "")
+        if transform and transform not in TRANSFORMS:
+            raise CurationError(path, f"transform {transform!r} is not registered", where=at)
+        value = rule.get("source")
+        sources = tuple(str(s) for s in (value if isinstance(value, list) else [value] if value else []))
+        if mapping_class == "DEFAULT" and "default" not in rule:
+            raise CurationError(path, "a DEFAULT field rule needs 'default'", where=at)
+        if mapping_class in ("DIRECT", "TRANSFORM", "DERIVED") and not sources:
+            raise CurationError(path, f"a {mapping_class} field rule needs 'source'", where=at)
+        default = str(rule.get("default") or "")
+        overrides.append(FieldOverride(str(name), mapping_class, sources, transform, default, str(rule["rationale"])))
+    return tuple(overrides)

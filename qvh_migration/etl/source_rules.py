@@ -78,9 +78,13 @@ def prepare_rows(source: RowSource, frame: pd.DataFrame, survivors: pd.Series, d
     """The source rows with their row key, grain key and filter reason ("" = to be loaded).
 
     Keys are taken before merge resolution: they name the row as it stands in the legacy extract.
+    A union part's grain keys start with its source table (``RowSource.key_prefix``).
     """
     table = str(source.source_table)
-    keyed = frame.assign(**{SOURCE_KEY: row_keys(frame, table), GRAIN_KEY: key_text(frame, source.grain)})
+    grain = key_text(frame, source.grain)
+    if source.key_prefix:  # a union part: its keys must never meet another part's
+        grain = source.key_prefix + grain
+    keyed = frame.assign(**{SOURCE_KEY: row_keys(frame, table), GRAIN_KEY: grain})
     resolved, merged_reason = resolve_merges(keyed, table, survivors, districts)
     reason = deleted_reason(resolved)
     reason = reason.mask(reason.eq(""), merged_reason)
@@ -88,3 +92,13 @@ def prepare_rows(source: RowSource, frame: pd.DataFrame, survivors: pd.Series, d
         dropped = ~row_filter.keeps(resolved)
         reason = reason.mask(reason.eq("") & dropped, row_filter.reason)
     return resolved.assign(**{FILTER_REASON: reason})
+
+
+def split_union_keys(grain_keys: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(source table, key as the extract names it) of each grain key; "" and the key itself when
+    the key is not a union part's (``RowSource.key_prefix``: key columns never start in capitals
+    followed by a colon, so a legacy key cannot be mistaken for one)."""
+    parts = grain_keys.astype("string").str.extract(r"^([A-Z][A-Z0-9_]*):(.*)$")
+    table = parts[0].fillna("").astype("string")
+    key = parts[1].where(table.ne(""), grain_keys.astype("string")).astype("string")
+    return table, key

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl.row_sources import RowSources
+from qvh_migration.etl.row_sources import RowSource, RowSources
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import (
     FILTER_REASON,
@@ -148,7 +148,8 @@ def parent_rows(
 ) -> ParentRows | None:
     """The parent's rows, or None when the parent loads no rows or its source is absent."""
     spec = row_sources.tables.get(parent)
-    if spec is None or not spec.loads_rows or not sources.has(str(spec.source_table)):
+    # A union's rows have no one key a child could name, so no table links to one (link left empty).
+    if not isinstance(spec, RowSource) or not spec.loads_rows or not sources.has(str(spec.source_table)):
         return None
     prepared = prepare_rows(spec, sources.raw(str(spec.source_table)), sources.survivors, sources.districts)
     first = prepared.drop_duplicates(GRAIN_KEY, keep="first")

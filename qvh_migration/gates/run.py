@@ -15,6 +15,7 @@ import pandas as pd
 
 from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
+from qvh_migration.etl.source_rules import split_union_keys
 from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.schema import check_names, date_pairs, field_specs, run_schema, table_schema
 from qvh_migration.gates.source_codes import source_code_checks, source_code_findings
@@ -88,7 +89,9 @@ def record_keys(target_dir: Path, table: str, frame: pd.DataFrame) -> pd.DataFra
         else pd.Series(dtype="string")
     )
     keys = numbers.map(lambda n: grain.get(int(n), "") if pd.notna(n) else "")
-    return pd.DataFrame({"record_number": numbers, "source_key": keys.astype("string")})
+    # A union part's keys name their source table; the ledger's row_key is the rest.
+    part_table, part_key = split_union_keys(keys.astype("string"))
+    return pd.DataFrame({"record_number": numbers, "source_key": part_key, "source_table": part_table})
 
 
 def severity_of(check: str, profile: Profile, suggested: set[str]) -> str:
@@ -151,6 +154,9 @@ def gate_table(
     rows = pd.to_numeric(found["row"], errors="coerce")
     record = keys["record_number"].reindex(rows).to_numpy() if len(found) else []
     source = keys["source_key"].reindex(rows).fillna("").to_numpy() if len(found) else []
+    # A union table's row names its own source table (record_keys); others the table's one.
+    row_tables = keys["source_table"] if "source_table" in keys.columns else pd.Series(dtype="string")
+    tables = row_tables.reindex(rows).fillna("").replace("", source_table).to_numpy() if len(found) else []
     identifying = found["field"].map(lambda f: _identifying(str(f))).astype(bool)
     masked = found["value"].astype("string").fillna("")
     findings = pd.DataFrame(
@@ -159,7 +165,7 @@ def gate_table(
             "severity": [severity_of(c, profile, suggested) for c in found["check"]],
             "target_table": table,
             "record_number": pd.array(record, dtype="Int64"),
-            "source_table": source_table,
+            "source_table": pd.array(tables, dtype="string") if len(found) else source_table,
             "source_key": pd.array(source, dtype="string"),
             "field": found["field"].astype("string"),
             "value_masked": masked.where(~identifying, mask_values(masked)) if len(masked) else masked,

@@ -14,6 +14,7 @@ import pandas as pd
 from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.etl.pipeline import StageFolders, read_target_catalog
+from qvh_migration.etl.source_rules import split_union_keys
 from qvh_migration.gates import cross_table, detection
 from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.run import (
@@ -43,7 +44,9 @@ def source_tables(target_dir: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     summary = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return dict(zip(summary["target_table"], summary["source_table"], strict=True))
+    # A union table has a row per source table: the first is the one its contract rules are written for.
+    first = summary.drop_duplicates("target_table", keep="first")
+    return dict(zip(first["target_table"], first["source_table"], strict=True))
 
 
 def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: Profile) -> tuple[TableGates, dict]:
@@ -112,6 +115,11 @@ def loaded_and_registered(target_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]
     registry = read_registry(target_dir / REGISTRY_FILE)
     sources = source_tables(target_dir)
     registry = registry.assign(source_table=registry["target_table"].map(sources).fillna(""))
+    # A union part's keys name their source table (CONSEPISPROC:InternalPatientNumber=...).
+    part_table, part_key = split_union_keys(registry["grain_key"])
+    in_part = part_table.ne("")
+    registry.loc[in_part, "source_table"] = part_table[in_part]
+    registry.loc[in_part, "grain_key"] = part_key[in_part]
     loaded = []
     for table in registry["target_table"].unique():
         outcomes = etl_store.published_outcomes(target_dir, table)

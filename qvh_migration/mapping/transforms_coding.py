@@ -68,3 +68,12 @@ def _ranked(position: int, scheme: str) -> None:
 for _position in range(1, RANKED_LIMIT + 1):
     _ranked(_position, "diagnosis")
     _ranked(_position, "procedure")
+
+
+@transform("1+")
+def procedure_coding_id(*keys: pd.Series) -> pd.Series:
+    """A coded procedure's id: ``P-`` and its legacy key joined with '-' (never a diagnosis's id)."""
+    joined = _text(keys[0]).fillna("")
+    for key in keys[1:]:
+        joined = joined + "-" + _text(key).fillna("")
+    return ("P-" + joined).astype("string")

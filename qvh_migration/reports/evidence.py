@@ -209,6 +209,10 @@ def tables_section(folders: RunFolders, load_order: list[str] | None = None) -> 
     load = read_csv(path, ("target_table", "source_table", *counts))
     for column in counts:
         load[column] = pd.to_numeric(load[column], errors="coerce").fillna(0).astype(int)
+    # A table loaded from a union of source tables has a summary row per source table: one row here.
+    load = load.groupby("target_table", sort=False, as_index=False).agg(
+        {"source_table": lambda s: ", ".join(str(t) for t in s if str(t)), **dict.fromkeys(counts, "sum")}
+    )
     gates = _gate_summary(folders)
     if gates is None:
         load["checks_passed"] = load["checks_failed"] = None

@@ -216,28 +216,59 @@ def build_reconciliation(
     target_rows: dict[str, int | None],
     one_per_source_row: set[str] | None = None,
 ) -> pd.DataFrame:
-    """The reconciliation of every target table (``tables`` in load order), sign-off entities first."""
-    by_table = {str(r["target_table"]): r for _, r in load_summary.iterrows()}
+    """The reconciliation of every target table (``tables`` in load order), sign-off entities first.
+
+    A table loaded from a union of source tables has one load summary row per source table and
+    reconciles each on its own row, against that extract and that source table's rejects. The
+    table's rows are shared out by the parts' loaded counts (the table's rows less the other parts'
+    loaded rows), so a table one row short shows on every part's row.
+    """
+    by_table: dict[str, list[pd.Series]] = {}
+    for _, r in load_summary.iterrows():
+        by_table.setdefault(str(r["target_table"]), []).append(r)
     totals, by_reason = reject_counts(rejects)
+    part_totals, part_reasons = _reject_counts_by_source(rejects)
     rows = []
     for table in tables:
-        summary = by_table.get(table)
-        source = str(summary["source_table"] or "") if summary is not None else ""
-        rows.append(
-            reconcile_table(
-                table,
-                summary,
-                extract_rows.get(source),
-                int(totals.get(table, 0)),
-                by_reason.get(table),
-                target_rows.get(table),
-                table in (one_per_source_row or set()),
+        summaries = by_table.get(table) or [None]
+        one_each = table in (one_per_source_row or set())
+        if len(summaries) == 1:
+            summary = summaries[0]
+            source = str(summary["source_table"] or "") if summary is not None else ""
+            rejected, reasons = int(totals.get(table, 0)), by_reason.get(table)
+            rows.append(
+                reconcile_table(
+                    table, summary, extract_rows.get(source), rejected, reasons, target_rows.get(table), one_each
+                )
             )
-        )
+            continue
+        loaded = [int(s["loaded_rows"]) for s in summaries]
+        for i, summary in enumerate(summaries):
+            source = str(summary["source_table"] or "")
+            total = target_rows.get(table)
+            share = None if total is None else total - (sum(loaded) - loaded[i])
+            rejected, reasons = int(part_totals.get((table, source), 0)), part_reasons.get((table, source))
+            rows.append(reconcile_table(table, summary, extract_rows.get(source), rejected, reasons, share, one_each))
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     order = {t: i for i, t in enumerate(ENTITIES)}
     frame["_order"] = frame["target_table"].map(lambda t: order.get(t, len(order)))
     return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def _reject_counts_by_source(
+    rejects: pd.DataFrame,
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], pd.Series]]:
+    """``reject_counts`` per (target table, source table), for tables loaded from several."""
+    if rejects.empty or "source_table" not in rejects.columns:
+        return {}, {}
+    totals: dict[tuple[str, str], int] = {}
+    reasons: dict[tuple[str, str], pd.Series] = {}
+    for (table, source), part in rejects.groupby(["target_table", "source_table"]):
+        key = (str(table), str(source))
+        part_totals, part_reasons = reject_counts(part)
+        totals[key] = int(part_totals.get(str(table), 0))
+        reasons[key] = part_reasons.get(str(table), pd.Series(dtype="int64"))
+    return totals, reasons
 
 
 def one_row_per_source_row(row_sources_file: Path) -> set[str]:
@@ -245,8 +276,9 @@ def one_row_per_source_row(row_sources_file: Path) -> set[str]:
     sources = load_row_sources(row_sources_file)
     return {
         table
-        for table, spec in sources.tables.items()
-        if spec.source_table and tuple(spec.grain) == TABLE_KEYS.get(str(spec.source_table))
+        for table in sources.tables
+        if sources.parts(table)
+        and all(tuple(p.grain) == TABLE_KEYS.get(str(p.source_table)) for p in sources.parts(table))
     }
 
 

@@ -75,12 +75,18 @@ def age_in_years(birth: Value, when: Value) -> Value:
     return str(on.year - born.year - before_birthday)
 
 
+def procedure_coding_id(*keys: Value) -> Value:
+    """A coded procedure's id: P- and its legacy key values joined by '-'."""
+    return "P-" + "-".join((key or "").strip() for key in keys)
+
+
 CODING_TRANSFORMS: dict[str, Callable[..., Value]] = {
     "icd10_code": lambda v: coded(v, "diagnosis"),
     "opcs4_code": lambda v: coded(v, "procedure"),
     "diagnosis_note_type": diagnosis_note_type,
     "days_between": days_between,
     "age_in_years": age_in_years,
+    "procedure_coding_id": procedure_coding_id,
 }
 
 

@@ -17,7 +17,8 @@ from datetime import datetime
 
 import pandas as pd
 
-from qvh_migration.etl.row_sources import RowSources
+from qvh_migration.etl.row_sources import RowSource, RowSources
+from qvh_migration.etl.union import part_rules
 from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_coding as rc
 from qvh_migration.reports import reference_transforms as rt
@@ -116,14 +117,37 @@ class ReferenceContract:
         self.parent_outcomes = parent_outcomes
         self.sources = sources
         self.failure = "reject" if impute_mode == "strict" else "warn"
+        self._parts: dict[str, RowSource] = {}  # table -> the union part being evaluated
+        self._rules: dict[tuple[str, str | None], list[dict[str, str]]] = {}
 
     def rules(self, table: str) -> list[dict[str, str]]:
-        chosen = self.contract.loc[self.contract["target_table"] == table]
-        rules = chosen.to_dict("records")
-        return sorted(rules, key=lambda r: float(r["field_order"]))
+        part = self._parts.get(table)
+        cache = (table, part.source_table if part else None)
+        if cache not in self._rules:
+            chosen = self.contract.loc[self.contract["target_table"] == table].reset_index(drop=True)
+            if part is not None:  # a union part fills some fields by its own rules (etl/union.py)
+                union = self.row_sources[table]
+                chosen = part_rules(chosen, union, part, self.row_sources.path)  # type: ignore[arg-type]
+            self._rules[cache] = sorted(chosen.to_dict("records"), key=lambda r: float(r["field_order"]))
+        return self._rules[cache]
+
+    def spec(self, table: str) -> RowSource:
+        """The row source being evaluated: the table's own, or the union part at hand."""
+        return self._parts.get(table) or self.row_sources[table]  # type: ignore[return-value]
 
     def evaluate_table(self, table: str) -> list[RowVerdict]:
-        spec = self.row_sources[table]
+        if self.row_sources.is_union(table):
+            verdicts = []
+            for part in self.row_sources.parts(table):
+                self._parts[table] = part
+                try:
+                    verdicts += self.evaluate_source(table, part)
+                finally:
+                    del self._parts[table]
+            return verdicts
+        return self.evaluate_source(table, self.spec(table))
+
+    def evaluate_source(self, table: str, spec: RowSource) -> list[RowVerdict]:
         if not spec.loads_rows or not self.sources.has(str(spec.source_table)):
             return []
         prepared = self.sources.prepared(spec)
@@ -175,7 +199,7 @@ class ReferenceContract:
             return self.generated(rule, table, row, number), shown, [], "reference"
         if rule["parent_table"]:
             return *self.parent_link(rule, table, row), "reference"
-        own = str(self.row_sources[table].source_table)
+        own = str(self.spec(table).source_table)
         sources = [s for s in rule["source_fields"].split(";") if s]
         if any(split(s)[0] != own and not self.sources.has(split(s)[0]) for s in sources):
             return None, "", [Issue(name, "table_note", "empty")], "reference"
@@ -227,7 +251,7 @@ class ReferenceContract:
 
     def key_columns(self, rule: dict[str, str], table: str) -> list[str]:
         """The legacy key a generated field is made from: its listed source fields, else the grain."""
-        return [split(s)[1] for s in rule["source_fields"].split(";") if s] or list(self.row_sources[table].grain)
+        return [split(s)[1] for s in rule["source_fields"].split(";") if s] or list(self.spec(table).grain)
 
     def crosswalk(self, name: str, code_set: str, value: Value) -> tuple[Value, list[Issue]]:
         code = rt.text(value)
@@ -296,7 +320,7 @@ class ReferenceContract:
         self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], source: str
     ) -> tuple[Value, str, list[Issue]]:
         table, column = split(source)
-        grain = self.row_sources[rule["target_table"]].grain
+        grain = self.spec(rule["target_table"]).grain
         if table == own:
             values = [g.row.get(column) for g in group]
         else:
@@ -335,7 +359,7 @@ class ReferenceContract:
         """The parent's record number, found by the parent's key columns the row carries."""
         name, parent = rule["target_field"], rule["parent_table"]
         spec = self.row_sources.tables.get(parent)
-        own = str(self.row_sources[table].source_table)
+        own = str(self.spec(table).source_table)
         listed = [split(s) for s in rule["source_fields"].split(";") if s]
         if spec is None or not spec.loads_rows or not self.sources.has(str(spec.source_table)):
             return None, "", [Issue(name, "table_note", "empty")]

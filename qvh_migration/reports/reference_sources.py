@@ -142,9 +142,10 @@ class ReferenceSources:
 
     def prepared(self, spec: RowSource) -> list[SourceRow]:
         """Every source row of a target table, each with its keys and filter reason."""
-        if spec.target_table not in self._prepared:
-            self._prepared[spec.target_table] = self._prepare(spec)
-        return self._prepared[spec.target_table]
+        key = f"{spec.target_table}:{spec.source_table}"  # a union's parts each have their own rows
+        if key not in self._prepared:
+            self._prepared[key] = self._prepare(spec)
+        return self._prepared[key]
 
     def _prepare(self, spec: RowSource) -> list[SourceRow]:
         table = str(spec.source_table)
@@ -155,9 +156,7 @@ class ReferenceSources:
             for row_filter in spec.filters:
                 if not reason and not passes(row_filter, row):
                     reason = row_filter.reason
-            result.append(
-                SourceRow(raw, row, key_text(raw, TABLE_KEYS.get(table, ())), key_text(raw, spec.grain), reason)
-            )
+            result.append(SourceRow(raw, row, key_text(raw, TABLE_KEYS.get(table, ())), grain_key(raw, spec), reason))
         return result
 
     def live(self, table: str) -> list[Row]:
@@ -182,6 +181,11 @@ def key_order(value: Value) -> tuple[bool, bool, bool, int, str]:
     text = (value or "").strip()
     number = text.isdigit()
     return (value is None, text != "", not number, int(text) if number else 0, text)
+
+
+def grain_key(raw: Row, spec: RowSource) -> str:
+    """The row's grain key as the key registry holds it (a union part's starts with its table)."""
+    return spec.key_prefix + key_text(raw, spec.grain)
 
 
 def shared_keys(table: str, row: Row, others: list[Row], wanted: list[str] | None = None) -> list[str]:

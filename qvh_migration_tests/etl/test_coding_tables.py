@@ -1,4 +1,5 @@
-"""Loaded coding tables: diagnoses linked to loaded episodes and attendances, invalid codes rejected."""
+"""Loaded coding tables: diagnoses and procedures linked to loaded episodes and attendances, invalid codes
+rejected, each source table of the union conserved."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qvh_migration.etl.pipeline import run_partition
+from qvh_migration.etl.key_registry import REGISTRY_FILE, check_append_only, read_registry
+from qvh_migration.etl.pipeline import build_key_registry, run_partition
+from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
+from qvh_migration.gates.run import record_keys
+from qvh_migration.gates.stage import loaded_and_registered
 from qvh_migration.legacy.keys import row_keys
-from qvh_migration.mapping.transforms_coding import ICD10_SHAPE
+from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
+from qvh_migration.reports.reconciliation import BALANCED, reconcile_run
+from qvh_migration.reports.run_files import RunFolders
+from qvh_migration.reports.trial_comparison import reference_contract
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 
 # Parents before children, as the dry run loads them.
@@ -49,26 +57,32 @@ def coded_run(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         ("LOAD_OPD_CODING", "LOAD_OPD_RECORD_NUMBER", "LOAD_OPD_APPOINTMENTS"),
     ],
 )
-def test_coded_diagnoses_link_to_loaded_parents(coded_run, child, link, parent):
+def test_coded_diagnoses_and_procedures_link_to_loaded_parents(coded_run, child, link, parent):
     rows = _read(coded_run, "tables", child)
     parents = _read(coded_run, "tables", parent)
     assert len(rows) > 0
     assert rows[link].astype("int64").isin(parents["RECORD_NUMBER"].astype("int64")).all()
-    assert rows["DIAGNOSIS"].str.fullmatch(ICD10_SHAPE).all()
-    assert (rows["DIAGNOSIS_DIVISION"] == "Diagnoses").all()
-    # Exactly one primary per episode or attendance that has coded diagnoses.
-    primaries = rows[rows["NOTE_TYPE"] == "Primary"].groupby(link).size()
-    assert set(rows[link]) == set(primaries.index) and (primaries == 1).all()
+    assert set(rows["DIAGNOSIS_DIVISION"]) == {"Diagnoses", "Procedures"}
+    diagnoses = rows[rows["DIAGNOSIS_DIVISION"] == "Diagnoses"]
+    procedures = rows[rows["DIAGNOSIS_DIVISION"] == "Procedures"]
+    assert diagnoses["DIAGNOSIS"].str.fullmatch(ICD10_SHAPE).all()
+    assert procedures["DIAGNOSIS"].str.fullmatch(OPCS4_SHAPE).all()
+    # Exactly one primary diagnosis per episode or attendance that has coded diagnoses.
+    primaries = diagnoses[diagnoses["NOTE_TYPE"] == "Primary"].groupby(link).size()
+    assert set(diagnoses[link]) == set(primaries.index) and (primaries == 1).all()
 
 
-CODING_SOURCES = [("LOAD_ADT_CODING", "CONSEPISDIAG"), ("LOAD_OPD_CODING", "OPADIAGNOSIS")]
+CODING_SOURCES = [
+    ("LOAD_ADT_CODING", ("CONSEPISDIAG", "CONSEPISPROC")),
+    ("LOAD_OPD_CODING", ("OPADIAGNOSIS", "OPPROCEDURE")),
+]
 
 
-@pytest.mark.parametrize(("table", "source"), CODING_SOURCES)
-def test_every_coding_row_is_loaded_rejected_or_filtered_with_a_reason(coded_run, table, source):
+@pytest.mark.parametrize(("table", "sources"), CODING_SOURCES)
+def test_every_coding_row_is_loaded_rejected_or_filtered_with_a_reason(coded_run, table, sources):
     outcomes = _read(coded_run, "outcomes", table)
-    extract = pd.read_parquet(coded_run / "extracts" / f"{source}.parquet")
-    assert len(outcomes) == len(extract)
+    extracts = [pd.read_parquet(coded_run / "extracts" / f"{source}.parquet") for source in sources]
+    assert len(outcomes) == sum(len(e) for e in extracts) and outcomes["record_number"].is_unique
     assert set(outcomes["outcome"]) <= {"loaded", "rejected", "filtered"}
     # Coding of archived episodes and appointments is filtered with its parent, saying so.
     filtered = outcomes[outcomes["outcome"] == "filtered"]
@@ -149,3 +163,105 @@ def test_an_invalid_procedure_code_rejects_the_archive_row(coded_run, tmp_path):
     hit = rejects[(rejects["source_key"] == key) & (rejects["reason_code"] == "invalid_code_shape")]
     assert hit["field"].tolist() == ["PRIMARY_PROCEDURE_CODE"]
     assert "OPCS-4" in hit["message"].iloc[0]
+
+
+def test_diagnoses_and_procedures_of_one_episode_load_side_by_side(coded_run):
+    rows = _read(coded_run, "tables", "LOAD_ADT_CODING")
+    divisions = rows.groupby("ADT_EPS_RECORD_NUMBER")["DIAGNOSIS_DIVISION"].nunique()
+    both = divisions[divisions == 2]
+    assert len(both) > 0  # an operated episode holds its diagnoses and its procedures
+    episode = rows[rows["ADT_EPS_RECORD_NUMBER"] == both.index[0]]
+    procedures = episode[episode["DIAGNOSIS_DIVISION"] == "Procedures"]
+    assert procedures["DIAGNOSIS"].str.fullmatch(OPCS4_SHAPE).all()
+    assert procedures["EXTERNAL_SYSTEM_ID"].str.startswith("P-").all()
+    # A procedure and a diagnosis with the same sequence number never share a record or coding id.
+    assert rows["RECORD_NUMBER"].is_unique and rows["EXTERNAL_SYSTEM_ID"].is_unique
+
+
+def test_a_code_not_of_opcs4_shape_in_a_procedure_is_rejected(coded_run, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(coded_run, data_dir)
+    loaded = set(_read(data_dir, "tables", "LOAD_ADT_CODING")["EXTERNAL_SYSTEM_ID"])
+    procedures = pd.read_parquet(data_dir / "extracts" / "CONSEPISPROC.parquet")
+    ids = "P-" + procedures[["InternalPatientNumber", "EpisodeNumber", "FCENumber", "SecondaryProcSeqNo"]].agg(
+        "-".join, axis=1
+    )
+    row = int(ids.isin(loaded).to_numpy().nonzero()[0][0])  # a procedure of a loaded (live) episode
+    key = _corrupt(data_dir, "CONSEPISPROC", "OPCS", row, "I10.X")  # an ICD-10 code: no OPCS-4 chapter I
+    before = len(_read(data_dir, "tables", "LOAD_ADT_CODING"))
+    _load(data_dir, "LOAD_ADT_CODING")
+    rejects = _read(data_dir, "rejects", "LOAD_ADT_CODING")
+    hit = rejects[rejects["source_key"] == key]
+    assert hit[["source_table", "field", "reason_code"]].values.tolist() == [
+        ["CONSEPISPROC", "DIAGNOSIS", "invalid_code_shape"]
+    ]
+    assert "OPCS-4" in hit["message"].iloc[0]
+    assert len(_read(data_dir, "tables", "LOAD_ADT_CODING")) == before - 1
+
+
+@pytest.mark.parametrize(("table", "sources"), CODING_SOURCES)
+def test_each_source_table_of_a_union_is_conserved_and_reconciled(coded_run, table, sources):
+    summary = pd.read_csv(coded_run / "target" / "load_summary.csv", keep_default_na=False)
+    parts = summary[summary["target_table"] == table].set_index("source_table")
+    assert tuple(parts.index) == sources
+    for source in sources:
+        extract = pd.read_parquet(coded_run / "extracts" / f"{source}.parquet")
+        counts = parts.loc[source, ["loaded_rows", "rejected_rows", "filtered_rows"]].astype(int)
+        assert int(parts.loc[source, "source_rows"]) == len(extract) == counts.sum()
+        assert int(parts.loc[source, "loaded_rows"]) > 0
+    assert parts["target_rows"].astype(int).sum() == len(_read(coded_run, "tables", table))
+    frame = reconcile_run(RunFolders.under(coded_run), [table], ROW_SOURCES_FILE)
+    assert frame["source_table"].tolist() == list(sources)
+    assert (frame["status"] == BALANCED).all(), frame[["source_table", "gap"]].to_string()
+
+
+def test_union_keys_name_their_source_table_and_stay_put_on_a_rerun(coded_run, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(coded_run, data_dir)
+    before = read_registry(data_dir / "target" / REGISTRY_FILE)
+    coding = before[before["target_table"] == "LOAD_ADT_CODING"]
+    prefixes = set(coding["grain_key"].str.split(":", n=1).str[0])
+    assert prefixes == {"CONSEPISDIAG", "CONSEPISPROC"}
+    after, added = build_key_registry(folders_of(data_dir), "run-2")
+    assert added.empty and not check_append_only(before, after)
+    assert after["record_number"].tolist() == before["record_number"].tolist()
+
+
+def test_the_gates_trace_a_union_record_to_its_own_source_row(coded_run):
+    loaded, _ = loaded_and_registered(coded_run / "target")
+    coding = loaded[loaded["target_table"] == "LOAD_ADT_CODING"]
+    assert set(coding["source_table"]) == {"CONSEPISDIAG", "CONSEPISPROC"}
+    for source, part in coding.groupby("source_table"):
+        extract = pd.read_parquet(coded_run / "extracts" / f"{source}.parquet")
+        # The defect ledger names rows by the extract's own key: a loaded record must carry it.
+        assert part["grain_key"].isin(row_keys(extract, str(source))).all()
+    # A finding on a union table's row names the row's own source table and extract key.
+    table = _read(coded_run, "tables", "LOAD_ADT_CODING")
+    keys = record_keys(coded_run / "target", "LOAD_ADT_CODING", table)
+    procedures = (table["DIAGNOSIS_DIVISION"] == "Procedures").to_numpy()
+    assert set(keys.loc[procedures, "source_table"]) == {"CONSEPISPROC"}
+    assert set(keys.loc[~procedures, "source_table"]) == {"CONSEPISDIAG"}
+    extract = pd.read_parquet(coded_run / "extracts" / "CONSEPISPROC.parquet")
+    assert keys.loc[procedures, "source_key"].isin(row_keys(extract, "CONSEPISPROC")).all()
+
+
+def test_the_reference_evaluator_agrees_with_the_union_load(coded_run):
+    procedures = pd.read_parquet(coded_run / "extracts" / "CONSEPISPROC.parquet")
+    patients = set(procedures["InternalPatientNumber"].astype(str).head(60))
+    verdicts = reference_contract(coded_run, CROSSWALKS, patients).evaluate_table("LOAD_ADT_CODING")
+    outcomes = _read(coded_run, "outcomes", "LOAD_ADT_CODING").set_index("record_number")["outcome"]
+    loaded = _read(coded_run, "tables", "LOAD_ADT_CODING").set_index("RECORD_NUMBER", drop=False)
+    parts = {v.grain_key.split(":", 1)[0] for v in verdicts}
+    assert parts == {"CONSEPISDIAG", "CONSEPISPROC"}
+    compared = 0
+    for verdict in verdicts:
+        assert verdict.outcome == outcomes[verdict.record_number], verdict.grain_key
+        if verdict.outcome != "loaded":
+            continue
+        row = loaded.loc[verdict.record_number]
+        for found in verdict.fields:
+            expected = "" if found.value is None else str(found.value)
+            actual = "" if pd.isna(row[found.field]) else str(row[found.field])
+            assert expected == actual, (verdict.grain_key, found.field)
+            compared += 1
+    assert compared > 0

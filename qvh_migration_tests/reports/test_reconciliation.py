@@ -113,3 +113,30 @@ def test_tables_loaded_one_row_per_source_row_come_from_the_row_sources() -> Non
     tables = one_row_per_source_row(ROW_SOURCES_FILE)
     assert {"LOAD_PMI", "LOAD_RTT_PERIODS", "LOAD_IWL"} <= tables
     assert "LOAD_RTT_PATHWAYS" not in tables and "LOAD_MH_CPA_MASTER" not in tables  # grain; no source
+
+
+def test_a_union_table_reconciles_each_source_table_on_its_own_row() -> None:
+    summary = _summary(
+        [
+            _row("LOAD_ADT_CODING", "CONSEPISDIAG", 10, 7, 1, 2, filter_reasons="archived: 2"),
+            _row("LOAD_ADT_CODING", "CONSEPISPROC", 5, 4, 1, 0),
+        ]
+    )
+    rejects = pd.concat(
+        [
+            _rejects("LOAD_ADT_CODING", [("d1", "invalid_code_shape")]).assign(source_table="CONSEPISDIAG"),
+            _rejects("LOAD_ADT_CODING", [("p1", "invalid_code_shape")]).assign(source_table="CONSEPISPROC"),
+        ]
+    )
+    extracts = {"CONSEPISDIAG": 10, "CONSEPISPROC": 5}
+    tables, one_each = ["LOAD_ADT_CODING"], {"LOAD_ADT_CODING"}
+    frame = build_reconciliation(tables, summary, rejects, extracts, {"LOAD_ADT_CODING": 11}, one_each)
+    assert frame["source_table"].tolist() == ["CONSEPISDIAG", "CONSEPISPROC"]
+    assert frame["rejected"].tolist() == [1, 1] and frame["target_rows"].tolist() == [7, 4]
+    assert (frame["status"] == BALANCED).all() and differences_explained(frame).passed
+    # One procedure row missing from the extract: its own row shows it, the diagnoses still balance.
+    short = build_reconciliation(tables, summary, rejects, {**extracts, "CONSEPISPROC": 6}, {"LOAD_ADT_CODING": 11})
+    assert short["status"].tolist() == [BALANCED, UNEXPLAINED] and short["difference"].tolist() == [0, 1]
+    # A target row lost after the load shows on every part (the table is one row short).
+    lost = build_reconciliation(tables, summary, rejects, extracts, {"LOAD_ADT_CODING": 10}, one_each)
+    assert (lost["status"] == UNEXPLAINED).all() and lost["gap"].str.contains("target table holds").all()

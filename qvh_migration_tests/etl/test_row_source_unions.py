@@ -1,0 +1,173 @@
+"""Tables loaded from a union of source tables: the file's shape, and each part's contract rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qvh_migration.errors import CurationError
+from qvh_migration.etl.executor import SUMMARY_COLUMNS, TableLoad
+from qvh_migration.etl.row_sources import RowSource, RowSourceUnion, load_row_sources
+from qvh_migration.etl.source_rules import prepare_rows, split_union_keys
+from qvh_migration.etl.union import part_rules
+
+HEAD = "system_code: X\ntables:\n  LOAD_ADT_CODING:\n"
+DIAG = "      - {source: CONSEPISDIAG, rationale: diagnoses}\n"
+PROC = "      - source: CONSEPISPROC\n        rationale: procedures\n"
+
+
+def _file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "row_sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (HEAD + "    rationale: r\n    sources:\n" + DIAG, "two or more source tables"),
+        (HEAD + "    source: CONSEPISDIAG\n    rationale: r\n    sources:\n" + DIAG + PROC, "not both"),
+        (HEAD + "    sources:\n" + DIAG + PROC, "needs a rationale"),
+        (HEAD + "    rationale: r\n    sources:\n" + DIAG + DIAG, "CONSEPISDIAG is listed twice"),
+        (HEAD + "    rationale: r\n    sources:\n" + DIAG + "      - {rationale: x}\n", "needs 'source'"),
+        (
+            HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC + "        fields:\n"
+            "          DIAGNOSIS: {class: TRANSFORM, source: OPCS, transform: opcs5_code, rationale: r}\n",
+            "transform 'opcs5_code' is not registered",
+        ),
+        (
+            HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC + "        fields:\n"
+            "          DIAGNOSIS_DIVISION: {class: DEFAULT, rationale: r}\n",
+            "needs 'default'",
+        ),
+        (
+            HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC + "        fields:\n"
+            "          DIAGNOSIS: {class: TRANSFORM, source: OPCS, transform: opcs4_code}\n",
+            "needs a rationale",
+        ),
+        (
+            HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC + "        fields:\n"
+            "          DIAGNOSIS: {class: CROSSWALK, source: OPCS, crosswalk: sex, rationale: r}\n",
+            "takes only",
+        ),
+    ],
+)
+def test_a_bad_union_names_the_file_the_table_and_the_source(tmp_path: Path, text: str, message: str) -> None:
+    path = _file(tmp_path, text)
+    with pytest.raises(CurationError, match=message) as error:
+        load_row_sources(path)
+    assert str(path) in str(error.value) and "LOAD_ADT_CODING" in str(error.value)
+
+
+def test_the_shipped_coding_tables_are_unions_of_diagnoses_and_procedures() -> None:
+    sources = load_row_sources()
+    for table, tables in (
+        ("LOAD_ADT_CODING", ("CONSEPISDIAG", "CONSEPISPROC")),
+        ("LOAD_OPD_CODING", ("OPADIAGNOSIS", "OPPROCEDURE")),
+    ):
+        spec = sources[table]
+        assert isinstance(spec, RowSourceUnion) and spec.source_tables == tables
+        assert sources.is_union(table) and all(p.in_union for p in sources.parts(table))
+        overrides = {f.target_field: f for f in sources.parts(table)[1].fields}
+        assert overrides["DIAGNOSIS"].transform == "opcs4_code"
+        assert overrides["DIAGNOSIS_DIVISION"].default == "Procedures"
+    # A single-source table keeps its one RowSource: the API other code reads is unchanged.
+    single = sources["LOAD_ADT_EPISODES"]
+    assert isinstance(single, RowSource) and sources.parts("LOAD_ADT_EPISODES") == (single,)
+    assert single.source_table == "CONSEPISODE" and single.key_prefix == ""
+
+
+def test_a_union_part_keys_its_rows_by_its_source_table() -> None:
+    frame = pd.DataFrame(
+        {"InternalPatientNumber": ["1", "1"], "EpisodeNumber": ["2", "2"], "FCENumber": "1", "SecondaryProcSeqNo": "1"}
+    )
+    grain = ("InternalPatientNumber", "EpisodeNumber")
+    alone = prepare_rows(RowSource("T", "CONSEPISPROC", grain), frame, pd.Series(dtype="string"), pd.Series())
+    part = prepare_rows(RowSource("T", "CONSEPISPROC", grain, in_union=True), frame, pd.Series(dtype="string"), None)
+    assert alone["_grain_key"].iloc[0] == "InternalPatientNumber=1|EpisodeNumber=2"
+    assert part["_grain_key"].iloc[0] == "CONSEPISPROC:InternalPatientNumber=1|EpisodeNumber=2"
+    table, key = split_union_keys(pd.concat([alone["_grain_key"], part["_grain_key"]]))
+    assert table.tolist() == ["", "", "CONSEPISPROC", "CONSEPISPROC"]
+    assert key.nunique() == 1  # the extract's own key, whichever way it was registered
+
+
+def _rules() -> pd.DataFrame:
+    """LOAD_ADT_CODING's contract rows as the mapping contract has them (the columns the executor reads)."""
+    rows = [
+        ("ADT_EPS_RECORD_NUMBER", "DERIVED", "CONSEPISDIAG.InternalPatientNumber;CONSEPISDIAG.EpisodeNumber", ""),
+        ("EXTERNAL_SYSTEM_ID", "GENERATED", "CONSEPISDIAG.InternalPatientNumber", ""),
+        ("DIAGNOSIS_DIVISION", "DEFAULT", "", ""),
+        ("NOTE_TYPE", "DERIVED", "CONSEPISDIAG.SecondaryDiagnosis", "diagnosis_note_type"),
+        ("DIAGNOSIS", "TRANSFORM", "CONSEPISDIAG.SecondaryDiagnosis", "icd10_code"),
+        ("DIAGNOSED_BY", "DIRECT", "CONSEPISODE.ConsultantCode", ""),
+    ]
+    frame = pd.DataFrame(rows, columns=["target_field", "mapping_class", "source_fields", "transform"])
+    return frame.assign(
+        source_table="CONSEPISDIAG",
+        crosswalk="",
+        default_value=["", "", "Diagnoses", "", "", ""],
+        parent_table=["LOAD_ADT_EPISODES", "", "", "", "", ""],
+        rationale="r",
+    )
+
+
+def test_a_part_fills_the_fields_it_overrides_from_its_own_table() -> None:
+    sources = load_row_sources()
+    union = sources["LOAD_ADT_CODING"]
+    procedures = part_rules(_rules(), union, union.parts[1], "row_sources.yaml").set_index("target_field")
+    assert procedures.at["DIAGNOSIS", "source_fields"] == "CONSEPISPROC.OPCS"
+    assert procedures.at["DIAGNOSIS", "transform"] == "opcs4_code"
+    assert procedures.at["DIAGNOSIS_DIVISION", "default_value"] == "Procedures"
+    # The parent link keeps its parent and takes the part's own key columns.
+    assert procedures.at["ADT_EPS_RECORD_NUMBER", "parent_table"] == "LOAD_ADT_EPISODES"
+    assert procedures.at["ADT_EPS_RECORD_NUMBER", "source_fields"].startswith("CONSEPISPROC.")
+    # A rule reading a third table (the episode) applies as written.
+    assert procedures.at["DIAGNOSED_BY", "source_fields"] == "CONSEPISODE.ConsultantCode"
+    diagnoses = part_rules(_rules(), union, union.parts[0], "row_sources.yaml")
+    assert diagnoses.equals(_rules())  # the first part is what the contract was written for
+
+
+def test_a_part_must_override_every_rule_reading_another_part(tmp_path: Path) -> None:
+    path = _file(tmp_path, HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC)
+    union = load_row_sources(path)["LOAD_ADT_CODING"]
+    with pytest.raises(CurationError, match="ADT_EPS_RECORD_NUMBER reads CONSEPISDIAG") as error:
+        part_rules(_rules(), union, union.parts[1], str(path))
+    assert str(path) in str(error.value) and "source CONSEPISPROC" in str(error.value)
+
+
+def test_an_override_of_a_field_the_table_lacks_is_named(tmp_path: Path) -> None:
+    text = HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC + "        fields:\n"
+    text += "          DIAGNOSYS: {class: DEFAULT, default: x, rationale: r}\n"
+    union = load_row_sources(_file(tmp_path, text))["LOAD_ADT_CODING"]
+    with pytest.raises(CurationError, match="DIAGNOSYS is not a field of LOAD_ADT_CODING"):
+        part_rules(_rules(), union, union.parts[1], "row_sources.yaml")
+
+
+def test_a_union_loads_totals_add_up_its_parts_counts() -> None:
+    summary = pd.DataFrame(
+        [
+            ["LOAD_ADT_CODING", "CONSEPISDIAG", 10, 6, 1, 3, "archived: 3", 6, 0.5, ""],
+            ["LOAD_ADT_CODING", "CONSEPISPROC", 4, 2, 1, 1, "archived: 1", 2, 0.25, "a note"],
+        ],
+        columns=list(SUMMARY_COLUMNS),
+    )
+    empty = pd.DataFrame()
+    load = TableLoad("LOAD_ADT_CODING", empty, empty, empty, summary)
+    totals = load.totals
+    assert totals[["source_rows", "loaded_rows", "rejected_rows", "filtered_rows", "target_rows"]].tolist() == [
+        14, 8, 2, 4, 8]  # fmt: skip
+    assert totals["source_table"] == "CONSEPISDIAG; CONSEPISPROC" and totals["note"] == "a note"
+    assert load.conserved
+    single = TableLoad("LOAD_ADT_CODING", empty, empty, empty, summary.iloc[:1])
+    assert single.totals.equals(summary.iloc[0])
+
+
+def test_an_override_reading_a_column_the_dictionary_lacks_is_named(tmp_path: Path) -> None:
+    text = HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC + "        fields:\n"
+    text += "          DIAGNOSIS: {class: TRANSFORM, source: OPCS4, transform: opcs4_code, rationale: r}\n"
+    union = load_row_sources(_file(tmp_path, text))["LOAD_ADT_CODING"]
+    catalog = {"CONSEPISPROC": {"OPCS", "InternalPatientNumber"}}
+    with pytest.raises(CurationError, match=r"CONSEPISPROC\.OPCS4 is not in the source catalog"):
+        part_rules(_rules(), union, union.parts[1], "row_sources.yaml", catalog)
