@@ -79,10 +79,11 @@ def guide_name(baseline: dict) -> str:
 def test_summary_names_documents_extracts_and_the_log(baseline: dict) -> None:
     lines = baseline["out"].splitlines()
     documents = "real documents" if baseline["real"] else "stand-ins"
-    assert f"documents: {documents} from {baseline['spec_dir']}" in lines[-2]
-    assert "extracts: synthetic (300 patients)" in lines[-2]
+    assert f"documents: {documents} from {baseline['spec_dir']}" in lines[-3]
+    assert "extracts: synthetic (300 patients)" in lines[-3]
     log = baseline["data_dir"] / "reports" / cli.LOG_NAME
-    assert lines[-1] == f"artifacts under {baseline['data_dir']}; full log: {log} (and the runs in `qvh-migration ui`)"
+    assert lines[-2] == f"artifacts under {baseline['data_dir']}; full log: {log} (and the runs in `qvh-migration ui`)"
+    assert lines[-1] == f"evidence pack: {baseline['data_dir'] / 'reports' / 'evidence' / 'index.html'}"
     assert "PIPELINE_SUCCESS" in log.read_text()
 
 

@@ -29,7 +29,8 @@ def mask_values(values: pd.Series) -> pd.Series:
     """Keep the last two characters of each value so rows stay tell-apart; star out the rest."""
     text = values.fillna("").astype(str)
     kept = text.str[-KEEP_LAST:]
-    stars = text.str.len().sub(KEEP_LAST).clip(lower=0).map(lambda n: "*" * n)
+    # As text even when there are no values (an empty map keeps the lengths' integer dtype).
+    stars = text.str.len().sub(KEEP_LAST).clip(lower=0).map(lambda n: "*" * n).astype(text.dtype)
     return (stars + kept).where(text.str.len() > KEEP_LAST, "*" * KEEP_LAST).where(text != "", "")
 
 

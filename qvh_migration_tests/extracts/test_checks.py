@@ -33,4 +33,10 @@ def test_synthetic_numbers_must_be_valid_in_range_or_ledgered() -> None:
 def test_real_numbers_are_only_checked_for_validity() -> None:
     outcome = nhs_number_check(_patdata("943 476 5919", "943 476 5918"), pd.DataFrame(columns=LEDGER_COLUMNS), False)
     assert not outcome.passed
-    assert outcome.metadata == {"invalid_check_digit": 1, "dummy": 0, "ledgered": 0, "outside_999_range": 0}
+    assert outcome.metadata == {
+        "invalid_check_digit": 1,
+        "dummy": 0,
+        "ledgered": 0,
+        "outside_999_range": 0,
+        "sample_masked": "**********18",  # which number, never the number
+    }
