@@ -204,12 +204,16 @@ def _load_in_parallel(instance: Any, table_config: dict, workers: int) -> Any:
     from qvh_migration.defs.parallel_load import parallel_load_job
     from qvh_migration.defs.table_runs import parallel_run_config
 
-    return dg.execute_job(
-        dg.reconstructable(parallel_load_job),
-        instance=instance,
-        run_config=parallel_run_config(table_config, workers),
-        raise_on_error=False,
-    )
+    try:
+        return dg.execute_job(
+            dg.reconstructable(parallel_load_job),
+            instance=instance,
+            run_config=parallel_run_config(table_config, workers),
+            raise_on_error=False,
+        )
+    except dg.DagsterInvalidConfigError as exc:  # one line, not Dagster's traceback
+        problems = "; ".join(error.message for error in exc.errors) or str(exc)
+        raise SystemExit(f"cannot start the parallel load of the 38 tables: {problems}") from None
 
 
 def _merge(*configs: dict) -> dict:

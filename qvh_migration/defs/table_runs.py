@@ -69,7 +69,8 @@ def parallel_run_config(run_config: dict, workers: int) -> dict:
         "impute_mode": ops.get("target_tables", {}).get("config", {}).get("impute_mode"),
         "profile": ops.get("target_table_gates", {}).get("config", {}).get("profile"),
     }
-    resources = dict(run_config.get("resources", {}))
+    # The job has the settings resource and its own options; the extract source is upstream's.
+    resources = {k: v for k, v in run_config.get("resources", {}).items() if k == "settings"}
     resources["table_load_options"] = {"config": {k: v for k, v in options.items() if v}}
     config = {k: v for k, v in run_config.items() if k not in ("ops", "resources")}
     return {**config, "resources": resources, "execution": {"config": {"max_concurrent": workers}}}

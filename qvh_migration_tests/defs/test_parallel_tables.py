@@ -6,6 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
+import dagster as dg
 import pandas as pd
 import pytest
 
@@ -114,7 +115,10 @@ def test_parallel_run_config_carries_settings_impute_mode_and_profile() -> None:
     from qvh_migration.defs.table_runs import parallel_run_config
 
     per_table = {
-        "resources": {"settings": {"config": {"data_dir": "/x"}}},
+        "resources": {
+            "settings": {"config": {"data_dir": "/x"}},
+            "extract_source": {"config": {"kind": "synthetic"}},  # the CLI's shared config carries it
+        },
         "ops": {
             "target_tables": {"config": {"impute_mode": "lenient"}},
             "target_table_gates": {"config": {"profile": "cutover_ready"}},
@@ -128,4 +132,7 @@ def test_parallel_run_config_carries_settings_impute_mode_and_profile() -> None:
         "config": {"impute_mode": "lenient", "profile": "cutover_ready"}
     }
     assert config["loggers"] == per_table["loggers"]
-    assert "ops" not in config
+    assert "ops" not in config and "extract_source" not in config["resources"]
+    from qvh_migration.defs.parallel_load import PARALLEL_LOAD_JOB
+
+    assert dg.validate_run_config(defs.resolve_job_def(PARALLEL_LOAD_JOB), config)
