@@ -17,6 +17,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.masking import mask_values
+from qvh_migration.reports.waiting_list import PARITY_COLUMNS
 
 NOT_PRODUCED = "not produced in this run"
 RECONCILIATION_FILE = "reconciliation.csv"
@@ -125,7 +126,7 @@ def waiting_lists_section(reports: Path) -> dict[str, Any]:
         sample = parity.head(SAMPLE_ROWS).copy()
         for column in ("patient_key", "pathway_key"):
             sample[column] = mask_values(sample[column])
-        shown = [c for c in parity.columns if c in _PARITY_SHOWN]
+        shown = [c for c in parity.columns if c in PARITY_COLUMNS]
         section["differences"] = {
             "produced": True,
             "total": len(parity),
@@ -157,21 +158,6 @@ def _flat(value: Any) -> Any:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
     return value
-
-
-_PARITY_SHOWN = (
-    "list",
-    "patient_key",
-    "pathway_key",
-    "source_clock_start",
-    "target_clock_start",
-    "source_status",
-    "target_status",
-    "source_weeks_waited",
-    "target_weeks_waited",
-    "difference",
-    "cause",
-)
 
 
 def _list_order(names: pd.Series) -> list[str]:

@@ -24,7 +24,8 @@ DIFFERENCES_FILE, BANDS_FILE, SUMMARY_FILE = (
     "waiting_list_bands.csv",
     "waiting_list_summary.json",
 )
-DIFFERENCE_COLUMNS = (
+# The parity file's contract, as other readers (the evidence pack) rely on it.
+PARITY_COLUMNS = (
     "list",
     "patient_key",
     "pathway_key",
@@ -36,10 +37,9 @@ DIFFERENCE_COLUMNS = (
     "target_weeks_waited",
     "difference",
     "cause",
-    # Beyond the shared contract: the kind of cause and whether it explains the difference.
-    "cause_kind",
-    "explained",
 )
+# Beyond the contract: the kind of cause and whether it explains the difference.
+DIFFERENCE_COLUMNS = (*PARITY_COLUMNS, "cause_kind", "explained")
 MISSING, EXTRA, MISMATCH = "missing_in_target", "extra_in_target", "value_mismatch"
 REJECT, FILTER, MAPPING, UNEXPLAINED = "reject", "filter", "mapping", "unexplained"
 BANDS = ((0, 17), (18, 25), (26, 39), (40, 51), (52, 77), (78, 103), (104, None))
