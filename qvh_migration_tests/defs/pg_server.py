@@ -107,3 +107,16 @@ def wait_for(url: str, timeout: float = 30) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """Creates database ``name`` on the server (once it accepts connections); returns its URL."""
+    import psycopg2
+
+    wait_for(admin_url)
+    connection = psycopg2.connect(admin_url)
+    connection.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {name}")
+    connection.close()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"

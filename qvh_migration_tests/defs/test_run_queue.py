@@ -17,7 +17,7 @@ import pytest
 
 from qvh_migration import settings
 from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
-from qvh_migration_tests.defs.pg_server import instance_environment, postgres_server, wait_for
+from qvh_migration_tests.defs.pg_server import create_database, instance_environment, postgres_server
 from qvh_migration_tests.defs.test_browser import BIN, _free_port, _wait_until_served, launch_partition_run
 
 SHARED_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
@@ -29,27 +29,20 @@ FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.Dagster
 
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory):
-    import psycopg2
-
     with postgres_server() as admin_url:
-        wait_for(admin_url)
-        connection = psycopg2.connect(admin_url)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE DATABASE dagster")
-        connection.close()
+        dagster_url = create_database(admin_url, "dagster")
         home = tmp_path_factory.mktemp("dagster_home")
         shutil.copy(SHARED_YAML, home / "dagster.yaml")  # the shipped example, unchanged
         data = tmp_path_factory.mktemp("data")
         env = {
             **os.environ,
-            **instance_environment(admin_url.rsplit("/", 1)[0] + "/dagster", "dagster"),
+            **instance_environment(dagster_url, "dagster"),
             "DAGSTER_HOME": str(home),
             "QVH_DATA_DIR": str(data),
         }
         env.pop("QVH_REQUIREMENT_SPEC_DIR", None)
         with pytest.MonkeyPatch.context() as patch:
-            for name in ("DAGSTER_HOME", "QVH_DATA_DIR", *instance_environment(admin_url, "dagster")):
+            for name in ("DAGSTER_HOME", "QVH_DATA_DIR", *instance_environment(dagster_url, "dagster")):
                 patch.setenv(name, env[name])
             patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
             with dg.DagsterInstance.get() as instance:

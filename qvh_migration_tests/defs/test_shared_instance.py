@@ -10,23 +10,15 @@ import pytest
 
 from qvh_migration import settings
 from qvh_migration.definitions import CATALOGS_JOB, defs
-from qvh_migration_tests.defs.pg_server import instance_environment, postgres_server, wait_for
+from qvh_migration_tests.defs.pg_server import create_database, instance_environment, postgres_server
 
 SHARED_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
 
 
 @pytest.fixture(scope="module")
 def postgres_url() -> str:
-    import psycopg2
-
     with postgres_server() as admin_url:
-        wait_for(admin_url)
-        connection = psycopg2.connect(admin_url)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE DATABASE dagster")
-        connection.close()
-        yield admin_url.rsplit("/", 1)[0] + "/dagster"
+        yield create_database(admin_url, "dagster")
 
 
 @pytest.fixture
