@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from qvh_migration import console, preflight
+from qvh_migration.io.secrets import redact_url
 from qvh_migration.settings import (
     PROJECT_ROOT,
+    SOURCE_URL_ENV,
     default_crosswalk_dir,
     default_dagster_home,
     default_data_dir,
@@ -92,6 +94,11 @@ def resources_config(plan: preflight.RunPlan) -> dict[str, Any]:
         "rules_dir": str(plan.rules_dir),
     }
     extracts = {"kind": plan.extract_kind, "location": plan.extract_location}
+    if plan.extract_kind == "sql":
+        # The URL may carry a password, and run config is kept in Dagster's run storage and shown in the
+        # UI: the runs read it from the environment of this process instead.
+        os.environ[SOURCE_URL_ENV] = plan.extract_location
+        extracts["location"] = ""
     return {"resources": {"settings": {"config": settings}, "extract_source": {"config": extracts}}}
 
 
@@ -107,7 +114,8 @@ def describe(plan: preflight.RunPlan) -> str:
         patients = plan.patients if plan.patients is not None else 2000
         extracts = f"synthetic ({patients:,} patients)"
     else:
-        extracts = f"{plan.extract_kind}:{plan.extract_location}"
+        location = redact_url(plan.extract_location) if plan.extract_kind == "sql" else plan.extract_location
+        extracts = f"{plan.extract_kind}:{location}"
     return f"documents: {documents} from {plan.spec_dir}; extracts: {extracts}"
 
 

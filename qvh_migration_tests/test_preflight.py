@@ -92,3 +92,11 @@ def test_a_rules_file_that_would_not_be_read_stops_the_run(tmp_path: Path) -> No
         f"{rules / 'LOAD_PMI.yml'}: not read: a rules file must be named <LOAD_TABLE>.yaml "
         "(rename it or move it out of the folder)"
     ]
+
+
+@pytest.mark.parametrize("port", ["1", "55x99"])
+def test_a_source_url_with_an_at_in_its_password_is_one_line_without_it(tmp_path: Path, port: str) -> None:
+    url = f"postgresql://migrator:Pl4nted@Secret@127.0.0.1:{port}/legacy"
+    problems = preflight.run_problems(_plan(tmp_path, extract_kind="sql", extract_location=url))
+    assert len(problems) == 1 and len(problems[0].splitlines()) == 1
+    assert "Pl4nted" not in problems[0] and "Secret" not in problems[0]
