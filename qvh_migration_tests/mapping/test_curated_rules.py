@@ -195,3 +195,12 @@ def test_a_table_whose_rules_vanish_fails_the_run(tmp_path, tiny_source, tiny_ta
 
 def test_the_shipped_rules_cover_every_table(real_source_catalog, real_target_guide, curated_rules):
     assert curated_rules["target_table"].nunique() == 38
+
+
+def test_the_shipped_rules_mark_the_fields_a_review_found_unmasked(curated_rules) -> None:
+    from qvh_migration.io.masking import identifier_fields
+
+    by_table = {t: identifier_fields(rows) for t, rows in curated_rules.groupby("target_table")}
+    assert {"DATE_REGISTERED", "EXTERNAL_SYSTEM_ID"} <= by_table["LOAD_PMI"]
+    assert "ADDITIONAL_ID" in by_table["LOAD_PMIIDS"]
+    assert "ID_NUMBER" in by_table["LOAD_PMICASENOTEHISTORY"]
