@@ -53,7 +53,7 @@ def inpatient_waitlist_status(
         return "N"  # TCI cancelled on the day of surgery: admitted, not treated
     status = ENTRY_STATUS.get(activity)
     if status == "D" and as_of is not None:
-        end = _day(revised) or _day(until)
+        end = _day(revised) if text(revised) else _day(until)  # the revised end, when recorded
         if end is not None and end < as_of:
             return "W"  # the suspension lapsed before the as-of day
     return status

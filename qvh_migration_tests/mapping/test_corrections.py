@@ -243,5 +243,3 @@ def test_adt_rule(contract):
     outcome = _rule(contract, "LOAD_ADT_ADMISSIONS", "ADMISSION_OUTCOME")
     assert outcome["source_fields"] == "ADMITDISCH.MethodOfDischarge;ADMITDISCH.DestinationOnDischarge"
     assert outcome["crosswalk"] == "discharge_method;discharge_destination"
-
-
