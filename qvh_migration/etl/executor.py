@@ -18,6 +18,7 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.fields import ISSUE_COLUMNS, LoadContext, evaluate
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
+from qvh_migration.etl.source_keys import duplicate_key_issues
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, SOURCE_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
 from qvh_migration.etl.union import combined_table, part_rules
@@ -161,7 +162,7 @@ def _load_source(
     if parent_outcomes is not None:
         ctx.parent_outcomes = parent_outcomes
     values: dict[str, pd.Series] = {}
-    found: list[pd.DataFrame] = []
+    found: list[pd.DataFrame] = [duplicate_key_issues(candidates, rows, SOURCE_KEY, GRAIN_KEY)]
     for _, rule in rules.iterrows():
         result = evaluate(rule, ctx)
         values[rule["target_field"]] = result.values
