@@ -46,17 +46,15 @@ def table_path(target_dir: Path, kind: str, table: str) -> Path:
     return target_dir / kind / f"{table}{suffix}"
 
 
-def write_table_load(target_dir: Path, load: TableLoad) -> dict[str, Path]:
-    """Write one partition's files (each atomically), then refresh the combined load summary."""
-    paths = {
+def write_table_files(target_dir: Path, load: TableLoad) -> dict[str, Path]:
+    """Write one partition's own files, each atomically."""
+    return {
         TABLES: write_parquet(load.table, table_path(target_dir, TABLES, load.target_table)),
         REJECTS: write_parquet(load.rejects, table_path(target_dir, REJECTS, load.target_table)),
         WARNINGS: write_parquet(load.warnings, table_path(target_dir, WARNINGS, load.target_table)),
         OUTCOMES: write_parquet(load.outcomes, table_path(target_dir, OUTCOMES, load.target_table)),
         SUMMARY: write_csv(load.summary, table_path(target_dir, SUMMARY, load.target_table)),
     }
-    paths["load_summary"] = refresh_load_summary(target_dir)
-    return paths
 
 
 def refresh_load_summary(target_dir: Path) -> Path:
