@@ -25,7 +25,7 @@ PROGRESS_LOGGER = "qvh_migration.progress"
 _logger = logging.getLogger(PROGRESS_LOGGER)
 
 # "dagster._core.definitions.events.Failure: text" -> "text"; a user-facing message needs no class.
-_CLASS_PREFIX = re.compile(r"^(?:[a-z_][\w]*\.)+(?:Failure|DagsterError\w*): ", re.IGNORECASE)
+_CLASS_PREFIX = re.compile(r"^(?:[a-z_][\w]*\.)+(?:Failure|DagsterError\w*|DagsterAssetCheckFailedError): ", re.I)
 
 
 def progress_message(stage: str, table: str, rows: int | None = None, detail: str = "") -> str:
@@ -94,7 +94,11 @@ def failure_line(step: str, error: Any) -> str:
         return f"FAILED   {step}: (no message)"
     if error.cls_name == "DagsterExecutionInterruptedError":
         return f"FAILED   {step}: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
-    message = " ".join(error.message.strip().split("\n")[0].split())
+    lines = error.message.strip().split("\n")
+    if error.cls_name == "DagsterAssetCheckFailedError":
+        # "2 blocking asset checks failed with ERROR severity:" then one line per asset naming them
+        lines = [" ".join(line.strip() for line in lines if line.strip())]
+    message = " ".join(lines[0].split())
     message = _CLASS_PREFIX.sub("", message)
     return f"FAILED   {step}: {message}"
 

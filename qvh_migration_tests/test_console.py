@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
+import dagster as dg
 import pytest
 
 from qvh_migration import console
@@ -49,3 +50,17 @@ def test_an_interrupted_step_says_so() -> None:
     assert console.failure_line("s", interrupted) == (
         "FAILED   s: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
     )
+
+
+def test_a_failed_blocking_check_names_the_check_and_the_count() -> None:
+    """Dagster's message puts the checks on the lines after "failed with ERROR severity:"; the
+    first line alone named neither."""
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("rows_conserved", asset="loaded", blocking=True)])
+    def loaded() -> dg.MaterializeResult:
+        return dg.MaterializeResult(check_results=[dg.AssetCheckResult(check_name="rows_conserved", passed=False)])
+
+    result = dg.materialize([loaded], raise_on_error=False)
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    line = console.failure_line("loaded", failure.event_specific_data.error)
+    assert line == "FAILED   loaded: 1 blocking asset check failed with ERROR severity: loaded: rows_conserved"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qvh_migration.check_outcome import CheckOutcome
+from qvh_migration.io.previews import markdown
 
 COVERAGE_COLUMNS: tuple[str, ...] = ("code_set", "table", "column", "legacy_code", "occurrences")
 
@@ -84,5 +85,5 @@ def coverage_summary(coverage: pd.DataFrame) -> pd.DataFrame:
 def all_codes_covered(coverage: pd.DataFrame) -> CheckOutcome:
     """Every legacy code found in the extracts has a crosswalk entry."""
     # Codes are not identifiers, so the sample needs no masking: the reviewer sees what to add.
-    sample = coverage.head(10).astype(str).to_markdown(index=False) if not coverage.empty else "none"
+    sample = markdown(coverage) if not coverage.empty else "none"
     return CheckOutcome(coverage.empty, {"unmapped_codes": len(coverage), "sample": sample})

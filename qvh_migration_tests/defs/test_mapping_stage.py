@@ -55,12 +55,12 @@ def test_a_removed_crosswalk_keeps_every_file_of_the_stage(tmp_path: Path) -> No
     (crosswalk_dir / "sex.csv").unlink()
     result = _materialise(data_dir, crosswalk_dir)
     assert not result.success
-    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert failure.step_key == "crosswalk_catalog"
-    message = failure.event_specific_data.error.message.strip()
-    assert len(message.splitlines()) == 1 and "'sex'" in message
     for name, content in before.items():
         assert (stage / name).read_bytes() == content, name
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.step_key == "crosswalk_catalog"  # the stage's first step, before it replaced anything
+    message = failure.event_specific_data.error.message.strip()
+    assert len(message.splitlines()) == 1 and "'sex'" in message
     assert not [p.name for p in stage.iterdir() if p.name.startswith(".")]
 
 
