@@ -194,12 +194,14 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
     report = coverage.crosswalk_coverage(extracts, loaded, LEGACY_CODE_FIELDS)
     path = files.write_coverage(report, settings.stage_dir(files.STAGE))
     summary = coverage.coverage_summary(report)
+    variants = coverage.case_variants(report, loaded)
     return dg.MaterializeResult(
         metadata={
             **frame_metadata(report),
             "unmapped_codes": len(report),
             "unmapped_occurrences": int(report["occurrences"].sum()) if not report.empty else 0,
             "by_code_set": preview(summary, rows=20) if not summary.empty else "none",
+            "case_variants": preview(variants, rows=20) if not variants.empty else "none",
             **path_metadata(path),
         },
         check_results=[
@@ -207,7 +209,8 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
                 "all_codes_covered",
                 coverage.all_codes_covered(report),
                 severity=dg.AssetCheckSeverity.WARN,
-                description=f"{len(report)} legacy codes without a crosswalk: see mapping/crosswalk_coverage.csv"
+                description=f"{len(report)} legacy codes without a crosswalk{coverage.case_variants_note(variants)}: "
+                "see mapping/crosswalk_coverage.csv"
                 if not report.empty
                 else None,
             )

@@ -76,3 +76,25 @@ def test_an_unchanged_workbook_is_not_rewritten(tmp_path: Path) -> None:
     os.utime(workbook, (0, 0))  # written long ago
     assert dg.materialize(assets, resources={"settings": resource}).success
     assert workbook.stat().st_mtime == 0
+
+
+def test_a_code_that_differs_only_in_case_is_named(tmp_path: Path) -> None:
+    """``m`` beside ``M``: the lookup is exact, so ``m`` stays unmapped; before, nothing said it was a
+    case variant of a crosswalk code."""
+    data_dir = tmp_path / "data"
+    (data_dir / "extracts").mkdir(parents=True)
+    pd.DataFrame({"InternalPatientNumber": ["1", "2", "3"], "Sex": ["M", "m", "Q"]}).to_parquet(
+        data_dir / "extracts" / "PATDATA.parquet", index=False
+    )
+    resource = MigrationSettings(requirement_spec_dir=str(STANDIN_SPEC_DIR), data_dir=str(data_dir))
+    assets = [specs.source_catalog, specs.target_catalog, mapping.crosswalk_catalog, mapping.crosswalk_coverage]
+    result = dg.materialize(assets, resources={"settings": resource})
+    evaluation = next(
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == "all_codes_covered"
+    )
+    assert evaluation.description == (
+        "2 legacy codes without a crosswalk (1 differ from a crosswalk code only in case: m for M in sex): "
+        "see mapping/crosswalk_coverage.csv"
+    )
