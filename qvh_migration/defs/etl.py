@@ -224,7 +224,7 @@ def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
         # Partitions that finished at the same moment may each have combined the summary without the
         # other; combine it again once every partition has written its own.
         store.refresh_load_summary(folders.target)
-        database = store.build_staging_database(folders.target, fields, tables)
+        database = store.build_staging_database(folders.target, fields, tables, folders.extracts)
     summary = pd.read_csv(folders.target / store.LOAD_SUMMARY_FILE, keep_default_na=False)
     return dg.MaterializeResult(
         metadata={

@@ -143,7 +143,14 @@ def source_extracts(
     folder = settings.stage_dir(store.STAGE)
     previous = store.read_manifest(folder)
     declared = extract_source.delivery_manifest()
-    store.write_extracts(extracts.tables, extracts.defect_ledger, folder, write_csv=config.write_csv, origin=kind)
+    store.write_extracts(
+        extracts.tables,
+        extracts.defect_ledger,
+        folder,
+        write_csv=config.write_csv,
+        origin=kind,
+        generation=context.run.run_id,
+    )
     context.log.info("%s extracts written to %s", kind, folder)
     for table, frame in extracts.tables.items():
         yield dg.MaterializeResult(

@@ -18,6 +18,7 @@ from qvh_migration.etl import key_registry as registry_rules
 from qvh_migration.etl import load_files, store
 from qvh_migration.etl.executor import TableLoad, load_table, table_rules
 from qvh_migration.etl.fields import IMPUTE_MODES
+from qvh_migration.etl.generations import current_generation
 from qvh_migration.etl.postgres_target import PostgresTarget
 from qvh_migration.etl.row_sources import RowSources, load_row_sources
 from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
@@ -152,7 +153,7 @@ def run_partition(
         parent_outcomes=lambda parent: store.published_outcomes(folders.target, parent),
     )
     with published_together():  # every file of the partition, renamed into place once the server committed
-        paths = store.write_table_files(folders.target, load)
+        paths = store.write_table_files(folders.target, load, current_generation(folders.extracts))
         csv_file, control_file = load_files.write_load_files(folders.target, target_table, load.table, fields)
         paths.update({"load_file": csv_file, "control_file": control_file})
         if target:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.etl import store as etl_store
+from qvh_migration.etl.generations import require_one_generation
 from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.etl.validation import UNFILLED
 from qvh_migration.gates.profiles import Profile
@@ -76,6 +77,7 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
 
 
 def decide(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict:
+    generation = require_one_generation(folders.extracts, folders.target, "release decision")
     values = figures(folders, gates_dir, profile)
     criteria = []
     for name, (bound, threshold) in profile.criteria.items():
@@ -90,7 +92,13 @@ def decide(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict:
             }
         )
     decision = "PASS" if all(c["result"] == "PASS" for c in criteria) else "FAIL"
-    return {"profile": profile.name, "profile_file": str(profile.path), "decision": decision, "criteria": criteria}
+    return {
+        "profile": profile.name,
+        "profile_file": str(profile.path),
+        "decision": decision,
+        "criteria": criteria,
+        "generation": generation,
+    }
 
 
 def _noted_mandatory(target_dir: Path, contract: pd.DataFrame, tables: set[str]) -> int:
