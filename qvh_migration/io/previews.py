@@ -22,4 +22,4 @@ def shorten(value: str, limit: int = PREVIEW_VALUE_CHARS) -> str:
 def markdown(frame: pd.DataFrame, rows: int = 10, limit: int = PREVIEW_VALUE_CHARS) -> str:
     """The first ``rows`` rows as a Markdown table, every value as text of at most ``limit`` characters."""
     text = frame.head(rows).astype(str)
-    return text.map(lambda value: shorten(value, limit)).to_markdown(index=False)
+    return text.map(lambda value: shorten(str(value), limit)).to_markdown(index=False)

@@ -27,7 +27,7 @@ def _load(data_dir: Path, tables, run_id: str) -> None:
 
 def _build_staging(data_dir: Path) -> Path:
     fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
-    return store.build_staging_database(data_dir / "target", fields, tables, data_dir / "extracts")
+    return store.build_staging_database(data_dir / "target", fields, tables)  # the extracts beside
 
 
 def _next_delivery(data_dir: Path) -> None:
