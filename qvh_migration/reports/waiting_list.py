@@ -276,7 +276,9 @@ def list_bands(name: str, source: pd.DataFrame, target: pd.DataFrame) -> pd.Data
     if name == RTT_PTL:
         for part in (ADMITTED, NON_ADMITTED):
             parts.append(
-                bands(f"{name}_{part}", source.loc[source["ptl_type"].eq(part)], target.loc[target["ptl_type"].eq(part)])
+                bands(
+                    f"{name}_{part}", source.loc[source["ptl_type"].eq(part)], target.loc[target["ptl_type"].eq(part)]
+                )
             )
     return pd.concat(parts, ignore_index=True)
 

@@ -54,7 +54,9 @@ def _policy(path: Path, name: str, value: object) -> ParityPolicy:
         raise CurationError(path, f"settings must be exactly {', '.join(SETTINGS)}", where=name)
     severity = str(value["severity"]).upper()
     if severity not in SEVERITIES:
-        raise CurationError(path, f"severity {severity!r} is not one of {', '.join(SEVERITIES)}", where=f"{name}.severity")
+        raise CurationError(
+            path, f"severity {severity!r} is not one of {', '.join(SEVERITIES)}", where=f"{name}.severity"
+        )
     kinds = value["explained_passes"]
     if not isinstance(kinds, list) or any(k not in DIFFERENCE_KINDS for k in kinds):
         raise CurationError(path, f"a list of {', '.join(DIFFERENCE_KINDS)}", where=f"{name}.explained_passes")

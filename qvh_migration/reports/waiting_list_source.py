@@ -9,9 +9,10 @@ took another date for the clock start differs even when it read ``RttStartDateTi
 side did; the legacy's weeks waited (``RttDurn``) travel with it. Only where the legacy holds no
 breach date (or a pause moved it) is the recorded start used. An outpatient waiting-list entry is
 on the list until a removal is recorded for it (``OPWLREMENTRY``) and is due from the date the
-appointment is required (or, where the legacy holds none, its date on list); an inpatient entry is on the list until its last activity admits or removes
-the patient (``WLENTRY.EpsCurrActvStsInt``). Nothing here reads the target tables or uses the
-ETL's code, so the comparison with the target is a genuine second computation.
+appointment is required (or, where the legacy holds none, its date on list); an inpatient entry
+is on the list until its last activity admits or removes the patient (``WLENTRY.EpsCurrActvStsInt``).
+Nothing here reads the target tables or uses the ETL's code, so the comparison with the target is
+a genuine second computation.
 """
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ def running_periods(rtt_periods: pd.DataFrame) -> pd.DataFrame:
     running = rows.loc[_blank(rows["RttEndDateTimeInt"])].copy()
     running["_recorded"] = parse_legacy_dates(running["RttStartDateTimeInt"], "auto")
     breach = _first_date(running, ("RttBreachDateInt", "RttBreachDate"))
-    paused = ~_blank(running["PauseDtInt"]) if "PauseDtInt" in running.columns else False
+    paused = (
+        ~_blank(running["PauseDtInt"]) if "PauseDtInt" in running.columns else pd.Series(False, index=running.index)
+    )
     by_breach = (breach - pd.Timedelta(weeks=BREACH_WEEKS)).where(~paused)
     running["_start"] = by_breach.fillna(running["_recorded"])
     durn = running["RttDurn"] if "RttDurn" in running.columns else pd.Series(pd.NA, index=running.index)
@@ -178,7 +181,9 @@ def source_inpatient_list(entries: pd.DataFrame, as_of: pd.Timestamp) -> pd.Data
 def _with_weeks(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     frame["clock_start"] = pd.to_datetime(frame["clock_start"])
     frame["weeks_waited"] = weeks_between(frame["clock_start"], as_of)
-    frame["ptl_type"] = pd.Series(pd.NA, index=frame.index, dtype="string").mask(frame["list"].eq(RTT_PTL), NON_ADMITTED)
+    frame["ptl_type"] = pd.Series(pd.NA, index=frame.index, dtype="string").mask(
+        frame["list"].eq(RTT_PTL), NON_ADMITTED
+    )
     if "legacy_weeks" not in frame.columns:
         frame["legacy_weeks"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     return frame[list(LIST_COLUMNS)].reset_index(drop=True)
@@ -190,7 +195,9 @@ def legacy_duration_day(ptl: pd.DataFrame, as_of: pd.Timestamp, stated: bool) ->
     as-of day."""
     if stated or ptl.empty or ptl["legacy_weeks"].isna().all():
         return as_of
-    days = (ptl["clock_start"].dt.normalize() + pd.to_timedelta(ptl["legacy_weeks"].astype("float") * 7, unit="D")).max()
+    days = (
+        ptl["clock_start"].dt.normalize() + pd.to_timedelta(ptl["legacy_weeks"].astype("float") * 7, unit="D")
+    ).max()
     return max(as_of, pd.Timestamp(days)) if pd.notna(days) else as_of
 
 

@@ -6,9 +6,10 @@ is running while its CLOCK_STOP is empty, a pathway is on the PTL while one of i
 and it is not NON-RTT (PATHWAY_TYPE, or status 98; status: PATHWAY_STATUS), admitted when an
 inpatient entry on the list is linked to one of its periods (LOAD_IWL.LOADRTTPRD_RECORD_NUMBER);
 an outpatient entry is due from its TARGET_DATE, the only date the guide gives an entry on the list
-(LOAD_OPDWAITLIST, guide pp. 48-51), an inpatient entry from its WAITLIST_DATE; a waiting-list entry is on the list while DATE_REMOVED is empty and its
-STATUS is not a closed one. Each row is tied back to its source entity through the key registry
-(record number -> the source's grain key), the only link between the two computations.
+(LOAD_OPDWAITLIST, guide pp. 48-51), an inpatient entry from its WAITLIST_DATE; a waiting-list
+entry is on the list while DATE_REMOVED is empty and its STATUS is not a closed one. Each row is
+tied back to its source entity through the key registry (record number -> the source's grain key),
+the only link between the two computations.
 """
 
 from __future__ import annotations
@@ -32,9 +33,7 @@ WAITING_STATUSES = ("W", "D", "L")
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     """The columns of a staging table (empty when the table is absent)."""
-    rows = con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-    ).fetchall()
+    rows = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()
     return {r[0] for r in rows}
 
 
@@ -99,7 +98,8 @@ def target_rtt_ptl(con: duckdb.DuckDBPyConnection, registry: pd.DataFrame, as_of
     sql = f"""
         SELECT k.grain_key AS entity_key, r.MAIN_CRN AS patient_key, r.PATHWAY_ID AS pathway_key,
                r.clock_start, r.status,
-               CAST(floor(date_diff('day', CAST(r.clock_start AS DATE), CAST(? AS DATE)) / 7) AS BIGINT) AS weeks_waited,
+               CAST(floor(date_diff('day', CAST(r.clock_start AS DATE), CAST(? AS DATE)) / 7) AS BIGINT)
+                   AS weeks_waited,
                CASE WHEN r.admitted THEN 'admitted' ELSE 'non_admitted' END AS ptl_type
         FROM ({running_pathways_sql(con)}) r
         LEFT JOIN registry_keys k ON k.record_number = r.pathway

@@ -83,10 +83,13 @@ def source_counts(extracts: dict[str, pd.DataFrame | None], lists: dict[str, pd.
     else:
         counts[(src.RTT_PTL, "discharged_but_open")] = None
     op = extracts.get("OPWLENTRY")
-    on_op = src.live_rows(op) if op is not None else empty
-    on_op = on_op.loc[src.key_text(on_op, src.TABLE_KEYS["OPWLENTRY"]).isin(set(lists[src.OUTPATIENT_LIST]["entity_key"]))]
-    counts[(src.OUTPATIENT_LIST, "duplicate_entries")] = _surplus(on_op, [src.PATIENT, "TreatmentCode"]) if len(on_op) else 0
-    counts[(src.OUTPATIENT_LIST, "discharged_but_open")] = int(_entries_key(on_op).isin(discharged).sum())
+    if op is not None:
+        on_op = src.live_rows(op)
+        on_op = on_op.loc[
+            src.key_text(on_op, src.TABLE_KEYS["OPWLENTRY"]).isin(set(lists[src.OUTPATIENT_LIST]["entity_key"]))
+        ]
+        counts[(src.OUTPATIENT_LIST, "duplicate_entries")] = _surplus(on_op, [src.PATIENT, "TreatmentCode"])
+        counts[(src.OUTPATIENT_LIST, "discharged_but_open")] = int(_entries_key(on_op).isin(discharged).sum())
     ip = extracts.get("WLENTRY")
     ip_rows = src.live_rows(ip) if ip is not None else empty
     on_ip = ip_rows.loc[_entries_key(ip_rows).isin(set(lists[src.INPATIENT_LIST]["entity_key"]))]
@@ -95,7 +98,9 @@ def source_counts(extracts: dict[str, pd.DataFrame | None], lists: dict[str, pd.
     if links is not None and rtt is not None:
         clocks = set(src.key_text(rtt_running, src.PATHWAY_GRAIN))
         tied = links.loc[src.key_text(links, src.PATHWAY_GRAIN).isin(clocks)]
-        counts[(src.INPATIENT_LIST, "no_active_clock")] = int((~_entries_key(on_ip).isin(set(_entries_key(tied)))).sum())
+        counts[(src.INPATIENT_LIST, "no_active_clock")] = int(
+            (~_entries_key(on_ip).isin(set(_entries_key(tied)))).sum()
+        )
     else:
         counts[(src.INPATIENT_LIST, "no_active_clock")] = None
     counts[(src.INPATIENT_LIST, "tci_in_past")] = _source_past_tcis(extracts.get("WLACTIVITY"), on_ip, as_of)
@@ -135,15 +140,21 @@ def target_counts(con: duckdb.DuckDBPyConnection, lists: dict[str, pd.DataFrame]
     running = tgt.running_pathways_sql(con)
     counts[(src.RTT_PTL, "non_rtt_on_ptl")] = _scalar(con, f"SELECT count(*) FROM ({running}) r WHERE r.non_rtt")
     spec = tgt.column_or_null(con, "LOAD_RTT_PATHWAYS", "PATHWAY_SPECIALTY", "w")
-    counts[(src.RTT_PTL, "duplicate_pathways")] = _scalar(con, f"""
+    counts[(src.RTT_PTL, "duplicate_pathways")] = _scalar(
+        con,
+        f"""
         SELECT coalesce(sum(n - 1), 0) FROM (
             SELECT count(*) AS n FROM ({running}) r JOIN LOAD_RTT_PATHWAYS w ON w.RECORD_NUMBER = r.pathway
-            WHERE NOT r.non_rtt AND nullif(trim({spec}), '') IS NOT NULL GROUP BY r.MAIN_CRN, {spec})""")
+            WHERE NOT r.non_rtt AND nullif(trim({spec}), '') IS NOT NULL GROUP BY r.MAIN_CRN, {spec})""",
+    )
     discharged = "nullif(trim(f.REF_DISCHARGE_DATE), '') IS NOT NULL"
     if {"LOADRTTPWY_RECORD_NUMBER", "REF_DISCHARGE_DATE"} <= has["LOAD_REFERRALS"]:
-        counts[(src.RTT_PTL, "discharged_but_open")] = _scalar(con, f"""
+        counts[(src.RTT_PTL, "discharged_but_open")] = _scalar(
+            con,
+            f"""
             SELECT count(DISTINCT r.pathway) FROM ({running}) r
-            JOIN LOAD_REFERRALS f ON f.LOADRTTPWY_RECORD_NUMBER = r.pathway WHERE NOT r.non_rtt AND {discharged}""")
+            JOIN LOAD_REFERRALS f ON f.LOADRTTPWY_RECORD_NUMBER = r.pathway WHERE NOT r.non_rtt AND {discharged}""",
+        )
     else:
         counts[(src.RTT_PTL, "discharged_but_open")] = None
     closed = ", ".join(f"'{s}'" for s in tgt.CLOSED_STATUSES)
@@ -156,26 +167,46 @@ def _target_list_counts(con, has: dict[str, set[str]], on_list: str, discharged:
     counts: Counts = {}
     op, ip = "LOAD_OPDWAITLIST", "LOAD_IWL"
     if has[op]:
-        counts[(src.OUTPATIENT_LIST, "duplicate_entries")] = _scalar(con, f"""
+        counts[(src.OUTPATIENT_LIST, "duplicate_entries")] = _scalar(
+            con,
+            f"""
             SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {op} e WHERE {on_list}
-            AND nullif(trim(e.LIST_CODE), '') IS NOT NULL GROUP BY e.MAIN_CRN, e.LIST_CODE)""")
-        counts[(src.OUTPATIENT_LIST, "discharged_but_open")] = _scalar(con, f"""
+            AND nullif(trim(e.LIST_CODE), '') IS NOT NULL GROUP BY e.MAIN_CRN, e.LIST_CODE)""",
+        )
+        counts[(src.OUTPATIENT_LIST, "discharged_but_open")] = (
+            _scalar(
+                con,
+                f"""
             SELECT count(*) FROM {op} e JOIN LOAD_REFERRALS f ON f.RECORD_NUMBER = e.LOADREF_RECORD_NUMBER
-            WHERE {on_list} AND {discharged}""") if "REF_DISCHARGE_DATE" in has["LOAD_REFERRALS"] else None
+            WHERE {on_list} AND {discharged}""",
+            )
+            if "REF_DISCHARGE_DATE" in has["LOAD_REFERRALS"]
+            else None
+        )
     if not has[ip]:
         return counts
-    counts[(src.INPATIENT_LIST, "duplicate_entries")] = _scalar(con, f"""
+    counts[(src.INPATIENT_LIST, "duplicate_entries")] = _scalar(
+        con,
+        f"""
         SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {ip} e WHERE {on_list}
-        AND nullif(trim(e.WAITLIST_PROFILE), '') IS NOT NULL GROUP BY e.MAIN_CRN, e.WAITLIST_PROFILE)""")
+        AND nullif(trim(e.WAITLIST_PROFILE), '') IS NOT NULL GROUP BY e.MAIN_CRN, e.WAITLIST_PROFILE)""",
+    )
     if "OUTCOME" in has["LOAD_OPD_APPOINTMENTS"]:
         codes = ", ".join(f"'{c}'" for c in DTA_DISPOSALS)
-        counts[(src.INPATIENT_LIST, "dta_without_entry")] = _scalar(con, f"""
+        counts[(src.INPATIENT_LIST, "dta_without_entry")] = _scalar(
+            con,
+            f"""
             SELECT count(DISTINCT a.MAIN_CRN) FROM LOAD_OPD_APPOINTMENTS a
-            WHERE trim(a.OUTCOME) IN ({codes}) AND a.MAIN_CRN NOT IN (SELECT MAIN_CRN FROM {ip} WHERE MAIN_CRN IS NOT NULL)""")
+            WHERE trim(a.OUTCOME) IN ({codes})
+              AND a.MAIN_CRN NOT IN (SELECT MAIN_CRN FROM {ip} WHERE MAIN_CRN IS NOT NULL)""",
+        )
     linked = tgt.column_or_null(con, ip, "LOADRTTPRD_RECORD_NUMBER", "e")
-    counts[(src.INPATIENT_LIST, "no_active_clock")] = _scalar(con, f"""
+    counts[(src.INPATIENT_LIST, "no_active_clock")] = _scalar(
+        con,
+        f"""
         SELECT count(*) FROM {ip} e LEFT JOIN LOAD_RTT_PERIODS p ON p.RECORD_NUMBER = {linked}
-        WHERE {on_list} AND (p.RECORD_NUMBER IS NULL OR nullif(trim(p.CLOCK_STOP), '') IS NOT NULL)""")
+        WHERE {on_list} AND (p.RECORD_NUMBER IS NULL OR nullif(trim(p.CLOCK_STOP), '') IS NOT NULL)""",
+    )
     if {"TCI_DATE", "STATUS", "LOADIWL_RECORD_NUMBER"} <= has["LOAD_IWL_TCIS"]:
         tci = tgt._date("t.TCI_DATE")
         counts[(src.INPATIENT_LIST, "tci_in_past")] = _scalar(con, f"""
