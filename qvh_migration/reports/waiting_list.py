@@ -220,6 +220,12 @@ def _cause(spec: ListSpec, row, evidence: CauseEvidence) -> tuple[str, str]:
     parts = []
     if row.clock_differs:
         parts.append(f"mapping: {evidence.rule(str(spec.clock_field))} gives another clock start")
+        recorded, legacy = row.recorded_start_source, row.clock_start_source
+        if pd.notna(recorded) and pd.notna(legacy) and recorded.normalize() != legacy.normalize():
+            parts.append(
+                f"source: RTTPERIOD.RttStartDateTimeInt ({recorded:%d/%m/%Y}) is not the clock start of the "
+                f"legacy's breach date ({legacy:%d/%m/%Y})"
+            )
     if row.weeks_differ:
         parts.append(f"mapping: {evidence.rule(str(spec.clock_field))} gives other weeks than the legacy's RttDurn")
     if row.status_differs:

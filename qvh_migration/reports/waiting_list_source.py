@@ -33,6 +33,7 @@ LIST_COLUMNS = (
     "weeks_waited",
     "ptl_type",  # admitted / non_admitted on the PTL (an inpatient entry on the list on the pathway)
     "legacy_weeks",  # the legacy's own weeks waited (RTTPERIOD.RttDurn); NA elsewhere
+    "recorded_start",  # the start the legacy recorded (RTTPERIOD.RttStartDateTimeInt); NaT elsewhere
 )
 ADMITTED, NON_ADMITTED = "admitted", "non_admitted"
 NON_RTT_STATUS = "98"  # national RTT period status: not applicable to RTT
@@ -135,6 +136,7 @@ def source_rtt_ptl(rtt_periods: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFra
         RTT_PTL, key_text(latest, PATHWAY_GRAIN), latest[PATIENT], latest[PATHWAY], latest["_start"], status
     )
     frame["legacy_weeks"] = latest["_durn"].to_numpy()
+    frame["recorded_start"] = latest["_recorded"].to_numpy()
     return _with_weeks(frame, as_of)
 
 
@@ -186,6 +188,7 @@ def _with_weeks(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     )
     if "legacy_weeks" not in frame.columns:
         frame["legacy_weeks"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    frame["recorded_start"] = pd.to_datetime(frame.get("recorded_start", pd.Series(pd.NaT, index=frame.index)))
     return frame[list(LIST_COLUMNS)].reset_index(drop=True)
 
 

@@ -146,6 +146,7 @@ def _finish(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     if "ptl_type" not in frame.columns:
         frame["ptl_type"] = pd.NA
     frame["legacy_weeks"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    frame["recorded_start"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
     for column in ("entity_key", "patient_key", "pathway_key", "status", "ptl_type"):
         frame[column] = frame[column].astype("string")
     return frame[list(LIST_COLUMNS)].reset_index(drop=True)

@@ -87,6 +87,9 @@ def test_a_wrong_clock_start_both_sides_read_differs_from_the_legacy_breach_date
     assert list(found["difference"]) == [wl.MISMATCH]
     assert found.loc[0, "source_clock_start"] == "02/02/2026" and found.loc[0, "target_clock_start"] == "02/03/2026"
     assert "gives another clock start" in found.loc[0, "cause"]
+    assert (
+        "RttStartDateTimeInt (02/03/2026) is not the clock start of the legacy's breach date" in found.loc[0, "cause"]
+    )
     assert "RttDurn" in found.loc[0, "cause"]
     # What the old comparison saw: with only the recorded start, both sides agree.
     blind = _periods(WRONG_START).drop(columns=["RttBreachDateInt", "RttDurn"])
