@@ -193,15 +193,18 @@ def _with_weeks(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def legacy_duration_day(ptl: pd.DataFrame, as_of: pd.Timestamp, stated: bool) -> pd.Timestamp:
-    """The day the legacy counted its weeks waited (RttDurn) to: the stated as-of day, else the
-    latest day its open periods' figures allow (each clock start plus its weeks), never before the
-    as-of day."""
-    if stated or ptl.empty or ptl["legacy_weeks"].isna().all():
+    """The day the legacy counted its weeks waited (RttDurn) to: the stated as-of day, else the day
+    most open periods' figures agree on (a period of ``w`` weeks from its clock start was counted on
+    one of the 7 days from start + w weeks; the latest such day of the most periods), never before
+    the as-of day. One period with inconsistent figures cannot move it."""
+    known = ptl.dropna(subset=["clock_start", "legacy_weeks"])
+    if stated or known.empty:
         return as_of
-    days = (
-        ptl["clock_start"].dt.normalize() + pd.to_timedelta(ptl["legacy_weeks"].astype("float") * 7, unit="D")
-    ).max()
-    return max(as_of, pd.Timestamp(days)) if pd.notna(days) else as_of
+    low = known["clock_start"].dt.normalize() + pd.to_timedelta(known["legacy_weeks"].astype("int64") * 7, unit="D")
+    candidates = pd.Series(sorted(set(low + pd.Timedelta(days=6))))
+    agreeing = candidates.map(lambda day: int(((low <= day) & (day <= low + pd.Timedelta(days=6))).sum()))
+    best = candidates.loc[agreeing.eq(agreeing.max())].max()
+    return max(as_of, pd.Timestamp(best))
 
 
 def source_row_keys(rtt_periods: pd.DataFrame) -> pd.DataFrame:

@@ -109,6 +109,13 @@ def test_the_legacy_duration_day_follows_the_legacy_figures_unless_the_as_of_is_
     assert src.legacy_duration_day(ptl, AS_OF, stated=True) == AS_OF
     inferred = src.legacy_duration_day(ptl.assign(legacy_weeks=ptl["legacy_weeks"] + 1), AS_OF, stated=False)
     assert inferred > AS_OF
+    # Three periods counted on 31/10/2026 and one with figures of another day: the three decide.
+    starts = pd.to_datetime(["2026-01-05", "2026-03-04", "2026-06-01", "2020-01-01"])
+    weeks = [(pd.Timestamp("2026-10-31") - s).days // 7 for s in starts[:3]] + [999]
+    frame = pd.DataFrame({"clock_start": starts, "legacy_weeks": pd.array(weeks, dtype="Int64")})
+    day = src.legacy_duration_day(frame, AS_OF, stated=False)
+    assert day >= pd.Timestamp("2026-10-31") and day < pd.Timestamp("2026-11-07")
+    assert all((day - s).days // 7 == w for s, w in zip(starts[:3], weeks[:3], strict=True))
 
 
 def test_non_rtt_pathways_are_off_both_ptls_and_counted_by_the_validation() -> None:
