@@ -17,6 +17,8 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import write_csv, write_json
+from qvh_migration.legacy import as_of
+from qvh_migration.legacy.as_of import MANIFEST_BASIS
 from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.reports import run_files
 from qvh_migration.reports import waiting_list as wl
@@ -39,17 +41,11 @@ class ParityResult:
 
 
 def as_of_day(manifest: dict, extracts: dict[str, pd.DataFrame | None]) -> tuple[pd.Timestamp, str]:
-    """The day waits are counted to, and where it came from."""
-    stated = run_files.manifest_as_of(manifest)
-    if stated is not None:
-        return stated, "the extract manifest's as-of date"
-    latest = src.latest_activity_date(extracts)
-    if latest is None:
+    """The day waits are counted to, and where it came from (one definition: ``legacy/as_of.py``)."""
+    day, basis = as_of.as_of_day(manifest, extracts)
+    if day is None:
         raise MigrationInputError("extracts/manifest.json", "no as-of date and no dated activity in the extracts")
-    return latest, (
-        "no as-of date in the extract manifest: the latest recorded status or activity date in the "
-        "extracts (RTTPERIOD, WLENTRY, WLACTIVITY, OPWLENTRY)"
-    )
+    return day, basis
 
 
 def _source_lists(extracts: dict[str, pd.DataFrame | None], as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
@@ -138,7 +134,7 @@ def parity_run(folders: run_files.RunFolders, policies: dict | None = None) -> P
     registry = run_files.read_registry(folders.target, LIST_TABLES)
     evidence = _evidence(folders, registry, extracts)
     sources = _source_lists(extracts, as_of)
-    duration_day = src.legacy_duration_day(sources[src.RTT_PTL], as_of, run_files.manifest_as_of(manifest) is not None)
+    duration_day = src.legacy_duration_day(sources[src.RTT_PTL], as_of, basis == MANIFEST_BASIS)
     with duckdb.connect(str(database), read_only=True) as con:
         targets = {
             src.RTT_PTL: tgt.target_rtt_ptl(con, registry, as_of),

@@ -23,7 +23,8 @@ OVER_WEEKS = (52, 65, 78, 104)
 # The legacy clinic disposal and the staged appointment OUTCOME that record a decision to admit.
 DTA_DISPOSALS = ("ADM",)
 TCI_OFFERED = "2"  # WLACTIVITY.EpsActvTypeInt of a TCI offer (the generator's local codes, row_sources.yaml)
-CANCELLED_TCI = "C"
+# TCI statuses that leave nothing outstanding: A admitted, C cancelled, N cancelled on the day.
+CLOSED_TCI_STATUSES = ("A", "C", "N")
 NO_LINK = "not measurable: RTTEPIPERIOD (episode -> RTT period) is not in the extracts"
 # Counts that size a list rather than validate it: a change there is the go-live change, not new work.
 SIZE_CHECKS = ("ptl_size", src.ADMITTED, src.NON_ADMITTED, "list_size")
@@ -209,12 +210,14 @@ def _target_list_counts(con, has: dict[str, set[str]], on_list: str, discharged:
     )
     if {"TCI_DATE", "STATUS", "LOADIWL_RECORD_NUMBER"} <= has["LOAD_IWL_TCIS"]:
         tci = tgt._date("t.TCI_DATE")
+        closed_tcis = ", ".join(f"'{c}'" for c in CLOSED_TCI_STATUSES)
         counts[(src.INPATIENT_LIST, "tci_in_past")] = _scalar(con, f"""
             SELECT count(*) FROM {ip} e JOIN (
                 SELECT LOADIWL_RECORD_NUMBER AS entry, arg_max(t.STATUS, t.RECORD_NUMBER) AS status,
                        arg_max({tci}, t.RECORD_NUMBER) AS tci
                 FROM LOAD_IWL_TCIS t GROUP BY LOADIWL_RECORD_NUMBER) t ON t.entry = e.RECORD_NUMBER
-            WHERE {on_list} AND coalesce(trim(t.status), '') <> '{CANCELLED_TCI}' AND CAST(t.tci AS DATE) < ?""",
+            WHERE {on_list} AND coalesce(trim(t.status), '') NOT IN ({closed_tcis})
+              AND CAST(t.tci AS DATE) < ?""",
             [as_of.date()])  # fmt: skip
     return counts
 
