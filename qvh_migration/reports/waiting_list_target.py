@@ -43,7 +43,7 @@ def column_or_null(con: duckdb.DuckDBPyConnection, table: str, column: str, alia
     return f"{alias}.{column}" if column in columns(con, table) else "CAST(NULL AS VARCHAR)"
 
 
-def _date(column: str) -> str:
+def date_sql(column: str) -> str:
     """SQL parsing one of the guide's date texts (NULL when empty or not a date)."""
     return (
         f"coalesce(try_strptime(nullif(trim({column}), ''), '%d/%m/%Y %H:%M'), "
@@ -79,7 +79,7 @@ def running_pathways_sql(con: duckdb.DuckDBPyConnection) -> str:
     )
     return f"""
         WITH running AS (
-            SELECT LOADRTTPWY_RECORD_NUMBER AS pathway, max({_date("CLOCK_START")}) AS clock_start
+            SELECT LOADRTTPWY_RECORD_NUMBER AS pathway, max({date_sql("CLOCK_START")}) AS clock_start
             FROM LOAD_RTT_PERIODS
             WHERE nullif(trim(CLOCK_STOP), '') IS NULL
             GROUP BY LOADRTTPWY_RECORD_NUMBER
@@ -117,7 +117,7 @@ def _waiting_list(
     date_column: str,
 ) -> pd.DataFrame:
     closed = ", ".join(f"'{s}'" for s in CLOSED_STATUSES)
-    start = _date(column_or_null(con, table, date_column, "e"))
+    start = date_sql(column_or_null(con, table, date_column, "e"))
     sql = f"""
         SELECT k.grain_key AS entity_key, e.MAIN_CRN AS patient_key, CAST(NULL AS VARCHAR) AS pathway_key,
                {start} AS clock_start, e.STATUS AS status,
@@ -172,7 +172,7 @@ def rtt_state(con: duckdb.DuckDBPyConnection, registry: pd.DataFrame) -> dict[st
     """Each loaded pathway's latest period stop (what takes it off the target's PTL)."""
     sql = f"""
         SELECT k.grain_key AS entity_key,
-               arg_max(p.CLOCK_STOP, {_date("p.CLOCK_START")}) AS "LOAD_RTT_PERIODS.CLOCK_STOP"
+               arg_max(p.CLOCK_STOP, {date_sql("p.CLOCK_START")}) AS "LOAD_RTT_PERIODS.CLOCK_STOP"
         FROM LOAD_RTT_PATHWAYS w
         JOIN registry_keys k ON k.record_number = w.RECORD_NUMBER
         LEFT JOIN LOAD_RTT_PERIODS p ON p.LOADRTTPWY_RECORD_NUMBER = w.RECORD_NUMBER

@@ -209,7 +209,7 @@ def _target_list_counts(con, has: dict[str, set[str]], on_list: str, discharged:
         WHERE {on_list} AND (p.RECORD_NUMBER IS NULL OR nullif(trim(p.CLOCK_STOP), '') IS NOT NULL)""",
     )
     if {"TCI_DATE", "STATUS", "LOADIWL_RECORD_NUMBER"} <= has["LOAD_IWL_TCIS"]:
-        tci = tgt._date("t.TCI_DATE")
+        tci = tgt.date_sql("t.TCI_DATE")
         closed_tcis = ", ".join(f"'{c}'" for c in CLOSED_TCI_STATUSES)
         counts[(src.INPATIENT_LIST, "tci_in_past")] = _scalar(con, f"""
             SELECT count(*) FROM {ip} e JOIN (
