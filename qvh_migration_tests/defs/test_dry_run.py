@@ -37,9 +37,7 @@ def test_every_asset_materialises_on_the_standins(dry_run) -> None:
         "mapping/mapping_contract.xlsx",
         "mapping/crosswalk_coverage.csv",
         "mapping/crosswalks.csv",
-        "mapping/data_mapping_report.csv",
-        "mapping/data_mapping_report.xlsx",
-    ):
+    ):  # the data mapping report follows the staged tables (staging job)
         assert (data_dir / relative).stat().st_size > 0, relative
     summary = json.loads((data_dir / "catalogs/schema_catalog_summary.json").read_text())
     assert summary["documents"]["documents"] == "stand-ins"
