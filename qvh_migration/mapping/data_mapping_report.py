@@ -10,7 +10,8 @@ not migrated, unresolved, or an empty source) still has one row saying so, so th
 every coded field of the contract.
 
 Counts are over the whole source extract, before the row filters that split a source between
-tables (archive cut-off), since the vendor configures one code table for all of them.
+tables (archive cut-off), since the vendor configures one code table for all of them. Once the
+tables are staged, ``staged_values.key_on_staged`` keys the report on what the load files hold.
 """
 
 from __future__ import annotations
