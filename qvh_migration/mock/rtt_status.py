@@ -81,6 +81,7 @@ def status_events(
     a_ref = appts.ref
     seen_from = refs.first_attended[a_ref]
     keep = eligible[a_ref] & (seen_from >= 0) & (appts.position >= seen_from)
+    keep &= appts.position != refs.end_position[a_ref]  # the outcome that ended the referral: its stop
     keep &= (appts.minute <= EXTRACT_MINUTE) & (appts.minute > refs.minute[a_ref]) & (appts.minute < stop[a_ref])
     rows = np.flatnonzero(keep)
     parts.append((a_ref[rows], appts.minute[rows], np.full(rows.size, RTT.index("SUBA")), np.full(rows.size, OPATT), 1))
