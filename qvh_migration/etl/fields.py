@@ -269,7 +269,8 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
         return FieldResult(_empty(ctx))
     rows, on = keys.rows, keys.on
     # Several parent rows per partial key (e.g. a referral's waiting-list entries): the first one.
-    first = keys.parents.drop_duplicates(on, keep="first")
+    parents = keys.parents.dropna(subset=on) if keys.bridge else keys.parents  # no pathway: no match
+    first = parents.drop_duplicates(on, keep="first")
     left = rows[on].astype("string").reset_index(names="_row")
     linked = left.merge(first, on=on, how="left").set_index("_row").reindex(ctx.rows.index)
     numbers = linked["record_number"].astype("Int64").astype("string")
@@ -295,6 +296,7 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
                 )
             )
         blank_key |= unlinked
+        numbers = numbers.mask(unlinked)
     orphan = numbers.isna() & ~blank_key
     filtered = numbers.notna() & linked[FILTER_REASON].fillna("").ne("")
     key_text = rows[on[0]].astype("string")
