@@ -106,7 +106,8 @@ def status_events(
     rank = np.concatenate([np.full(p[0].size, p[4]) for p in parts])
     order = np.lexsort((-rank, minute, ref))  # per pathway and minute, the weightiest status first
     ref, minute, status, kind = ref[order], minute[order], status[order], kind[order]
-    first = np.r_[True, (ref[1:] != ref[:-1]) | (minute[1:] != minute[:-1])]
+    first = np.ones(ref.size, dtype=bool)
+    first[1:] = (ref[1:] != ref[:-1]) | (minute[1:] != minute[:-1])
     return {"ref": ref[first], "minute": minute[first], "status": status[first], "kind": kind[first]}
 
 
