@@ -77,7 +77,9 @@ ROW_SOURCES = RowSources(
             "LOAD_RTT_EVENTS", "RTTALLPRDSTS", (IPN, "PathwayNumber", "ActivityDateTimeInt", "PRDStsType")
         ),
         "LOAD_IWL": RowSource("LOAD_IWL", "WLENTRY", (IPN, "EpisodeNumber")),
-        "LOAD_OPD_APPOINTMENTS": RowSource("LOAD_OPD_APPOINTMENTS", "OPA", (IPN, "EpisodeNumber", "PtApptStartDtimeInt")),
+        "LOAD_OPD_APPOINTMENTS": RowSource(
+            "LOAD_OPD_APPOINTMENTS", "OPA", (IPN, "EpisodeNumber", "PtApptStartDtimeInt")
+        ),
     },
 )
 
