@@ -8,8 +8,8 @@ pathway, and an appointment finds the period of its pathway *and* period id (per
 across a patient's pathways).
 
 *By date.* A child that knows its pathway but not its period (an RTT status, RTTALLPRDSTS) belongs
-to the pathway's period whose clock started last on or before the child's date, so a
-post-treatment status after the clock stop stays with the period it follows.
+to the pathway's period whose clock started last on or before the child's date, so a status at a
+restarted clock goes to the new period (statuses off the clock are filtered before: row_sources.yaml).
 """
 
 from __future__ import annotations

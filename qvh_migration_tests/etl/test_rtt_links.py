@@ -54,6 +54,7 @@ EXTRACTS = {
             "PathwayNumber": ["PW1", "PW1", "PW1", "PW1", "PW1"],
             "ActivityDateTimeInt": ["202001010900", "202003010900", "202004010900", "202005010900", "202005010900"],
             "PRDStsType": ["RWA", "OPATT", "AD", "OPATT", "ADHOC"],
+            "RttPRDStsInt": ["10", "30", "90", "11", "20"],
         }
     ),
     "WLENTRY": pd.DataFrame({IPN: ["1", "2"], "EpisodeNumber": ["W7", "W8"]}),
@@ -230,14 +231,24 @@ def test_no_period_loads_with_its_clock_start_after_its_clock_stop() -> None:
     assert len(result.table) == 3
 
 
-def test_a_status_after_the_clock_stop_stays_with_the_period_it_follows() -> None:
+def test_statuses_link_to_their_period_and_off_clock_statuses_are_filtered() -> None:
     """Guide p47: events other than START/STOP lie within their period. RTTALLPRDSTS names the pathway
-    only: the 90 recorded after period 1 stopped belongs to period 1, the statuses at period 2's
-    start to period 2 (two statuses at the same moment are two events)."""
-    result = load("LOAD_RTT_EVENTS", [curated("LOAD_RTT_EVENTS", "LOADRTTPRD_RECORD_NUMBER", 3)])
+    only: the statuses at period 2's (restarted) clock start belong to period 2, not to the pathway's
+    first period, and two statuses at the same moment are two events. The 90 recorded after period
+    1 stopped lies in no period: it is filtered with the reason, not linked or rejected."""
+    spec = load_row_sources().tables["LOAD_RTT_EVENTS"]
+    assert "PRDStsType" in spec.grain
+    sources = RowSources("PC60", {**ROW_SOURCES.tables, "LOAD_RTT_EVENTS": spec})
+    world, registry = numbers()
+    rules = pd.DataFrame(keys("LOAD_RTT_EVENTS") + [curated("LOAD_RTT_EVENTS", "LOADRTTPRD_RECORD_NUMBER", 3)])
+    result = load_table("LOAD_RTT_EVENTS", rules, sources, world, CROSSWALKS, registry, run_id="r")
     links = by_key(result, "LOADRTTPRD_RECORD_NUMBER")
     first, second = period_number("PW1", "1"), period_number("PW1", "2")
-    assert links["1-PW1-202004010900-AD"] == first
-    assert links["1-PW1-202005010900-OPATT"] == second
-    assert links["1-PW1-202005010900-ADHOC"] == second
-    assert "PRDStsType" in load_row_sources().tables["LOAD_RTT_EVENTS"].grain
+    assert links == {
+        "1-PW1-202001010900-RWA": first,
+        "1-PW1-202003010900-OPATT": first,
+        "1-PW1-202005010900-OPATT": second,
+        "1-PW1-202005010900-ADHOC": second,
+    }
+    summary = result.summary.iloc[0]
+    assert summary["filtered_rows"] == 1 and "guide p47" in summary["filter_reasons"]
