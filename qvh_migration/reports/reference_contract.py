@@ -376,7 +376,7 @@ class ReferenceContract:
         on = [c for c in spec.grain if c in row and (not own_columns or c in own_columns or c == PATIENT)]
         dates = [c for c in own_columns if c not in spec.grain]
         if bridges or (parent in rl.BY_DATE and rl.BY_DATE[parent][1] not in row and dates and len(on) > 1):
-            return self.rtt_link(rule, parent, spec, bridges, own_columns, on, dates, row)
+            return rl.rtt_link(self, rule, parent, spec, bridges, own_columns, on, dates, row)
         if not on or (on == [PATIENT] and list(spec.grain) != on):
             return None, "", [Issue(name, "table_note", "empty")]  # the patient alone names no parent row
         shown = "; ".join(f"{c}={row.get(c) or ''}" for c in on)
@@ -385,42 +385,6 @@ class ReferenceContract:
             no_key = all(blank(row.get(c)) for c in on) or any(blank(row.get(c)) for c in own_columns if c not in on)
             return None, shown, [] if no_key else [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]
         return self.link_outcome(rule, parent, match, shown)
-
-    def rtt_link(
-        self,
-        rule: dict[str, str],
-        parent: str,
-        spec,
-        bridges: list[tuple[str, str]],
-        own_columns: list[str],
-        on: list[str],
-        dates: list[str],
-        row: Row,
-    ) -> tuple[Value, str, list[Issue]]:
-        """A link through the RTT bridge table, or to the period an RTT status falls in (reference_links)."""
-        name, mandatory = rule["target_field"], rule["mandatory_class"] == "mandatory"
-        candidates = rl.first_of_grain(lambda: self.sources.prepared(spec))
-        if bridges:
-            bridge = bridges[0][0]
-            columns = [c for t, c in bridges if t == bridge]
-            found, on, unlinked, no_key = rl.bridged_parent(self.sources, candidates, bridge, columns, own_columns, row)
-            if no_key:  # the patient alone names no pathway
-                return None, "", [Issue(name, "table_note", "empty")]
-            derived = [c for c in columns if c not in row]
-            unlinked = unlinked and bool(derived)
-        else:
-            found = rl.dated_parent(candidates, on, dates[0], rl.BY_DATE[parent][0], row)
-            unlinked = False
-        shown = "; ".join(f"{c}={row.get(c) or ''}" for c in on)
-        no_key = any(blank(row.get(c)) for c in own_columns if c not in on)
-        if no_key:
-            return None, shown, []
-        if unlinked:
-            return None, shown, [Issue(name, "no_rtt_pathway", "reject")] if mandatory else []
-        if found is None:
-            return None, shown, [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]
-        number = self.registry.get(parent, {}).get(found.grain_key)
-        return self.link_outcome(rule, parent, (number, found.filter_reason), shown)
 
     def link_outcome(
         self, rule: dict[str, str], parent: str, match: tuple[int | None, str], shown: str

@@ -26,6 +26,10 @@ ACTION_LINKS = {"LOADRTTPRD_ACTION": "LOADRTTPRD_RECORD_NUMBER"}
 Value = str | None
 
 
+def _blank(value: Value) -> bool:
+    return value is None or value.strip() == ""
+
+
 def bridge_values(sources: ReferenceSources, bridge: str, row: Row, columns: list[str], own: list[str]) -> Row | None:
     """``row`` with ``columns`` filled from its bridge row; None when only the patient is shared."""
     if all(c in row for c in columns):
@@ -51,7 +55,7 @@ def bridged_parent(
     on = [PATIENT, *columns]
     if child is None:
         return None, on, False, True
-    if any(rt.blank_to_none(child.get(c)) is None for c in columns):
+    if any(_blank(child.get(c)) for c in columns):
         return None, on, True, False
     for candidate in candidates:
         parent = bridge_values(sources, bridge, candidate.row, columns, [])
@@ -109,3 +113,43 @@ def first_of_grain(prepared: Callable[[], list[SourceRow]]) -> list[SourceRow]:
             seen.add(candidate.grain_key)
             out.append(candidate)
     return out
+
+
+def rtt_link(
+    contract,
+    rule: dict[str, str],
+    parent: str,
+    spec,
+    bridges: list[tuple[str, str]],
+    own_columns: list[str],
+    on: list[str],
+    dates: list[str],
+    row: Row,
+) -> tuple[Value, str, list]:
+    """A link through the RTT bridge table, or to the period an RTT status falls in: (value, the
+    source values shown, issues) as ``ReferenceContract.parent_link`` gives them."""
+    from qvh_migration.reports.reference_contract import Issue  # the contract module imports this one
+
+    name, mandatory = rule["target_field"], rule["mandatory_class"] == "mandatory"
+    candidates = first_of_grain(lambda: contract.sources.prepared(spec))
+    if bridges:
+        bridge = bridges[0][0]
+        columns = [c for t, c in bridges if t == bridge]
+        found, on, unlinked, no_key = bridged_parent(contract.sources, candidates, bridge, columns, own_columns, row)
+        if no_key:  # the patient alone names no pathway
+            return None, "", [Issue(name, "table_note", "empty")]
+        derived = [c for c in columns if c not in row]
+        unlinked = unlinked and bool(derived)
+    else:
+        found = dated_parent(candidates, on, dates[0], BY_DATE[parent][0], row)
+        unlinked = False
+    shown = "; ".join(f"{c}={row.get(c) or ''}" for c in on)
+    no_key = any(_blank(row.get(c)) for c in own_columns if c not in on)
+    if no_key:
+        return None, shown, []
+    if unlinked:
+        return None, shown, [Issue(name, "no_rtt_pathway", "reject")] if mandatory else []
+    if found is None:
+        return None, shown, [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]
+    number = contract.registry.get(parent, {}).get(found.grain_key)
+    return contract.link_outcome(rule, parent, (number, found.filter_reason), shown)
