@@ -240,7 +240,7 @@ def test_statuses_link_to_their_period_and_off_clock_statuses_are_filtered() -> 
     assert "PRDStsType" in spec.grain
     sources = RowSources("PC60", {**ROW_SOURCES.tables, "LOAD_RTT_EVENTS": spec})
     world, registry = numbers()
-    rules = pd.DataFrame(keys("LOAD_RTT_EVENTS") + [curated("LOAD_RTT_EVENTS", "LOADRTTPRD_RECORD_NUMBER", 3)])
+    rules = pd.DataFrame([*keys("LOAD_RTT_EVENTS"), curated("LOAD_RTT_EVENTS", "LOADRTTPRD_RECORD_NUMBER", 3)])
     result = load_table("LOAD_RTT_EVENTS", rules, sources, world, CROSSWALKS, registry, run_id="r")
     links = by_key(result, "LOADRTTPRD_RECORD_NUMBER")
     first, second = period_number("PW1", "1"), period_number("PW1", "2")
