@@ -24,8 +24,11 @@ from qvh_migration.mapping.transforms import (
     format_datetime_ddmmyyyy_hhmi,
 )
 from qvh_migration.mapping.transforms_coding import CODE_SHAPES
+from qvh_migration.mapping.transforms_identity import ATTENDANCE_CROSSWALK, INVALID_INPUT_WARNINGS, SEEN_ATTENDANCE
 
 IMPUTE_MODES = ("strict", "lenient")
+# A warning whose field keeps the value loaded (the rule's decided "not known" code), not emptied.
+NOT_KNOWN_REASON = "unmapped_code_not_known"
 ISSUE_COLUMNS = ("row", "field", "reason_code", "message", "value", "action")
 _NO_ISSUES = pd.DataFrame(columns=list(ISSUE_COLUMNS))
 DATE_TRANSFORMS = ("format_date", "format_datetime", "combine_date_time")
@@ -134,7 +137,7 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     if kind == "join":
         result = _join(rule, transform, sources, ctx)
     elif kind == "aggregate":
-        result = _aggregate(rule, transform, sources[0], ctx)
+        result = _aggregate(rule, transform, sources, ctx)
     elif kind == "ranked":
         from qvh_migration.etl.coding import ranked_codes  # it builds on this module's helpers
 
@@ -156,6 +159,12 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
             result = FieldResult(_transform(transform, inputs), result.issues)
             if transform.startswith(DATE_TRANSFORMS):
                 result.issues.append(_malformed(rule, inputs[0], result.values, ctx))
+            if transform in INVALID_INPUT_WARNINGS:  # a held value the transform refused: say so
+                code, message = INVALID_INPUT_WARNINGS[transform]
+                bad = ~_blank(inputs[0]) & result.values.isna()
+                result.issues.append(
+                    issues(ctx.rows.index[bad.to_numpy()], rule["target_field"], code, message, inputs[0], "warn")
+                )
             if transform in CODE_SHAPES:
                 from qvh_migration.etl.coding import shape_issues
 
@@ -197,10 +206,6 @@ def _crosswalk(rule: pd.Series, values: pd.Series, ctx: LoadContext, name: str |
     # is loaded with the field empty and reported, never rejected for it and never given a guess.
     decided = mapped.eq(NO_CODE).fillna(False)
     unmapped = ~_blank(codes) & (mapped.isna() | _blank(mapped)) & ~decided
-    message = f"legacy code has no {name} crosswalk entry"
-    found = issues(
-        ctx.rows.index[unmapped.to_numpy()], rule["target_field"], "unmapped_code", message, codes, _failure_action(ctx)
-    )
     no_code = issues(
         ctx.rows.index[decided.to_numpy()],
         rule["target_field"],
@@ -209,7 +214,30 @@ def _crosswalk(rule: pd.Series, values: pd.Series, ctx: LoadContext, name: str |
         codes,
         "warn",
     )
+    message = f"legacy code has no {name} crosswalk entry"
+    not_known = _not_known_value(rule)
+    if not_known is not None:
+        # An optional field the rule gives a "not known" value: loaded as that, reported, never rejected.
+        found = issues(
+            ctx.rows.index[unmapped.to_numpy()],
+            rule["target_field"],
+            NOT_KNOWN_REASON,
+            f"{message}; loaded as not known ({not_known})",
+            codes,
+            "warn",
+        )
+        return FieldResult(mapped.mask(decided).mask(unmapped, not_known), [found, no_code])
+    found = issues(
+        ctx.rows.index[unmapped.to_numpy()], rule["target_field"], "unmapped_code", message, codes, _failure_action(ctx)
+    )
     return FieldResult(mapped.mask(unmapped | decided), [found, no_code])
+
+
+def _not_known_value(rule: pd.Series) -> str | None:
+    """The value an unmapped code of a CROSSWALK rule loads as (the rule's ``default``), if it has one."""
+    value = rule.get("default_value")
+    value = "" if value is None or pd.isna(value) else str(value).strip()
+    return value if rule["mapping_class"] == "CROSSWALK" and value else None
 
 
 def _malformed(rule: pd.Series, raw: pd.Series, parsed: pd.Series, ctx: LoadContext) -> pd.DataFrame:
@@ -382,9 +410,13 @@ def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext)
     return result
 
 
-def _aggregate(rule: pd.Series, transform: str, source: str, ctx: LoadContext) -> FieldResult:
-    table, column = split_field(source)
+def _aggregate(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext) -> FieldResult:
+    table, column = split_field(sources[0])
     frame = ctx.group_rows if table == ctx.source_table else ctx.sources.lookup_table(table)
+    if transform == "earliest_attended_date":  # only the appointments the patient was seen at
+        status = frame[split_field(sources[1])[1]].astype("string").str.strip()
+        seen = status.map(ctx.crosswalks[ATTENDANCE_CROSSWALK]).isin(SEEN_ATTENDANCE).fillna(False)
+        frame = frame.loc[seen.to_numpy()]
     on = (
         [c for c in ctx.grain if c in frame.columns]
         if table == ctx.source_table
@@ -405,6 +437,8 @@ def _aggregate(rule: pd.Series, transform: str, source: str, ctx: LoadContext) -
         open_ended = by.apply(lambda s: s.isna().any())  # a pathway with an open period has no end yet
         agg = agg.mask(open_ended)
     pattern = "%d/%m/%Y %H:%M" if transform.endswith("datetime") else "%d/%m/%Y"
+    if agg.empty:  # nothing to aggregate (e.g. no appointment was attended): every row blank
+        return FieldResult(_empty(ctx))
     formatted = agg.dt.strftime(pattern).rename("_value").reset_index()
     left = ctx.rows[on].astype("string").reset_index(names="_row")
     merged = left.merge(formatted.astype({c: "string" for c in on}), on=on, how="left").set_index("_row")

@@ -21,6 +21,7 @@ from qvh_migration.etl.row_sources import RowSource, RowSources
 from qvh_migration.etl.union import part_rules
 from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_coding as rc
+from qvh_migration.reports import reference_identity as ri
 from qvh_migration.reports import reference_transforms as rt
 from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
 from qvh_migration.reports.reference_transforms import (
@@ -34,8 +35,8 @@ from qvh_migration.reports.reference_transforms import (
 UNFILLED = ("NOT_MIGRATED", "UNRESOLVED")
 NO_CODE = "NO_CODE"
 JOINS = ("lookup_by_key", "tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
-AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime")
-SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS}
+AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime", "earliest_attended_date")
+SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ri.IDENTITY_TRANSFORMS}
 TRACKING_WORDS = {
     "tracking_time_arrived": "ARR",
     "tracking_time_seen": "SEEN|WITH",
@@ -171,16 +172,32 @@ class ReferenceContract:
             value, checked = self.validate(rule, value, found)
             if rule["status"] != "approved":  # an unreviewed rule never rejects a row: it warns
                 checked = [Issue(i.field, i.code, "warn" if i.action == "reject" else i.action) for i in checked]
-            if any(i.action == "warn" for i in checked):
+            if any(i.action == "warn" and i.code != ri.NOT_KNOWN for i in checked):
                 value = None  # a warned field is loaded empty, never with the value that failed
             issues += checked
             values.append(FieldValue(rule["target_field"], value, shown, basis))
+        issues += self.patient_loaded(table, source.row)
         filtered = [i for i in issues if i.action == "filter"]
         rejected = sorted({f"{i.field}:{i.code}" for i in issues if i.action == "reject"})
         outcome = "filtered" if filtered else "rejected" if rejected else "loaded"
         reasons = [filtered[0].message] if filtered else rejected
         patient = source.row.get(PATIENT) or ""
         return RowVerdict(table, patient, source.grain_key, number, keys, outcome, reasons, values)
+
+    def patient_loaded(self, table: str, row: Row) -> list[Issue]:
+        """A row naming its patient by hospital number "as loaded into LOAD_PMI" (MAIN_CRN, or CRN in the
+        archives) is rejected when that patient's LOAD_PMI row did not load; a table linked to LOAD_PMI
+        by record number is judged by that link instead."""
+        rules = self.rules(table)
+        if table == "LOAD_PMI" or any(r["parent_table"] == "LOAD_PMI" for r in rules):
+            return []
+        named = [r["target_field"] for r in rules if r["target_field"] in ("MAIN_CRN", "CRN")]
+        outcomes = self.parent_outcomes("LOAD_PMI")
+        if not named or outcomes is None or PATIENT not in row:
+            return []
+        number = self.registry.get("LOAD_PMI", {}).get(f"{PATIENT}={row.get(PATIENT) or ''}")
+        state = outcomes.get(number, ("", ""))[0] if number is not None else ""
+        return [] if state == "loaded" else [Issue(named[0], "patient_not_loaded", "reject")]
 
     # -- one field --------------------------------------------------------------------------
 
@@ -207,7 +224,7 @@ class ReferenceContract:
         if transform in JOINS:
             return *self.joined(rule, own, row, sources), "reference"
         if transform in AGGREGATES:
-            return *self.aggregated(rule, own, row, group, sources[0]), "reference"
+            return *self.aggregated(rule, own, row, group, sources), "reference"
         if rc.is_ranked(transform):
             return *self.ranked(rule, row, sources), "reference"
         inputs = [self.column(s, own, row) for s in sources]
@@ -216,7 +233,8 @@ class ReferenceContract:
         if rule["crosswalk"]:
             for i, code_set in enumerate(rule["crosswalk"].split(";")[: len(inputs)]):
                 if code_set:
-                    inputs[i], crossed = self.crosswalk(name, code_set, inputs[i])
+                    not_known = rule["default_value"] if rule["mapping_class"] == "CROSSWALK" else ""
+                    inputs[i], crossed = self.crosswalk(name, code_set, inputs[i], not_known)
                     issues += crossed
         value = inputs[0] if inputs else None
         basis = "reference"
@@ -224,6 +242,8 @@ class ReferenceContract:
             value, basis = self.transformed(transform, inputs)
             if transform.startswith(rt.DATE_TRANSFORM_PREFIXES) and not blank(inputs[0]) and value is None:
                 issues.append(Issue(name, "malformed_date", self.failure))
+            if transform == "format_nhs_number" and not blank(inputs[0]) and value is None:
+                issues.append(Issue(name, ri.INVALID_NHS_NUMBER, "warn"))
             if transform in rc.CODE_TRANSFORMS and rc.invalid_code(inputs[0], value):
                 issues.append(Issue(name, rc.INVALID_CODE, self.failure))
         elif rule["data_type"] == "DATE" and not rule["crosswalk"]:
@@ -253,11 +273,15 @@ class ReferenceContract:
         """The legacy key a generated field is made from: its listed source fields, else the grain."""
         return [split(s)[1] for s in rule["source_fields"].split(";") if s] or list(self.spec(table).grain)
 
-    def crosswalk(self, name: str, code_set: str, value: Value) -> tuple[Value, list[Issue]]:
+    def crosswalk(self, name: str, code_set: str, value: Value, not_known: object = "") -> tuple[Value, list[Issue]]:
+        """The national code; an unmapped code is rejected (strict) or warned (lenient), unless the rule
+        names the code set's "not known" value, which it then loads with a warning."""
         code = rt.text(value)
         mapped = self.crosswalks[code_set].get(code) if code is not None else None
         if mapped == NO_CODE:
             return None, [Issue(name, "no_national_code", "warn")]
+        if not blank(code) and blank(mapped) and isinstance(not_known, str) and not_known.strip():
+            return not_known.strip(), [Issue(name, ri.NOT_KNOWN, "warn")]
         if not blank(code) and blank(mapped):
             return None, [Issue(name, "unmapped_code", self.failure)]
         return (None if blank(mapped) else mapped), []
@@ -317,18 +341,24 @@ class ReferenceContract:
         return value, shown, issues
 
     def aggregated(
-        self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], source: str
+        self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], sources: list[str]
     ) -> tuple[Value, str, list[Issue]]:
+        source = sources[0]
         table, column = split(source)
         grain = self.spec(rule["target_table"]).grain
         if table == own:
-            values = [g.row.get(column) for g in group]
+            records = [g.row for g in group]
         else:
             others = self.sources.live(table)
             keys = shared_keys(table, row, others, wanted=list(grain))
             if not keys:
                 return None, "", [Issue(rule["target_field"], "table_note", "empty")]
-            values = [r.get(column) for r in others if all(r.get(c) == row.get(c) for c in keys)]
+            records = [r for r in others if all(r.get(c) == row.get(c) for c in keys)]
+        if rule["transform"] == "earliest_attended_date":  # appointments the patient was seen at
+            status = split(sources[1])[1]
+            attendance = self.crosswalks["attendance_status"]
+            records = [r for r in records if attendance.get(rt.text(r.get(status)) or "") in ri.SEEN]
+        values = [r.get(column) for r in records]
         moments = [rt.parse_legacy_date(v) for v in values]
         known = [m for m in moments if m is not None]
         transform = rule["transform"]

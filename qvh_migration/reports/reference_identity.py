@@ -1,0 +1,72 @@
+"""Scalar re-implementations of the identity and referrer transforms, for the reference evaluator.
+
+Written from the transforms' documented intent (``mapping/transforms_identity.py``, NHS number
+validity as the NHS Data Dictionary defines it: ten digits, Modulus 11 check digit, not one digit
+repeated), one value at a time and without the ETL's vectorised code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from qvh_migration.reports.reference_transforms import Value, gp_code, text, upper
+
+WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+SEEN = ("5", "6")  # attendance codes of an appointment the patient was seen at
+INVALID_NHS_NUMBER = "invalid_nhs_number"
+NOT_KNOWN = "unmapped_code_not_known"
+
+
+def nhs_number_digits(value: Value) -> str:
+    return re.sub(r"[\s-]", "", text(value) or "")
+
+
+def is_valid_nhs_number(value: Value) -> bool:
+    """Ten digits, not one digit ten times, and the Modulus 11 check digit right (11 -> 0, 10 -> never)."""
+    digits = nhs_number_digits(value)
+    if not re.fullmatch(r"\d{10}", digits) or len(set(digits)) == 1:
+        return False
+    remainder = sum(int(d) * w for d, w in zip(digits[:9], WEIGHTS, strict=True)) % 11
+    check = (11 - remainder) % 11
+    return check != 10 and check == int(digits[9])
+
+
+def nhs_number(value: Value) -> Value:
+    return nhs_number_digits(value) if is_valid_nhs_number(value) else None
+
+
+def nhs_number_status(status: Value, number: Value) -> Value:
+    """The national status, 03 (trace required) when the number held is invalid, or when no valid
+    number is held and the status claims one is present (01, 02)."""
+    code = text(status) or None
+    held = nhs_number_digits(number) != ""
+    valid = is_valid_nhs_number(number)
+    if (held and not valid) or (code in ("01", "02") and not valid):
+        return "03"
+    return code
+
+
+def referrer_code(referred_by: Value, gp: Value, gdp: Value) -> Value:
+    dentist = upper(gdp)
+    if upper(referred_by) == "GDP" and dentist:
+        return dentist
+    return gp_code(gp)
+
+
+IDENTITY_TRANSFORMS: dict[str, Callable[..., Value]] = {
+    "format_nhs_number": nhs_number,
+    "nhs_number_status": nhs_number_status,
+    "referrer_code": referrer_code,
+}
+
+
+def prefixed(prefix: str) -> Callable[[Value], Value]:
+    def make(value: Value) -> Value:
+        stripped = text(value)
+        return f"{prefix}{stripped}" if stripped else None
+
+    return make
+
+
+IDENTITY_TRANSFORMS.update({"retired_record_id": prefixed("MERGED-"), "old_nhs_number_id": prefixed("OLDNHS-")})
