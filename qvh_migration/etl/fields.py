@@ -372,6 +372,12 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
 def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext) -> FieldResult:
     if transform.startswith("tracking_time_"):
         return FieldResult(_tracking_time(transform, sources, ctx))
+    if transform == "death_datetime":
+        from qvh_migration.etl.death import death_moments
+
+        values = death_moments(sources, ctx.rows, ctx.sources)
+        raw = ctx.rows[split_field(sources[0])[1]].astype("string")
+        return FieldResult(values, [_malformed(rule, raw, values, ctx)])
     (key_table, key_column), (table, column) = split_field(sources[0]), split_field(sources[1])
     other = ctx.sources.lookup_table(table)
     keys = _column(sources[0], ctx) if key_table != ctx.source_table else ctx.rows[key_column].astype("string")

@@ -69,3 +69,11 @@ def retired_record_id(series: pd.Series) -> pd.Series:
 def old_nhs_number_id(series: pd.Series) -> pd.Series:
     """External id of a patient's old NHS number identifier row: ``OLDNHS-`` + the patient number."""
     return ("OLDNHS-" + _blank_to_na(_text(series))).astype("string")
+
+
+@transform("1+", kind="join")
+def death_datetime(death: pd.Series, *moments: pd.Series) -> pd.Series:
+    """Date of death as DD/MM/YYYY HH24:MI: its own time where it has one, moved to the latest of the
+    patient's other listed moments on the same day (a death in hospital ends at the spell's discharge),
+    so a death is never before an activity of that day; 00:00 when none is recorded."""
+    return _executor_only("death_datetime")

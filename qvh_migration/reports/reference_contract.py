@@ -34,7 +34,7 @@ from qvh_migration.reports.reference_transforms import (
 
 UNFILLED = ("NOT_MIGRATED", "UNRESOLVED")
 NO_CODE = "NO_CODE"
-JOINS = ("lookup_by_key", "tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
+JOINS = ("lookup_by_key", "tracking_time_arrived", "tracking_time_seen", "tracking_time_completed", "death_datetime")
 AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime", "earliest_attended_date")
 SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ri.IDENTITY_TRANSFORMS}
 TRACKING_WORDS = {
@@ -299,6 +299,8 @@ class ReferenceContract:
 
     def joined(self, rule: dict[str, str], own: str, row: Row, sources: list[str]) -> tuple[Value, str, list[Issue]]:
         name, transform = rule["target_field"], rule["transform"]
+        if transform == "death_datetime":
+            return self.death(rule, own, row, sources)
         if transform.startswith("tracking_time_"):
             (step_table, step_column), (_, when_column) = split(sources[0]), split(sources[1])
             steps = [
@@ -339,6 +341,26 @@ class ReferenceContract:
             if not blank(raw) and value is None:
                 issues.append(Issue(name, "malformed_date", self.failure))
         return value, shown, issues
+
+    def death(self, rule: dict[str, str], own: str, row: Row, sources: list[str]) -> tuple[Value, str, list[Issue]]:
+        """The date of death, moved to the patient's latest listed moment of that same day (never before it)."""
+        raw = self.column(sources[0], own, row)
+        died = rt.parse_legacy_date(raw)
+        issues = (
+            [Issue(rule["target_field"], "malformed_date", self.failure)] if not blank(raw) and died is None else []
+        )
+        if died is None:
+            return None, f"{sources[0]}={raw or ''}", issues
+        moment = died
+        for qualified in sources[1:]:
+            table, column = split(qualified)
+            for other in self.sources.live(table):
+                if other.get(PATIENT) != row.get(PATIENT):
+                    continue
+                when = rt.parse_legacy_date(other.get(column))
+                if when is not None and when.date() == died.date() and when > moment:
+                    moment = when
+        return moment.strftime("%d/%m/%Y %H:%M"), f"{sources[0]}={raw}", issues
 
     def aggregated(
         self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], sources: list[str]
