@@ -162,8 +162,9 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
             if transform in INVALID_INPUT_WARNINGS:  # a held value the transform refused: say so
                 code, message = INVALID_INPUT_WARNINGS[transform]
                 bad = ~_blank(inputs[0]) & result.values.isna()
+                action = "reject" if rule["mandatory_class"] == "mandatory" else "warn"  # a row needs it
                 result.issues.append(
-                    issues(ctx.rows.index[bad.to_numpy()], rule["target_field"], code, message, inputs[0], "warn")
+                    issues(ctx.rows.index[bad.to_numpy()], rule["target_field"], code, message, inputs[0], action)
                 )
             if transform in CODE_SHAPES:
                 from qvh_migration.etl.coding import shape_issues

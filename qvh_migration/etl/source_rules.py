@@ -20,8 +20,10 @@ from qvh_migration.etl.source_keys import DELETE_FLAG_VALUES, key_text, row_keys
 from qvh_migration.io.arrow_text import is_in
 
 PATIENT_KEY = "InternalPatientNumber"
-MERGED_TABLE, RETIRED_ID, NEWEST_ID = "MERGEDID", "OldID", "NewestID"
 HOSPITAL_NUMBER = "DistrictNumber"
+MERGED_TABLE, RETIRED_ID, NEWEST_ID = "MERGEDID", "OldID", "NewestID"
+# Columns the source rules add to a table's rows (not in its extract): a rule may read them.
+ADDED_COLUMNS = {MERGED_TABLE: (PATIENT_KEY, HOSPITAL_NUMBER)}
 SOURCE_KEY, GRAIN_KEY, FILTER_REASON = "_source_key", "_grain_key", "_filter_reason"
 
 

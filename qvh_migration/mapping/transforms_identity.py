@@ -21,7 +21,8 @@ DENTIST_REFERRER = "GDP"
 # on time or before the professional was ready, 6 arrived late but was seen.
 SEEN_ATTENDANCE = ("5", "6")
 ATTENDANCE_CROSSWALK = "attendance_status"
-# Transforms that load a held but invalid value empty: the warning (reason code, message) each raises.
+# Transforms that load a held but invalid value empty: the issue (reason code, message) each raises -
+# a warning, or a reject where the field is mandatory (the row cannot load without it).
 INVALID_INPUT_WARNINGS = {
     "format_nhs_number": (
         "invalid_nhs_number",

@@ -243,7 +243,9 @@ class ReferenceContract:
             if transform.startswith(rt.DATE_TRANSFORM_PREFIXES) and not blank(inputs[0]) and value is None:
                 issues.append(Issue(name, "malformed_date", self.failure))
             if transform == "format_nhs_number" and not blank(inputs[0]) and value is None:
-                issues.append(Issue(name, ri.INVALID_NHS_NUMBER, "warn"))
+                issues.append(
+                    Issue(name, ri.INVALID_NHS_NUMBER, "reject" if rule["mandatory_class"] == "mandatory" else "warn")
+                )
             if transform in rc.CODE_TRANSFORMS and rc.invalid_code(inputs[0], value):
                 issues.append(Issue(name, rc.INVALID_CODE, self.failure))
         elif rule["data_type"] == "DATE" and not rule["crosswalk"]:
