@@ -14,8 +14,8 @@ import pandas as pd
 
 from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.etl.source_keys import TABLE_KEYS
-from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY
-from qvh_migration.etl.sources import SourceTables, align_last, join_columns, parent_rows, split_field
+from qvh_migration.etl.source_rules import GRAIN_KEY
+from qvh_migration.etl.sources import SourceTables, align_last, join_columns, split_field
 from qvh_migration.legacy.dates import parse_legacy_dates
 from qvh_migration.mapping.crosswalks import NO_CODE
 from qvh_migration.mapping.transforms import (
@@ -119,7 +119,9 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     if mapping_class == "GENERATED":
         return FieldResult(_generated(rule, ctx))
     if rule["parent_table"]:
-        return _parent_link(rule, ctx)
+        from qvh_migration.etl.parent_links import parent_link  # it builds on this module's helpers
+
+        return parent_link(rule, ctx)
     sources = [s for s in str(rule["source_fields"]).split(";") if s]
     missing = sorted(
         {split_field(s)[0] for s in sources}
@@ -263,111 +265,6 @@ def _generated(rule: pd.Series, ctx: LoadContext) -> pd.Series:
     for part in parts[1:]:
         key = key + "-" + part
     return key
-
-
-def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
-    parent = str(rule["parent_table"])
-    if parent not in ctx.parents:  # several links may name the same parent table
-        ctx.parents[parent] = parent_rows(parent, ctx.row_sources, ctx.sources, ctx.numbers)
-    found = ctx.parents[parent]
-    if found is None:
-        ctx.note(
-            f"{rule['target_field']}: parent {parent} loads no rows from these extracts; link left empty",
-            rule["target_field"],
-        )
-        return FieldResult(_empty(ctx))
-    listed = [split_field(s) for s in str(rule["source_fields"]).split(";") if s]
-    absent = sorted({t for t, _ in listed if t != ctx.source_table and not ctx.sources.has(t)})
-    if absent:
-        ctx.note(
-            f"{rule['target_field']}: the link to {parent} needs {', '.join(absent)}, not in the extracts; "
-            "link left empty",
-            rule["target_field"],
-        )
-        return FieldResult(_empty(ctx))
-    own = [c for t, c in listed if t == ctx.source_table]
-    on = [c for c in found.grain if c in ctx.rows.columns and (not own or c in own or c == "InternalPatientNumber")]
-    if not on or (on == ["InternalPatientNumber"] and list(found.grain) != on):
-        # The patient alone does not say which of the patient's parent rows is meant: never guess.
-        ctx.note(
-            f"{rule['target_field']}: {ctx.source_table} shares no key with {parent} beyond the patient; "
-            "link left empty",
-            rule["target_field"],
-        )
-        return FieldResult(_empty(ctx))
-    # Several parent rows per partial key (e.g. a referral's waiting-list entries): the first one.
-    first = found.frame.drop_duplicates(on, keep="first")
-    left = ctx.rows[on].astype("string").reset_index(names="_row")
-    linked = left.merge(first, on=on, how="left").set_index("_row").reindex(ctx.rows.index)
-    numbers = linked["record_number"].astype("Int64").astype("string")
-    blank_key = pd.concat([_blank(ctx.rows[c]) for c in on], axis=1).all(axis=1)
-    for column in (c for c in own if c not in on):
-        # A listed field outside the join says whether a link applies (BookFromWL blank: direct booking).
-        blank_key |= _blank(ctx.rows[column])
-    mandatory = rule["mandatory_class"] == "mandatory"
-    orphan = numbers.isna() & ~blank_key
-    filtered = numbers.notna() & linked[FILTER_REASON].fillna("").ne("")
-    key_text = ctx.rows[on[0]].astype("string")
-    for column in on[1:]:
-        key_text = key_text + "|" + ctx.rows[column].astype("string")
-    out = [
-        issues(
-            ctx.rows.index[orphan.to_numpy()],
-            rule["target_field"],
-            "orphan_parent",
-            f"no {parent} row for {'+'.join(on)}",
-            key_text,
-            "reject" if mandatory else "warn",
-        )
-    ]
-    if filtered.any():
-        reasons = linked.loc[filtered, FILTER_REASON]
-        if mandatory:
-            message = f"parent {parent} not loaded: " + reasons
-            out.append(filter_issues(rule["target_field"], "parent_filtered", message))
-        else:
-            out.append(
-                issues(
-                    ctx.rows.index[filtered.to_numpy()],
-                    rule["target_field"],
-                    "parent_filtered",
-                    f"parent {parent} row not loaded; link left empty",
-                    key_text,
-                    "warn",
-                )
-            )
-            numbers = numbers.mask(filtered)
-    published = ctx.parent_outcomes(parent)
-    if published is not None:
-        # The parent's own load decides: a link to a rejected or filtered parent row would dangle.
-        # Plain str keys and values: an empty outcomes file must map to nothing, not fail on types.
-        keys = published["record_number"].astype("int64").astype(str).to_numpy()
-        outcome = dict(zip(keys, published["outcome"].astype(str), strict=True))
-        reason = dict(zip(keys, published["reason"].fillna("").astype(str), strict=True))
-        state = numbers.map(outcome).astype("string").fillna("")
-        why = numbers.map(reason).astype("string").fillna("")
-        for code, (kind, text) in {
-            "parent_rejected": ("rejected", f"the {parent} row was rejected in its own load"),
-            "parent_filtered": ("filtered", f"parent {parent} not loaded: "),
-        }.items():
-            hit = numbers.notna() & ~filtered & state.eq(kind)
-            if not hit.any():
-                continue
-            if kind == "filtered" and mandatory:
-                out.append(filter_issues(rule["target_field"], code, text + why[hit]))
-            else:
-                out.append(
-                    issues(
-                        ctx.rows.index[hit.to_numpy()],
-                        rule["target_field"],
-                        code,
-                        text.rstrip(": "),
-                        key_text,
-                        "reject" if mandatory else "warn",
-                    )
-                )
-                numbers = numbers.mask(hit)
-    return FieldResult(numbers.mask(orphan), out)
 
 
 def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext) -> FieldResult:

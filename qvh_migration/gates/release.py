@@ -19,6 +19,7 @@ from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
 from qvh_migration.gates.stage import _all, all_findings
 from qvh_migration.io.artifacts import atomic_path
+from qvh_migration.legacy.nhs_number import valid_nhs_numbers
 from qvh_migration.mapping.artifacts import read_contract
 
 DECISION_FILE = "release_decision.json"
@@ -54,7 +55,11 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
         int
     ).sum(axis=1)
     pmi_path = etl_store.table_path(folders.target, etl_store.TABLES, "LOAD_PMI")
-    pmi = pd.read_parquet(pmi_path) if pmi_path.exists() else pd.DataFrame(columns=["NHS_NUMBER_STATUS", "MAIN_CRN"])
+    pmi = (
+        pd.read_parquet(pmi_path)
+        if pmi_path.exists()
+        else pd.DataFrame(columns=["NHS_NUMBER", "NHS_NUMBER_STATUS", "MAIN_CRN"])
+    )
     duplicates = gates.loc[gates["check"].eq("no_duplicate_patients"), "failures"].astype(int).sum()
     target_rows = summary["target_rows"].astype(int)
     return {
@@ -65,14 +70,22 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
         "crosswalk_rejects": int(rejects["reason_code"].eq("unmapped_code").sum()) if not rejects.empty else 0,
         "population_ratio": round(float(loaded / expected), 4) if expected else 1.0,
         "conservation_failures": int(unbalanced.ne(0).sum()),
-        "nhs_numbers_verified": round(float(pmi["NHS_NUMBER_STATUS"].astype(str).eq("01").mean()), 4)
-        if len(pmi)
-        else 0.0,
+        "nhs_numbers_verified": verified_share(pmi),
         "duplicate_patients": int(duplicates),
         "patients_without_hospital_number": int(pmi["MAIN_CRN"].astype("string").fillna("").str.strip().eq("").sum()),
         "reconciliation_differences": int((target_rows - summary["loaded_rows"].astype(int)).abs().sum()),
         "blocked_tables": int(blocked),
     }
+
+
+def verified_share(pmi: pd.DataFrame) -> float:
+    """Share of patients whose NHS number is verified: status 01 *and* a valid number (Modulus 11, not
+    one digit repeated); status 01 on an invalid or missing number does not count."""
+    if not len(pmi):
+        return 0.0
+    number = pmi["NHS_NUMBER"].astype("string").fillna("") if "NHS_NUMBER" in pmi else pd.Series("", index=pmi.index)
+    verified = pmi["NHS_NUMBER_STATUS"].astype(str).eq("01") & valid_nhs_numbers(number)
+    return round(float(verified.mean()), 4)
 
 
 def decide(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict:

@@ -23,6 +23,7 @@ from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_coding as rc
 from qvh_migration.reports import reference_identity as ri
 from qvh_migration.reports import reference_transforms as rt
+from qvh_migration.reports.reference_links import Issue, ReferenceLinks, blank, split
 from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
 from qvh_migration.reports.reference_transforms import (
     GUIDE_DATE_PATTERNS,
@@ -58,14 +59,6 @@ def unevaluable_transforms(transforms: Iterable[str]) -> list[str]:
 
 
 @dataclass
-class Issue:
-    field: str
-    code: str
-    action: str  # reject | warn | filter
-    message: str = ""
-
-
-@dataclass
 class FieldValue:
     field: str
     value: Value
@@ -87,16 +80,7 @@ class RowVerdict:
     fields: list[FieldValue] = field(default_factory=list)
 
 
-def split(qualified: str) -> tuple[str, str]:
-    table, column = qualified.split(".", 1)
-    return table, column
-
-
-def blank(value: Value) -> bool:
-    return value is None or value.strip() == ""
-
-
-class ReferenceContract:
+class ReferenceContract(ReferenceLinks):
     """Evaluate a table's contract rows over the chosen patients' source rows."""
 
     def __init__(
@@ -183,21 +167,6 @@ class ReferenceContract:
         reasons = [filtered[0].message] if filtered else rejected
         patient = source.row.get(PATIENT) or ""
         return RowVerdict(table, patient, source.grain_key, number, keys, outcome, reasons, values)
-
-    def patient_loaded(self, table: str, row: Row) -> list[Issue]:
-        """A row naming its patient by hospital number "as loaded into LOAD_PMI" (MAIN_CRN, or CRN in the
-        archives) is rejected when that patient's LOAD_PMI row did not load; a table linked to LOAD_PMI
-        by record number is judged by that link instead."""
-        rules = self.rules(table)
-        if table == "LOAD_PMI" or any(r["parent_table"] == "LOAD_PMI" for r in rules):
-            return []
-        named = [r["target_field"] for r in rules if r["target_field"] in ("MAIN_CRN", "CRN")]
-        outcomes = self.parent_outcomes("LOAD_PMI")
-        if not named or outcomes is None or PATIENT not in row:
-            return []
-        number = self.registry.get("LOAD_PMI", {}).get(f"{PATIENT}={row.get(PATIENT) or ''}")
-        state = outcomes.get(number, ("", ""))[0] if number is not None else ""
-        return [] if state == "loaded" else [Issue(named[0], "patient_not_loaded", "reject")]
 
     # -- one field --------------------------------------------------------------------------
 
@@ -408,49 +377,6 @@ class ReferenceContract:
         raw, code = rc.ranked_code(rule["transform"], group, below, (code_column, sequence_column))
         issues = [Issue(rule["target_field"], rc.INVALID_CODE, self.failure)] if rc.invalid_code(raw, code) else []
         return code, f"{sources[0]}={raw or ''}", issues
-
-    def parent_link(self, rule: dict[str, str], table: str, row: Row) -> tuple[Value, str, list[Issue]]:
-        """The parent's record number, found by the parent's key columns the row carries."""
-        name, parent = rule["target_field"], rule["parent_table"]
-        spec = self.row_sources.tables.get(parent)
-        own = str(self.spec(table).source_table)
-        listed = [split(s) for s in rule["source_fields"].split(";") if s]
-        if spec is None or not spec.loads_rows or not self.sources.has(str(spec.source_table)):
-            return None, "", [Issue(name, "table_note", "empty")]
-        if any(t != own and not self.sources.has(t) for t, _ in listed):
-            return None, "", [Issue(name, "table_note", "empty")]
-        own_columns = [c for t, c in listed if t == own]
-        on = [c for c in spec.grain if c in row and (not own_columns or c in own_columns or c == PATIENT)]
-        if not on or (on == [PATIENT] and list(spec.grain) != on):
-            return None, "", [Issue(name, "table_note", "empty")]  # the patient alone names no parent row
-        shown = "; ".join(f"{c}={row.get(c) or ''}" for c in on)
-        match = self.parent_row(parent, spec, on, row)
-        mandatory = rule["mandatory_class"] == "mandatory"
-        if match is None:
-            no_key = all(blank(row.get(c)) for c in on) or any(blank(row.get(c)) for c in own_columns if c not in on)
-            return None, shown, [] if no_key else [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]
-        number, reason = match
-        if reason:
-            message = f"parent {parent} not loaded: {reason}"
-            return str(number), shown, [Issue(name, "parent_filtered", "filter" if mandatory else "warn", message)]
-        state, why = (self.parent_outcomes(parent) or {}).get(number, ("", ""))
-        if state == "rejected":  # the link is left empty: it would dangle
-            return None, shown, [Issue(name, "parent_rejected", "reject" if mandatory else "warn")]
-        if state == "filtered":
-            message = f"parent {parent} not loaded: {why}"
-            return str(number), shown, [Issue(name, "parent_filtered", "filter" if mandatory else "warn", message)]
-        return (None if number is None else str(number)), shown, []
-
-    def parent_row(self, parent: str, spec, on: list[str], row: Row) -> tuple[int | None, str] | None:
-        """The first parent row (first of its grain) whose ``on`` columns equal the row's."""
-        seen: set[str] = set()
-        for candidate in self.sources.prepared(spec):
-            if candidate.grain_key in seen:
-                continue
-            seen.add(candidate.grain_key)
-            if all(candidate.row.get(c) == row.get(c) for c in on):
-                return self.registry.get(parent, {}).get(candidate.grain_key), candidate.filter_reason
-        return None
 
     # -- the field checks every loaded value passes -----------------------------------------------
 
