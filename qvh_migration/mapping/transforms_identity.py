@@ -78,3 +78,14 @@ def death_datetime(death: pd.Series, *moments: pd.Series) -> pd.Series:
     patient's other listed moments on the same day (a death in hospital ends at the spell's discharge),
     so a death is never before an activity of that day; 00:00 when none is recorded."""
     return _executor_only("death_datetime")
+
+
+RETIRED_HOSPITAL_NUMBER, RETIRED_PATIENT_NUMBER = "OLDCRN", "OLDPASID"
+
+
+@transform()
+def retired_id_type(series: pd.Series) -> pd.Series:
+    """Id type of a retired record's identifier: OLDCRN (retired hospital number) where the retired
+    record's hospital number is held, else OLDPASID (its PatientCentre internal patient number)."""
+    held = _blank_to_na(_text(series)).notna()
+    return held.map({True: RETIRED_HOSPITAL_NUMBER, False: RETIRED_PATIENT_NUMBER}).astype("string")

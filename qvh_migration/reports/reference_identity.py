@@ -70,3 +70,10 @@ def prefixed(prefix: str) -> Callable[[Value], Value]:
 
 
 IDENTITY_TRANSFORMS.update({"retired_record_id": prefixed("MERGED-"), "old_nhs_number_id": prefixed("OLDNHS-")})
+
+
+def retired_id_type(district: Value) -> Value:
+    return "OLDCRN" if text(district) else "OLDPASID"
+
+
+IDENTITY_TRANSFORMS["retired_id_type"] = retired_id_type

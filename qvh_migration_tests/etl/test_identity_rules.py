@@ -23,10 +23,10 @@ EXTRACTS = {
             "EthnicType": ["A", "W", "", "A"],
             "NoKName": ["JOHN SMITH", "ANN", "MARY JANE KELLY", ""],
             "PtDateOfDeathInt": ["", "20220810", "", ""],
-            "OldNHSNumber": ["", "943 476 5919", "", "1111111111"],
+            "OldNHSNumber": ["", "wxr 218 4 ", "", "1111111111"],
         }
     ),
-    "MERGEDID": pd.DataFrame({"OldID": ["3"], "NewestID": ["1"]}),
+    "MERGEDID": pd.DataFrame({"OldID": ["3", "8"], "NewestID": ["1", "4"]}),  # record 8 is gone from PATDATA
     "ADMITDISCH": pd.DataFrame(
         {
             "InternalPatientNumber": ["2", "2"],
@@ -201,7 +201,8 @@ def test_merged_patients_hospital_numbers_and_old_nhs_numbers_load_as_identifier
     """Guide p26 (LOAD_PMIIDS, additional identifiers, id type through code type 9).
 
     The old row source loaded case notes only: the retired record 3 (merged into 1) lost its hospital
-    number Q3 and patient 2's old NHS number was not loaded."""
+    number Q3, record 8 (merged into 4, no longer in PATDATA) its internal number, and the old NHS
+    numbers (pre-1996 style in PatientCentre, no check digit) were not loaded."""
     row_sources = load_row_sources()
     extracts = {
         **EXTRACTS,
@@ -238,10 +239,10 @@ def test_merged_patients_hospital_numbers_and_old_nhs_numbers_load_as_identifier
     rows = set(zip(ids.table["MAIN_CRN"], ids.table["ADDITIONAL_ID_TYPE"], ids.table["ADDITIONAL_ID"], strict=True))
     assert ("Q1", "CASENOTE", "C1") in rows
     assert ("Q1", "OLDCRN", "Q3") in rows  # the retired record's number, on the survivor
-    assert ("Q2", "OLDNHS", "9434765919") in rows
-    assert not any(i == "1111111111" for _, _, i in rows)  # an invalid old number is no identifier
-    assert "invalid_nhs_number" in set(ids.rejects["reason_code"]) | set(ids.warnings["reason_code"])
-    assert set(ids.table["LOADPMI_RECORD_NUMBER"]) == {1, 2}  # survivor 1 and patient 2
+    assert ("Q4", "OLDPASID", "8") in rows  # only the retired internal number is known
+    assert ("Q2", "OLDNHS", "WXR 218 4") in rows and ("Q4", "OLDNHS", "1111111111") in rows
+    assert ids.rejects.empty and ids.conserved
+    assert set(ids.table["LOADPMI_RECORD_NUMBER"]) == {1, 2, 4}  # survivors 1 and 4, and patient 2
 
 
 def chunked(values: list[str]) -> pd.Series:
