@@ -14,12 +14,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import pandas as pd
 
 from qvh_migration.etl.row_sources import RowSource, RowSources
 from qvh_migration.etl.union import part_rules
 from qvh_migration.legacy.keys import TABLE_KEYS
+from qvh_migration.reports import reference_activity as ra
 from qvh_migration.reports import reference_coding as rc
 from qvh_migration.reports import reference_identity as ri
 from qvh_migration.reports import reference_transforms as rt
@@ -35,9 +37,10 @@ from qvh_migration.reports.reference_transforms import (
 
 UNFILLED = ("NOT_MIGRATED", "UNRESOLVED")
 NO_CODE = "NO_CODE"
-JOINS = ("lookup_by_key", "tracking_time_arrived", "tracking_time_seen", "tracking_time_completed", "death_datetime")
+TRACKING = ("tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
+JOINS = ("lookup_by_key", *TRACKING, ra.WAIT_RESET, "death_datetime")
 AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime", "earliest_attended_date")
-SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ri.IDENTITY_TRANSFORMS}
+SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ra.SCALARS, **ri.IDENTITY_TRANSFORMS}
 TRACKING_WORDS = {
     "tracking_time_arrived": "ARR",
     "tracking_time_seen": "SEEN|WITH",
@@ -225,6 +228,8 @@ class ReferenceContract(ReferenceLinks):
 
     def transformed(self, transform: str, inputs: list[Value]) -> tuple[Value, str]:
         scalar = SCALARS.get(transform)
+        if scalar is not None and transform in ra.AS_OF_TRANSFORMS:
+            return scalar(*inputs, as_of=self.as_of), "reference"
         if scalar is not None:
             return scalar(*inputs), "reference"
         from qvh_migration.mapping.transforms import TRANSFORMS  # only for what has no scalar version
@@ -272,6 +277,9 @@ class ReferenceContract(ReferenceLinks):
         name, transform = rule["target_field"], rule["transform"]
         if transform == "death_datetime":
             return self.death(rule, own, row, sources)
+        if transform == ra.WAIT_RESET:
+            grain = list(self.spec(rule["target_table"]).grain)
+            return *ra.wait_reset_field(self.sources, self.row_sources, grain, row, sources), []
         if transform.startswith("tracking_time_"):
             (step_table, step_column), (_, when_column) = split(sources[0]), split(sources[1])
             steps = [
@@ -332,6 +340,10 @@ class ReferenceContract(ReferenceLinks):
                 if when is not None and when.date() == died.date() and when > moment:
                     moment = when
         return moment.strftime("%d/%m/%Y %H:%M"), f"{sources[0]}={raw}", issues
+
+    @cached_property
+    def as_of(self) -> datetime | None:
+        return ra.extract_as_of(self.sources.extracts)
 
     def aggregated(
         self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], sources: list[str]
