@@ -17,8 +17,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.fields import ISSUE_COLUMNS, NOT_KNOWN_REASON, LoadContext, evaluate
-from qvh_migration.etl.patient_link import PATIENT_TABLE, not_loaded_patients, patient_field
-from qvh_migration.etl.patient_link import REASON as PATIENT_REASON
+from qvh_migration.etl.patient_link import patient_issues
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
 from qvh_migration.etl.source_keys import duplicate_key_issues
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, SOURCE_KEY, prepare_rows
@@ -172,35 +171,13 @@ def _load_source(
         values[rule["target_field"]] = result.values
         found += [f for f in result.issues if not f.empty]
     table = pd.DataFrame(values, index=rows.index, columns=columns)
-    found.append(_patient_not_loaded(target_table, rules, rows, table, ctx))
+    found.append(patient_issues(target_table, rules, rows, table, ctx.numbers, ctx.parent_outcomes))
     table, checked = validate_fields(table, rules, ctx)
     found += [f for f in checked if not f.empty]
     issues = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=list(ISSUE_COLUMNS))
     issues = _downgrade_suggested(issues, rules)
     table = _empty_warned_fields(table, issues)
     return _assemble(target_table, source_table, rules, prepared, rows, table, issues, ctx, run_id, started)
-
-
-def _patient_not_loaded(
-    target_table: str, rules: pd.DataFrame, rows: pd.DataFrame, table: pd.DataFrame, ctx: LoadContext
-) -> pd.DataFrame:
-    """Rows of a patient not loaded into LOAD_PMI are rejected (``etl/patient_link.py``)."""
-    name = patient_field(target_table, rules)
-    if name is None:
-        return pd.DataFrame(columns=list(ISSUE_COLUMNS))
-    missing, why = not_loaded_patients(rows, ctx.numbers, ctx.parent_outcomes(PATIENT_TABLE))
-    hit = rows.index[missing.to_numpy()]
-    return pd.DataFrame(
-        {
-            "row": hit,
-            "field": name,
-            "reason_code": PATIENT_REASON,
-            "message": why.loc[hit].to_numpy(),
-            "value": table.loc[hit, name].astype("string").fillna("").to_numpy(),
-            "action": "reject",
-        },
-        columns=list(ISSUE_COLUMNS),
-    )
 
 
 def _combined(target_table: str, parts: list[TableLoad]) -> TableLoad:

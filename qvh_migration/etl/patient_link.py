@@ -10,10 +10,11 @@ carries after merged patients are resolved (``etl/source_rules.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
+from qvh_migration.etl.fields import ISSUE_COLUMNS
 from qvh_migration.etl.source_rules import PATIENT_KEY
 
 PATIENT_TABLE = "LOAD_PMI"
@@ -55,3 +56,31 @@ def not_loaded_patients(
     why = why.mask(missing & outcome.eq("rejected"), "the patient's LOAD_PMI row was rejected")
     why = why.mask(missing & outcome.eq("filtered"), "the patient's LOAD_PMI row was filtered")
     return missing, why
+
+
+def patient_issues(
+    target_table: str,
+    rules: pd.DataFrame,
+    rows: pd.DataFrame,
+    table: pd.DataFrame,
+    numbers: Mapping[str, pd.Series],
+    parent_outcomes: Callable[[str], pd.DataFrame | None],
+) -> pd.DataFrame:
+    """One reject issue per row of a patient not loaded into LOAD_PMI (none when the table does not
+    name its patient by hospital number)."""
+    name = patient_field(target_table, rules)
+    if name is None:
+        return pd.DataFrame(columns=list(ISSUE_COLUMNS))
+    missing, why = not_loaded_patients(rows, numbers, parent_outcomes(PATIENT_TABLE))
+    hit = rows.index[missing.to_numpy()]
+    return pd.DataFrame(
+        {
+            "row": hit,
+            "field": name,
+            "reason_code": REASON,
+            "message": why.loc[hit].to_numpy(),
+            "value": table.loc[hit, name].astype("string").fillna("").to_numpy(),
+            "action": "reject",
+        },
+        columns=list(ISSUE_COLUMNS),
+    )
