@@ -54,6 +54,7 @@ SECTIONS = (
     "reconciliation",
     "waiting-lists",
     "trial",
+    "scenarios",
     "deltas",
     "erd",
 )

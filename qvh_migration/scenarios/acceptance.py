@@ -48,9 +48,7 @@ class BookRun:
     extract_set: ExtractSet
 
 
-def run_book(
-    scenarios: list[Scenario], inputs: RunInputs, work: Path, contract: pd.DataFrame | None = None
-) -> BookRun:
+def run_book(scenarios: list[Scenario], inputs: RunInputs, work: Path, contract: pd.DataFrame | None = None) -> BookRun:
     """Load every scenario with the run's rules into ``work`` (a data folder); ``contract`` replaces
     the run's contract (a test plants a wrong rule that way)."""
     if work.exists():
@@ -198,3 +196,18 @@ def _mask_where(where: str) -> str:
         name, _, value = part.partition("=")
         parts.append(f"{name}={mask_values(pd.Series([value])).iloc[0]}" if is_identifier_column(name) else part)
     return ", ".join(parts)
+
+
+RESULTS_FILE = "scenario_acceptance.csv"
+SUMMARY_FILE = "scenario_summary.csv"
+
+
+def write_results(results: pd.DataFrame, reports: Path) -> tuple[Path, Path]:
+    """``reports/scenario_acceptance.csv`` (every expectation, identifiers masked) and
+    ``reports/scenario_summary.csv`` (one line per scenario)."""
+    from qvh_migration.io.artifacts import write_csv
+
+    return (
+        write_csv(masked(results), reports / RESULTS_FILE),
+        write_csv(summarise(results), reports / SUMMARY_FILE),
+    )
