@@ -1,0 +1,103 @@
+"""The scenario book: it loads, a bad file is one line, and run through the ETL it catches a wrong
+rule that the trial comparison (which re-applies the contract) does not."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl import pipeline, store
+from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.reports import trial_comparison
+from qvh_migration.scenarios import acceptance, book
+from qvh_migration.settings import PROJECT_ROOT, default_row_sources_file
+from qvh_migration_tests.etl.conftest import upstream_data  # noqa: F401
+
+CROSSWALKS = PROJECT_ROOT / "crosswalks"
+SCENARIOS = book.load_book()
+
+
+def test_the_book_has_thirty_scenarios_each_citing_pages() -> None:
+    assert len(SCENARIOS) >= 30
+    assert all(e.page > 0 for s in SCENARIOS for e in s.expected)
+    numbers = [n for s in SCENARIOS for n in s.patient_numbers]
+    assert len(numbers) == len(set(numbers))  # namespaces keep every scenario's patients apart
+
+
+def test_a_bad_file_names_file_and_scenario(tmp_path: Path) -> None:
+    shutil.copy(book.BOOK_DIR / "S01-date-of-death-keeps-time.yaml", tmp_path / "S01.yaml")
+    text = (tmp_path / "S01.yaml").read_text(encoding="utf-8").replace("page: 21", "page: twenty-one")
+    (tmp_path / "S01.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(MigrationInputError) as caught:
+        book.load_book(tmp_path)
+    message = str(caught.value)
+    assert "S01.yaml" in message and "S01-date-of-death-keeps-time" in message and "DATE_OF_DEATH" in message
+    assert "\n" not in message
+
+
+def test_an_unknown_column_is_named(tmp_path: Path) -> None:
+    shutil.copy(book.BOOK_DIR / "S01-date-of-death-keeps-time.yaml", tmp_path / "S01.yaml")
+    with pytest.raises(MigrationInputError, match=r"S01\.yaml .*legacy\.PATDATA row 1.*NhsNumber"):
+        book.load_book(tmp_path, catalog={"PATDATA": {"InternalPatientNumber"}})
+
+
+def _inputs(data: Path) -> acceptance.RunInputs:
+    return acceptance.RunInputs(
+        data / "catalogs", data / "extracts", data / "mapping", CROSSWALKS, default_row_sources_file()
+    )
+
+
+@pytest.fixture(scope="session")
+def book_run(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:  # noqa: F811
+    """The whole book, run once with the run's own rules."""
+    scenarios = book.load_book(catalog=pipeline.catalog_columns(upstream_data / "catalogs"))
+    run = acceptance.run_book(scenarios, _inputs(upstream_data), tmp_path_factory.mktemp("book") / "data")
+    return acceptance.compare(scenarios, run)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", [s.id for s in SCENARIOS])
+def test_every_expectation_is_judged(book_run: pd.DataFrame, scenario: str) -> None:
+    """Each scenario is compared; a failure names the field, both values and the page (the pass or
+    fail on today's rules is the asset's check, not this test's)."""
+    mine = book_run.loc[book_run["scenario"] == scenario]
+    assert not mine.empty
+    assert mine["page"].astype(str).ne("").all() | mine["field"].eq(acceptance.EXTRACT_FIELD).any()
+    failing = mine.loc[~mine["passed"]]
+    assert failing["loaded"].notna().all() and failing["expected"].notna().all()
+
+
+def _with_first_seen_from_any_appointment(contract: pd.DataFrame) -> pd.DataFrame:
+    """The wrong rule: FIRST_SEEN = the earliest appointment of any status (DNA, cancelled included)."""
+    planted = contract.copy()
+    row = (planted["target_table"] == "LOAD_REFERRALS") & (planted["target_field"] == "FIRST_SEEN")
+    planted.loc[row, ["mapping_class", "source_table", "source_fields", "transform"]] = [
+        "DERIVED", "OPA", "OPA.PtApptStartDtimeInt", "earliest_date",
+    ]  # fmt: skip
+    return planted
+
+
+@pytest.mark.slow
+def test_a_wrong_rule_is_caught_by_the_book_and_not_by_the_trial_comparison(
+    upstream_data: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    scenarios = book.load_book(catalog=pipeline.catalog_columns(upstream_data / "catalogs"))
+    planted = _with_first_seen_from_any_appointment(read_contract(upstream_data / "mapping"))
+    run = acceptance.run_book(scenarios, _inputs(upstream_data), tmp_path / "data", contract=planted)
+    results = acceptance.compare(scenarios, run)
+    first_seen = results.loc[results["field"].eq("FIRST_SEEN") & results["scenario"].str.startswith("S15")]
+    assert not first_seen["passed"].any()
+    assert first_seen["expected"].tolist() == ["23/08/2021"] and first_seen["loaded"].tolist() == ["02/08/2021"]
+    assert first_seen["page"].tolist() == [41]
+
+    fields, tables = pipeline.read_target_catalog(run.data / "catalogs")
+    store.build_staging_database(run.data / "target", fields, tables)
+    patients = sorted({n for s in scenarios for n in s.patient_numbers})
+    compared = trial_comparison.compare(run.data, CROSSWALKS, patients)
+    referrals = compared.loc[(compared["target_table"] == "LOAD_REFERRALS") & (compared["field"] == "FIRST_SEEN")]
+    assert not referrals.empty and not referrals["mismatch"].any()  # the contract's own error is invisible to it
