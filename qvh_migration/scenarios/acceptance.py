@@ -18,8 +18,9 @@ import pandas as pd
 
 from qvh_migration.etl import pipeline, store
 from qvh_migration.etl.key_registry import REGISTRY_FILE
+from qvh_migration.io.artifacts import write_csv
 from qvh_migration.io.masking import is_identifier_column, mask_values
-from qvh_migration.mapping.artifacts import write_contract
+from qvh_migration.mapping.artifacts import CONTRACT_CSV
 from qvh_migration.scenarios.book import Expectation, Scenario
 from qvh_migration.scenarios.extract_set import ExtractSet, build_extract_set
 
@@ -57,10 +58,11 @@ def run_book(scenarios: list[Scenario], inputs: RunInputs, work: Path, contract:
     folders.catalogs.mkdir(parents=True)
     for name in CATALOG_FILES:
         shutil.copy2(inputs.catalogs / name, folders.catalogs / name)
+    folders.mapping.mkdir()
     if contract is None:
-        shutil.copytree(inputs.mapping, folders.mapping)
-    else:
-        write_contract(contract, folders.mapping)
+        shutil.copy2(inputs.mapping / CONTRACT_CSV, folders.mapping / CONTRACT_CSV)
+    else:  # as read_contract gives it: every column text
+        write_csv(contract, folders.mapping / CONTRACT_CSV)
     extract_set = build_extract_set(
         scenarios, inputs.extracts, pipeline.catalog_columns(folders.catalogs), folders.extracts
     )
@@ -205,8 +207,6 @@ SUMMARY_FILE = "scenario_summary.csv"
 def write_results(results: pd.DataFrame, reports: Path) -> tuple[Path, Path]:
     """``reports/scenario_acceptance.csv`` (every expectation, identifiers masked) and
     ``reports/scenario_summary.csv`` (one line per scenario)."""
-    from qvh_migration.io.artifacts import write_csv
-
     return (
         write_csv(masked(results), reports / RESULTS_FILE),
         write_csv(summarise(results), reports / SUMMARY_FILE),
