@@ -101,3 +101,20 @@ def test_a_wrong_rule_is_caught_by_the_book_and_not_by_the_trial_comparison(
     compared = trial_comparison.compare(run.data, CROSSWALKS, patients)
     referrals = compared.loc[(compared["target_table"] == "LOAD_REFERRALS") & (compared["field"] == "FIRST_SEEN")]
     assert not referrals.empty and not referrals["mismatch"].any()  # the contract's own error is invisible to it
+
+
+def test_every_cited_page_names_what_it_is_cited_for(real_target_guide: Path) -> None:
+    """Each expected field is named on the guide page it cites; a row count cites a page naming its
+    table or a field it selects on (wrapped names are matched on their first 15 characters)."""
+    import pdfplumber
+
+    pages = sorted({e.page for s in SCENARIOS for e in s.expected})
+    with pdfplumber.open(real_target_guide) as pdf:
+        text = {p: (pdf.pages[p - 1].extract_text() or "").upper() for p in pages}
+    wrong = []
+    for scenario in SCENARIOS:
+        for e in scenario.expected:
+            names = [e.table, *(k for k, _ in e.where)] if e.field == acceptance.ROW_FIELD else [e.field]
+            if not any(name.upper()[:15] in text[e.page] for name in names):
+                wrong.append(f"{scenario.id}: {e.table}.{e.field} p{e.page}")
+    assert not wrong, wrong
