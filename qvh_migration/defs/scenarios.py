@@ -42,7 +42,7 @@ def scenario_acceptance(settings: MigrationSettings) -> dg.MaterializeResult:
         settings.row_sources_path(),
     )
     with fail_clearly(), tempfile.TemporaryDirectory(prefix="scenario-book-") as work:
-        scenarios = book.load_book(catalog=catalog_columns(catalogs))
+        scenarios = book.load_book(catalog=catalog_columns(catalogs), target=acceptance.target_fields(catalogs))
         run = acceptance.run_book(scenarios, inputs, Path(work) / "data")
         results = acceptance.compare(scenarios, run)
         paths = acceptance.write_results(results, settings.stage_dir("reports"))

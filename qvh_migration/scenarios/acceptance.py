@@ -75,6 +75,12 @@ def run_book(scenarios: list[Scenario], inputs: RunInputs, work: Path, contract:
     return BookRun(work, extract_set)
 
 
+def target_fields(catalogs: Path) -> dict[str, set[str]]:
+    """Staging table -> its field names, from the run's target catalog."""
+    fields, _ = pipeline.read_target_catalog(catalogs)
+    return {str(t): set(part["field_name"].astype(str)) for t, part in fields.groupby("table_name")}
+
+
 def text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""

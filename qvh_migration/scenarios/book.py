@@ -62,13 +62,21 @@ class Scenario:
         return {row[HOSPITAL_NUMBER] for rows in self.legacy.values() for row in rows if row.get(HOSPITAL_NUMBER)}
 
 
-def load_book(folder: Path = BOOK_DIR, catalog: dict[str, set[str]] | None = None) -> list[Scenario]:
+def load_book(
+    folder: Path = BOOK_DIR,
+    catalog: dict[str, set[str]] | None = None,
+    target: dict[str, set[str]] | None = None,
+) -> list[Scenario]:
     """Every scenario of the folder, in file order; ids and namespaces unique; with a source catalog
-    (legacy table -> columns) every table and column is checked against it."""
+    (legacy table -> columns) every legacy table and column is checked against it, with the target
+    catalog (staging table -> fields) every expected table and field."""
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise MigrationInputError(folder, "the scenario book holds no scenario (*.yaml)")
     scenarios = [read_scenario(path, catalog) for path in files]
+    if target is not None:
+        for scenario in scenarios:
+            check_targets(scenario, target)
     seen: dict[object, Path] = {}
     for scenario in scenarios:
         for key in (scenario.id, ("ns", scenario.namespace)):
@@ -80,6 +88,21 @@ def load_book(folder: Path = BOOK_DIR, catalog: dict[str, set[str]] | None = Non
                 )  # fmt: skip
             seen[key] = scenario.file
     return scenarios
+
+
+def check_targets(scenario: Scenario, target: dict[str, set[str]]) -> None:
+    """Every expected table and field (and every field a ``where`` selects on) is in the target catalog."""
+    for number, e in enumerate(scenario.expected, start=1):
+        fields = {f.upper() for f in target.get(e.table, set())}
+        named = [k for k, _ in e.where] + ([] if e.field == "(row)" else [e.field])
+        unknown = sorted({n for n in named if n.upper() not in fields})
+        if e.table not in target or unknown:
+            problem = (
+                f"{e.table} is not a staging table"
+                if e.table not in target
+                else _names(f"fields not in the target catalog's {e.table}:", set(unknown))
+            )
+            raise MigrationInputError(scenario.file, problem, where=f"{scenario.id}, expectation {number}")
 
 
 def read_scenario(path: Path, catalog: dict[str, set[str]] | None = None) -> Scenario:

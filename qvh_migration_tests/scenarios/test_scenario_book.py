@@ -45,6 +45,18 @@ def test_an_unknown_column_is_named(tmp_path: Path) -> None:
         book.load_book(tmp_path, catalog={"PATDATA": {"InternalPatientNumber"}})
 
 
+def test_an_unknown_target_field_is_named(tmp_path: Path) -> None:
+    shutil.copy(book.BOOK_DIR / "S01-date-of-death-keeps-time.yaml", tmp_path / "S01.yaml")
+    text = (tmp_path / "S01.yaml").read_text(encoding="utf-8").replace("DATE_OF_DEATH:", "DATE_OF_DEATHS:")
+    (tmp_path / "S01.yaml").write_text(text, encoding="utf-8")
+    target = {"LOAD_PMI": {"MAIN_CRN", "MAIN_CRN_TYPE", "NHS_NUMBER", "NHS_NUMBER_STATUS", "DATE_OF_BIRTH",
+                           "PAT_NAME_1", "PAT_NAME_2", "DATE_OF_DEATH"}}  # fmt: skip
+    with pytest.raises(
+        MigrationInputError, match=r"S01\.yaml \(S01-date-of-death-keeps-time, expectation 7\).*DATE_OF_DEATHS"
+    ):
+        book.load_book(tmp_path, target=target)
+
+
 def _inputs(data: Path) -> acceptance.RunInputs:
     return acceptance.RunInputs(
         data / "catalogs", data / "extracts", data / "mapping", CROSSWALKS, default_row_sources_file()
@@ -54,7 +66,8 @@ def _inputs(data: Path) -> acceptance.RunInputs:
 @pytest.fixture(scope="session")
 def book_run(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:  # noqa: F811
     """The whole book, run once with the run's own rules."""
-    scenarios = book.load_book(catalog=pipeline.catalog_columns(upstream_data / "catalogs"))
+    catalogs = upstream_data / "catalogs"
+    scenarios = book.load_book(catalog=pipeline.catalog_columns(catalogs), target=acceptance.target_fields(catalogs))
     run = acceptance.run_book(scenarios, _inputs(upstream_data), tmp_path_factory.mktemp("book") / "data")
     return acceptance.compare(scenarios, run)
 
