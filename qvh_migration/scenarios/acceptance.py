@@ -29,6 +29,7 @@ SUMMARY_COLUMNS = ("scenario", "title", "expectations", "failed", "passed")
 CATALOG_FILES = ("source_catalog.parquet", "target_catalog.parquet", "target_tables.parquet")
 ROW_FIELD, EXTRACT_FIELD = "(row)", "(extract)"
 FILLED = "(filled)"  # an expected value: any non-blank value (a mandatory link whose number the loader picks)
+NOT = "(not "  # "(not X)": any non-blank value but X, where the guide rules a value out but names no code
 _PATIENT = re.compile(r"(?:^|[|:])InternalPatientNumber=([^|]+)")
 
 
@@ -163,8 +164,16 @@ def _judge(scenario: Scenario, e: Expectation, target: _Target) -> dict[str, obj
         loaded = f"({len(rows)} rows match)" if len(rows) else f"(no row: {target.why_absent(e.table, scenario)})"
         return _line(scenario, e.table, where, e.field, e.value, loaded, e.page, False)
     loaded = text(rows.iloc[0][e.field])
-    ok = loaded != "" if e.value == FILLED else loaded == e.value
-    return _line(scenario, e.table, where, e.field, e.value, loaded, e.page, ok)
+    return _line(scenario, e.table, where, e.field, e.value, loaded, e.page, matches(e.value, loaded))
+
+
+def matches(expected: str, loaded: str) -> bool:
+    """Equal; or, for ``(filled)``, any value; for ``(not X)``, any value but X."""
+    if expected == FILLED:
+        return loaded != ""
+    if expected.startswith(NOT) and expected.endswith(")"):
+        return loaded not in ("", expected[len(NOT) : -1])
+    return loaded == expected
 
 
 def _line(scenario: Scenario, table: str, where: str, field: str, expected: str, loaded: str, page, ok: bool):

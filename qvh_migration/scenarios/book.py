@@ -3,7 +3,8 @@
 A scenario names its id, title and what it tests, a small legacy data set (rows of the legacy extract
 tables, INQuire column names, all values text) and the Altera rows the vendor guide says it must
 produce: target table, a ``where`` that picks the row among the scenario's rows of that table, and
-expected field values, each citing its guide page. ``rows: 0`` expects no such row. ``{ns}`` in any
+expected field values, each citing its guide page (``(filled)``: any value, for a mandatory link;
+``(not X)``: any value but X). ``rows: N`` expects N such rows. ``{ns}`` in any
 value is replaced by the scenario's three-digit namespace, so the keys of every scenario stay apart
 in the one extract set all scenarios run in. A bad file stops with one line naming file and scenario.
 """

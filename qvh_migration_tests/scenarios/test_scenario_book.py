@@ -165,3 +165,14 @@ def test_the_evidence_pack_shows_each_failing_field_with_its_page(tmp_path: Path
     assert "1 of 2" in page and "FIRST_SEEN" in page and "12/05/2020" in page and "10/03/2020" in page
     assert "S0010001" not in page and "S0010009" not in page  # hospital numbers masked
     assert "S0010001" not in (tmp_path / acceptance.RESULTS_FILE).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("expected", "loaded", "ok"),
+    [
+        ("(filled)", "12", True), ("(filled)", "", False), ("(not DISC)", "CANC-X", True),
+        ("(not DISC)", "DISC", False), ("(not DISC)", "", False), ("", "", True), ("01", "03", False),
+    ],
+)  # fmt: skip
+def test_expected_value_forms(expected: str, loaded: str, ok: bool) -> None:
+    assert acceptance.matches(expected, loaded) is ok
