@@ -8,6 +8,8 @@ import dagster as dg
 from qvh_migration.defs.metadata import fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl.pipeline import catalog_columns
+from qvh_migration.io.masking import identifier_fields
+from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.scenarios import acceptance, book
 
 GROUP = "reports"
@@ -45,9 +47,10 @@ def scenario_acceptance(settings: MigrationSettings) -> dg.MaterializeResult:
         scenarios = book.load_book(catalog=catalog_columns(catalogs), target=acceptance.target_fields(catalogs))
         run = acceptance.run_book(scenarios, inputs, Path(work) / "data")
         results = acceptance.compare(scenarios, run)
-        paths = acceptance.write_results(results, settings.stage_dir("reports"))
+        identifying = identifier_fields(read_contract(settings.stage_dir("mapping")))
+        paths = acceptance.write_results(results, settings.stage_dir("reports"), identifying)
     summary = acceptance.summarise(results)
-    failing = acceptance.masked(results.loc[~results["passed"]])
+    failing = acceptance.masked(results.loc[~results["passed"]], identifying)
     passed = int(summary["passed"].sum())
     return dg.MaterializeResult(
         metadata={

@@ -195,23 +195,28 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
     return frame[list(SUMMARY_COLUMNS)]
 
 
-def masked(results: pd.DataFrame) -> pd.DataFrame:
-    """Identifying fields' values masked (synthetic or not), for files and the evidence pack."""
+def masked(results: pd.DataFrame, also: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Identifying fields' values masked (synthetic or not), for files and the evidence pack: fields
+    named as identifiers, and ``also`` (fields loaded from one, ``io.masking.identifier_fields``)."""
+
+    def identifying(name: str) -> bool:
+        code = name.endswith(("_STATUS", "_TYPE"))  # a code about an identifier, not the identifier
+        return not code and (name in also or is_identifier_column(name))
+
     out = results.copy()
-    fields = out["field"].astype(str)
-    identifying = fields.map(is_identifier_column) & ~fields.str.endswith(("_STATUS", "_TYPE"))
+    fields = out["field"].astype(str).map(identifying)
     for column in ("expected", "loaded"):
         values = out[column].fillna("").astype(str)
-        out[column] = values.where(~identifying | values.str.startswith("("), mask_values(values))
-    out["where"] = out["where"].astype(str).map(_mask_where)
+        out[column] = values.where(~fields | values.str.startswith("("), mask_values(values))
+    out["where"] = out["where"].astype(str).map(lambda where: _mask_where(where, identifying))
     return out
 
 
-def _mask_where(where: str) -> str:
+def _mask_where(where: str, identifying) -> str:
     parts = []
     for part in filter(None, where.split(", ")):
         name, _, value = part.partition("=")
-        parts.append(f"{name}={mask_values(pd.Series([value])).iloc[0]}" if is_identifier_column(name) else part)
+        parts.append(f"{name}={mask_values(pd.Series([value])).iloc[0]}" if identifying(name) else part)
     return ", ".join(parts)
 
 
@@ -219,10 +224,12 @@ RESULTS_FILE = "scenario_acceptance.csv"
 SUMMARY_FILE = "scenario_summary.csv"
 
 
-def write_results(results: pd.DataFrame, reports: Path) -> tuple[Path, Path]:
-    """``reports/scenario_acceptance.csv`` (every expectation, identifiers masked) and
-    ``reports/scenario_summary.csv`` (one line per scenario)."""
+def write_results(
+    results: pd.DataFrame, reports: Path, also: set[str] | frozenset[str] = frozenset()
+) -> tuple[Path, Path]:
+    """``reports/scenario_acceptance.csv`` (every expectation, identifiers masked; ``also`` as in
+    ``masked``) and ``reports/scenario_summary.csv`` (one line per scenario)."""
     return (
-        write_csv(masked(results), reports / RESULTS_FILE),
+        write_csv(masked(results, also), reports / RESULTS_FILE),
         write_csv(summarise(results), reports / SUMMARY_FILE),
     )

@@ -155,16 +155,18 @@ def test_the_evidence_pack_shows_each_failing_field_with_its_page(tmp_path: Path
                 False,
             ),
             ("S02-b", "B", "LOAD_PMI", "MAIN_CRN=S0020001", "NHS_NUMBER_STATUS", "01", "01", 18, True),
+            ("S02-b", "B", "LOAD_PMIIDS", "ADDITIONAL_ID=S0020002", "VOLUME", "1", "1", 26, True),
         ],
         columns=list(acceptance.RESULT_COLUMNS),
     )
-    acceptance.write_results(results, tmp_path)
+    acceptance.write_results(results, tmp_path, also={"ADDITIONAL_ID"})
     section = scenarios_section(tmp_path)
     assert section["scenarios"] == 2 and section["passed"] == 1 and len(section["failing"]) == 2
     page = RENDERERS["scenarios"](section)
     assert "1 of 2" in page and "FIRST_SEEN" in page and "12/05/2020" in page and "10/03/2020" in page
     assert "S0010001" not in page and "S0010009" not in page  # hospital numbers masked
-    assert "S0010001" not in (tmp_path / acceptance.RESULTS_FILE).read_text(encoding="utf-8")
+    written = (tmp_path / acceptance.RESULTS_FILE).read_text(encoding="utf-8")
+    assert "S0010001" not in written and "S0020002" not in written and ",01,01," in written
 
 
 @pytest.mark.parametrize(
