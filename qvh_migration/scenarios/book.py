@@ -6,7 +6,8 @@ produce: target table, a ``where`` that picks the row among the scenario's rows 
 expected field values, each citing its guide page (``(filled)``: any value, for a mandatory link;
 ``(not X)``: any value but X). ``rows: N`` expects N such rows. ``{ns}`` in any
 value is replaced by the scenario's three-digit namespace, so the keys of every scenario stay apart
-in the one extract set all scenarios run in. A bad file stops with one line naming file and scenario.
+in the one extract set all scenarios run in. Dates "to come" or "in force" are relative to the book's
+as-of day, 30/10/2026 (``extract_set.AS_OF``). A bad file stops with one line naming file and scenario.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Each legacy table the run's extract set has is written with exactly the source c
 (the ETL accepts no other shape); a column a scenario does not fill is blank. Tables keyed by patient
 hold the scenarios' rows only; master files (no patient number) keep the run's rows, so codes resolve
 as they do in the run, with any scenario rows added. A scenario row for a table the run's extract set
-lacks is not written: the scenario reports it as a missing extract.
+lacks is not written: the scenario reports it as a missing extract. The set's manifest states the
+book's own as-of day (``AS_OF``): the scenarios' waits, suspensions and bookings to come are written
+to that day, whatever day the run's extract was taken.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from qvh_migration.io.artifacts import write_parquet
+from qvh_migration.io.artifacts import write_json, write_parquet
 from qvh_migration.scenarios.book import PATIENT_KEY, Scenario
 
 NOT_EXTRACTS = {"defect_ledger"}
+AS_OF = "2026-10-30"  # the day the scenarios are written to (the review's as-of day of the synthetic run)
+MANIFEST_FILE = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -46,5 +50,6 @@ def build_extract_set(
         base = pd.DataFrame(columns=columns) if PATIENT_KEY in columns else pd.read_parquet(source)
         frame = pd.concat([base.reindex(columns=columns), pd.DataFrame(rows, columns=columns)], ignore_index=True)
         write_parquet(frame.fillna("").astype(str), out / f"{table}.parquet")
+    write_json({"as_of": AS_OF, "origin": "scenario book", "tables": {t: {} for t in tables}}, out / MANIFEST_FILE)
     missing = tuple((s.id, t) for s in scenarios for t in s.legacy if t not in tables)
     return ExtractSet(out, tuple(tables), missing)

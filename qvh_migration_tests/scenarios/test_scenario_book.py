@@ -178,3 +178,21 @@ def test_the_evidence_pack_shows_each_failing_field_with_its_page(tmp_path: Path
 )  # fmt: skip
 def test_expected_value_forms(expected: str, loaded: str, ok: bool) -> None:
     assert acceptance.matches(expected, loaded) is ok
+
+
+def test_the_extract_set_states_the_books_as_of_day(tmp_path: Path) -> None:
+    from qvh_migration.legacy.as_of import extract_as_of
+    from qvh_migration.scenarios.extract_set import AS_OF, build_extract_set
+
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame({"InternalPatientNumber": ["000000001"], "Surname": ["X"]}).to_parquet(run / "PATDATA.parquet")
+    pd.DataFrame({"GpCode": ["G1"], "Postcode": ["AA1 1AA"]}).to_parquet(run / "GP.parquet")
+    catalog = {"PATDATA": {"InternalPatientNumber", "Surname", "Forenames"}, "GP": {"GpCode", "Postcode"}}
+    built = build_extract_set(SCENARIOS[:3], run, catalog, tmp_path / "set")
+    assert extract_as_of(built.folder, lambda t: None) == pd.Timestamp(AS_OF)
+    patients = pd.read_parquet(built.folder / "PATDATA.parquet")
+    assert set(patients.columns) == catalog["PATDATA"] and "000000001" not in set(patients["InternalPatientNumber"])
+    assert len(patients) == sum(len(s.legacy["PATDATA"]) for s in SCENARIOS[:3])
+    assert pd.read_parquet(built.folder / "GP.parquet")["GpCode"].tolist() == ["G1"]  # masters kept
+    assert ("S02-merged-patient-activity-on-both-records", "OPREFERRAL") in built.missing
