@@ -316,7 +316,9 @@ def _issue_rows(
     grain = rows[GRAIN_KEY].reindex(chosen["row"]).to_numpy()
     chosen = chosen.assign(**{GRAIN_KEY: grain}).drop_duplicates(["row", "field", "reason_code"])
     expanded = chosen.merge(prepared.loc[prepared[FILTER_REASON].eq(""), [GRAIN_KEY, SOURCE_KEY]], on=GRAIN_KEY)
-    derived = identifier_fields(rules)
+    # A parent link's rejected value is the parent's legacy key (a patient number), not a record number.
+    links = set(rules.loc[rules["parent_table"].fillna("").astype(str).ne(""), "target_field"].astype(str))
+    derived = identifier_fields(rules) | links
     identifying = expanded["field"].map(
         {f: is_identifier_column(str(f)) or str(f) in derived for f in expanded["field"].unique()}
     )

@@ -179,6 +179,12 @@ def _waiting_lists(section: dict[str, Any]) -> str:
         out.append(f"<p>Waiting times as of {escape(section['as_of'])}.</p>")
     out.append(table(summary) if isinstance(summary, list) else _not_produced(summary))
     out.extend(f"<p>{escape(note)}</p>" for note in section.get("notes") or [])
+    if section.get("verdicts"):
+        out.append("<h3>Verdict under each release profile</h3>" + table(section["verdicts"]))
+    if section.get("validation"):
+        out.append("<h3>PTL technical validation: source and target</h3>" + table(section["validation"]))
+    if section.get("predicted_change"):
+        out.append("<h3>Predicted change at go-live</h3>" + table(section["predicted_change"]))
     bands = section["bands"]
     out.append("<h3>Weeks waited: source and target</h3>")
     if not bands.get("produced"):

@@ -74,6 +74,14 @@ def test_the_page_and_the_json_state_the_same_facts(complete_run: ProjectPaths) 
     assert sections["waiting-lists"]["bands"]["lists"]["rtt_ptl"][2] == {
         "weeks_band": "26-39", "source_count": 15, "target_count": 14}  # fmt: skip
     assert 'data-label="26-39" data-series="target" data-value="14"' in page
+    waiting = sections["waiting-lists"]
+    assert [(v["profile"], v["decision"]) for v in waiting["verdicts"]] == [
+        ("development", "PASS"), ("pre_production", "FAIL")]  # fmt: skip
+    assert waiting["verdicts"][1]["validation_increases"] == "inpatient_waiting_list tci_in_past: 0 -> 2"
+    assert waiting["validation"][0]["check"] == "over_52_weeks"
+    assert waiting["predicted_change"] == [{"list": "rtt_ptl", "source": 91, "target": 90, "change": -1,
+                                            "bands": "26-39: -1"}]  # fmt: skip
+    assert "Verdict under each release profile" in page and "Predicted change at go-live" in page
     assert sections["trial"]["mismatches"] == 2 and sections["trial"]["trial_patients"] == 2
     assert 'href="../trial_comparison.csv"' in page and 'href="../trial_comparison.xlsx"' in page
     assert sections["deltas"]["totals"] == {"new": 2, "resolved": 1, "persisting": 1}
