@@ -24,8 +24,8 @@ from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_activity as ra
 from qvh_migration.reports import reference_coding as rc
 from qvh_migration.reports import reference_identity as ri
+from qvh_migration.reports import reference_links as rl
 from qvh_migration.reports import reference_transforms as rt
-from qvh_migration.reports.reference_links import Issue, ReferenceLinks, blank, split
 from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
 from qvh_migration.reports.reference_transforms import (
     GUIDE_DATE_PATTERNS,
@@ -62,6 +62,14 @@ def unevaluable_transforms(transforms: Iterable[str]) -> list[str]:
 
 
 @dataclass
+class Issue:
+    field: str
+    code: str
+    action: str  # reject | warn | filter
+    message: str = ""
+
+
+@dataclass
 class FieldValue:
     field: str
     value: Value
@@ -83,7 +91,16 @@ class RowVerdict:
     fields: list[FieldValue] = field(default_factory=list)
 
 
-class ReferenceContract(ReferenceLinks):
+def split(qualified: str) -> tuple[str, str]:
+    table, column = qualified.split(".", 1)
+    return table, column
+
+
+def blank(value: Value) -> bool:
+    return value is None or value.strip() == ""
+
+
+class ReferenceContract:
     """Evaluate a table's contract rows over the chosen patients' source rows."""
 
     def __init__(
@@ -163,7 +180,11 @@ class ReferenceContract(ReferenceLinks):
                 value = None  # a warned field is loaded empty, never with the value that failed
             issues += checked
             values.append(FieldValue(rule["target_field"], value, shown, basis))
-        issues += self.patient_loaded(table, source.row)
+        for name, code, action in rl.row_checks(table, {v.field: v.value for v in values}):
+            issues.append(Issue(name, code, action))
+            if action == "warn":  # loaded empty, as the load does
+                values = [FieldValue(v.field, None, v.source_value, v.basis) if v.field == name else v for v in values]
+        issues += [Issue(*found) for found in ri.patient_not_loaded(self, table, source.row)]
         filtered = [i for i in issues if i.action == "filter"]
         rejected = sorted({f"{i.field}:{i.code}" for i in issues if i.action == "reject"})
         outcome = "filtered" if filtered else "rejected" if rejected else "loaded"
@@ -215,9 +236,8 @@ class ReferenceContract(ReferenceLinks):
             if transform.startswith(rt.DATE_TRANSFORM_PREFIXES) and not blank(inputs[0]) and value is None:
                 issues.append(Issue(name, "malformed_date", self.failure))
             if transform == "format_nhs_number" and not blank(inputs[0]) and value is None:
-                issues.append(
-                    Issue(name, ri.INVALID_NHS_NUMBER, "reject" if rule["mandatory_class"] == "mandatory" else "warn")
-                )
+                mandatory = rule["mandatory_class"] == "mandatory"
+                issues.append(Issue(name, ri.INVALID_NHS_NUMBER, "reject" if mandatory else "warn"))
             if transform in rc.CODE_TRANSFORMS and rc.invalid_code(inputs[0], value):
                 issues.append(Issue(name, rc.INVALID_CODE, self.failure))
         elif rule["data_type"] == "DATE" and not rule["crosswalk"]:
@@ -276,7 +296,9 @@ class ReferenceContract(ReferenceLinks):
     def joined(self, rule: dict[str, str], own: str, row: Row, sources: list[str]) -> tuple[Value, str, list[Issue]]:
         name, transform = rule["target_field"], rule["transform"]
         if transform == "death_datetime":
-            return self.death(rule, own, row, sources)
+            raw = self.column(sources[0], own, row)
+            died, malformed = ri.death_moment(self, raw, row, sources)
+            return died, f"{sources[0]}={raw or ''}", [Issue(name, "malformed_date", self.failure)] if malformed else []
         if transform == ra.WAIT_RESET:
             grain = list(self.spec(rule["target_table"]).grain)
             return *ra.wait_reset_field(self.sources, self.row_sources, grain, row, sources), []
@@ -321,26 +343,6 @@ class ReferenceContract(ReferenceLinks):
                 issues.append(Issue(name, "malformed_date", self.failure))
         return value, shown, issues
 
-    def death(self, rule: dict[str, str], own: str, row: Row, sources: list[str]) -> tuple[Value, str, list[Issue]]:
-        """The date of death, moved to the patient's latest listed moment of that same day (never before it)."""
-        raw = self.column(sources[0], own, row)
-        died = rt.parse_legacy_date(raw)
-        issues = (
-            [Issue(rule["target_field"], "malformed_date", self.failure)] if not blank(raw) and died is None else []
-        )
-        if died is None:
-            return None, f"{sources[0]}={raw or ''}", issues
-        moment = died
-        for qualified in sources[1:]:
-            table, column = split(qualified)
-            for other in self.sources.live(table):
-                if other.get(PATIENT) != row.get(PATIENT):
-                    continue
-                when = rt.parse_legacy_date(other.get(column))
-                if when is not None and when.date() == died.date() and when > moment:
-                    moment = when
-        return moment.strftime("%d/%m/%Y %H:%M"), f"{sources[0]}={raw}", issues
-
     @cached_property
     def as_of(self) -> datetime | None:
         return ra.extract_as_of(self.sources.extracts)
@@ -359,10 +361,8 @@ class ReferenceContract(ReferenceLinks):
             if not keys:
                 return None, "", [Issue(rule["target_field"], "table_note", "empty")]
             records = [r for r in others if all(r.get(c) == row.get(c) for c in keys)]
-        if rule["transform"] == "earliest_attended_date":  # appointments the patient was seen at
-            status = split(sources[1])[1]
-            attendance = self.crosswalks["attendance_status"]
-            records = [r for r in records if attendance.get(rt.text(r.get(status)) or "") in ri.SEEN]
+        if rule["transform"] == "earliest_attended_date":  # the appointments the patient was seen at
+            records = ri.seen_only(self.crosswalks["attendance_status"], records, split(sources[1])[1])
         values = [r.get(column) for r in records]
         moments = [rt.parse_legacy_date(v) for v in values]
         known = [m for m in moments if m is not None]
@@ -389,6 +389,60 @@ class ReferenceContract(ReferenceLinks):
         raw, code = rc.ranked_code(rule["transform"], group, below, (code_column, sequence_column))
         issues = [Issue(rule["target_field"], rc.INVALID_CODE, self.failure)] if rc.invalid_code(raw, code) else []
         return code, f"{sources[0]}={raw or ''}", issues
+
+    def parent_link(self, rule: dict[str, str], table: str, row: Row) -> tuple[Value, str, list[Issue]]:
+        """The parent's record number, found by the parent's key columns the row carries."""
+        name, parent = rule["target_field"], rule["parent_table"]
+        spec = self.row_sources.tables.get(parent)
+        own = str(self.spec(table).source_table)
+        listed = [split(s) for s in rule["source_fields"].split(";") if s]
+        if spec is None or not spec.loads_rows or not self.sources.has(str(spec.source_table)):
+            return None, "", [Issue(name, "table_note", "empty")]
+        if any(t != own and not self.sources.has(t) for t, _ in listed):
+            return None, "", [Issue(name, "table_note", "empty")]
+        own_columns = [c for t, c in listed if t == own]
+        mandatory = rule["mandatory_class"] == "mandatory"
+        bridges = [(t, c) for t, c in listed if t not in (own, spec.source_table)]
+        on = [c for c in spec.grain if c in row and (not own_columns or c in own_columns or c == PATIENT)]
+        dates = [c for c in own_columns if c not in spec.grain]
+        if bridges or (parent in rl.BY_DATE and rl.BY_DATE[parent][1] not in row and dates and len(on) > 1):
+            return rl.rtt_link(self, rule, parent, spec, bridges, own_columns, on, dates, row)
+        if not on or (on == [PATIENT] and list(spec.grain) != on):
+            return None, "", [Issue(name, "table_note", "empty")]  # the patient alone names no parent row
+        shown = "; ".join(f"{c}={row.get(c) or ''}" for c in on)
+        match = self.parent_row(parent, spec, on, row)
+        if match is None:
+            no_key = all(blank(row.get(c)) for c in on) or any(blank(row.get(c)) for c in own_columns if c not in on)
+            return None, shown, [] if no_key else [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]
+        return self.link_outcome(rule, parent, match, shown)
+
+    def link_outcome(
+        self, rule: dict[str, str], parent: str, match: tuple[int | None, str], shown: str
+    ) -> tuple[Value, str, list[Issue]]:
+        """The link's value once its parent row is found: its number, unless the parent did not load."""
+        name, mandatory = rule["target_field"], rule["mandatory_class"] == "mandatory"
+        number, reason = match
+        if reason:
+            message = f"parent {parent} not loaded: {reason}"
+            return str(number), shown, [Issue(name, "parent_filtered", "filter" if mandatory else "warn", message)]
+        state, why = (self.parent_outcomes(parent) or {}).get(number, ("", ""))
+        if state == "rejected":  # the link is left empty: it would dangle
+            return None, shown, [Issue(name, "parent_rejected", "reject" if mandatory else "warn")]
+        if state == "filtered":
+            message = f"parent {parent} not loaded: {why}"
+            return str(number), shown, [Issue(name, "parent_filtered", "filter" if mandatory else "warn", message)]
+        return (None if number is None else str(number)), shown, []
+
+    def parent_row(self, parent: str, spec, on: list[str], row: Row) -> tuple[int | None, str] | None:
+        """The first parent row (first of its grain) whose ``on`` columns equal the row's."""
+        seen: set[str] = set()
+        for candidate in self.sources.prepared(spec):
+            if candidate.grain_key in seen:
+                continue
+            seen.add(candidate.grain_key)
+            if all(candidate.row.get(c) == row.get(c) for c in on):
+                return self.registry.get(parent, {}).get(candidate.grain_key), candidate.filter_reason
+        return None
 
     # -- the field checks every loaded value passes -----------------------------------------------
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
-from qvh_migration.reports.reference_transforms import Value, gp_code, text, upper
+from qvh_migration.reports.reference_sources import PATIENT
+from qvh_migration.reports.reference_transforms import Value, gp_code, parse_legacy_date, text, upper
 
 WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 SEEN = ("5", "6")  # attendance codes of an appointment the patient was seen at
@@ -77,3 +79,45 @@ def retired_id_type(district: Value) -> Value:
 
 
 IDENTITY_TRANSFORMS["retired_id_type"] = retired_id_type
+
+
+# -- the evaluator's identity checks (called by ReferenceContract; issues as (field, code, action)) --------
+
+
+def patient_not_loaded(contract: Any, table: str, row: dict[str, Value]) -> list[tuple[str, str, str]]:
+    """A row naming its patient by hospital number "as loaded into LOAD_PMI" (MAIN_CRN, or CRN in the
+    archives) is rejected when that patient's LOAD_PMI row did not load; a table linked to LOAD_PMI by
+    record number is judged by that link instead; nothing is judged before LOAD_PMI has loaded."""
+    rules = contract.rules(table)
+    if table == "LOAD_PMI" or any(r["parent_table"] == "LOAD_PMI" for r in rules):
+        return []
+    named = [r["target_field"] for r in rules if r["target_field"] in ("MAIN_CRN", "CRN")]
+    outcomes = contract.parent_outcomes("LOAD_PMI")
+    if not named or outcomes is None or PATIENT not in row:
+        return []
+    number = contract.registry.get("LOAD_PMI", {}).get(f"{PATIENT}={row.get(PATIENT) or ''}")
+    state = outcomes.get(number, ("", ""))[0] if number is not None else ""
+    return [] if state == "loaded" else [(named[0], "patient_not_loaded", "reject")]
+
+
+def death_moment(contract: Any, raw: Value, row: dict[str, Value], sources: list[str]) -> tuple[Value, bool]:
+    """(date of death as DD/MM/YYYY HH24:MI, malformed?): the date, moved to the patient's latest moment
+    among the other listed ``TABLE.Column`` fields on that same day, so it is never before them."""
+    died = parse_legacy_date(raw)
+    if died is None:
+        return None, bool(text(raw))
+    moment = died
+    for qualified in sources[1:]:
+        table, column = qualified.split(".", 1)
+        for other in contract.sources.live(table):
+            if other.get(PATIENT) != row.get(PATIENT):
+                continue
+            when = parse_legacy_date(other.get(column))
+            if when is not None and when.date() == died.date() and when > moment:
+                moment = when
+    return moment.strftime("%d/%m/%Y %H:%M"), False
+
+
+def seen_only(attendance: dict[str, str], records: list[dict[str, Value]], status: str) -> list[dict[str, Value]]:
+    """The appointments the patient was seen at: status crosswalked to attendance 5 or 6."""
+    return [r for r in records if attendance.get(text(r.get(status)) or "") in SEEN]
