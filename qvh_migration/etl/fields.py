@@ -344,6 +344,10 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
 def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext) -> FieldResult:
     if transform.startswith("tracking_time_"):
         return FieldResult(_tracking_time(transform, sources, ctx))
+    if transform == "opd_waitlist_status":
+        from qvh_migration.etl.waitlist_status import booked_status  # it builds on this module's helpers
+
+        return FieldResult(booked_status(ctx.rows, ctx.sources.lookup_table(split_field(sources[2])[0]), sources))
     (key_table, key_column), (table, column) = split_field(sources[0]), split_field(sources[1])
     other = ctx.sources.lookup_table(table)
     keys = _column(sources[0], ctx) if key_table != ctx.source_table else ctx.rows[key_column].astype("string")

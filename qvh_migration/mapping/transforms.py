@@ -456,5 +456,6 @@ from qvh_migration.mapping import (  # noqa: E402, F401
     transforms_coding,
     transforms_community,
     transforms_registration,
+    transforms_waitlist,
     transforms_workforce,
 )
