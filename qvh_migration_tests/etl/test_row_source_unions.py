@@ -176,8 +176,8 @@ def test_an_override_reading_a_column_the_dictionary_lacks_is_named(tmp_path: Pa
 def test_a_union_of_one_grain_is_a_parent_of_both_parts_rows(tmp_path: Path) -> None:
     """An appointment booked from the outpatient list links to the entry whether it is still on the
     list (OPWLENTRY) or was removed (OPWLREMENTRY): the union's parts share one grain."""
-    from qvh_migration.etl.sources import SourceTables, parent_rows
     from qvh_migration.etl.source_rules import GRAIN_KEY
+    from qvh_migration.etl.sources import SourceTables, parent_rows
 
     text = (
         "system_code: X\ntables:\n  LOAD_OPDWAITLIST:\n    rationale: r\n    sources:\n"
