@@ -40,6 +40,9 @@ JOINS = (
     "tracking_time_seen",
     "tracking_time_completed",
     "opd_waitlist_status",
+    "tracking_time_arrived_hhmi",
+    "tracking_time_seen_hhmi",
+    "tracking_time_completed_hhmi",
 )
 AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime")
 SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **rw.WAITLIST_TRANSFORMS}
@@ -287,11 +290,15 @@ class ReferenceContract:
             steps = [
                 r
                 for r in self.sources.live(step_table)
-                if re.search(TRACKING_WORDS[transform], (r.get(step_column) or "").upper())
+                if re.search(TRACKING_WORDS[transform.removesuffix("_hhmi")], (r.get(step_column) or "").upper())
             ]
             match = last_match(steps, row, shared_keys(step_table, row, steps))
             when = None if match is None else match.get(when_column)
-            return rt.as_datetime(when), f"{sources[1]}={when or ''}", []
+            moment = rt.parse_legacy_date(when)
+            clock = (
+                (moment.strftime("%H:%M") if moment else None) if transform.endswith("_hhmi") else rt.as_datetime(when)
+            )
+            return clock, f"{sources[1]}={when or ''}", []
         if transform == "opd_waitlist_status":
             columns = [split(s)[1] for s in sources]
             status = rw.booked_status(row, self.sources.live(split(sources[2])[0]), columns)
