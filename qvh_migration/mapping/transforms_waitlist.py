@@ -1,61 +1,90 @@
-"""Transforms of outpatient waiting-list entries (OPWLENTRY, OPWLREMENTRY; guide pp. 48-51)."""
+"""Transforms of the inpatient waiting list: an entry's status, its TCIs' status and cancelled date.
+
+Same rules as ``transforms.py``: vectorised pure functions over pandas Series, one per source field
+in the order the rule lists them. The activity codes are WLACTIVITY.EpsActvTypeInt's local values
+(1 added, 2 TCI offered, 3/4 TCI cancelled by hospital/patient, 5 suspended, 6 admitted,
+7 removed), as ``etl/row_sources.yaml`` filters them; WLACTIVITY.OpCancelled says when an operation
+was cancelled (dictionary C1795: 1 on the day of surgery, 2 before the day).
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from qvh_migration.legacy.dates import AUTO, parse_legacy_dates
-from qvh_migration.mapping.transforms import _executor_only, _text, transform
+from qvh_migration.mapping.transforms import _blank_to_na, _parse_date, _text, strip_leading_zeros, transform
 
-# Removal codes (OPWLREMENTRY.OpWlRemovalCode) that mean the entry was completed by a booking: the
-# appointment was booked from the list and took place (attended or not). Every other removal
-# (cancelled by hospital or patient, no longer required) cancelled the entry.
-COMPLETED_REMOVALS = ("BKD",)
-
-
-def _month_start(values: pd.Series) -> pd.Series:
-    """CCYYMM or MM/YYYY (a month of precision) to the first day of that month, DD/MM/YYYY."""
-    text = _text(values).fillna("")
-    ccyymm = text.str.extract(r"^(\d{4})(\d{2})$")
-    mm_yyyy = text.str.extract(r"^(\d{2})/(\d{4})$")
-    year = ccyymm[0].fillna(mm_yyyy[1])
-    month = ccyymm[1].fillna(mm_yyyy[0])
-    ok = (
-        year.notna()
-        & month.astype("string").isin([f"{m:02d}" for m in range(1, 13)])
-        & year.fillna("0").astype(int).ge(1900)
-    )
-    return ("01/" + month + "/" + year).where(ok).astype("string")
+OFFERED, CANCELLED_BY_HOSPITAL, CANCELLED_BY_PATIENT, SUSPENDED, ADMITTED, REMOVED = "2", "3", "4", "5", "6", "7"
+CANCELLATIONS = (CANCELLED_BY_HOSPITAL, CANCELLED_BY_PATIENT)
+# What the entry's latest activity leaves it as (guide pp. 66 and 71: W/D/L/A/N/C).
+ENTRY_STATUS = {"1": "W", OFFERED: "L", "3": "W", "4": "W", SUSPENDED: "D", ADMITTED: "A", REMOVED: "C"}
+ON_THE_DAY = "1"  # OpCancelled: cancelled on the day of surgery, i.e. after the patient was admitted
 
 
-@transform("1+")
-def appointment_required_date(*series: pd.Series) -> pd.Series:
-    """Date a follow-up appointment is required by, DD/MM/YYYY, from the first field that holds one.
-
-    A full date (CCYYMMDD[HHMM] or DD/MM/YYYY[ HH:MM]) is taken as it is; a month (CCYYMM or
-    MM/YYYY, the 6- and 7-character required-month fields) gives the first day of that month, the
-    earliest day the follow-up is due. Nothing usable -> null (never a guessed date).
-    """
-    out = pd.Series(pd.NA, index=series[0].index, dtype="string")
-    for values in series:
-        full = parse_legacy_dates(values, AUTO).dt.strftime("%d/%m/%Y").astype("string")
-        found = full.fillna(_month_start(values))
-        out = out.fillna(found)
-    return out
+def _day(series: pd.Series) -> pd.Series:
+    return _parse_date(series).dt.normalize()
 
 
-@transform()
-def removed_outpatient_entry_status(series: pd.Series) -> pd.Series:
-    """Status of a removed outpatient entry from its removal code: A (completed) when an appointment
-    was booked from it (BKD), C (cancelled) for any other removal; blank code -> null."""
-    code = _text(series).str.upper()
-    return code.isin(COMPLETED_REMOVALS).map({True: "A", False: "C"}).astype("string").mask(code.fillna("").eq(""))
+def _cancelled_on_the_day(activity: pd.Series, op_cancelled: pd.Series) -> pd.Series:
+    cancelled = activity.isin(CANCELLATIONS).fillna(False)
+    return cancelled & _text(op_cancelled).str.strip().eq(ON_THE_DAY).fillna(False)
 
 
-@transform("5", kind="join")
-def opd_waitlist_status(
-    treatment: pd.Series, on_list: pd.Series, booked_from: pd.Series, status: pd.Series, start: pd.Series
+@transform("4", as_of=True)
+def inpatient_waitlist_status(
+    current: pd.Series,
+    suspended_until: pd.Series,
+    revised_until: pd.Series,
+    op_cancelled: pd.Series,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.Series:
-    """W (on list) or L (appointment booked): L when an appointment of the entry's referral was booked
-    from this list on or after the entry was added and has no attendance outcome yet."""
-    return _executor_only("opd_waitlist_status")
+    """IWL status W/D/L/A/N/C from the entry's latest activity, suspensions judged on the as-of day.
+
+    Inputs: WLENTRY.EpsCurrActvStsInt, then the latest WLACTIVITY row's DefEndDateInt,
+    DefRevisedEndDateInt and OpCancelled. A suspension is in force (D) while its end (the revised
+    end when recorded) is on or after ``as_of`` or open-ended; one that ended before is W again.
+    A TCI cancelled on the day of surgery leaves the patient admitted, not treated (N); other
+    cancellations put the entry back to W. Without an as-of day a suspension stays D.
+    """
+    activity = strip_leading_zeros(current)
+    status = activity.map(ENTRY_STATUS).astype("string")
+    ends = _day(_blank_to_na(_text(revised_until)).fillna(_text(suspended_until)))
+    lapsed = (ends < pd.Timestamp(as_of).normalize()).fillna(False) if as_of is not None else False
+    status = status.mask(activity.eq(SUSPENDED).fillna(False) & lapsed, "W")
+    return status.mask(_cancelled_on_the_day(activity, op_cancelled), "N").astype("string")
+
+
+@transform("5")
+def tci_status(
+    activity_type: pd.Series,
+    op_cancelled: pd.Series,
+    tci_at: pd.Series,
+    entry_status: pd.Series,
+    entry_admission: pd.Series,
+) -> pd.Series:
+    """TCI status L/A/N/C from the activity and the entry's outcome (guide p71).
+
+    Inputs: WLACTIVITY.EpsActvTypeInt, OpCancelled, TCIDTimeInt, then WLENTRY.EpsCurrActvStsInt and
+    AdmissionDateTmInt. A cancellation is C, or N when cancelled on the day of surgery (admitted,
+    not treated). An offer is the entry's current TCI when it falls on the entry's admission day (or
+    the entry records none): A when the entry was admitted, L while the entry has it booked. Any
+    other offer was superseded (cancelled and re-offered, or the entry closed) and is C; its
+    cancellation, with date and canceller, is the cancellation activity's own row.
+    """
+    activity = strip_leading_zeros(activity_type)
+    entry = strip_leading_zeros(entry_status)
+    entry_day = _day(entry_admission)
+    current = (_day(tci_at) == entry_day).fillna(False) | entry_day.isna()
+    offer = activity.eq(OFFERED).fillna(False)
+    status = pd.Series(pd.NA, index=activity.index, dtype="string")
+    status = status.mask(activity.isin(CANCELLATIONS).fillna(False), "C")
+    status = status.mask(offer, "C")
+    status = status.mask(offer & current & entry.eq(OFFERED).fillna(False), "L")
+    status = status.mask(offer & current & entry.eq(ADMITTED).fillna(False), "A")
+    return status.mask(_cancelled_on_the_day(activity, op_cancelled), "N").astype("string")
+
+
+@transform("2")
+def tci_cancelled_date(activity_type: pd.Series, when: pd.Series) -> pd.Series:
+    """Date of a TCI cancellation activity (type 3/4), DD/MM/YYYY; blank for offers (guide p72)."""
+    cancelled = strip_leading_zeros(activity_type).isin(CANCELLATIONS).fillna(False)
+    return _parse_date(when).dt.strftime("%d/%m/%Y").where(cancelled).astype("string")

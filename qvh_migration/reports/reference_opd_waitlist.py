@@ -1,6 +1,6 @@
 """The reference evaluator's own versions of the outpatient waiting-list transforms (guide pp. 50-51).
 
-Written from the transforms' documented intent (``mapping/transforms_waitlist.py``), one value at a
+Written from the transforms' documented intent (``mapping/transforms_opd_waitlist.py``), one value at a
 time, not from their vectorised code, so the trial comparison stays a second opinion.
 """
 
