@@ -67,6 +67,7 @@ from qvh_migration.mock.render_outpatients import (
     render_rttperiod,
 )
 from qvh_migration.mock.rtt import RTT, RttPeriods, rtt_outcomes
+from qvh_migration.mock.rtt_status import render_rttallprdsts, render_rttepiperiod, status_events
 from qvh_migration.mock.rules import DEFECT_PLAN
 from qvh_migration.mock.strings import EmptyColumns, pick
 from qvh_migration.mock.vector import take_or
@@ -184,6 +185,8 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     yield "OPDISCHARGE", render_opdischarge(pats, refs, appts, _rtt_codes(refs, rtt))
     yield "OPATTTRACK", render_opatttrack(rng_for(seed, "opatttrack"), pats, ref, refs, appts)
     yield "PMISPECIALREG", render_pmispecialreg(rng_for(seed, "pmispecialreg"), pats)
+    yield "RTTEPIPERIOD", render_rttepiperiod(pats, refs, wl, rtt)
+    yield "RTTALLPRDSTS", render_rttallprdsts(pats, refs, status_events(refs, appts, wl, adm, rtt))
     del appts, ol
     wlentry = render_wlentry(rng_for(seed, "r_wlentry"), pats, ref, wl)
     yield "WLENTRY", wlentry

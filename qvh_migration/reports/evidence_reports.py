@@ -18,6 +18,8 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.masking import mask_values
 from qvh_migration.reports.waiting_list import PARITY_COLUMNS
+from qvh_migration.scenarios.acceptance import RESULTS_FILE as SCENARIO_RESULTS_FILE
+from qvh_migration.scenarios.acceptance import SUMMARY_FILE as SCENARIO_SUMMARY_FILE
 
 NOT_PRODUCED = "not produced in this run"
 RECONCILIATION_FILE = "reconciliation.csv"
@@ -30,7 +32,7 @@ TRIAL_COMPARISON_FILES = ("trial_comparison.csv", "trial_comparison.xlsx")
 DELTAS_FILE = "deltas.csv"
 RUNS_INDEX = Path("runs") / "index.csv"
 WAITING_LISTS = ("rtt_ptl", "outpatient_waiting_list", "inpatient_waiting_list")
-WEEKS_BANDS = ("0-17", "18-25", "26-39", "40-51", "52-77", "78-103", "104+")
+WEEKS_BANDS = ("0-17", "18-25", "26-39", "40-51", "52-64", "65-77", "78-103", "104+", "not yet due", "unknown")
 DELTA_STATUSES = ("new", "resolved", "persisting")
 SAMPLE_ROWS = 25
 # A run of eight or more digits in free text is taken for an identifier (NHS numbers have ten,
@@ -115,6 +117,7 @@ def waiting_lists_section(reports: Path) -> dict[str, Any]:
         section["as_of"] = str(summary["as_of"]) if "as_of" in summary else None
         notes = summary.get("notes") if isinstance(summary.get("notes"), list) else []
         section["notes"] = scrub(pd.Series([str(n) for n in notes], dtype="string")).tolist()
+        section.update(_parity_verdicts(summary))
     else:
         section["summary"] = _missing(summary_path)
     if parity_path.exists():
@@ -153,10 +156,41 @@ def waiting_lists_section(reports: Path) -> dict[str, Any]:
     return section
 
 
+def _parity_verdicts(summary: dict) -> dict[str, Any]:
+    """The verdict under each release profile, the PTL validation on both sides and the predicted
+    change of each list at go-live (empty lists when the summary predates them)."""
+    verdicts = summary.get("verdicts") if isinstance(summary.get("verdicts"), dict) else {}
+    changes = summary.get("predicted_change") if isinstance(summary.get("predicted_change"), dict) else {}
+    validation = summary.get("validation") if isinstance(summary.get("validation"), list) else []
+    return {
+        "verdicts": [
+            {
+                "profile": name,
+                "decision": "PASS" if v.get("passed") else "FAIL",
+                "severity": v.get("severity", ""),
+                "failing_differences": v.get("failing_differences", 0),
+                "missing_in_target": v.get("missing_in_target", 0),
+                "band_differences": v.get("band_differences", 0),
+                "validation_increases": "; ".join(v.get("validation_increases") or []) or "none",
+            }
+            for name, v in verdicts.items()
+            if isinstance(v, dict)
+        ],
+        "validation": [dict(row) for row in validation if isinstance(row, dict)],
+        "predicted_change": [
+            {"list": name, **{k: _flat(v) for k, v in values.items()}}
+            for name, values in changes.items()
+            if isinstance(values, dict)
+        ],
+    }
+
+
 def _flat(value: Any) -> Any:
     """A nested count (``{"mapping": 49, "reject": 1}``) as one cell: ``mapping: 49; reject: 1``."""
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
     return value
 
 
@@ -194,6 +228,31 @@ def trial_section(reports: Path) -> dict[str, Any]:
     }
 
 
+def scenarios_section(reports: Path) -> dict[str, Any]:
+    """The scenario book: scenarios passed, and each failing expectation with its guide page."""
+    path = reports / SCENARIO_SUMMARY_FILE
+    if not path.exists():
+        return _missing(path)
+    summary = read_csv(path, ("scenario", "title", "expectations", "failed", "passed"))
+    passed = summary["passed"].astype(str).str.lower().eq("true")
+    results_path = reports / SCENARIO_RESULTS_FILE
+    failing = pd.DataFrame(columns=["scenario", "target_table", "where", "field", "expected", "loaded", "page"])
+    if results_path.exists():
+        results = read_csv(results_path, ("scenario", "target_table", "where", "field", "expected", "loaded", "page"))
+        if "passed" in results.columns:
+            failing = results.loc[~results["passed"].astype(str).str.lower().eq("true"), list(failing.columns)]
+    return {
+        "produced": True,
+        "scenarios": len(summary),
+        "passed": int(passed.sum()),
+        "rows": records(summary.assign(passed=passed.map({True: "yes", False: "no"}))),
+        "failing": records(failing),
+        "links": {
+            name: f"../{name}" for name in (SCENARIO_RESULTS_FILE, SCENARIO_SUMMARY_FILE) if (reports / name).exists()
+        },
+    }
+
+
 def deltas_section(reports: Path) -> dict[str, Any]:
     path = reports / DELTAS_FILE
     if not path.exists():
@@ -226,5 +285,6 @@ def report_sections(reports: Path) -> dict[str, dict[str, Any]]:
         "reconciliation": reconciliation_section(reports),
         "waiting-lists": waiting_lists_section(reports),
         "trial": trial_section(reports),
+        "scenarios": scenarios_section(reports),
         "deltas": deltas_section(reports),
     }
