@@ -21,6 +21,9 @@ from qvh_migration.etl.executor import REJECT_COLUMNS
 from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 REASONS = {
     "unmapped_code",
     "malformed_date",
