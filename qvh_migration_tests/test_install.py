@@ -18,6 +18,9 @@ import pytest
 
 from qvh_migration import settings
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 
 def _run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(

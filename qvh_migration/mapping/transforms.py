@@ -447,6 +447,7 @@ from qvh_migration.mapping import (  # noqa: E402, F401
     transforms_coding,
     transforms_community,
     transforms_identity,
+    transforms_opd_waitlist,
     transforms_registration,
     transforms_waitlist,
     transforms_workforce,
