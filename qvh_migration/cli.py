@@ -184,7 +184,7 @@ def dry_run(
                 execute(TARGET_TABLE_JOB, table_config, partition=table)
         if tables_loaded:
             # Everything after the tables in one run: staging database, cross-table gates, release decision.
-            release_assets = ("cross_table_integrity", "release_decision")
+            release_assets = ("cross_table_integrity", "business_invariants", "release_decision")
             execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)

@@ -120,19 +120,14 @@ def gate_table(
     read_table,
     keys: pd.DataFrame | None = None,
     source_table: str = "",
-    noted_fields: set[str] | None = None,
     extracts_dir: Path | None = None,
     rule_frame: pd.DataFrame | None = None,
 ) -> TableGates:
     """Every generated check and table rule over one table, scored under ``profile``."""
     specs = field_specs(catalog, contract, table)
-    # Fields the load left empty for every row by a table note are unresolved, not row faults.
-    noted = noted_fields or set()
+    # A table note ("... left empty") explains an empty mandatory field; it does not exempt it: every
+    # row that loads without it fails the mandatory check.
     schema = table_schema(specs, table)
-    for name in noted:
-        if name in schema.columns:
-            column = schema.columns[name]
-            column.checks = [c for c in column.checks if not c.name.startswith("mandatory:")]
     data = frame.reset_index(drop=True)
     keys = keys if keys is not None else pd.DataFrame({"record_number": pd.Series(dtype="Int64"), "source_key": ""})
     # Table rules may see the legacy times (rule_frame); the schema checks the target's values as loaded.
