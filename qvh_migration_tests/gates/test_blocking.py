@@ -60,3 +60,24 @@ def test_error_checks_block_warn_checks_do_not(tmp_path: Path, catalog, contract
     if "POST_CODE" in change:
         assert not evaluations["formats"].passed
         assert evaluations["formats"].severity == dg.AssetCheckSeverity.WARN
+
+
+def test_a_blocked_partition_shows_failed_in_the_partition_view(tmp_path: Path, catalog, contract) -> None:
+    """The gated table's partition reads FAILED (not missing) when its blocking checks fail."""
+    instance = dg.DagsterInstance.ephemeral()
+    for table, patients in (("clean", good_patients()), ("blocked", good_patients().assign(
+            RECORD_NUMBER=pd.array([1, 1, 3], dtype="Int64")))):  # fmt: skip
+        stage_run(tmp_path / table, catalog, contract, patients)
+        dg.materialize(
+            [etl_defs.target_tables, gate_defs.target_table_gates, gate_defs.gated_tables],
+            selection=[gate_defs.target_table_gates, gate_defs.gated_tables],
+            partition_key="LOAD_PMI",
+            resources={"settings": MigrationSettings(data_dir=str(tmp_path / table))},
+            raise_on_error=False,
+            instance=instance,
+        )
+        status = instance.get_status_by_partition(
+            dg.AssetKey("gated_tables"), ["LOAD_PMI"], etl_defs.target_table_partitions
+        )["LOAD_PMI"]
+        expected = dg.AssetPartitionStatus.FAILED if table == "blocked" else dg.AssetPartitionStatus.MATERIALIZED
+        assert status == expected, table

@@ -20,7 +20,7 @@ from qvh_migration.gates.invariants.sql_support import install_macros
 FOUND_COLUMNS = ("check", "target_table", "record_number", "field", "value")
 CHECKED_COLUMNS = ("check", "target_table", "rows_checked", "failures")
 LOAD_SUMMARY = "load_summary"
-_READS = re.compile(r"\b(LOAD_[A-Z0-9_]+|inv_source_[a-z_]+|load_summary)\b")
+READS = re.compile(r"\b(LOAD_[A-Z0-9_]+|inv_source_[a-z_]+|load_summary)\b")
 
 
 class Staged:
@@ -86,12 +86,13 @@ def evaluate(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(failing rows, rows checked) of every invariant check whose tables are all present."""
     found, checked = [], []
+    counts: dict[str, int] = {}
     for invariant in invariants:
         checks = invariant.checks
         if invariant.kind == "mandatory":
             checks = mandatory_checks(staged, catalog) if catalog is not None else ()
         for check in checks:
-            if not set(_READS.findall(check.sql)) <= staged.names:
+            if not set(READS.findall(check.sql)) <= staged.names:
                 continue  # a table or a fact this check reads is not in the run: not applicable
             rows = staged.con.execute(check.sql).df()
             if check.table == "*":
@@ -102,14 +103,16 @@ def evaluate(
                 rows["field"] = check.field
             rows["check"] = invariant.check
             found.append(rows.reindex(columns=list(FOUND_COLUMNS)))
-            checked += _checked(staged, invariant, check, rows)
+            if check.table != "*" and check.table not in counts:
+                counts[check.table] = _rows(staged, check.table)
+            checked += _checked(staged, invariant, check, rows, counts.get(check.table, 0))
     failing = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=list(FOUND_COLUMNS))
     failing["record_number"] = pd.to_numeric(failing["record_number"], errors="coerce").astype("Int64")
     failing["value"] = failing["value"].astype("string")
     return failing, pd.DataFrame(checked, columns=list(CHECKED_COLUMNS))
 
 
-def _checked(staged: Staged, invariant: Invariant, check: TableCheck, rows: pd.DataFrame) -> list[dict]:
+def _checked(staged: Staged, invariant: Invariant, check: TableCheck, rows: pd.DataFrame, size: int) -> list[dict]:
     if check.table == "*":  # a run-wide check judges each target table once
         tables = staged.con.execute(f"SELECT DISTINCT target_table FROM {LOAD_SUMMARY}").df()["target_table"]
         failing = set(rows["target_table"])
@@ -120,6 +123,5 @@ def _checked(staged: Staged, invariant: Invariant, check: TableCheck, rows: pd.D
     numbers = rows["record_number"]
     failures = int(numbers.nunique()) + int(numbers.isna().sum()) if len(rows) else 0
     return [
-        {"check": invariant.check, "target_table": check.table, "rows_checked": _rows(staged, check.table),
-         "failures": failures}
+        {"check": invariant.check, "target_table": check.table, "rows_checked": size, "failures": failures}
     ]  # fmt: skip

@@ -17,13 +17,13 @@ MACROS: tuple[str, ...] = (
     "CREATE OR REPLACE MACRO inv_blank(x) AS (x IS NULL OR trim(CAST(x AS VARCHAR)) = '')",
     "CREATE OR REPLACE MACRO inv_nhs_digits(x) AS replace(coalesce(CAST(x AS VARCHAR), ''), ' ', '')",
     "CREATE OR REPLACE MACRO inv_nhs_weighted(s) AS "
-    "list_sum(list_transform(range(1, 10), lambda i: CAST(substr(s, i, 1) AS INTEGER) * (11 - i)))",
+    "list_sum(list_transform(range(1, 10), lambda i: TRY_CAST(substr(s, i, 1) AS INTEGER) * (11 - i)))",
     "CREATE OR REPLACE MACRO inv_nhs_check(s) AS CASE WHEN 11 - inv_nhs_weighted(s) % 11 = 11 THEN 0 "
     "ELSE 11 - inv_nhs_weighted(s) % 11 END",
     "CREATE OR REPLACE MACRO inv_nhs_valid(x) AS coalesce(CASE "
     "WHEN NOT regexp_full_match(inv_nhs_digits(x), '[0-9]{10}') THEN false "
     "WHEN inv_nhs_digits(x) = repeat(substr(inv_nhs_digits(x), 1, 1), 10) THEN false "
-    "ELSE inv_nhs_check(inv_nhs_digits(x)) = CAST(substr(inv_nhs_digits(x), 10, 1) AS INTEGER) END, false)",
+    "ELSE inv_nhs_check(inv_nhs_digits(x)) = TRY_CAST(substr(inv_nhs_digits(x), 10, 1) AS INTEGER) END, false)",
 )
 
 
