@@ -254,13 +254,14 @@ def render(evidence: dict[str, Any], erd_svg: str) -> str:
     """The whole page; ``erd_svg`` is the diagram drawn from the same catalog the dict describes."""
     sections = evidence["sections"]
     decision = sections["release"].get("decision") or "no decision"
+    headline = sections["release"].get("profile") or ""
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(evidence['title'])}</title><style>{CSS}</style></head><body>",
         f"<header><h1>{escape(evidence['title'])}</h1>",
         f"<div>Run <code>{escape(str(evidence['run_id'] or 'not recorded'))}</code>, generated "
-        f'{escape(evidence["generated_at"])}. Release decision ({escape(str(sections["release"].get("profile") or ""))}): '
+        f"{escape(evidence['generated_at'])}. Release decision ({escape(str(headline))}): "
         f'<span class="badge {escape(decision)}">{escape(decision)}</span></div></header>',
         "<nav>" + "".join(f'<a href="#{s}">{escape(TITLES[s])}</a>' for s in SECTIONS) + "</nav>",
         f'<main><p id="masking-notice" class="notice"><strong>Identifiers are masked.</strong> '

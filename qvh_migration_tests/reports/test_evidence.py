@@ -153,8 +153,13 @@ def test_the_commit_is_left_empty_outside_a_checkout(tmp_path: Path) -> None:
 def test_decision_under_every_profile_and_table_statuses(complete_run: ProjectPaths) -> None:
     gates = complete_run.stage_dir("gates")
     criteria = [{"criterion": "failed_invariants", "figure": 1, "threshold": "<= 0", "result": "FAIL"}]
-    strict = {"profile": "pre_production", "decision": "FAIL", "criteria": criteria,
-              "failed_invariants": ["identity:activity_patient_in_pmi"], "blocked_tables": ["LOAD_REFERRALS"]}
+    strict = {
+        "profile": "pre_production",
+        "decision": "FAIL",
+        "criteria": criteria,
+        "failed_invariants": ["identity:activity_patient_in_pmi"],
+        "blocked_tables": ["LOAD_REFERRALS"],
+    }
     lenient = {"profile": "development", "decision": "PASS", "criteria": [], "failed_invariants": [],
                "blocked_tables": []}  # fmt: skip
     decision = {**strict, "headline_profile": "pre_production", "profiles": [lenient, strict]}

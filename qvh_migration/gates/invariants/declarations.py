@@ -90,7 +90,8 @@ def _invariant(path: Path, family: str, entry: object, number: int) -> Invariant
     kind, scope = str(entry.get("kind", "sql")), str(entry.get("scope", "table"))
     if severity not in SEVERITIES or kind not in KINDS or scope not in SCOPES:
         raise CurationError(
-            path, f"severity in {SEVERITIES}, kind in {KINDS}, scope in {SCOPES} (got {severity}, {kind}, {scope})",
+            path,
+            f"severity in {SEVERITIES}, kind in {KINDS}, scope in {SCOPES} (got {severity}, {kind}, {scope})",
             where=where,
         )
     checks = () if kind == "mandatory" else _checks(path, where, entry, scope)
@@ -108,7 +109,7 @@ def _checks(path: Path, where: str, entry: dict, scope: str) -> tuple[TableCheck
         return (TableCheck("*", sql, field),)
     tables = entry.get("tables")
     if isinstance(tables, list):
-        tables = dict.fromkeys(tables, {})
+        tables = {table: {} for table in tables}
     if not isinstance(tables, dict) or not tables:
         raise CurationError(path, "'tables' must list the target tables it checks", where=where)
     checks = []

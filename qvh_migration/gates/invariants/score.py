@@ -52,8 +52,10 @@ def score(
     by_check = {i.check: i for i in invariants}
     grain = _grain(registry)
     keys = pd.Series(
-        [grain.get((t, int(n)), "") if pd.notna(n) else "" for t, n in zip(found["target_table"],
-                                                                           found["record_number"], strict=True)],
+        [
+            grain.get((t, int(n)), "") if pd.notna(n) else ""
+            for t, n in zip(found["target_table"], found["record_number"], strict=True)
+        ],
         dtype="string",
     )
     part_table, part_key = split_union_keys(keys)

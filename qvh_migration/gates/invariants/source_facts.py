@@ -22,9 +22,7 @@ def grain_columns(registry: pd.DataFrame, table: str) -> pd.DataFrame:
     """A table's registry rows with each ``Name=value`` part of the grain key as a column."""
     rows = registry.loc[registry["target_table"] == table, ["grain_key", "record_number"]]
     parts = rows["grain_key"].astype(str).str.split("|")
-    columns = pd.DataFrame(
-        [dict(part.split("=", 1) for part in key if "=" in part) for key in parts], index=rows.index
-    )
+    columns = pd.DataFrame([dict(part.split("=", 1) for part in key if "=" in part) for key in parts], index=rows.index)
     return columns.assign(record_number=rows["record_number"].astype("int64"))
 
 
@@ -39,12 +37,13 @@ def _keyed(registry: pd.DataFrame, table: str, source: pd.DataFrame) -> pd.DataF
 
 def first_attended(opa: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
     """(record_number, first_attended) of every referral with an attended appointment."""
-    attended = opa.loc[opa["ApptStatus"].astype(str).str.strip().isin(ATTENDED), ["InternalPatientNumber",
-                                                                                     "EpisodeNumber", "ApptDate"]]
+    attended = opa.loc[
+        opa["ApptStatus"].astype(str).str.strip().isin(ATTENDED), ["InternalPatientNumber", "EpisodeNumber", "ApptDate"]
+    ]
     attended = attended.assign(day=pd.to_datetime(attended["ApptDate"], format="%d/%m/%Y", errors="coerce").dt.date)
-    earliest = attended.dropna(subset=["day"]).groupby(["InternalPatientNumber", "EpisodeNumber"], as_index=False)[
-        "day"
-    ].min()
+    earliest = (
+        attended.dropna(subset=["day"]).groupby(["InternalPatientNumber", "EpisodeNumber"], as_index=False)["day"].min()
+    )
     keyed = _keyed(registry, "LOAD_REFERRALS", earliest)
     return pd.DataFrame({"record_number": keyed["record_number"].astype("int64"), "first_attended": keyed["day"]})
 

@@ -113,7 +113,9 @@ def catalog() -> pd.DataFrame:
     rows = [("LOAD_PMI", "RECORD_NUMBER"), ("LOAD_PMI", "MAIN_CRN"), ("LOAD_IWL", "LOADREF_RECORD_NUMBER"),
             ("LOAD_IWL", "STATUS"), ("LOAD_REFERRALS", "REF_DATE")]  # fmt: skip
     mandatory = pd.DataFrame(rows, columns=["table_name", "field_name"]).assign(mandatory_class="mandatory")
-    optional = pd.DataFrame({"table_name": ["LOAD_PMI"], "field_name": ["DATE_OF_DEATH"], "mandatory_class": "optional"})
+    optional = pd.DataFrame(
+        {"table_name": ["LOAD_PMI"], "field_name": ["DATE_OF_DEATH"], "mandatory_class": "optional"}
+    )
     return pd.concat([mandatory, optional], ignore_index=True)
 
 
@@ -127,7 +129,7 @@ def failures(world: dict[str, pd.DataFrame], only: str | None = None) -> dict[st
         reads = {name for i in chosen for c in i.checks for name in READS.findall(c.sql)}
         world = {name: data for name, data in world.items() if name in reads or not chosen[0].checks}
     staged = connect(frames=world)
-    found, checked = evaluate(staged, chosen, catalog())
+    _, checked = evaluate(staged, chosen, catalog())
     staged.con.close()
     return checked.groupby("check")["failures"].sum().astype(int).to_dict()
 

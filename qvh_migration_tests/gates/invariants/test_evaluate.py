@@ -43,7 +43,7 @@ FAULTS: dict[str, list[tuple[str, int, dict]]] = {
     "completeness:mandatory_fields_filled": [("LOAD_IWL", 0, {"LOADREF_RECORD_NUMBER": None})],
     "completeness:conditional_fields_filled": [("LOAD_OPDWAITLIST", 0, {"TARGET_DATE": None})],
     "completeness:table_with_source_rows_loads_rows": [("load_summary", 1, {"loaded_rows": 0})],
-    "completeness:table_extract_present": [("load_summary", 3, {"note": "source table RTTALLPRDSTS not in the extracts"})],
+    "completeness:table_extract_present": [("load_summary", 3, {"note": "source table RTTEVENTS not in the extracts"})],
 }  # fmt: skip
 CASES = [(check, table, row, values) for check, faults in FAULTS.items() for table, row, values in faults]
 

@@ -57,7 +57,7 @@ def one_identity_fault() -> dict[str, pd.DataFrame]:
 
 def test_findings_sit_beside_the_other_gates(tmp_path: Path) -> None:
     folders = stored_run(tmp_path, one_identity_fault())
-    findings, summary = run_invariants(folders, tmp_path / "gates", load_profile("pre_production"), {})
+    findings, _ = run_invariants(folders, tmp_path / "gates", load_profile("pre_production"), {})
     assert list(findings.columns) == list(FINDING_FILE_COLUMNS)
     stored = pd.read_parquet(tmp_path / "gates" / INVARIANT_FINDINGS_FILE)
     assert stored["check"].tolist() == ["identity:activity_patient_in_pmi"]

@@ -36,7 +36,7 @@ def test_sql_modulus_11_agrees() -> None:
 
 
 def test_stem_whose_check_digit_would_be_10_is_never_valid() -> None:
-    # 123456781: weighted sum 10+18+24+28+30+30+28+24+2 = 194, 194 % 11 = 7... search one with remainder 1.
+    # A stem whose weighted sum leaves remainder 1 would need check digit 10: no number on it is valid.
     stem = next(s for s in (f"{n:09d}" for n in range(100000000, 100001000))
-                if sum(int(d) * w for d, w in zip(s, range(10, 1, -1))) % 11 == 1)  # fmt: skip
+                if sum(int(d) * w for d, w in zip(s, range(10, 1, -1), strict=True)) % 11 == 1)  # fmt: skip
     assert not any(modulus_11_valid(stem + str(d)) for d in range(10))
