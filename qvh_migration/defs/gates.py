@@ -147,7 +147,9 @@ def record_cleared(settings: MigrationSettings, table: str, run_id: str) -> Path
         "Cross-table integrity: every parent link (`*_RECORD_NUMBER`) of every loaded table resolves to a "
         "loaded parent row. Runs after the partitions it reads. File: `gates/cross_table_findings.parquet`."
     ),
-    check_specs=[dg.AssetCheckSpec("parent_links_resolve", asset="cross_table_integrity", blocking=True)],
+    # Not blocking: a dangling link is a finding the release decision counts, and the decision (with the
+    # invariants and the evidence pack after it) must still be written when it fails.
+    check_specs=[dg.AssetCheckSpec("parent_links_resolve", asset="cross_table_integrity")],
 )
 def cross_table_integrity(config: GateConfig, settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
@@ -171,7 +173,7 @@ def cross_table_integrity(config: GateConfig, settings: MigrationSettings) -> dg
 
 @dg.asset(
     group_name=GROUP,
-    deps=[staging_database, cross_table_integrity],
+    deps=[staging_database],
     kinds={"duckdb", "parquet"},
     description=(
         "Business invariants written by hand from the guide's prose and the NHS RTT Rules Suite "
