@@ -27,8 +27,11 @@ from typing import Any
 
 from qvh_migration import console, preflight
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
+from qvh_migration.io import run_control
+from qvh_migration.io.secrets import redact_url
 from qvh_migration.settings import (
     PROJECT_ROOT,
+    SOURCE_URL_ENV,
     default_crosswalk_dir,
     default_dagster_home,
     default_data_dir,
@@ -93,6 +96,11 @@ def resources_config(plan: preflight.RunPlan) -> dict[str, Any]:
         "rules_dir": str(plan.rules_dir),
     }
     extracts = {"kind": plan.extract_kind, "location": plan.extract_location}
+    if plan.extract_kind == "sql":
+        # The URL may carry a password, and run config is kept in Dagster's run storage and shown in the
+        # UI: the runs read it from the environment of this process instead.
+        os.environ[SOURCE_URL_ENV] = plan.extract_location
+        extracts["location"] = ""
     return {"resources": {"settings": {"config": settings}, "extract_source": {"config": extracts}}}
 
 
@@ -108,7 +116,8 @@ def describe(plan: preflight.RunPlan) -> str:
         patients = plan.patients if plan.patients is not None else 2000
         extracts = f"synthetic ({patients:,} patients)"
     else:
-        extracts = f"{plan.extract_kind}:{plan.extract_location}"
+        location = redact_url(plan.extract_location) if plan.extract_kind == "sql" else plan.extract_location
+        extracts = f"{plan.extract_kind}:{location}"
     return f"documents: {documents} from {plan.spec_dir}; extracts: {extracts}"
 
 
@@ -119,8 +128,12 @@ def dry_run(
     quiet: bool = False,
     profile: str | None = None,
     workers: int = 1,
+    stops: run_control.StopSignals | None = None,
 ) -> int:
     """Materialise every asset and run every check once, printing one line per outcome.
+
+    With ``stops``, a Ctrl-C or SIGTERM stops the whole dry run after the Dagster run it
+    interrupted (``RunInterrupted``): no further table, staging database or report is published.
 
     The unpartitioned stages run first, then one run per target table in the guide's load order
     (parents before children, each with its gates) — or, with ``workers`` > 1, one run of the
@@ -167,6 +180,8 @@ def dry_run(
                 run_id=run_id,
             )
             results.append(result)
+            if stops is not None:
+                stops.check()
             return result
 
         upstream = execute(DRY_RUN_JOB, {**(run_config or run_config_for(plan)), **shared})
@@ -524,17 +539,29 @@ def main(argv: list[str] | None = None) -> int:
         return ui(args.port)
     if args.command == "release":
         return release(args.profile, args.data_dir)
+    plan = plan_from_args(args)
+    stops = run_control.StopSignals()
     try:
-        return dry_run(
-            impute_mode=args.impute_mode,
-            plan=plan_from_args(args),
-            quiet=args.quiet,
-            profile=args.profile,
-            workers=args.workers,
-        )
-    except KeyboardInterrupt:  # artifacts are written atomically: nothing half-written remains
-        print("dry run interrupted; the previous artifacts are kept", file=sys.stderr)
-        return 130
+        with run_control.data_folder_lock(plan.data_dir), stops:
+            return dry_run(
+                impute_mode=args.impute_mode,
+                plan=plan,
+                quiet=args.quiet,
+                profile=args.profile,
+                workers=args.workers,
+                stops=stops,
+            )
+    except run_control.DataFolderBusy as exc:
+        print(f"cannot start: {exc}")
+        return 2
+    except (run_control.RunInterrupted, KeyboardInterrupt) as exc:
+        # Artifacts are written atomically: nothing half-written remains, and nothing after the
+        # interrupted step was published.
+        console.show_progress(False)
+        signum = exc.signum if isinstance(exc, run_control.RunInterrupted) else stops.received() or signal.SIGINT
+        name = run_control.STOP_SIGNALS.get(signal.Signals(signum), f"signal {signum}")
+        print(f"dry run stopped by {name}; nothing further was published and the previous artifacts are kept")
+        return 128 + signum
 
 
 if __name__ == "__main__":

@@ -160,6 +160,19 @@ def folder_problem(path: Path, what: str, pattern: str) -> str | None:
     return None
 
 
+def unread_rules_problem(rules_dir: Path) -> str | None:
+    """A file in the rules folder that the loader would not read (``LOAD_PMI.yml``) is named, not ignored."""
+    # Imported here: the pre-flight answers before pandas and the mapping modules load.
+    from qvh_migration.mapping.curated_rules import unread_files
+
+    unread = unread_files(rules_dir) if rules_dir.is_dir() else []
+    if not unread:
+        return None
+    return (
+        f"{unread[0]}: not read: a rules file must be named <LOAD_TABLE>.yaml (rename it or move it out of the folder)"
+    )
+
+
 def run_problems(plan: RunPlan) -> list[str]:
     """Every problem found before the run, one line each (empty: go ahead)."""
     problems = parameter_problems(plan.patients, plan.seed, plan.defect_rate)
@@ -169,7 +182,7 @@ def run_problems(plan: RunPlan) -> list[str]:
         f"{plan.spec_dir}: {spec}" if spec else None,
         extract_source_problem(plan.extract_kind, plan.extract_location),
         folder_problem(plan.crosswalk_dir, "crosswalk", "*.csv"),
-        folder_problem(plan.rules_dir, "mapping rules", "*.yaml"),
+        folder_problem(plan.rules_dir, "mapping rules", "*.yaml") or unread_rules_problem(plan.rules_dir),
         target_server_problem(),
     ]
     return problems + [problem for problem in candidates if problem]

@@ -80,3 +80,23 @@ def test_catalogs_name_the_folder_problem_without_the_command_line(tmp_path: Pat
         catalogs.source_catalog(settings.locate_documents(empty), tmp_path)
     assert caught.value.source == str(empty)
     assert settings.STANDIN_TARGET_GUIDE_NAME in str(caught.value) and settings.TARGET_GUIDE_NAME in str(caught.value)
+
+
+def test_a_rules_file_that_would_not_be_read_stops_the_run(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "LOAD_SITES.yaml").write_text("table: LOAD_SITES\n", encoding="utf-8")
+    (rules / "LOAD_PMI.yml").write_text("table: LOAD_PMI\n", encoding="utf-8")
+    problems = preflight.run_problems(_plan(tmp_path, rules_dir=rules))
+    assert problems == [
+        f"{rules / 'LOAD_PMI.yml'}: not read: a rules file must be named <LOAD_TABLE>.yaml "
+        "(rename it or move it out of the folder)"
+    ]
+
+
+@pytest.mark.parametrize("port", ["1", "55x99"])
+def test_a_source_url_with_an_at_in_its_password_is_one_line_without_it(tmp_path: Path, port: str) -> None:
+    url = f"postgresql://migrator:Pl4nted@Secret@127.0.0.1:{port}/legacy"
+    problems = preflight.run_problems(_plan(tmp_path, extract_kind="sql", extract_location=url))
+    assert len(problems) == 1 and len(problems[0].splitlines()) == 1
+    assert "Pl4nted" not in problems[0] and "Secret" not in problems[0]

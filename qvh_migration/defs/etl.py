@@ -152,7 +152,7 @@ def table_load_result(
         metadata={
             **frame_metadata(load.table, descriptions=descriptions),
             # Previews in the UI mask identifiers, synthetic or not.
-            "preview": preview(mask_identifiers(load.table.head(10).astype(str)))
+            "preview": preview(mask_identifiers(load.table.head(10).astype(str), also=load.identifier_fields))
             if not load.table.empty
             else "no rows",
             **counts,

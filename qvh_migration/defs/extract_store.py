@@ -15,7 +15,9 @@ from pydantic import Field
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts
 from qvh_migration.extracts.sql_source import check_source_url, describe_source, read_sql_extracts
-from qvh_migration.settings import default_source_url
+from qvh_migration.extracts.store import read_manifest
+from qvh_migration.io.secrets import password_of
+from qvh_migration.settings import SOURCE_URL_ENV, default_source_url
 
 SourceKind = Literal["synthetic", "files", "duckdb", "sql"]
 
@@ -42,6 +44,12 @@ class ExtractSource(dg.ConfigurableResource):
     )
 
     def resolved(self) -> tuple[SourceKind, str]:
+        if self.kind == "sql" and password_of(self.location):
+            raise MigrationInputError(
+                "extract_source.location",
+                f"holds a database password, and run config is stored in the run history: set {SOURCE_URL_ENV} "
+                "in the environment instead (or a password file such as PGPASSFILE)",
+            )
         if self.kind:
             if self.kind == "sql" and not self.location and default_source_url():
                 return "sql", default_source_url()
@@ -59,6 +67,13 @@ class ExtractSource(dg.ConfigurableResource):
         if kind == "sql":
             return describe_source(location)
         return str(Path(location).resolve()) if location else ""
+
+    def delivery_manifest(self) -> dict:
+        """The manifest a file delivery brings with it (``manifest.json`` beside the extracts), if any."""
+        kind, location = self.resolved()
+        if kind != "files" or not location:
+            return {}
+        return read_manifest(Path(location))
 
     def preflight(self) -> None:
         """Reach a source database before any work starts (wrong credentials, no host)."""

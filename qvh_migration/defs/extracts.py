@@ -11,7 +11,7 @@ from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import check_result, column_schema, fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.extracts import store
-from qvh_migration.extracts.checks import nhs_number_check
+from qvh_migration.extracts.checks import empty_extract_check, manifest_row_counts, nhs_number_check
 from qvh_migration.io.masking import mask_identifiers
 from qvh_migration.legacy.keys import ALL_TABLES, PRIORITY_TABLES
 from qvh_migration.mock import recount
@@ -94,6 +94,15 @@ def _table_spec(table: str) -> dg.AssetSpec:
             description="Each defect kind recounted from the data equals the ledger's count.",
         ),
         dg.AssetCheckSpec(
+            "delivery_complete",
+            asset=LEDGER_KEY,
+            blocking=True,
+            description=(
+                "No real extract is empty while the previous delivery (or the delivery's own manifest.json) "
+                "had rows, and no table's row count differs from what its manifest declares."
+            ),
+        ),
+        dg.AssetCheckSpec(
             "nhs_numbers_valid_or_ledgered",
             asset=table_key("PATDATA"),
             description="Every NHS number is Modulus 11 valid and in the 999 range, or ledgered.",
@@ -127,7 +136,9 @@ def source_extracts(
             extracts = SourceExtracts(tables=tables, defect_ledger=pd.DataFrame(columns=list(LEDGER_COLUMNS)))
             source = {"source": kind, "location": extract_source.describe()}
     folder = settings.stage_dir(store.STAGE)
-    store.write_extracts(extracts.tables, extracts.defect_ledger, folder, write_csv=config.write_csv)
+    previous = store.read_manifest(folder)
+    declared = extract_source.delivery_manifest()
+    store.write_extracts(extracts.tables, extracts.defect_ledger, folder, write_csv=config.write_csv, origin=kind)
     context.log.info("%s extracts written to %s", kind, folder)
     for table, frame in extracts.tables.items():
         yield dg.MaterializeResult(
@@ -151,6 +162,23 @@ def source_extracts(
         },
     )
     yield from _checks(extracts, source_catalog, synthetic=kind == "synthetic")
+    yield _delivery_check(extracts, kind, previous, declared)
+
+
+def _delivery_check(extracts: SourceExtracts, kind: str, previous: dict, declared: dict) -> dg.AssetCheckResult:
+    """Synthetic extracts follow their parameters (a smaller run may leave a table empty); a real
+    delivery is held to the previous real delivery of the same kind and to its own manifest."""
+    current = {table: len(frame) for table, frame in extracts.tables.items()}
+    same_origin = previous.get("origin") == kind and kind != "synthetic"
+    outcome = empty_extract_check(
+        current, manifest_row_counts(previous) if same_origin else {}, manifest_row_counts(declared)
+    )
+    return check_result(
+        "delivery_complete",
+        outcome,
+        asset_key=LEDGER_KEY,
+        description=f"emptied or short extracts: {outcome.metadata['problems']}" if not outcome.passed else None,
+    )
 
 
 def _descriptions(source_catalog: pd.DataFrame, table: str) -> dict[str, str]:

@@ -120,7 +120,7 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
         source, fields, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
-        curated = curated_rules.load_curated_rules(settings.rules_path(), source, fields, set(loaded))
+        curated = curated_rules.load_curated_rules(settings.rules_path(), source, fields, set(loaded), every_table=True)
         matrix = files.read_matrix(folder)
     contract = contract_rules.build_mapping_contract(fields, tables, matrix, curated, LEGACY_CODE_FIELDS)
     path, workbook = files.write_contract(contract, folder)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from qvh_migration.errors import MigrationInputError
+from qvh_migration.io.secrets import password_of
 from qvh_migration.settings import (
+    TARGET_URL_ENV,
     ProjectPaths,
     default_crosswalk_dir,
     default_data_dir,
@@ -54,6 +57,12 @@ class MigrationSettings(dg.ConfigurableResource):
         return (Path(self.row_sources_file) if self.row_sources_file else default_row_sources_file()).resolve()
 
     def target_url_value(self) -> str:
+        if password_of(self.target_url):
+            raise MigrationInputError(
+                "settings.target_url",
+                f"holds a database password, and run config is stored in the run history: set {TARGET_URL_ENV} "
+                "in the environment instead (or a password file such as PGPASSFILE)",
+            )
         return self.target_url.strip() or default_target_url()
 
     def stage_dir(self, stage: str) -> Path:

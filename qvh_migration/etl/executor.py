@@ -18,12 +18,13 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.fields import ISSUE_COLUMNS, LoadContext, evaluate
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
+from qvh_migration.etl.source_keys import duplicate_key_issues
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, SOURCE_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
 from qvh_migration.etl.union import combined_table, part_rules
 from qvh_migration.etl.validation import validate_fields
 from qvh_migration.io.arrow_text import is_in
-from qvh_migration.io.masking import is_identifier_column, mask_values
+from qvh_migration.io.masking import identifier_fields, is_identifier_column, mask_values
 
 REJECT_COLUMNS = (
     "run_id",
@@ -63,6 +64,8 @@ class TableLoad:
     notes: list[str] = field(default_factory=list)
     # record_number, outcome (loaded/rejected/filtered), reason: what child tables link against.
     outcomes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OUTCOME_COLUMNS)))
+    # Fields holding an identifier by name or by source (io/masking.identifier_fields): masked when shown.
+    identifier_fields: frozenset[str] = frozenset()
 
     @property
     def totals(self) -> pd.Series:
@@ -161,7 +164,7 @@ def _load_source(
     if parent_outcomes is not None:
         ctx.parent_outcomes = parent_outcomes
     values: dict[str, pd.Series] = {}
-    found: list[pd.DataFrame] = []
+    found: list[pd.DataFrame] = [duplicate_key_issues(candidates, rows, SOURCE_KEY, GRAIN_KEY)]
     for _, rule in rules.iterrows():
         result = evaluate(rule, ctx)
         values[rule["target_field"]] = result.values
@@ -186,6 +189,7 @@ def _combined(target_table: str, parts: list[TableLoad]) -> TableLoad:
         pd.concat([p.summary for p in parts], ignore_index=True),
         list(dict.fromkeys(n for p in parts for n in p.notes)),
         pd.concat(outcomes, ignore_index=True) if outcomes else parts[0].outcomes,
+        frozenset().union(*(p.identifier_fields for p in parts)),
     )
 
 
@@ -282,7 +286,16 @@ def _assemble(
             "reason": reason.to_numpy(),
         }
     )
-    return TableLoad(target_table, loaded, rejects, warned, summary, list(ctx.table_warnings), outcomes)
+    return TableLoad(
+        target_table,
+        loaded,
+        rejects,
+        warned,
+        summary,
+        list(ctx.table_warnings),
+        outcomes,
+        frozenset(identifier_fields(rules)),
+    )
 
 
 def _issue_rows(
@@ -303,7 +316,10 @@ def _issue_rows(
     grain = rows[GRAIN_KEY].reindex(chosen["row"]).to_numpy()
     chosen = chosen.assign(**{GRAIN_KEY: grain}).drop_duplicates(["row", "field", "reason_code"])
     expanded = chosen.merge(prepared.loc[prepared[FILTER_REASON].eq(""), [GRAIN_KEY, SOURCE_KEY]], on=GRAIN_KEY)
-    identifying = expanded["field"].map({f: is_identifier_column(str(f)) for f in expanded["field"].unique()})
+    derived = identifier_fields(rules)
+    identifying = expanded["field"].map(
+        {f: is_identifier_column(str(f)) or str(f) in derived for f in expanded["field"].unique()}
+    )
     value = expanded["value"].astype("string").fillna("")
     masked = value.where(~identifying, mask_values(value))
     rule_ids = dict(zip(rules["target_field"], rules["rule_id"], strict=True))

@@ -153,7 +153,7 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
                     crossed_issues.extend(crossed.issues)
             result = FieldResult(inputs[0], crossed_issues)
         if transform:
-            result = FieldResult(_transform(transform, inputs), result.issues)
+            result = FieldResult(_transform(transform, inputs, ctx), result.issues)
             if transform.startswith(DATE_TRANSFORMS):
                 result.issues.append(_malformed(rule, inputs[0], result.values, ctx))
             if transform in CODE_SHAPES:
@@ -180,7 +180,9 @@ def _column(qualified: str, ctx: LoadContext) -> pd.Series:
     return align_last(ctx.rows, table, other, on, column).astype("string")
 
 
-def _transform(name: str, inputs: list[pd.Series]) -> pd.Series:
+def _transform(name: str, inputs: list[pd.Series], ctx: LoadContext) -> pd.Series:
+    if TRANSFORMS[name].as_of:  # statuses judged on the extract's as-of day (legacy/as_of.py)
+        return TRANSFORMS[name].func(*inputs, as_of=ctx.sources.as_of).astype("string")
     return TRANSFORMS[name].func(*inputs).astype("string")
 
 
@@ -344,6 +346,10 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
 def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext) -> FieldResult:
     if transform.startswith("tracking_time_"):
         return FieldResult(_tracking_time(transform, sources, ctx))
+    if transform == "override_wait_reset_date":
+        from qvh_migration.etl.wait_resets import override_wait_reset  # it builds on this module's context
+
+        return FieldResult(override_wait_reset(sources, ctx))
     (key_table, key_column), (table, column) = split_field(sources[0]), split_field(sources[1])
     other = ctx.sources.lookup_table(table)
     keys = _column(sources[0], ctx) if key_table != ctx.source_table else ctx.rows[key_column].astype("string")

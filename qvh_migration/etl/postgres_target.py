@@ -13,14 +13,14 @@ a run before it spends minutes on the ETL.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.ddl import create_table, load_order, name_in, table_columns
 from qvh_migration.etl.load_files import csv_batches, in_guide_order
+from qvh_migration.io.secrets import DatabaseUrlError, parse_database_url, scrub
 
 CONNECT_TIMEOUT_SECONDS = 10
 DIALECT = "postgresql"
@@ -31,24 +31,31 @@ class TargetServerError(MigrationInputError):
 
 
 def libpq_url(url: str) -> str:
-    """A SQLAlchemy-style URL (``postgresql+psycopg://``) as libpq wants it (``postgresql://``)."""
-    parts = urlsplit(url)
+    """A SQLAlchemy-style URL (``postgresql+psycopg://``) as libpq wants it (``postgresql://``), with the
+    password percent-encoded so an ``@`` or ``:`` in it cannot move the host."""
+    try:
+        parts = parse_database_url(url, "QVH_TARGET_URL")
+    except DatabaseUrlError as exc:
+        raise TargetServerError(exc.source, exc.problem) from None
     scheme = parts.scheme.split("+", 1)[0]
     if scheme not in ("postgresql", "postgres"):
         raise TargetServerError("QVH_TARGET_URL", f"not a PostgreSQL URL (scheme {parts.scheme or 'missing'})")
-    return urlunsplit((scheme, *parts[1:]))
+    return replace(parts, scheme=scheme).for_driver()
 
 
 def describe_server(url: str) -> str:
     """``PostgreSQL server user@host:port/database``: enough to find it, no password."""
-    parts = urlsplit(url)
-    user = f"{parts.username}@" if parts.username else ""
+    try:
+        parts = parse_database_url(url)
+    except DatabaseUrlError:
+        return "PostgreSQL server (URL withheld: it could not be parsed)"
+    user = f"{parts.user}@" if parts.user else ""
     port = f":{parts.port}" if parts.port else ""
-    return f"PostgreSQL server {user}{parts.hostname or 'localhost'}{port}{parts.path or '/'}"
+    return f"PostgreSQL server {user}{parts.host or 'localhost'}{port}{parts.path or '/'}"
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+def _first_line(exc: BaseException, url: str = "") -> str:
+    lines = [line.strip() for line in scrub(str(exc), url).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
 
 
@@ -66,7 +73,7 @@ class PostgresTarget:
         try:
             return psycopg.connect(libpq_url(self.url), connect_timeout=CONNECT_TIMEOUT_SECONDS)
         except psycopg.Error as exc:
-            raise TargetServerError(self.server, f"cannot connect: {_first_line(exc)}") from None
+            raise TargetServerError(self.server, f"cannot connect: {_first_line(exc, self.url)}") from None
 
     def preflight(self) -> None:
         """Connect and run a query, before any work starts."""
@@ -76,7 +83,8 @@ class PostgresTarget:
             try:
                 conn.execute("SELECT 1")
             except psycopg.Error as exc:
-                raise TargetServerError(self.server, f"connected but cannot query: {_first_line(exc)}") from None
+                problem = f"connected but cannot query: {_first_line(exc, self.url)}"
+                raise TargetServerError(self.server, problem) from None
 
     def load(
         self,
@@ -109,12 +117,11 @@ class PostgresTarget:
                             on_batch(number)
         except psycopg.OperationalError as exc:
             raise TargetServerError(
-                self.server, f"{table} not loaded, its previous content is kept: {_first_line(exc)}"
+                self.server, f"{table} not loaded, its previous content is kept: {_first_line(exc, self.url)}"
             ) from None
         except psycopg.Error as exc:
-            raise TargetServerError(
-                self.server, f"{table} rejected by the server, its previous content is kept: {_first_line(exc)}"
-            ) from None
+            problem = f"{table} rejected by the server, its previous content is kept: {_first_line(exc, self.url)}"
+            raise TargetServerError(self.server, problem) from None
         finally:
             conn.close()
         return data.num_rows

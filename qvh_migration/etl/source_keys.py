@@ -22,3 +22,36 @@ def key_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
         values = frame[column].astype("string").fillna("")
         text = text + ("|" if i else "") + f"{column}=" + values
     return text
+
+
+DUPLICATE_KEY_REASON = "duplicate_source_key"
+
+
+def duplicate_key_issues(candidates: pd.DataFrame, grain_rows: pd.DataFrame, source_key: str, grain_key: str):
+    """A reject for every grain row reached by a legacy key that appears more than once.
+
+    Two extract rows with one key (the same PATDATA patient with two surnames and two dates of
+    birth) cannot both be right, and which one is cannot be told here: both are rejected, each
+    named by its row in the extract, instead of silently keeping the first.
+    """
+    repeated = candidates.loc[candidates[source_key].duplicated(keep=False), [source_key, grain_key]]
+    if repeated.empty:
+        return pd.DataFrame(columns=["row", "field", "reason_code", "message", "value", "action"])
+    positions = (
+        pd.Series(repeated.index + 1, index=repeated.index)
+        .groupby(repeated[source_key].to_numpy())
+        .agg(lambda rows: ", ".join(str(r) for r in rows))
+    )
+    grain_row = pd.Series(grain_rows.index, index=grain_rows[grain_key].to_numpy())
+    hit = repeated.drop_duplicates(grain_key)
+    message = "the legacy key appears on extract rows " + hit[source_key].map(positions).astype("string")
+    return pd.DataFrame(
+        {
+            "row": grain_row.reindex(hit[grain_key].to_numpy()).to_numpy(),
+            "field": "",
+            "reason_code": DUPLICATE_KEY_REASON,
+            "message": (message + ": which row is right cannot be told, so neither is loaded").to_numpy(),
+            "value": "",
+            "action": "reject",
+        }
+    )

@@ -27,6 +27,7 @@ from qvh_migration.etl.source_rules import (
     resolve_merges,
     surviving_patients,
 )
+from qvh_migration.legacy.as_of import extract_as_of
 
 ExtractReader = Callable[[str], pd.DataFrame | None]
 EXTRACT_FILE = "extracts/{table}.parquet"
@@ -63,6 +64,11 @@ class SourceTables:
     @cached_property
     def survivors(self) -> pd.Series:
         return surviving_patients(self.raw("MERGEDID"), self.raw("PATDATA"))
+
+    @cached_property
+    def as_of(self) -> pd.Timestamp | None:
+        """The extract's as-of day: the manifest's, else the latest recorded activity (legacy/as_of.py)."""
+        return extract_as_of(self.location, self.raw)
 
     @cached_property
     def districts(self) -> pd.Series:

@@ -45,3 +45,37 @@ def nhs_number_check(patdata: pd.DataFrame, ledger: pd.DataFrame, synthetic: boo
             "sample_masked": ", ".join(mask_values(numbers[invalid | dummy | outside].head(10).astype(str))) or "none",
         },
     )
+
+
+def manifest_row_counts(manifest: dict | None) -> dict[str, int]:
+    """``{table: rows}`` from an extract manifest (``extracts/manifest.json`` layout); {} when none."""
+    tables = (manifest or {}).get("tables") or {}
+    return {str(t): int(v.get("rows", 0)) for t, v in tables.items() if isinstance(v, dict)}
+
+
+def empty_extract_check(
+    current: dict[str, int], previous: dict[str, int], declared: dict[str, int] | None = None
+) -> CheckOutcome:
+    """No extract is empty while the delivery's own manifest, or the previous delivery, had rows.
+
+    A header-only OPA once loaded as "no appointments" and the dry run said it succeeded: a table
+    that empties between deliveries is a broken export far more often than a hospital that
+    stopped seeing patients, so it stops the run until someone looks.
+    """
+    declared = declared or {}
+    emptied = sorted(
+        t for t, rows in current.items() if rows == 0 and (previous.get(t, 0) > 0 or declared.get(t, 0) > 0)
+    )
+    short = sorted(t for t, rows in declared.items() if t in current and current[t] != rows)
+    lines = [
+        f"{t}: 0 rows; the previous delivery had {previous.get(t, 0):,}, its manifest declares {declared.get(t, '-')}"
+        for t in emptied
+    ] + [f"{t}: {current[t]:,} rows read, its manifest declares {declared[t]:,}" for t in short if t not in emptied]
+    return CheckOutcome(
+        passed=not lines,
+        metadata={
+            "emptied_tables": ", ".join(emptied) or "none",
+            "row_counts_differing_from_manifest": ", ".join(short) or "none",
+            "problems": "; ".join(lines) or "none",
+        },
+    )

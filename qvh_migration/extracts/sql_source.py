@@ -14,13 +14,13 @@ re-typed the value, and which spelling the legacy system held can no longer be t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 import pandas as pd
 import pyarrow as pa
 
 from qvh_migration.errors import CatalogContractError, MigrationInputError
 from qvh_migration.extracts.readers import catalog_columns, conform_to_catalog
+from qvh_migration.io.secrets import DatabaseUrlError, parse_database_url, scrub
 
 BATCH_ROWS = 50_000
 TEXT_TYPES = ("CHAR", "VARCHAR", "TEXT", "STRING", "CLOB", "NCHAR", "NVARCHAR", "NTEXT", "CITEXT")
@@ -31,24 +31,30 @@ class SourceDatabaseError(MigrationInputError):
 
 
 def sqlalchemy_url(url: str) -> str:
-    """PostgreSQL URLs use psycopg 3 (the one PostgreSQL driver installed), whatever they name."""
-    scheme, sep, rest = url.partition("://")
-    if scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
-        return f"postgresql+psycopg{sep}{rest}"
-    return url
+    """The URL as SQLAlchemy should read it: password percent-encoded (an ``@`` in it must not end the
+    user information early), and PostgreSQL through psycopg 3, the one PostgreSQL driver installed."""
+    if url.startswith("duckdb:") or url.startswith("sqlite:"):
+        return url  # file databases: no authority to parse
+    parsed = parse_database_url(url, "QVH_SOURCE_URL")
+    driver_url = parsed.for_driver()
+    if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return "postgresql+psycopg" + driver_url[len(parsed.scheme) :]
+    return driver_url
 
 
 def describe_source(url: str) -> str:
     """``source database dialect user@host:port/database``: no password."""
-    parts = urlsplit(url)
-    user = f"{parts.username}@" if parts.username else ""
+    try:
+        parts = parse_database_url(url)
+    except DatabaseUrlError:
+        return "source database (URL withheld: it could not be parsed)"
+    user = f"{parts.user}@" if parts.user else ""
     port = f":{parts.port}" if parts.port else ""
-    host = parts.hostname or ""
-    return f"source database {parts.scheme.split('+')[0]} {user}{host}{port}{parts.path}"
+    return f"source database {parts.scheme.split('+')[0]} {user}{parts.host}{port}{parts.path}"
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc)
+def _first_line(exc: BaseException, url: str = "") -> str:
+    text = scrub(str(getattr(exc, "orig", None) or exc), url)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
 
@@ -60,14 +66,14 @@ def connect_engine(url: str):
     where = describe_source(url)
     try:
         engine = sa.create_engine(sqlalchemy_url(url))
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise SourceDatabaseError("QVH_SOURCE_URL", f"not a usable SQLAlchemy URL ({_first_line(exc)})") from None
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError, ValueError) as exc:
+        raise SourceDatabaseError("QVH_SOURCE_URL", f"not a usable SQLAlchemy URL ({_first_line(exc, url)})") from None
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
+    except (sa.exc.SQLAlchemyError, ValueError) as exc:
         engine.dispose()
-        raise SourceDatabaseError(where, f"cannot connect: {_first_line(exc)}") from None
+        raise SourceDatabaseError(where, f"cannot connect: {_first_line(exc, url)}") from None
     return engine
 
 
@@ -128,7 +134,7 @@ def read_sql_extracts(
             for expected in [catalog_columns(source_catalog, table)]
         }
     except sa.exc.SQLAlchemyError as exc:
-        raise SourceDatabaseError(where, f"reading failed: {_first_line(exc)}") from None
+        raise SourceDatabaseError(where, f"reading failed: {_first_line(exc, url)}") from None
     finally:
         engine.dispose()
 

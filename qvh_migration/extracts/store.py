@@ -99,15 +99,32 @@ def _write_csv(df: pd.DataFrame, path: Path) -> int:
 
 
 def write_extracts(
-    tables: Mapping[str, pd.DataFrame], ledger: pd.DataFrame, out_dir: Path | str, write_csv: bool = False
+    tables: Mapping[str, pd.DataFrame],
+    ledger: pd.DataFrame,
+    out_dir: Path | str,
+    write_csv: bool = False,
+    origin: str = "",
 ) -> dict[str, Any]:
-    """Write all tables and the ledger into ``out_dir`` atomically; returns the manifest."""
+    """Write all tables and the ledger into ``out_dir`` atomically; returns the manifest.
+
+    ``origin`` (synthetic, files, duckdb, sql) is recorded so the next delivery is compared only
+    with a delivery of the same kind.
+    """
     with atomic_directory(Path(out_dir)) as staging:
-        return _write_all(tables, ledger, staging, write_csv)
+        return _write_all(tables, ledger, staging, write_csv, origin)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of the extracts in ``folder`` ({} when there are none, or it cannot be read)."""
+    path = Path(folder) / MANIFEST_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _write_all(
-    tables: Mapping[str, pd.DataFrame], ledger: pd.DataFrame, folder: Path, write_csv: bool
+    tables: Mapping[str, pd.DataFrame], ledger: pd.DataFrame, folder: Path, write_csv: bool, origin: str = ""
 ) -> dict[str, Any]:
     files: dict[str, dict[str, Any]] = {}
     counts: dict[str, dict[str, Any]] = {}
@@ -126,6 +143,7 @@ def _write_all(
                 "cells_with_replaced_characters": replaced,
             }
     manifest = {
+        "origin": origin,
         "tables": counts,
         "files": files,
         "csv": {

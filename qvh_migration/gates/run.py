@@ -21,7 +21,7 @@ from qvh_migration.gates.schema import check_names, date_pairs, field_specs, run
 from qvh_migration.gates.source_codes import source_code_checks, source_code_findings
 from qvh_migration.gates.table_rules import applicable_rules, date_pair_rules, key_column, run_table_rules
 from qvh_migration.io.artifacts import write_csv, write_parquet
-from qvh_migration.io.masking import is_identifier_column, mask_values
+from qvh_migration.io.masking import identifier_fields, is_identifier_column, mask_values
 
 FINDINGS, SUMMARY = "findings", "summary"
 GATE_SUMMARY_FILE = "gate_summary.csv"
@@ -152,7 +152,8 @@ def gate_table(
     # A union table's row names its own source table (record_keys); others the table's one.
     row_tables = keys["source_table"] if "source_table" in keys.columns else pd.Series(dtype="string")
     tables = row_tables.reindex(rows).fillna("").replace("", source_table).to_numpy() if len(found) else []
-    identifying = found["field"].map(lambda f: _identifying(str(f))).astype(bool)
+    derived = identifier_fields(rules)
+    identifying = found["field"].map(lambda f: _identifying(str(f)) or str(f) in derived).astype(bool)
     masked = found["value"].astype("string").fillna("")
     findings = pd.DataFrame(
         {

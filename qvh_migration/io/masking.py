@@ -13,7 +13,8 @@ import pandas as pd
 # Column names (legacy CamelCase or target snake_case) that carry identifying values.
 _IDENTIFIER_COLUMN = re.compile(
     r"nhs_?num|nhsno|district_?num|casenote|internal_?patient|main_crn|\bcrn\b|surname|forename|"
-    r"pat_name|name_family|name_1|birth|dob|postco|post_code|addr|phone|email|mobile|nok_?name",
+    r"pat_name|name_family|name_1|birth|dob|death|postco|post_code|addr|phone|email|mobile|nok_?name|"
+    r"\b(?:old|newest|next)_?id\b|maiden",
     re.IGNORECASE,
 )
 _ROW_KEY_VALUE = re.compile(r"=([^|]+)")
@@ -25,6 +26,25 @@ def is_identifier_column(name: str) -> bool:
     return bool(_IDENTIFIER_COLUMN.search(name) or _IDENTIFIER_COLUMN.search(split))
 
 
+def identifier_fields(rules: pd.DataFrame) -> set[str]:
+    """Target fields that hold an identifier by what they are loaded *from*, not only by their name.
+
+    ``DATE_REGISTERED`` loaded from the date of birth, ``EXTERNAL_SYSTEM_ID`` from the internal patient
+    number, ``ADDITIONAL_ID`` from a retired hospital number: their names say nothing, their sources do.
+    ``rules`` are contract rows (``target_field``, ``source_fields`` as ``TABLE.Column, ...``).
+    """
+    if rules.empty or "target_field" not in rules:
+        return set()
+    sources = rules.get("source_fields", pd.Series("", index=rules.index)).fillna("").astype(str)
+    derived = sources.map(
+        lambda text: any(is_identifier_column(part.split(".")[-1]) for part in re.split(r"[,;\s]+", text) if part)
+    )
+    named = rules["target_field"].astype(str).map(is_identifier_column)
+    # The generated legacy key (patient number, episode, date joined) names the patient too.
+    generated_key = rules.get("generator", pd.Series("", index=rules.index)).fillna("").astype(str).eq("source_key")
+    return set(rules.loc[derived | named | generated_key, "target_field"].astype(str))
+
+
 def mask_values(values: pd.Series) -> pd.Series:
     """Keep the last two characters of each value so rows stay tell-apart; star out the rest."""
     text = values.fillna("").astype(str)
@@ -34,14 +54,16 @@ def mask_values(values: pd.Series) -> pd.Series:
     return (stars + kept).where(text.str.len() > KEEP_LAST, "*" * KEEP_LAST).where(text != "", "")
 
 
-def mask_identifiers(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every identifier column masked, for previews."""
+def mask_identifiers(frame: pd.DataFrame, also: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+    """A copy with every identifier column masked, for previews: by name, plus the columns in ``also``
+    (fields derived from an identifier, see ``identifier_fields``); legacy row keys keep their names."""
     masked = frame.copy()
     for column in masked.columns:
-        if is_identifier_column(str(column)):
+        if is_identifier_column(str(column)) or str(column) in also:
             masked[column] = mask_values(masked[column])
-    if "row_key" in masked.columns:
-        masked["row_key"] = mask_row_keys(masked["row_key"])
+    for key_column in ("row_key", "source_key"):
+        if key_column in masked.columns:
+            masked[key_column] = mask_row_keys(masked[key_column])
     return masked
 
 

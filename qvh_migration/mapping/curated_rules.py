@@ -75,12 +75,28 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 
 def load_curated_rules(
-    directory: Path, source_catalog: pd.DataFrame, target_fields: pd.DataFrame, crosswalk_names: set[str]
+    directory: Path,
+    source_catalog: pd.DataFrame,
+    target_fields: pd.DataFrame,
+    crosswalk_names: set[str],
+    *,
+    every_table: bool = False,
 ) -> pd.DataFrame:
-    """Every rule of every ``*.yaml`` in ``directory``, validated; one row per curated target field."""
+    """Every rule of every ``*.yaml`` in ``directory``, validated; one row per curated target field.
+
+    A file the loader would not read (``LOAD_PMI.yml``, ``LOAD_PMI.yaml.bak``) is an error, not a
+    silent fall-back to the matcher's guesses. With ``every_table`` (the run's own rules folder),
+    each staging table of the guide must be curated or decided not migrated, so a rules file that
+    vanishes fails the run instead of handing its table to the matcher.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise CurationError(directory, "rules directory not found")
+    unread = unread_files(directory)
+    if unread:
+        raise CurationError(
+            unread[0], "not read: a rules file must be named <LOAD_TABLE>.yaml (rename it or move it out of the folder)"
+        )
     context = _Context(source_catalog, target_fields, crosswalk_names)
     table_files = sorted(p for p in directory.glob("*.yaml") if p.name != NOT_MIGRATED_TABLES_FILE)
     frames = [read_rules_file(path, context) for path in table_files]
@@ -89,6 +105,14 @@ def load_curated_rules(
         curated_tables = {str(f["target_table"].iloc[0]): f["rules_file"].iloc[0] for f in frames if not f.empty}
         frames.append(read_not_migrated_tables(decisions, context, curated_tables))
     rules = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CURATED_COLUMNS))
+    if every_table:
+        uncovered = sorted(context.target_tables - set(rules["target_table"]))
+        if uncovered:
+            raise CurationError(
+                directory,
+                f"no curated rules for {', '.join(uncovered)}: add <table>.yaml or list the table in "
+                f"{NOT_MIGRATED_TABLES_FILE}",
+            )
     duplicated = rules[rules.duplicated(["target_table", "target_field"], keep="first")]
     if not duplicated.empty:
         row = duplicated.iloc[0]
@@ -96,6 +120,18 @@ def load_curated_rules(
             row["rules_file"], "field is curated in more than one file", where=f"rule {row['target_field']}"
         )
     return rules
+
+
+def unread_files(directory: Path) -> list[Path]:
+    """Files in the rules folder the loader does not read: anything but ``*.yaml`` (a README aside)."""
+    return sorted(
+        path
+        for path in Path(directory).iterdir()
+        if path.is_file()
+        and path.suffix != ".yaml"
+        and not path.name.startswith(".")
+        and path.name.upper() not in {"README.MD", "README.TXT"}
+    )
 
 
 class _Context:

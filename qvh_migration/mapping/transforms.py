@@ -33,6 +33,8 @@ class Transform:
     # Crosswalk each input is translated through before the call ("" = legacy value as it is), for
     # transforms that reason on national codes of several code sets; empty when none is needed.
     code_sets: tuple[str, ...] = ()
+    # The executor passes the extract's as-of day (legacy/as_of.py) as keyword ``as_of``.
+    as_of: bool = False
 
 
 TRANSFORMS: dict[str, Transform] = {}
@@ -40,11 +42,11 @@ KINDS = ("row", "join", "aggregate", "ranked")
 
 
 def transform(
-    inputs: str = "1", kind: str = "row", code_sets: tuple[str, ...] = ()
+    inputs: str = "1", kind: str = "row", code_sets: tuple[str, ...] = (), as_of: bool = False
 ) -> Callable[[TransformFunc], TransformFunc]:
     def register(func: TransformFunc) -> TransformFunc:
         intent = (func.__doc__ or "").strip().splitlines()[0]
-        TRANSFORMS[func.__name__] = Transform(func.__name__, func, intent, inputs, kind, code_sets)
+        TRANSFORMS[func.__name__] = Transform(func.__name__, func, intent, inputs, kind, code_sets, as_of)
         return func
 
     return register
@@ -373,27 +375,6 @@ def outpatient_waitlist_status(*series: pd.Series) -> pd.Series:
     return removed.map({True: "C", False: "W"}).astype("string")
 
 
-@transform()
-def inpatient_waitlist_status(series: pd.Series) -> pd.Series:
-    """IWL status W/D/L/A/C from the entry's current activity (EpsCurrActvStsInt).
-
-    The indicator holds the type of the entry's latest waiting-list activity (the WLACTIVITY codes:
-    1 added, 2 TCI offered, 3/4 TCI cancelled by hospital/patient, 5 suspended, 6 admitted,
-    7 removed). A cancelled TCI puts the patient back on the list (W); "admitted not treated" (N)
-    is not recorded by an activity, so it never arises here.
-    """
-    mapping = {"1": "W", "2": "L", "3": "W", "4": "W", "5": "D", "6": "A", "7": "C"}
-    return strip_leading_zeros(series).map(mapping).astype("string")
-
-
-@transform()
-def tci_status(series: pd.Series) -> pd.Series:
-    """TCI status L/C from the waiting-list activity type (EpsActvTypeInt): an offer (2) is a planned
-    admission (L), a cancellation by the hospital (3) or the patient (4) is cancelled (C)."""
-    mapping = {"2": "L", "3": "C", "4": "C"}
-    return strip_leading_zeros(series).map(mapping).astype("string")
-
-
 @transform("2", kind="join")
 def lookup_by_key(key: pd.Series, looked_up: pd.Series) -> pd.Series:
     """The second field's value for the record matching the first (a join, e.g. IPN -> DistrictNumber)."""
@@ -456,5 +437,6 @@ from qvh_migration.mapping import (  # noqa: E402, F401
     transforms_coding,
     transforms_community,
     transforms_registration,
+    transforms_waitlist,
     transforms_workforce,
 )

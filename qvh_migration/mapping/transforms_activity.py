@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qvh_migration.mapping.transforms import _blank_to_na, _parse_date, _text, transform
+from qvh_migration.mapping.transforms import _blank_to_na, _executor_only, _parse_date, _text, transform
 
 
 @transform("3")
@@ -146,3 +146,50 @@ def inpatient_admission_outcome(method: pd.Series, destination: pd.Series) -> pd
     outcome = outcome.mask(known & ~open_spell, "DISCHARGED")
     outcome = outcome.mask(transferred, "TRANSFERRED")
     return outcome.mask(died, "DIED")
+
+
+@transform("2")
+def estimated_discharge_or_next_day(expected: pd.Series, admitted: pd.Series) -> pd.Series:
+    """Expected discharge DD/MM/YYYY HH24:MI where the source holds one, else admission + 1 day (guide p73).
+
+    The guide recommends admit_date + 1 when the source system holds no expected discharge; the
+    admission's time of day is kept. Blank only when neither date is readable.
+    """
+    fallback = _parse_date(admitted) + pd.Timedelta(days=1)
+    return _parse_date(expected).fillna(fallback).dt.strftime("%d/%m/%Y %H:%M").astype("string")
+
+
+# Bookings that reset an outpatient wait (the legacy QM08 wait rules, OPREFERRAL.QM08StartWaitDate):
+# a DNA resets it to the appointment day, a cancellation by the patient to the day they cancelled.
+# A cancellation by the hospital, or with no canceller recorded, never resets it.
+WAIT_RESET_DNA = ("NATT", "DNA")
+
+
+def wait_reset_days(status: pd.Series, cancel_by: pd.Series, appointment: pd.Series, cancelled: pd.Series) -> pd.Series:
+    """The day each booking resets the referral's wait (NaT when it does not reset it)."""
+    code = _text(status).str.strip().str.upper()
+    day = _parse_date(appointment).dt.normalize()
+    by_patient = code.eq("CANC").fillna(False) & _text(cancel_by).str.strip().str.upper().eq("P").fillna(False)
+    did_not_attend = code.isin(WAIT_RESET_DNA).fillna(False)
+    cancel_day = _parse_date(cancelled).dt.normalize().fillna(day)
+    return day.where(did_not_attend).fillna(cancel_day.where(by_patient))
+
+
+def latest_archived_wait_reset(referral: pd.Series, reset: pd.Series, archived: pd.Series) -> pd.Series:
+    """Per referral key: the latest reset day of its bookings, for referrals with a reset in the archive.
+
+    ``referral`` keys each booking to its referral; ``archived`` marks bookings not loaded as
+    bookings (before the archive cut-off). A referral whose resets are all loaded needs no override:
+    the target computes its wait from them. One whose reset evidence is (partly) archived gets the
+    latest reset over all its bookings, so the override agrees with the loaded bookings too.
+    """
+    frame = pd.DataFrame({"key": referral.astype("string"), "reset": reset, "archived": archived & reset.notna()})
+    grouped = frame.groupby("key", dropna=True)
+    latest = grouped["reset"].max()
+    return latest.where(grouped["archived"].any()).dropna()
+
+
+@transform("1+", kind="join")
+def override_wait_reset_date(*series: pd.Series) -> pd.Series:
+    """Latest wait reset (DNA, patient cancellation) of an open referral whose resets are archived, DD/MM/YYYY."""
+    return _executor_only("override_wait_reset_date")

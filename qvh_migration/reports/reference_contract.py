@@ -14,12 +14,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import pandas as pd
 
 from qvh_migration.etl.row_sources import RowSource, RowSources
 from qvh_migration.etl.union import part_rules
 from qvh_migration.legacy.keys import TABLE_KEYS
+from qvh_migration.reports import reference_activity as ra
 from qvh_migration.reports import reference_coding as rc
 from qvh_migration.reports import reference_transforms as rt
 from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
@@ -33,9 +35,10 @@ from qvh_migration.reports.reference_transforms import (
 
 UNFILLED = ("NOT_MIGRATED", "UNRESOLVED")
 NO_CODE = "NO_CODE"
-JOINS = ("lookup_by_key", "tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
+TRACKING = ("tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
+JOINS = ("lookup_by_key", *TRACKING, ra.WAIT_RESET)
 AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime")
-SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS}
+SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ra.SCALARS}
 TRACKING_WORDS = {
     "tracking_time_arrived": "ARR",
     "tracking_time_seen": "SEEN|WITH",
@@ -234,6 +237,8 @@ class ReferenceContract:
 
     def transformed(self, transform: str, inputs: list[Value]) -> tuple[Value, str]:
         scalar = SCALARS.get(transform)
+        if scalar is not None and transform in ra.AS_OF_TRANSFORMS:
+            return scalar(*inputs, as_of=self.as_of), "reference"
         if scalar is not None:
             return scalar(*inputs), "reference"
         from qvh_migration.mapping.transforms import TRANSFORMS  # only for what has no scalar version
@@ -275,6 +280,9 @@ class ReferenceContract:
 
     def joined(self, rule: dict[str, str], own: str, row: Row, sources: list[str]) -> tuple[Value, str, list[Issue]]:
         name, transform = rule["target_field"], rule["transform"]
+        if transform == ra.WAIT_RESET:
+            grain = list(self.spec(rule["target_table"]).grain)
+            return *ra.wait_reset_field(self.sources, self.row_sources, grain, row, sources), []
         if transform.startswith("tracking_time_"):
             (step_table, step_column), (_, when_column) = split(sources[0]), split(sources[1])
             steps = [
@@ -315,6 +323,10 @@ class ReferenceContract:
             if not blank(raw) and value is None:
                 issues.append(Issue(name, "malformed_date", self.failure))
         return value, shown, issues
+
+    @cached_property
+    def as_of(self) -> datetime | None:
+        return ra.extract_as_of(self.sources.extracts)
 
     def aggregated(
         self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], source: str

@@ -195,31 +195,6 @@ def outpatient_waitlist_status(removal_code: Value, *_others: Value) -> str:
     return "C" if text(removal_code) else "W"
 
 
-def _status_from_internal(value: Value, statuses: dict[str, str]) -> Value:
-    return statuses.get(strip_leading_zeros(value) or "")
-
-
-# The latest waiting-list activity of an entry, and what it leaves the entry as.
-ACTIVITY_LEAVES_ENTRY = {
-    "1": "W",  # added to the list: waiting
-    "2": "L",  # TCI offered: planned admission
-    "3": "W",  # TCI cancelled by the hospital: back to waiting
-    "4": "W",  # TCI cancelled by the patient: back to waiting
-    "5": "D",  # suspended
-    "6": "A",  # admitted
-    "7": "C",  # removed from the list
-}
-TCI_ACTIVITY_STATUS = {"2": "L", "3": "C", "4": "C"}  # offer, cancelled by hospital, by patient
-
-
-def inpatient_waitlist_status(value: Value) -> Value:
-    return _status_from_internal(value, ACTIVITY_LEAVES_ENTRY)
-
-
-def tci_status(value: Value) -> Value:
-    return _status_from_internal(value, TCI_ACTIVITY_STATUS)
-
-
 def opd_appointment_outcome(status: Value, cancel_by: Value, disposal: Value) -> Value:
     code = upper(status)
     if code in ("ATT", "WLK", "SATT"):
@@ -337,8 +312,6 @@ SCALAR_TRANSFORMS: dict[str, Callable[..., Value]] = {
     "days_to_hours": days_to_hours,
     "rtt_period_action": lambda v: _first_digit(v, {"1": "START", "3": "STOP"}),
     "outpatient_waitlist_status": outpatient_waitlist_status,
-    "inpatient_waitlist_status": inpatient_waitlist_status,
-    "tci_status": tci_status,
     "opd_appointment_outcome": opd_appointment_outcome,
     "appointment_status_description": appointment_status_description,
     "rtt_period_action_at_activity": rtt_period_action_at_activity,

@@ -7,7 +7,6 @@ partition has not run yet), so a report can say so instead of failing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +14,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.legacy import as_of
 
 REPORTS_STAGE = "reports"
 MANIFEST_FILE = "manifest.json"
-# Keys an extract manifest may carry its as-of moment under (a real delivery's manifest may add one).
-AS_OF_KEYS = ("as_of", "as_of_date", "extract_date", "extracted_at")
 
 
 @dataclass(frozen=True)
@@ -85,24 +83,7 @@ def read_extract(extracts: Path, table: str) -> pd.DataFrame | None:
 
 
 def read_manifest(extracts: Path) -> dict:
-    path = extracts / MANIFEST_FILE
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MigrationInputError(path, f"extract manifest cannot be read ({exc})") from None
-
-
-def manifest_as_of(manifest: dict) -> pd.Timestamp | None:
-    """The extract's as-of date when its manifest states one."""
-    for key in AS_OF_KEYS:
-        value = manifest.get(key)
-        if value:
-            stamp = pd.to_datetime(str(value), errors="coerce", dayfirst=False)
-            if pd.notna(stamp):
-                return pd.Timestamp(stamp).normalize()
-    return None
+    return as_of.read_manifest(extracts)
 
 
 def read_registry(target: Path, tables: list[str]) -> pd.DataFrame:

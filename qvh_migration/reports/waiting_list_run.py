@@ -15,6 +15,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import write_csv, write_json
+from qvh_migration.legacy import as_of
 from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.reports import run_files
 from qvh_migration.reports import waiting_list as wl
@@ -34,17 +35,11 @@ class ParityResult:
 
 
 def as_of_day(manifest: dict, extracts: dict[str, pd.DataFrame | None]) -> tuple[pd.Timestamp, str]:
-    """The day waits are counted to, and where it came from."""
-    stated = run_files.manifest_as_of(manifest)
-    if stated is not None:
-        return stated, "the extract manifest's as-of date"
-    latest = src.latest_activity_date(extracts)
-    if latest is None:
+    """The day waits are counted to, and where it came from (one definition: ``legacy/as_of.py``)."""
+    day, basis = as_of.as_of_day(manifest, extracts)
+    if day is None:
         raise MigrationInputError("extracts/manifest.json", "no as-of date and no dated activity in the extracts")
-    return latest, (
-        "no as-of date in the extract manifest: the latest recorded status or activity date in the "
-        "extracts (RTTPERIOD, WLENTRY, WLACTIVITY, OPWLENTRY)"
-    )
+    return day, basis
 
 
 def _source_lists(extracts: dict[str, pd.DataFrame | None], as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:

@@ -127,23 +127,3 @@ def source_row_keys(rtt_periods: pd.DataFrame) -> pd.DataFrame:
             "source_key": key_text(rtt_periods, TABLE_KEYS["RTTPERIOD"]).to_numpy(),
         }
     )
-
-
-def latest_activity_date(extracts: dict[str, pd.DataFrame | None]) -> pd.Timestamp | None:
-    """The latest recorded status or activity date in the waiting-list extracts: the as-of day when
-    the manifest states none (these dates are recorded when something happened, never planned)."""
-    columns = {
-        "RTTPERIOD": ("LatestStsDtInt", "CurrentStatusDtInt"),
-        "WLENTRY": ("EpsActvDtimeInt",),
-        "WLACTIVITY": ("EpsActvDtimeInt",),
-        "OPWLENTRY": ("OPRegDateInt",),
-    }
-    latest: list[pd.Timestamp] = []
-    for table, names in columns.items():
-        frame = extracts.get(table)
-        for name in names:
-            if frame is not None and name in frame.columns:
-                value = parse_legacy_dates(frame[name], "auto").max()
-                if pd.notna(value):
-                    latest.append(pd.Timestamp(value))
-    return max(latest).normalize() if latest else None

@@ -23,8 +23,9 @@ from qvh_migration.reports.waiting_list_source import (
 # Statuses of a waiting-list entry that is off the list: A (attended / admitted), C (cancelled or
 # removed), as the mapping's status value lists use them (W/D/L/A/N/C).
 CLOSED_STATUSES = ("A", "C")
-# Statuses of an entry that is waiting: W waiting, D deferred, L booked.
-WAITING_STATUSES = ("W", "D", "L")
+# Statuses of an entry that is waiting: W waiting, D deferred, L booked, N admitted but not treated
+# (the operation was cancelled on the day: the patient still waits for it, guide pp. 66 and 71).
+WAITING_STATUSES = ("W", "D", "L", "N")
 
 
 def _date(column: str) -> str:

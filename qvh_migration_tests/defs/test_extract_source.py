@@ -69,3 +69,17 @@ def test_a_wrong_export_fails_naming_file_and_column(legacy_export: Path, tmp_pa
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     message = failure.event_specific_data.error.message
     assert "OPA.parquet" in message and "lacks catalog column" in message
+
+
+def test_a_header_only_extract_after_a_full_delivery_stops_the_run(legacy_export: Path, tmp_path: Path) -> None:
+    """The second delivery's OPA has its header and no rows: a blocking failure, not 'no appointments'."""
+    data_dir = tmp_path / "data"
+    assert _run(data_dir, ExtractSource(kind="files", location=str(legacy_export))).success
+    export = tmp_path / "export"
+    shutil.copytree(legacy_export, export)
+    opa = pd.read_parquet(export / "OPA.parquet")
+    opa.iloc[0:0].to_parquet(export / "OPA.parquet")
+    result = _run(data_dir, ExtractSource(kind="files", location=str(export)))
+    check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "delivery_complete")
+    assert not check.passed and check.metadata["emptied_tables"].value == "OPA"
+    assert f"the previous delivery had {len(opa):,}" in check.description

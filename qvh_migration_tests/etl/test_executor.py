@@ -277,3 +277,18 @@ def test_a_parent_with_an_empty_published_load_is_handled() -> None:
     )
     referrals = load("LOAD_REFERRALS", REF_RULES, outcomes=lambda table: empty if table == "LOAD_PMI" else None)
     assert referrals.conserved and len(referrals.table) == 2
+
+
+def test_a_duplicate_source_key_rejects_both_rows_naming_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once, the second PATDATA row of a repeated key was dropped and counted as loaded."""
+    twice = pd.concat([EXTRACTS["PATDATA"], EXTRACTS["PATDATA"].iloc[[0]].assign(Surname="ABBOT")], ignore_index=True)
+    monkeypatch.setitem(EXTRACTS, "PATDATA", twice)
+    result = load("LOAD_PMI", PMI_RULES)
+    assert result.conserved
+    summary = result.summary.iloc[0]
+    assert (summary["source_rows"], summary["loaded_rows"], summary["rejected_rows"]) == (6, 0, 5)
+    duplicate = result.rejects.loc[result.rejects["reason_code"] == "duplicate_source_key"]
+    assert list(duplicate["source_key"]) == ["InternalPatientNumber=1", "InternalPatientNumber=1"]
+    assert set(duplicate["message"]) == {
+        "the legacy key appears on extract rows 1, 6: which row is right cannot be told, so neither is loaded"
+    }

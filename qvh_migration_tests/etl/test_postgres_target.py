@@ -14,6 +14,7 @@ from qvh_migration import cli
 from qvh_migration.definitions import DRY_RUN_JOB, defs
 from qvh_migration.defs import etl as etl_defs
 from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl import pipeline, postgres_target, store
 from qvh_migration.etl.postgres_target import PostgresTarget, TargetServerError
 from qvh_migration.extracts import store as extract_store
@@ -156,17 +157,20 @@ def test_dry_run_preflight_names_the_server_and_stops(
     assert PASSWORD not in out[0]
 
 
-def test_a_partition_in_dagster_loads_the_server_and_fails_in_one_line(postgres_server, data_dir: Path) -> None:
-    """The same through the asset: ``settings.target_url`` loads the server; a stopped server fails
+def test_a_partition_in_dagster_loads_the_server_and_fails_in_one_line(
+    postgres_server, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same through the asset: ``QVH_TARGET_URL`` loads the server; a stopped server fails
     the step with one line naming it, and the files of the run are still written."""
     create_database(postgres_server, "dagster_target")
     url = postgres_server.url("dagster_target")
+    monkeypatch.setenv("QVH_TARGET_URL", url)
 
     def materialise():
         return dg.materialize(
             [etl_defs.target_tables],
             partition_key="LOAD_PMI",
-            resources={"settings": MigrationSettings(data_dir=str(data_dir), target_url=url)},
+            resources={"settings": MigrationSettings(data_dir=str(data_dir))},
             raise_on_error=False,
         )
 
@@ -185,3 +189,10 @@ def test_a_partition_in_dagster_loads_the_server_and_fails_in_one_line(postgres_
     message = failure.event_specific_data.error.message.strip()
     assert len(message.splitlines()) == 1 and "PostgreSQL server qvh@127.0.0.1" in message
     assert "cannot connect" in message and PASSWORD not in message
+
+
+def test_a_target_password_in_run_config_is_refused(postgres_server) -> None:
+    """Run config is stored in the run history and shown in the UI: the password comes from the environment."""
+    with pytest.raises(MigrationInputError, match=r"settings\.target_url.*holds a database password") as refused:
+        MigrationSettings(target_url=postgres_server.url("postgres")).target_url_value()
+    assert PASSWORD not in str(refused.value)

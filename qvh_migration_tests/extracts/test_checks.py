@@ -40,3 +40,23 @@ def test_real_numbers_are_only_checked_for_validity() -> None:
         "outside_999_range": 0,
         "sample_masked": "**********18",  # which number, never the number
     }
+
+
+def test_an_extract_that_empties_between_deliveries_fails() -> None:
+    """A header-only OPA once loaded as 'no appointments' and the dry run said it succeeded."""
+    from qvh_migration.extracts.checks import empty_extract_check
+
+    previous = {"PATDATA": 10, "OPA": 40, "WARD": 0}
+    assert empty_extract_check({"PATDATA": 11, "OPA": 38, "WARD": 0}, previous).passed
+    emptied = empty_extract_check({"PATDATA": 11, "OPA": 0, "WARD": 0}, previous)
+    assert not emptied.passed and emptied.metadata["emptied_tables"] == "OPA"
+    assert "OPA: 0 rows; the previous delivery had 40" in emptied.metadata["problems"]
+
+
+def test_a_delivery_short_of_its_own_manifest_fails() -> None:
+    from qvh_migration.extracts.checks import empty_extract_check
+
+    outcome = empty_extract_check({"PATDATA": 9, "OPA": 0}, {}, declared={"PATDATA": 10, "OPA": 40})
+    assert not outcome.passed
+    assert outcome.metadata["emptied_tables"] == "OPA"
+    assert outcome.metadata["row_counts_differing_from_manifest"] == "OPA, PATDATA"

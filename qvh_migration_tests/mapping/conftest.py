@@ -52,7 +52,9 @@ def crosswalks() -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")
 def curated_rules(real_source_catalog, target_fields, crosswalks) -> pd.DataFrame:
-    return load_curated_rules(default_rules_dir(), real_source_catalog, target_fields, set(crosswalks))
+    return load_curated_rules(
+        default_rules_dir(), real_source_catalog, target_fields, set(crosswalks), every_table=True
+    )
 
 
 @pytest.fixture(scope="session")

@@ -243,17 +243,3 @@ def test_adt_rule(contract):
     outcome = _rule(contract, "LOAD_ADT_ADMISSIONS", "ADMISSION_OUTCOME")
     assert outcome["source_fields"] == "ADMITDISCH.MethodOfDischarge;ADMITDISCH.DestinationOnDischarge"
     assert outcome["crosswalk"] == "discharge_method;discharge_destination"
-
-
-def test_inpatient_waitlist_status_follows_the_latest_activity() -> None:
-    from qvh_migration.mapping.transforms import inpatient_waitlist_status
-
-    activity = pd.Series(["1", "02", "3", "4", "5", "6", "7"], dtype="string")
-    # added, TCI offered, TCI cancelled (hospital, patient), suspended, admitted, removed
-    assert inpatient_waitlist_status(activity).tolist() == ["W", "L", "W", "W", "D", "A", "C"]
-
-
-def test_tci_status_offer_is_planned_and_cancellations_are_cancelled() -> None:
-    from qvh_migration.mapping.transforms import tci_status
-
-    assert tci_status(pd.Series(["2", "3", "4"], dtype="string")).tolist() == ["L", "C", "C"]

@@ -158,3 +158,49 @@ rules:
 """
     rules = _load(_write(tmp_path, body), tiny_source, tiny_target)
     assert rules.loc[0, "source_fields"] == "PATDATA.InternalPatientNumber;GP.PracticeCode"
+
+
+TINY_PMI = """
+table: LOAD_PMI
+source_table: PATDATA
+rules:
+  MAIN_CRN: {class: DIRECT, source: DistrictNumber, rationale: hospital number}
+"""
+
+
+@pytest.mark.parametrize("name", ["LOAD_PMI.yml", "LOAD_PMI.YAML", "LOAD_PMI.yaml.bak"])
+def test_a_rules_file_the_loader_would_skip_is_named_not_ignored(tmp_path, tiny_source, tiny_target, name):
+    """A rules file saved as ``LOAD_PMI.yml`` once handed all of LOAD_PMI to the matcher's guesses, silently."""
+    _write(tmp_path, TINY_PMI, name=name)
+    with pytest.raises(CurationError, match=rf"{name}: not read: a rules file must be named <LOAD_TABLE>\.yaml"):
+        _load(tmp_path, tiny_source, tiny_target)
+
+
+def test_a_readme_in_the_rules_folder_is_not_a_rules_file(tmp_path, tiny_source, tiny_target):
+    _write(tmp_path, TINY_PMI)
+    (tmp_path / "README.md").write_text("what these files are\n", encoding="utf-8")
+    assert list(_load(tmp_path, tiny_source, tiny_target)["target_field"]) == ["MAIN_CRN"]
+
+
+def test_a_table_whose_rules_vanish_fails_the_run(tmp_path, tiny_source, tiny_target):
+    """The run's rules folder must cover every staging table: curated, or decided not migrated."""
+    _write(tmp_path, TINY_PMI)
+    missing = sorted(set(tiny_target["table_name"]) - {"LOAD_PMI"})
+    assert missing, "the tiny target catalog needs a second table for this test"
+    with pytest.raises(CurationError, match=f"no curated rules for {missing[0]}"):
+        load_curated_rules(tmp_path, tiny_source, tiny_target, CROSSWALKS, every_table=True)
+    # Without the whole-folder demand (a test's partial folder) the same rules load.
+    assert len(_load(tmp_path, tiny_source, tiny_target)) == 1
+
+
+def test_the_shipped_rules_cover_every_table(real_source_catalog, real_target_guide, curated_rules):
+    assert curated_rules["target_table"].nunique() == 38
+
+
+def test_the_shipped_rules_mark_the_fields_a_review_found_unmasked(curated_rules) -> None:
+    from qvh_migration.io.masking import identifier_fields
+
+    by_table = {t: identifier_fields(rows) for t, rows in curated_rules.groupby("target_table")}
+    assert {"DATE_REGISTERED", "EXTERNAL_SYSTEM_ID"} <= by_table["LOAD_PMI"]
+    assert "ADDITIONAL_ID" in by_table["LOAD_PMIIDS"]
+    assert "ID_NUMBER" in by_table["LOAD_PMICASENOTEHISTORY"]
