@@ -291,10 +291,9 @@ def decision_lines(decision: dict) -> list[str]:
 
 def blocked_only(result: Any) -> bool:
     """True when a run's only step failures are blocking checks that failed (a table held by its gates)."""
-    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    return bool(failures) and all(
-        getattr(e.event_specific_data.error, "cls_name", "") == "DagsterAssetCheckFailedError" for e in failures
-    )
+    from qvh_migration.defs.table_runs import held_by_gates
+
+    return held_by_gates(result)
 
 
 def stored_decision_lines(data_dir: Path, blocked_runs: int = 0) -> list[str]:
