@@ -68,7 +68,8 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
     )
     duplicates = gates.loc[gates["check"].eq("no_duplicate_patients"), "failures"].astype(int).sum()
     # Verified means status 01 on a number that passes Modulus 11 (NHS Data Dictionary), not the status alone.
-    verified = pmi["NHS_NUMBER_STATUS"].astype(str).eq("01") & pmi["NHS_NUMBER"].map(modulus_11_valid).astype(bool)
+    numbers = pmi["NHS_NUMBER"] if "NHS_NUMBER" in pmi.columns else pd.Series("", index=pmi.index)
+    verified = pmi["NHS_NUMBER_STATUS"].astype(str).eq("01") & numbers.map(modulus_11_valid).astype(bool)
     target_rows = summary["target_rows"].astype(int)
     return {
         "error_findings": int(finding_severity.eq("ERROR").sum()),

@@ -57,7 +57,7 @@ class TableGates:
 _TARGET_IDENTIFIERS = re.compile(r"ID_NUMBER|ADDITIONAL_ID|EXTERNAL_SYSTEM_ID|CRN", re.IGNORECASE)
 
 
-def _identifying(field: str) -> bool:
+def identifying_field(field: str) -> bool:
     return is_identifier_column(field) or bool(_TARGET_IDENTIFIERS.search(field))
 
 
@@ -153,7 +153,7 @@ def gate_table(
     row_tables = keys["source_table"] if "source_table" in keys.columns else pd.Series(dtype="string")
     tables = row_tables.reindex(rows).fillna("").replace("", source_table).to_numpy() if len(found) else []
     derived = identifier_fields(rules)
-    identifying = found["field"].map(lambda f: _identifying(str(f)) or str(f) in derived).astype(bool)
+    identifying = found["field"].map(lambda f: identifying_field(str(f)) or str(f) in derived).astype(bool)
     masked = found["value"].astype("string").fillna("")
     findings = pd.DataFrame(
         {

@@ -40,7 +40,8 @@ def connect(staging: Path | None = None, frames: dict[str, pd.DataFrame] | None 
     install_macros(con)
     staged = Staged(con, set())
     if staging is not None:
-        con.execute(f"ATTACH '{staging.as_posix()}' AS stg (READ_ONLY)")
+        quoted = staging.as_posix().replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS stg (READ_ONLY)")
         tables = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'stg'").fetchall()
         for (name,) in tables:
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM stg.main."{name}"')

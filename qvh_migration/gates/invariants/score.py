@@ -22,8 +22,8 @@ from qvh_migration.gates.run import (
     FINDING_FILE_COLUMNS,
     SUMMARY,
     SUMMARY_COLUMNS,
-    _identifying,
     gate_path,
+    identifying_field,
     passes,
     refresh_gate_summary,
 )
@@ -61,7 +61,7 @@ def score(
     part_table, part_key = split_union_keys(keys)
     tables = source_tables or {}
     default_source = found["target_table"].map(lambda t: tables.get(t, "")).astype("string")
-    identifying = found["field"].astype(str).map(_identifying).astype(bool)
+    identifying = found["field"].astype(str).map(identifying_field).astype(bool)
     values = found["value"].astype("string").fillna("")
     findings = pd.DataFrame(
         {
