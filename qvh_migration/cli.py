@@ -201,8 +201,9 @@ def dry_run(
                 table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
                 execute(TARGET_TABLE_JOB, table_config, partition=table)
         if tables_loaded:
-            # Everything after the tables in one run: staging database, cross-table gates, release decision.
-            release_assets = ("cross_table_integrity", "business_invariants", "release_decision")
+            # Everything after the tables in one run: staging database, cross-table gates, business invariants,
+            # release decision, reports (the waiting-list parity judged under the same profile).
+            release_assets = ("cross_table_integrity", "business_invariants", "release_decision", "waiting_list_parity")
             execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)

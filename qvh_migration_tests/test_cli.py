@@ -48,11 +48,12 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict:
     real = (REAL_SPEC_DIR / settings.TARGET_GUIDE_NAME).exists()
     spec_dir = REAL_SPEC_DIR if real else STANDIN_SPEC_DIR
     data_dir = tmp_path_factory.mktemp("baseline") / "data"
+    home = tmp_path_factory.mktemp("dagster_home")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
+        patch.setenv("DAGSTER_HOME", str(home))
         code, out, err = run_cli("dry-run", "--spec-dir", str(spec_dir), "--data-dir", str(data_dir), *PATIENTS)
     assert code == 0, out
-    return {"real": real, "spec_dir": spec_dir, "data_dir": data_dir, "out": out, "err": err}
+    return {"real": real, "spec_dir": spec_dir, "data_dir": data_dir, "out": out, "err": err, "home": home}
 
 
 @pytest.fixture
@@ -266,3 +267,28 @@ def test_held_partitions_and_the_decision_block(tmp_path: Path) -> None:
     assert "  development      PASS  failed: none" in lines
     assert "  pre_production   FAIL  failed: failed_invariants  <- headline" in lines
     assert lines[-1] == "release decision under pre_production: FAIL"
+
+
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z0-9]{6,}", text))
+
+
+def test_no_patient_identifier_reaches_a_shared_surface(baseline: dict) -> None:
+    """Every NHS number, hospital number and internal patient number of the extracts is looked for in
+    the terminal, the run log, Dagster's run storage (event log: previews, check samples, metadata) and
+    the evidence pack. Once, reject samples, EXTERNAL_SYSTEM_ID and ADDITIONAL_ID previews showed them."""
+    patients = pd.read_parquet(baseline["data_dir"] / "extracts" / "PATDATA.parquet")
+    planted = set()
+    for column in ("NhsNumber", "DistrictNumber", "InternalPatientNumber"):
+        values = patients[column].dropna().astype(str).str.replace(" ", "").str.strip()
+        planted |= set(values[values.str.len() >= 6])
+    surfaces = {"terminal": baseline["out"] + baseline["err"]}
+    surfaces["run log"] = (baseline["data_dir"] / "reports" / "dry_run.log").read_text(encoding="utf-8")
+    for path in sorted((baseline["data_dir"] / "reports" / "evidence").rglob("*")):
+        if path.is_file():
+            surfaces[f"evidence pack {path.name}"] = path.read_text(encoding="utf-8", errors="replace")
+    for path in sorted(Path(baseline["home"]).rglob("*.db")):
+        surfaces[f"run storage {path.name}"] = path.read_bytes().decode("utf-8", errors="replace")
+    assert len(surfaces) > 4, "the scan found too few surfaces to mean anything"
+    leaks = {surface: sorted(_tokens(text) & planted)[:5] for surface, text in surfaces.items()}
+    assert not {s: found for s, found in leaks.items() if found}

@@ -11,7 +11,7 @@ from qvh_migration.defs.gates import release_decision
 from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.io.masking import mask_identifiers
-from qvh_migration.reports import deltas, waiting_list, waiting_list_run
+from qvh_migration.reports import deltas, waiting_list_policy, waiting_list_run
 from qvh_migration.reports import reconciliation as recon
 from qvh_migration.reports.run_files import RunFolders
 
@@ -36,14 +36,18 @@ PARITY_COLUMNS = {
     "list": "rtt_ptl, outpatient_waiting_list or inpatient_waiting_list",
     "patient_key": "Internal patient number, masked",
     "pathway_key": "RTT pathway number (PTL) or episode number (waiting lists)",
-    "source_clock_start": "Clock start / date on list by the legacy rules (DD/MM/YYYY)",
-    "target_clock_start": "Clock start / date on list as loaded",
+    "source_clock_start": "Clock start by the legacy's breach date (PTL), date due (outpatient), date on list "
+    "(inpatient), by the legacy rules (DD/MM/YYYY)",
+    "target_clock_start": "CLOCK_START (PTL), TARGET_DATE (outpatient), WAITLIST_DATE (inpatient) as loaded",
     "source_status": "Status by the legacy rules (national RTT status for the PTL)",
     "target_status": "Status as loaded",
     "source_weeks_waited": "Whole weeks from the clock start to the as-of day (source)",
     "target_weeks_waited": "Whole weeks from the clock start to the as-of day (target)",
     "difference": "missing_in_target, extra_in_target or value_mismatch",
     "cause": "The reject, filter or mapping (target field and rule status) behind the difference",
+    "source_legacy_weeks": "The legacy's own weeks waited (RTTPERIOD.RttDurn), PTL only",
+    "source_ptl_type": "admitted or non_admitted (PTL only), source",
+    "target_ptl_type": "admitted or non_admitted (PTL only), target",
     "cause_kind": "reject, filter, mapping or unexplained",
     "explained": "False when no reject, filter or mapping explains the difference",
 }
@@ -110,33 +114,48 @@ def reconciliation(settings: MigrationSettings) -> dg.MaterializeResult:
     )
 
 
+class ParityConfig(dg.Config):
+    """The release profile whose verdict the waiting_lists_match check reports (every profile's is kept)."""
+
+    profile: str = Field(
+        default=waiting_list_policy.HEADLINE_PROFILE,
+        description="development, pre_production or cutover_ready (reports/waiting_list_policy.yaml)",
+    )
+
+
 @dg.asset(
     group_name=GROUP,
     deps=[staging_database],
     kinds={"duckdb", "pandas", "csv"},
     description=(
-        "Waiting-list parity: the RTT patient tracking list (open pathways: clock start, status, weeks waited "
-        "at the extract's as-of day), the outpatient and the inpatient waiting lists, computed once from the "
+        "Waiting-list parity: the RTT patient tracking list (open RTT pathways, NON-RTT excluded, admitted and "
+        "non-admitted: clock start by the legacy's own breach date, weeks waited against the legacy's RttDurn), "
+        "the outpatient list (date due against TARGET_DATE) and the inpatient list, computed once from the "
         "source extracts by the legacy rules and once from `target/staging.duckdb`, matched entity for entity "
-        "through the key registry. Files: `reports/waiting_list_parity.csv` (each difference with its cause), "
-        "`reports/waiting_list_bands.csv`, `reports/waiting_list_summary.json`."
+        "through the key registry; PTL technical validation counted on both sides; the predicted change at "
+        "go-live. Files: `reports/waiting_list_parity.csv` (each difference with its cause), "
+        "`reports/waiting_list_bands.csv`, `reports/waiting_list_validation.csv`, "
+        "`reports/waiting_list_summary.json` (with the verdict under every release profile)."
     ),
     check_specs=[
         dg.AssetCheckSpec(
             "waiting_lists_match",
             asset="waiting_list_parity",
-            description="Every difference between the source and target waiting lists has a cause.",
+            description="The source and target waiting lists agree as the release profile requires "
+            "(reports/waiting_list_policy.yaml): above development every difference fails, explained or not.",
         )
     ],
 )
-def waiting_list_parity(settings: MigrationSettings) -> dg.MaterializeResult:
+def waiting_list_parity(config: ParityConfig, settings: MigrationSettings) -> dg.MaterializeResult:
     folders = _folders(settings)
     with fail_clearly():
-        result = waiting_list_run.parity_run(folders)
+        policies = waiting_list_policy.load_policies()
+        result = waiting_list_run.parity_run(folders, policies)
         paths = waiting_list_run.write_parity(result, folders.reports)
-    outcome = waiting_list.waiting_lists_match(result.summary)
+        outcome = waiting_list_policy.waiting_lists_match(result.summary, config.profile)
     lists = result.summary["lists"]
     shown = mask_identifiers(result.differences.head(20).astype(str))
+    verdicts = result.summary["verdicts"]
     return dg.MaterializeResult(
         metadata={
             **frame_metadata(result.differences, descriptions=PARITY_COLUMNS),
@@ -146,17 +165,22 @@ def waiting_list_parity(settings: MigrationSettings) -> dg.MaterializeResult:
             **{f"{name}_source": int(s["source"]) for name, s in lists.items()},
             **{f"{name}_target": int(s["target"]) for name, s in lists.items()},
             **{f"{name}_differences": int(s["differences"]) for name, s in lists.items()},
-            "bands": preview(result.bands, rows=30),
+            **{f"verdict_{name}": "PASS" if v["passed"] else "FAIL" for name, v in verdicts.items()},
+            "bands": preview(result.bands, rows=45),
+            "validation": preview(result.validation.astype(str), rows=30),
             **path_metadata(*paths),
         },
         check_results=[
             check_result(
                 "waiting_lists_match",
                 outcome,
-                description=f"{outcome.metadata['unexplained']} of {outcome.metadata['differences']} differences "
-                "unexplained: see reports/waiting_list_parity.csv"
+                severity=dg.AssetCheckSeverity[verdicts[config.profile]["severity"]],
+                description=f"{config.profile}: {outcome.metadata['failing_differences']} failing differences "
+                f"({outcome.metadata['missing_in_target']} patients missing from a target list), "
+                f"{outcome.metadata['band_differences']} band differences, validation increases: "
+                f"{outcome.metadata['validation_increases']}; see reports/waiting_list_parity.csv"
                 if not outcome.passed
-                else f"{outcome.metadata['differences']} differences, each with its cause",
+                else f"{config.profile}: {outcome.metadata['differences']} differences, each passing the profile",
             )
         ],
     )

@@ -17,6 +17,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.fields import ISSUE_COLUMNS, LoadContext, evaluate
+from qvh_migration.etl.row_checks import row_check_issues
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
 from qvh_migration.etl.source_keys import duplicate_key_issues
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, SOURCE_KEY, prepare_rows
@@ -175,6 +176,10 @@ def _load_source(
     issues = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=list(ISSUE_COLUMNS))
     issues = _downgrade_suggested(issues, rules)
     table = _empty_warned_fields(table, issues)
+    across = row_check_issues(target_table, table)
+    if across:  # dates the guide orders, an RTT action without its period
+        issues = pd.concat([issues, *across], ignore_index=True)
+        table = _empty_warned_fields(table, issues)
     return _assemble(target_table, source_table, rules, prepared, rows, table, issues, ctx, run_id, started)
 
 
@@ -316,7 +321,9 @@ def _issue_rows(
     grain = rows[GRAIN_KEY].reindex(chosen["row"]).to_numpy()
     chosen = chosen.assign(**{GRAIN_KEY: grain}).drop_duplicates(["row", "field", "reason_code"])
     expanded = chosen.merge(prepared.loc[prepared[FILTER_REASON].eq(""), [GRAIN_KEY, SOURCE_KEY]], on=GRAIN_KEY)
-    derived = identifier_fields(rules)
+    # A parent link's rejected value is the parent's legacy key (a patient number), not a record number.
+    links = set(rules.loc[rules["parent_table"].fillna("").astype(str).ne(""), "target_field"].astype(str))
+    derived = identifier_fields(rules) | links
     identifying = expanded["field"].map(
         {f: is_identifier_column(str(f)) or str(f) in derived for f in expanded["field"].unique()}
     )

@@ -42,6 +42,7 @@ CRITERIA: tuple[str, ...] = (
     "reconciliation_differences",
     "blocked_tables",
     "failed_invariants",
+    "open_decisions",
 )
 
 

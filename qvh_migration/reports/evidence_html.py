@@ -31,6 +31,7 @@ TITLES = {
     "inputs": "Inputs: documents and extracts",
     "version": "Code and mapping contract",
     "release": "Release decision",
+    "decisions": "Decisions the trust or vendor must take",
     "tables": "Target tables",
     "rejects": "Rejects by reason",
     "findings": "Gate findings by check",
@@ -136,6 +137,15 @@ def _release(section: dict[str, Any]) -> str:
     )
 
 
+def _decisions(section: dict[str, Any]) -> str:
+    intro = (
+        f"<p><strong>{section['open']}</strong> open, {section['decided']} decided "
+        f"(<code>{escape(str(section['file']))}</code>). The cutover_ready profile fails while any is open; "
+        "until then the load applies each default.</p>"
+    )
+    return intro + table(section["open_decisions"], ["id", "question", "options", "default", "evidence"])
+
+
 def _tables(section: dict[str, Any]) -> str:
     totals = section["totals"]
     intro = "".join(f"{escape(k.replace('_', ' '))}: <strong>{v:,}</strong>; " for k, v in totals.items())
@@ -187,6 +197,12 @@ def _waiting_lists(section: dict[str, Any]) -> str:
         out.append(f"<p>Waiting times as of {escape(section['as_of'])}.</p>")
     out.append(table(summary) if isinstance(summary, list) else _not_produced(summary))
     out.extend(f"<p>{escape(note)}</p>" for note in section.get("notes") or [])
+    if section.get("verdicts"):
+        out.append("<h3>Verdict under each release profile</h3>" + table(section["verdicts"]))
+    if section.get("validation"):
+        out.append("<h3>PTL technical validation: source and target</h3>" + table(section["validation"]))
+    if section.get("predicted_change"):
+        out.append("<h3>Predicted change at go-live</h3>" + table(section["predicted_change"]))
     bands = section["bands"]
     out.append("<h3>Weeks waited: source and target</h3>")
     if not bands.get("produced"):
@@ -240,6 +256,7 @@ RENDERERS: dict[str, Renderer] = {
     "inputs": _inputs,
     "version": _version,
     "release": _release,
+    "decisions": _decisions,
     "tables": _tables,
     "rejects": _rejects,
     "findings": _findings,

@@ -30,7 +30,7 @@ TRIAL_COMPARISON_FILES = ("trial_comparison.csv", "trial_comparison.xlsx")
 DELTAS_FILE = "deltas.csv"
 RUNS_INDEX = Path("runs") / "index.csv"
 WAITING_LISTS = ("rtt_ptl", "outpatient_waiting_list", "inpatient_waiting_list")
-WEEKS_BANDS = ("0-17", "18-25", "26-39", "40-51", "52-77", "78-103", "104+")
+WEEKS_BANDS = ("0-17", "18-25", "26-39", "40-51", "52-64", "65-77", "78-103", "104+", "not yet due", "unknown")
 DELTA_STATUSES = ("new", "resolved", "persisting")
 SAMPLE_ROWS = 25
 # A run of eight or more digits in free text is taken for an identifier (NHS numbers have ten,
@@ -115,6 +115,7 @@ def waiting_lists_section(reports: Path) -> dict[str, Any]:
         section["as_of"] = str(summary["as_of"]) if "as_of" in summary else None
         notes = summary.get("notes") if isinstance(summary.get("notes"), list) else []
         section["notes"] = scrub(pd.Series([str(n) for n in notes], dtype="string")).tolist()
+        section.update(_parity_verdicts(summary))
     else:
         section["summary"] = _missing(summary_path)
     if parity_path.exists():
@@ -153,10 +154,41 @@ def waiting_lists_section(reports: Path) -> dict[str, Any]:
     return section
 
 
+def _parity_verdicts(summary: dict) -> dict[str, Any]:
+    """The verdict under each release profile, the PTL validation on both sides and the predicted
+    change of each list at go-live (empty lists when the summary predates them)."""
+    verdicts = summary.get("verdicts") if isinstance(summary.get("verdicts"), dict) else {}
+    changes = summary.get("predicted_change") if isinstance(summary.get("predicted_change"), dict) else {}
+    validation = summary.get("validation") if isinstance(summary.get("validation"), list) else []
+    return {
+        "verdicts": [
+            {
+                "profile": name,
+                "decision": "PASS" if v.get("passed") else "FAIL",
+                "severity": v.get("severity", ""),
+                "failing_differences": v.get("failing_differences", 0),
+                "missing_in_target": v.get("missing_in_target", 0),
+                "band_differences": v.get("band_differences", 0),
+                "validation_increases": "; ".join(v.get("validation_increases") or []) or "none",
+            }
+            for name, v in verdicts.items()
+            if isinstance(v, dict)
+        ],
+        "validation": [dict(row) for row in validation if isinstance(row, dict)],
+        "predicted_change": [
+            {"list": name, **{k: _flat(v) for k, v in values.items()}}
+            for name, values in changes.items()
+            if isinstance(values, dict)
+        ],
+    }
+
+
 def _flat(value: Any) -> Any:
     """A nested count (``{"mapping": 49, "reject": 1}``) as one cell: ``mapping: 49; reject: 1``."""
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
     return value
 
 

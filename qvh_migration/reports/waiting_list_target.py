@@ -3,9 +3,13 @@
 Reads ``target/staging.duckdb`` (LOAD_RTT_PERIODS, LOAD_RTT_PATHWAYS, LOAD_OPDWAITLIST, LOAD_IWL),
 where dates are the guide's text (``DD/MM/YYYY`` or ``DD/MM/YYYY HH24:MI``). Target rules: a period
 is running while its CLOCK_STOP is empty, a pathway is on the PTL while one of its periods runs
-(status: PATHWAY_STATUS); a waiting-list entry is on the list while DATE_REMOVED is empty and its
-STATUS is not a closed one. Each row is tied back to its source entity through the key registry
-(record number -> the source's grain key), the only link between the two computations.
+and it is not NON-RTT (PATHWAY_TYPE, or status 98; status: PATHWAY_STATUS), admitted when an
+inpatient entry on the list is linked to one of its periods (LOAD_IWL.LOADRTTPRD_RECORD_NUMBER);
+an outpatient entry is due from its TARGET_DATE, the only date the guide gives an entry on the list
+(LOAD_OPDWAITLIST, guide pp. 48-51), an inpatient entry from its WAITLIST_DATE; a waiting-list
+entry is on the list while DATE_REMOVED is empty and its STATUS is not a closed one. Each row is
+tied back to its source entity through the key registry (record number -> the source's grain key),
+the only link between the two computations.
 """
 
 from __future__ import annotations
@@ -28,7 +32,18 @@ CLOSED_STATUSES = ("A", "C")
 WAITING_STATUSES = ("W", "D", "L", "N")
 
 
-def _date(column: str) -> str:
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The columns of a staging table (empty when the table is absent)."""
+    rows = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()
+    return {r[0] for r in rows}
+
+
+def column_or_null(con: duckdb.DuckDBPyConnection, table: str, column: str, alias: str) -> str:
+    """``alias.column``, or NULL when the table lacks the column (a hand-made or partial staging)."""
+    return f"{alias}.{column}" if column in columns(con, table) else "CAST(NULL AS VARCHAR)"
+
+
+def date_sql(column: str) -> str:
     """SQL parsing one of the guide's date texts (NULL when empty or not a date)."""
     return (
         f"coalesce(try_strptime(nullif(trim({column}), ''), '%d/%m/%Y %H:%M'), "
@@ -49,21 +64,47 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, keys: pd.DataFrame, as_of: 
         con.unregister("registry_keys")
 
 
-def target_rtt_ptl(con: duckdb.DuckDBPyConnection, registry: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Pathways with a running period: clock start of the latest running period, the pathway's status."""
-    sql = f"""
+def running_pathways_sql(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL of every pathway with a running period (NON-RTT ones included): pathway, clock_start,
+    status, non_rtt, admitted."""
+    pathway_type = column_or_null(con, "LOAD_RTT_PATHWAYS", "PATHWAY_TYPE", "w")
+    linked = column_or_null(con, "LOAD_IWL", "LOADRTTPRD_RECORD_NUMBER", "e")
+    closed = ", ".join(f"'{s}'" for s in CLOSED_STATUSES)
+    iwl = (
+        f"SELECT DISTINCT p.LOADRTTPWY_RECORD_NUMBER AS pathway FROM LOAD_IWL e "
+        f"JOIN LOAD_RTT_PERIODS p ON p.RECORD_NUMBER = {linked} "
+        f"WHERE nullif(trim(e.DATE_REMOVED), '') IS NULL AND coalesce(trim(e.STATUS), '') NOT IN ({closed})"
+        if columns(con, "LOAD_IWL")
+        else "SELECT CAST(NULL AS BIGINT) AS pathway WHERE false"
+    )
+    return f"""
         WITH running AS (
-            SELECT LOADRTTPWY_RECORD_NUMBER AS pathway, max({_date("CLOCK_START")}) AS clock_start
+            SELECT LOADRTTPWY_RECORD_NUMBER AS pathway, max({date_sql("CLOCK_START")}) AS clock_start
             FROM LOAD_RTT_PERIODS
             WHERE nullif(trim(CLOCK_STOP), '') IS NULL
             GROUP BY LOADRTTPWY_RECORD_NUMBER
-        )
-        SELECT k.grain_key AS entity_key, w.MAIN_CRN AS patient_key, w.PATHWAY_ID AS pathway_key,
-               r.clock_start, w.PATHWAY_STATUS AS status,
-               CAST(floor(date_diff('day', CAST(r.clock_start AS DATE), CAST(? AS DATE)) / 7) AS BIGINT) AS weeks_waited
+        ), admitted AS ({iwl})
+        SELECT w.RECORD_NUMBER AS pathway, w.MAIN_CRN, w.PATHWAY_ID, r.clock_start, w.PATHWAY_STATUS AS status,
+               coalesce(trim({pathway_type}) = 'NON-RTT', false) OR coalesce(trim(w.PATHWAY_STATUS) = '98', false)
+                   AS non_rtt,
+               w.RECORD_NUMBER IN (SELECT pathway FROM admitted) AS admitted
         FROM running r
         JOIN LOAD_RTT_PATHWAYS w ON w.RECORD_NUMBER = r.pathway
-        LEFT JOIN registry_keys k ON k.record_number = w.RECORD_NUMBER
+    """
+
+
+def target_rtt_ptl(con: duckdb.DuckDBPyConnection, registry: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """RTT pathways with a running period: clock start of the latest running period, the pathway's
+    status, admitted or not."""
+    sql = f"""
+        SELECT k.grain_key AS entity_key, r.MAIN_CRN AS patient_key, r.PATHWAY_ID AS pathway_key,
+               r.clock_start, r.status,
+               CAST(floor(date_diff('day', CAST(r.clock_start AS DATE), CAST(? AS DATE)) / 7) AS BIGINT)
+                   AS weeks_waited,
+               CASE WHEN r.admitted THEN 'admitted' ELSE 'non_admitted' END AS ptl_type
+        FROM ({running_pathways_sql(con)}) r
+        LEFT JOIN registry_keys k ON k.record_number = r.pathway
+        WHERE NOT r.non_rtt
     """
     return _finish(RTT_PTL, _query(con, sql, _keys(registry, "LOAD_RTT_PATHWAYS"), as_of))
 
@@ -73,10 +114,10 @@ def _waiting_list(
     registry: pd.DataFrame,
     as_of: pd.Timestamp,
     table: str,
-    date_column: str | None,
+    date_column: str,
 ) -> pd.DataFrame:
     closed = ", ".join(f"'{s}'" for s in CLOSED_STATUSES)
-    start = _date(date_column) if date_column else "CAST(NULL AS TIMESTAMP)"
+    start = date_sql(column_or_null(con, table, date_column, "e"))
     sql = f"""
         SELECT k.grain_key AS entity_key, e.MAIN_CRN AS patient_key, CAST(NULL AS VARCHAR) AS pathway_key,
                {start} AS clock_start, e.STATUS AS status,
@@ -90,8 +131,8 @@ def _waiting_list(
 
 
 def target_outpatient_list(con: duckdb.DuckDBPyConnection, registry: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """LOAD_OPDWAITLIST entries on the list; the table holds no date on list, so no wait is computed."""
-    return _finish(OUTPATIENT_LIST, _waiting_list(con, registry, as_of, "LOAD_OPDWAITLIST", None))
+    """LOAD_OPDWAITLIST entries on the list, due from their TARGET_DATE (the table holds no date on list)."""
+    return _finish(OUTPATIENT_LIST, _waiting_list(con, registry, as_of, "LOAD_OPDWAITLIST", "TARGET_DATE"))
 
 
 def target_inpatient_list(con: duckdb.DuckDBPyConnection, registry: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -103,7 +144,11 @@ def _finish(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     frame.insert(0, "list", name)
     frame["clock_start"] = pd.to_datetime(frame["clock_start"])
     frame["weeks_waited"] = frame["weeks_waited"].astype("Int64")
-    for column in ("entity_key", "patient_key", "pathway_key", "status"):
+    if "ptl_type" not in frame.columns:
+        frame["ptl_type"] = pd.NA
+    frame["legacy_weeks"] = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    frame["recorded_start"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    for column in ("entity_key", "patient_key", "pathway_key", "status", "ptl_type"):
         frame[column] = frame[column].astype("string")
     return frame[list(LIST_COLUMNS)].reset_index(drop=True)
 
@@ -127,7 +172,7 @@ def rtt_state(con: duckdb.DuckDBPyConnection, registry: pd.DataFrame) -> dict[st
     """Each loaded pathway's latest period stop (what takes it off the target's PTL)."""
     sql = f"""
         SELECT k.grain_key AS entity_key,
-               arg_max(p.CLOCK_STOP, {_date("p.CLOCK_START")}) AS "LOAD_RTT_PERIODS.CLOCK_STOP"
+               arg_max(p.CLOCK_STOP, {date_sql("p.CLOCK_START")}) AS "LOAD_RTT_PERIODS.CLOCK_STOP"
         FROM LOAD_RTT_PATHWAYS w
         JOIN registry_keys k ON k.record_number = w.RECORD_NUMBER
         LEFT JOIN LOAD_RTT_PERIODS p ON p.LOADRTTPWY_RECORD_NUMBER = w.RECORD_NUMBER

@@ -250,6 +250,9 @@ def test_children_of_rejected_or_filtered_parents_do_not_dangle() -> None:
     referrals = load("LOAD_REFERRALS", REF_RULES, outcomes=lambda table: outcomes if table == "LOAD_PMI" else None)
     assert referrals.table.empty  # patient 1 (and the survivor of 3) rejected in LOAD_PMI; E2 archived; E9 orphan
     assert "parent_rejected" in set(referrals.rejects["reason_code"])
+    # The rejected link's value is the parent's legacy key, a patient number: masked like one.
+    linked = referrals.rejects.loc[referrals.rejects["reason_code"] == "parent_rejected", "value_masked"]
+    assert not linked.isin(EXTRACTS["OPREFERRAL"]["InternalPatientNumber"]).any()
 
 
 def test_suggested_rules_warn_instead_of_rejecting() -> None:

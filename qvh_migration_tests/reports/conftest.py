@@ -164,7 +164,21 @@ def write_reports(reports: Path) -> None:
         for name in ("rtt_ptl", "outpatient_waiting_list", "inpatient_waiting_list")
     }  # fmt: skip
     notes = [f"clock start of patient {PLANTED_NHS_NUMBER} taken from the referral"]
-    _json({"as_of": "2026-10-30", "lists": lists, "notes": notes}, reports / "waiting_list_summary.json")
+    verdicts = {
+        "development": {"passed": True, "severity": "WARN", "failing_differences": 0, "missing_in_target": 0,
+                        "band_differences": 0, "validation_increases": []},
+        "pre_production": {"passed": False, "severity": "ERROR", "failing_differences": 3, "missing_in_target": 1,
+                           "band_differences": 2,
+                           "validation_increases": ["inpatient_waiting_list tci_in_past: 0 -> 2"]},
+    }  # fmt: skip
+    validation = [{"list": "rtt_ptl", "check": "over_52_weeks", "source_count": 4, "target_count": 4, "difference": 0,
+                   "note": ""}]  # fmt: skip
+    change = {"rtt_ptl": {"source": 91, "target": 90, "change": -1, "bands": {"26-39": -1}}}
+    _json(
+        {"as_of": "2026-10-30", "lists": lists, "notes": notes, "verdicts": verdicts, "validation": validation,
+         "predicted_change": change},
+        reports / "waiting_list_summary.json",
+    )  # fmt: skip
     _csv(
         pd.DataFrame(
             {"target_table": ["LOAD_PMI", "LOAD_REFERRALS"], "patients": [20, 18], "rows": [20, 31],

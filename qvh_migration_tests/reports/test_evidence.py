@@ -14,6 +14,7 @@ import pytest
 
 from qvh_migration import settings
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.mapping.decisions import load_decisions, open_decisions
 from qvh_migration.reports import evidence_html
 from qvh_migration.reports.evidence import SECTIONS, gather, git_commit
 from qvh_migration.reports.evidence_html import write_pack
@@ -75,6 +76,14 @@ def test_the_page_and_the_json_state_the_same_facts(complete_run: ProjectPaths) 
     assert sections["waiting-lists"]["bands"]["lists"]["rtt_ptl"][2] == {
         "weeks_band": "26-39", "source_count": 15, "target_count": 14}  # fmt: skip
     assert 'data-label="26-39" data-series="target" data-value="14"' in page
+    waiting = sections["waiting-lists"]
+    assert [(v["profile"], v["decision"]) for v in waiting["verdicts"]] == [
+        ("development", "PASS"), ("pre_production", "FAIL")]  # fmt: skip
+    assert waiting["verdicts"][1]["validation_increases"] == "inpatient_waiting_list tci_in_past: 0 -> 2"
+    assert waiting["validation"][0]["check"] == "over_52_weeks"
+    assert waiting["predicted_change"] == [{"list": "rtt_ptl", "source": 91, "target": 90, "change": -1,
+                                            "bands": "26-39: -1"}]  # fmt: skip
+    assert "Verdict under each release profile" in page and "Predicted change at go-live" in page
     assert sections["trial"]["mismatches"] == 2 and sections["trial"]["trial_patients"] == 2
     assert 'href="../trial_comparison.csv"' in page and 'href="../trial_comparison.xlsx"' in page
     assert sections["deltas"]["totals"] == {"new": 2, "resolved": 1, "persisting": 1}
@@ -180,3 +189,13 @@ def test_decision_under_every_profile_and_table_statuses(complete_run: ProjectPa
     assert tables["LOAD_REFERRALS"] == "blocked"
     assert tables["LOAD_RTT_EVENTS"] == "no rows: extract missing"
     assert tables["LOAD_MH_CPA_MASTER"] == "not migrated: QVH provides no mental health services"
+
+
+def test_the_open_decisions_have_their_section(complete_run: ProjectPaths) -> None:
+    page, _, stored = _pack(complete_run)
+    decisions = stored["sections"]["decisions"]
+    expected = open_decisions(load_decisions())
+    assert decisions["open"] == len(expected) > 0
+    assert [row["id"] for row in decisions["open_decisions"]] == expected["id"].tolist()
+    body = page.split('<section id="decisions">')[1].split("</section>")[0]
+    assert all(decision_id in body for decision_id in expected["id"])

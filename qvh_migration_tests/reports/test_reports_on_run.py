@@ -11,7 +11,8 @@ import pandas as pd
 from qvh_migration.definitions import STAGING_JOB, TARGET_TABLE_RERUN_JOB, defs
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
-from qvh_migration.reports import deltas, reconciliation, waiting_list, waiting_list_run
+from qvh_migration.gates.profiles import PROFILE_NAMES
+from qvh_migration.reports import deltas, reconciliation, waiting_list, waiting_list_policy, waiting_list_run
 from qvh_migration.reports.run_files import RunFolders
 
 REPORT_ASSETS = {"reconciliation", "waiting_list_parity", "run_deltas"}
@@ -27,10 +28,11 @@ def test_every_difference_of_the_run_is_explained(file_path_run: Path, tmp_path:
     folders = replace(RunFolders.under(file_path_run), reports=tmp_path)
     frame = reconciliation.reconcile_run(folders, TARGET_TABLE_NAMES, ROW_SOURCES_FILE)
     reconciliation.write_reconciliation(frame, folders.reports)
-    # One row per table, and per source table of a table loaded from a union (the two coding tables).
-    assert frame["target_table"].nunique() == len(TARGET_TABLE_NAMES) and len(frame) == len(TARGET_TABLE_NAMES) + 2
+    # One row per table, and per source table of a table loaded from a union (the two coding tables,
+    # three parts each: diagnoses, the record's primary procedure, secondary procedures).
+    assert frame["target_table"].nunique() == len(TARGET_TABLE_NAMES) and len(frame) == len(TARGET_TABLE_NAMES) + 4
     coding = frame.loc[frame["target_table"] == "LOAD_ADT_CODING", "source_table"].tolist()
-    assert coding == ["CONSEPISDIAG", "CONSEPISPROC"]
+    assert coding == ["CONSEPISDIAG", "CONSEPISODE", "CONSEPISPROC"]
     assert reconciliation.differences_explained(frame).passed, frame.loc[frame["status"] == "unexplained"]
     pmi = frame.set_index("target_table").loc["LOAD_PMI"]
     assert pmi["source_rows"] > 300 and pmi["difference"] == 0
@@ -41,7 +43,11 @@ def test_every_difference_of_the_run_is_explained(file_path_run: Path, tmp_path:
     waiting_list_run.write_parity(result, folders.reports)
     summary = json.loads((tmp_path / waiting_list.SUMMARY_FILE).read_text(encoding="utf-8"))
     assert summary["lists"]["rtt_ptl"]["source"] > 0 and summary["lists"]["rtt_ptl"]["matched"] > 0
-    assert waiting_list.waiting_lists_match(summary).passed, result.differences.loc[~result.differences["explained"]]
+    assert result.differences["explained"].all(), result.differences.loc[~result.differences["explained"]]
+    # Every difference is explained, which is enough under development only; each profile has its verdict.
+    assert waiting_list_policy.waiting_lists_match(summary, "development").passed
+    assert set(summary["verdicts"]) == set(PROFILE_NAMES)
+    assert (tmp_path / "waiting_list_validation.csv").exists() and summary["validation"]
     written = pd.read_csv(tmp_path / waiting_list.DIFFERENCES_FILE, dtype=str, keep_default_na=False)
     assert list(written.columns)[:11] == list(waiting_list.DIFFERENCE_COLUMNS)[:11]
     assert written["cause"].ne("").all()
