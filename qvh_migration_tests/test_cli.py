@@ -23,6 +23,9 @@ from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration_tests.conftest import REAL_SPEC_DIR, STANDIN_SPEC_DIR
 from qvh_migration_tests.specs.test_guide_completeness import without_pages
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 PATIENTS = ["--patients", "300", "--seed", "5"]  # every run uses these, so extracts are byte-identical
 ARTIFACT_FOLDERS = ("catalogs", "extracts", "mapping")
 

@@ -367,6 +367,10 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
 def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext) -> FieldResult:
     if transform.startswith("tracking_time_"):
         return FieldResult(_tracking_time(transform, sources, ctx))
+    if transform == "opd_waitlist_status":
+        from qvh_migration.etl.waitlist_status import booked_status  # it builds on this module's helpers
+
+        return FieldResult(booked_status(ctx.rows, ctx.sources.lookup_table(split_field(sources[2])[0]), sources))
     if transform == "override_wait_reset_date":
         from qvh_migration.etl.wait_resets import override_wait_reset  # it builds on this module's context
 
@@ -442,10 +446,12 @@ def _tracking_time(transform: str, sources: list[str], ctx: LoadContext) -> pd.S
     step_table, step_column = split_field(sources[0])
     _, when_column = split_field(sources[1])
     steps = ctx.sources.lookup_table(step_table)
-    wanted = steps[step_column].astype("string").str.upper().str.contains(TRACKING_WORDS[transform], regex=True)
+    words = TRACKING_WORDS[transform.removesuffix("_hhmi")]
+    wanted = steps[step_column].astype("string").str.upper().str.contains(words, regex=True)
     steps = steps.loc[wanted.fillna(False)]
     on = join_columns(ctx.rows, step_table, steps, [])
     if not on:
         ctx.note(f"{transform}: {step_table} shares no key with {ctx.source_table}; field left empty")
         return _empty(ctx)
-    return format_datetime_ddmmyyyy_hhmi(align_last(ctx.rows, step_table, steps, on, when_column))
+    when = format_datetime_ddmmyyyy_hhmi(align_last(ctx.rows, step_table, steps, on, when_column))
+    return when.str.slice(11, 16).mask(when.isna()) if transform.endswith("_hhmi") else when

@@ -91,7 +91,7 @@ def _columns(override: FieldOverride, own: str) -> dict[str, str]:
         "source_table": own if sources else "",
         "source_fields": ";".join(sources),
         "transform": override.transform,
-        "crosswalk": "",
+        "crosswalk": override.crosswalk,
         "default_value": override.default,
         "rationale": override.rationale,
     }

@@ -436,6 +436,7 @@ from qvh_migration.mapping import (  # noqa: E402, F401
     transforms_archive,
     transforms_coding,
     transforms_community,
+    transforms_opd_waitlist,
     transforms_registration,
     transforms_waitlist,
     transforms_workforce,

@@ -56,6 +56,7 @@ SECTIONS = (
     "reconciliation",
     "waiting-lists",
     "trial",
+    "scenarios",
     "deltas",
     "erd",
 )

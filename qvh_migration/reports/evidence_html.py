@@ -37,7 +37,8 @@ TITLES = {
     "findings": "Gate findings by check",
     "reconciliation": "Reconciliation",
     "waiting-lists": "Waiting-list parity",
-    "trial": "Trial comparison",
+    "trial": "Trial comparison (the execution matches the contract)",
+    "scenarios": "Scenario book (the guide's expected rows)",
     "deltas": "Changes since the previous run",
     "erd": "Entity-relationship diagram of the staging tables",
 }
@@ -232,6 +233,22 @@ def _trial(section: dict[str, Any]) -> str:
     )
 
 
+def _scenarios(section: dict[str, Any]) -> str:
+    links = " ".join(f'<a href="{escape(href)}">{escape(name)}</a>' for name, href in section["links"].items())
+    failing = section["failing"]
+    return (
+        f"<p>Hand-written scenarios whose expected rows come from the guide's pages, run through the ETL with "
+        f"this run's rules: <strong>{section['passed']} of {section['scenarios']}</strong> pass. Detail: "
+        f"{links or 'no file'}.</p>"
+        + table(section["rows"])
+        + (
+            f"<h3>{len(failing)} failing expectations (expected, loaded, guide page)</h3>" + table(failing)
+            if failing
+            else ""
+        )
+    )
+
+
 def _deltas(section: dict[str, Any]) -> str:
     totals = ", ".join(f"{k}: <strong>{v:,}</strong>" for k, v in section["totals"].items())
     runs = section.get("compared_runs")
@@ -263,6 +280,7 @@ RENDERERS: dict[str, Renderer] = {
     "reconciliation": _reconciliation,
     "waiting-lists": _waiting_lists,
     "trial": _trial,
+    "scenarios": _scenarios,
     "deltas": _deltas,
 }
 

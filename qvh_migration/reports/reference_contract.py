@@ -24,6 +24,7 @@ from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_activity as ra
 from qvh_migration.reports import reference_coding as rc
 from qvh_migration.reports import reference_links as rl
+from qvh_migration.reports import reference_opd_waitlist as rw
 from qvh_migration.reports import reference_transforms as rt
 from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
 from qvh_migration.reports.reference_transforms import (
@@ -37,9 +38,11 @@ from qvh_migration.reports.reference_transforms import (
 UNFILLED = ("NOT_MIGRATED", "UNRESOLVED")
 NO_CODE = "NO_CODE"
 TRACKING = ("tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
-JOINS = ("lookup_by_key", *TRACKING, ra.WAIT_RESET)
+# The archive's time-of-day versions (HH24:MI) of the tracking steps.
+TRACKING_CLOCK = tuple(f"{t}_hhmi" for t in TRACKING)
+JOINS = ("lookup_by_key", *TRACKING, *TRACKING_CLOCK, ra.WAIT_RESET, "opd_waitlist_status")
 AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime")
-SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ra.SCALARS}
+SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ra.SCALARS, **rw.WAITLIST_TRANSFORMS}
 TRACKING_WORDS = {
     "tracking_time_arrived": "ARR",
     "tracking_time_seen": "SEEN|WITH",
@@ -293,11 +296,19 @@ class ReferenceContract:
             steps = [
                 r
                 for r in self.sources.live(step_table)
-                if re.search(TRACKING_WORDS[transform], (r.get(step_column) or "").upper())
+                if re.search(TRACKING_WORDS[transform.removesuffix("_hhmi")], (r.get(step_column) or "").upper())
             ]
             match = last_match(steps, row, shared_keys(step_table, row, steps))
             when = None if match is None else match.get(when_column)
-            return rt.as_datetime(when), f"{sources[1]}={when or ''}", []
+            moment = rt.parse_legacy_date(when)
+            clock = (
+                (moment.strftime("%H:%M") if moment else None) if transform.endswith("_hhmi") else rt.as_datetime(when)
+            )
+            return clock, f"{sources[1]}={when or ''}", []
+        if transform == "opd_waitlist_status":
+            columns = [split(s)[1] for s in sources]
+            status = rw.booked_status(row, self.sources.live(split(sources[2])[0]), columns)
+            return status, f"{sources[0]}={row.get(columns[0]) or ''}", []
         (key_table, key_column), (table, column) = split(sources[0]), split(sources[1])
         key = row.get(key_column) if key_table == own else self.column(sources[0], own, row)
         keyed = dict(row, **{key_column: key})
@@ -375,11 +386,19 @@ class ReferenceContract:
     def parent_link(self, rule: dict[str, str], table: str, row: Row) -> tuple[Value, str, list[Issue]]:
         """The parent's record number, found by the parent's key columns the row carries."""
         name, parent = rule["target_field"], rule["parent_table"]
-        spec = self.row_sources.tables.get(parent)
         own = str(self.spec(table).source_table)
         listed = [split(s) for s in rule["source_fields"].split(";") if s]
-        if spec is None or not spec.loads_rows or not self.sources.has(str(spec.source_table)):
+        # A union parent (parts of one grain, e.g. current and removed waiting-list entries): its
+        # parts' rows in part order; parts of different grains name no row a child could link to.
+        parts = (
+            [p for p in self.row_sources.parts(parent) if self.sources.has(str(p.source_table))]
+            if (parent in self.row_sources.tables)
+            else []
+        )
+        grains = {p.grain for p in self.row_sources.parts(parent)} if parent in self.row_sources.tables else set()
+        if not parts or len(grains) != 1:
             return None, "", [Issue(name, "table_note", "empty")]
+        spec = parts[0]
         if any(t != own and not self.sources.has(t) for t, _ in listed):
             return None, "", [Issue(name, "table_note", "empty")]
         own_columns = [c for t, c in listed if t == own]
@@ -392,7 +411,7 @@ class ReferenceContract:
         if not on or (on == [PATIENT] and list(spec.grain) != on):
             return None, "", [Issue(name, "table_note", "empty")]  # the patient alone names no parent row
         shown = "; ".join(f"{c}={row.get(c) or ''}" for c in on)
-        match = self.parent_row(parent, spec, on, row)
+        match = next((m for p in parts if (m := self.parent_row(parent, p, on, row)) is not None), None)
         if match is None:
             no_key = all(blank(row.get(c)) for c in on) or any(blank(row.get(c)) for c in own_columns if c not in on)
             return None, shown, [] if no_key else [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]

@@ -15,6 +15,9 @@ from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.defs.table_runs import TableRun, load_tables
 from qvh_migration.etl import store
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 
 def _run_tables(data_dir: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> tuple[list[TableRun], float]:
     import dagster as dg
