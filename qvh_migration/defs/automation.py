@@ -29,6 +29,7 @@ from pathlib import Path
 import dagster as dg
 
 from qvh_migration.etl.patient_link import CRN_FIELDS, PATIENT_TABLE
+from qvh_migration.gates.table_rules import RULE_READS
 from qvh_migration.settings import PACKAGE_DIR, default_spec_dir
 from qvh_migration.specs.target_links import resolve_parent
 
@@ -61,6 +62,8 @@ def table_parents() -> dict[str, set[str]]:
         named = {resolve_parent(link.rpartition(".")[0], known) for link in links}
         # A printed parent the guide never defines cannot be waited for; the ETL reports it instead.
         parents[row["table_name"]] = {p for p in named if p in known and p != row["table_name"]}
+        # A table whose gate rules read another waits for it too (gates/table_rules.RULE_READS).
+        parents[row["table_name"]] |= set(RULE_READS.get(row["table_name"], ())) & known
     for table in _patient_tables() & set(parents):
         parents[table].add(PATIENT_TABLE)
     return parents
