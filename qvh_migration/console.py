@@ -94,11 +94,16 @@ def failure_line(step: str, error: Any) -> str:
         return f"FAILED   {step}: (no message)"
     if error.cls_name == "DagsterExecutionInterruptedError":
         return f"FAILED   {step}: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
-    lines = error.message.strip().split("\n")
     if error.cls_name == "DagsterAssetCheckFailedError":
-        # "2 blocking asset checks failed with ERROR severity:" then one line per asset naming them
-        lines = [" ".join(line.strip() for line in lines if line.strip())]
-    message = " ".join(lines[0].split())
+        # "2 blocking asset checks failed with ERROR severity:", then a line per asset naming its checks
+        first, *rest = error.message.strip().split("\n")
+        counted = re.search(r"(\d+) blocking asset check", first)
+        count = counted.group(1) if counted else "1"
+        failed = "an ERROR check failed" if count == "1" else f"{count} ERROR checks failed"
+        named = "; ".join(line.strip() for line in rest if line.strip())
+        failed += f" ({named})" if named else ""
+        return f"BLOCKED  {step}: {failed}; what reads it waits (see the release decision)"
+    message = " ".join(error.message.strip().split("\n")[0].split())
     message = _CLASS_PREFIX.sub("", message)
     return f"FAILED   {step}: {message}"
 
