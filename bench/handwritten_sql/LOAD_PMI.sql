@@ -21,7 +21,8 @@
 --     (dates are formatted here), not_a_number (record numbers), over_length of constants;
 --   * trim() strips spaces only, where pandas strips any white space (the extracts hold no tabs);
 --   * PATDATA carries no logical-delete flag; the GP and GDP lookups drop MfRecStsInd = '1' rows;
---   * DATE fields leave as DD/MM/YYYY, the format the stand-in guide gives every date of this table.
+--   * DATE fields leave in the guide's format of each field: DD/MM/YYYY, but DD/MM/YYYY HH24:MI for the
+--     date of death (a date alone gets 00:00).
 
 -- Strict legacy dates: exactly CCYYMMDD, CCYYMMDDHHMM, DD/MM/YYYY or DD/MM/YYYY HH:MM, a real
 -- calendar moment, year 1800 or later (try_strptime alone accepts short digit runs, hence the shape).
@@ -132,7 +133,7 @@ SELECT n.grain_key AS _grain, n.InternalDateOfBirth AS _dob_raw, n.PtDateOfDeath
        n.PtEmail AS PAT_EMAIL_ADDRESS, NULL::VARCHAR AS PAT_LIVES_ALONE, NULL::VARCHAR AS PAT_PERMISSION_TO_CONTACT,
        CASE WHEN upper(trim(n.PtMsg)) IN ('YES', 'Y', '1', 'TRUE') THEN 'Y'
             WHEN upper(trim(n.PtMsg)) IN ('NO', 'N', '0', 'FALSE') THEN 'N' END AS PAT_PERMISSION_TO_PHONE,
-       strftime(af.latest, '%d/%m/%Y') AS PAT_ADDRESS_FROM, strftime(n._dod, '%d/%m/%Y') AS DATE_OF_DEATH,
+       strftime(af.latest, '%d/%m/%Y') AS PAT_ADDRESS_FROM, strftime(n._dod, '%d/%m/%Y %H:%M') AS DATE_OF_DEATH,
        NULL::VARCHAR AS WHERE_DIED, NULL::VARCHAR AS CAUSE_OF_DEATH, NULL::VARCHAR AS DEATH_TREATMENT_RELATED,
        NULL::VARCHAR AS DEATH_HIV_RELATED, 'MRSA' AS EXTRA_INFO_1_TYPE, n.MRSA AS EXTRA_INFO_1,
        'BLOODGRP' AS EXTRA_INFO_2_TYPE, n.BloodGroup AS EXTRA_INFO_2, 'PREFNAME' AS EXTRA_INFO_3_TYPE,
