@@ -28,6 +28,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from qvh_migration.etl.patient_link import CRN_FIELDS, PATIENT_TABLE
+from qvh_migration.gates.table_rules import RULE_READS
 from qvh_migration.settings import PACKAGE_DIR, default_spec_dir
 from qvh_migration.specs.target_links import resolve_parent
 
@@ -38,6 +40,15 @@ DELIVERY_DIR_ENV = "QVH_EXTRACT_DELIVERY_DIR"
 # A delivery folder is read only once this file is in it, so a half-copied delivery is never loaded.
 DELIVERY_READY_FILE = "READY"
 FACTS_TABLES = PACKAGE_DIR / "specs" / "facts" / "target_tables.csv"
+FACTS_FIELDS = PACKAGE_DIR / "specs" / "facts" / "target_fields.csv"
+
+
+def _patient_tables() -> set[str]:
+    """Tables naming the patient by hospital number "as loaded into LOAD_PMI" (MAIN_CRN or CRN): the
+    ETL checks each row against LOAD_PMI's load (etl/patient_link.py), so they wait for it."""
+    with FACTS_FIELDS.open(encoding="utf-8") as handle:
+        named = {r["table_name"] for r in csv.DictReader(handle) if r["field_name"].upper() in CRN_FIELDS}
+    return named - {PATIENT_TABLE}
 
 
 def table_parents() -> dict[str, set[str]]:
@@ -51,6 +62,10 @@ def table_parents() -> dict[str, set[str]]:
         named = {resolve_parent(link.rpartition(".")[0], known) for link in links}
         # A printed parent the guide never defines cannot be waited for; the ETL reports it instead.
         parents[row["table_name"]] = {p for p in named if p in known and p != row["table_name"]}
+        # A table whose gate rules read another waits for it too (gates/table_rules.RULE_READS).
+        parents[row["table_name"]] |= set(RULE_READS.get(row["table_name"], ())) & known
+    for table in _patient_tables() & set(parents):
+        parents[table].add(PATIENT_TABLE)
     return parents
 
 

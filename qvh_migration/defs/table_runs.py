@@ -24,6 +24,15 @@ class TableRun:
     success: bool
     checks: dict[str, bool] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    blocked: bool = False  # loaded, but held by an ERROR gate (not cleared); its children still load
+
+
+def held_by_gates(result: object) -> bool:
+    """True when a run's only step failures are blocking checks that failed (a table held by its gates)."""
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]  # type: ignore[attr-defined]
+    return bool(failures) and all(
+        getattr(e.event_specific_data.error, "cls_name", "") == "DagsterAssetCheckFailedError" for e in failures
+    )
 
 
 def load_one(table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
@@ -42,7 +51,7 @@ def load_one(table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
         for e in result.all_events
         if e.event_type_value == "STEP_FAILURE"
     ]
-    return TableRun(table, result.run_id, result.success, checks, lines)
+    return TableRun(table, result.run_id, result.success, checks, lines, held_by_gates(result))
 
 
 def load_tables(
@@ -51,7 +60,8 @@ def load_tables(
     tags: dict[str, str] | None = None,
     on_done: Callable[[TableRun], None] | None = None,
 ) -> list[TableRun]:
-    """Every target table once its parents have loaded; a failed table's descendants do not run.
+    """Every target table once its parents have loaded; a failed table's descendants do not run (a table
+    held only by its gates is loaded: its descendants run, as in the dry run).
 
     ``run_config`` is that of a ``target_table_load`` run (settings resource, impute mode, profile).
     """
@@ -101,18 +111,21 @@ def _parallel(
         if e.event_type_value == "STEP_FAILURE"
     }
     checks: dict[str, dict[str, bool]] = {table: {} for table in tables}
+    held: set[str] = set()
     for event in events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if evaluation.partition in checks:
                 checks[evaluation.partition][evaluation.check_name] = bool(evaluation.passed)
+                if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                    held.add(evaluation.partition)
     done = []
     for table in tables:
         step = op_name(table)
         if step not in succeeded and step not in failures:
             continue  # a parent failed, so this table never started
         lines = [failures[step]] if step in failures else []
-        outcome = TableRun(table, run_id, step in succeeded, checks[table], lines)
+        outcome = TableRun(table, run_id, step in succeeded, checks[table], lines, table in held)
         done.append(outcome)
         if on_done:
             on_done(outcome)
@@ -129,7 +142,7 @@ def _serial(
             continue  # a parent failed; loading this table would link against a stale parent
         outcome = load_one(table, run_config, tags)
         done.append(outcome)
-        loaded |= {table} if outcome.success else set()
+        loaded |= {table} if outcome.success or outcome.blocked else set()
         if on_done:
             on_done(outcome)
     return done

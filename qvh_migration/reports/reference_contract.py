@@ -23,6 +23,7 @@ from qvh_migration.etl.union import part_rules
 from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_activity as ra
 from qvh_migration.reports import reference_coding as rc
+from qvh_migration.reports import reference_identity as ri
 from qvh_migration.reports import reference_links as rl
 from qvh_migration.reports import reference_opd_waitlist as rw
 from qvh_migration.reports import reference_transforms as rt
@@ -40,9 +41,15 @@ NO_CODE = "NO_CODE"
 TRACKING = ("tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
 # The archive's time-of-day versions (HH24:MI) of the tracking steps.
 TRACKING_CLOCK = tuple(f"{t}_hhmi" for t in TRACKING)
-JOINS = ("lookup_by_key", *TRACKING, *TRACKING_CLOCK, ra.WAIT_RESET, "opd_waitlist_status")
-AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime")
-SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ra.SCALARS, **rw.WAITLIST_TRANSFORMS}
+JOINS = ("lookup_by_key", *TRACKING, *TRACKING_CLOCK, ra.WAIT_RESET, "opd_waitlist_status", "death_datetime")
+AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime", "earliest_attended_date")
+SCALARS = {
+    **rt.SCALAR_TRANSFORMS,
+    **rc.CODING_TRANSFORMS,
+    **ra.SCALARS,
+    **rw.WAITLIST_TRANSFORMS,
+    **ri.IDENTITY_TRANSFORMS,
+}
 TRACKING_WORDS = {
     "tracking_time_arrived": "ARR",
     "tracking_time_seen": "SEEN|WITH",
@@ -178,7 +185,7 @@ class ReferenceContract:
             value, checked = self.validate(rule, value, found)
             if rule["status"] != "approved":  # an unreviewed rule never rejects a row: it warns
                 checked = [Issue(i.field, i.code, "warn" if i.action == "reject" else i.action) for i in checked]
-            if any(i.action == "warn" for i in checked):
+            if any(i.action == "warn" and i.code != ri.NOT_KNOWN for i in checked):
                 value = None  # a warned field is loaded empty, never with the value that failed
             issues += checked
             values.append(FieldValue(rule["target_field"], value, shown, basis))
@@ -186,6 +193,7 @@ class ReferenceContract:
             issues.append(Issue(name, code, action))
             if action == "warn":  # loaded empty, as the load does
                 values = [FieldValue(v.field, None, v.source_value, v.basis) if v.field == name else v for v in values]
+        issues += [Issue(*found) for found in ri.patient_not_loaded(self, table, source.row)]
         filtered = [i for i in issues if i.action == "filter"]
         rejected = sorted({f"{i.field}:{i.code}" for i in issues if i.action == "reject"})
         outcome = "filtered" if filtered else "rejected" if rejected else "loaded"
@@ -218,7 +226,7 @@ class ReferenceContract:
         if transform in JOINS:
             return *self.joined(rule, own, row, sources), "reference"
         if transform in AGGREGATES:
-            return *self.aggregated(rule, own, row, group, sources[0]), "reference"
+            return *self.aggregated(rule, own, row, group, sources), "reference"
         if rc.is_ranked(transform):
             return *self.ranked(rule, row, sources), "reference"
         inputs = [self.column(s, own, row) for s in sources]
@@ -227,7 +235,8 @@ class ReferenceContract:
         if rule["crosswalk"]:
             for i, code_set in enumerate(rule["crosswalk"].split(";")[: len(inputs)]):
                 if code_set:
-                    inputs[i], crossed = self.crosswalk(name, code_set, inputs[i])
+                    not_known = rule["default_value"] if rule["mapping_class"] == "CROSSWALK" else ""
+                    inputs[i], crossed = self.crosswalk(name, code_set, inputs[i], not_known)
                     issues += crossed
         value = inputs[0] if inputs else None
         basis = "reference"
@@ -235,6 +244,9 @@ class ReferenceContract:
             value, basis = self.transformed(transform, inputs)
             if transform.startswith(rt.DATE_TRANSFORM_PREFIXES) and not blank(inputs[0]) and value is None:
                 issues.append(Issue(name, "malformed_date", self.failure))
+            if transform == "format_nhs_number" and not blank(inputs[0]) and value is None:
+                mandatory = rule["mandatory_class"] == "mandatory"
+                issues.append(Issue(name, ri.INVALID_NHS_NUMBER, "reject" if mandatory else "warn"))
             if transform in rc.CODE_TRANSFORMS and rc.invalid_code(inputs[0], value):
                 issues.append(Issue(name, rc.INVALID_CODE, self.failure))
         elif rule["data_type"] == "DATE" and not rule["crosswalk"]:
@@ -266,11 +278,15 @@ class ReferenceContract:
         """The legacy key a generated field is made from: its listed source fields, else the grain."""
         return [split(s)[1] for s in rule["source_fields"].split(";") if s] or list(self.spec(table).grain)
 
-    def crosswalk(self, name: str, code_set: str, value: Value) -> tuple[Value, list[Issue]]:
+    def crosswalk(self, name: str, code_set: str, value: Value, not_known: object = "") -> tuple[Value, list[Issue]]:
+        """The national code; an unmapped code is rejected (strict) or warned (lenient), unless the rule
+        names the code set's "not known" value, which it then loads with a warning."""
         code = rt.text(value)
         mapped = self.crosswalks[code_set].get(code) if code is not None else None
         if mapped == NO_CODE:
             return None, [Issue(name, "no_national_code", "warn")]
+        if not blank(code) and blank(mapped) and isinstance(not_known, str) and not_known.strip():
+            return not_known.strip(), [Issue(name, ri.NOT_KNOWN, "warn")]
         if not blank(code) and blank(mapped):
             return None, [Issue(name, "unmapped_code", self.failure)]
         return (None if blank(mapped) else mapped), []
@@ -288,6 +304,10 @@ class ReferenceContract:
 
     def joined(self, rule: dict[str, str], own: str, row: Row, sources: list[str]) -> tuple[Value, str, list[Issue]]:
         name, transform = rule["target_field"], rule["transform"]
+        if transform == "death_datetime":
+            raw = self.column(sources[0], own, row)
+            died, malformed = ri.death_moment(self, raw, row, sources)
+            return died, f"{sources[0]}={raw or ''}", [Issue(name, "malformed_date", self.failure)] if malformed else []
         if transform == ra.WAIT_RESET:
             grain = list(self.spec(rule["target_table"]).grain)
             return *ra.wait_reset_field(self.sources, self.row_sources, grain, row, sources), []
@@ -345,18 +365,22 @@ class ReferenceContract:
         return ra.extract_as_of(self.sources.extracts)
 
     def aggregated(
-        self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], source: str
+        self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], sources: list[str]
     ) -> tuple[Value, str, list[Issue]]:
+        source = sources[0]
         table, column = split(source)
         grain = self.spec(rule["target_table"]).grain
         if table == own:
-            values = [g.row.get(column) for g in group]
+            records = [g.row for g in group]
         else:
             others = self.sources.live(table)
             keys = shared_keys(table, row, others, wanted=list(grain))
             if not keys:
                 return None, "", [Issue(rule["target_field"], "table_note", "empty")]
-            values = [r.get(column) for r in others if all(r.get(c) == row.get(c) for c in keys)]
+            records = [r for r in others if all(r.get(c) == row.get(c) for c in keys)]
+        if rule["transform"] == "earliest_attended_date":  # the appointments the patient was seen at
+            records = ri.seen_only(self.crosswalks["attendance_status"], records, split(sources[1])[1])
+        values = [r.get(column) for r in records]
         moments = [rt.parse_legacy_date(v) for v in values]
         known = [m for m in moments if m is not None]
         transform = rule["transform"]

@@ -30,7 +30,8 @@ CATALOG_FILES = ("source_catalog.parquet", "target_catalog.parquet", "target_tab
 ROW_FIELD, EXTRACT_FIELD = "(row)", "(extract)"
 FILLED = "(filled)"  # an expected value: any non-blank value (a mandatory link whose number the loader picks)
 NOT = "(not "  # "(not X)": any non-blank value but X, where the guide rules a value out but names no code
-_PATIENT = re.compile(r"(?:^|[|:])InternalPatientNumber=([^|]+)")
+# A row names its patient by patient number; a MERGEDID row (LOAD_PMIIDS) by the retired record's number.
+_PATIENT = re.compile(r"(?:^|[|:])(?:InternalPatientNumber|OldID)=([^|]+)")
 
 
 @dataclass(frozen=True)

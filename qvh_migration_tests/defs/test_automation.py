@@ -183,3 +183,8 @@ def test_launchpad_config_has_descriptions_and_defaults() -> None:
     bad = {"ops": {"target_tables": {"config": {"impute_mode": "guess"}}}}
     with pytest.raises(dg.DagsterInvalidConfigError):
         dg.validate_run_config(defs.resolve_job_def(TARGET_TABLE_RERUN_JOB), bad)
+
+
+def test_case_note_history_waits_for_the_case_note_identifiers_its_gate_reads() -> None:
+    # casenote_before_history reads LOAD_PMIIDS: a parallel load must not judge the history before them.
+    assert "LOAD_PMIIDS" in table_parents()["LOAD_PMICASENOTEHISTORY"]
