@@ -11,8 +11,9 @@
 -- never a reject), the strict legacy date grammar, the archive cut-off of row_sources.yaml
 -- (appointments before 20190401 go to LOAD_OPD_ARCHIVE), merged patients (a retired patient's bookings move to the
 -- survivor, hospital number included), record numbers and parent links from the key registry, and the
--- reject reasons unmapped_code, malformed_date, over_length, missing_mandatory, orphan_parent and
--- parent_rejected. Parent links follow the contract's join: the referral on patient + episode, the
+-- reject reasons unmapped_code, malformed_date, over_length, missing_mandatory, orphan_parent,
+-- parent_rejected and patient_not_loaded (the booking's patient, merges resolved, did not load into
+-- LOAD_PMI: MAIN_CRN is "as loaded into LOAD_PMI.main_crn", guide p54). Parent links follow the contract's join: the referral on patient + episode, the
 -- waiting-list entry on patient + episode, the RTT period on patient + pathway + period id read
 -- through RTTEPIPERIOD (the episode's row, last in key order). OUTCOME carries the disposal of an
 -- attended booking, NATT for a DNA, CANC-H / CANC-P for a cancellation by who cancelled (CANC when not
@@ -59,7 +60,7 @@ WHERE NOT is_blank(legacy_code);
 
 CREATE OR REPLACE TEMP TABLE reg AS
 SELECT target_table, grain_key, record_number FROM read_parquet('{{TARGET}}/key_registry.parquet')
-WHERE target_table IN ('LOAD_OPD_APPOINTMENTS', 'LOAD_REFERRALS', 'LOAD_OPDWAITLIST', 'LOAD_RTT_PERIODS');
+WHERE target_table IN ('LOAD_OPD_APPOINTMENTS', 'LOAD_REFERRALS', 'LOAD_OPDWAITLIST', 'LOAD_RTT_PERIODS', 'LOAD_PMI');
 
 CREATE OR REPLACE TEMP TABLE survivors AS
 SELECT trim(OldID) AS old_id, trim(NewestID) AS newest_id
@@ -170,6 +171,8 @@ SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBook
        coalesce(ref.outcome = 'rejected', false) AS _ref_rejected,
        coalesce(ref.outcome = 'filtered', false) AS _ref_filtered,
        n.InternalPatientNumber || '|' || n.EpisodeNumber AS _ref_key,
+       -- The patient as LOAD_PMI's own load left it ('' when the patient has no LOAD_PMI row).
+       coalesce(pmi.outcome, '') AS _patient_outcome,
        g.record_number AS RECORD_NUMBER,
        CASE WHEN ref.outcome IS DISTINCT FROM 'rejected' THEN ref.record_number END AS LOADREF_RECORD_NUMBER,
        -- Optional links to a parent not loaded are loaded empty (the ETL warns).
@@ -213,6 +216,9 @@ SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBook
        NULL::VARCHAR AS CAB_USRN
 FROM rows n
 LEFT JOIN reg g ON g.target_table = 'LOAD_OPD_APPOINTMENTS' AND g.grain_key = n.grain_key
+LEFT JOIN reg pg ON pg.target_table = 'LOAD_PMI' AND pg.grain_key = 'InternalPatientNumber='
+    || coalesce(n.InternalPatientNumber, '')
+LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_PMI.parquet') pmi ON pmi.record_number = pg.record_number
 LEFT JOIN ref ON ref.ipn = n.InternalPatientNumber AND ref.ep = n.EpisodeNumber
 LEFT JOIN owl ON owl.ipn = n.InternalPatientNumber AND owl.ep = n.EpisodeNumber
 LEFT JOIN track t_arr ON t_arr.step = 'ARR' AND t_arr.ipn = n.InternalPatientNumber AND t_arr.ep = n.EpisodeNumber
@@ -253,6 +259,11 @@ WITH too_long (_grain, field, value, max_len) AS (
     FROM v WHERE _ref_orphan
     UNION ALL SELECT _grain, 'LOADREF_RECORD_NUMBER', 'parent_rejected',
            'the LOAD_REFERRALS row was rejected in its own load', _ref_key FROM v WHERE _ref_rejected
+    -- A booking never points at a patient who is not in LOAD_PMI.
+    UNION ALL SELECT _grain, 'MAIN_CRN', 'patient_not_loaded',
+           CASE _patient_outcome WHEN 'rejected' THEN 'the patient''s LOAD_PMI row was rejected'
+               WHEN 'filtered' THEN 'the patient''s LOAD_PMI row was filtered' ELSE 'the patient has no LOAD_PMI row' END,
+           MAIN_CRN FROM v WHERE _patient_outcome <> 'loaded'
     UNION ALL SELECT _grain, 'LOADRTTPRD_ACTION', 'unmapped_code', 'legacy code has no rtt_period_status crosswalk entry',
            _rtt_status FROM v WHERE NOT is_blank(_rtt_status) AND is_blank(_rtt_mapped)
     UNION ALL SELECT _grain, field, 'malformed_date', 'not a valid legacy date', value FROM (
@@ -274,7 +285,7 @@ SELECT * FROM found WHERE _grain NOT IN (SELECT _grain FROM v WHERE _ref_filtere
 
 COPY (
     SELECT * EXCLUDE (_grain, _appt_raw, _booked_raw, _canc_raw, _rtt_status, _rtt_mapped, _ref_orphan, _ref_rejected,
-                      _ref_filtered, _ref_key)
+                      _ref_filtered, _ref_key, _patient_outcome)
     FROM v WHERE NOT _ref_filtered AND _grain NOT IN (SELECT _grain FROM issues) ORDER BY RECORD_NUMBER
 ) TO '{{OUT}}/LOAD_OPD_APPOINTMENTS.parquet' (FORMAT parquet);
 
