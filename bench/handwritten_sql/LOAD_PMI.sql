@@ -125,7 +125,7 @@ WITH rows AS (
                      AND m.at::DATE = legacy_ts(PtDateOfDeathInt)::DATE)) AS _dod,
            trim(NHSNumberStatus) AS _nhs_status, trim(Sex) AS _sex, trim(EthnicType) AS _ethnic,
            trim(Religion) AS _religion, trim(MaritalStatus) AS _marital,
-           regexp_replace(trim(NhsNumber), '[\s-]', '', 'g') AS _nhs
+           regexp_replace(trim(NhsNumber), '[\s-]', '', 'g') AS _nhs, nhs_valid(_nhs) AS _nhs_ok
     FROM rows
 )
 SELECT n.grain_key AS _grain, n.InternalDateOfBirth AS _dob_raw, n.PtDateOfDeathInt AS _dod_raw,
@@ -136,9 +136,9 @@ SELECT n.grain_key AS _grain, n.InternalDateOfBirth AS _dob_raw, n.PtDateOfDeath
        coalesce(trim(n.InternalPatientNumber), '') AS EXTERNAL_SYSTEM_ID, 'DISTRICT' AS MAIN_CRN_TYPE,
        n.DistrictNumber AS MAIN_CRN, strftime(n._dob, '%d/%m/%Y') AS DATE_REGISTERED,
        -- An invalid NHS number is never loaded as a number (the ETL warns).
-       CASE WHEN nhs_valid(n._nhs) THEN n._nhs END AS NHS_NUMBER,
+       CASE WHEN n._nhs_ok THEN n._nhs END AS NHS_NUMBER,
        -- 03 (trace required) where the number held is invalid, or none is valid but the status says present.
-       CASE WHEN (n._nhs <> '' OR nullif(x_nhs.target_code, 'NO_CODE') IN ('01', '02')) AND NOT nhs_valid(n._nhs)
+       CASE WHEN (n._nhs <> '' OR nullif(x_nhs.target_code, 'NO_CODE') IN ('01', '02')) AND NOT n._nhs_ok
             THEN '03' ELSE nullif(x_nhs.target_code, 'NO_CODE') END AS NHS_NUMBER_STATUS,
        nullif(x_sex.target_code, 'NO_CODE') AS SEX,
        n.Title AS TITLE,
