@@ -13,9 +13,10 @@
 -- survivor, hospital number included), record numbers and parent links from the key registry, and the
 -- reject reasons unmapped_code, malformed_date, over_length, missing_mandatory, orphan_parent,
 -- parent_rejected and patient_not_loaded (the booking's patient, merges resolved, did not load into
--- LOAD_PMI: MAIN_CRN is "as loaded into LOAD_PMI.main_crn", guide p54). Parent links follow the contract's join: the referral on patient + episode, the
--- waiting-list entry on patient + episode, the RTT period on patient + pathway + period id read
--- through RTTEPIPERIOD (the episode's row, last in key order). OUTCOME carries the disposal of an
+-- LOAD_PMI: MAIN_CRN is "as loaded into LOAD_PMI.main_crn", guide p54). Parent links follow the
+-- contract's join: the referral on patient + episode, the waiting-list entry on patient + episode, the
+-- RTT period on patient + pathway + period id read through RTTEPIPERIOD (the episode's row, last in
+-- key order). OUTCOME carries the disposal of an
 -- attended booking, NATT for a DNA, CANC-H / CANC-P for a cancellation by who cancelled (CANC when not
 -- recorded), blank when not outcomed. LOADRTTPRD_ACTION acts on the period of LOADRTTPRD_RECORD_NUMBER
 -- (guide p53), so it is set only with that link: STOP for national status 30-36 (BOTH when a restarted
