@@ -20,6 +20,9 @@ from qvh_migration.etl import pipeline
 from qvh_migration.settings import PROJECT_ROOT
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 
+# Loads the upstream tables of a 300-patient run twice (ETL and SQL): the full suite only.
+pytestmark = pytest.mark.slow
+
 SQL_DIR = PROJECT_ROOT / "bench" / "handwritten_sql"
 COMPARED = ("LOAD_PMI", "LOAD_OPD_APPOINTMENTS")
 
