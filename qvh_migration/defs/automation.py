@@ -11,6 +11,10 @@ would race. So:
 3. ``load_children_after_parents`` sees each table succeed and requests every table whose parents
    have all loaded in this cycle; when all 38 have, it requests the downstream job (staging database,
    gates, reports). A failed table stops its own descendants and the downstream job, nothing else.
+4. ``hold_back_after_failure`` sees a table fail and tags its run with the descendants it holds back.
+
+Which tables are ready and which are held back is ``etl/load_order.py``'s rule, the one the CLI's
+dry run and the parallel job follow too.
 
 Every run of a cycle carries the ``qvh/cycle`` tag (the first run's id) and each request has a run
 key of cycle and table, so a sensor that evaluates twice never launches a table twice. Declarative
@@ -20,7 +24,6 @@ one partitioned asset, which this chain does, and the run queue still caps how m
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -28,8 +31,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from qvh_migration.settings import PACKAGE_DIR, default_spec_dir
-from qvh_migration.specs.target_links import resolve_parent
+from qvh_migration.etl import load_order
+from qvh_migration.settings import default_spec_dir
 
 CYCLE_TAG = "qvh/cycle"
 IMPUTE_TAG = "qvh/impute_mode"
@@ -37,26 +40,6 @@ PARTITION_TAG = "dagster/partition"
 DELIVERY_DIR_ENV = "QVH_EXTRACT_DELIVERY_DIR"
 # A delivery folder is read only once this file is in it, so a half-copied delivery is never loaded.
 DELIVERY_READY_FILE = "READY"
-FACTS_TABLES = PACKAGE_DIR / "specs" / "facts" / "target_tables.csv"
-
-
-def table_parents() -> dict[str, set[str]]:
-    """Each target table's parent tables among the 38, in load order, from the guide's committed facts."""
-    with FACTS_TABLES.open(encoding="utf-8") as handle:
-        rows = sorted(csv.DictReader(handle), key=lambda r: int(r["load_order"]))
-    known = {row["table_name"] for row in rows}
-    parents: dict[str, set[str]] = {}
-    for row in rows:
-        links = filter(None, row["parent_links"].split(";"))
-        named = {resolve_parent(link.rpartition(".")[0], known) for link in links}
-        # A printed parent the guide never defines cannot be waited for; the ETL reports it instead.
-        parents[row["table_name"]] = {p for p in named if p in known and p != row["table_name"]}
-    return parents
-
-
-def ready_tables(parents: dict[str, set[str]], loaded: set[str], requested: set[str]) -> list[str]:
-    """Tables not yet requested whose parents have all loaded, in load order."""
-    return [t for t, ps in parents.items() if t not in requested and t not in loaded and ps <= loaded]
 
 
 def _settings_config(run: dg.DagsterRun) -> dict:
@@ -82,8 +65,8 @@ def build_automation(
     downstream_job: dg.UnresolvedAssetJobDefinition,
     catalogs_job: dg.UnresolvedAssetJobDefinition,
 ) -> tuple[list[dg.ScheduleDefinition], list[dg.SensorDefinition]]:
-    """The nightly schedule and the four sensors, bound to the code location's jobs."""
-    parents = table_parents()
+    """The nightly schedule and the five sensors, bound to the code location's jobs."""
+    order = load_order.committed()
 
     @dg.schedule(
         name="nightly_dry_run",
@@ -112,7 +95,7 @@ def build_automation(
     def load_tables_after_upstream(context: dg.RunStatusSensorContext):
         run = context.dagster_run
         cycle = run.tags.get(CYCLE_TAG, run.run_id)
-        for table in ready_tables(parents, loaded=set(), requested=set()):
+        for table in load_order.decide(order, loaded=()).ready:
             yield _load_request(cycle, table, run, load_job.name)
 
     @dg.run_status_sensor(
@@ -131,13 +114,8 @@ def build_automation(
         cycle = run.tags.get(CYCLE_TAG)
         if not cycle:
             return  # a table rerun by hand is not part of a nightly chain
-        finished = context.instance.get_runs(
-            filters=dg.RunsFilter(
-                job_name=load_job.name, statuses=[dg.DagsterRunStatus.SUCCESS], tags={CYCLE_TAG: cycle}
-            )
-        )
-        loaded = {r.tags[PARTITION_TAG] for r in finished if PARTITION_TAG in r.tags}
-        if loaded >= set(parents):
+        loaded = _cycle_tables(context.instance, load_job.name, cycle, dg.DagsterRunStatus.SUCCESS)
+        if loaded >= set(order.tables):
             yield dg.RunRequest(
                 run_key=f"{cycle}:downstream",
                 job_name=downstream_job.name,
@@ -145,9 +123,31 @@ def build_automation(
                 tags={CYCLE_TAG: cycle},
             )
             return
-        # Every table whose parents are loaded; run keys drop the ones an earlier tick requested.
-        for table in ready_tables(parents, loaded=loaded, requested=set()):
+        failed = _cycle_tables(context.instance, load_job.name, cycle, dg.DagsterRunStatus.FAILURE)
+        # Every table the rule lets start; run keys drop the ones an earlier tick requested.
+        for table in load_order.decide(order, loaded=loaded, failed=failed).ready:
             yield _load_request(cycle, table, run, load_job.name)
+
+    @dg.run_failure_sensor(
+        name="hold_back_after_failure",
+        monitored_jobs=[load_job],
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description=(
+            "When a target table's load or blocking checks fail in a nightly chain, tag its run with the "
+            f"descendants it holds back ({load_order.HELD_BACK_TAG}); they are not requested this cycle."
+        ),
+    )
+    def hold_back_after_failure(context: dg.RunFailureSensorContext) -> None:
+        run = context.dagster_run
+        cycle = run.tags.get(CYCLE_TAG)
+        if not cycle:
+            return
+        failed = _cycle_tables(context.instance, load_job.name, cycle, dg.DagsterRunStatus.FAILURE)
+        held = load_order.held_back(order, failed)
+        if held:
+            context.instance.add_run_tags(run.run_id, {load_order.HELD_BACK_TAG: load_order.held_back_tag(held)})
+            for table, ancestor in held.items():
+                context.log.warning(load_order.held_back_line(table, ancestor))
 
     @dg.sensor(
         name="requirement_documents_changed",
@@ -195,8 +195,20 @@ def build_automation(
             for d in new
         ]
 
-    sensors = [load_tables_after_upstream, load_children_after_parents, requirement_documents_changed, extract_delivery]
+    sensors = [
+        load_tables_after_upstream,
+        load_children_after_parents,
+        hold_back_after_failure,
+        requirement_documents_changed,
+        extract_delivery,
+    ]
     return [nightly_dry_run], sensors
+
+
+def _cycle_tables(instance: dg.DagsterInstance, job_name: str, cycle: str, status: dg.DagsterRunStatus) -> set[str]:
+    """The partitions of a cycle's table runs that ended with ``status``."""
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=[status], tags={CYCLE_TAG: cycle}))
+    return {r.tags[PARTITION_TAG] for r in runs if PARTITION_TAG in r.tags}
 
 
 def documents_hash(folder: Path) -> str:

@@ -1,7 +1,6 @@
 """Assets of the ``etl`` group: the key registry, the 38 target tables (one partition each), and
 the staging database built from them."""
 
-import csv
 import logging
 from typing import Literal
 
@@ -11,27 +10,17 @@ from pydantic import Field
 
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.etl import pipeline, store
+from qvh_migration.etl import load_order, pipeline, store
 from qvh_migration.etl.ddl import DIALECTS
 from qvh_migration.etl.fields import IMPUTE_MODES
 from qvh_migration.etl.postgres_target import describe_server
 from qvh_migration.io.masking import mask_identifiers
-from qvh_migration.settings import PACKAGE_DIR
 
 GROUP = "etl"
 LOAD_FILE_KEYS = ("load_file", "control_file")
-FACTS_TABLES = PACKAGE_DIR / "specs" / "facts" / "target_tables.csv"
-
-
-def _load_order() -> list[str]:
-    # Partitions are fixed at definition time, from the committed facts of the guide (38 tables in
-    # load order); the target_catalog check confirms the parsed guide still has the same tables.
-    with FACTS_TABLES.open(encoding="utf-8") as handle:
-        rows = sorted(csv.DictReader(handle), key=lambda r: int(r["load_order"]))
-    return [row["table_name"] for row in rows]
-
-
-TARGET_TABLE_NAMES = _load_order()
+# Partitions are fixed at definition time, from the guide's committed facts (38 tables in load order);
+# the target_catalog check confirms the parsed guide still has the same tables.
+TARGET_TABLE_NAMES = list(load_order.committed().tables)
 target_table_partitions = dg.StaticPartitionsDefinition(TARGET_TABLE_NAMES)
 
 

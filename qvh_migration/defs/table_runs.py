@@ -1,5 +1,7 @@
 """Load the 38 target tables, parents first: serially as one run per partition, or in parallel as
-one run of the ``target_tables_parallel`` job on Dagster's multiprocess executor.
+one run of the ``target_tables_parallel`` job on Dagster's multiprocess executor. Both follow the
+rule of ``etl/load_order.py``: a failed table holds back its descendants, and the tables held back
+are named (``held_back``) and recorded on the run (tag ``qvh/held_back``).
 
 The serial path is what the nightly sensors do (a ``target_table_load`` run per partition). The
 parallel path keeps at most ``workers`` tables loading at once and starts a table as soon as its
@@ -11,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from qvh_migration.defs.automation import table_parents
+from qvh_migration.etl import load_order
 
 
 @dataclass(frozen=True)
@@ -45,20 +48,27 @@ def load_one(table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
     return TableRun(table, result.run_id, result.success, checks, lines)
 
 
+@dataclass(frozen=True)
+class LoadedTables:
+    """Every table run of a parents-first load, and the tables it held back with their failed ancestor."""
+
+    runs: list[TableRun]
+    held_back: dict[str, str]
+
+
 def load_tables(
     run_config: dict,
     workers: int = 1,
     tags: dict[str, str] | None = None,
     on_done: Callable[[TableRun], None] | None = None,
-) -> list[TableRun]:
-    """Every target table once its parents have loaded; a failed table's descendants do not run.
+) -> LoadedTables:
+    """Every target table once its parents have loaded; a failed table's descendants are held back.
 
     ``run_config`` is that of a ``target_table_load`` run (settings resource, impute mode, profile).
     """
-    parents = table_parents()
     tags = tags or {}
     if workers <= 1:
-        return _serial(parents, run_config, tags, on_done)
+        return _serial(run_config, tags, on_done)
     return _parallel(run_config, workers, tags, on_done)
 
 
@@ -78,12 +88,11 @@ def parallel_run_config(run_config: dict, workers: int) -> dict:
 
 def _parallel(
     run_config: dict, workers: int, tags: dict[str, str], on_done: Callable[[TableRun], None] | None
-) -> list[TableRun]:
+) -> LoadedTables:
     import dagster as dg
 
-    from qvh_migration.defs.parallel_load import op_name, parallel_load_job
+    from qvh_migration.defs.parallel_load import parallel_load_job
 
-    tables = list(table_parents())
     with dg.DagsterInstance.get() as instance:
         result = dg.execute_job(
             dg.reconstructable(parallel_load_job),
@@ -92,8 +101,19 @@ def _parallel(
             tags=tags,
             raise_on_error=False,
         )
-        run_id = result.run_id
-        events = result.all_events
+        runs = parallel_table_runs(result.run_id, result.all_events)
+        held = record_held_back(instance, {r.table: r.run_id for r in runs if not r.success})
+    for outcome in runs:
+        if on_done:
+            on_done(outcome)
+    return LoadedTables(runs, held)
+
+
+def parallel_table_runs(run_id: str, events: list[Any]) -> list[TableRun]:
+    """Each table the parallel run started, in load order (a held-back table's op never starts)."""
+    from qvh_migration.defs.parallel_load import op_name
+
+    tables = load_order.committed().tables
     succeeded = {e.step_key for e in events if e.event_type_value == "STEP_SUCCESS"}
     failures = {
         e.step_key: f"FAILED        {e.step_key}: {e.event_specific_data.error.message.strip()}"
@@ -106,30 +126,39 @@ def _parallel(
             evaluation = event.event_specific_data
             if evaluation.partition in checks:
                 checks[evaluation.partition][evaluation.check_name] = bool(evaluation.passed)
-    done = []
+    runs = []
     for table in tables:
         step = op_name(table)
-        if step not in succeeded and step not in failures:
-            continue  # a parent failed, so this table never started
-        lines = [failures[step]] if step in failures else []
-        outcome = TableRun(table, run_id, step in succeeded, checks[table], lines)
-        done.append(outcome)
-        if on_done:
-            on_done(outcome)
-    return done
+        if step in succeeded or step in failures:
+            lines = [failures[step]] if step in failures else []
+            runs.append(TableRun(table, run_id, step in succeeded, checks[table], lines))
+    return runs
 
 
-def _serial(
-    parents: dict[str, set[str]], run_config: dict, tags: dict[str, str], on_done: Callable[[TableRun], None] | None
-) -> list[TableRun]:
-    done: list[TableRun] = []
-    loaded: set[str] = set()
-    for table in parents:  # load order: parents come first
-        if not parents[table] <= loaded:
-            continue  # a parent failed; loading this table would link against a stale parent
+def record_held_back(instance: Any, failed: dict[str, str]) -> dict[str, str]:
+    """The tables held back by the failed ones (table: run id); each failed run is tagged
+    (``qvh/held_back``) with the descendants it holds back."""
+    held = load_order.held_back(load_order.committed(), failed)
+    for run_id in set(failed.values()):
+        mine = {table: ancestor for table, ancestor in held.items() if failed[ancestor] == run_id}
+        if mine:
+            instance.add_run_tags(run_id, {load_order.HELD_BACK_TAG: load_order.held_back_tag(mine)})
+    return held
+
+
+def _serial(run_config: dict, tags: dict[str, str], on_done: Callable[[TableRun], None] | None) -> LoadedTables:
+    runs: list[TableRun] = []
+
+    def load(table: str) -> bool:
         outcome = load_one(table, run_config, tags)
-        done.append(outcome)
-        loaded |= {table} if outcome.success else set()
+        runs.append(outcome)
         if on_done:
             on_done(outcome)
-    return done
+        return outcome.success
+
+    load_order.load_parents_first(load_order.committed(), load)
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        held = record_held_back(instance, {r.table: r.run_id for r in runs if not r.success})
+    return LoadedTables(runs, held)

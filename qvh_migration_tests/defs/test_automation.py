@@ -18,8 +18,9 @@ from qvh_migration.definitions import (
     TARGET_TABLE_RERUN_JOB,
     defs,
 )
-from qvh_migration.defs.automation import CYCLE_TAG, DELIVERY_DIR_ENV, IMPUTE_TAG, ready_tables, table_parents
+from qvh_migration.defs.automation import CYCLE_TAG, DELIVERY_DIR_ENV, IMPUTE_TAG
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+from qvh_migration.etl import load_order
 
 
 def _assets(job_name: str) -> set[str]:
@@ -53,14 +54,15 @@ def test_nightly_schedule_requests_the_upstream_run_at_two_uk_time() -> None:
 
 
 def test_chain_loads_every_table_once_parents_first() -> None:
-    parents = table_parents()
+    order = load_order.committed()
+    parents = order.parents
     assert set(parents) == set(TARGET_TABLE_NAMES)
     assert parents["LOAD_PMIIDS"] == {"LOAD_PMI"}
     assert parents["LOAD_ADT_EPISODES"] == {"LOAD_ADT_ADMISSIONS"}  # printed as LOAD_ADT
     loaded: list[str] = []
     waves = 0
     while len(loaded) < len(parents):
-        wave = ready_tables(parents, loaded=set(loaded), requested=set())
+        wave = load_order.decide(order, loaded=loaded).ready
         assert wave, f"stuck after {loaded}"
         for table in wave:
             assert parents[table] <= set(loaded)
@@ -103,7 +105,7 @@ def test_upstream_success_requests_the_root_tables_with_its_settings() -> None:
 
 def test_table_success_requests_ready_children_then_the_downstream_job() -> None:
     with dg.instance_for_test() as instance:
-        roots = ready_tables(table_parents(), set(), set())
+        roots = load_order.decide(load_order.committed(), loaded=()).ready
         for table in roots:
             run, event = _success(instance, TARGET_TABLE_JOB, {CYCLE_TAG: "c1", "dagster/partition": table})
         requests = _evaluate("load_children_after_parents", instance, run, event)
