@@ -162,3 +162,48 @@ def _serial(run_config: dict, tags: dict[str, str], on_done: Callable[[TableRun]
     with dg.DagsterInstance.get() as instance:
         held = record_held_back(instance, {r.table: r.run_id for r in runs if not r.success})
     return LoadedTables(runs, held)
+
+
+BACKFILL_TAG = "dagster/backfill"
+PARTITION_TAG = "dagster/partition"
+HELD_BACK_BY_TAG = "qvh/held_back_by"
+TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def backfill_outcomes(instance: Any, backfill_id: str, own_run_id: str) -> tuple[set[str], set[str], set[str]]:
+    """Partitions of a backfill's other runs: (loaded, failed, not finished). A run held back by a
+    failed ancestor counts as neither loaded nor failed: the rule holds it back again."""
+    import dagster as dg
+
+    loaded: set[str] = set()
+    failed: set[str] = set()
+    pending: set[str] = set()
+    for run in instance.get_runs(filters=dg.RunsFilter(tags={BACKFILL_TAG: backfill_id})):
+        table = run.tags.get(PARTITION_TAG)
+        if run.run_id == own_run_id or not table:
+            continue
+        if run.status.value not in TERMINAL:
+            pending.add(table)
+        elif run.status.value == "SUCCESS":
+            loaded.add(table)
+        elif HELD_BACK_BY_TAG not in run.tags:
+            failed.add(table)
+    return loaded, failed, pending
+
+
+def held_back_in_backfill(
+    instance: Any, backfill_id: str, table: str, own_run_id: str, poll_seconds: float = 10.0
+) -> str | None:
+    """The failed ancestor that holds ``table`` back in its backfill, or None when it may load.
+
+    A backfill submits the 38 partitions in load order, so a parent's run exists before its child's;
+    a child waits while a parent's run in the backfill has not finished (the run queue's limit decides
+    how many load at once), then the load-order rule decides."""
+    import time
+
+    order = load_order.committed()
+    while True:
+        _, failed, pending = backfill_outcomes(instance, backfill_id, own_run_id)
+        if not order.parents[table] & pending:
+            return load_order.held_back(order, failed).get(table)
+        time.sleep(poll_seconds)

@@ -1,6 +1,6 @@
 """Every way of loading the 38 tables follows the same rule: with LOAD_PMI failing a blocking check, the
-CLI's serial dry run, its ``--workers 2`` dry run and the nightly sensor chain load the same tables and
-hold back the same descendants, naming LOAD_PMI."""
+CLI's serial dry run, its ``--workers 2`` dry run, the nightly sensor chain and a backfill of the 38
+partitions load the same tables and hold back the same descendants, naming LOAD_PMI."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from qvh_migration import cli
 from qvh_migration.definitions import DRY_RUN_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
+from qvh_migration.defs import table_runs
 from qvh_migration.etl import load_order, store
 
 PATIENTS, SEED = 200, 11
@@ -98,6 +99,30 @@ def _chain(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], d
     return _loaded(data_dir), held
 
 
+def _backfill(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], dict[str, str]]:
+    """A backfill of the 38 partitions as the daemon launches it: one run each, submitted in partition
+    (load) order, run one at a time as a run-queue limit of one does, each tagged with the backfill."""
+    monkeypatch.setenv("QVH_DATA_DIR", str(data_dir))
+    held: dict[str, str] = {}
+    with dg.DagsterInstance.get() as instance:
+        assert (
+            defs.resolve_job_def(DRY_RUN_JOB)
+            .execute_in_process(instance=instance, run_config=synthetic_run_config(patients=PATIENTS, seed=SEED))
+            .success
+        )
+        for table in load_order.committed().tables:
+            result = defs.resolve_job_def(TARGET_TABLE_JOB).execute_in_process(
+                instance=instance,
+                partition_key=table,
+                tags={table_runs.BACKFILL_TAG: "bf1"},
+                raise_on_error=False,
+            )
+            ancestor = instance.get_run_by_id(result.run_id).tags.get(table_runs.HELD_BACK_BY_TAG)
+            if ancestor:
+                held[table] = ancestor
+    return _loaded(data_dir), held
+
+
 @pytest.mark.slow
 def test_every_path_loads_and_holds_back_the_same_tables(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -115,18 +140,19 @@ def test_every_path_loads_and_holds_back_the_same_tables(
             .success
         )
     _plant_duplicate_record_number(base)
-    folders = {name: tmp_path_factory.mktemp(name) for name in ("serial", "parallel", "chain")}
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("serial", "parallel", "chain", "backfill")}
     for folder in folders.values():
         shutil.copytree(base, folder, dirs_exist_ok=True)
 
     serial_code, serial_loaded, serial_held = _cli(folders["serial"], 1, capsys)
     parallel_code, parallel_loaded, parallel_held = _cli(folders["parallel"], 2, capsys)
     chain_loaded, chain_held = _chain(folders["chain"], monkeypatch)
+    backfill_loaded, backfill_held = _backfill(folders["backfill"], monkeypatch)
 
     expected_held = load_order.held_back(load_order.committed(), [FAILED])
     assert "LOAD_PMIIDS" in expected_held
-    assert serial_held == parallel_held == chain_held == expected_held
+    assert serial_held == parallel_held == chain_held == backfill_held == expected_held
     # The failed table's files are written (its check fails after the load); no descendant's are.
     expected_loaded = set(load_order.committed().tables) - set(expected_held)
-    assert serial_loaded == parallel_loaded == chain_loaded == expected_loaded
+    assert serial_loaded == parallel_loaded == chain_loaded == backfill_loaded == expected_loaded
     assert serial_code != 0 and parallel_code != 0
