@@ -31,6 +31,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from qvh_migration.defs.resources import settings_without_target_url
 from qvh_migration.etl import load_order
 from qvh_migration.settings import default_spec_dir
 
@@ -45,7 +46,9 @@ DELIVERY_READY_FILE = "READY"
 def _settings_config(run: dg.DagsterRun) -> dict:
     # Later runs of a cycle read and write where the first run did.
     resources = (run.run_config or {}).get("resources", {})
-    return {"resources": {"settings": resources["settings"]}} if "settings" in resources else {}
+    if "settings" not in resources:
+        return {}
+    return {"resources": {"settings": settings_without_target_url(resources["settings"])}}
 
 
 def _load_request(cycle: str, table: str, run: dg.DagsterRun, job_name: str) -> dg.RunRequest:

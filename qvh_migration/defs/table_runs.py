@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from qvh_migration.defs.resources import settings_without_target_url
 from qvh_migration.etl import load_order
 
 
@@ -79,8 +80,10 @@ def parallel_run_config(run_config: dict, workers: int) -> dict:
         "impute_mode": ops.get("target_tables", {}).get("config", {}).get("impute_mode"),
         "profile": ops.get("target_table_gates", {}).get("config", {}).get("profile"),
     }
-    # The job has the settings resource and its own options; the extract source is upstream's.
-    resources = {k: v for k, v in run_config.get("resources", {}).items() if k == "settings"}
+    # The job has the settings resource (without a target URL: runs read it from the environment) and its own
+    # options; the extract source is upstream's.
+    given = run_config.get("resources", {})
+    resources = {"settings": settings_without_target_url(given["settings"])} if "settings" in given else {}
     resources["table_load_options"] = {"config": {k: v for k, v in options.items() if v}}
     config = {k: v for k, v in run_config.items() if k not in ("ops", "resources")}
     return {**config, "resources": resources, "execution": {"config": {"max_concurrent": workers}}}

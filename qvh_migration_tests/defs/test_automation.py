@@ -183,3 +183,27 @@ def test_launchpad_config_has_descriptions_and_defaults() -> None:
     bad = {"ops": {"target_tables": {"config": {"impute_mode": "guess"}}}}
     with pytest.raises(dg.DagsterInvalidConfigError):
         dg.validate_run_config(defs.resolve_job_def(TARGET_TABLE_RERUN_JOB), bad)
+
+
+def test_no_run_the_chain_or_the_parallel_load_requests_carries_the_target_url() -> None:
+    from qvh_migration.defs.table_runs import parallel_run_config
+
+    url = "postgresql://qvh@staging.example/hospital"
+    settings = {"resources": {"settings": {"config": {"data_dir": "/srv/qvh/data", "target_url": url}}}}
+    when = datetime(2026, 7, 1, 2, 0, tzinfo=ZoneInfo("Europe/London"))
+    with dg.instance_for_test() as instance:
+        nightly = defs.resolve_schedule_def("nightly_dry_run").evaluate_tick(
+            dg.build_schedule_context(instance, scheduled_execution_time=when)
+        )
+        run, event = _success(instance, DRY_RUN_JOB, {}, settings)
+        roots = _evaluate("load_tables_after_upstream", instance, run, event)
+        run, event = _success(
+            instance, TARGET_TABLE_JOB, {CYCLE_TAG: run.run_id, "dagster/partition": "LOAD_STAFF"}, settings
+        )
+        children = _evaluate("load_children_after_parents", instance, run, event)
+    configs = [r.run_config for r in [*nightly.run_requests, *roots, *children]]
+    configs.append(parallel_run_config(settings, 2))
+    assert roots and children
+    for config in configs:
+        assert "postgresql" not in json.dumps(config), config
+    assert roots[0].run_config["resources"]["settings"]["config"] == {"data_dir": "/srv/qvh/data"}
