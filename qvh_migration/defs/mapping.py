@@ -10,12 +10,13 @@ import pandas as pd
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.etl import store as target_store
 from qvh_migration.etl.row_sources import RowSources, load_row_sources
 from qvh_migration.extracts import store
 from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.mapping import artifacts as files
 from qvh_migration.mapping import contract as contract_rules
-from qvh_migration.mapping import coverage, crosswalks, curated_rules, matcher
+from qvh_migration.mapping import coverage, crosswalks, curated_rules, decisions, matcher, staged_values
 from qvh_migration.mapping import data_mapping_report as mapping_report
 from qvh_migration.mapping import not_migrated_watch as watch
 from qvh_migration.mapping.contract_schema import CONTRACT_COLUMN_DESCRIPTIONS
@@ -205,14 +206,18 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
 
 @dg.asset(
     group_name=GROUP,
-    deps=[mapping_contract, crosswalk_catalog, dg.AssetKey(["extracts", "defect_ledger"])],
+    # After the staging database: the report is keyed on the values the load files hold.
+    deps=[mapping_contract, crosswalk_catalog, dg.AssetKey(["extracts", "defect_ledger"]), "staging_database"],
     kinds={"pandas", "csv", "excel"},
     description=(
-        "Data mapping report for the vendor: per code type and coded target field (the contract's "
-        "`code_handling`), every distinct legacy value in the extracts with its count, the legacy code "
-        "table's description, and the crosswalk's proposed target value (status mapped, no_code, unmapped; "
-        "vendor_maps where no crosswalk applies to a pas_code_type field, as_is for an uncrosswalked national "
-        "code, no_values for a coded field that reads no legacy value). `every_legacy_value_mapped` fails only "
+        "Data mapping report for the vendor, built once the target tables are staged: per code type and coded "
+        "target field (the contract's `code_handling`), every value the load files hold (`staged_value`, "
+        "`staged_count`) with the legacy values it came from, their counts, the legacy code table's "
+        "description and the crosswalk's proposal (status mapped, no_code, unmapped; vendor_maps where the "
+        "vendor maps the legacy value, as_is for an uncrosswalked national code, staged_only for a value the "
+        "load set that no legacy value reads as, no_values for a coded field with nothing staged), and the "
+        "decisions still open (`qvh_migration/mapping/decisions.yaml`). `every_staged_value_listed` fails when "
+        "a staged value of a coded field is not in the report. `every_legacy_value_mapped` fails only "
         "on unmapped values the defect ledger does not explain (injected defects are the ETL's to reject): "
         "WARN when they are in pas_code_type fields (the vendor can still map them), ERROR when one is in a "
         "national_code field (the load rejects it). `not_migrated_tables_empty` warns when the extracts or the "
@@ -222,6 +227,11 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
         "(a sheet per code type, unmapped values highlighted)."
     ),
     check_specs=[
+        dg.AssetCheckSpec(
+            "every_staged_value_listed",
+            asset="data_mapping_report",
+            description="Every value a coded field holds in the staged tables is a row of the report.",
+        ),
         dg.AssetCheckSpec(
             "every_legacy_value_mapped",
             asset="data_mapping_report",
@@ -237,21 +247,20 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
 def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSource) -> dg.MaterializeResult:
     folder = settings.stage_dir(files.STAGE)
     extracts_folder = settings.stage_dir(store.STAGE)
+    tables_folder = settings.stage_dir("target") / target_store.TABLES
     with fail_clearly():
-        contract = files.read_contract(folder)
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
         source, _, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
         row_sources = load_row_sources(
             settings.row_sources_path(), set(tables["table_name"]), set(source["TableName"].astype(str))
         )
-        needed = mapping_report.report_inputs(contract, LEGACY_CODE_FIELDS, loaded)
-        extracts = mapping_report.read_report_extracts(extracts_folder, needed)
-        ledger = store.read_ledger(extracts_folder)
+        report, staged = staged_values.report_for_run(folder, extracts_folder, tables_folder, loaded)
+        open_decisions = decisions.open_decisions(decisions.load_decisions())
         findings = watch.not_migrated_rows(
             row_sources, watched_row_counts(row_sources, extracts_folder, extract_source)
         )
-    report = mapping_report.build_data_mapping_report(contract, extracts, loaded, LEGACY_CODE_FIELDS, ledger)
-    paths = files.write_data_mapping_report(report, folder)
+    paths = files.write_data_mapping_report(report, folder, open_decisions)
+    staged_outcome = staged_values.every_staged_value_listed(report, staged)
     coverage_outcome, national = mapping_report.every_legacy_value_mapped(report)
     unexplained = coverage_outcome.metadata["unexplained_values"]
     return dg.MaterializeResult(
@@ -264,9 +273,18 @@ def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSour
             "coded_fields": int(report[["target_table", "target_field"]].drop_duplicates().shape[0]),
             "code_types": int(report["code_type"].replace("", pd.NA).nunique()),
             **{f"status_{name}": int(count) for name, count in report["status"].value_counts().items()},
+            "open_decisions": len(open_decisions),
             **path_metadata(*paths),
         },
         check_results=[
+            check_result(
+                "every_staged_value_listed",
+                staged_outcome,
+                description=f"{staged_outcome.metadata['missing_values']} staged values missing from "
+                f"mapping/{files.DATA_MAPPING_REPORT_CSV}"
+                if not staged_outcome.passed
+                else None,
+            ),
             check_result(
                 "every_legacy_value_mapped",
                 coverage_outcome,

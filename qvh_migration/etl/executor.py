@@ -17,6 +17,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.fields import ISSUE_COLUMNS, LoadContext, evaluate
+from qvh_migration.etl.row_checks import row_check_issues
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
 from qvh_migration.etl.source_keys import duplicate_key_issues
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, SOURCE_KEY, prepare_rows
@@ -175,6 +176,10 @@ def _load_source(
     issues = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=list(ISSUE_COLUMNS))
     issues = _downgrade_suggested(issues, rules)
     table = _empty_warned_fields(table, issues)
+    across = row_check_issues(target_table, table)
+    if across:  # dates the guide orders, an RTT action without its period
+        issues = pd.concat([issues, *across], ignore_index=True)
+        table = _empty_warned_fields(table, issues)
     return _assemble(target_table, source_table, rules, prepared, rows, table, issues, ctx, run_id, started)
 
 

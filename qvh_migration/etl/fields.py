@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from qvh_migration.etl.row_sources import RowSources
+from qvh_migration.etl.rtt_links import link_keys
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY
 from qvh_migration.etl.sources import SourceTables, align_last, join_columns, parent_rows, split_field
@@ -259,8 +260,8 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
         )
         return FieldResult(_empty(ctx))
     own = [c for t, c in listed if t == ctx.source_table]
-    on = [c for c in found.grain if c in ctx.rows.columns and (not own or c in own or c == "InternalPatientNumber")]
-    if not on or (on == ["InternalPatientNumber"] and list(found.grain) != on):
+    keys = link_keys(parent, found, listed, own, ctx)
+    if keys is None:
         # The patient alone does not say which of the patient's parent rows is meant: never guess.
         ctx.note(
             f"{rule['target_field']}: {ctx.source_table} shares no key with {parent} beyond the patient; "
@@ -268,22 +269,42 @@ def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
             rule["target_field"],
         )
         return FieldResult(_empty(ctx))
+    rows, on = keys.rows, keys.on
     # Several parent rows per partial key (e.g. a referral's waiting-list entries): the first one.
-    first = found.frame.drop_duplicates(on, keep="first")
-    left = ctx.rows[on].astype("string").reset_index(names="_row")
+    parents = keys.parents.dropna(subset=on) if keys.bridge else keys.parents  # no pathway: no match
+    first = parents.drop_duplicates(on, keep="first")
+    left = rows[on].astype("string").reset_index(names="_row")
     linked = left.merge(first, on=on, how="left").set_index("_row").reindex(ctx.rows.index)
     numbers = linked["record_number"].astype("Int64").astype("string")
-    blank_key = pd.concat([_blank(ctx.rows[c]) for c in on], axis=1).all(axis=1)
+    blank_key = pd.concat([_blank(rows[c]) for c in on], axis=1).all(axis=1)
     for column in (c for c in own if c not in on):
         # A listed field outside the join says whether a link applies (BookFromWL blank: direct booking).
-        blank_key |= _blank(ctx.rows[column])
+        blank_key |= _blank(rows[column])
     mandatory = rule["mandatory_class"] == "mandatory"
+    out = []
+    derived = [c for c in on if c not in ctx.rows.columns] if keys.bridge else []
+    if derived:
+        # A key read through the bridge: an episode on no RTT pathway has no such parent.
+        unlinked = pd.concat([_blank(rows[c]) for c in derived], axis=1).any(axis=1) & ~blank_key
+        if mandatory:
+            out.append(
+                issues(
+                    ctx.rows.index[unlinked.to_numpy()],
+                    rule["target_field"],
+                    "no_rtt_pathway",
+                    f"no {keys.bridge} row ties this episode to an RTT pathway, so no {parent} row (mandatory link)",
+                    ctx.rows[own[-1]].astype("string"),
+                    "reject",
+                )
+            )
+        blank_key |= unlinked
+        numbers = numbers.mask(unlinked)
     orphan = numbers.isna() & ~blank_key
     filtered = numbers.notna() & linked[FILTER_REASON].fillna("").ne("")
-    key_text = ctx.rows[on[0]].astype("string")
+    key_text = rows[on[0]].astype("string")
     for column in on[1:]:
-        key_text = key_text + "|" + ctx.rows[column].astype("string")
-    out = [
+        key_text = key_text + "|" + rows[column].astype("string")
+    out += [
         issues(
             ctx.rows.index[orphan.to_numpy()],
             rule["target_field"],

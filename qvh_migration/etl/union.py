@@ -5,6 +5,8 @@ A union part fills a field differently where its ``fields:`` entry in ``row_sour
 (DIAGNOSIS from ``CONSEPISPROC.OPCS`` as an OPCS-4 code, DIAGNOSIS_DIVISION ``Procedures``); every
 other rule applies as written. A rule that reads another part's table would join one part's rows
 to another's, so it must be overridden: the file is rejected, naming the table and field, if not.
+The exception is a part that is the record the row belongs to (CONSEPISODE for the diagnoses of
+CONSEPISDIAG: its key columns are all key columns of the row's table), read as a lookup of one row.
 
 Each part loads as a table of its own (its rows, filters, rejects and counts, under its own source
 table in the load summary); the table is the parts' rows together, in record-number order.
@@ -18,6 +20,7 @@ import pandas as pd
 
 from qvh_migration.errors import CurationError
 from qvh_migration.etl.row_sources import FieldOverride, RowSource, RowSourceUnion
+from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.sources import split_field
 from qvh_migration.mapping.transforms import accepts
 
@@ -33,7 +36,7 @@ def part_rules(
     (with ``catalog_columns``, every column an override reads must be in the source catalog)."""
     where = f"table {union.target_table} source {part.source_table}"
     own = str(part.source_table)
-    siblings = set(union.source_tables) - {own}
+    siblings = {s for s in set(union.source_tables) - {own} if not owning_record(s, own)}
     out = rules.copy()
     fields = list(out["target_field"])
     overridden = set()
@@ -66,6 +69,13 @@ def part_rules(
                 where=where,
             )
     return out
+
+
+def owning_record(table: str, own: str) -> bool:
+    """``table`` is the record a row of ``own`` belongs to: its keys are some of ``own``'s keys, so a
+    lookup finds one row (CONSEPISODE for CONSEPISDIAG), never another part's rows."""
+    keys, own_keys = TABLE_KEYS.get(table, ()), TABLE_KEYS.get(own, ())
+    return bool(keys) and len(keys) < len(own_keys) and set(keys) <= set(own_keys)
 
 
 def _in_catalog(qualified: str, catalog_columns: Mapping[str, set[str]]) -> bool:

@@ -39,6 +39,7 @@ CRITERIA: tuple[str, ...] = (
     "patients_without_hospital_number",
     "reconciliation_differences",
     "blocked_tables",
+    "open_decisions",
 )
 
 

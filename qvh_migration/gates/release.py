@@ -8,6 +8,7 @@ rerunning the ETL or the checks.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -20,8 +21,14 @@ from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
 from qvh_migration.gates.stage import _all, all_findings
 from qvh_migration.io.artifacts import atomic_path
 from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.mapping.decisions import open_decision_count
 
 DECISION_FILE = "release_decision.json"
+# Figures read from reviewed files rather than from the run, computed only for a profile that
+# sets them: criterion -> how to count it (given the decisions file; None is the package's own).
+REVIEWED_FIGURES: dict[str, Callable[[Path | None], float]] = {
+    "open_decisions": open_decision_count,  # decisions the trust or vendor has still to take
+}
 
 
 def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[str, float]:
@@ -75,8 +82,9 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
     }
 
 
-def decide(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict:
+def decide(folders: StageFolders, gates_dir: Path, profile: Profile, decisions_file: Path | None = None) -> dict:
     values = figures(folders, gates_dir, profile)
+    values.update({name: count(decisions_file) for name, count in REVIEWED_FIGURES.items() if name in profile.criteria})
     criteria = []
     for name, (bound, threshold) in profile.criteria.items():
         figure = values[name]

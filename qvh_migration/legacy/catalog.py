@@ -108,6 +108,7 @@ FORMAT_OVERRIDES: dict[tuple[str, str], str] = {
     ("OPREFERRAL", "StatusDTInt"): "CCYYMMDDHHMM",
     ("RTTPERIOD", "RttStartDateTimeInt"): "CCYYMMDDHHMM",
     ("RTTPERIOD", "RttEndDateTimeInt"): "CCYYMMDDHHMM",
+    ("RTTEPIPERIOD", "RttStartDateTimeInt"): "CCYYMMDDHHMM",
     ("OPWLENTRY", "LastReviewDate"): "CCYYMMDDHHMM",
     ("OPWLENTRY", "OpWlDateIdxDateOnWaitingListNeutral"): "CCYYMMDD",
     ("WLENTRY", "AdmissionTime"): "HH:MM",

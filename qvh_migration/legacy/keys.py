@@ -70,7 +70,9 @@ SUPPORTING_TABLES: tuple[str, ...] = (
 )
 # Clinical coding of consultant episodes and outpatient attendances (PC60 repeat groups).
 CODING_TABLES: tuple[str, ...] = ("CONSEPISDIAG", "CONSEPISPROC", "OPADIAGNOSIS", "OPPROCEDURE")
-ALL_TABLES: tuple[str, ...] = PRIORITY_TABLES + SUPPORTING_TABLES + CODING_TABLES
+# RTT statuses and the episodes of each RTT period (LOAD_RTT_EVENTS and every RTT link).
+RTT_TABLES: tuple[str, ...] = ("RTTEPIPERIOD", "RTTALLPRDSTS")
+ALL_TABLES: tuple[str, ...] = PRIORITY_TABLES + SUPPORTING_TABLES + CODING_TABLES + RTT_TABLES
 
 # Columns that identify a row; the defect ledger's row_key is built from them ("Col=value|Col=value").
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
@@ -80,6 +82,8 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "GPHISTORY": ("InternalPatientNumber", "SeqNo"),
     "CASENOTEDETS": ("InternalPatientNumber", "PtCasenoteIdPhyskey"),
     "RTTPERIOD": ("InternalPatientNumber", "PathwayNumber", "PPeriodId"),
+    "RTTEPIPERIOD": ("InternalPatientNumber", "EpisodeNumber", "PathwayNumber", "PPeriodId"),
+    "RTTALLPRDSTS": ("InternalPatientNumber", "PathwayNumber", "ActivityDateTimeInt", "PRDStsType"),
     "OPREFERRAL": ("InternalPatientNumber", "EpisodeNumber"),
     "OPWLENTRY": ("InternalPatientNumber", "EpisodeNumber", "OPRegDateInt"),
     "OPA": ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt"),
@@ -154,6 +158,9 @@ RELATIONS: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     _rel("CASENOTEDETS", ("Location",), "CASENLOC", ("Location",)),
     _rel("RTTPERIOD", IPN, "PATDATA", IPN),
     _rel("RTTPERIOD", ("CurrCons",), "CONSMAST", ("Consultant",)),
+    # Pathway numbers are unique to a pathway (provider code + pathway id).
+    _rel("RTTEPIPERIOD", ("PathwayNumber",), "RTTPERIOD", ("PathwayNumber",)),
+    _rel("RTTALLPRDSTS", ("PathwayNumber",), "RTTPERIOD", ("PathwayNumber",)),
     _rel("OPREFERRAL", IPN, "PATDATA", IPN),
     _rel("OPREFERRAL", ("ConsCode",), "CONSMAST", ("Consultant",)),
     _rel("OPREFERRAL", ("EpiReferringCon",), "CONSMAST", ("Consultant",)),

@@ -24,6 +24,7 @@ CONTRACT_XLSX = "mapping_contract.xlsx"
 COVERAGE_CSV = "crosswalk_coverage.csv"
 DATA_MAPPING_REPORT_CSV = "data_mapping_report.csv"
 DATA_MAPPING_REPORT_XLSX = "data_mapping_report.xlsx"
+OPEN_DECISIONS_CSV = "open_decisions.csv"
 
 
 def write_crosswalk_table(crosswalks: pd.DataFrame, folder: Path) -> Path:
@@ -60,7 +61,13 @@ def write_coverage(report: pd.DataFrame, folder: Path) -> Path:
     return write_csv(report, folder / COVERAGE_CSV)
 
 
-def write_data_mapping_report(report: pd.DataFrame, folder: Path) -> tuple[Path, Path]:
-    """The report as CSV and as the vendor's workbook; returns both paths."""
+def write_data_mapping_report(
+    report: pd.DataFrame, folder: Path, open_decisions: pd.DataFrame | None = None
+) -> tuple[Path, ...]:
+    """The report as CSV and as the vendor's workbook, with the decisions still open (a sheet of the
+    workbook and ``open_decisions.csv``); returns the paths written."""
     csv = write_csv(report, folder / DATA_MAPPING_REPORT_CSV)
-    return csv, write_data_mapping_workbook(report, folder / DATA_MAPPING_REPORT_XLSX)
+    book = write_data_mapping_workbook(report, folder / DATA_MAPPING_REPORT_XLSX, open_decisions)
+    if open_decisions is None:
+        return csv, book
+    return csv, book, write_csv(open_decisions, folder / OPEN_DECISIONS_CSV)

@@ -10,7 +10,8 @@ not migrated, unresolved, or an empty source) still has one row saying so, so th
 every coded field of the contract.
 
 Counts are over the whole source extract, before the row filters that split a source between
-tables (archive cut-off), since the vendor configures one code table for all of them.
+tables (archive cut-off), since the vendor configures one code table for all of them. Once the
+tables are staged, ``staged_values.key_on_staged`` keys the report on what the load files hold.
 """
 
 from __future__ import annotations
@@ -46,23 +47,28 @@ REPORT_COLUMN_DESCRIPTIONS: dict[str, str] = {
     "proposed_target_value": "target code the crosswalk proposes (NO_CODE by decision; the value itself for an "
     "uncrosswalked national code; the fixed value of a DEFAULT field)",
     "proposed_target_description": "the crosswalk's description of the proposed code",
-    "status": "mapped, no_code, unmapped, vendor_maps, as_is or no_values",
-    "note": "why a coded field reads no legacy value",
+    "status": "mapped, no_code, unmapped, vendor_maps, as_is, staged_only or no_values",
+    "note": "why a coded field reads no legacy value, or why its value is staged as it is",
+    "staged_value": "the value the load files hold for this row (empty when none is staged: rejected, not staged)",
+    "staged_count": "rows of the staged table holding that value",
 }
 REPORT_COLUMNS: tuple[str, ...] = tuple(REPORT_COLUMN_DESCRIPTIONS)
 # Status of a legacy value: the crosswalk gives a code; says NO_CODE by decision; applies but lacks
 # the value (the load rejects it); no crosswalk applies to a pas_code_type field (the vendor maps it
 # through the code type); no crosswalk applies to a national_code field (the value is the national
-# code as it stands: GP, practice, GMC codes). A coded field that read no value: no_values.
-MAPPED, NO_CODE_STATUS, UNMAPPED, VENDOR_MAPS, AS_IS, NO_VALUES = (
+# code as it stands: GP, practice, GMC codes). A coded field that read no value: no_values. A value
+# the load staged that no legacy value reads as (set by a transform or default): staged_only
+# (``staged_values.py``).
+MAPPED, NO_CODE_STATUS, UNMAPPED, VENDOR_MAPS, AS_IS, NO_VALUES, STAGED_ONLY = (
     "mapped",
     "no_code",
     "unmapped",
     "vendor_maps",
     "as_is",
     "no_values",
+    "staged_only",
 )
-STATUSES: tuple[str, ...] = (MAPPED, NO_CODE_STATUS, UNMAPPED, VENDOR_MAPS, AS_IS, NO_VALUES)
+STATUSES: tuple[str, ...] = (MAPPED, NO_CODE_STATUS, UNMAPPED, VENDOR_MAPS, AS_IS, NO_VALUES, STAGED_ONLY)
 # Legacy code (master-file) tables: supporting tables keyed by their code alone (ETHN, SPEC, WARD).
 CODE_TABLES: dict[str, str] = {t: TABLE_KEYS[t][0] for t in SUPPORTING_TABLES if len(TABLE_KEYS.get(t, ())) == 1}
 # Columns that join a source row to its parent (patient, episode, sequence numbers): a lookup reads
@@ -70,7 +76,7 @@ CODE_TABLES: dict[str, str] = {t: TABLE_KEYS[t][0] for t in SUPPORTING_TABLES if
 KEY_COLUMNS: frozenset[str] = frozenset(
     column for key in TABLE_KEYS.values() if len(key) > 1 for column in key
 ) - frozenset(CODE_TABLES.values())
-_COUNT_COLUMNS = ("count", "ledgered_count")
+_COUNT_COLUMNS = ("count", "ledgered_count", "staged_count")
 # Dates and times a transform reads beside the code (an RTT stop date) are not codes.
 _NOT_A_CODE = re.compile(r"date|dtime|time", re.IGNORECASE)
 # Preferred description column of a legacy master table, before any other "...desc..." column.
@@ -141,7 +147,8 @@ def build_data_mapping_report(
         frames.extend(blocks or [_field_row(rule, {table for table, _, _ in inputs}, extracts)])
     if not frames:
         return empty_report()
-    report = pd.concat(frames, ignore_index=True)[list(REPORT_COLUMNS)]
+    # Staged values are known once the tables load (``staged_values.key_on_staged``).
+    report = pd.concat(frames, ignore_index=True).assign(staged_value="", staged_count=0)[list(REPORT_COLUMNS)]
     return report.astype({c: "int64" for c in _COUNT_COLUMNS})
 
 

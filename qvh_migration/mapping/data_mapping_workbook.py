@@ -22,22 +22,37 @@ from qvh_migration.mapping.export import sheet_name
 
 SUMMARY_SHEET = "Summary"
 NATIONAL_SHEET = "National codes"
+DECISIONS_SHEET = "Open decisions"  # decisions the trust or vendor must still take (decisions.yaml)
 # The column the code type's sheet title already says.
 _SHEET_COLUMNS_DROPPED = ("code_type",)
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", start_color="DDE4EE")
 UNMAPPED_FILL = PatternFill("solid", start_color="F4C7C3")
-_WIDTHS = {"note": 50, "legacy_description": 32, "proposed_target_description": 36, "target_field": 28}
+_WIDTHS = {
+    "note": 50,
+    "legacy_description": 32,
+    "proposed_target_description": 36,
+    "target_field": 28,
+    "question": 60,
+    "options": 50,
+    "default": 40,
+    "evidence": 50,
+}
 
 
-def write_data_mapping_workbook(report: pd.DataFrame, path: str | Path) -> Path:
-    """Write the workbook atomically; returns the path written."""
+def write_data_mapping_workbook(
+    report: pd.DataFrame, path: str | Path, open_decisions: pd.DataFrame | None = None
+) -> Path:
+    """Write the workbook atomically (with the decisions still open, when given); returns the path written."""
     path = Path(path)
     book = Workbook()
     summary_sheet = book.active
     summary_sheet.title = SUMMARY_SHEET
     _fill(summary_sheet, code_type_summary(report))
     used = {SUMMARY_SHEET}
+    if open_decisions is not None:
+        _fill(book.create_sheet(DECISIONS_SHEET), open_decisions)
+        used.add(DECISIONS_SHEET)
     groups = dict(list(report.groupby("code_type", sort=False)))
     for code_type in sorted(groups, key=_code_type_order):
         rows = groups[code_type]

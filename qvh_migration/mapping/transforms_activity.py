@@ -97,6 +97,38 @@ def rtt_period_action_at_activity(status: pd.Series, period_start: pd.Series, ac
 CLOCK_STOPPING = ("30", "31", "32", "33", "34", "35", "36")
 
 
+@transform("4", code_sets=("rtt_period_status", "", "", ""))
+def rtt_action_at_activity(
+    status: pd.Series, period_id: pd.Series, period_start: pd.Series, activity: pd.Series
+) -> pd.Series:
+    """The clock action an activity takes on its linked period (guide p53: START, STOP, BOTH or null).
+
+    STOP for a stopping status (30-36). START for a starting status (1x) only on a restarted period
+    (period id above 1): a pathway's first period starts at its referral (REFERRAL_AS_START_ENCOUNTER
+    Y, guide p45), so an appointment recording 10 there is not a second start encounter. BOTH for a
+    stop at the very moment a restarted period began. Null when the activity has no period (no
+    RTTEPIPERIOD row): an action needs its LOADRTTPRD_RECORD_NUMBER.
+    """
+    national = _text(status).str.zfill(2)
+    period = pd.to_numeric(_text(period_id), errors="coerce")
+    restarted = period.gt(1).fillna(False)
+    stop = national.isin(CLOCK_STOPPING).fillna(False)
+    start = national.str.slice(0, 1).eq("1").fillna(False) & restarted
+    began_here = restarted & (_parse_date(period_start) == _parse_date(activity)).fillna(False)
+    action = pd.Series(pd.NA, index=status.index, dtype="string")
+    action = action.mask(start, "START").mask(stop, "STOP").mask(stop & began_here, "BOTH")
+    return action.where(period.notna())
+
+
+@transform("2", code_sets=("rtt_period_status", ""))
+def rtt_pathway_end_event(status: pd.Series, clock_stop: pd.Series) -> pd.Series:
+    """The national status that ended the pathway (30-36, code type 10833 "stop" reasons, guide p40),
+    only when its clock stopped; empty for an open pathway and for any other status."""
+    national = _text(status).str.zfill(2)
+    ended = _parse_date(clock_stop).notna() & national.isin(CLOCK_STOPPING).fillna(False)
+    return national.where(ended).astype("string")
+
+
 @transform("3")
 def rtt_stop_reason(status: pd.Series, status_national: pd.Series, clock_stop: pd.Series) -> pd.Series:
     """The legacy status that stopped the clock (national 30-36), only for periods with a clock stop.

@@ -79,6 +79,7 @@ MALFORMED_COLUMNS: dict[str, tuple[str, ...]] = {
     "PATDATA": ("PtDoB",),
     "GPHISTORY": ("FromDate",),
     "RTTPERIOD": ("RttStartDate",),
+    "RTTALLPRDSTS": ("ActivityDateTime",),
     "OPREFERRAL": ("ReferralDate",),
     "OPWLENTRY": ("DateOnList",),
     "OPA": ("ApptDate",),

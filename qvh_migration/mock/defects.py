@@ -36,6 +36,8 @@ ORPHAN_COLUMN: dict[str, tuple[str, str]] = {
     "GPHISTORY": ("InternalPatientNumber", "PATDATA"),
     "CASENOTEDETS": ("InternalPatientNumber", "PATDATA"),
     "RTTPERIOD": ("InternalPatientNumber", "PATDATA"),
+    "RTTEPIPERIOD": ("PathwayNumber", "RTTPERIOD"),
+    "RTTALLPRDSTS": ("PathwayNumber", "RTTPERIOD"),
     "OPWLENTRY": ("EpisodeNumber", "OPREFERRAL"),
     "OPA": ("EpisodeNumber", "OPREFERRAL"),
     "WLACTIVITY": ("EpisodeNumber", "WLENTRY"),

@@ -54,6 +54,7 @@ from qvh_migration.mock.render_outpatients import (
     render_rttperiod,
 )
 from qvh_migration.mock.rtt import RTT, RttPeriods, rtt_outcomes
+from qvh_migration.mock.rtt_status import render_rttallprdsts, render_rttepiperiod, status_events
 from qvh_migration.mock.rules import DEFECT_PLAN
 from qvh_migration.mock.strings import EmptyColumns, pick
 from qvh_migration.mock.vector import take_or
@@ -165,6 +166,8 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     yield "OPA", render_opa(rng_for(seed, "r_opa"), pats, ref, refs, appts, rtt)
     yield "OPWLENTRY", render_opwlentry(pats, refs, appts)
     yield "RTTPERIOD", render_rttperiod(pats, ref, refs, rtt)
+    yield "RTTEPIPERIOD", render_rttepiperiod(pats, refs, wl, rtt)
+    yield "RTTALLPRDSTS", render_rttallprdsts(pats, refs, status_events(refs, appts, wl, adm, rtt))
     del appts
     yield "WLENTRY", render_wlentry(rng_for(seed, "r_wlentry"), pats, ref, wl)
     yield "WLACTIVITY", render_wlactivity(rng_for(seed, "r_wlactivity"), pats, ref, wl)

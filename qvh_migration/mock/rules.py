@@ -46,6 +46,8 @@ DEFECT_PLAN: dict[str, tuple[str, ...]] = {
     "GPHISTORY": ("orphan_child_row", "malformed_legacy_date"),
     "CASENOTEDETS": ("orphan_child_row", "missing_mandatory_value"),
     "RTTPERIOD": ("end_before_start", "orphan_child_row", "unmapped_code", "malformed_legacy_date"),
+    "RTTEPIPERIOD": ("orphan_child_row",),
+    "RTTALLPRDSTS": ("orphan_child_row", "malformed_legacy_date"),
     "OPREFERRAL": ("missing_mandatory_value", "unmapped_code", "malformed_legacy_date"),
     "OPWLENTRY": ("orphan_child_row", "malformed_legacy_date"),
     "OPA": (

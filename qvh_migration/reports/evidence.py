@@ -28,6 +28,7 @@ from qvh_migration.gates.release import DECISION_FILE
 from qvh_migration.gates.run import GATE_SUMMARY_FILE
 from qvh_migration.io.artifacts import content_sha256
 from qvh_migration.mapping.artifacts import CONTRACT_CSV
+from qvh_migration.mapping.decisions import DECISIONS_FILE, load_decisions, open_decisions
 from qvh_migration.reports import evidence_reports
 from qvh_migration.reports.erd import layout
 from qvh_migration.reports.evidence_reports import NOT_PRODUCED, read_csv, records
@@ -49,6 +50,7 @@ SECTIONS = (
     "inputs",
     "version",
     "release",
+    "decisions",
     "tables",
     "rejects",
     "findings",
@@ -191,6 +193,19 @@ def release_section(folders: RunFolders) -> dict[str, Any]:
     }
 
 
+def decisions_section(path: Path | None = None) -> dict[str, Any]:
+    """The decisions the trust or vendor must take (``mapping/decisions.yaml``): the open ones in full."""
+    chosen = load_decisions(path)
+    shown = ["id", "question", "options", "default", "evidence"]
+    return {
+        "produced": True,
+        "file": str(path) if path is not None else f"qvh_migration/mapping/{DECISIONS_FILE.name}",
+        "open": sum(d.is_open for d in chosen),
+        "decided": sum(not d.is_open for d in chosen),
+        "open_decisions": open_decisions(chosen)[shown].to_dict("records"),
+    }
+
+
 def _gate_summary(folders: RunFolders) -> pd.DataFrame | None:
     path = folders.gates / GATE_SUMMARY_FILE
     if not path.exists():
@@ -309,6 +324,7 @@ def gather(paths: ProjectPaths, *, run_id: str | None = None, generated_at: date
         "inputs": inputs_section(folders, paths.documents if paths.spec_dir.exists() else None),
         "version": version_section(folders),
         "release": release_section(folders),
+        "decisions": decisions_section(),
         "tables": tables_section(folders, [box.table for box in diagram.boxes.values()]),
         "rejects": rejects_section(folders),
         "findings": findings_section(folders),

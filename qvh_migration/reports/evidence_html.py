@@ -31,6 +31,7 @@ TITLES = {
     "inputs": "Inputs: documents and extracts",
     "version": "Code and mapping contract",
     "release": "Release decision",
+    "decisions": "Decisions the trust or vendor must take",
     "tables": "Target tables",
     "rejects": "Rejects by reason",
     "findings": "Gate findings by check",
@@ -125,6 +126,15 @@ def _release(section: dict[str, Any]) -> str:
         f'<strong class="{decision}">{decision}</strong>.</p>'
         + table(section["criteria"], ["criterion", "figure", "threshold", "result"])
     )
+
+
+def _decisions(section: dict[str, Any]) -> str:
+    intro = (
+        f"<p><strong>{section['open']}</strong> open, {section['decided']} decided "
+        f"(<code>{escape(str(section['file']))}</code>). The cutover_ready profile fails while any is open; "
+        "until then the load applies each default.</p>"
+    )
+    return intro + table(section["open_decisions"], ["id", "question", "options", "default", "evidence"])
 
 
 def _tables(section: dict[str, Any]) -> str:
@@ -237,6 +247,7 @@ RENDERERS: dict[str, Renderer] = {
     "inputs": _inputs,
     "version": _version,
     "release": _release,
+    "decisions": _decisions,
     "tables": _tables,
     "rejects": _rejects,
     "findings": _findings,

@@ -9,7 +9,10 @@ executor's vectorised code (``etl/coding.py``):
   (``invalid_code_shape``);
 * ``nth_<scheme>_<n>`` is the n-th row of the record's coding repeat group (the coding table's
   rows sharing the record's key), in episode order then the group's own sequence number; for
-  diagnoses the last episode's sequence 1 is left out, since it repeats the record's primary.
+  diagnoses the last episode's sequence 1 is left out, since it repeats the record's primary;
+* the record's primary procedure is its own row, read from the episode or attendance (the union part
+  of ``row_sources.yaml``), and every row of the secondary procedure tables is Secondary, whatever its
+  code: so the reference never decides a procedure's note type by comparing codes.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from qvh_migration.etl.union import part_rules
 from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_activity as ra
 from qvh_migration.reports import reference_coding as rc
+from qvh_migration.reports import reference_links as rl
 from qvh_migration.reports import reference_transforms as rt
 from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
 from qvh_migration.reports.reference_transforms import (
@@ -178,6 +179,10 @@ class ReferenceContract:
                 value = None  # a warned field is loaded empty, never with the value that failed
             issues += checked
             values.append(FieldValue(rule["target_field"], value, shown, basis))
+        for name, code, action in rl.row_checks(table, {v.field: v.value for v in values}):
+            issues.append(Issue(name, code, action))
+            if action == "warn":  # loaded empty, as the load does
+                values = [FieldValue(v.field, None, v.source_value, v.basis) if v.field == name else v for v in values]
         filtered = [i for i in issues if i.action == "filter"]
         rejected = sorted({f"{i.field}:{i.code}" for i in issues if i.action == "reject"})
         outcome = "filtered" if filtered else "rejected" if rejected else "loaded"
@@ -378,15 +383,26 @@ class ReferenceContract:
         if any(t != own and not self.sources.has(t) for t, _ in listed):
             return None, "", [Issue(name, "table_note", "empty")]
         own_columns = [c for t, c in listed if t == own]
+        mandatory = rule["mandatory_class"] == "mandatory"
+        bridges = [(t, c) for t, c in listed if t not in (own, spec.source_table)]
         on = [c for c in spec.grain if c in row and (not own_columns or c in own_columns or c == PATIENT)]
+        dates = [c for c in own_columns if c not in spec.grain]
+        if bridges or (parent in rl.BY_DATE and rl.BY_DATE[parent][1] not in row and dates and len(on) > 1):
+            return rl.rtt_link(self, rule, parent, spec, bridges, own_columns, on, dates, row)
         if not on or (on == [PATIENT] and list(spec.grain) != on):
             return None, "", [Issue(name, "table_note", "empty")]  # the patient alone names no parent row
         shown = "; ".join(f"{c}={row.get(c) or ''}" for c in on)
         match = self.parent_row(parent, spec, on, row)
-        mandatory = rule["mandatory_class"] == "mandatory"
         if match is None:
             no_key = all(blank(row.get(c)) for c in on) or any(blank(row.get(c)) for c in own_columns if c not in on)
             return None, shown, [] if no_key else [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]
+        return self.link_outcome(rule, parent, match, shown)
+
+    def link_outcome(
+        self, rule: dict[str, str], parent: str, match: tuple[int | None, str], shown: str
+    ) -> tuple[Value, str, list[Issue]]:
+        """The link's value once its parent row is found: its number, unless the parent did not load."""
+        name, mandatory = rule["target_field"], rule["mandatory_class"] == "mandatory"
         number, reason = match
         if reason:
             message = f"parent {parent} not loaded: {reason}"

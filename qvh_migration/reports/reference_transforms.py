@@ -233,6 +233,26 @@ def rtt_stop_reason(status: Value, status_national: Value, clock_stop: Value) ->
     return blank_to_none(text(status)) if parse_legacy_date(clock_stop) and stopping else None
 
 
+STOPPING = ("30", "31", "32", "33", "34", "35", "36")
+
+
+def rtt_action_at_activity(status: Value, period_id: Value, period_start: Value, activity: Value) -> Value:
+    """STOP for 30-36; START for 1x on a restarted period only; BOTH when that period began here."""
+    national, period = (text(status) or "").zfill(2), to_integer(period_id)
+    if period is None:
+        return None  # no period: no action
+    restarted = int(period) > 1
+    if national in STOPPING:
+        began = parse_legacy_date(period_start)
+        return "BOTH" if restarted and began is not None and began == parse_legacy_date(activity) else "STOP"
+    return "START" if restarted and national.startswith("1") else None
+
+
+def rtt_pathway_end_event(status: Value, clock_stop: Value) -> Value:
+    national = (text(status) or "").zfill(2)
+    return national if national in STOPPING and parse_legacy_date(clock_stop) is not None else None
+
+
 def referral_starts_period(period_id: Value) -> str:
     try:
         return "Y" if float(text(period_id) or "") == 1 else "N"
@@ -316,6 +336,8 @@ SCALAR_TRANSFORMS: dict[str, Callable[..., Value]] = {
     "appointment_status_description": appointment_status_description,
     "rtt_period_action_at_activity": rtt_period_action_at_activity,
     "rtt_stop_reason": rtt_stop_reason,
+    "rtt_action_at_activity": rtt_action_at_activity,
+    "rtt_pathway_end_event": rtt_pathway_end_event,
     "referral_starts_period": referral_starts_period,
     "inpatient_admission_outcome": inpatient_admission_outcome,
     "practice_for_gp": practice_for_gp,

@@ -37,9 +37,7 @@ def test_every_asset_materialises_on_the_standins(dry_run) -> None:
         "mapping/mapping_contract.xlsx",
         "mapping/crosswalk_coverage.csv",
         "mapping/crosswalks.csv",
-        "mapping/data_mapping_report.csv",
-        "mapping/data_mapping_report.xlsx",
-    ):
+    ):  # the data mapping report follows the staged tables (staging job)
         assert (data_dir / relative).stat().st_size > 0, relative
     summary = json.loads((data_dir / "catalogs/schema_catalog_summary.json").read_text())
     assert summary["documents"]["documents"] == "stand-ins"
@@ -58,10 +56,9 @@ def test_checks_pass_except_the_expected_coverage_warning(dry_run) -> None:
     injected = (ledger["defect_kind"] == "unmapped_code").sum()
     assert not evaluations["all_codes_covered"].passed if injected else evaluations["all_codes_covered"].passed
     assert coverage["occurrences"].astype(int).sum() == injected
-    # The data mapping report finds the same injected codes, and the ledger explains every one.
-    mapped = evaluations["every_legacy_value_mapped"]
-    assert mapped.passed and mapped.metadata["unexplained_values"].value == 0
-    assert (mapped.metadata["explained_by_ledger_values"].value > 0) == bool(injected)
+    # The data mapping report (and its every_legacy_value_mapped check) follows the staged tables:
+    # mapping/test_data_mapping_report_run.py checks it on a run with the 38 tables.
+    assert "every_legacy_value_mapped" not in evaluations
 
 
 def test_previews_mask_identifiers(dry_run) -> None:

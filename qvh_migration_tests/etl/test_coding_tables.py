@@ -73,16 +73,72 @@ def test_coded_diagnoses_and_procedures_link_to_loaded_parents(coded_run, child,
 
 
 CODING_SOURCES = [
-    ("LOAD_ADT_CODING", ("CONSEPISDIAG", "CONSEPISPROC")),
-    ("LOAD_OPD_CODING", ("OPADIAGNOSIS", "OPPROCEDURE")),
+    ("LOAD_ADT_CODING", ("CONSEPISDIAG", "CONSEPISODE", "CONSEPISPROC")),
+    ("LOAD_OPD_CODING", ("OPADIAGNOSIS", "OPA", "OPPROCEDURE")),
 ]
+# Where each coded record keeps its primary procedure, the procedure's date and its key.
+PRIMARY_PROCEDURES = [
+    (
+        "LOAD_ADT_CODING",
+        "CONSEPISODE",
+        "KornerEpisodePrimaryProcedureCode",
+        "KornerEpisodeProcedureDateInternal",
+        ("InternalPatientNumber", "EpisodeNumber", "FCENumber"),
+    ),
+    (
+        "LOAD_OPD_CODING",
+        "OPA",
+        "ApptPrimaryProcedureCode",
+        "PtApptStartDtimeInt",
+        ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("table", "source", "code", "date", "keys"), PRIMARY_PROCEDURES)
+def test_every_loaded_record_with_a_primary_procedure_has_its_primary_procedure_row(
+    coded_run, table, source, code, date, keys
+):
+    """Guide pp. 57 and 78: the coding tables hold diagnoses and procedures, NOTE_TYPE (code type 313)
+    marks the Primary one. The episode's (attendance's) primary procedure loads as its one Primary
+    procedure row, dated by the procedure (p. 79 date_recorded), never only its secondaries."""
+    rows = _read(coded_run, "tables", table)
+    link = "ADT_EPS_RECORD_NUMBER" if table == "LOAD_ADT_CODING" else "LOAD_OPD_RECORD_NUMBER"
+    parent = "LOAD_ADT_EPISODES" if table == "LOAD_ADT_CODING" else "LOAD_OPD_APPOINTMENTS"
+    registry = read_registry(coded_run / "target" / REGISTRY_FILE)
+    parents = registry[registry["target_table"] == parent].set_index("grain_key")["record_number"]
+    loaded = set(_read(coded_run, "tables", parent)["RECORD_NUMBER"].astype("int64"))
+    extract = pd.read_parquet(coded_run / "extracts" / f"{source}.parquet")
+    coded = extract[extract[code].str.strip() != ""]
+    numbers = row_keys(coded, source).map(parents)
+    coded = coded.assign(number=numbers)[numbers.isin(loaded).to_numpy()]
+    assert len(coded) > 0
+    primary = rows[(rows["DIAGNOSIS_DIVISION"] == "Procedures") & (rows["NOTE_TYPE"] == "Primary")]
+    assert primary[link].is_unique  # one primary procedure per episode or attendance
+    found = coded.merge(primary.astype({link: "int64"}), left_on="number", right_on=link, how="left")
+    assert found["DIAGNOSIS"].notna().all(), f"{found['DIAGNOSIS'].isna().sum()} records lack their primary procedure"
+    assert (found["DIAGNOSIS"] == found[code].str.replace(".", "", regex=False)).all()
+    day = pd.to_datetime(found[date].str.slice(0, 8), format="%Y%m%d").dt.strftime("%d/%m/%Y")
+    assert (found["DIAGNOSIS_DATE"] == day).all()
+    if table == "LOAD_ADT_CODING":  # a secondary procedure is dated by its own procedure date
+        secondary = rows[(rows["DIAGNOSIS_DIVISION"] == "Procedures") & (rows["NOTE_TYPE"] == "Secondary")]
+        procedures = pd.read_parquet(coded_run / "extracts" / "CONSEPISPROC.parquet")
+        ids = "P-" + procedures[[*keys, "SecondaryProcSeqNo"]].agg("-".join, axis=1)
+        dated = secondary.merge(procedures.assign(EXTERNAL_SYSTEM_ID=ids), on="EXTERNAL_SYSTEM_ID")
+        assert len(dated) > 0
+        expected = pd.to_datetime(dated["ProcedureDateInt"], format="%Y%m%d").dt.strftime("%d/%m/%Y")
+        assert (dated["DIAGNOSIS_DATE"] == expected).all()
 
 
 @pytest.mark.parametrize(("table", "sources"), CODING_SOURCES)
 def test_every_coding_row_is_loaded_rejected_or_filtered_with_a_reason(coded_run, table, sources):
     outcomes = _read(coded_run, "outcomes", table)
     extracts = [pd.read_parquet(coded_run / "extracts" / f"{source}.parquet") for source in sources]
-    assert len(outcomes) == sum(len(e) for e in extracts) and outcomes["record_number"].is_unique
+    # An episode or attendance with no primary procedure is filtered by the part's row filter (counted
+    # in the load summary, no record number): it has no primary procedure row.
+    _, primary_source, code, _, _ = next(p for p in PRIMARY_PROCEDURES if p[0] == table)
+    uncoded = int((extracts[sources.index(primary_source)][code].str.strip() == "").sum())
+    assert len(outcomes) == sum(len(e) for e in extracts) - uncoded and outcomes["record_number"].is_unique
     assert set(outcomes["outcome"]) <= {"loaded", "rejected", "filtered"}
     # Coding of archived episodes and appointments is filtered with its parent, saying so.
     filtered = outcomes[outcomes["outcome"] == "filtered"]
@@ -221,7 +277,7 @@ def test_union_keys_name_their_source_table_and_stay_put_on_a_rerun(coded_run, t
     before = read_registry(data_dir / "target" / REGISTRY_FILE)
     coding = before[before["target_table"] == "LOAD_ADT_CODING"]
     prefixes = set(coding["grain_key"].str.split(":", n=1).str[0])
-    assert prefixes == {"CONSEPISDIAG", "CONSEPISPROC"}
+    assert prefixes == {"CONSEPISDIAG", "CONSEPISODE", "CONSEPISPROC"}
     after, added = build_key_registry(folders_of(data_dir), "run-2")
     assert added.empty and not check_append_only(before, after)
     assert after["record_number"].tolist() == before["record_number"].tolist()
@@ -230,7 +286,7 @@ def test_union_keys_name_their_source_table_and_stay_put_on_a_rerun(coded_run, t
 def test_the_gates_trace_a_union_record_to_its_own_source_row(coded_run):
     loaded, _ = loaded_and_registered(coded_run / "target")
     coding = loaded[loaded["target_table"] == "LOAD_ADT_CODING"]
-    assert set(coding["source_table"]) == {"CONSEPISDIAG", "CONSEPISPROC"}
+    assert set(coding["source_table"]) == {"CONSEPISDIAG", "CONSEPISODE", "CONSEPISPROC"}
     for source, part in coding.groupby("source_table"):
         extract = pd.read_parquet(coded_run / "extracts" / f"{source}.parquet")
         # The defect ledger names rows by the extract's own key: a loaded record must carry it.
@@ -238,9 +294,11 @@ def test_the_gates_trace_a_union_record_to_its_own_source_row(coded_run):
     # A finding on a union table's row names the row's own source table and extract key.
     table = _read(coded_run, "tables", "LOAD_ADT_CODING")
     keys = record_keys(coded_run / "target", "LOAD_ADT_CODING", table)
-    procedures = (table["DIAGNOSIS_DIVISION"] == "Procedures").to_numpy()
+    procedures = ((table["DIAGNOSIS_DIVISION"] == "Procedures") & (table["NOTE_TYPE"] == "Secondary")).to_numpy()
+    primary = ((table["DIAGNOSIS_DIVISION"] == "Procedures") & (table["NOTE_TYPE"] == "Primary")).to_numpy()
     assert set(keys.loc[procedures, "source_table"]) == {"CONSEPISPROC"}
-    assert set(keys.loc[~procedures, "source_table"]) == {"CONSEPISDIAG"}
+    assert set(keys.loc[primary, "source_table"]) == {"CONSEPISODE"}
+    assert set(keys.loc[~procedures & ~primary, "source_table"]) == {"CONSEPISDIAG"}
     extract = pd.read_parquet(coded_run / "extracts" / "CONSEPISPROC.parquet")
     assert keys.loc[procedures, "source_key"].isin(row_keys(extract, "CONSEPISPROC")).all()
 
@@ -252,7 +310,7 @@ def test_the_reference_evaluator_agrees_with_the_union_load(coded_run):
     outcomes = _read(coded_run, "outcomes", "LOAD_ADT_CODING").set_index("record_number")["outcome"]
     loaded = _read(coded_run, "tables", "LOAD_ADT_CODING").set_index("RECORD_NUMBER", drop=False)
     parts = {v.grain_key.split(":", 1)[0] for v in verdicts}
-    assert parts == {"CONSEPISDIAG", "CONSEPISPROC"}
+    assert parts == {"CONSEPISDIAG", "CONSEPISODE", "CONSEPISPROC"}
     compared = 0
     for verdict in verdicts:
         assert verdict.outcome == outcomes[verdict.record_number], verdict.grain_key

@@ -11,7 +11,7 @@ from qvh_migration.errors import CurationError
 from qvh_migration.etl.executor import SUMMARY_COLUMNS, TableLoad
 from qvh_migration.etl.row_sources import RowSource, RowSourceUnion, load_row_sources
 from qvh_migration.etl.source_rules import prepare_rows, split_union_keys
-from qvh_migration.etl.union import part_rules
+from qvh_migration.etl.union import owning_record, part_rules
 
 HEAD = "system_code: X\ntables:\n  LOAD_ADT_CODING:\n"
 DIAG = "      - {source: CONSEPISDIAG, rationale: diagnoses}\n"
@@ -64,15 +64,17 @@ def test_a_bad_union_names_the_file_the_table_and_the_source(tmp_path: Path, tex
 def test_the_shipped_coding_tables_are_unions_of_diagnoses_and_procedures() -> None:
     sources = load_row_sources()
     for table, tables in (
-        ("LOAD_ADT_CODING", ("CONSEPISDIAG", "CONSEPISPROC")),
-        ("LOAD_OPD_CODING", ("OPADIAGNOSIS", "OPPROCEDURE")),
+        ("LOAD_ADT_CODING", ("CONSEPISDIAG", "CONSEPISODE", "CONSEPISPROC")),
+        ("LOAD_OPD_CODING", ("OPADIAGNOSIS", "OPA", "OPPROCEDURE")),
     ):
         spec = sources[table]
         assert isinstance(spec, RowSourceUnion) and spec.source_tables == tables
         assert sources.is_union(table) and all(p.in_union for p in sources.parts(table))
-        overrides = {f.target_field: f for f in sources.parts(table)[1].fields}
-        assert overrides["DIAGNOSIS"].transform == "opcs4_code"
-        assert overrides["DIAGNOSIS_DIVISION"].default == "Procedures"
+        for part, note_type in zip(sources.parts(table)[1:], ("Primary", "Secondary"), strict=True):
+            overrides = {f.target_field: f for f in part.fields}
+            assert overrides["DIAGNOSIS"].transform == "opcs4_code"
+            assert overrides["DIAGNOSIS_DIVISION"].default == "Procedures"
+            assert overrides["NOTE_TYPE"].default == note_type
     # A single-source table keeps its one RowSource: the API other code reads is unchanged.
     single = sources["LOAD_ADT_EPISODES"]
     assert isinstance(single, RowSource) and sources.parts("LOAD_ADT_EPISODES") == (single,)
@@ -101,14 +103,16 @@ def _rules() -> pd.DataFrame:
         ("DIAGNOSIS_DIVISION", "DEFAULT", "", ""),
         ("NOTE_TYPE", "DERIVED", "CONSEPISDIAG.SecondaryDiagnosis", "diagnosis_note_type"),
         ("DIAGNOSIS", "TRANSFORM", "CONSEPISDIAG.SecondaryDiagnosis", "icd10_code"),
+        ("DIAGNOSIS_NOTE", "NOT_MIGRATED", "", ""),
         ("DIAGNOSED_BY", "DIRECT", "CONSEPISODE.ConsultantCode", ""),
+        ("DIAGNOSIS_DATE", "TRANSFORM", "CONSEPISODE.AdtKornerCodingCompleteDateinternal", "format_date_ddmmyyyy"),
     ]
     frame = pd.DataFrame(rows, columns=["target_field", "mapping_class", "source_fields", "transform"])
     return frame.assign(
         source_table="CONSEPISDIAG",
         crosswalk="",
-        default_value=["", "", "Diagnoses", "", "", ""],
-        parent_table=["LOAD_ADT_EPISODES", "", "", "", "", ""],
+        default_value=["", "", "Diagnoses", "", "", "", "", ""],
+        parent_table=["LOAD_ADT_EPISODES", "", "", "", "", "", "", ""],
         rationale="r",
     )
 
@@ -116,17 +120,29 @@ def _rules() -> pd.DataFrame:
 def test_a_part_fills_the_fields_it_overrides_from_its_own_table() -> None:
     sources = load_row_sources()
     union = sources["LOAD_ADT_CODING"]
-    procedures = part_rules(_rules(), union, union.parts[1], "row_sources.yaml").set_index("target_field")
+    procedures = part_rules(_rules(), union, union.parts[2], "row_sources.yaml").set_index("target_field")
     assert procedures.at["DIAGNOSIS", "source_fields"] == "CONSEPISPROC.OPCS"
     assert procedures.at["DIAGNOSIS", "transform"] == "opcs4_code"
     assert procedures.at["DIAGNOSIS_DIVISION", "default_value"] == "Procedures"
+    assert procedures.at["DIAGNOSIS_DATE", "source_fields"] == "CONSEPISPROC.ProcedureDateInt"  # not coding-complete
     # The parent link keeps its parent and takes the part's own key columns.
     assert procedures.at["ADT_EPS_RECORD_NUMBER", "parent_table"] == "LOAD_ADT_EPISODES"
     assert procedures.at["ADT_EPS_RECORD_NUMBER", "source_fields"].startswith("CONSEPISPROC.")
-    # A rule reading a third table (the episode) applies as written.
+    # A rule reading the record the row belongs to (the episode, itself a part) applies as written.
     assert procedures.at["DIAGNOSED_BY", "source_fields"] == "CONSEPISODE.ConsultantCode"
     diagnoses = part_rules(_rules(), union, union.parts[0], "row_sources.yaml")
     assert diagnoses.equals(_rules())  # the first part is what the contract was written for
+    # The episode's own part: the primary procedure, from the episode's columns.
+    primary = part_rules(_rules(), union, union.parts[1], "row_sources.yaml").set_index("target_field")
+    assert primary.at["DIAGNOSIS", "source_fields"] == "CONSEPISODE.KornerEpisodePrimaryProcedureCode"
+    assert primary.at["NOTE_TYPE", "default_value"] == "Primary"
+    assert primary.at["ADT_EPS_RECORD_NUMBER", "source_fields"].startswith("CONSEPISODE.")
+
+
+def test_only_the_owning_record_is_read_across_parts() -> None:
+    assert owning_record("CONSEPISODE", "CONSEPISDIAG") and owning_record("OPA", "OPPROCEDURE")
+    assert not owning_record("CONSEPISDIAG", "CONSEPISPROC")  # a sibling repeat group: many rows
+    assert not owning_record("CONSEPISDIAG", "CONSEPISODE") and not owning_record("NOSUCH", "CONSEPISDIAG")
 
 
 def test_a_part_must_override_every_rule_reading_another_part(tmp_path: Path) -> None:

@@ -91,3 +91,38 @@ def test_findings_mask_identifiers(stored_run: Path) -> None:
     assert len(duplicates) == 2
     assert duplicates["value_masked"].str.startswith("********").all()
     assert duplicates["source_key"].notna().all()
+
+
+def test_cutover_fails_while_a_decision_is_open_and_passes_that_criterion_when_all_are_decided(
+    stored_run: Path, tmp_path: Path
+) -> None:
+    """Issue 18 section 3: the cutover_ready profile fails while a decision of the trust or vendor is open
+    (qvh_migration/mapping/decisions.yaml); the other profiles do not count them."""
+    entry = (
+        "  - id: {id}\n    question: Which list version?\n    options: [old list, new list]\n"
+        "    default: old list\n    evidence: guide p. 74\n    status: {status}\n"
+    )
+    decided = entry.format(id="b", status="decided") + "    decided_by: Trust board\n    date: 2026-12-01\n"
+    pending = tmp_path / "open.yaml"
+    pending.write_text("decisions:\n" + entry.format(id="a", status="open") + decided, encoding="utf-8")
+    settled = tmp_path / "settled.yaml"
+    settled.write_text("decisions:\n" + decided, encoding="utf-8")
+    cutover = load_profile("cutover_ready")
+    failing = {
+        c["criterion"]: c for c in decide(folders(stored_run), stored_run / "gates", cutover, pending)["criteria"]
+    }
+    assert failing["open_decisions"] == {
+        "criterion": "open_decisions",
+        "figure": 1,
+        "threshold": "<= 0",
+        "result": "FAIL",
+    }
+    passing = {
+        c["criterion"]: c for c in decide(folders(stored_run), stored_run / "gates", cutover, settled)["criteria"]
+    }
+    assert passing["open_decisions"]["figure"] == 0 and passing["open_decisions"]["result"] == "PASS"
+    # The shipped file still has open decisions: cutover is not ready.
+    shipped = {c["criterion"]: c for c in decide(folders(stored_run), stored_run / "gates", cutover)["criteria"]}
+    assert shipped["open_decisions"]["result"] == "FAIL"
+    development = decide(folders(stored_run), stored_run / "gates", load_profile("development"), pending)
+    assert "open_decisions" not in {c["criterion"] for c in development["criteria"]}

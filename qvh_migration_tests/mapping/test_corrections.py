@@ -192,7 +192,7 @@ def test_opd_rules(contract):
     assert outcome["source_fields"] == "OPA.ApptStatus;OPA.CancelBy;OPA.Disposal"
     assert outcome["transform"] == "opd_appointment_outcome" and outcome["crosswalk"] == ""
     action = _rule(contract, "LOAD_OPD_APPOINTMENTS", "LOADRTTPRD_ACTION")
-    assert action["crosswalk"] == "rtt_period_status;;"
+    assert action["crosswalk"] == "rtt_period_status;;;" and action["transform"] == "rtt_action_at_activity"
 
 
 # LOAD_RTT_PERIODS: stop reasons only for stopped clocks; restarted periods do not start at the referral.
@@ -211,7 +211,8 @@ def test_restarted_periods_are_not_started_by_the_referral():
 
 def test_rtt_period_rules(contract):
     parent = _rule(contract, "LOAD_RTT_PERIODS", "LOADREF_RECORD_NUMBER")
-    assert "RTTPERIOD.PathwayNumber" in parent["source_fields"].split(";")
+    # The pathway is part of the key: period ids repeat across a patient's pathways.
+    assert "RTTEPIPERIOD.PathwayNumber" in parent["source_fields"].split(";")
     stop = _rule(contract, "LOAD_RTT_PERIODS", "STOP_EVENT_REASON_CODE")
     assert stop["transform"] == "rtt_stop_reason" and "RTTPERIOD.RttEndDateTimeInt" in stop["source_fields"]
     starts = _rule(contract, "LOAD_RTT_PERIODS", "REFERRAL_AS_START_ENCOUNTER")

@@ -8,6 +8,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from qvh_migration.mapping.artifacts import write_data_mapping_report
 from qvh_migration.mapping.data_mapping_report import (
     REPORT_COLUMNS,
     build_data_mapping_report,
@@ -16,10 +17,18 @@ from qvh_migration.mapping.data_mapping_report import (
     report_inputs,
 )
 from qvh_migration.mapping.data_mapping_workbook import (
+    DECISIONS_SHEET,
     SUMMARY_SHEET,
     UNMAPPED_FILL,
     code_type_summary,
     write_data_mapping_workbook,
+)
+from qvh_migration.mapping.decisions import load_decisions, open_decisions
+from qvh_migration.mapping.staged_values import (
+    every_staged_value_listed,
+    key_on_staged,
+    missing_staged_values,
+    read_staged_values,
 )
 
 CODE_FIELDS = {
@@ -226,3 +235,79 @@ def test_workbook_has_a_sheet_per_code_type_with_unmapped_rows_highlighted(
     codes = [row[header.index("legacy_value")].value for row in national.iter_rows(min_row=2)]
     assert "01" in codes  # codes stay text
     assert [p.name for p in tmp_path.iterdir()] == ["data_mapping_report.xlsx"]  # no temporary file left
+
+
+def _staged(tmp_path: Path, contract: pd.DataFrame):
+    """LOAD_PMI as the load staged it: a transform set TITLE's CANC-like value no legacy row holds, the
+    ethnic crosswalk is not applied (the legacy value passes through); LOAD_IWL not staged."""
+    pmi = pd.DataFrame(
+        {
+            "RECORD_NUMBER": [1, 2, 3, 4],
+            "SEX": ["2", "2", "1", None],
+            "ETHNIC_GROUP": ["WBRI", "WBRI", None, "WBRI"],
+            "TITLE": ["MRS", "MRS", "DR", "CANC-H"],
+            "GP_NATIONAL_CODE": ["G1", "G1", "G2", None],
+            "NHS_NUMBER_STATUS": ["01", "01", "01", "01"],
+            "MAIN_CRN_TYPE": ["DISTRICT"] * 4,
+            "NATIONALITY": [None] * 4,
+            "SURNAME": ["A", "B", "C", "D"],
+        }
+    )
+    pmi.to_parquet(tmp_path / "LOAD_PMI.parquet", index=False)
+    return read_staged_values(tmp_path, contract)
+
+
+def test_the_report_is_keyed_on_the_values_the_load_staged(contract, extracts, crosswalks, tmp_path: Path) -> None:
+    """Issue 18 item 15: the vendor's code tables must cover every value the load files hold (guide p. 20:
+    a code-type field takes the value as loaded and the vendor maps it), so the report lists each staged
+    value of each coded field, with its staged count, and drops legacy values the load never holds."""
+    staged = _staged(tmp_path, contract)
+    legacy = build_data_mapping_report(contract, extracts, crosswalks, CODE_FIELDS)
+    # Keyed on the extracts alone, the report misses the value a transform set.
+    missing = missing_staged_values(legacy, staged)
+    assert missing[["target_field", "staged_value"]].values.tolist() == [["TITLE", "CANC-H"]]
+    assert not every_staged_value_listed(legacy, staged).passed
+    report = key_on_staged(legacy, staged)
+    assert list(report.columns) == list(REPORT_COLUMNS)
+    assert every_staged_value_listed(report, staged).passed and missing_staged_values(report, staged).empty
+    title = report[report["target_field"] == "TITLE"].set_index("staged_value")
+    assert title.loc["CANC-H", ["status", "staged_count", "legacy_value"]].tolist() == ["staged_only", 1, ""]
+    assert title.loc["MRS", ["status", "staged_count", "count"]].tolist() == ["vendor_maps", 2, 2]
+    assert "MR" not in set(report.loc[report["target_field"] == "TITLE", "legacy_value"])  # never staged
+    female = _row(report, "SEX", "F")
+    assert (female["staged_value"], female["staged_count"]) == ("2", 2)
+    # Unmapped and no-code legacy values stay (the load rejected or emptied them): nothing staged.
+    assert _row(report, "SEX", "Q")[["status", "staged_count"]].tolist() == ["unmapped", 0]
+    assert _row(report, "SEX", "U")["status"] == "no_code"
+    # The crosswalk's proposal is not what the load holds: the legacy value is, for the vendor to map.
+    white = _row(report, "ETHNIC_GROUP", "WBRI")
+    assert (white["status"], white["staged_value"], white["proposed_target_value"]) == ("vendor_maps", "WBRI", "")
+    assert "not applied" in white["note"]
+    default = report[report["target_field"] == "MAIN_CRN_TYPE"].iloc[0]
+    assert (default["staged_value"], default["staged_count"]) == ("DISTRICT", 4)
+    nationality = report[report["target_field"] == "NATIONALITY"]
+    assert nationality["status"].tolist() == ["no_values"]  # every coded field is still listed
+    # A table not staged keeps its legacy rows, with no staged value.
+    specialty = _row(report, "SPECIALTY", "PLAS")
+    assert (specialty["status"], specialty["staged_value"], specialty["staged_count"]) == ("mapped", "", 0)
+    coded = contract[contract["code_handling"] != ""]
+    assert set(zip(report["target_table"], report["target_field"], strict=True)) == set(
+        zip(coded["target_table"], coded["target_field"], strict=True)
+    )
+
+
+def test_without_staged_tables_the_report_is_the_extracts_alone(contract, extracts, crosswalks) -> None:
+    legacy = build_data_mapping_report(contract, extracts, crosswalks, CODE_FIELDS)
+    assert key_on_staged(legacy, None).equals(legacy)
+
+
+def test_the_workbook_lists_the_open_decisions(contract, extracts, crosswalks, tmp_path: Path) -> None:
+    report = build_data_mapping_report(contract, extracts, crosswalks, CODE_FIELDS)
+    pending = open_decisions(load_decisions())
+    paths = write_data_mapping_report(report, tmp_path, pending)
+    book = openpyxl.load_workbook(paths[1], read_only=True)
+    assert book.sheetnames[:2] == [SUMMARY_SHEET, DECISIONS_SHEET]
+    ids = [row[0] for row in book[DECISIONS_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert ids == pending["id"].tolist() and len(ids) > 0
+    written = pd.read_csv(paths[2], dtype=str, keep_default_na=False)
+    assert written["id"].tolist() == ids and (written["status"] == "open").all()

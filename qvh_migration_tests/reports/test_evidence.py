@@ -13,6 +13,7 @@ import pytest
 
 from qvh_migration import settings
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.mapping.decisions import load_decisions, open_decisions
 from qvh_migration.reports import evidence_html
 from qvh_migration.reports.evidence import SECTIONS, gather, git_commit
 from qvh_migration.reports.evidence_html import write_pack
@@ -155,3 +156,13 @@ def test_the_commit_is_left_empty_outside_a_checkout(tmp_path: Path) -> None:
     assert git_commit(tmp_path) == {"commit": None, "uncommitted_changes": None}
     if (settings.PROJECT_ROOT / ".git").exists():  # a checkout (a worktree's .git is a file)
         assert re.fullmatch(r"[0-9a-f]{40}", git_commit()["commit"] or "")
+
+
+def test_the_open_decisions_have_their_section(complete_run: ProjectPaths) -> None:
+    page, _, stored = _pack(complete_run)
+    decisions = stored["sections"]["decisions"]
+    expected = open_decisions(load_decisions())
+    assert decisions["open"] == len(expected) > 0
+    assert [row["id"] for row in decisions["open_decisions"]] == expected["id"].tolist()
+    body = page.split('<section id="decisions">')[1].split("</section>")[0]
+    assert all(decision_id in body for decision_id in expected["id"])
