@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from qvh_migration import console, preflight
+from qvh_migration.gates.profiles import DEFAULT_PROFILE
 from qvh_migration.io import run_control
 from qvh_migration.io.secrets import redact_url
 from qvh_migration.settings import (
@@ -165,6 +166,7 @@ def dry_run(
     shared = resources_config(plan)
     run_ids: list[str] = []
     results = []
+    held_in_parallel: set[str] = set()
     with dg.DagsterInstance.get() as instance:
 
         def execute(job_name: str, config: dict, partition: str | None = None) -> Any:
@@ -196,6 +198,7 @@ def dry_run(
             console.print_lines(outcome_lines(parallel.all_events))
             runs = parallel_table_runs(parallel.run_id, parallel.all_events)
             failed = {r.table: r.run_id for r in runs if not r.success}
+            held_in_parallel = held_partitions(parallel.all_events)  # held without failing their step
         elif upstream.success:
             order = load_order.committed()
 
@@ -203,22 +206,26 @@ def dry_run(
                 number = order.tables.index(table) + 1
                 console.report_progress("etl", table, None, f"table {number} of {len(order.tables)}")
                 result = execute(TARGET_TABLE_JOB, table_config, partition=table)
-                if not result.success:
+                if not (result.success or blocked_only(result)):  # a table held by its gates is loaded
                     failed[table] = result.run_id
-                return result.success
+                return table not in failed
 
             load_order.load_parents_first(order, load)
         # The descendants of a failed table are not loaded: each is named with the ancestor it waits for.
         held_back = record_held_back(instance, failed)
         console.print_lines(load_order.held_back_line(table, ancestor) for table, ancestor in held_back.items())
         if tables_loaded:
-            # Everything after the tables in one run: staging database, cross-table gates, release decision,
-            # reports (the waiting-list parity judged under the same profile).
-            release_assets = ("cross_table_integrity", "release_decision", "waiting_list_parity")
+            # Everything after the tables in one run: staging database, cross-table gates, business invariants,
+            # release decision, reports (the waiting-list parity judged under the same profile).
+            release_assets = ("cross_table_integrity", "business_invariants", "release_decision", "waiting_list_parity")
             execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
-    succeeded = all(result.success for result in results) and not held_back
+    # A table whose gates failed is a verdict on the data (the decision says it), not a run that broke;
+    # a table whose load or blocking checks failed holds back its descendants and fails the dry run.
+    succeeded = all(result.success or blocked_only(result) for result in results) and not held_back
+    blocked = sum(1 for result in results if not result.success and blocked_only(result)) + len(held_in_parallel)
+    print("\n".join(stored_decision_lines(plan.data_dir, blocked)))
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
     print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
     pack = plan.data_dir / "reports" / "evidence" / "index.html"
@@ -255,12 +262,13 @@ def _merge(*configs: dict) -> dict:
     return merged
 
 
-def release(profile: str, data_dir: str | None = None) -> int:
-    """Re-score the stored run under ``profile``: each criterion, exit 0 on PASS and 1 on FAIL."""
+def release(profile: str | None = None, data_dir: str | None = None) -> int:
+    """Re-score the stored run under every profile, headed by ``profile``: the decision file, the evidence
+    pack and the UI's release metadata are rewritten together. Exit 0 on PASS and 1 on FAIL."""
     from qvh_migration.errors import MigrationInputError
     from qvh_migration.etl.pipeline import StageFolders
-    from qvh_migration.gates.profiles import load_profile
-    from qvh_migration.gates.release import decide, write_decision
+    from qvh_migration.gates.release import decide_all, write_decision
+    from qvh_migration.reports.evidence_html import write_pack
     from qvh_migration.settings import DATA_DIR_ENV, ProjectPaths
 
     if data_dir:
@@ -268,15 +276,88 @@ def release(profile: str, data_dir: str | None = None) -> int:
     paths = ProjectPaths.from_environment()
     folders = StageFolders(*(paths.stage_dir(s) for s in ("catalogs", "extracts", "mapping", "target")))
     try:
-        decision = decide(folders, paths.stage_dir("gates"), load_profile(profile))
+        decision = decide_all(folders, paths.stage_dir("gates"), profile or DEFAULT_PROFILE)
+        write_decision(paths.stage_dir("gates"), decision)
+        pack, _ = write_pack(paths)
     except (MigrationInputError, FileNotFoundError) as exc:
         print(f"cannot score the stored run: {exc}")
         return 2
-    write_decision(paths.stage_dir("gates"), decision)
     for c in decision["criteria"]:
         print(f"{c['result']:4s}  {c['criterion']:34s} {c['figure']!s:>10}  {c['threshold']}")
-    print(f"release decision under {decision['profile']}: {decision['decision']}")
+    print("\n".join(decision_lines(decision)))
+    print(f"evidence pack rewritten: {pack}")
+    recorded = _record_release(decision, pack)
+    if recorded:
+        print(recorded)
     return 0 if decision["decision"] == "PASS" else 1
+
+
+def decision_lines(decision: dict) -> list[str]:
+    """The decision under every profile side by side, then the headline (the named profile's)."""
+    lines = ["decision by profile:"]
+    for d in decision.get("profiles", [decision]):
+        failed = [c["criterion"] for c in d["criteria"] if c["result"] == "FAIL"]
+        mark = "  <- headline" if d["profile"] == decision["profile"] else ""
+        lines.append(f"  {d['profile']:16s} {d['decision']:4s}  failed: {', '.join(failed) or 'none'}{mark}")
+    invariants = decision.get("failed_invariants", [])
+    if invariants:
+        lines.append(f"failing invariants under {decision['profile']}: {', '.join(invariants)}")
+    lines.append(f"release decision under {decision['profile']}: {decision['decision']}")
+    return lines
+
+
+def held_partitions(events: list[Any]) -> set[str]:
+    """Partitions with an ERROR check of target_table_gates failing (a parallel load logs them)."""
+    held = set()
+    for event in events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            error = evaluation.severity.value == "ERROR"
+            if evaluation.asset_key.to_user_string() == "target_table_gates" and not evaluation.passed and error:
+                held.add(str(evaluation.partition))
+    return held
+
+
+def blocked_only(result: Any) -> bool:
+    """True when a run's only step failures are blocking checks that failed (a table held by its gates)."""
+    from qvh_migration.defs.table_runs import held_by_gates
+
+    return held_by_gates(result)
+
+
+def stored_decision_lines(data_dir: Path, blocked_runs: int = 0) -> list[str]:
+    """The run's stored decision side by side per profile, or one line saying there is none."""
+    import json
+
+    held = [f"{blocked_runs} table run(s) held by blocking checks (failed in the partition view)"]
+    held = held if blocked_runs else []
+    path = data_dir / "gates" / "release_decision.json"
+    try:
+        return held + decision_lines(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError):
+        return [*held, f"no release decision in this run ({path} not written)"]
+
+
+def _record_release(decision: dict, pack: Path) -> str:
+    """The re-scored decision as the release_decision and evidence_pack assets' latest metadata in the UI."""
+    try:
+        import dagster as dg
+
+        from qvh_migration.defs.gates import decision_metadata
+
+        ensure_dagster_home()
+        metadata = {**decision_metadata(decision), "rescored_by": "qvh-migration release"}
+        with dg.DagsterInstance.get() as instance:
+            instance.report_runless_asset_event(dg.AssetMaterialization("release_decision", metadata=metadata))
+            pack_metadata = {
+                "decision": decision["decision"],
+                "profile": decision["profile"],
+                "evidence_pack": dg.MetadataValue.path(str(pack)),
+            }
+            instance.report_runless_asset_event(dg.AssetMaterialization("evidence_pack", metadata=pack_metadata))
+    except Exception as exc:  # the files are the record; the UI copy is a convenience
+        return f"note: the UI's release metadata was not updated ({type(exc).__name__}: {exc})"
+    return ""
 
 
 def _print_live(entry: Any, quiet: bool, partition: str | None = None) -> None:
@@ -443,7 +524,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="requirement documents (default: QVH_REQUIREMENT_SPEC_DIR or requirement_spec/)",
     )
     dry.add_argument("--quiet", action="store_true", help="no progress lines, only the outcome of each step")
-    dry.add_argument("--profile", help="release profile deciding the gates' severities (default development)")
+    dry.add_argument(
+        "--profile",
+        help=f"release profile deciding the gates' severities and heading the decision (default {DEFAULT_PROFILE}; "
+        "the decision under every profile is shown beside it)",
+    )
     dry.add_argument(
         "--workers",
         type=int,
@@ -453,12 +538,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scored = commands.add_parser(
         "release",
-        help="score the stored run under a release profile (exit 1 on FAIL)",
-        description="Re-score the stored run without rerunning anything. Example:\n"
+        help="re-score the stored run under every release profile, headed by one (exit 1 on FAIL)",
+        description="Re-score the stored run without rerunning anything, and rewrite the release decision, the "
+        "evidence pack and the UI's release metadata together. Example:\n"
         "  qvh-migration release --profile cutover_ready",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scored.add_argument("--profile", default="cutover_ready", help="development, pre_production or cutover_ready")
+    scored.add_argument(
+        "--profile",
+        default=DEFAULT_PROFILE,
+        help=f"profile heading the decision: development, pre_production or cutover_ready (default {DEFAULT_PROFILE}, "
+        "as for dry-run); every profile's decision is shown beside it",
+    )
     scored.add_argument("--data-dir", metavar="DIR", help="the stored run (default: QVH_DATA_DIR or data/)")
     web = commands.add_parser(
         "ui",

@@ -94,6 +94,8 @@ def failure_line(step: str, error: Any) -> str:
         return f"FAILED   {step}: (no message)"
     if error.cls_name == "DagsterExecutionInterruptedError":
         return f"FAILED   {step}: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
+    if error.cls_name == "DagsterAssetCheckFailedError":
+        return f"BLOCKED  {step}: an ERROR check failed; what reads it waits (see the release decision)"
     message = " ".join(error.message.strip().split("\n")[0].split())
     message = _CLASS_PREFIX.sub("", message)
     return f"FAILED   {step}: {message}"

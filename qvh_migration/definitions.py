@@ -4,7 +4,7 @@ import os
 
 import dagster as dg
 
-from qvh_migration.defs import etl, evidence, extracts, gates, mapping, reports, specs, trial
+from qvh_migration.defs import etl, evidence, extracts, gates, mapping, reports, scenarios, specs, trial
 from qvh_migration.defs.automation import build_automation
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.parallel_load import target_tables_parallel
@@ -16,11 +16,11 @@ TARGET_TABLE_JOB = "target_table_load"
 # One partition plus what reads it, for a rerun after a fix.
 TARGET_TABLE_RERUN_JOB = "target_table_rerun"
 STAGING_JOB = "staging_database_build"
-# Cross-table integrity, defect detection and the release decision alone, e.g. under another profile.
+# Cross-table integrity, business invariants, defect detection and the release decision alone.
 RELEASE_JOB = "release_gates"
 CATALOGS_JOB = "catalogs_refresh"
 EXECUTOR_ENV = "QVH_EXECUTOR"
-MODULES = [specs, extracts, mapping, etl, gates, reports, trial, evidence]
+MODULES = [specs, extracts, mapping, etl, gates, reports, trial, scenarios, evidence]
 # Who answers for an asset in the UI; a team replaces it with its own (team:... or an email).
 OWNER = "team:qvh-migration"
 
@@ -31,7 +31,9 @@ TARGETS = dg.AssetSelection.assets(etl.target_tables)
 PER_TABLE = TARGETS | dg.AssetSelection.assets(gates.target_table_gates, gates.gated_tables)
 AFTER_TARGETS = TARGETS.downstream() - PER_TABLE
 BEFORE_TARGETS = dg.AssetSelection.all() - TARGETS.downstream()
-RELEASE = dg.AssetSelection.assets(gates.cross_table_integrity, gates.defect_detection, gates.release_decision)
+RELEASE = dg.AssetSelection.assets(
+    gates.cross_table_integrity, gates.business_invariants, gates.defect_detection, gates.release_decision
+)
 
 
 def _executor() -> dg.ExecutorDefinition | None:
@@ -50,7 +52,7 @@ def target_table_run_config(impute_mode: str | None = None) -> dict:
 
 
 def gate_run_config(profile: str | None = None, assets: tuple[str, ...] = ("target_table_gates",)) -> dict:
-    """Run config choosing the release profile of the gates; None keeps the default (development)."""
+    """Run config choosing the release profile of the gates; None keeps the default (pre_production)."""
     return {"ops": {a: {"config": {"profile": profile}} for a in assets}} if profile else {}
 
 

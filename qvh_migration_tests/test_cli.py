@@ -23,6 +23,9 @@ from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration_tests.conftest import REAL_SPEC_DIR, STANDIN_SPEC_DIR
 from qvh_migration_tests.specs.test_guide_completeness import without_pages
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 PATIENTS = ["--patients", "300", "--seed", "5"]  # every run uses these, so extracts are byte-identical
 ARTIFACT_FOLDERS = ("catalogs", "extracts", "mapping")
 
@@ -236,6 +239,37 @@ MATERIALISE_READ_ONLY = (
     "e = next(x for x in r.all_events if x.event_type_value == 'STEP_FAILURE'); "
     "print(failure_line(e.step_key, e.event_specific_data.error))"
 )
+
+
+def test_held_partitions_and_the_decision_block(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    def evaluation(partition: str, passed: bool, severity: str) -> SimpleNamespace:
+        data = SimpleNamespace(
+            asset_key=SimpleNamespace(to_user_string=lambda: "target_table_gates"),
+            passed=passed,
+            severity=SimpleNamespace(value=severity),
+            partition=partition,
+        )
+        return SimpleNamespace(event_type_value="ASSET_CHECK_EVALUATION", event_specific_data=data)
+
+    events = [evaluation("LOAD_IWL", False, "ERROR"), evaluation("LOAD_PMI", False, "WARN"),
+              evaluation("LOAD_REFERRALS", True, "ERROR")]  # fmt: skip
+    assert cli.held_partitions(events) == {"LOAD_IWL"}
+    assert cli.stored_decision_lines(tmp_path) == [
+        f"no release decision in this run ({tmp_path / 'gates' / 'release_decision.json'} not written)"
+    ]
+    (tmp_path / "gates").mkdir()
+    lenient = {"profile": "development", "decision": "PASS", "criteria": []}
+    strict = {"profile": "pre_production", "decision": "FAIL", "failed_invariants": ["rtt:x"],
+              "criteria": [{"criterion": "failed_invariants", "result": "FAIL"}]}  # fmt: skip
+    decision = {**strict, "profiles": [lenient, strict]}
+    (tmp_path / "gates" / "release_decision.json").write_text(__import__("json").dumps(decision))
+    lines = cli.stored_decision_lines(tmp_path, blocked_runs=1)
+    assert lines[0].startswith("1 table run(s) held by blocking checks")
+    assert "  development      PASS  failed: none" in lines
+    assert "  pre_production   FAIL  failed: failed_invariants  <- headline" in lines
+    assert lines[-1] == "release decision under pre_production: FAIL"
 
 
 def _tokens(text: str) -> set[str]:

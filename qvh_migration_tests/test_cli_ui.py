@@ -14,6 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 
 

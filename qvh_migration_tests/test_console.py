@@ -49,3 +49,10 @@ def test_an_interrupted_step_says_so() -> None:
     assert console.failure_line("s", interrupted) == (
         "FAILED   s: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
     )
+
+
+def test_a_table_held_by_its_blocking_checks_reads_blocked_not_failed() -> None:
+    held = _error("DagsterAssetCheckFailedError", "1 blocking asset check failed with ERROR severity:")
+    assert console.failure_line("target_table_gates[LOAD_IWL]", held) == (
+        "BLOCKED  target_table_gates[LOAD_IWL]: an ERROR check failed; what reads it waits (see the release decision)"
+    )

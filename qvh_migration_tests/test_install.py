@@ -18,6 +18,9 @@ import pytest
 
 from qvh_migration import settings
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 
 def _run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(
@@ -62,15 +65,18 @@ def test_installed_package_finds_its_shipped_files(installed: Path, tmp_path: Pa
         "import qvh_migration, qvh_migration.settings as s;"
         "print(qvh_migration.__file__);"
         "[print(p) for p in (s.default_crosswalk_dir(), s.default_spec_dir(), s.default_rules_dir(),"
-        " s.default_overrides_file())]"
+        " s.default_overrides_file())];"
+        "import qvh_migration.scenarios.book as b; print(b.BOOK_DIR)"
     )
     lines = _run(installed / "bin" / "python", "-c", script, cwd=tmp_path, env=_clean_env()).split()
     assert all(line.startswith(str(installed)) for line in lines), lines
-    package, crosswalks, spec_dir, rules, overrides = map(Path, lines)
+    package, crosswalks, spec_dir, rules, overrides, scenarios = map(Path, lines)
     assert len(list(crosswalks.glob("*.csv"))) == len(list((settings.PROJECT_ROOT / "crosswalks").glob("*.csv")))
     assert {p.name for p in spec_dir.iterdir()} >= {"standin_target_migration_guide.pdf"}
     assert not any(p.name.startswith(("Source PAS", "Target PAS")) for p in spec_dir.iterdir())
     assert rules.is_dir() and any(rules.glob("*.yaml")) and overrides.is_file()
+    shipped_book = {p.name for p in scenarios.glob("*.yaml")}
+    assert shipped_book == {p.name for p in (settings.PACKAGE_DIR / "scenarios" / "book").glob("*.yaml")}
     assert package.parent.parent.name == "site-packages"
 
 

@@ -20,9 +20,9 @@
 -- Deliberate differences, all cheaper than the ETL (so the ratio is conservative):
 --   * no warnings file and no outcomes file; optional links the ETL warns about (no waiting-list
 --     entry, one rejected or filtered in its own load) are loaded empty here too;
---   * the extracts hold no OPATTTRACK, RTTALLPRDSTS or RTTEPIPERIOD, so TIME_*, RTTEVENT_*,
---     RTTPWY_RECNO_OUT_ENCOUNTER and LOADRTTPRD_RECORD_NUMBER are NULL (the ETL notes the same), and
---     none of OPA, OPREFERRAL, OPWLENTRY, RTTPERIOD carries a logical-delete flag;
+--   * the extracts hold no RTTALLPRDSTS or RTTEPIPERIOD, so RTTEVENT_*, RTTPWY_RECNO_OUT_ENCOUNTER and
+--     LOADRTTPRD_RECORD_NUMBER are NULL (the ETL notes the same), and none of OPA, OPREFERRAL,
+--     OPWLENTRY, OPWLREMENTRY, OPATTTRACK, RTTPERIOD carries a logical-delete flag;
 --   * checks that cannot fire on values this script builds itself are left out (bad_date_format,
 --     not_a_number, over_length of constants, an empty EXTERNAL_SYSTEM_ID: it always holds two '-');
 --   * trim() strips spaces only, where pandas strips any white space (the extracts hold no tabs);
@@ -91,16 +91,37 @@ LEFT JOIN reg g ON g.target_table = 'LOAD_REFERRALS' AND g.grain_key = 'Internal
 LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_REFERRALS.parquet') oc ON oc.record_number = g.record_number
 QUALIFY row_number() OVER (PARTITION BY coalesce(s.newest_id, r.InternalPatientNumber), r.EpisodeNumber
                            ORDER BY r.file_row_number) = 1;
+-- The waiting-list entry: LOAD_OPDWAITLIST is the union of the entries on the list (OPWLENTRY) and the
+-- removed ones (OPWLREMENTRY), each part's registry keys starting with its table; the first entry per
+-- patient + episode, entries on the list first.
 CREATE OR REPLACE TEMP TABLE owl AS
+WITH entries AS (
+    SELECT 0 AS part, file_row_number, 'OPWLENTRY:' AS prefix, InternalPatientNumber, EpisodeNumber, OPRegDateInt
+    FROM read_parquet('{{EXTRACTS}}/OPWLENTRY.parquet', file_row_number = true)
+    UNION ALL
+    SELECT 1, file_row_number, 'OPWLREMENTRY:', InternalPatientNumber, EpisodeNumber, OPRegDateInt
+    FROM read_parquet('{{EXTRACTS}}/OPWLREMENTRY.parquet', file_row_number = true)
+)
 SELECT coalesce(s.newest_id, w.InternalPatientNumber) AS ipn, w.EpisodeNumber AS ep, g.record_number, oc.outcome
-FROM read_parquet('{{EXTRACTS}}/OPWLENTRY.parquet', file_row_number = true) w
+FROM entries w
 LEFT JOIN survivors s ON w.InternalPatientNumber = s.old_id
-LEFT JOIN reg g ON g.target_table = 'LOAD_OPDWAITLIST' AND g.grain_key = 'InternalPatientNumber='
+LEFT JOIN reg g ON g.target_table = 'LOAD_OPDWAITLIST' AND g.grain_key = w.prefix || 'InternalPatientNumber='
     || coalesce(w.InternalPatientNumber, '') || '|EpisodeNumber=' || coalesce(w.EpisodeNumber, '')
     || '|OPRegDateInt=' || coalesce(w.OPRegDateInt, '')
 LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_OPDWAITLIST.parquet') oc ON oc.record_number = g.record_number
 QUALIFY row_number() OVER (PARTITION BY coalesce(s.newest_id, w.InternalPatientNumber), w.EpisodeNumber
-                           ORDER BY w.file_row_number) = 1;
+                           ORDER BY w.part, w.file_row_number) = 1;
+-- Attendance tracking: the last arrival / seen / complete step of each attendance (merges resolved),
+-- by the words the step codes carry (DD/MM/YYYY, like every DATE field here).
+CREATE OR REPLACE TEMP TABLE track AS
+SELECT coalesce(s.newest_id, t.InternalPatientNumber) AS ipn, t.EpisodeNumber AS ep, t.PtApptStartDtimeInt AS appt,
+       CASE WHEN regexp_matches(upper(t.TrackingStep), 'ARR') THEN 'ARR'
+            WHEN regexp_matches(upper(t.TrackingStep), 'SEEN|WITH') THEN 'SEEN'
+            WHEN regexp_matches(upper(t.TrackingStep), 'COMP|DEP') THEN 'COMP' END AS step,
+       strftime(legacy_ts(t.SchPatientTrackingStepDatetimeNeutral), '%d/%m/%Y') AS at_time
+FROM read_parquet('{{EXTRACTS}}/OPATTTRACK.parquet', file_row_number = true) t
+LEFT JOIN survivors s ON t.InternalPatientNumber = s.old_id
+QUALIFY row_number() OVER (PARTITION BY ipn, ep, appt, step ORDER BY t.TrackingStep DESC, t.file_row_number DESC) = 1;
 -- The clock start of the patient's RTT period last in key order (PathwayNumber, PPeriodId as text, then
 -- extract order), merges resolved: an appointment that stops the clock where it started is BOTH.
 CREATE OR REPLACE TEMP TABLE rtt_start AS
@@ -145,7 +166,7 @@ SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBook
        n.ClinicConsultant AS CONSULTANT_IN_CHARGE, n.ResCode AS CONSULTANT_TAKING_APPT,
        n.Transport AS TRANSPORT_REQUIRED,
        CASE WHEN upper(trim(n.ApptStatus)) = 'WLK' THEN 'Y' ELSE 'N' END AS WALKIN_FLAG,
-       NULL::VARCHAR AS TIME_ARRIVED, NULL::VARCHAR AS TIME_SEEN, NULL::VARCHAR AS TIME_COMPLETE,
+       t_arr.at_time AS TIME_ARRIVED, t_seen.at_time AS TIME_SEEN, t_comp.at_time AS TIME_COMPLETE,
        -- Attended: the disposal; did not attend: NATT; cancelled: CANC-H / CANC-P by who cancelled, else CANC.
        CASE upper(trim(n.ApptStatus))
            WHEN 'ATT' THEN nullif(upper(trim(n.Disposal)), '') WHEN 'WLK' THEN nullif(upper(trim(n.Disposal)), '')
@@ -158,6 +179,12 @@ FROM rows n
 LEFT JOIN reg g ON g.target_table = 'LOAD_OPD_APPOINTMENTS' AND g.grain_key = n.grain_key
 LEFT JOIN ref ON ref.ipn = n.InternalPatientNumber AND ref.ep = n.EpisodeNumber
 LEFT JOIN owl ON owl.ipn = n.InternalPatientNumber AND owl.ep = n.EpisodeNumber
+LEFT JOIN track t_arr ON t_arr.step = 'ARR' AND t_arr.ipn = n.InternalPatientNumber AND t_arr.ep = n.EpisodeNumber
+    AND t_arr.appt = n.PtApptStartDtimeInt
+LEFT JOIN track t_seen ON t_seen.step = 'SEEN' AND t_seen.ipn = n.InternalPatientNumber
+    AND t_seen.ep = n.EpisodeNumber AND t_seen.appt = n.PtApptStartDtimeInt
+LEFT JOIN track t_comp ON t_comp.step = 'COMP' AND t_comp.ipn = n.InternalPatientNumber
+    AND t_comp.ep = n.EpisodeNumber AND t_comp.appt = n.PtApptStartDtimeInt
 LEFT JOIN rtt_start rtt ON rtt.ipn = n.InternalPatientNumber
 LEFT JOIN xw x_rtt ON x_rtt.code_set = 'rtt_period_status' AND x_rtt.legacy_code = trim(n.RttPeriodStatus);
 

@@ -22,6 +22,7 @@ GROUP = "reports"
         "waiting_list_parity",
         "run_deltas",
         "trial_comparison",
+        "scenario_acceptance",
     ],
     kinds={"html", "json"},
     description=(

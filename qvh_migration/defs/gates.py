@@ -6,10 +6,11 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from qvh_migration.defs.etl import _folders, target_table_partitions, target_tables
+from qvh_migration.defs.etl import _folders, staging_database, target_table_partitions, target_tables
 from qvh_migration.defs.metadata import fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.gates import release, stage
+from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
 from qvh_migration.gates.profiles import DEFAULT_PROFILE, load_profile
 from qvh_migration.gates.run import TableGates
 
@@ -34,7 +35,7 @@ FAMILIES: tuple[str, ...] = tuple(f for families in CHECK_GROUPS.values() for f 
 
 
 class GateConfig(dg.Config):
-    """Which release profile decides each check's severity and threshold."""
+    """Which release profile decides each check's severity and threshold (and heads the decision)."""
 
     profile: str = DEFAULT_PROFILE
 
@@ -146,7 +147,9 @@ def record_cleared(settings: MigrationSettings, table: str, run_id: str) -> Path
         "Cross-table integrity: every parent link (`*_RECORD_NUMBER`) of every loaded table resolves to a "
         "loaded parent row. Runs after the partitions it reads. File: `gates/cross_table_findings.parquet`."
     ),
-    check_specs=[dg.AssetCheckSpec("parent_links_resolve", asset="cross_table_integrity", blocking=True)],
+    # Not blocking: a dangling link is a finding the release decision counts, and the decision (with the
+    # invariants and the evidence pack after it) must still be written when it fails.
+    check_specs=[dg.AssetCheckSpec("parent_links_resolve", asset="cross_table_integrity")],
 )
 def cross_table_integrity(config: GateConfig, settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
@@ -165,6 +168,69 @@ def cross_table_integrity(config: GateConfig, settings: MigrationSettings) -> dg
                 metadata={"links": preview(summary, rows=40) if not summary.empty else "none"},
             )
         ],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[staging_database],
+    kinds={"duckdb", "parquet"},
+    description=(
+        "Business invariants written by hand from the guide's prose and the NHS RTT Rules Suite "
+        "(`gates/invariants/<family>.yaml`, each citing its page), run on the staging database and the legacy "
+        "extracts, independent of the mapping contract: identity, RTT, episode integrity, waiting lists and "
+        "completeness. Files: `gates/invariant_findings.parquet`, `gates/summary/business_invariants.csv`."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(f"{family}_invariants", asset="business_invariants", description=family)
+        for family in INVARIANT_FAMILIES
+    ],
+)
+def business_invariants(config: GateConfig, settings: MigrationSettings) -> dg.MaterializeResult:
+    with fail_clearly():
+        profile = load_profile(config.profile)
+        findings, summary = stage.run_business_invariants(_folders(settings), _gates_dir(settings), profile)
+    per_invariant = (
+        summary.groupby(["family", "check"], as_index=False)
+        .agg(failures=("failures", "sum"), tables=("target_table", "nunique"), passed=("passed", "all"))
+        .sort_values(["family", "check"])
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "profile": profile.name,
+            "invariants": len(per_invariant),
+            "failing_invariants": int((~per_invariant["passed"]).sum()),
+            "findings": len(findings),
+            "by_invariant": preview(per_invariant, rows=40) if not per_invariant.empty else "none",
+        },
+        check_results=[_family_result(family, summary, findings) for family in INVARIANT_FAMILIES],
+    )
+
+
+def _family_result(family: str, summary: pd.DataFrame, findings: pd.DataFrame) -> dg.AssetCheckResult:
+    rows = summary.loc[summary["family"] == family]
+    failed = rows.loc[~rows["passed"].astype(bool)]
+    sample = findings.loc[findings["check"].astype(str).str.startswith(f"{family}:")]
+    names = sorted(set(failed["check"]))
+    return dg.AssetCheckResult(
+        check_name=f"{family}_invariants",
+        passed=failed.empty,
+        severity=dg.AssetCheckSeverity.ERROR if failed["severity"].eq("ERROR").any() else dg.AssetCheckSeverity.WARN,
+        description=f"{int(failed['failures'].sum())} failing rows in {', '.join(names)}: "
+        "see gates/invariant_findings.parquet"
+        if names
+        else f"{rows['check'].nunique()} invariants passed",
+        metadata={
+            "invariants": int(rows["check"].nunique()),
+            "failures": int(rows["failures"].sum()),
+            "by_table": preview(rows, rows=40, columns=["check", "target_table", "failures", "threshold", "passed"])
+            if not rows.empty
+            else "none",
+            # Values are masked where the field identifies a patient.
+            "sample": preview(sample, columns=["check", "target_table", "record_number", "field", "value_masked"])
+            if not sample.empty
+            else "none",
+        },
     )
 
 
@@ -198,24 +264,42 @@ def defect_detection(settings: MigrationSettings) -> dg.MaterializeResult:
 
 @dg.asset(
     group_name=GROUP,
-    deps=[defect_detection, cross_table_integrity],
+    deps=[defect_detection, cross_table_integrity, business_invariants],
     kinds={"json"},
     description=(
-        "Release decision: the stored run scored under the release profile, PASS or FAIL per criterion with "
-        "the figure and the threshold. File: `gates/release_decision.json`; "
+        "Release decision: the stored run scored under every release profile side by side (development, "
+        "pre_production, cutover_ready), PASS or FAIL per criterion with the figure and the threshold; the "
+        f"headline is the configured profile's (default {DEFAULT_PROFILE}). File: `gates/release_decision.json`; "
         "`qvh-migration release --profile <name>` re-scores without rerunning anything."
     ),
 )
 def release_decision(config: GateConfig, settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
-        profile = load_profile(config.profile)
-        decision = release.decide(_folders(settings), _gates_dir(settings), profile)
+        decision = release.decide_all(_folders(settings), _gates_dir(settings), config.profile)
         path = release.write_decision(_gates_dir(settings), decision)
-    return dg.MaterializeResult(
-        metadata={
-            "profile": profile.name,
-            "decision": decision["decision"],
-            "criteria": preview(pd.DataFrame(decision["criteria"]), rows=20),
-            **path_metadata(path),
-        }
+    return dg.MaterializeResult(metadata={**decision_metadata(decision), **path_metadata(path)})
+
+
+def decision_metadata(decision: dict) -> dict:
+    """The decision under every profile side by side, headed by the chosen profile's (the asset's metadata,
+    and what `qvh-migration release` records for the UI when it re-scores)."""
+    side = pd.DataFrame(
+        [
+            {
+                "profile": d["profile"],
+                "decision": d["decision"],
+                "failed_criteria": ", ".join(c["criterion"] for c in d["criteria"] if c["result"] == "FAIL") or "none",
+                "failed_invariants": len(d.get("failed_invariants", [])),
+                "blocked_tables": len(d.get("blocked_tables", [])),
+            }
+            for d in decision.get("profiles", [decision])
+        ]
     )
+    return {
+        "profile": decision["profile"],
+        "decision": decision["decision"],
+        **{f"decision_{row.profile}": row.decision for row in side.itertuples(index=False)},
+        "by_profile": preview(side, rows=10),
+        "criteria": preview(pd.DataFrame(decision["criteria"]), rows=20),
+        "failed_invariants": ", ".join(decision.get("failed_invariants", [])) or "none",
+    }

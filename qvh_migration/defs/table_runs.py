@@ -28,6 +28,33 @@ class TableRun:
     success: bool
     checks: dict[str, bool] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    blocked: bool = False  # loaded, but held by an ERROR gate (not cleared); its children still load
+
+
+def held_by_gates(result: object) -> bool:
+    """True when a run's only step failures are blocking gate checks that failed (a table held by its
+    gates, loaded). A failed blocking check of ``target_tables`` itself is a failed load."""
+    return events_held_by_gates(result.all_events)  # type: ignore[attr-defined]
+
+
+CHECK_FAILED = "DagsterAssetCheckFailedError"
+
+
+def events_held_by_gates(events: list[Any]) -> bool:
+    failures = [e for e in events if e.event_type_value == "STEP_FAILURE"]
+    load_check_failed = any(
+        e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.event_specific_data.passed
+        and e.event_specific_data.asset_key.to_user_string() == "target_tables"
+        for e in events
+    )
+    return (
+        bool(failures)
+        and not load_check_failed
+        and all(
+            getattr(e.event_specific_data.error, "cls_name", "") == "DagsterAssetCheckFailedError" for e in failures
+        )
+    )
 
 
 def load_one(table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
@@ -46,7 +73,7 @@ def load_one(table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
         for e in result.all_events
         if e.event_type_value == "STEP_FAILURE"
     ]
-    return TableRun(table, result.run_id, result.success, checks, lines)
+    return TableRun(table, result.run_id, result.success, checks, lines, held_by_gates(result))
 
 
 @dataclass(frozen=True)
@@ -63,7 +90,8 @@ def load_tables(
     tags: dict[str, str] | None = None,
     on_done: Callable[[TableRun], None] | None = None,
 ) -> LoadedTables:
-    """Every target table once its parents have loaded; a failed table's descendants are held back.
+    """Every target table once its parents have loaded; a failed table's descendants are held back (a table
+    held only by its gates is loaded: its descendants run, as in the dry run).
 
     ``run_config`` is that of a ``target_table_load`` run (settings resource, impute mode, profile).
     """
@@ -124,17 +152,25 @@ def parallel_table_runs(run_id: str, events: list[Any]) -> list[TableRun]:
         if e.event_type_value == "STEP_FAILURE"
     }
     checks: dict[str, dict[str, bool]] = {table: {} for table in tables}
+    held: set[str] = set()
     for event in events:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             if evaluation.partition in checks:
                 checks[evaluation.partition][evaluation.check_name] = bool(evaluation.passed)
+    held = {
+        e.event_specific_data.partition
+        for e in events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.event_specific_data.passed
+        and e.event_specific_data.severity.value == "ERROR"
+    }
     runs = []
     for table in tables:
         step = op_name(table)
         if step in succeeded or step in failures:
             lines = [failures[step]] if step in failures else []
-            runs.append(TableRun(table, run_id, step in succeeded, checks[table], lines))
+            runs.append(TableRun(table, run_id, step in succeeded, checks[table], lines, table in held))
     return runs
 
 
@@ -157,13 +193,13 @@ def _serial(run_config: dict, tags: dict[str, str], on_done: Callable[[TableRun]
         runs.append(outcome)
         if on_done:
             on_done(outcome)
-        return outcome.success
+        return outcome.success or outcome.blocked  # a table held by its gates is loaded
 
     load_order.load_parents_first(load_order.committed(), load)
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
-        held = record_held_back(instance, {r.table: r.run_id for r in runs if not r.success})
+        held = record_held_back(instance, {r.table: r.run_id for r in runs if not (r.success or r.blocked)})
     return LoadedTables(runs, held)
 
 

@@ -43,7 +43,9 @@ class TrialConfig(dg.Config):
         "value a separate row-by-row reference evaluator of the contract expects, and the value in the "
         "staging database, side by side, mismatches flagged; one outcome line per row. Files: "
         "`reports/trial_comparison.csv`, `reports/trial_comparison.xlsx` (one sheet per table), "
-        "`reports/trial_patients.csv`, `reports/trial_summary.csv`. Identifiers masked."
+        "`reports/trial_patients.csv`, `reports/trial_summary.csv`. Identifiers masked. It shows that the "
+        "execution matches the contract, not that the contract matches the guide (a wrong rule is wrong on "
+        "both sides): `scenario_acceptance` judges the rules."
     ),
     check_specs=[dg.AssetCheckSpec("no_mismatches", asset="trial_comparison", blocking=False)],
 )

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl.fields import ISSUE_COLUMNS, LoadContext, evaluate
+from qvh_migration.etl.fields import ISSUE_COLUMNS, NOT_KNOWN_REASON, LoadContext, evaluate
+from qvh_migration.etl.patient_link import patient_issues
 from qvh_migration.etl.row_checks import row_check_issues
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
 from qvh_migration.etl.source_keys import duplicate_key_issues
@@ -171,6 +172,7 @@ def _load_source(
         values[rule["target_field"]] = result.values
         found += [f for f in result.issues if not f.empty]
     table = pd.DataFrame(values, index=rows.index, columns=columns)
+    found.append(patient_issues(target_table, rules, rows, table, ctx.numbers, ctx.parent_outcomes))
     table, checked = validate_fields(table, rules, ctx)
     found += [f for f in checked if not f.empty]
     issues = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=list(ISSUE_COLUMNS))
@@ -210,8 +212,9 @@ def _downgrade_suggested(issues: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFr
 
 
 def _empty_warned_fields(table: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    """Fields loaded with a warning are loaded empty, never with the value that failed."""
-    warned = issues.loc[issues["action"] == "warn", ["row", "field"]]
+    """Fields loaded with a warning are loaded empty, never with the value that failed (except a rule's
+    decided "not known" code, which is the value the rule says to load)."""
+    warned = issues.loc[issues["action"].eq("warn") & issues["reason_code"].ne(NOT_KNOWN_REASON), ["row", "field"]]
     for name, rows in warned.groupby("field")["row"]:
         table.loc[table.index.isin(rows), name] = pd.NA
     return table

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from qvh_migration.etl.row_sources import RowSources
-from qvh_migration.etl.rtt_links import link_keys
 from qvh_migration.etl.source_keys import TABLE_KEYS
-from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY
-from qvh_migration.etl.sources import SourceTables, align_last, join_columns, parent_rows, split_field
+from qvh_migration.etl.source_rules import GRAIN_KEY
+from qvh_migration.etl.sources import SourceTables, align_last, join_columns, split_field
 from qvh_migration.legacy.dates import parse_legacy_dates
 from qvh_migration.mapping.crosswalks import NO_CODE
 from qvh_migration.mapping.transforms import (
@@ -25,8 +24,11 @@ from qvh_migration.mapping.transforms import (
     format_datetime_ddmmyyyy_hhmi,
 )
 from qvh_migration.mapping.transforms_coding import CODE_SHAPES
+from qvh_migration.mapping.transforms_identity import ATTENDANCE_CROSSWALK, INVALID_INPUT_WARNINGS, SEEN_ATTENDANCE
 
 IMPUTE_MODES = ("strict", "lenient")
+# A warning whose field keeps the value loaded (the rule's decided "not known" code), not emptied.
+NOT_KNOWN_REASON = "unmapped_code_not_known"
 ISSUE_COLUMNS = ("row", "field", "reason_code", "message", "value", "action")
 _NO_ISSUES = pd.DataFrame(columns=list(ISSUE_COLUMNS))
 DATE_TRANSFORMS = ("format_date", "format_datetime", "combine_date_time")
@@ -117,7 +119,9 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     if mapping_class == "GENERATED":
         return FieldResult(_generated(rule, ctx))
     if rule["parent_table"]:
-        return _parent_link(rule, ctx)
+        from qvh_migration.etl.parent_links import parent_link  # it builds on this module's helpers
+
+        return parent_link(rule, ctx)
     sources = [s for s in str(rule["source_fields"]).split(";") if s]
     missing = sorted(
         {split_field(s)[0] for s in sources}
@@ -135,7 +139,7 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     if kind == "join":
         result = _join(rule, transform, sources, ctx)
     elif kind == "aggregate":
-        result = _aggregate(rule, transform, sources[0], ctx)
+        result = _aggregate(rule, transform, sources, ctx)
     elif kind == "ranked":
         from qvh_migration.etl.coding import ranked_codes  # it builds on this module's helpers
 
@@ -157,6 +161,13 @@ def evaluate(rule: pd.Series, ctx: LoadContext) -> FieldResult:
             result = FieldResult(_transform(transform, inputs, ctx), result.issues)
             if transform.startswith(DATE_TRANSFORMS):
                 result.issues.append(_malformed(rule, inputs[0], result.values, ctx))
+            if transform in INVALID_INPUT_WARNINGS:  # a held value the transform refused: say so
+                code, message = INVALID_INPUT_WARNINGS[transform]
+                bad = ~_blank(inputs[0]) & result.values.isna()
+                action = "reject" if rule["mandatory_class"] == "mandatory" else "warn"  # a row needs it
+                result.issues.append(
+                    issues(ctx.rows.index[bad.to_numpy()], rule["target_field"], code, message, inputs[0], action)
+                )
             if transform in CODE_SHAPES:
                 from qvh_migration.etl.coding import shape_issues
 
@@ -200,10 +211,6 @@ def _crosswalk(rule: pd.Series, values: pd.Series, ctx: LoadContext, name: str |
     # is loaded with the field empty and reported, never rejected for it and never given a guess.
     decided = mapped.eq(NO_CODE).fillna(False)
     unmapped = ~_blank(codes) & (mapped.isna() | _blank(mapped)) & ~decided
-    message = f"legacy code has no {name} crosswalk entry"
-    found = issues(
-        ctx.rows.index[unmapped.to_numpy()], rule["target_field"], "unmapped_code", message, codes, _failure_action(ctx)
-    )
     no_code = issues(
         ctx.rows.index[decided.to_numpy()],
         rule["target_field"],
@@ -212,7 +219,30 @@ def _crosswalk(rule: pd.Series, values: pd.Series, ctx: LoadContext, name: str |
         codes,
         "warn",
     )
+    message = f"legacy code has no {name} crosswalk entry"
+    not_known = _not_known_value(rule)
+    if not_known is not None:
+        # An optional field the rule gives a "not known" value: loaded as that, reported, never rejected.
+        found = issues(
+            ctx.rows.index[unmapped.to_numpy()],
+            rule["target_field"],
+            NOT_KNOWN_REASON,
+            f"{message}; loaded as not known ({not_known})",
+            codes,
+            "warn",
+        )
+        return FieldResult(mapped.mask(decided).mask(unmapped, not_known), [found, no_code])
+    found = issues(
+        ctx.rows.index[unmapped.to_numpy()], rule["target_field"], "unmapped_code", message, codes, _failure_action(ctx)
+    )
     return FieldResult(mapped.mask(unmapped | decided), [found, no_code])
+
+
+def _not_known_value(rule: pd.Series) -> str | None:
+    """The value an unmapped code of a CROSSWALK rule loads as (the rule's ``default``), if it has one."""
+    value = rule.get("default_value")
+    value = "" if value is None or pd.isna(value) else str(value).strip()
+    return value if rule["mapping_class"] == "CROSSWALK" and value else None
 
 
 def _malformed(rule: pd.Series, raw: pd.Series, parsed: pd.Series, ctx: LoadContext) -> pd.DataFrame:
@@ -239,134 +269,19 @@ def _generated(rule: pd.Series, ctx: LoadContext) -> pd.Series:
     return key
 
 
-def _parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
-    parent = str(rule["parent_table"])
-    if parent not in ctx.parents:  # several links may name the same parent table
-        ctx.parents[parent] = parent_rows(parent, ctx.row_sources, ctx.sources, ctx.numbers)
-    found = ctx.parents[parent]
-    if found is None:
-        ctx.note(
-            f"{rule['target_field']}: parent {parent} loads no rows from these extracts; link left empty",
-            rule["target_field"],
-        )
-        return FieldResult(_empty(ctx))
-    listed = [split_field(s) for s in str(rule["source_fields"]).split(";") if s]
-    absent = sorted({t for t, _ in listed if t != ctx.source_table and not ctx.sources.has(t)})
-    if absent:
-        ctx.note(
-            f"{rule['target_field']}: the link to {parent} needs {', '.join(absent)}, not in the extracts; "
-            "link left empty",
-            rule["target_field"],
-        )
-        return FieldResult(_empty(ctx))
-    own = [c for t, c in listed if t == ctx.source_table]
-    keys = link_keys(parent, found, listed, own, ctx)
-    if keys is None:
-        # The patient alone does not say which of the patient's parent rows is meant: never guess.
-        ctx.note(
-            f"{rule['target_field']}: {ctx.source_table} shares no key with {parent} beyond the patient; "
-            "link left empty",
-            rule["target_field"],
-        )
-        return FieldResult(_empty(ctx))
-    rows, on = keys.rows, keys.on
-    # Several parent rows per partial key (e.g. a referral's waiting-list entries): the first one.
-    parents = keys.parents.dropna(subset=on) if keys.bridge else keys.parents  # no pathway: no match
-    first = parents.drop_duplicates(on, keep="first")
-    left = rows[on].astype("string").reset_index(names="_row")
-    linked = left.merge(first, on=on, how="left").set_index("_row").reindex(ctx.rows.index)
-    numbers = linked["record_number"].astype("Int64").astype("string")
-    blank_key = pd.concat([_blank(rows[c]) for c in on], axis=1).all(axis=1)
-    for column in (c for c in own if c not in on):
-        # A listed field outside the join says whether a link applies (BookFromWL blank: direct booking).
-        blank_key |= _blank(rows[column])
-    mandatory = rule["mandatory_class"] == "mandatory"
-    out = []
-    derived = [c for c in on if c not in ctx.rows.columns] if keys.bridge else []
-    if derived:
-        # A key read through the bridge: an episode on no RTT pathway has no such parent.
-        unlinked = pd.concat([_blank(rows[c]) for c in derived], axis=1).any(axis=1) & ~blank_key
-        if mandatory:
-            out.append(
-                issues(
-                    ctx.rows.index[unlinked.to_numpy()],
-                    rule["target_field"],
-                    "no_rtt_pathway",
-                    f"no {keys.bridge} row ties this episode to an RTT pathway, so no {parent} row (mandatory link)",
-                    ctx.rows[own[-1]].astype("string"),
-                    "reject",
-                )
-            )
-        blank_key |= unlinked
-        numbers = numbers.mask(unlinked)
-    orphan = numbers.isna() & ~blank_key
-    filtered = numbers.notna() & linked[FILTER_REASON].fillna("").ne("")
-    key_text = rows[on[0]].astype("string")
-    for column in on[1:]:
-        key_text = key_text + "|" + rows[column].astype("string")
-    out += [
-        issues(
-            ctx.rows.index[orphan.to_numpy()],
-            rule["target_field"],
-            "orphan_parent",
-            f"no {parent} row for {'+'.join(on)}",
-            key_text,
-            "reject" if mandatory else "warn",
-        )
-    ]
-    if filtered.any():
-        reasons = linked.loc[filtered, FILTER_REASON]
-        if mandatory:
-            message = f"parent {parent} not loaded: " + reasons
-            out.append(filter_issues(rule["target_field"], "parent_filtered", message))
-        else:
-            out.append(
-                issues(
-                    ctx.rows.index[filtered.to_numpy()],
-                    rule["target_field"],
-                    "parent_filtered",
-                    f"parent {parent} row not loaded; link left empty",
-                    key_text,
-                    "warn",
-                )
-            )
-            numbers = numbers.mask(filtered)
-    published = ctx.parent_outcomes(parent)
-    if published is not None:
-        # The parent's own load decides: a link to a rejected or filtered parent row would dangle.
-        # Plain str keys and values: an empty outcomes file must map to nothing, not fail on types.
-        keys = published["record_number"].astype("int64").astype(str).to_numpy()
-        outcome = dict(zip(keys, published["outcome"].astype(str), strict=True))
-        reason = dict(zip(keys, published["reason"].fillna("").astype(str), strict=True))
-        state = numbers.map(outcome).astype("string").fillna("")
-        why = numbers.map(reason).astype("string").fillna("")
-        for code, (kind, text) in {
-            "parent_rejected": ("rejected", f"the {parent} row was rejected in its own load"),
-            "parent_filtered": ("filtered", f"parent {parent} not loaded: "),
-        }.items():
-            hit = numbers.notna() & ~filtered & state.eq(kind)
-            if not hit.any():
-                continue
-            if kind == "filtered" and mandatory:
-                out.append(filter_issues(rule["target_field"], code, text + why[hit]))
-            else:
-                out.append(
-                    issues(
-                        ctx.rows.index[hit.to_numpy()],
-                        rule["target_field"],
-                        code,
-                        text.rstrip(": "),
-                        key_text,
-                        "reject" if mandatory else "warn",
-                    )
-                )
-                numbers = numbers.mask(hit)
-    return FieldResult(numbers.mask(orphan), out)
-
-
 def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext) -> FieldResult:
     if transform.startswith("tracking_time_"):
         return FieldResult(_tracking_time(transform, sources, ctx))
+    if transform == "death_datetime":
+        from qvh_migration.etl.death import death_moments
+
+        values = death_moments(sources, ctx.rows, ctx.sources)
+        raw = ctx.rows[split_field(sources[0])[1]].astype("string")
+        return FieldResult(values, [_malformed(rule, raw, values, ctx)])
+    if transform == "opd_waitlist_status":
+        from qvh_migration.etl.waitlist_status import booked_status  # it builds on this module's helpers
+
+        return FieldResult(booked_status(ctx.rows, ctx.sources.lookup_table(split_field(sources[2])[0]), sources))
     if transform == "override_wait_reset_date":
         from qvh_migration.etl.wait_resets import override_wait_reset  # it builds on this module's context
 
@@ -409,9 +324,13 @@ def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext)
     return result
 
 
-def _aggregate(rule: pd.Series, transform: str, source: str, ctx: LoadContext) -> FieldResult:
-    table, column = split_field(source)
+def _aggregate(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext) -> FieldResult:
+    table, column = split_field(sources[0])
     frame = ctx.group_rows if table == ctx.source_table else ctx.sources.lookup_table(table)
+    if transform == "earliest_attended_date":  # only the appointments the patient was seen at
+        status = frame[split_field(sources[1])[1]].astype("string").str.strip()
+        seen = status.map(ctx.crosswalks[ATTENDANCE_CROSSWALK]).isin(SEEN_ATTENDANCE).fillna(False)
+        frame = frame.loc[seen.to_numpy()]
     on = (
         [c for c in ctx.grain if c in frame.columns]
         if table == ctx.source_table
@@ -432,6 +351,8 @@ def _aggregate(rule: pd.Series, transform: str, source: str, ctx: LoadContext) -
         open_ended = by.apply(lambda s: s.isna().any())  # a pathway with an open period has no end yet
         agg = agg.mask(open_ended)
     pattern = "%d/%m/%Y %H:%M" if transform.endswith("datetime") else "%d/%m/%Y"
+    if agg.empty:  # nothing to aggregate (e.g. no appointment was attended): every row blank
+        return FieldResult(_empty(ctx))
     formatted = agg.dt.strftime(pattern).rename("_value").reset_index()
     left = ctx.rows[on].astype("string").reset_index(names="_row")
     merged = left.merge(formatted.astype({c: "string" for c in on}), on=on, how="left").set_index("_row")
@@ -442,10 +363,12 @@ def _tracking_time(transform: str, sources: list[str], ctx: LoadContext) -> pd.S
     step_table, step_column = split_field(sources[0])
     _, when_column = split_field(sources[1])
     steps = ctx.sources.lookup_table(step_table)
-    wanted = steps[step_column].astype("string").str.upper().str.contains(TRACKING_WORDS[transform], regex=True)
+    words = TRACKING_WORDS[transform.removesuffix("_hhmi")]
+    wanted = steps[step_column].astype("string").str.upper().str.contains(words, regex=True)
     steps = steps.loc[wanted.fillna(False)]
     on = join_columns(ctx.rows, step_table, steps, [])
     if not on:
         ctx.note(f"{transform}: {step_table} shares no key with {ctx.source_table}; field left empty")
         return _empty(ctx)
-    return format_datetime_ddmmyyyy_hhmi(align_last(ctx.rows, step_table, steps, on, when_column))
+    when = format_datetime_ddmmyyyy_hhmi(align_last(ctx.rows, step_table, steps, on, when_column))
+    return when.str.slice(11, 16).mask(when.isna()) if transform.endswith("_hhmi") else when

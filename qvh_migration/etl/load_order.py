@@ -17,10 +17,12 @@ from functools import cache
 
 import pandas as pd
 
+from qvh_migration.etl.patient_link import CRN_FIELDS, PATIENT_TABLE
 from qvh_migration.settings import PACKAGE_DIR
 from qvh_migration.specs.target_links import resolve_parent
 
 FACTS_TABLES = PACKAGE_DIR / "specs" / "facts" / "target_tables.csv"
+FACTS_FIELDS = PACKAGE_DIR / "specs" / "facts" / "target_fields.csv"
 HELD_BACK_TAG = "qvh/held_back"
 
 
@@ -47,8 +49,9 @@ def ordered_tables(target_tables: pd.DataFrame) -> list[str]:
     return [str(t) for t in ranked["table_name"]]
 
 
-def from_catalog(target_tables: pd.DataFrame) -> LoadOrder:
-    """The load order of a target catalog; a printed parent the guide never defines is not waited for."""
+def from_catalog(target_tables: pd.DataFrame, waits: Mapping[str, Iterable[str]] | None = None) -> LoadOrder:
+    """The load order of a target catalog; a printed parent the guide never defines is not waited for.
+    ``waits``: tables each table also waits for beyond its parent links."""
     tables = ordered_tables(target_tables)
     known = set(tables)
     links = dict(zip(target_tables["table_name"].astype(str), target_tables["parent_links"].fillna(""), strict=True))
@@ -57,14 +60,28 @@ def from_catalog(target_tables: pd.DataFrame) -> LoadOrder:
         named = {
             resolve_parent(link.strip().rpartition(".")[0], known) for link in str(links[table]).split(";") if link
         }
+        named |= set((waits or {}).get(table, ()))
         parents[table] = frozenset(p for p in named if p in known and p != table)
     return LoadOrder(tuple(tables), parents)
 
 
+def patient_waits(target_fields: pd.DataFrame) -> dict[str, set[str]]:
+    """Tables naming the patient by hospital number "as loaded into LOAD_PMI" (MAIN_CRN or CRN): the
+    ETL checks each row against LOAD_PMI's load (etl/patient_link.py), so they wait for it."""
+    named = target_fields.loc[target_fields["field_name"].str.upper().isin(CRN_FIELDS), "table_name"]
+    return {str(t): {PATIENT_TABLE} for t in set(named) - {PATIENT_TABLE}}
+
+
 @cache
 def committed() -> LoadOrder:
-    """The load order of the guide's committed facts (the 38 partitions)."""
-    return from_catalog(pd.read_csv(FACTS_TABLES, dtype=str, keep_default_na=False))
+    """The load order of the guide's committed facts (the 38 partitions), with the tables a table's
+    patient link or gate rules read (gates/table_rules.RULE_READS) waited for like parents."""
+    from qvh_migration.gates.table_rules import RULE_READS  # the gates read tables the ETL loads
+
+    waits = patient_waits(pd.read_csv(FACTS_FIELDS, dtype=str, keep_default_na=False))
+    for table, reads in RULE_READS.items():
+        waits.setdefault(table, set()).update(reads)
+    return from_catalog(pd.read_csv(FACTS_TABLES, dtype=str, keep_default_na=False), waits)
 
 
 @dataclass(frozen=True)

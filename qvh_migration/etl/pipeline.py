@@ -18,6 +18,7 @@ from qvh_migration.etl import key_registry as registry_rules
 from qvh_migration.etl import load_files, store
 from qvh_migration.etl.executor import TableLoad, load_table, table_rules
 from qvh_migration.etl.fields import IMPUTE_MODES
+from qvh_migration.etl.patient_link import PATIENT_TABLE
 from qvh_migration.etl.postgres_target import PostgresTarget
 from qvh_migration.etl.row_sources import RowSources, load_row_sources
 from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
@@ -138,7 +139,8 @@ def run_partition(
         raise MigrationInputError(path, "key registry not materialised yet: materialise key_registry first")
     rules = table_rules(read_contract(folders.mapping), fields, target_table)
     parents = sorted({p for p in rules["parent_table"] if p})
-    registry = registry_rules.read_registry(path, [target_table, *parents])
+    # LOAD_PMI's numbers too: activity is checked against the patient's own load (etl/patient_link.py).
+    registry = registry_rules.read_registry(path, [target_table, *parents, PATIENT_TABLE])
     numbers = registry_rules.RecordNumbers(registry)
     load = load_table(
         target_table,

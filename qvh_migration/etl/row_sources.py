@@ -32,8 +32,9 @@ from qvh_migration.mapping.transforms import TRANSFORMS
 ROW_SOURCES_FILE = Path(__file__).with_name("row_sources.yaml")
 FILTER_TESTS = ("in", "not_blank", "before", "on_or_after")
 # What a union part may say about a contract field (the contract row's other columns are kept).
-OVERRIDE_KEYS = frozenset({"class", "source", "transform", "default", "rationale"})
-OVERRIDE_CLASSES = ("DIRECT", "TRANSFORM", "DERIVED", "DEFAULT", "NOT_MIGRATED")
+OVERRIDE_KEYS = frozenset({"class", "source", "transform", "crosswalk", "default", "rationale"})
+# GENERATED keeps the contract rule's generator (e.g. source_key) over the part's own key columns.
+OVERRIDE_CLASSES = ("DIRECT", "TRANSFORM", "DERIVED", "DEFAULT", "NOT_MIGRATED", "GENERATED")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class FieldOverride:
     transform: str = ""
     default: str = ""
     rationale: str = ""
+    crosswalk: str = ""  # the crosswalk (crosswalks/<name>.csv) the value goes through, as in a contract rule
 
 
 @dataclass(frozen=True)
@@ -294,8 +296,11 @@ def _field_overrides(path: Path, where: str, section: object) -> tuple[FieldOver
         sources = tuple(str(s) for s in (value if isinstance(value, list) else [value] if value else []))
         if mapping_class == "DEFAULT" and "default" not in rule:
             raise CurationError(path, "a DEFAULT field rule needs 'default'", where=at)
-        if mapping_class in ("DIRECT", "TRANSFORM", "DERIVED") and not sources:
+        if mapping_class in ("DIRECT", "TRANSFORM", "DERIVED", "GENERATED") and not sources:
             raise CurationError(path, f"a {mapping_class} field rule needs 'source'", where=at)
         default = str(rule.get("default") or "")
-        overrides.append(FieldOverride(str(name), mapping_class, sources, transform, default, str(rule["rationale"])))
+        crosswalk = str(rule.get("crosswalk") or "")
+        overrides.append(
+            FieldOverride(str(name), mapping_class, sources, transform, default, str(rule["rationale"]), crosswalk)
+        )
     return tuple(overrides)

@@ -4,6 +4,8 @@
 * Merged patients are resolved: the retired patient record (``MERGEDID.OldID``) is not loaded,
   and rows of other tables that still point at it move to the surviving patient
   (``MERGEDID.NewestID``), hospital number included, so they link to a loaded patient.
+* A MERGEDID row (one per retired record) belongs to the survivor and carries the retired record's
+  hospital number, so retired numbers can load as the survivor's identifiers (LOAD_PMIIDS).
 * The table's row filters (``row_sources.yaml``) send other rows to the table they belong to.
 
 Every filtered row keeps its reason; nothing is dropped silently.
@@ -19,6 +21,9 @@ from qvh_migration.io.arrow_text import is_in
 
 PATIENT_KEY = "InternalPatientNumber"
 HOSPITAL_NUMBER = "DistrictNumber"
+MERGED_TABLE, RETIRED_ID, NEWEST_ID = "MERGEDID", "OldID", "NewestID"
+# Columns the source rules add to a table's rows (not in its extract): a rule may read them.
+ADDED_COLUMNS = {MERGED_TABLE: (PATIENT_KEY, HOSPITAL_NUMBER)}
 SOURCE_KEY, GRAIN_KEY, FILTER_REASON = "_source_key", "_grain_key", "_filter_reason"
 
 
@@ -74,6 +79,16 @@ def resolve_merges(
     return frame, reason
 
 
+def merged_id_rows(frame: pd.DataFrame, survivors: pd.Series, districts: pd.Series) -> pd.DataFrame:
+    """MERGEDID rows as rows of a patient table: the survivor is the row's patient (the newest id
+    followed to the last survivor known in PATDATA) and the retired record's hospital number is its
+    DistrictNumber, so a row per retired record can load as an identifier of the surviving patient."""
+    old = frame[RETIRED_ID].astype("string").str.strip()
+    newest = frame[NEWEST_ID].astype("string").str.strip()
+    survivor = old.map(survivors).fillna(newest).astype("string")
+    return frame.assign(**{PATIENT_KEY: survivor, HOSPITAL_NUMBER: old.map(districts).astype("string")})
+
+
 def prepare_rows(source: RowSource, frame: pd.DataFrame, survivors: pd.Series, districts: pd.Series) -> pd.DataFrame:
     """The source rows with their row key, grain key and filter reason ("" = to be loaded).
 
@@ -85,6 +100,8 @@ def prepare_rows(source: RowSource, frame: pd.DataFrame, survivors: pd.Series, d
     if source.key_prefix:  # a union part: its keys must never meet another part's
         grain = source.key_prefix + grain
     keyed = frame.assign(**{SOURCE_KEY: row_keys(frame, table), GRAIN_KEY: grain})
+    if table == MERGED_TABLE and RETIRED_ID in keyed.columns:
+        keyed = merged_id_rows(keyed, survivors, districts)
     resolved, merged_reason = resolve_merges(keyed, table, survivors, districts)
     reason = deleted_reason(resolved)
     reason = reason.mask(reason.eq(""), merged_reason)

@@ -154,11 +154,21 @@ def parent_rows(
 ) -> ParentRows | None:
     """The parent's rows, or None when the parent loads no rows or its source is absent."""
     spec = row_sources.tables.get(parent)
-    # A union's rows have no one key a child could name, so no table links to one (link left empty).
-    if not isinstance(spec, RowSource) or not spec.loads_rows or not sources.has(str(spec.source_table)):
+    # A union is a parent only when its parts share one grain (the same key columns, e.g. current and
+    # removed waiting-list entries); its rows are the parts' rows in part order. Otherwise no key a
+    # child could name covers its rows, so no table links to one (link left empty).
+    parts = [spec] if isinstance(spec, RowSource) else list(spec.parts) if spec is not None else []
+    if not parts or len({p.grain for p in parts}) != 1:
         return None
-    prepared = prepare_rows(spec, sources.raw(str(spec.source_table)), sources.survivors, sources.districts)
-    first = prepared.drop_duplicates(GRAIN_KEY, keep="first")
-    frame = first[[*spec.grain, FILTER_REASON]].astype("string").copy()
-    frame["record_number"] = first[GRAIN_KEY].astype(str).map(numbers.get(parent, pd.Series(dtype="int64")))
-    return ParentRows(parent, spec.grain, frame.reset_index(drop=True))
+    frames = []
+    for part in parts:
+        if not part.loads_rows or not sources.has(str(part.source_table)):
+            continue
+        prepared = prepare_rows(part, sources.raw(str(part.source_table)), sources.survivors, sources.districts)
+        first = prepared.drop_duplicates(GRAIN_KEY, keep="first")
+        frame = first[[*part.grain, FILTER_REASON]].astype("string").copy()
+        frame["record_number"] = first[GRAIN_KEY].astype(str).map(numbers.get(parent, pd.Series(dtype="int64")))
+        frames.append(frame)
+    if not frames:
+        return None
+    return ParentRows(parent, parts[0].grain, pd.concat(frames, ignore_index=True))

@@ -21,6 +21,7 @@ import pandas as pd
 from qvh_migration.errors import CurationError
 from qvh_migration.etl.row_sources import FieldOverride, RowSource, RowSourceUnion
 from qvh_migration.etl.source_keys import TABLE_KEYS
+from qvh_migration.etl.source_rules import ADDED_COLUMNS
 from qvh_migration.etl.sources import split_field
 from qvh_migration.mapping.transforms import accepts
 
@@ -79,8 +80,10 @@ def owning_record(table: str, own: str) -> bool:
 
 
 def _in_catalog(qualified: str, catalog_columns: Mapping[str, set[str]]) -> bool:
+    """In the source catalog, or a column the source rules give the table's rows (a MERGEDID row's
+    surviving patient and retired hospital number, ``source_rules.merged_id_rows``)."""
     table, column = split_field(qualified)
-    return column in catalog_columns.get(table, set())
+    return column in catalog_columns.get(table, set()) or column in ADDED_COLUMNS.get(table, ())
 
 
 def _columns(override: FieldOverride, own: str) -> dict[str, str]:
@@ -91,7 +94,7 @@ def _columns(override: FieldOverride, own: str) -> dict[str, str]:
         "source_table": own if sources else "",
         "source_fields": ";".join(sources),
         "transform": override.transform,
-        "crosswalk": "",
+        "crosswalk": override.crosswalk,
         "default_value": override.default,
         "rationale": override.rationale,
     }

@@ -19,18 +19,29 @@ POSTCODE = (
     r"GIR 0AA|ZZ99 [0-9][A-Z]{2}|"
     r"(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?) [0-9][ABD-HJLNP-UW-Z]{2}"
 )
-GP_CODE = r"G\d{7}"  # GMP national code (ODS): G + 7 digits
+GP_CODE = r"[CDG]\d{7}"  # national practitioner code: G + 7 digits (GMP), or D / C + 7 (guide p42: D2008756)
+# A referral's referrer (REF_GP_CODE, "loaded as mapped" through GP_MASTER, guide p42): a national
+# practitioner code, or the legacy GDP master's 6-character code of a referring dentist (D + 5 digits),
+# which has no national form in PatientCentre and is listed in the data mapping report for the mapping.
+REFERRER_CODE = rf"{GP_CODE}|D\d{{5}}"
 PRACTICE_CODE = r"[A-Z]\d{5}"  # GP practice national code (ODS)
 GMC_CODE = r"[CD]?\d{7}"  # consultant GMC (C) or GDC (D) number, 7 digits
 # Which fields carry which format: decided by the guide's field names (one family each).
 FORMAT_FIELDS: dict[str, re.Pattern[str]] = {
     "nhs_number": re.compile(r"^NHS_?NUMBER$", re.IGNORECASE),
     "postcode": re.compile(r"POST_?CODE$", re.IGNORECASE),
-    "gp_code": re.compile(r"^(GP_NATIONAL_CODE|REF_GP_CODE|GP_REGISTRATION_CODE|GP_FUNDHOLDER_CODE)$", re.IGNORECASE),
+    "referrer_code": re.compile(r"^REF_GP_CODE$", re.IGNORECASE),
+    "gp_code": re.compile(r"^(GP_NATIONAL_CODE|GP_REGISTRATION_CODE|GP_FUNDHOLDER_CODE)$", re.IGNORECASE),
     "practice_code": re.compile(r"^(PRACTICE_NATIONAL_CODE|REF_PRACTICE_CODE|GP_PRACTICE_CODE)$", re.IGNORECASE),
     "gmc_code": re.compile(r"_GMC$", re.IGNORECASE),
 }
-PATTERNS = {"postcode": POSTCODE, "gp_code": GP_CODE, "practice_code": PRACTICE_CODE, "gmc_code": GMC_CODE}
+PATTERNS = {
+    "postcode": POSTCODE,
+    "gp_code": GP_CODE,
+    "referrer_code": REFERRER_CODE,
+    "practice_code": PRACTICE_CODE,
+    "gmc_code": GMC_CODE,
+}
 # Personal names the target holds in plain letters: anything else needs a person to decide.
 NAME_FIELD = re.compile(r"(SURNAME|FORENAME|PAT_NAME_FAMILY|PAT_NAME_1|^NAME_FAMILY$|^NAME_1$)", re.IGNORECASE)
 NAME_CHARS = r"[A-Za-z][A-Za-z '\-.]*"

@@ -24,7 +24,9 @@ from qvh_migration.settings import PACKAGE_DIR
 
 PROFILES_DIR_ENV = "QVH_RELEASE_PROFILES"
 PROFILE_NAMES: tuple[str, ...] = ("development", "pre_production", "cutover_ready")
-DEFAULT_PROFILE = "development"
+# The profile a dry run gates under and a release is scored under unless the user names another:
+# the rehearsal profile, never the development one (whose error threshold lets anything through).
+DEFAULT_PROFILE = "pre_production"
 SEVERITIES: tuple[str, ...] = ("ERROR", "WARN")
 # The release criteria a profile may set; each figure is computed from the stored run (release.py).
 CRITERIA: tuple[str, ...] = (
@@ -39,6 +41,7 @@ CRITERIA: tuple[str, ...] = (
     "patients_without_hospital_number",
     "reconciliation_differences",
     "blocked_tables",
+    "failed_invariants",
     "open_decisions",
 )
 

@@ -16,7 +16,9 @@ import pandas as pd
 from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.etl.validation import UNFILLED
-from qvh_migration.gates.profiles import Profile
+from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
+from qvh_migration.gates.invariants.sql_support import modulus_11_valid
+from qvh_migration.gates.profiles import DEFAULT_PROFILE, PROFILE_NAMES, Profile, load_profile
 from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
 from qvh_migration.gates.stage import _all, all_findings
 from qvh_migration.io.artifacts import atomic_path
@@ -31,15 +33,11 @@ REVIEWED_FIGURES: dict[str, Callable[[Path | None], float]] = {
 }
 
 
-def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[str, float]:
-    summary = pd.read_csv(folders.target / etl_store.LOAD_SUMMARY_FILE, keep_default_na=False)
-    contract = read_contract(folders.mapping)
+def scored_gates(gates_dir: Path, contract: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """The run's gate summary with each check's severity and pass/fail re-derived under ``profile``."""
     gates = pd.read_csv(gates_dir / GATE_SUMMARY_FILE, keep_default_na=False)
-    findings = all_findings(gates_dir)
-    rejects = _all(folders.target, etl_store.REJECTS)
     suggested = set((contract["target_table"] + "." + contract["target_field"])[contract["status"] != "approved"])
 
-    # Severities and pass/fail are re-derived from the counts under this profile, not the run's.
     def severity(row: pd.Series) -> str:
         fields = str(row["check"]).split(":", 1)[1].split(">") if ":" in str(row["check"]) else []
         downgraded = any(f"{row['target_table']}.{f}" in suggested for f in fields)
@@ -50,6 +48,15 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
         passes(c, int(f), int(n), profile)[0]
         for c, f, n in zip(gates["check"], gates["failures"], gates["rows_checked"], strict=True)
     ]
+    return gates
+
+
+def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[str, float]:
+    summary = pd.read_csv(folders.target / etl_store.LOAD_SUMMARY_FILE, keep_default_na=False)
+    contract = read_contract(folders.mapping)
+    gates = scored_gates(gates_dir, contract, profile)
+    findings = all_findings(gates_dir)
+    rejects = _all(folders.target, etl_store.REJECTS)
     severity_of = dict(zip(gates["target_table"] + "\x1f" + gates["check"], gates["severity"], strict=True))
     finding_severity = (findings["target_table"].astype(str) + "\x1f" + findings["check"].astype(str)).map(severity_of)
     blocked = gates.loc[~gates["passed"] & gates["severity"].eq("ERROR"), "target_table"].nunique()
@@ -61,7 +68,11 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
         int
     ).sum(axis=1)
     pmi_path = etl_store.table_path(folders.target, etl_store.TABLES, "LOAD_PMI")
-    pmi = pd.read_parquet(pmi_path) if pmi_path.exists() else pd.DataFrame(columns=["NHS_NUMBER_STATUS", "MAIN_CRN"])
+    pmi = (
+        pd.read_parquet(pmi_path)
+        if pmi_path.exists()
+        else pd.DataFrame(columns=["NHS_NUMBER", "NHS_NUMBER_STATUS", "MAIN_CRN"])
+    )
     duplicates = gates.loc[gates["check"].eq("no_duplicate_patients"), "failures"].astype(int).sum()
     target_rows = summary["target_rows"].astype(int)
     return {
@@ -72,19 +83,38 @@ def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[st
         "crosswalk_rejects": int(rejects["reason_code"].eq("unmapped_code").sum()) if not rejects.empty else 0,
         "population_ratio": round(float(loaded / expected), 4) if expected else 1.0,
         "conservation_failures": int(unbalanced.ne(0).sum()),
-        "nhs_numbers_verified": round(float(pmi["NHS_NUMBER_STATUS"].astype(str).eq("01").mean()), 4)
-        if len(pmi)
-        else 0.0,
+        # Verified means status 01 on a number that passes Modulus 11 (NHS Data Dictionary), not the status alone.
+        "nhs_numbers_verified": verified_share(pmi),
         "duplicate_patients": int(duplicates),
         "patients_without_hospital_number": int(pmi["MAIN_CRN"].astype("string").fillna("").str.strip().eq("").sum()),
         "reconciliation_differences": int((target_rows - summary["loaded_rows"].astype(int)).abs().sum()),
         "blocked_tables": int(blocked),
+        "failed_invariants": len(failed_invariants(gates)),
     }
+
+
+def verified_share(pmi: pd.DataFrame) -> float:
+    """Share of patients whose NHS number is verified: status 01 *and* a valid number (Modulus 11, not
+    one digit repeated); status 01 on an invalid or missing number does not count."""
+    if not len(pmi):
+        return 0.0
+    number = pmi["NHS_NUMBER"].astype("string").fillna("") if "NHS_NUMBER" in pmi else pd.Series("", index=pmi.index)
+    # The gates' own Modulus 11, not the load's: a verdict must not share its beliefs with the transform.
+    verified = pmi["NHS_NUMBER_STATUS"].astype(str).eq("01") & number.map(modulus_11_valid).astype(bool)
+    return round(float(verified.mean()), 4)
+
+
+def failed_invariants(gates: pd.DataFrame) -> list[str]:
+    """Business invariants (gates/invariants) with an ERROR failing on some table under the scored profile."""
+    invariant = gates["family"].isin(INVARIANT_FAMILIES) if "family" in gates.columns else gates["check"].eq("")
+    failed = gates.loc[invariant & ~gates["passed"].astype(bool) & gates["severity"].eq("ERROR"), "check"]
+    return sorted(set(failed))
 
 
 def decide(folders: StageFolders, gates_dir: Path, profile: Profile, decisions_file: Path | None = None) -> dict:
     values = figures(folders, gates_dir, profile)
     values.update({name: count(decisions_file) for name, count in REVIEWED_FIGURES.items() if name in profile.criteria})
+    gates = scored_gates(gates_dir, read_contract(folders.mapping), profile)
     criteria = []
     for name, (bound, threshold) in profile.criteria.items():
         figure = values[name]
@@ -98,7 +128,23 @@ def decide(folders: StageFolders, gates_dir: Path, profile: Profile, decisions_f
             }
         )
     decision = "PASS" if all(c["result"] == "PASS" for c in criteria) else "FAIL"
-    return {"profile": profile.name, "profile_file": str(profile.path), "decision": decision, "criteria": criteria}
+    return {
+        "profile": profile.name,
+        "profile_file": str(profile.path),
+        "decision": decision,
+        "criteria": criteria,
+        "failed_invariants": failed_invariants(gates),
+        "blocked_tables": sorted(set(gates.loc[~gates["passed"] & gates["severity"].eq("ERROR"), "target_table"])),
+    }
+
+
+def decide_all(folders: StageFolders, gates_dir: Path, headline: str = DEFAULT_PROFILE) -> dict:
+    """The decision under every release profile side by side; the headline is ``headline``'s, never a
+    more lenient one's by default (``DEFAULT_PROFILE`` is pre_production)."""
+    names = list(dict.fromkeys([*PROFILE_NAMES, headline]))
+    by_profile = [decide(folders, gates_dir, load_profile(name)) for name in names]
+    chosen = next(d for d in by_profile if d["profile"] == load_profile(headline).name)
+    return {**chosen, "headline_profile": chosen["profile"], "profiles": by_profile}
 
 
 def _noted_mandatory(target_dir: Path, contract: pd.DataFrame, tables: set[str]) -> int:

@@ -57,7 +57,7 @@ class TableGates:
 _TARGET_IDENTIFIERS = re.compile(r"ID_NUMBER|ADDITIONAL_ID|EXTERNAL_SYSTEM_ID|CRN", re.IGNORECASE)
 
 
-def _identifying(field: str) -> bool:
+def identifying_field(field: str) -> bool:
     return is_identifier_column(field) or bool(_TARGET_IDENTIFIERS.search(field))
 
 
@@ -120,19 +120,14 @@ def gate_table(
     read_table,
     keys: pd.DataFrame | None = None,
     source_table: str = "",
-    noted_fields: set[str] | None = None,
     extracts_dir: Path | None = None,
     rule_frame: pd.DataFrame | None = None,
 ) -> TableGates:
     """Every generated check and table rule over one table, scored under ``profile``."""
     specs = field_specs(catalog, contract, table)
-    # Fields the load left empty for every row by a table note are unresolved, not row faults.
-    noted = noted_fields or set()
+    # A table note ("... left empty") explains an empty mandatory field; it does not exempt it: every
+    # row that loads without it fails the mandatory check.
     schema = table_schema(specs, table)
-    for name in noted:
-        if name in schema.columns:
-            column = schema.columns[name]
-            column.checks = [c for c in column.checks if not c.name.startswith("mandatory:")]
     data = frame.reset_index(drop=True)
     keys = keys if keys is not None else pd.DataFrame({"record_number": pd.Series(dtype="Int64"), "source_key": ""})
     # Table rules may see the legacy times (rule_frame); the schema checks the target's values as loaded.
@@ -158,7 +153,7 @@ def gate_table(
     row_tables = keys["source_table"] if "source_table" in keys.columns else pd.Series(dtype="string")
     tables = row_tables.reindex(rows).fillna("").replace("", source_table).to_numpy() if len(found) else []
     derived = identifier_fields(rules)
-    identifying = found["field"].map(lambda f: _identifying(str(f)) or str(f) in derived).astype(bool)
+    identifying = found["field"].map(lambda f: identifying_field(str(f)) or str(f) in derived).astype(bool)
     masked = found["value"].astype("string").fillna("")
     findings = pd.DataFrame(
         {

@@ -16,6 +16,7 @@ from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.etl.pipeline import StageFolders, read_target_catalog
 from qvh_migration.etl.source_rules import split_union_keys
 from qvh_migration.gates import cross_table, detection
+from qvh_migration.gates.invariants.score import INVARIANT_FINDINGS_FILE, run_invariants
 from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.run import (
     FINDING_FILE_COLUMNS,
@@ -24,7 +25,6 @@ from qvh_migration.gates.run import (
     TableGates,
     gate_path,
     gate_table,
-    noted_fields,
     read_loaded,
     record_keys,
     refresh_gate_summary,
@@ -73,7 +73,6 @@ def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: 
         read_table=lambda name: timed(name, read(name)),
         keys=record_keys(folders.target, table, frame),
         source_table=sources.get(table, ""),
-        noted_fields=noted_fields(folders.target, table),
         extracts_dir=folders.extracts,
         rule_frame=timed(table, frame),
     )
@@ -95,10 +94,18 @@ def run_cross_table(folders: StageFolders, gates_dir: Path, profile: Profile) ->
     return findings, summary
 
 
+def run_business_invariants(
+    folders: StageFolders, gates_dir: Path, profile: Profile
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The business invariants (``gates/invariants``) on the staging database, scored under ``profile``."""
+    return run_invariants(folders, gates_dir, profile, source_tables(folders.target))
+
+
 def all_findings(gates_dir: Path) -> pd.DataFrame:
     files = sorted((gates_dir / FINDINGS).glob("*.parquet"))
-    if (gates_dir / CROSS_FINDINGS_FILE).exists():
-        files.append(gates_dir / CROSS_FINDINGS_FILE)
+    for extra in (CROSS_FINDINGS_FILE, INVARIANT_FINDINGS_FILE):
+        if (gates_dir / extra).exists():
+            files.append(gates_dir / extra)
     frames = [pd.read_parquet(f) for f in files]
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(FINDING_FILE_COLUMNS))

@@ -33,6 +33,12 @@ TABLE_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Tables a table's rules read besides its parents: the load waits for them as for a parent, so a
+# parallel load judges the same rows as a serial one (the guide loads LOAD_PMIIDS before the case-note
+# history, p. 26).
+RULE_READS: dict[str, tuple[str, ...]] = {"LOAD_PMICASENOTEHISTORY": ("LOAD_PMIIDS",)}
+
+
 def findings(check: str, rows: pd.Index | list, field: str, values: pd.Series | str) -> pd.DataFrame:
     rows = list(rows)
     if isinstance(values, str):

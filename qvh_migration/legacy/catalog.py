@@ -132,6 +132,25 @@ FORMAT_OVERRIDES: dict[tuple[str, str], str] = {
     ("GP", "GeneralPractitionerDateJoinedGpPracticeInter"): "CCYYMMDD",
     ("GP", "GeneralPractitionerDateLeftFhSchemeInternal"): "CCYYMMDD",
     ("GP", "GeneralPractitionerDateLeftGpPracticeInterna"): "CCYYMMDD",
+    # The month a follow-up appointment is required in (6 characters, data element E4167A) and the
+    # PC83 full required date (R8271A internal, R8271 display): confirm on the first real extract.
+    ("OPWLENTRY", "OpWlDateAppointmentRequiredInternal"): "CCYYMM",
+    ("OPWLENTRY", "FollUpApptReqDtEXT"): "CCYYMMDDHHMM",
+    ("OPWLENTRY", "FollUpApptReqdDtEXT"): "DD/MM/YYYY HH:MM",
+    ("OPWLREMENTRY", "WlDateAppReqInt"): "CCYYMM",
+    ("OPWLREMENTRY", "WlDateAppReq"): "MM/YYYY",
+    # Times of day and the display date of a special-register entry.
+    ("OPATTTRACK", "PtApptStartTime"): "HH:MM",
+    ("OPATTTRACK", "PtTrackingStepTime"): "HH:MM",
+    ("OPATTTRACK", "PtTrackingStepDate"): "DD/MM/YYYY",
+    ("PMISPECIALREG", "DateEntered"): "DD/MM/YYYY",
+    ("OPDISCHARGE", "OpRegDtimeInt"): "CCYYMMDDHHMM",
+    ("ROOMSTAY", "StartDate"): "DD/MM/YYYY",
+    ("ROOMSTAY", "StartTime"): "HH:MM",
+    ("ROOMSTAY", "EndDate"): "DD/MM/YYYY",
+    ("ROOMSTAY", "EndTime"): "HH:MM",
+    ("PREADMISSION", "ExpClerkingDt"): "DD/MM/YYYY",
+    ("PREADMISSION", "ExpClerkingTm"): "HH:MM",
 }
 
 # Date columns the dictionary does not mark as dates (no format, no pair): written by Size.

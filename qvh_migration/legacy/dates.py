@@ -41,6 +41,9 @@ LEGACY_DATE_FORMATS: dict[str, tuple[str, ...]] = {
     "DD/MM/YY HH:MM": ("D", "/", "M", "/", "Y2", " ", "h", ":", "m"),
     "HH:MM": ("h", ":", "m"),
     "HHMM": ("h", "m"),
+    # Month precision (a follow-up "required in" month): parsed as the first day of the month.
+    "CCYYMM": ("Y4", "M"),
+    "MM/YYYY": ("M", "/", "Y4"),
 }
 AUTO = "auto"
 AUTO_FORMATS: tuple[str, ...] = ("CCYYMMDD", "CCYYMMDDHHMM", "DD/MM/YYYY", "DD/MM/YYYY HH:MM")

@@ -67,6 +67,17 @@ SUPPORTING_TABLES: tuple[str, ...] = (
     # Community service referrals and contacts (LOAD_CMTY_APPOINTMENTS).
     "CPSGREFERRAL",
     "CPPTCONTACT",
+    # Removals, discharges, alerts, attendance tracking, second intended procedures, pre-admissions
+    # and room stays: the rows and fields of LOAD_IWL, LOAD_OPDWAITLIST, LOAD_REFERRALS,
+    # LOAD_PMISTAFFWARNINGS, LOAD_OPD_APPOINTMENTS, LOAD_IWL_TCIS and LOAD_ADT_WARDSTAYS they feed.
+    "WLREMOVAL",
+    "OPWLREMENTRY",
+    "OPDISCHARGE",
+    "PMISPECIALREG",
+    "OPATTTRACK",
+    "WLINTENDEDPROC",
+    "PREADMISSION",
+    "ROOMSTAY",
 )
 # Clinical coding of consultant episodes and outpatient attendances (PC60 repeat groups).
 CODING_TABLES: tuple[str, ...] = ("CONSEPISDIAG", "CONSEPISPROC", "OPADIAGNOSIS", "OPPROCEDURE")
@@ -124,6 +135,14 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "HOSPDET": ("HospitalCode",),
     "CPSGREFERRAL": ("InternalPatientNumber", "EpisodeNumber"),
     "CPPTCONTACT": ("InternalPatientNumber", "EpisodeNumber", "ContactDatetimeInt"),
+    "WLREMOVAL": ("InternalPatientNumber", "EpisodeNumber", "EpsActvDtimeInt"),
+    "OPWLREMENTRY": ("InternalPatientNumber", "EpisodeNumber", "OPRegDateInt"),
+    "OPDISCHARGE": ("InternalPatientNumber", "EpisodeNumber"),
+    "PMISPECIALREG": ("InternalPatientNumber", "SpecialRegister", "ActivityDateTime"),
+    "OPATTTRACK": ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt", "TrackingStep"),
+    "WLINTENDEDPROC": ("InternalPatientNumber", "EpisodeNumber", "RptGrpKey"),
+    "PREADMISSION": ("InternalPatientNumber", "EpisodeNumber", "EpsActvDtimeInt"),
+    "ROOMSTAY": ("InternalPatientNumber", "EpisodeNumber", "EpsActvDtimeInt"),
     "CONSEPISDIAG": ("InternalPatientNumber", "EpisodeNumber", "FCENumber", "SecondaryDiagSeqNo"),
     "CONSEPISPROC": ("InternalPatientNumber", "EpisodeNumber", "FCENumber", "SecondaryProcSeqNo"),
     "OPADIAGNOSIS": ("InternalPatientNumber", "EpisodeNumber", "PtApptStartDtimeInt", "SeqNo"),
@@ -203,6 +222,19 @@ RELATIONS: tuple[tuple[str, tuple[str, ...], str, tuple[str, ...]], ...] = (
     _rel("CONSEPISPROC", FCE, "CONSEPISODE", FCE),
     _rel("OPADIAGNOSIS", ATTENDANCE, "OPA", ATTENDANCE),
     _rel("OPPROCEDURE", ATTENDANCE, "OPA", ATTENDANCE),
+    _rel("WLREMOVAL", EPISODE, "WLENTRY", EPISODE),
+    _rel("WLREMOVAL", ("Reason",), "WLREMOVALREASON", ("RemovalCode",)),
+    _rel("OPWLREMENTRY", EPISODE, "OPREFERRAL", EPISODE),
+    _rel("OPWLREMENTRY", ("TreatmentCode",), "OPWLMF", ("TreatmentCode",)),
+    _rel("OPDISCHARGE", EPISODE, "OPREFERRAL", EPISODE),
+    _rel("PMISPECIALREG", IPN, "PATDATA", IPN),
+    # Tracking steps point at their attendance (OPA key); they are checked against the referral,
+    # whose key no defect moves (an orphaned OPA row would otherwise orphan its steps too).
+    _rel("OPATTTRACK", EPISODE, "OPREFERRAL", EPISODE),
+    _rel("WLINTENDEDPROC", EPISODE, "WLENTRY", EPISODE),
+    _rel("PREADMISSION", EPISODE, "WLENTRY", EPISODE),
+    _rel("ROOMSTAY", EPISODE, "ADMITDISCH", EPISODE),
+    _rel("ROOMSTAY", ("Ward",), "WARD", ("Ward",)),
 )
 
 # Logical-delete flag values: (active, deleted).

@@ -17,9 +17,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qvh_migration.io.arrow_text import as_large
 from qvh_migration.legacy.dates import AUTO, parse_legacy_dates
+from qvh_migration.legacy.nhs_number import valid_nhs_numbers
 
 TransformFunc = Callable[..., pd.Series]
+# A national practitioner code as REF_GP_CODE takes it (guide p42: C0000048, D2008756, G3293160).
+NATIONAL_PRACTITIONER_CODE = r"[CDG]\d{7}"
 
 
 @dataclass(frozen=True)
@@ -109,9 +113,10 @@ def combine_date_time(date: pd.Series, time: pd.Series) -> pd.Series:
 
 @transform()
 def format_nhs_number(series: pd.Series) -> pd.Series:
-    """Strip the formatted NHS number (``999 123 4567``) to 10 digits; anything else becomes null."""
+    """Strip the formatted NHS number (``999 123 4567``) to 10 digits; a value that is not ten digits,
+    fails the Modulus 11 check digit or is one digit repeated becomes null (never a number)."""
     digits = _text(series).str.replace(r"[\s-]", "", regex=True)
-    return digits.where(digits.str.fullmatch(r"\d{10}").fillna(False))
+    return digits.where(valid_nhs_numbers(digits.fillna("")).to_numpy(dtype=bool))
 
 
 @transform("1+")
@@ -121,8 +126,12 @@ def concat_address_lines(*lines: pd.Series) -> pd.Series:
 
 
 def _words(series: pd.Series, separator: str) -> pa.Array:
-    """Each value split on a regex separator, as an Arrow list array (vectorised, no Python loop)."""
-    text = pa.array(_text(series).fillna(""), type=pa.large_string())
+    """Each value split on a regex separator, as one Arrow list array (vectorised, no Python loop).
+
+    A large column arrives in several chunks (``pa.array`` of it is a ChunkedArray); the chunks are
+    combined, so callers may read the list array's offsets as those of one contiguous array.
+    """
+    text = as_large(pa.array(_text(series).fillna(""), type=pa.large_string()))
     return pc.split_pattern_regex(pc.utf8_trim_whitespace(text), separator)
 
 
@@ -237,9 +246,10 @@ def to_integer(series: pd.Series) -> pd.Series:
 
 @transform()
 def format_gp_code(series: pd.Series) -> pd.Series:
-    """GP national code: G + 7 digits kept, upper-cased; anything else becomes G9999998 (GP not known)."""
+    """GP national code: a national practitioner code (G, D or C + 7 digits, e.g. D2008756 for a dentist,
+    guide p42) kept, upper-cased; anything else becomes G9999998 (GP not known)."""
     code = _text(series).str.upper()
-    return code.where(code.str.fullmatch(r"G\d{7}").fillna(False), "G9999998")
+    return code.where(code.str.fullmatch(NATIONAL_PRACTITIONER_CODE).fillna(False), "G9999998")
 
 
 @transform()
@@ -436,6 +446,8 @@ from qvh_migration.mapping import (  # noqa: E402, F401
     transforms_archive,
     transforms_coding,
     transforms_community,
+    transforms_identity,
+    transforms_opd_waitlist,
     transforms_registration,
     transforms_waitlist,
     transforms_workforce,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from qvh_migration.mapping.transforms import _parse_date, transform
+from qvh_migration.mapping.transforms import _executor_only, _parse_date, transform
 
 
 def _whole(values: pd.Series) -> pd.Series:
@@ -30,3 +30,22 @@ def age_in_years(birth: pd.Series, when: pd.Series) -> pd.Series:
     years = on.dt.year - born.dt.year
     before_birthday = (on.dt.month < born.dt.month) | ((on.dt.month == born.dt.month) & (on.dt.day < born.dt.day))
     return _whole(years - before_birthday.astype("Int64"))
+
+
+# The archive's attendance times are times of day (HH24:MI, guide p88): the tracking step's time only.
+@transform("2", kind="join")
+def tracking_time_arrived_hhmi(step: pd.Series, when: pd.Series) -> pd.Series:
+    """Time of day (HH24:MI) of the appointment's arrival tracking step (OPATTTRACK)."""
+    return _executor_only("tracking_time_arrived_hhmi")
+
+
+@transform("2", kind="join")
+def tracking_time_seen_hhmi(step: pd.Series, when: pd.Series) -> pd.Series:
+    """Time of day (HH24:MI) of the appointment's seen-by-clinician tracking step (OPATTTRACK)."""
+    return _executor_only("tracking_time_seen_hhmi")
+
+
+@transform("2", kind="join")
+def tracking_time_completed_hhmi(step: pd.Series, when: pd.Series) -> pd.Series:
+    """Time of day (HH24:MI) of the appointment's completion tracking step (OPATTTRACK)."""
+    return _executor_only("tracking_time_completed_hhmi")

@@ -86,6 +86,10 @@ MALFORMED_COLUMNS: dict[str, tuple[str, ...]] = {
     "WLENTRY": ("WLOnListDate",),
     "WLACTIVITY": ("ActivityDate",),
     "ADMITDISCH": ("AdmissionDate",),
+    "WLREMOVAL": ("ActivityDate",),
+    "OPWLREMENTRY": ("OpWlRemDatetimeExt",),
+    "OPDISCHARGE": ("DischargeDatetime",),
+    "PREADMISSION": ("TCIDate",),
 }
 # Where over_length_value and non_ascii_name land in each table.
 OVER_LENGTH_COLUMNS: dict[str, tuple[str, ...]] = {

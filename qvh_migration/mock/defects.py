@@ -43,6 +43,14 @@ ORPHAN_COLUMN: dict[str, tuple[str, str]] = {
     "WLACTIVITY": ("EpisodeNumber", "WLENTRY"),
     "CONSEPISODE": ("EpisodeNumber", "ADMITDISCH"),
     "WARDSTAY": ("EpisodeNumber", "ADMITDISCH"),
+    "WLREMOVAL": ("EpisodeNumber", "WLENTRY"),
+    "OPWLREMENTRY": ("EpisodeNumber", "OPREFERRAL"),
+    "OPDISCHARGE": ("EpisodeNumber", "OPREFERRAL"),
+    "PMISPECIALREG": ("InternalPatientNumber", "PATDATA"),
+    "OPATTTRACK": ("EpisodeNumber", "OPREFERRAL"),
+    "WLINTENDEDPROC": ("EpisodeNumber", "WLENTRY"),
+    "PREADMISSION": ("EpisodeNumber", "WLENTRY"),
+    "ROOMSTAY": ("EpisodeNumber", "ADMITDISCH"),
 }
 # ---------------------------------------------------------------------- generic kinds
 

@@ -21,12 +21,14 @@ COMPANIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("PREVADDRESS", "EffectiveToDateInt"): ("EffectiveToDate",),
     ("CONSEPISODE", "EpsActvDtimeInt"): ("EpisodeStartDate", "EpisodeStartTime"),
     ("CONSEPISODE", "EpisodeEndDt"): ("EpisodeEndTm", "ConsultantEpisodeEndDttm"),
+    ("ROOMSTAY", "EndDateTmInt"): ("EndDate", "EndTime"),
 }
 # How far back the end is set, in minutes (low, high).
 END_SHIFT = {
     "ADMITDISCH": (60, 5 * MINUTES_PER_DAY),
     "RTTPERIOD": (MINUTES_PER_DAY, 90 * MINUTES_PER_DAY),
     "PREVADDRESS": (MINUTES_PER_DAY, 300 * MINUTES_PER_DAY),
+    "ROOMSTAY": (60, 2 * MINUTES_PER_DAY),
 }
 
 

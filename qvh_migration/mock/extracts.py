@@ -21,12 +21,26 @@ from qvh_migration.mock import defects
 from qvh_migration.mock.catalog import ColumnValue, render_table
 from qvh_migration.mock.coding import coding_tables, plant_invalid_codes, with_planted
 from qvh_migration.mock.community import community_tables
+from qvh_migration.mock.inpatient_extras import (
+    render_preadmission,
+    render_roomstay,
+    render_wlintendedproc,
+    render_wlremoval,
+)
 from qvh_migration.mock.inpatients import (
     Admissions,
     apply_in_hospital_deaths,
     build_admissions,
     build_episodes,
     build_ward_stays,
+)
+from qvh_migration.mock.outpatient_list import (
+    build_outpatient_list,
+    render_opatttrack,
+    render_opdischarge,
+    render_opwlentry,
+    render_opwlrementry,
+    render_pmispecialreg,
 )
 from qvh_migration.mock.outpatients import OPEN, Appointments, Referrals, build_appointments, build_referrals
 from qvh_migration.mock.parameters import EXTRACT_MINUTE, NO_TIME, MockParameters, rng_for, validate_parameters
@@ -50,7 +64,6 @@ from qvh_migration.mock.render_outpatients import (
     assign_referral_reasons,
     render_opa,
     render_opreferral,
-    render_opwlentry,
     render_rttperiod,
 )
 from qvh_migration.mock.rtt import RTT, RttPeriods, rtt_outcomes
@@ -164,17 +177,30 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     yield "CASENOTEDETS", case_notes(rng_for(seed, "casenotes"), pats)
     yield "OPREFERRAL", render_opreferral(rng_for(seed, "r_opreferral"), pats, ref, refs, appts, rtt)
     yield "OPA", render_opa(rng_for(seed, "r_opa"), pats, ref, refs, appts, rtt)
-    yield "OPWLENTRY", render_opwlentry(pats, refs, appts)
+    ol = build_outpatient_list(rng_for(seed, "outpatient_list"), appts)
+    yield "OPWLENTRY", render_opwlentry(pats, refs, appts, ol)
     yield "RTTPERIOD", render_rttperiod(pats, ref, refs, rtt)
+    # Supporting tables that follow the outpatient timeline (removals, discharges, tracking, alerts).
+    yield "OPWLREMENTRY", render_opwlrementry(pats, ref, refs, appts, ol)
+    yield "OPDISCHARGE", render_opdischarge(pats, refs, appts, _rtt_codes(refs, rtt))
+    yield "OPATTTRACK", render_opatttrack(rng_for(seed, "opatttrack"), pats, ref, refs, appts)
+    yield "PMISPECIALREG", render_pmispecialreg(rng_for(seed, "pmispecialreg"), pats)
     yield "RTTEPIPERIOD", render_rttepiperiod(pats, refs, wl, rtt)
     yield "RTTALLPRDSTS", render_rttallprdsts(pats, refs, status_events(refs, appts, wl, adm, rtt))
-    del appts
-    yield "WLENTRY", render_wlentry(rng_for(seed, "r_wlentry"), pats, ref, wl)
+    del appts, ol
+    wlentry = render_wlentry(rng_for(seed, "r_wlentry"), pats, ref, wl)
+    yield "WLENTRY", wlentry
     yield "WLACTIVITY", render_wlactivity(rng_for(seed, "r_wlactivity"), pats, ref, wl)
     fdt = _rtt_at_admission(adm, wl, rtt)
     yield "ADMITDISCH", render_admitdisch(rng_for(seed, "r_admitdisch"), pats, ref, adm, wards, wl, fdt)
     yield "CONSEPISODE", render_consepisode(rng_for(seed, "r_consepisode"), pats, ref, adm, episodes)
     yield "WARDSTAY", render_wardstay(pats, ref, adm, wards)
+    yield "WLREMOVAL", render_wlremoval(pats, wl)
+    intended = wlentry[0]["IntendedProc"]
+    assert isinstance(intended, pa.Array)
+    yield "WLINTENDEDPROC", render_wlintendedproc(rng_for(seed, "wlintendedproc"), pats, wl, intended)
+    yield "PREADMISSION", render_preadmission(rng_for(seed, "preadmission"), pats, ref, wl)
+    yield "ROOMSTAY", render_roomstay(rng_for(seed, "roomstay"), pats, adm, wards)
     yield from community_tables(rng_for(seed, "community"), pats, ref)
     yield "MERGEDID", ({}, 0)  # rows come from the merged_patient defect
 
@@ -209,6 +235,11 @@ def _last_contact(
     busy[wl.pid[wl.status == WAITING]] = True
     busy[adm.pid[adm.discharge == NO_TIME]] = True
     return last, busy
+
+
+def _rtt_codes(refs: Referrals, rtt: RttPeriods) -> pa.Array:
+    """Each referral's RTT status code ("" when the referral is not on an RTT pathway)."""
+    return pick(RTT, np.maximum(rtt.status, 0), rtt.status >= 0)
 
 
 def _rtt_at_admission(adm: Admissions, wl: WaitingList, rtt: RttPeriods) -> pa.Array:

@@ -251,7 +251,49 @@ def render_patdata(rng: np.random.Generator, pats: Patients, ref: Reference) -> 
         ),
         "PlaceOfBirth": pick(words.POSTCODE_AREAS[0][4], rng.integers(0, 6, n), rng.random(n) < 0.3),
     }
+    # Drawn after everything else so that adding carers left every other PATDATA value unchanged.
+    values.update(_carers(rng, age_now, surname, [line1, line2, line3, postcode], pseudo))
     return values
+
+
+# Share of patients with a carer recorded, by age: the very old, the old, other adults, children.
+CARER_SHARE = ((80, 0.30), (65, 0.12), (16, 0.03), (0, 0.06))
+CARER_RELATIONSHIPS = ("WIFE", "HUSBAND", "PARTNER", "DAUGHTER", "SON", "MOTHER", "FATHER", "CARER", "FRIEND")
+
+
+def _carers(
+    rng: np.random.Generator, age_now: np.ndarray, surname: pa.Array, address: list[pa.Array], pseudo: np.ndarray
+) -> dict[str, ColumnValue]:
+    """PATDATA's carer block (CarerName, Relationship, CarerAddress, phones, comments) for some
+    patients: spouses and children of the old, parents of children, paid carers; most carers live
+    with the patient (same address)."""
+    n = age_now.size
+    share = np.select([age_now >= a for a, _ in CARER_SHARE], [p for _, p in CARER_SHARE], 0.0)
+    carer = rng.random(n) < share
+    child = age_now < 16
+    relation = np.where(
+        child, rng.integers(5, 7, n), np.where(age_now >= 65, rng.integers(0, 5, n), rng.integers(2, 9, n))
+    )
+    paid = np.asarray(CARER_RELATIONSHIPS)[relation] == "CARER"
+    forenames = pick(words.FEMALE_FORENAMES + words.MALE_FORENAMES, rng.integers(0, 104, n))
+    carer_surname = choose_surname(rng, surname, paid)
+    same_home = ~paid & ~pseudo & (rng.random(n) < 0.8)
+    home = join([address[0], ", ", address[1], ", ", address[2], ", ", address[3]])
+    return {
+        "CarerName": blank_where(join([forenames, carer_surname], sep=" "), ~carer),
+        "Relationship": pick(CARER_RELATIONSHIPS, relation, carer),
+        "CarerAddress": blank_where(home, ~(carer & same_home)),
+        "HomePhone": ident.phones(rng, n, mobile=False, present=carer & (rng.random(n) < 0.8)),
+        "WorkPhone": ident.phones(rng, n, mobile=True, present=carer & (rng.random(n) < 0.5)),
+        "Comments": pick(["LIVES WITH PATIENT", "VISITS DAILY", "CONTACT FIRST"], rng.integers(0, 3, n), carer),
+        "CarerSupport": pick(["YES"], np.zeros(n, np.int64), carer),
+    }
+
+
+def choose_surname(rng: np.random.Generator, surname: pa.Array, other: np.ndarray) -> pa.Array:
+    """The patient's surname, or another one where ``other`` (a paid carer is not family)."""
+    others = pick(words.SURNAMES, rng.integers(0, len(words.SURNAMES), len(surname)))
+    return as_large(pc.if_else(pa.array(other), others, surname))
 
 
 def _marital(rng: np.random.Generator, adult: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ START_END: dict[str, tuple[str, str]] = {
     "ADMITDISCH": ("IpAdmDtimeInt", "IpDschDtimeInt"),
     "RTTPERIOD": ("RttStartDateTimeInt", "RttEndDateTimeInt"),
     "PREVADDRESS": ("EffectiveFromDateInt", "EffectiveToDateInt"),
+    "ROOMSTAY": ("EpsActvDtimeInt", "EndDateTmInt"),
 }
 # Which defect kinds each table receives; the table's budget (rate x rows) is shared among them.
 DEFECT_PLAN: dict[str, tuple[str, ...]] = {
@@ -68,6 +69,15 @@ DEFECT_PLAN: dict[str, tuple[str, ...]] = {
     # Planted after the injector, on the coding repeat groups (qvh_migration.mock.coding).
     "CONSEPISDIAG": ("invalid_code_shape",),
     "OPADIAGNOSIS": ("invalid_code_shape",),
+    # Removals, discharges, alerts, tracking steps, second procedures, pre-admissions, room stays.
+    "WLREMOVAL": ("orphan_child_row", "malformed_legacy_date"),
+    "OPWLREMENTRY": ("orphan_child_row", "malformed_legacy_date"),
+    "OPDISCHARGE": ("orphan_child_row", "malformed_legacy_date"),
+    "PMISPECIALREG": ("orphan_child_row",),
+    "OPATTTRACK": ("orphan_child_row",),
+    "WLINTENDEDPROC": ("orphan_child_row",),
+    "PREADMISSION": ("orphan_child_row", "malformed_legacy_date"),
+    "ROOMSTAY": ("orphan_child_row", "end_before_start"),
 }
 DEFECT_KINDS: tuple[str, ...] = tuple(sorted({k for kinds in DEFECT_PLAN.values() for k in kinds}))
 LEDGER_COLUMNS: tuple[str, ...] = ("table", "row_key", "column", "defect_kind", "detail")

@@ -57,6 +57,7 @@ SECTIONS = (
     "reconciliation",
     "waiting-lists",
     "trial",
+    "scenarios",
     "deltas",
     "erd",
 )
@@ -177,19 +178,39 @@ def version_section(folders: RunFolders, root: Path = PROJECT_ROOT) -> dict[str,
     }
 
 
-def release_section(folders: RunFolders) -> dict[str, Any]:
+def _decision(folders: RunFolders) -> dict[str, Any] | None:
     path = folders.gates / DECISION_FILE
     if not path.exists():
-        return _missing(path)
+        return None
     try:
-        decision = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise MigrationInputError(path, f"not valid JSON: {exc.msg}", where=f"line {exc.lineno}") from None
+
+
+def release_section(folders: RunFolders) -> dict[str, Any]:
+    """The headline decision (the named profile's) and the decision under every profile side by side."""
+    decision = _decision(folders)
+    if decision is None:
+        return _missing(folders.gates / DECISION_FILE)
+    by_profile = [
+        {
+            "profile": d.get("profile"),
+            "decision": d.get("decision"),
+            "failed_criteria": ", ".join(c["criterion"] for c in d.get("criteria", []) if c.get("result") == "FAIL")
+            or "none",
+            "failed_invariants": ", ".join(d.get("failed_invariants", [])) or "none",
+            "blocked_tables": len(d.get("blocked_tables", [])),
+        }
+        for d in decision.get("profiles", [decision])
+    ]
     return {
         "produced": True,
         "profile": decision.get("profile"),
         "decision": decision.get("decision"),
         "criteria": decision.get("criteria", []),
+        "failed_invariants": decision.get("failed_invariants", []),
+        "by_profile": by_profile,
     }
 
 
@@ -225,9 +246,15 @@ def tables_section(folders: RunFolders, load_order: list[str] | None = None) -> 
     load = read_csv(path, ("target_table", "source_table", *counts))
     for column in counts:
         load[column] = pd.to_numeric(load[column], errors="coerce").fillna(0).astype(int)
+    if "note" not in load.columns:
+        load["note"] = ""
     # A table loaded from a union of source tables has a summary row per source table: one row here.
     load = load.groupby("target_table", sort=False, as_index=False).agg(
-        {"source_table": lambda s: ", ".join(str(t) for t in s if str(t)), **dict.fromkeys(counts, "sum")}
+        {
+            "source_table": lambda s: ", ".join(str(t) for t in s if str(t)),
+            "note": lambda s: "; ".join(str(t) for t in s if str(t)),
+            **dict.fromkeys(counts, "sum"),
+        }
     )
     gates = _gate_summary(folders)
     if gates is None:
@@ -237,7 +264,9 @@ def tables_section(folders: RunFolders, load_order: list[str] | None = None) -> 
         per_table["checks_failed"] = per_table["checks"] - per_table["checks_passed"]
         load = load.merge(per_table[["checks_passed", "checks_failed"]], on="target_table", how="left")
         load[["checks_passed", "checks_failed"]] = load[["checks_passed", "checks_failed"]].fillna(0).astype(int)
-    load["status"] = [_table_status(row) for row in load.to_dict("records")]
+    decision = _decision(folders) or {}
+    blocked = set(decision.get("blocked_tables", []))
+    load["status"] = [_table_status(row, row["target_table"] in blocked) for row in load.to_dict("records")]
     if load_order:
         rank = {table: index for index, table in enumerate(load_order)}
         load = load.sort_values("target_table", key=lambda t: t.map(rank).fillna(len(rank)), kind="stable")
@@ -245,18 +274,28 @@ def tables_section(folders: RunFolders, load_order: list[str] | None = None) -> 
     return {
         "produced": True,
         "gate_summary": "produced" if gates is not None else NOT_PRODUCED,
+        "status_profile": decision.get("profile"),
         "totals": {c: int(load[c].sum()) for c in counts},
         "rows": records(load[columns]),
     }
 
 
-def _table_status(row: dict) -> str:
+EXTRACT_MISSING = "not in the extracts"
+
+
+def _table_status(row: dict, blocked: bool = False) -> str:
+    """loaded, loaded with failures, blocked (an ERROR check fails under the headline profile), no rows:
+    extract missing, or not migrated: <reason> (a deliberate exclusion)."""
     if row["source_rows"] == 0:
-        return "not migrated"
-    if row["source_rows"] != row["loaded_rows"] + row["rejected_rows"] + row["filtered_rows"]:
-        return "rows not conserved"
-    if row.get("checks_failed"):
-        return "checks failed"
+        note = str(row.get("note") or "")
+        if EXTRACT_MISSING in note:
+            return "no rows: extract missing"
+        return f"not migrated: {note or 'no source rows'}"
+    if blocked:
+        return "blocked"
+    conserved = row["source_rows"] == row["loaded_rows"] + row["rejected_rows"] + row["filtered_rows"]
+    if row.get("checks_failed") or not conserved or row["loaded_rows"] == 0:
+        return "loaded with failures"
     return "loaded"
 
 

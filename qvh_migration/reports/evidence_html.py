@@ -37,7 +37,8 @@ TITLES = {
     "findings": "Gate findings by check",
     "reconciliation": "Reconciliation",
     "waiting-lists": "Waiting-list parity",
-    "trial": "Trial comparison",
+    "trial": "Trial comparison (the execution matches the contract)",
+    "scenarios": "Scenario book (the guide's expected rows)",
     "deltas": "Changes since the previous run",
     "erd": "Entity-relationship diagram of the staging tables",
 }
@@ -51,11 +52,12 @@ table{border-collapse:collapse;font-size:12px;margin:6px 0}th,td{border:1px soli
 text-align:left;vertical-align:top}th{background:#eef1f5}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .notice{background:#fff4ce;border:1px solid #e0c25a;padding:8px 12px;border-radius:4px;margin:10px 0}
 .not-produced{color:#8a4b00;font-style:italic}.PASS,.loaded{color:#0a6b2d;font-weight:600}
-.FAIL,.checks-failed,.rows-not-conserved{color:#b00020;font-weight:600}.badge{display:inline-block;
+.FAIL,.blocked,.no-rows-extract-missing{color:#b00020;font-weight:600}.loaded-with-failures{color:#8a4b00;font-weight:600}.badge{display:inline-block;
 padding:2px 10px;border-radius:10px;background:#fff;color:#1b1b1b;font-weight:700}code{font-size:11px}
 .erd-wrap{overflow:auto;max-height:1100px}figure{display:inline-block;margin:4px 24px 4px 0}
 """
 Renderer = Callable[[dict[str, Any]], str]
+STATUS_CLASSES = ("PASS", "FAIL", "loaded", "loaded with failures", "blocked", "no rows: extract missing")
 
 
 def _cell(value: Any) -> str:
@@ -64,7 +66,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, int | float):
         return f'<td class="num">{value:,}</td>'
     text = "" if value is None else str(value)
-    css = text.replace(" ", "-") if text in ("PASS", "FAIL", "loaded", "checks failed", "rows not conserved") else ""
+    css = text.replace(" ", "-").replace(":", "") if text in STATUS_CLASSES else ""
     return f'<td class="{escape(css)}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>"
 
 
@@ -121,9 +123,17 @@ def _version(section: dict[str, Any]) -> str:
 
 def _release(section: dict[str, Any]) -> str:
     decision = escape(str(section["decision"]))
+    side = section.get("by_profile") or []
     return (
-        f"<p>Profile <strong>{escape(str(section['profile']))}</strong>: decision "
+        f"<p>Headline profile <strong>{escape(str(section['profile']))}</strong>: decision "
         f'<strong class="{decision}">{decision}</strong>.</p>'
+        + (
+            "<p>The same run under every release profile:</p>"
+            + table(side, ["profile", "decision", "failed_criteria", "failed_invariants", "blocked_tables"])
+            if side
+            else ""
+        )
+        + f"<p>Criteria under {escape(str(section['profile']))}:</p>"
         + table(section["criteria"], ["criterion", "figure", "threshold", "result"])
     )
 
@@ -223,6 +233,22 @@ def _trial(section: dict[str, Any]) -> str:
     )
 
 
+def _scenarios(section: dict[str, Any]) -> str:
+    links = " ".join(f'<a href="{escape(href)}">{escape(name)}</a>' for name, href in section["links"].items())
+    failing = section["failing"]
+    return (
+        f"<p>Hand-written scenarios whose expected rows come from the guide's pages, run through the ETL with "
+        f"this run's rules: <strong>{section['passed']} of {section['scenarios']}</strong> pass. Detail: "
+        f"{links or 'no file'}.</p>"
+        + table(section["rows"])
+        + (
+            f"<h3>{len(failing)} failing expectations (expected, loaded, guide page)</h3>" + table(failing)
+            if failing
+            else ""
+        )
+    )
+
+
 def _deltas(section: dict[str, Any]) -> str:
     totals = ", ".join(f"{k}: <strong>{v:,}</strong>" for k, v in section["totals"].items())
     runs = section.get("compared_runs")
@@ -254,6 +280,7 @@ RENDERERS: dict[str, Renderer] = {
     "reconciliation": _reconciliation,
     "waiting-lists": _waiting_lists,
     "trial": _trial,
+    "scenarios": _scenarios,
     "deltas": _deltas,
 }
 
@@ -262,14 +289,15 @@ def render(evidence: dict[str, Any], erd_svg: str) -> str:
     """The whole page; ``erd_svg`` is the diagram drawn from the same catalog the dict describes."""
     sections = evidence["sections"]
     decision = sections["release"].get("decision") or "no decision"
+    headline = sections["release"].get("profile") or ""
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(evidence['title'])}</title><style>{CSS}</style></head><body>",
         f"<header><h1>{escape(evidence['title'])}</h1>",
         f"<div>Run <code>{escape(str(evidence['run_id'] or 'not recorded'))}</code>, generated "
-        f'{escape(evidence["generated_at"])}. Release decision: <span class="badge {escape(decision)}">'
-        f"{escape(decision)}</span></div></header>",
+        f"{escape(evidence['generated_at'])}. Release decision ({escape(str(headline))}): "
+        f'<span class="badge {escape(decision)}">{escape(decision)}</span></div></header>',
         "<nav>" + "".join(f'<a href="#{s}">{escape(TITLES[s])}</a>' for s in SECTIONS) + "</nav>",
         f'<main><p id="masking-notice" class="notice"><strong>Identifiers are masked.</strong> '
         f"{escape(evidence['masking_notice'])}</p>",

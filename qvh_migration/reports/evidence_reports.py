@@ -18,6 +18,8 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.masking import mask_values
 from qvh_migration.reports.waiting_list import PARITY_COLUMNS
+from qvh_migration.scenarios.acceptance import RESULTS_FILE as SCENARIO_RESULTS_FILE
+from qvh_migration.scenarios.acceptance import SUMMARY_FILE as SCENARIO_SUMMARY_FILE
 
 NOT_PRODUCED = "not produced in this run"
 RECONCILIATION_FILE = "reconciliation.csv"
@@ -226,6 +228,31 @@ def trial_section(reports: Path) -> dict[str, Any]:
     }
 
 
+def scenarios_section(reports: Path) -> dict[str, Any]:
+    """The scenario book: scenarios passed, and each failing expectation with its guide page."""
+    path = reports / SCENARIO_SUMMARY_FILE
+    if not path.exists():
+        return _missing(path)
+    summary = read_csv(path, ("scenario", "title", "expectations", "failed", "passed"))
+    passed = summary["passed"].astype(str).str.lower().eq("true")
+    results_path = reports / SCENARIO_RESULTS_FILE
+    failing = pd.DataFrame(columns=["scenario", "target_table", "where", "field", "expected", "loaded", "page"])
+    if results_path.exists():
+        results = read_csv(results_path, ("scenario", "target_table", "where", "field", "expected", "loaded", "page"))
+        if "passed" in results.columns:
+            failing = results.loc[~results["passed"].astype(str).str.lower().eq("true"), list(failing.columns)]
+    return {
+        "produced": True,
+        "scenarios": len(summary),
+        "passed": int(passed.sum()),
+        "rows": records(summary.assign(passed=passed.map({True: "yes", False: "no"}))),
+        "failing": records(failing),
+        "links": {
+            name: f"../{name}" for name in (SCENARIO_RESULTS_FILE, SCENARIO_SUMMARY_FILE) if (reports / name).exists()
+        },
+    }
+
+
 def deltas_section(reports: Path) -> dict[str, Any]:
     path = reports / DELTAS_FILE
     if not path.exists():
@@ -258,5 +285,6 @@ def report_sections(reports: Path) -> dict[str, dict[str, Any]]:
         "reconciliation": reconciliation_section(reports),
         "waiting-lists": waiting_lists_section(reports),
         "trial": trial_section(reports),
+        "scenarios": scenarios_section(reports),
         "deltas": deltas_section(reports),
     }

@@ -67,7 +67,7 @@ OTHER_ENTITIES: dict[str, str] = {
     "LOAD_STAFF": "staff",
     "LOAD_USERS": "users",
     "LOAD_SITES": "sites",
-    "LOAD_PMIIDS": "patient identifiers (case-note numbers)",
+    "LOAD_PMIIDS": "patient identifiers (case notes, merged hospital numbers, old NHS numbers)",
     "LOAD_PMIALIASES": "patient aliases",
     "LOAD_PMIADDRS": "previous addresses",
     "LOAD_PMICONTACTS": "patient contacts (carers)",

@@ -23,7 +23,9 @@ from qvh_migration.etl.union import part_rules
 from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import reference_activity as ra
 from qvh_migration.reports import reference_coding as rc
+from qvh_migration.reports import reference_identity as ri
 from qvh_migration.reports import reference_links as rl
+from qvh_migration.reports import reference_opd_waitlist as rw
 from qvh_migration.reports import reference_transforms as rt
 from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, Row, SourceRow, last_match, shared_keys
 from qvh_migration.reports.reference_transforms import (
@@ -37,9 +39,17 @@ from qvh_migration.reports.reference_transforms import (
 UNFILLED = ("NOT_MIGRATED", "UNRESOLVED")
 NO_CODE = "NO_CODE"
 TRACKING = ("tracking_time_arrived", "tracking_time_seen", "tracking_time_completed")
-JOINS = ("lookup_by_key", *TRACKING, ra.WAIT_RESET)
-AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime")
-SCALARS = {**rt.SCALAR_TRANSFORMS, **rc.CODING_TRANSFORMS, **ra.SCALARS}
+# The archive's time-of-day versions (HH24:MI) of the tracking steps.
+TRACKING_CLOCK = tuple(f"{t}_hhmi" for t in TRACKING)
+JOINS = ("lookup_by_key", *TRACKING, *TRACKING_CLOCK, ra.WAIT_RESET, "opd_waitlist_status", "death_datetime")
+AGGREGATES = ("latest_date", "earliest_date", "latest_datetime", "earliest_datetime", "earliest_attended_date")
+SCALARS = {
+    **rt.SCALAR_TRANSFORMS,
+    **rc.CODING_TRANSFORMS,
+    **ra.SCALARS,
+    **rw.WAITLIST_TRANSFORMS,
+    **ri.IDENTITY_TRANSFORMS,
+}
 TRACKING_WORDS = {
     "tracking_time_arrived": "ARR",
     "tracking_time_seen": "SEEN|WITH",
@@ -175,7 +185,7 @@ class ReferenceContract:
             value, checked = self.validate(rule, value, found)
             if rule["status"] != "approved":  # an unreviewed rule never rejects a row: it warns
                 checked = [Issue(i.field, i.code, "warn" if i.action == "reject" else i.action) for i in checked]
-            if any(i.action == "warn" for i in checked):
+            if any(i.action == "warn" and i.code != ri.NOT_KNOWN for i in checked):
                 value = None  # a warned field is loaded empty, never with the value that failed
             issues += checked
             values.append(FieldValue(rule["target_field"], value, shown, basis))
@@ -183,6 +193,7 @@ class ReferenceContract:
             issues.append(Issue(name, code, action))
             if action == "warn":  # loaded empty, as the load does
                 values = [FieldValue(v.field, None, v.source_value, v.basis) if v.field == name else v for v in values]
+        issues += [Issue(*found) for found in ri.patient_not_loaded(self, table, source.row)]
         filtered = [i for i in issues if i.action == "filter"]
         rejected = sorted({f"{i.field}:{i.code}" for i in issues if i.action == "reject"})
         outcome = "filtered" if filtered else "rejected" if rejected else "loaded"
@@ -215,7 +226,7 @@ class ReferenceContract:
         if transform in JOINS:
             return *self.joined(rule, own, row, sources), "reference"
         if transform in AGGREGATES:
-            return *self.aggregated(rule, own, row, group, sources[0]), "reference"
+            return *self.aggregated(rule, own, row, group, sources), "reference"
         if rc.is_ranked(transform):
             return *self.ranked(rule, row, sources), "reference"
         inputs = [self.column(s, own, row) for s in sources]
@@ -224,7 +235,8 @@ class ReferenceContract:
         if rule["crosswalk"]:
             for i, code_set in enumerate(rule["crosswalk"].split(";")[: len(inputs)]):
                 if code_set:
-                    inputs[i], crossed = self.crosswalk(name, code_set, inputs[i])
+                    not_known = rule["default_value"] if rule["mapping_class"] == "CROSSWALK" else ""
+                    inputs[i], crossed = self.crosswalk(name, code_set, inputs[i], not_known)
                     issues += crossed
         value = inputs[0] if inputs else None
         basis = "reference"
@@ -232,6 +244,9 @@ class ReferenceContract:
             value, basis = self.transformed(transform, inputs)
             if transform.startswith(rt.DATE_TRANSFORM_PREFIXES) and not blank(inputs[0]) and value is None:
                 issues.append(Issue(name, "malformed_date", self.failure))
+            if transform == "format_nhs_number" and not blank(inputs[0]) and value is None:
+                mandatory = rule["mandatory_class"] == "mandatory"
+                issues.append(Issue(name, ri.INVALID_NHS_NUMBER, "reject" if mandatory else "warn"))
             if transform in rc.CODE_TRANSFORMS and rc.invalid_code(inputs[0], value):
                 issues.append(Issue(name, rc.INVALID_CODE, self.failure))
         elif rule["data_type"] == "DATE" and not rule["crosswalk"]:
@@ -263,11 +278,15 @@ class ReferenceContract:
         """The legacy key a generated field is made from: its listed source fields, else the grain."""
         return [split(s)[1] for s in rule["source_fields"].split(";") if s] or list(self.spec(table).grain)
 
-    def crosswalk(self, name: str, code_set: str, value: Value) -> tuple[Value, list[Issue]]:
+    def crosswalk(self, name: str, code_set: str, value: Value, not_known: object = "") -> tuple[Value, list[Issue]]:
+        """The national code; an unmapped code is rejected (strict) or warned (lenient), unless the rule
+        names the code set's "not known" value, which it then loads with a warning."""
         code = rt.text(value)
         mapped = self.crosswalks[code_set].get(code) if code is not None else None
         if mapped == NO_CODE:
             return None, [Issue(name, "no_national_code", "warn")]
+        if not blank(code) and blank(mapped) and isinstance(not_known, str) and not_known.strip():
+            return not_known.strip(), [Issue(name, ri.NOT_KNOWN, "warn")]
         if not blank(code) and blank(mapped):
             return None, [Issue(name, "unmapped_code", self.failure)]
         return (None if blank(mapped) else mapped), []
@@ -285,6 +304,10 @@ class ReferenceContract:
 
     def joined(self, rule: dict[str, str], own: str, row: Row, sources: list[str]) -> tuple[Value, str, list[Issue]]:
         name, transform = rule["target_field"], rule["transform"]
+        if transform == "death_datetime":
+            raw = self.column(sources[0], own, row)
+            died, malformed = ri.death_moment(self, raw, row, sources)
+            return died, f"{sources[0]}={raw or ''}", [Issue(name, "malformed_date", self.failure)] if malformed else []
         if transform == ra.WAIT_RESET:
             grain = list(self.spec(rule["target_table"]).grain)
             return *ra.wait_reset_field(self.sources, self.row_sources, grain, row, sources), []
@@ -293,11 +316,19 @@ class ReferenceContract:
             steps = [
                 r
                 for r in self.sources.live(step_table)
-                if re.search(TRACKING_WORDS[transform], (r.get(step_column) or "").upper())
+                if re.search(TRACKING_WORDS[transform.removesuffix("_hhmi")], (r.get(step_column) or "").upper())
             ]
             match = last_match(steps, row, shared_keys(step_table, row, steps))
             when = None if match is None else match.get(when_column)
-            return rt.as_datetime(when), f"{sources[1]}={when or ''}", []
+            moment = rt.parse_legacy_date(when)
+            clock = (
+                (moment.strftime("%H:%M") if moment else None) if transform.endswith("_hhmi") else rt.as_datetime(when)
+            )
+            return clock, f"{sources[1]}={when or ''}", []
+        if transform == "opd_waitlist_status":
+            columns = [split(s)[1] for s in sources]
+            status = rw.booked_status(row, self.sources.live(split(sources[2])[0]), columns)
+            return status, f"{sources[0]}={row.get(columns[0]) or ''}", []
         (key_table, key_column), (table, column) = split(sources[0]), split(sources[1])
         key = row.get(key_column) if key_table == own else self.column(sources[0], own, row)
         keyed = dict(row, **{key_column: key})
@@ -334,18 +365,22 @@ class ReferenceContract:
         return ra.extract_as_of(self.sources.extracts)
 
     def aggregated(
-        self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], source: str
+        self, rule: dict[str, str], own: str, row: Row, group: list[SourceRow], sources: list[str]
     ) -> tuple[Value, str, list[Issue]]:
+        source = sources[0]
         table, column = split(source)
         grain = self.spec(rule["target_table"]).grain
         if table == own:
-            values = [g.row.get(column) for g in group]
+            records = [g.row for g in group]
         else:
             others = self.sources.live(table)
             keys = shared_keys(table, row, others, wanted=list(grain))
             if not keys:
                 return None, "", [Issue(rule["target_field"], "table_note", "empty")]
-            values = [r.get(column) for r in others if all(r.get(c) == row.get(c) for c in keys)]
+            records = [r for r in others if all(r.get(c) == row.get(c) for c in keys)]
+        if rule["transform"] == "earliest_attended_date":  # the appointments the patient was seen at
+            records = ri.seen_only(self.crosswalks["attendance_status"], records, split(sources[1])[1])
+        values = [r.get(column) for r in records]
         moments = [rt.parse_legacy_date(v) for v in values]
         known = [m for m in moments if m is not None]
         transform = rule["transform"]
@@ -375,11 +410,19 @@ class ReferenceContract:
     def parent_link(self, rule: dict[str, str], table: str, row: Row) -> tuple[Value, str, list[Issue]]:
         """The parent's record number, found by the parent's key columns the row carries."""
         name, parent = rule["target_field"], rule["parent_table"]
-        spec = self.row_sources.tables.get(parent)
         own = str(self.spec(table).source_table)
         listed = [split(s) for s in rule["source_fields"].split(";") if s]
-        if spec is None or not spec.loads_rows or not self.sources.has(str(spec.source_table)):
+        # A union parent (parts of one grain, e.g. current and removed waiting-list entries): its
+        # parts' rows in part order; parts of different grains name no row a child could link to.
+        parts = (
+            [p for p in self.row_sources.parts(parent) if self.sources.has(str(p.source_table))]
+            if (parent in self.row_sources.tables)
+            else []
+        )
+        grains = {p.grain for p in self.row_sources.parts(parent)} if parent in self.row_sources.tables else set()
+        if not parts or len(grains) != 1:
             return None, "", [Issue(name, "table_note", "empty")]
+        spec = parts[0]
         if any(t != own and not self.sources.has(t) for t, _ in listed):
             return None, "", [Issue(name, "table_note", "empty")]
         own_columns = [c for t, c in listed if t == own]
@@ -392,7 +435,7 @@ class ReferenceContract:
         if not on or (on == [PATIENT] and list(spec.grain) != on):
             return None, "", [Issue(name, "table_note", "empty")]  # the patient alone names no parent row
         shown = "; ".join(f"{c}={row.get(c) or ''}" for c in on)
-        match = self.parent_row(parent, spec, on, row)
+        match = next((m for p in parts if (m := self.parent_row(parent, p, on, row)) is not None), None)
         if match is None:
             no_key = all(blank(row.get(c)) for c in on) or any(blank(row.get(c)) for c in own_columns if c not in on)
             return None, shown, [] if no_key else [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]

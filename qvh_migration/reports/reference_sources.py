@@ -119,6 +119,8 @@ class ReferenceSources:
             wanted = self.wanted_patients()
             if frame is not None and wanted is not None and PATIENT in frame.columns:
                 frame = frame.loc[frame[PATIENT].astype(str).isin(wanted)]
+            elif frame is not None and wanted is not None and table == "MERGEDID":
+                frame = frame.loc[frame["OldID"].astype(str).isin(wanted)]
             self._rows[table] = (
                 None
                 if frame is None
@@ -127,7 +129,12 @@ class ReferenceSources:
         return self._rows[table] or []
 
     def resolve(self, table: str, raw: Row) -> tuple[Row, str]:
-        """The row with a retired patient moved to the survivor; and the retired-record reason."""
+        """The row with a retired patient moved to the survivor; and the retired-record reason. A
+        MERGEDID row belongs to the survivor and carries the retired record's hospital number."""
+        if table == "MERGEDID":
+            old = raw.get("OldID")
+            survivor = self.survivors.get(old or "") or raw.get("NewestID")
+            return dict(raw, **{PATIENT: survivor, HOSPITAL_NUMBER: self.districts.get(old or "")}), ""
         patient = raw.get(PATIENT)
         if patient is None or patient not in self.survivors:
             return raw, ""

@@ -82,11 +82,6 @@ def combine_date_time(date: Value, time: Value) -> Value:
     return None if day is None else f"{day} {parse_time_of_day(time) or '00:00'}"
 
 
-def nhs_number(value: Value) -> Value:
-    digits = re.sub(r"[\s-]", "", text(value) or "")
-    return digits if re.fullmatch(r"\d{10}", digits) else None
-
-
 def _words(value: Value, separator: str) -> list[str]:
     return re.split(separator, (value or "").strip())
 
@@ -140,7 +135,8 @@ def coded(value: Value, pattern: str, unknown: str) -> str:
 
 
 def gp_code(value: Value) -> str:
-    return coded(value, r"G\d{7}", "G9999998")
+    """A national practitioner code (G, D or C + 7 digits, guide p42) kept; anything else G9999998."""
+    return coded(value, r"[CDG]\d{7}", "G9999998")
 
 
 def practice_code(value: Value) -> str:
@@ -294,14 +290,14 @@ def employee_flag_from_external(value: Value) -> Value:
     return {"YES": "N", "Y": "N", "1": "N", "NO": "Y", "N": "Y", "0": "Y", "": "Y"}.get(upper(value) or "")
 
 
-# name -> scalar function (the coding and archive ones are in reference_coding.py); a row transform
+# name -> scalar function (the coding and archive ones are in reference_coding.py, the identity ones
+# in reference_identity.py); a row transform
 # missing from both is run through the ETL's own code (shared_code).
 SCALAR_TRANSFORMS: dict[str, Callable[..., Value]] = {
     "format_date_ddmmyyyy": as_date,
     "format_datetime_ddmmyyyy_hhmi": as_datetime,
     "format_datetime_ddmmyyyy_hhmiss": as_datetime_seconds,
     "combine_date_time": combine_date_time,
-    "format_nhs_number": nhs_number,
     "concat_address_lines": lambda *lines: join_non_blank(lines, ", "),
     "split_name_first": lambda v: word(v, 0),
     "split_name_second": lambda v: word(v, 1),

@@ -53,7 +53,10 @@ def date_sql(column: str) -> str:
 
 def _keys(registry: pd.DataFrame, table: str) -> pd.DataFrame:
     rows = registry.loc[registry["target_table"] == table, ["record_number", "grain_key"]]
-    return rows.astype({"record_number": "int64", "grain_key": "string"})
+    rows = rows.astype({"record_number": "int64", "grain_key": "string"})
+    # A union part's keys start with its source table (OPWLENTRY:, OPWLREMENTRY:); the lists compare
+    # entries by the key the extract gives them.
+    return rows.assign(grain_key=rows["grain_key"].str.replace(r"^[A-Z][A-Z0-9_]*:(?=[A-Z])", "", regex=True))
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, keys: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -42,6 +42,7 @@ TARGET_FIELD_FACT_COLUMNS = [
     "loaded_into",
     "text_mandatory_class",
     "text_mandatory_condition",
+    "text_date_format",
 ]
 TARGET_TABLE_FACT_COLUMNS = [
     "table_name",
@@ -71,9 +72,24 @@ def source_facts(catalog: pd.DataFrame) -> pd.DataFrame:
 def target_facts(fields: pd.DataFrame, tables: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     text = fields["comment"].fillna("").map(classify_from_text)
     field_facts = fields.assign(
-        text_mandatory_class=[t[0] for t in text], text_mandatory_condition=[t[1] for t in text]
+        text_mandatory_class=[t[0] for t in text],
+        text_mandatory_condition=[t[1] for t in text],
+        text_date_format=fields["comment"].fillna("").map(date_format_fact),
     )[TARGET_FIELD_FACT_COLUMNS]
     return field_facts, tables[TARGET_TABLE_FACT_COLUMNS].copy()
+
+
+def date_format_fact(comment: str) -> str:
+    """The date format a comment demands, as the guide writes it ("" when it names none).
+
+    A fact the loader acts on (date only, or date and time): without it the stand-in guide
+    would turn every date-time field of the real guide into a date.
+    """
+    text = str(comment or "").upper()
+    for fmt in ("DD/MM/YYYY HH24:MI:SS", "DD/MM/YYYY HH24:MI", "DD/MM/YYYY", "HH24:MI"):
+        if fmt in text:
+            return fmt
+    return ""
 
 
 def standin_comment(fact: pd.Series) -> str:
@@ -87,6 +103,8 @@ def standin_comment(fact: pd.Series) -> str:
         lines.append(f"{opener} {condition}.")
     if fact["code_type"]:
         lines.append(f'Maps to: code type {fact["code_type"]} "{fact["code_type_name"]}"')
+    if str(fact.get("text_date_format", "") or ""):
+        lines.append(f"Must be in format: {fact['text_date_format']}")
     for target in filter(None, str(fact["loaded_into"]).split(";")):
         lines.append(f"Loaded into {target}")
     return "\n".join(lines)

@@ -209,3 +209,8 @@ def test_no_run_the_chain_or_the_parallel_load_requests_carries_the_target_url()
     for config in configs:
         assert "postgresql" not in json.dumps(config), config
     assert roots[0].run_config["resources"]["settings"]["config"] == {"data_dir": "/srv/qvh/data"}
+
+
+def test_case_note_history_waits_for_the_case_note_identifiers_its_gate_reads() -> None:
+    # casenote_before_history reads LOAD_PMIIDS: a parallel load must not judge the history before them.
+    assert "LOAD_PMIIDS" in load_order.committed().parents["LOAD_PMICASENOTEHISTORY"]

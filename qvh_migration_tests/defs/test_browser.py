@@ -22,6 +22,9 @@ from qvh_migration import settings
 from qvh_migration.definitions import DRY_RUN_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
 from qvh_migration_tests.defs.browser import CHROMIUM_FLAGS, chromium_path
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 SCREENSHOTS = settings.PROJECT_ROOT / "build" / "screenshots"
 PARTITION = "LOAD_PMI"  # a root table: it needs the upstream stages and no other table

@@ -10,6 +10,9 @@ import pytest
 
 from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def dry_run(tmp_path_factory: pytest.TempPathFactory):

@@ -15,6 +15,9 @@ from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.defs.table_runs import TableRun, load_tables
 from qvh_migration.etl import load_order, store
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 
 def _run_tables(data_dir: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> tuple[list[TableRun], float]:
     import dagster as dg
@@ -63,12 +66,14 @@ def _without_run_ids(frame: pd.DataFrame) -> pd.DataFrame:
 def test_every_partition_ran_once_and_succeeded(serial_and_parallel) -> None:
     for _, runs in serial_and_parallel:
         assert sorted(r.table for r in runs) == sorted(TARGET_TABLE_NAMES)
-        assert all(r.success for r in runs), [r.lines for r in runs if not r.success]
+        # A table held by its gates under the profile still loaded (its children ran); nothing else failed.
+        assert all(r.success or r.blocked for r in runs), [r.lines for r in runs if not r.success]
 
 
 def test_same_check_results(serial_and_parallel) -> None:
     (_, serial), (_, parallel) = serial_and_parallel
     assert {r.table: r.checks for r in serial} == {r.table: r.checks for r in parallel}
+    assert {r.table: r.blocked for r in serial} == {r.table: r.blocked for r in parallel}
 
 
 def test_same_tables_rejects_outcomes_and_keys(serial_and_parallel) -> None:

@@ -58,7 +58,10 @@ def _failure(result: dg.ExecuteInProcessResult) -> str:
 
 
 def test_contract_uses_the_teams_files(team_repo: Path, tmp_path: Path) -> None:
-    (team_repo / "rules" / "LOAD_PMI.yaml").unlink()  # the team has not curated LOAD_PMI yet
+    """The team's rules are read, not the shipped ones; a table the team's folder leaves out fails the run
+    (once, a vanished LOAD_PMI.yaml silently handed all of LOAD_PMI to the matcher's guesses)."""
+    rules = team_repo / "rules" / "LOAD_PMI.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("rationale:", "rationale: (team)", 1), encoding="utf-8")
     assets = [
         specs.source_catalog,
         specs.target_catalog,
@@ -66,17 +69,19 @@ def test_contract_uses_the_teams_files(team_repo: Path, tmp_path: Path) -> None:
         mapping.semantic_mapping_matrix,
         mapping.mapping_contract,
     ]
-    result = _materialise(
-        assets,
-        tmp_path / "data",
-        crosswalk_dir=str(team_repo / "crosswalks"),
-        rules_dir=str(team_repo / "rules"),
-        overrides_file=str(team_repo / "overrides.csv"),
-    )
+    locations = {
+        "crosswalk_dir": str(team_repo / "crosswalks"),
+        "rules_dir": str(team_repo / "rules"),
+        "overrides_file": str(team_repo / "overrides.csv"),
+    }
+    result = _materialise(assets, tmp_path / "data", **locations)
     assert result.success
     contract = pd.read_csv(tmp_path / "data" / "mapping" / "mapping_contract.csv", dtype=str, keep_default_na=False)
     curated = contract[contract["origin"] == "curated"]
-    assert not curated.empty and "LOAD_PMI" not in set(curated["target_table"])
+    assert curated["rationale"].str.contains("(team)", regex=False).any()
+    rules.unlink()  # the team has not curated LOAD_PMI yet
+    message = _failure(_materialise(assets, tmp_path / "data2", **locations))
+    assert "no curated rules for LOAD_PMI" in message
 
 
 def test_a_fault_in_the_teams_crosswalk_names_the_teams_file(team_repo: Path, tmp_path: Path, monkeypatch) -> None:

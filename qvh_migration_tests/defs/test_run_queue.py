@@ -20,6 +20,9 @@ from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
 from qvh_migration_tests.defs.pg_server import create_database, instance_environment, postgres_server
 from qvh_migration_tests.defs.test_browser import BIN, _free_port, _wait_until_served, launch_partition_run
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 SHARED_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
 # Tables with no parent: each loads on its own, so four can be queued together.
 ROOT_TABLES = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_PMI")

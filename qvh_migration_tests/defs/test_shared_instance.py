@@ -12,6 +12,9 @@ from qvh_migration import settings
 from qvh_migration.definitions import CATALOGS_JOB, defs
 from qvh_migration_tests.defs.pg_server import create_database, instance_environment, postgres_server
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 SHARED_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
 
 

@@ -17,6 +17,9 @@ from qvh_migration.legacy.keys import ALL_TABLES
 from qvh_migration_tests.defs.test_extract_source import _run
 from qvh_migration_tests.pg_server import PASSWORD, create_database, load_extracts
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:

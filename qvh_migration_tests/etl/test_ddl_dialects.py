@@ -19,6 +19,9 @@ from qvh_migration.etl.load_files import control_path, csv_path
 from qvh_migration.etl.validation import guide_date_format
 from qvh_migration_tests.pg_server import create_database
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 ORACLE_MASKS = {
     "%d/%m/%Y": "DD/MM/YYYY",
     "%d/%m/%Y %H:%M": "DD/MM/YYYY HH24:MI",

@@ -22,6 +22,9 @@ from qvh_migration.legacy.keys import ALL_TABLES
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of, load_all
 from qvh_migration_tests.pg_server import PASSWORD, create_database, load_extracts
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows as comparable text: NULL as None, columns by name, rows sorted on every column."""

@@ -49,7 +49,7 @@ def _file(tmp_path: Path, text: str) -> Path:
         ),
         (
             HEAD + "    rationale: r\n    sources:\n" + DIAG + PROC + "        fields:\n"
-            "          DIAGNOSIS: {class: CROSSWALK, source: OPCS, crosswalk: sex, rationale: r}\n",
+            "          DIAGNOSIS: {class: DIRECT, source: OPCS, parent: LOAD_PMI, rationale: r}\n",
             "takes only",
         ),
     ],
@@ -187,3 +187,30 @@ def test_an_override_reading_a_column_the_dictionary_lacks_is_named(tmp_path: Pa
     catalog = {"CONSEPISPROC": {"OPCS", "InternalPatientNumber"}}
     with pytest.raises(CurationError, match=r"CONSEPISPROC\.OPCS4 is not in the source catalog"):
         part_rules(_rules(), union, union.parts[1], "row_sources.yaml", catalog)
+
+
+def test_a_union_of_one_grain_is_a_parent_of_both_parts_rows(tmp_path: Path) -> None:
+    """An appointment booked from the outpatient list links to the entry whether it is still on the
+    list (OPWLENTRY) or was removed (OPWLREMENTRY): the union's parts share one grain."""
+    from qvh_migration.etl.source_rules import GRAIN_KEY
+    from qvh_migration.etl.sources import SourceTables, parent_rows
+
+    text = (
+        "system_code: X\ntables:\n  LOAD_OPDWAITLIST:\n    rationale: r\n    sources:\n"
+        "      - {source: OPWLENTRY, rationale: on the list}\n"
+        "      - {source: OPWLREMENTRY, rationale: removed}\n"
+    )
+    row_sources = load_row_sources(_file(tmp_path, text))
+    entry = {"InternalPatientNumber": "1", "EpisodeNumber": "10", "OPRegDateInt": "202601051000"}
+    extracts = {
+        "OPWLENTRY": pd.DataFrame([entry], dtype="str"),
+        "OPWLREMENTRY": pd.DataFrame([dict(entry, EpisodeNumber="20")], dtype="str"),
+    }
+    sources = SourceTables(lambda table: extracts.get(table))
+    numbers = {}
+    for number, part in enumerate(row_sources.parts("LOAD_OPDWAITLIST"), start=1):
+        prepared = prepare_rows(part, sources.raw(str(part.source_table)), sources.survivors, sources.districts)
+        numbers[prepared[GRAIN_KEY].iloc[0]] = number
+    found = parent_rows("LOAD_OPDWAITLIST", row_sources, sources, {"LOAD_OPDWAITLIST": pd.Series(numbers)})
+    assert found is not None
+    assert found.frame[["EpisodeNumber", "record_number"]].astype(str).values.tolist() == [["10", "1"], ["20", "2"]]

@@ -60,3 +60,42 @@ def test_error_checks_block_warn_checks_do_not(tmp_path: Path, catalog, contract
     if "POST_CODE" in change:
         assert not evaluations["formats"].passed
         assert evaluations["formats"].severity == dg.AssetCheckSeverity.WARN
+
+
+def test_a_blocked_partition_shows_failed_in_the_partition_view(tmp_path: Path, catalog, contract) -> None:
+    """The gated table's partition reads FAILED (not missing) when its blocking checks fail."""
+    instance = dg.DagsterInstance.ephemeral()
+    for table, patients in (("clean", good_patients()), ("blocked", good_patients().assign(
+            RECORD_NUMBER=pd.array([1, 1, 3], dtype="Int64")))):  # fmt: skip
+        stage_run(tmp_path / table, catalog, contract, patients)
+        dg.materialize(
+            [etl_defs.target_tables, gate_defs.target_table_gates, gate_defs.gated_tables],
+            selection=[gate_defs.target_table_gates, gate_defs.gated_tables],
+            partition_key="LOAD_PMI",
+            resources={"settings": MigrationSettings(data_dir=str(tmp_path / table))},
+            raise_on_error=False,
+            instance=instance,
+        )
+        status = instance.get_status_by_partition(
+            dg.AssetKey("gated_tables"), ["LOAD_PMI"], etl_defs.target_table_partitions
+        )["LOAD_PMI"]
+        expected = dg.AssetPartitionStatus.FAILED if table == "blocked" else dg.AssetPartitionStatus.MATERIALIZED
+        assert status == expected, table
+
+
+def test_a_table_note_does_not_exempt_a_mandatory_field(tmp_path: Path, catalog, contract) -> None:
+    """MAIN_CRN is mandatory and empty in every row; the load's note "left empty" explains, never exempts."""
+    from qvh_migration.etl import store as etl_store
+    from qvh_migration.gates import stage
+    from qvh_migration.gates.profiles import load_profile
+
+    stage_run(tmp_path, catalog, contract, good_patients().assign(MAIN_CRN=pd.array([None] * 3, dtype="string")))
+    note = pd.DataFrame({"reason_code": ["table_note"], "message": ["MAIN_CRN: source table X not in the extracts; "
+                                                                     "field left empty"]})  # fmt: skip
+    path = etl_store.table_path(tmp_path / "target", etl_store.WARNINGS, "LOAD_PMI")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    note.to_parquet(path)
+    folders = etl_defs._folders(MigrationSettings(data_dir=str(tmp_path)))
+    result, _ = stage.gate_partition(folders, tmp_path / "gates", "LOAD_PMI", load_profile("pre_production"))
+    row = result.summary.set_index("check").loc["mandatory:MAIN_CRN"]
+    assert row["failures"] == 3 and not row["passed"] and result.blocked

@@ -11,7 +11,7 @@ import pytest
 from qvh_migration.cli import main
 from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.gates.profiles import load_profile
-from qvh_migration.gates.release import DECISION_FILE, decide
+from qvh_migration.gates.release import DECISION_FILE, decide, figures
 from qvh_migration.gates.run import gate_table, write_table_gates
 from qvh_migration_tests.gates.conftest import good_patients
 
@@ -70,10 +70,21 @@ def test_profiles_score_the_same_run_differently(stored_run: Path) -> None:
     assert by_name["conservation_failures"]["result"] == "PASS"
 
 
+def test_nhs_numbers_verified_counts_only_status_01_with_a_valid_number(stored_run: Path) -> None:
+    pmi_path = stored_run / "target" / "tables" / "LOAD_PMI.parquet"
+    patients = pd.read_parquet(pmi_path)
+    patients["NHS_NUMBER"] = ["9434765918", "0000000000", "4010232137"]  # bad check digit, repeated digits
+    patients["NHS_NUMBER_STATUS"] = ["01", "01", "01"]
+    patients.to_parquet(pmi_path)
+    values = figures(folders(stored_run), stored_run / "gates", load_profile("pre_production"))
+    assert values["nhs_numbers_verified"] == pytest.approx(1 / 3, abs=1e-3)
+
+
 def test_release_command_rescores_without_touching_the_findings(
     stored_run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.setenv("QVH_DATA_DIR", str(stored_run))
+    monkeypatch.setenv("DAGSTER_HOME", str(stored_run.parent / "dagster_home"))
     findings = stored_run / "gates" / "findings" / "LOAD_PMI.parquet"
     before = findings.stat().st_mtime_ns
     assert main(["release", "--profile", "development"]) == 0
@@ -91,6 +102,41 @@ def test_findings_mask_identifiers(stored_run: Path) -> None:
     assert len(duplicates) == 2
     assert duplicates["value_masked"].str.startswith("********").all()
     assert duplicates["source_key"].notna().all()
+
+
+def test_release_rewrites_decision_pack_and_ui_metadata_as_one_record(
+    stored_run: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import dagster as dg
+
+    home = stored_run.parent / "dagster_home"
+    monkeypatch.setenv("QVH_DATA_DIR", str(stored_run))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    assert main(["release"]) == 1  # the default profile is pre_production, as for dry-run
+    out = capsys.readouterr().out
+    assert "release decision under pre_production: FAIL" in out
+    assert "development      PASS" in out and "cutover_ready    FAIL" in out
+    stored = json.loads((stored_run / "gates" / DECISION_FILE).read_text(encoding="utf-8"))
+    assert stored["headline_profile"] == "pre_production"
+    assert [d["profile"] for d in stored["profiles"]] == ["development", "pre_production", "cutover_ready"]
+    pack = json.loads((stored_run / "reports" / "evidence" / "evidence.json").read_text(encoding="utf-8"))
+    assert pack["sections"]["release"]["profile"] == "pre_production"
+    assert pack["sections"]["release"]["decision"] == "FAIL"
+    assert main(["release", "--profile", "development"]) == 0
+    pack = json.loads((stored_run / "reports" / "evidence" / "evidence.json").read_text(encoding="utf-8"))
+    assert pack["sections"]["release"]["profile"] == "development"
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("release_decision"))
+        metadata = event.asset_materialization.metadata
+    assert metadata["profile"].value == "development" and metadata["decision"].value == "PASS"
+    assert metadata["decision_pre_production"].value == "FAIL"
+
+
+def test_help_names_the_same_default_profile_for_dry_run_and_release(capsys: pytest.CaptureFixture) -> None:
+    for command in ("dry-run", "release"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "default pre_production" in " ".join(capsys.readouterr().out.split()), command
 
 
 def test_cutover_fails_while_a_decision_is_open_and_passes_that_criterion_when_all_are_decided(

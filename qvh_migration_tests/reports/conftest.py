@@ -194,6 +194,21 @@ def write_reports(reports: Path) -> None:
     (reports / "trial_comparison.xlsx").write_bytes(b"PK")
     _csv(
         pd.DataFrame(
+            {"scenario": ["S01-a", "S02-b"], "title": ["A", "B"], "expectations": [3, 2], "failed": [0, 1],
+             "passed": [True, False]}
+        ),
+        reports / "scenario_summary.csv",
+    )  # fmt: skip
+    _csv(
+        pd.DataFrame(
+            {"scenario": ["S02-b"], "title": ["B"], "target_table": ["LOAD_REFERRALS"],
+             "where": ["REF_DATE=01/02/2024"], "field": ["FIRST_SEEN"], "expected": ["12/05/2020"],
+             "loaded": ["10/03/2020"], "page": [41], "passed": [False]}
+        ),
+        reports / "scenario_acceptance.csv",
+    )  # fmt: skip
+    _csv(
+        pd.DataFrame(
             {
                 "scope": ["finding", "finding", "reject", "reconciliation"],
                 "target_table": ["LOAD_PMI", "LOAD_PMI", "LOAD_PMI", "LOAD_REFERRALS"],

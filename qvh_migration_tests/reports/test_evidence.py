@@ -9,6 +9,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from qvh_migration import settings
@@ -54,8 +55,8 @@ def test_the_page_and_the_json_state_the_same_facts(complete_run: ProjectPaths) 
     tables = {row["target_table"]: row for row in sections["tables"]["rows"]}
     assert len(tables) == 38 and list(tables)[:4] == ["LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_PMI"]
     assert (tables["LOAD_PMI"]["checks_passed"], tables["LOAD_PMI"]["checks_failed"]) == (2, 1)
-    assert tables["LOAD_PMI"]["status"] == "checks failed" and tables["LOAD_REFERRALS"]["status"] == "loaded"
-    assert tables["LOAD_STAFF"]["status"] == "not migrated"
+    assert tables["LOAD_PMI"]["status"] == "loaded with failures" and tables["LOAD_REFERRALS"]["status"] == "loaded"
+    assert tables["LOAD_STAFF"]["status"] == "not migrated: no source rows"
     assert {r["reason_code"]: r["rejected_rows"] for r in sections["rejects"]["by_reason"]} == {
         "invalid_nhs_number": 4, "missing_mandatory": 2, "orphan_parent": 3}  # fmt: skip
     assert 'data-label="invalid_nhs_number" data-value="4"' in page
@@ -156,6 +157,38 @@ def test_the_commit_is_left_empty_outside_a_checkout(tmp_path: Path) -> None:
     assert git_commit(tmp_path) == {"commit": None, "uncommitted_changes": None}
     if (settings.PROJECT_ROOT / ".git").exists():  # a checkout (a worktree's .git is a file)
         assert re.fullmatch(r"[0-9a-f]{40}", git_commit()["commit"] or "")
+
+
+def test_decision_under_every_profile_and_table_statuses(complete_run: ProjectPaths) -> None:
+    gates = complete_run.stage_dir("gates")
+    criteria = [{"criterion": "failed_invariants", "figure": 1, "threshold": "<= 0", "result": "FAIL"}]
+    strict = {
+        "profile": "pre_production",
+        "decision": "FAIL",
+        "criteria": criteria,
+        "failed_invariants": ["identity:activity_patient_in_pmi"],
+        "blocked_tables": ["LOAD_REFERRALS"],
+    }
+    lenient = {"profile": "development", "decision": "PASS", "criteria": [], "failed_invariants": [],
+               "blocked_tables": []}  # fmt: skip
+    decision = {**strict, "headline_profile": "pre_production", "profiles": [lenient, strict]}
+    (gates / "release_decision.json").write_text(json.dumps(decision), encoding="utf-8")
+    summary_path = complete_run.stage_dir("target") / "load_summary.csv"
+    summary = pd.read_csv(summary_path, keep_default_na=False)
+    summary["note"] = ""
+    summary.loc[summary["target_table"] == "LOAD_RTT_EVENTS", "note"] = "source table RTTALLPRDSTS not in the extracts"
+    summary.loc[summary["target_table"] == "LOAD_MH_CPA_MASTER", "note"] = "QVH provides no mental health services"
+    summary.to_csv(summary_path, index=False)
+    page, _, stored = _pack(complete_run)
+    release = stored["sections"]["release"]
+    assert release["profile"] == "pre_production" and release["decision"] == "FAIL"
+    assert [(p["profile"], p["decision"]) for p in release["by_profile"]] == [
+        ("development", "PASS"), ("pre_production", "FAIL")]  # fmt: skip
+    assert "identity:activity_patient_in_pmi" in page and "Release decision (pre_production)" in page
+    tables = {row["target_table"]: row["status"] for row in stored["sections"]["tables"]["rows"]}
+    assert tables["LOAD_REFERRALS"] == "blocked"
+    assert tables["LOAD_RTT_EVENTS"] == "no rows: extract missing"
+    assert tables["LOAD_MH_CPA_MASTER"] == "not migrated: QVH provides no mental health services"
 
 
 def test_the_open_decisions_have_their_section(complete_run: ProjectPaths) -> None:

@@ -14,6 +14,9 @@ from qvh_migration.reports.evidence_html import write_pack
 from qvh_migration.settings import ProjectPaths
 from qvh_migration_tests.defs.browser import CHROMIUM_FLAGS, chromium_path
 
+# Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
+pytestmark = pytest.mark.slow
+
 SCREENSHOTS = settings.PROJECT_ROOT / "build" / "screenshots"
 # Sizes as the browser laid them out, not as the markup claims them.
 MEASURE = """() => {

@@ -113,3 +113,19 @@ def test_scalar_transforms_follow_their_intent() -> None:
     assert rt.practice_for_gp("", "H81001") == "V81999"
     assert rt.date_or_fallback("", "19800102") == "02/01/1980"
     assert rt.as_date("00000000") is None
+
+
+def test_identity_rules_have_their_own_reference_version(reference: ReferenceContract, tmp_path: Path) -> None:
+    """Guide pp18-19, 21, 41 and p19 (code type 10028): the reference evaluates the identity rules itself -
+    an invalid NHS number is left empty with a warning, an unmapped optional code loads as not known,
+    and a row whose patient did not load into LOAD_PMI is rejected (patient_not_loaded)."""
+    nhs = rule(source_fields="PATDATA.N", transform="format_nhs_number")
+    assert value(reference, nhs, {"N": "0000000000"})[:2] == (None, ["invalid_nhs_number"])
+    assert value(reference, nhs, {"N": "943 476 5919"})[:2] == ("9434765919", [])
+    not_known = rule(mapping_class="CROSSWALK", source_fields="PATDATA.S", crosswalk="sex", default_value="X")
+    assert value(reference, not_known, {"S": "Q"})[:2] == ("X", ["unmapped_code_not_known"])
+    reference.contract = pd.DataFrame([rule(target_field="MAIN_CRN", source_fields="PATDATA.DistrictNumber")])
+    reference.registry["LOAD_PMI"] = {"InternalPatientNumber=1": 1, "InternalPatientNumber=2": 2}
+    reference.parent_outcomes = lambda table: {1: ("loaded", ""), 2: ("rejected", "")} if table == "LOAD_PMI" else None
+    verdicts = {v.patient: (v.outcome, v.reasons) for v in reference.evaluate_table("LOAD_X")}
+    assert verdicts == {"1": ("loaded", []), "2": ("rejected", ["MAIN_CRN:patient_not_loaded"])}

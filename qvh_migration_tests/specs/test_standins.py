@@ -65,6 +65,16 @@ def test_standin_and_real_mandatory_classes_agree(standin_target, real_target_gu
     assert standin_target.fields["mandatory_class"].tolist() == real.fields["mandatory_class"].tolist()
 
 
+def test_standin_and_real_date_formats_agree(standin_target, real_target_guide: Path, tmp_path: Path) -> None:
+    """A date-time field of the real guide is a date-time field of the stand-in: the load formats by it."""
+    from qvh_migration.etl.validation import guide_date_format
+
+    real = catalogs.target_catalog(locate_documents(real_target_guide.parent), tmp_path)
+    formats = [guide_date_format(c) for c in standin_target.fields["comment"].fillna("")]
+    assert formats == [guide_date_format(c) for c in real.fields["comment"].fillna("")]
+    assert formats.count("%d/%m/%Y %H:%M") >= 30
+
+
 def test_facts_match_the_real_documents(real_source_catalog, real_target_guide: Path, facts) -> None:
     """Guards the committed facts against drifting from the documents they were distilled from."""
     from qvh_migration.specs.altera_pdf import read_target_guide
