@@ -4,6 +4,7 @@ backfill, and is held back (naming the failed ancestor) when that run failed."""
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
@@ -48,3 +49,19 @@ def test_a_child_waits_while_its_parent_runs(monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setattr(time, "sleep", parent_fails_meanwhile)
         assert table_runs.held_back_in_backfill(instance, BACKFILL, "LOAD_PMIIDS", own.run_id, 3.0) == "LOAD_PMI"
         assert polls == [3.0]
+
+
+def _event(kind: str, **data: object) -> SimpleNamespace:
+    return SimpleNamespace(event_type_value=kind, event_specific_data=SimpleNamespace(**data))
+
+
+def test_a_failed_load_check_is_a_failed_load_and_a_failed_gate_is_not() -> None:
+    failure = _event("STEP_FAILURE", error=SimpleNamespace(cls_name=table_runs.CHECK_FAILED))
+
+    def check(asset: str) -> SimpleNamespace:
+        return _event("ASSET_CHECK_EVALUATION", passed=False, asset_key=dg.AssetKey(asset))
+
+    assert table_runs.events_held_by_gates([check("target_table_gates"), failure])
+    # record_numbers_unique or rows_conserved failing: the descendants are held back.
+    assert not table_runs.events_held_by_gates([check("target_tables"), failure])
+    assert not table_runs.events_held_by_gates([])
