@@ -117,7 +117,7 @@ def build_automation(
         cycle = run.tags.get(CYCLE_TAG)
         if not cycle:
             return  # a table rerun by hand is not part of a nightly chain
-        loaded = _cycle_tables(context.instance, load_job.name, cycle, dg.DagsterRunStatus.SUCCESS)
+        loaded, failed = _cycle_outcomes(context.instance, load_job.name, cycle)
         if loaded >= set(order.tables):
             yield dg.RunRequest(
                 run_key=f"{cycle}:downstream",
@@ -126,28 +126,33 @@ def build_automation(
                 tags={CYCLE_TAG: cycle},
             )
             return
-        failed = _cycle_tables(context.instance, load_job.name, cycle, dg.DagsterRunStatus.FAILURE)
         # Every table the rule lets start; run keys drop the ones an earlier tick requested.
         for table in load_order.decide(order, loaded=loaded, failed=failed).ready:
             yield _load_request(cycle, table, run, load_job.name)
 
-    @dg.run_failure_sensor(
+    @dg.run_status_sensor(
         name="hold_back_after_failure",
+        run_status=dg.DagsterRunStatus.FAILURE,
         monitored_jobs=[load_job],
+        request_jobs=[load_job],
         default_status=dg.DefaultSensorStatus.STOPPED,
         description=(
             "When a target table's load or blocking checks fail in a nightly chain, tag its run with the "
-            f"descendants it holds back ({load_order.HELD_BACK_TAG}); they are not requested this cycle."
+            f"descendants it holds back ({load_order.HELD_BACK_TAG}); they are not requested this cycle. A table "
+            "held only by its gates is loaded: its children are requested as after a success."
         ),
     )
-    def hold_back_after_failure(context: dg.RunFailureSensorContext) -> None:
+    def hold_back_after_failure(context: dg.RunStatusSensorContext):
         run = context.dagster_run
         cycle = run.tags.get(CYCLE_TAG)
         if not cycle:
             return
-        failed = _cycle_tables(context.instance, load_job.name, cycle, dg.DagsterRunStatus.FAILURE)
+        loaded, failed = _cycle_outcomes(context.instance, load_job.name, cycle)
+        if run.tags.get(PARTITION_TAG) in loaded:  # held by its gates only
+            for table in load_order.decide(order, loaded=loaded, failed=failed).ready:
+                yield _load_request(cycle, table, run, load_job.name)
         held = load_order.held_back(order, failed)
-        if held:
+        if held and run.tags.get(PARTITION_TAG) in failed:
             context.instance.add_run_tags(run.run_id, {load_order.HELD_BACK_TAG: load_order.held_back_tag(held)})
             for table, ancestor in held.items():
                 context.log.warning(load_order.held_back_line(table, ancestor))
@@ -208,10 +213,21 @@ def build_automation(
     return [nightly_dry_run], sensors
 
 
-def _cycle_tables(instance: dg.DagsterInstance, job_name: str, cycle: str, status: dg.DagsterRunStatus) -> set[str]:
-    """The partitions of a cycle's table runs that ended with ``status``."""
-    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=[status], tags={CYCLE_TAG: cycle}))
-    return {r.tags[PARTITION_TAG] for r in runs if PARTITION_TAG in r.tags}
+def _cycle_outcomes(instance: dg.DagsterInstance, job_name: str, cycle: str) -> tuple[set[str], set[str]]:
+    """The partitions of a cycle's table runs: (loaded, failed). A run failed only by its gates loaded."""
+    from qvh_migration.defs.table_runs import run_held_by_gates
+
+    statuses = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=statuses, tags={CYCLE_TAG: cycle}))
+    loaded: set[str] = set()
+    failed: set[str] = set()
+    for run in runs:
+        table = run.tags.get(PARTITION_TAG)
+        if table and (run.status == dg.DagsterRunStatus.SUCCESS or run_held_by_gates(instance, run.run_id)):
+            loaded.add(table)
+        elif table:
+            failed.add(table)
+    return loaded, failed
 
 
 def documents_hash(folder: Path) -> str:

@@ -40,6 +40,12 @@ def held_by_gates(result: object) -> bool:
 CHECK_FAILED = "DagsterAssetCheckFailedError"
 
 
+def run_held_by_gates(instance: Any, run_id: str) -> bool:
+    """``held_by_gates`` of a stored run, from its event log."""
+    events = [entry.dagster_event for entry in instance.all_logs(run_id) if entry.dagster_event is not None]
+    return events_held_by_gates(events)
+
+
 def events_held_by_gates(events: list[Any]) -> bool:
     failures = [e for e in events if e.event_type_value == "STEP_FAILURE"]
     load_check_failed = any(
@@ -223,7 +229,7 @@ def backfill_outcomes(instance: Any, backfill_id: str, own_run_id: str) -> tuple
             continue
         if run.status.value not in TERMINAL:
             pending.add(table)
-        elif run.status.value == "SUCCESS":
+        elif run.status.value == "SUCCESS" or run_held_by_gates(instance, run.run_id):
             loaded.add(table)
         elif HELD_BACK_BY_TAG not in run.tags:
             failed.add(table)

@@ -93,7 +93,7 @@ def _chain(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], d
                 context = dg.build_run_status_sensor_context(
                     sensor_name=hold.name, dagster_event=event, dagster_instance=instance, dagster_run=run
                 ).for_run_failure()
-                hold(context)
+                queue += list(hold(context) or [])
                 tag = instance.get_run_by_id(result.run_id).tags.get(load_order.HELD_BACK_TAG, "")
                 held |= dict(pair.split("<") for pair in filter(None, tag.split(";")))
     return _loaded(data_dir), held
