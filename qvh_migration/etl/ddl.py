@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.etl.validation import guide_date_format
 
 DIALECTS = ("duckdb", "postgresql", "oracle")
@@ -156,7 +157,7 @@ def create_table(
 
 
 def load_order(target_tables: pd.DataFrame) -> list[str]:
-    return target_tables.sort_values("load_order")["table_name"].tolist()
+    return ordered_tables(target_tables)
 
 
 def ddl_statements(dialect: str, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> list[str]:
