@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.etl.validation import guide_date_format
 
 DIALECTS = ("duckdb", "postgresql", "oracle")
@@ -187,7 +188,7 @@ def dependant_keys(target_fields: pd.DataFrame, target_tables: pd.DataFrame, tab
 
 
 def load_order(target_tables: pd.DataFrame) -> list[str]:
-    return target_tables.sort_values("load_order")["table_name"].tolist()
+    return ordered_tables(target_tables)
 
 
 def ddl_statements(dialect: str, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> list[str]:

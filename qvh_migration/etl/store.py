@@ -18,6 +18,7 @@ from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.ddl import DIALECTS, ddl_script, duckdb_ddl, quote
 from qvh_migration.etl.executor import SUMMARY_COLUMNS, TableLoad
 from qvh_migration.etl.generations import GENERATION, STAGING_GENERATION_FILE, require_one_generation
+from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.io.artifacts import atomic_path, published_together, write_csv, write_json, write_parquet
 
 TABLES, REJECTS, WARNINGS, SUMMARY, OUTCOMES = "tables", "rejects", "warnings", "summary", "outcomes"
@@ -86,7 +87,7 @@ def build_staging_database(
     statements = duckdb_ddl(target_fields, target_tables)
     write_ddl_files(target_dir, target_fields, target_tables)
     database = target_dir / STAGING_DATABASE_FILE
-    order = target_tables.sort_values("load_order")["table_name"].tolist()
+    order = ordered_tables(target_tables)
     with published_together(), atomic_path(database) as tmp:
         tmp.unlink()  # DuckDB wants to create the file itself
         with duckdb.connect(str(tmp)) as con:
