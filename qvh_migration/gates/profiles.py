@@ -43,6 +43,10 @@ CRITERIA: tuple[str, ...] = (
     "blocked_tables",
     "failed_invariants",
     "open_decisions",
+    # Read from the run's reports (gates/report_figures.py): the oracles outside the mapping.
+    "failing_scenarios",
+    "waiting_list_differences",
+    "unexplained_reconciliation",
 )
 
 

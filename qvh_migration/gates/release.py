@@ -19,6 +19,7 @@ from qvh_migration.etl.validation import UNFILLED
 from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
 from qvh_migration.gates.invariants.sql_support import modulus_11_valid
 from qvh_migration.gates.profiles import DEFAULT_PROFILE, PROFILE_NAMES, Profile, load_profile
+from qvh_migration.gates.report_figures import REPORT_FIGURES
 from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
 from qvh_migration.gates.stage import _all, all_findings
 from qvh_migration.io.artifacts import atomic_path
@@ -114,15 +115,20 @@ def failed_invariants(gates: pd.DataFrame) -> list[str]:
 def decide(folders: StageFolders, gates_dir: Path, profile: Profile, decisions_file: Path | None = None) -> dict:
     values = figures(folders, gates_dir, profile)
     values.update({name: count(decisions_file) for name, count in REVIEWED_FIGURES.items() if name in profile.criteria})
+    reports_dir = folders.target.parent / "reports"
+    values.update(
+        {name: read(reports_dir, profile.name) for name, read in REPORT_FIGURES.items() if name in profile.criteria}
+    )
     gates = scored_gates(gates_dir, read_contract(folders.mapping), profile)
     criteria = []
     for name, (bound, threshold) in profile.criteria.items():
         figure = values[name]
-        passed = figure <= threshold if bound == "max" else figure >= threshold
+        # A report that was not written cannot vouch for the run: its criterion fails.
+        passed = figure is not None and (figure <= threshold if bound == "max" else figure >= threshold)
         criteria.append(
             {
                 "criterion": name,
-                "figure": figure,
+                "figure": "report missing" if figure is None else figure,
                 "threshold": f"{'<=' if bound == 'max' else '>='} {_number(threshold)}",
                 "result": "PASS" if passed else "FAIL",
             }

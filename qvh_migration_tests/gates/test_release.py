@@ -46,7 +46,21 @@ def stored_run(tmp_path: Path, catalog: pd.DataFrame, contract: pd.DataFrame) ->
         "LOAD_PMI", patients, catalog, contract, load_profile("development"), read_table=lambda _t: None
     )
     write_table_gates(data / "gates", result)
+    write_passing_reports(data / "reports")
     return data
+
+
+def write_passing_reports(reports: Path) -> None:
+    """The oracles' files of a run whose scenarios, parity and reconciliation all agree."""
+    reports.mkdir(parents=True, exist_ok=True)
+    scenario = {"scenario": "S01", "title": "a scenario", "expectations": 1, "failed": 0, "passed": "True"}
+    pd.DataFrame([scenario]).to_csv(reports / "scenario_summary.csv", index=False)
+    balanced = {"entity": "patients", "target_table": "LOAD_PMI", "source_table": "PATDATA", "source_rows": 3}
+    balanced |= {"loaded": 3, "rejected": 0, "filtered": 0, "difference": 0, "rejected_by_reason": ""}
+    balanced |= {"filtered_by_reason": "", "explanation": "", "target_rows": 3, "status": "balanced", "gap": ""}
+    pd.DataFrame([balanced]).to_csv(reports / "reconciliation.csv", index=False)
+    verdicts = {p: {"passed": True} for p in ("development", "pre_production", "cutover_ready")}
+    (reports / "waiting_list_summary.json").write_text(json.dumps({"verdicts": verdicts}), encoding="utf-8")
 
 
 def folders(data: Path) -> StageFolders:
@@ -172,3 +186,52 @@ def test_cutover_fails_while_a_decision_is_open_and_passes_that_criterion_when_a
     assert shipped["open_decisions"]["result"] == "FAIL"
     development = decide(folders(stored_run), stored_run / "gates", load_profile("development"), pending)
     assert "open_decisions" not in {c["criterion"] for c in development["criteria"]}
+
+
+@pytest.mark.parametrize(
+    ("report", "content", "criterion"),
+    [
+        (
+            "scenario_summary.csv",
+            "scenario,title,expectations,failed,passed\nS01,a,1,0,True\nS15,b,2,1,False\n",
+            "failing_scenarios",
+        ),
+        (
+            "reconciliation.csv",
+            "entity,target_table,source_table,source_rows,loaded,rejected,filtered,difference,explanation,status\n"
+            "patients,LOAD_PMI,PATDATA,4,3,0,0,1,,unexplained\n",
+            "unexplained_reconciliation",
+        ),
+        (
+            "waiting_list_summary.json",
+            json.dumps({"verdicts": {"pre_production": {"passed": False, "failing_differences": 3}}}),
+            "waiting_list_differences",
+        ),
+    ],
+)
+def test_a_failing_oracle_fails_pre_production(stored_run: Path, report: str, content: str, criterion: str) -> None:
+    """The scenario book, the waiting-list parity and the reconciliation judge the mapping from outside it;
+    the release once said PASS while they said no."""
+    before = {
+        c["criterion"]: c
+        for c in decide(folders(stored_run), stored_run / "gates", load_profile("pre_production"))["criteria"]
+    }
+    assert before[criterion]["result"] == "PASS"
+    (stored_run / "reports" / report).write_text(content, encoding="utf-8")
+    after = {
+        c["criterion"]: c
+        for c in decide(folders(stored_run), stored_run / "gates", load_profile("pre_production"))["criteria"]
+    }
+    assert after[criterion]["result"] == "FAIL" and after[criterion]["figure"] >= 1
+
+
+def test_a_missing_report_fails_its_criterion(stored_run: Path) -> None:
+    (stored_run / "reports" / "scenario_summary.csv").unlink()
+    decision = decide(folders(stored_run), stored_run / "gates", load_profile("pre_production"))
+    by_name = {c["criterion"]: c for c in decision["criteria"]}
+    assert by_name["failing_scenarios"] == {
+        "criterion": "failing_scenarios",
+        "figure": "report missing",
+        "threshold": "<= 0",
+        "result": "FAIL",
+    }
