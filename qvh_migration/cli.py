@@ -157,7 +157,8 @@ def dry_run(
         gate_run_config,
         target_table_run_config,
     )
-    from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+    from qvh_migration.defs.table_runs import parallel_table_runs, record_held_back
+    from qvh_migration.etl import load_order
 
     ensure_dagster_home()
     # Dagster's console logger would print each failure's stack trace; the event log keeps them.
@@ -187,19 +188,32 @@ def dry_run(
 
         upstream = execute(DRY_RUN_JOB, {**(run_config or run_config_for(plan)), **shared})
         tables_loaded = upstream.success
+        failed: dict[str, str] = {}  # table: run id of each table whose load or blocking checks failed
+        table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
         if upstream.success and workers > 1:
             console.report_progress("etl", "38 tables", None, f"in parallel, {workers} at once")
-            table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
             parallel = _load_in_parallel(instance, _merge(silent, table_config), workers)
             run_ids.append(parallel.run_id)
             results.append(parallel)
             console.print_lines(outcome_lines(parallel.all_events))
+            runs = parallel_table_runs(parallel.run_id, parallel.all_events)
+            failed = {r.table: r.run_id for r in runs if not r.success}
             held_in_parallel = held_partitions(parallel.all_events)  # held without failing their step
         elif upstream.success:
-            for number, table in enumerate(TARGET_TABLE_NAMES, start=1):
-                console.report_progress("etl", table, None, f"table {number} of {len(TARGET_TABLE_NAMES)}")
-                table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
-                execute(TARGET_TABLE_JOB, table_config, partition=table)
+            order = load_order.committed()
+
+            def load(table: str) -> bool:
+                number = order.tables.index(table) + 1
+                console.report_progress("etl", table, None, f"table {number} of {len(order.tables)}")
+                result = execute(TARGET_TABLE_JOB, table_config, partition=table)
+                if not (result.success or blocked_only(result)):  # a table held by its gates is loaded
+                    failed[table] = result.run_id
+                return table not in failed
+
+            load_order.load_parents_first(order, load)
+        # The descendants of a failed table are not loaded: each is named with the ancestor it waits for.
+        held_back = record_held_back(instance, failed)
+        console.print_lines(load_order.held_back_line(table, ancestor) for table, ancestor in held_back.items())
         if tables_loaded:
             # Everything after the tables in one run: staging database, cross-table gates, business invariants,
             # release decision, reports (the waiting-list parity judged under the same profile).
@@ -207,9 +221,9 @@ def dry_run(
             execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
-    # A table whose blocking checks failed is a verdict on the data (the decision says it), not a run
-    # that broke: only other step failures make the dry run fail.
-    succeeded = all(result.success or blocked_only(result) for result in results)
+    # A table whose gates failed is a verdict on the data (the decision says it), not a run that broke;
+    # a table whose load or blocking checks failed holds back its descendants and fails the dry run.
+    succeeded = all(result.success or blocked_only(result) for result in results) and not held_back
     blocked = sum(1 for result in results if not result.success and blocked_only(result)) + len(held_in_parallel)
     print("\n".join(stored_decision_lines(plan.data_dir, blocked)))
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")

@@ -25,7 +25,7 @@ PROGRESS_LOGGER = "qvh_migration.progress"
 _logger = logging.getLogger(PROGRESS_LOGGER)
 
 # "dagster._core.definitions.events.Failure: text" -> "text"; a user-facing message needs no class.
-_CLASS_PREFIX = re.compile(r"^(?:[a-z_][\w]*\.)+(?:Failure|DagsterError\w*): ", re.IGNORECASE)
+_CLASS_PREFIX = re.compile(r"^(?:[a-z_][\w]*\.)+(?:Failure|DagsterError\w*|DagsterAssetCheckFailedError): ", re.I)
 
 
 def progress_message(stage: str, table: str, rows: int | None = None, detail: str = "") -> str:
@@ -95,7 +95,14 @@ def failure_line(step: str, error: Any) -> str:
     if error.cls_name == "DagsterExecutionInterruptedError":
         return f"FAILED   {step}: interrupted (Ctrl-C or SIGTERM); its previous artifacts are kept"
     if error.cls_name == "DagsterAssetCheckFailedError":
-        return f"BLOCKED  {step}: an ERROR check failed; what reads it waits (see the release decision)"
+        # "2 blocking asset checks failed with ERROR severity:", then a line per asset naming its checks
+        first, *rest = error.message.strip().split("\n")
+        counted = re.search(r"(\d+) blocking asset check", first)
+        count = counted.group(1) if counted else "1"
+        failed = "an ERROR check failed" if count == "1" else f"{count} ERROR checks failed"
+        named = "; ".join(line.strip() for line in rest if line.strip())
+        failed += f" ({named})" if named else ""
+        return f"BLOCKED  {step}: {failed}; what reads it waits (see the release decision)"
     message = " ".join(error.message.strip().split("\n")[0].split())
     message = _CLASS_PREFIX.sub("", message)
     return f"FAILED   {step}: {message}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from types import SimpleNamespace
 
+import dagster as dg
 import pytest
 
 from qvh_migration import console
@@ -55,4 +56,28 @@ def test_a_table_held_by_its_blocking_checks_reads_blocked_not_failed() -> None:
     held = _error("DagsterAssetCheckFailedError", "1 blocking asset check failed with ERROR severity:")
     assert console.failure_line("target_table_gates[LOAD_IWL]", held) == (
         "BLOCKED  target_table_gates[LOAD_IWL]: an ERROR check failed; what reads it waits (see the release decision)"
+    )
+
+
+def test_a_failed_blocking_check_names_the_check_and_the_count() -> None:
+    """Dagster's message puts the checks on the lines after "failed with ERROR severity:"; the
+    first line alone named neither."""
+
+    @dg.asset(
+        check_specs=[
+            dg.AssetCheckSpec("rows_conserved", asset="loaded", blocking=True),
+            dg.AssetCheckSpec("record_numbers_unique", asset="loaded", blocking=True),
+        ]
+    )
+    def loaded() -> dg.MaterializeResult:
+        checks = [
+            dg.AssetCheckResult(check_name=name, passed=False) for name in ("rows_conserved", "record_numbers_unique")
+        ]
+        return dg.MaterializeResult(check_results=checks)
+
+    result = dg.materialize([loaded], raise_on_error=False)
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert console.failure_line("loaded", failure.event_specific_data.error) == (
+        "BLOCKED  loaded: 2 ERROR checks failed (loaded: rows_conserved,record_numbers_unique); "
+        "what reads it waits (see the release decision)"
     )

@@ -36,3 +36,42 @@ def test_legacy_facts_do_not_depend_on_the_generator_or_dagster() -> None:
     for path in (PACKAGE / "legacy").rglob("*.py"):
         imported = _imports(path)
         assert not any(n.startswith(("qvh_migration.mock", "dagster")) for n in imported), path.name
+
+
+# The load order and parent links are read in one module; the specs package makes the catalog (and its
+# Dagster asset previews it), and the trial comparison's reference evaluator reads it on its own on
+# purpose (it must not call ETL code).
+LOAD_ORDER_READERS = {
+    PACKAGE / "etl" / "load_order.py",
+    PACKAGE / "defs" / "specs.py",
+    PACKAGE / "reports" / "trial_comparison.py",
+}
+LOAD_ORDER_FACTS = {"load_order", "target_tables.csv"}
+
+
+def _string_constants(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    }
+
+
+def test_only_the_load_order_module_reads_the_load_order() -> None:
+    readers = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if (PACKAGE / "specs") not in path.parents
+        and path not in LOAD_ORDER_READERS
+        and _string_constants(path) & LOAD_ORDER_FACTS
+    }
+    assert readers == set()

@@ -11,22 +11,32 @@
 -- never a reject), the strict legacy date grammar, the archive cut-off of row_sources.yaml
 -- (appointments before 20190401 go to LOAD_OPD_ARCHIVE), merged patients (a retired patient's bookings move to the
 -- survivor, hospital number included), record numbers and parent links from the key registry, and the
--- reject reasons unmapped_code, malformed_date, over_length, missing_mandatory, orphan_parent and
--- parent_rejected. Parent links follow the contract's join: the referral on patient + episode, the
--- waiting-list entry on patient + episode. OUTCOME carries the disposal of an attended booking, NATT
--- for a DNA, CANC-H / CANC-P for a cancellation by who cancelled (CANC when not recorded), blank when
--- not outcomed; LOADRTTPRD_ACTION is START (status 1x), STOP (3x) or BOTH (a stop at the date-time
--- the clock started: the patient's RTT period last in key order, as the contract's lookup joins it).
+-- reject reasons unmapped_code, malformed_date, over_length, missing_mandatory, orphan_parent,
+-- parent_rejected and patient_not_loaded (the booking's patient, merges resolved, did not load into
+-- LOAD_PMI: MAIN_CRN is "as loaded into LOAD_PMI.main_crn", guide p54). Parent links follow the
+-- contract's join: the referral on patient + episode, the waiting-list entry on patient + episode, the
+-- RTT period on patient + pathway + period id read through RTTEPIPERIOD (the episode's row, last in
+-- key order). OUTCOME carries the disposal of an
+-- attended booking, NATT for a DNA, CANC-H / CANC-P for a cancellation by who cancelled (CANC when not
+-- recorded), blank when not outcomed. LOADRTTPRD_ACTION acts on the period of LOADRTTPRD_RECORD_NUMBER
+-- (guide p53), so it is set only with that link: STOP for national status 30-36 (BOTH when a restarted
+-- period began at this appointment), START for 1x only on a restarted period (period id above 1) - a
+-- pathway's first period starts at its referral (REFERRAL_AS_START_ENCOUNTER Y, p45).
 -- Deliberate differences, all cheaper than the ETL (so the ratio is conservative):
 --   * no warnings file and no outcomes file; optional links the ETL warns about (no waiting-list
---     entry, one rejected or filtered in its own load) are loaded empty here too;
---   * the extracts hold no RTTALLPRDSTS or RTTEPIPERIOD, so RTTEVENT_*, RTTPWY_RECNO_OUT_ENCOUNTER and
---     LOADRTTPRD_RECORD_NUMBER are NULL (the ETL notes the same), and none of OPA, OPREFERRAL,
---     OPWLENTRY, OPWLREMENTRY, OPATTTRACK, RTTPERIOD carries a logical-delete flag;
+--     entry or RTT period, one rejected or filtered in its own load, an action without its period)
+--     are loaded empty here too;
+--   * RTTPWY_RECNO_OUT_ENCOUNTER is not migrated, and RTTEVENT_* are NULL: OPA shares only the patient
+--     with an RTT event's grain, so the ETL leaves both links empty (and notes it);
+--   * none of OPA, OPREFERRAL, OPWLENTRY, OPWLREMENTRY, OPATTTRACK, RTTPERIOD, RTTEPIPERIOD carries a
+--     logical-delete flag, and LOAD_RTT_PERIODS has no row filter (its rows leave by their outcome);
+--   * the bridge's key order takes PPeriodId as a whole number (the ETL orders by text if any id is
+--     not one: never so in these extracts);
 --   * checks that cannot fire on values this script builds itself are left out (bad_date_format,
 --     not_a_number, over_length of constants, an empty EXTERNAL_SYSTEM_ID: it always holds two '-');
 --   * trim() strips spaces only, where pandas strips any white space (the extracts hold no tabs);
---   * DATE fields leave as DD/MM/YYYY, the format the stand-in guide gives every date of this table.
+--   * DATE fields leave in the guide's format of each field: DD/MM/YYYY HH24:MI for the appointment
+--     start and the tracking times, DD/MM/YYYY for the booked and cancelled dates.
 
 CREATE OR REPLACE TEMP MACRO legacy_ts(s) AS CASE
     WHEN regexp_full_match(s, '(1[89]|[2-9][0-9])[0-9]{6}') THEN try_strptime(s, '%Y%m%d')
@@ -36,6 +46,9 @@ CREATE OR REPLACE TEMP MACRO legacy_ts(s) AS CASE
         THEN try_strptime(s, '%d/%m/%Y %H:%M')
 END;
 CREATE OR REPLACE TEMP MACRO is_blank(s) AS coalesce(trim(s), '') = '';
+-- A national RTT status as two digits (the crosswalk's NO_CODE is no status).
+CREATE OR REPLACE TEMP MACRO national_status(code) AS CASE
+    WHEN code = 'NO_CODE' THEN NULL WHEN length(code) = 1 THEN '0' || code ELSE code END;
 CREATE OR REPLACE TEMP MACRO masked(v) AS CASE
     WHEN coalesce(v, '') = '' THEN '' WHEN length(v) > 2 THEN repeat('*', length(v) - 2) || right(v, 2) ELSE '**' END;
 
@@ -48,7 +61,7 @@ WHERE NOT is_blank(legacy_code);
 
 CREATE OR REPLACE TEMP TABLE reg AS
 SELECT target_table, grain_key, record_number FROM read_parquet('{{TARGET}}/key_registry.parquet')
-WHERE target_table IN ('LOAD_OPD_APPOINTMENTS', 'LOAD_REFERRALS', 'LOAD_OPDWAITLIST');
+WHERE target_table IN ('LOAD_OPD_APPOINTMENTS', 'LOAD_REFERRALS', 'LOAD_OPDWAITLIST', 'LOAD_RTT_PERIODS', 'LOAD_PMI');
 
 CREATE OR REPLACE TEMP TABLE survivors AS
 SELECT trim(OldID) AS old_id, trim(NewestID) AS newest_id
@@ -111,26 +124,40 @@ LEFT JOIN reg g ON g.target_table = 'LOAD_OPDWAITLIST' AND g.grain_key = w.prefi
 LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_OPDWAITLIST.parquet') oc ON oc.record_number = g.record_number
 QUALIFY row_number() OVER (PARTITION BY coalesce(s.newest_id, w.InternalPatientNumber), w.EpisodeNumber
                            ORDER BY w.part, w.file_row_number) = 1;
--- Attendance tracking: the last arrival / seen / complete step of each attendance (merges resolved),
--- by the words the step codes carry (DD/MM/YYYY, like every DATE field here).
+-- Attendance tracking: for each of the three times, the last step of the attendance (merges resolved,
+-- key order: TrackingStep, then extract order) whose code carries the time's words; a step whose code
+-- carries the words of two times counts for both. DD/MM/YYYY HH24:MI, the guide's format of these fields.
 CREATE OR REPLACE TEMP TABLE track AS
+WITH words (step, pattern) AS (VALUES ('ARR', 'ARR'), ('SEEN', 'SEEN|WITH'), ('COMP', 'COMP|DEP'))
 SELECT coalesce(s.newest_id, t.InternalPatientNumber) AS ipn, t.EpisodeNumber AS ep, t.PtApptStartDtimeInt AS appt,
-       CASE WHEN regexp_matches(upper(t.TrackingStep), 'ARR') THEN 'ARR'
-            WHEN regexp_matches(upper(t.TrackingStep), 'SEEN|WITH') THEN 'SEEN'
-            WHEN regexp_matches(upper(t.TrackingStep), 'COMP|DEP') THEN 'COMP' END AS step,
-       strftime(legacy_ts(t.SchPatientTrackingStepDatetimeNeutral), '%d/%m/%Y') AS at_time
+       w.step, strftime(legacy_ts(t.SchPatientTrackingStepDatetimeNeutral), '%d/%m/%Y %H:%M') AS at_time
 FROM read_parquet('{{EXTRACTS}}/OPATTTRACK.parquet', file_row_number = true) t
+JOIN words w ON regexp_matches(upper(t.TrackingStep), w.pattern)
 LEFT JOIN survivors s ON t.InternalPatientNumber = s.old_id
-QUALIFY row_number() OVER (PARTITION BY ipn, ep, appt, step ORDER BY t.TrackingStep DESC, t.file_row_number DESC) = 1;
--- The clock start of the patient's RTT period last in key order (PathwayNumber, PPeriodId as text, then
--- extract order), merges resolved: an appointment that stops the clock where it started is BOTH.
-CREATE OR REPLACE TEMP TABLE rtt_start AS
-SELECT coalesce(s.newest_id, p.InternalPatientNumber) AS ipn, legacy_ts(p.RttStartDateTimeInt) AS started
+QUALIFY row_number() OVER (PARTITION BY ipn, ep, appt, w.step ORDER BY t.TrackingStep DESC, t.file_row_number DESC) = 1;
+-- The RTT bridge: the pathway, period id and clock start of each episode (RTTEPIPERIOD, merges resolved),
+-- the episode's last row in key order (PathwayNumber as text, PPeriodId as a number, then extract order;
+-- blanks sort last, as pandas sorts them). Both the period link and the clock action read this one row.
+CREATE OR REPLACE TEMP TABLE epi AS
+SELECT coalesce(s.newest_id, e.InternalPatientNumber) AS ipn, e.EpisodeNumber AS ep, e.PathwayNumber AS pathway,
+       e.PPeriodId AS period_id, e.RttStartDateTimeInt AS period_start
+FROM read_parquet('{{EXTRACTS}}/RTTEPIPERIOD.parquet', file_row_number = true) e
+LEFT JOIN survivors s ON e.InternalPatientNumber = s.old_id
+QUALIFY row_number() OVER (PARTITION BY ipn, ep
+                           ORDER BY e.PathwayNumber DESC NULLS FIRST, try_cast(trim(e.PPeriodId) AS BIGINT) DESC NULLS FIRST,
+                                    e.file_row_number DESC) = 1;
+-- RTT periods as their own load sees them (merges resolved), the first row per patient + pathway +
+-- period id (period ids repeat across a patient's pathways), with record number and outcome.
+CREATE OR REPLACE TEMP TABLE period AS
+SELECT coalesce(s.newest_id, p.InternalPatientNumber) AS ipn, p.PathwayNumber AS pathway, p.PPeriodId AS period_id,
+       g.record_number, oc.outcome
 FROM read_parquet('{{EXTRACTS}}/RTTPERIOD.parquet', file_row_number = true) p
 LEFT JOIN survivors s ON p.InternalPatientNumber = s.old_id
-QUALIFY row_number() OVER (PARTITION BY coalesce(s.newest_id, p.InternalPatientNumber)
-                           ORDER BY p.PathwayNumber DESC NULLS FIRST, p.PPeriodId DESC NULLS FIRST,
-                                    p.file_row_number DESC) = 1;
+LEFT JOIN reg g ON g.target_table = 'LOAD_RTT_PERIODS' AND g.grain_key = 'InternalPatientNumber='
+    || coalesce(p.InternalPatientNumber, '') || '|PathwayNumber=' || coalesce(p.PathwayNumber, '')
+    || '|PPeriodId=' || coalesce(p.PPeriodId, '')
+LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_RTT_PERIODS.parquet') oc ON oc.record_number = g.record_number
+QUALIFY row_number() OVER (PARTITION BY ipn, pathway, period_id ORDER BY p.file_row_number) = 1;
 
 CREATE OR REPLACE TEMP TABLE v AS
 WITH rows AS (
@@ -145,14 +172,27 @@ SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBook
        coalesce(ref.outcome = 'rejected', false) AS _ref_rejected,
        coalesce(ref.outcome = 'filtered', false) AS _ref_filtered,
        n.InternalPatientNumber || '|' || n.EpisodeNumber AS _ref_key,
+       -- The patient as LOAD_PMI's own load left it ('' when the patient has no LOAD_PMI row).
+       coalesce(pmi.outcome, '') AS _patient_outcome,
        g.record_number AS RECORD_NUMBER,
        CASE WHEN ref.outcome IS DISTINCT FROM 'rejected' THEN ref.record_number END AS LOADREF_RECORD_NUMBER,
        -- Optional links to a parent not loaded are loaded empty (the ETL warns).
        CASE WHEN coalesce(owl.outcome, '') NOT IN ('rejected', 'filtered') THEN owl.record_number END
            AS LOADOWL_RECORD_NUMBER,
-       NULL::BIGINT AS RTTPWY_RECNO_OUT_ENCOUNTER, NULL::BIGINT AS LOADRTTPRD_RECORD_NUMBER,
-       CASE left(nullif(x_rtt.target_code, 'NO_CODE'), 1) WHEN '1' THEN 'START'
-           WHEN '3' THEN CASE WHEN rtt.started = legacy_ts(n.PtApptStartDtimeInt) THEN 'BOTH' ELSE 'STOP' END
+       NULL::BIGINT AS RTTPWY_RECNO_OUT_ENCOUNTER,
+       -- The episode's RTT period, empty when it is on no pathway or the period was not loaded (warned).
+       CASE WHEN coalesce(prd.outcome, '') NOT IN ('rejected', 'filtered') THEN prd.record_number END
+           AS LOADRTTPRD_RECORD_NUMBER,
+       -- The clock action on that period, only with the link (an action without its period is cleared).
+       CASE WHEN prd.record_number IS NOT NULL AND coalesce(prd.outcome, '') NOT IN ('rejected', 'filtered')
+                 AND try_cast(trim(epi.period_id) AS DOUBLE) IS NOT NULL THEN
+           CASE WHEN national_status(x_rtt.target_code) IN ('30', '31', '32', '33', '34', '35', '36') THEN
+                    CASE WHEN try_cast(trim(epi.period_id) AS DOUBLE) > 1
+                              AND legacy_ts(epi.period_start) = legacy_ts(n.PtApptStartDtimeInt)
+                         THEN 'BOTH' ELSE 'STOP' END
+                WHEN left(national_status(x_rtt.target_code), 1) = '1' AND try_cast(trim(epi.period_id) AS DOUBLE) > 1
+                    THEN 'START'
+           END
        END AS LOADRTTPRD_ACTION,
        NULL::BIGINT AS RTTEVENT_RECNO_ENCOUNTER, NULL::BIGINT AS RTTEVENT_RECNO_OUTCOME, 'PC60' AS SYSTEM_CODE,
        coalesce(trim(n.InternalPatientNumber), '') || '-' || coalesce(trim(n.EpisodeNumber), '') || '-'
@@ -160,7 +200,7 @@ SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBook
        'DISTRICT' AS MAIN_CRN_TYPE, n.DistrictNumber AS MAIN_CRN,
        CASE upper(trim(n.ApptCategory)) WHEN 'NEW' THEN 'N' WHEN 'N' THEN 'N' WHEN '1' THEN 'N' WHEN 'NTE' THEN 'N'
            WHEN 'FOL' THEN 'F' WHEN 'F' THEN 'F' WHEN '2' THEN 'F' WHEN 'FTE' THEN 'F' END AS NEW_FOLLOWUP_FLAG,
-       NULL::VARCHAR AS APPT_TEAM, strftime(legacy_ts(n.PtApptStartDtimeInt), '%d/%m/%Y') AS APPT_DATE,
+       NULL::VARCHAR AS APPT_TEAM, strftime(legacy_ts(n.PtApptStartDtimeInt), '%d/%m/%Y %H:%M') AS APPT_DATE,
        strftime(legacy_ts(n.DateApptBookedInt), '%d/%m/%Y') AS BOOKED_DATE, n.BookingType AS BOOKING_TYPE,
        n.ClinicCode AS CLINIC_CODE_1, n.ResCode AS CLINIC_CODE_2, n.ApptType AS APPT_TYPE,
        n.ClinicConsultant AS CONSULTANT_IN_CHARGE, n.ResCode AS CONSULTANT_TAKING_APPT,
@@ -177,6 +217,9 @@ SELECT n.grain_key AS _grain, n.PtApptStartDtimeInt AS _appt_raw, n.DateApptBook
        NULL::VARCHAR AS CAB_USRN
 FROM rows n
 LEFT JOIN reg g ON g.target_table = 'LOAD_OPD_APPOINTMENTS' AND g.grain_key = n.grain_key
+LEFT JOIN reg pg ON pg.target_table = 'LOAD_PMI' AND pg.grain_key = 'InternalPatientNumber='
+    || coalesce(n.InternalPatientNumber, '')
+LEFT JOIN read_parquet('{{TARGET}}/outcomes/LOAD_PMI.parquet') pmi ON pmi.record_number = pg.record_number
 LEFT JOIN ref ON ref.ipn = n.InternalPatientNumber AND ref.ep = n.EpisodeNumber
 LEFT JOIN owl ON owl.ipn = n.InternalPatientNumber AND owl.ep = n.EpisodeNumber
 LEFT JOIN track t_arr ON t_arr.step = 'ARR' AND t_arr.ipn = n.InternalPatientNumber AND t_arr.ep = n.EpisodeNumber
@@ -185,7 +228,9 @@ LEFT JOIN track t_seen ON t_seen.step = 'SEEN' AND t_seen.ipn = n.InternalPatien
     AND t_seen.ep = n.EpisodeNumber AND t_seen.appt = n.PtApptStartDtimeInt
 LEFT JOIN track t_comp ON t_comp.step = 'COMP' AND t_comp.ipn = n.InternalPatientNumber
     AND t_comp.ep = n.EpisodeNumber AND t_comp.appt = n.PtApptStartDtimeInt
-LEFT JOIN rtt_start rtt ON rtt.ipn = n.InternalPatientNumber
+LEFT JOIN epi ON epi.ipn = n.InternalPatientNumber AND epi.ep = n.EpisodeNumber
+LEFT JOIN period prd ON prd.ipn = n.InternalPatientNumber AND prd.pathway = epi.pathway
+    AND prd.period_id = epi.period_id
 LEFT JOIN xw x_rtt ON x_rtt.code_set = 'rtt_period_status' AND x_rtt.legacy_code = trim(n.RttPeriodStatus);
 
 -- Row faults of bookings whose referral is loaded or rejected (a filtered referral filters its bookings).
@@ -215,6 +260,11 @@ WITH too_long (_grain, field, value, max_len) AS (
     FROM v WHERE _ref_orphan
     UNION ALL SELECT _grain, 'LOADREF_RECORD_NUMBER', 'parent_rejected',
            'the LOAD_REFERRALS row was rejected in its own load', _ref_key FROM v WHERE _ref_rejected
+    -- A booking never points at a patient who is not in LOAD_PMI.
+    UNION ALL SELECT _grain, 'MAIN_CRN', 'patient_not_loaded',
+           CASE _patient_outcome WHEN 'rejected' THEN 'the patient''s LOAD_PMI row was rejected'
+               WHEN 'filtered' THEN 'the patient''s LOAD_PMI row was filtered' ELSE 'the patient has no LOAD_PMI row' END,
+           MAIN_CRN FROM v WHERE _patient_outcome <> 'loaded'
     UNION ALL SELECT _grain, 'LOADRTTPRD_ACTION', 'unmapped_code', 'legacy code has no rtt_period_status crosswalk entry',
            _rtt_status FROM v WHERE NOT is_blank(_rtt_status) AND is_blank(_rtt_mapped)
     UNION ALL SELECT _grain, field, 'malformed_date', 'not a valid legacy date', value FROM (
@@ -236,7 +286,7 @@ SELECT * FROM found WHERE _grain NOT IN (SELECT _grain FROM v WHERE _ref_filtere
 
 COPY (
     SELECT * EXCLUDE (_grain, _appt_raw, _booked_raw, _canc_raw, _rtt_status, _rtt_mapped, _ref_orphan, _ref_rejected,
-                      _ref_filtered, _ref_key)
+                      _ref_filtered, _ref_key, _patient_outcome)
     FROM v WHERE NOT _ref_filtered AND _grain NOT IN (SELECT _grain FROM issues) ORDER BY RECORD_NUMBER
 ) TO '{{OUT}}/LOAD_OPD_APPOINTMENTS.parquet' (FORMAT parquet);
 

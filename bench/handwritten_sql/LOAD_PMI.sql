@@ -12,16 +12,22 @@
 -- registry, the GP practice (default V81999 for the unknown GP or a practice that is not an ODS code),
 -- the practice applies-from date (the patient's GP history row last in key order, else the date of
 -- birth), the GDP applies-from date (date of birth when a GDP is held), and the reject reasons
--- unmapped_code, malformed_date, over_length, missing_mandatory.
+-- unmapped_code, malformed_date, over_length, missing_mandatory. Identity rules: an NHS number that is
+-- not valid (ten digits, Modulus 11 check digit, not one digit repeated) loads empty and its status
+-- says 03 (trace required), as does a status claiming a number (01, 02) where no valid one is held;
+-- an ethnic, religion or marital status code the crosswalk lacks loads as the rule's "not known"
+-- value (99, UNK, 9), never a reject; the date of death moves to the patient's latest admission or
+-- discharge moment on that day (a death in hospital is never before that day's activity).
 -- Deliberate differences, all cheaper than the ETL (so the ratio is conservative):
 --   * no warnings file and no outcomes file; fields the ETL loads empty with a warning (a lookup
---     that finds no GP, an unapproved rule's over-length value, a NO_CODE crosswalk entry) are
---     loaded empty here too;
+--     that finds no GP, an unapproved rule's over-length value, a NO_CODE crosswalk entry, an invalid
+--     NHS number) are loaded empty here too, and not-known codes load without their warning;
 --   * checks that cannot fire on values this script builds itself are left out: bad_date_format
 --     (dates are formatted here), not_a_number (record numbers), over_length of constants;
 --   * trim() strips spaces only, where pandas strips any white space (the extracts hold no tabs);
---   * PATDATA carries no logical-delete flag; the GP and GDP lookups drop MfRecStsInd = '1' rows;
---   * DATE fields leave as DD/MM/YYYY, the format the stand-in guide gives every date of this table.
+--   * PATDATA and ADMITDISCH carry no logical-delete flag; the GP and GDP lookups drop MfRecStsInd = '1' rows;
+--   * DATE fields leave in the guide's format of each field: DD/MM/YYYY, but DD/MM/YYYY HH24:MI for the
+--     date of death (a date alone gets 00:00).
 
 -- Strict legacy dates: exactly CCYYMMDD, CCYYMMDDHHMM, DD/MM/YYYY or DD/MM/YYYY HH:MM, a real
 -- calendar moment, year 1800 or later (try_strptime alone accepts short digit runs, hence the shape).
@@ -33,6 +39,12 @@ CREATE OR REPLACE TEMP MACRO legacy_ts(s) AS CASE
         THEN try_strptime(s, '%d/%m/%Y %H:%M')
 END;
 CREATE OR REPLACE TEMP MACRO is_blank(s) AS coalesce(trim(s), '') = '';
+-- A valid NHS number (NHS Data Dictionary): ten digits, not one digit repeated (a dummy), and the tenth
+-- is the Modulus 11 check digit of the first nine (weights 10 down to 2; 11 counts as 0, 10 never valid).
+CREATE OR REPLACE TEMP MACRO nhs_valid(d) AS coalesce(
+    regexp_full_match(d, '[0-9]{10}') AND replace(d, left(d, 1), '') <> ''
+    AND (11 - list_sum([try_cast(substr(d, i, 1) AS INTEGER) * (11 - i) FOR i IN range(1, 10)]) % 11) % 11
+        = try_cast(right(d, 1) AS INTEGER), false);
 -- Reject values of identifying fields keep their last two characters only.
 CREATE OR REPLACE TEMP MACRO masked(v) AS CASE
     WHEN coalesce(v, '') = '' THEN '' WHEN length(v) > 2 THEN repeat('*', length(v) - 2) || right(v, 2) ELSE '**' END;
@@ -78,6 +90,14 @@ CREATE OR REPLACE TEMP TABLE gdp AS
 SELECT GdpCode, Postcode FROM read_parquet('{{EXTRACTS}}/GDP.parquet', file_row_number = true)
 WHERE coalesce(trim(MfRecStsInd), '') <> '1'
 QUALIFY row_number() OVER (PARTITION BY GdpCode ORDER BY file_row_number DESC) = 1;
+-- The patient's admission and discharge moments (rows of retired patients count for the survivor).
+CREATE OR REPLACE TEMP TABLE stay_moments AS
+WITH stays AS (
+    SELECT trim(coalesce(s.newest_id, a.InternalPatientNumber)) AS ipn, a.IpAdmDtimeInt, a.IpDschDtimeInt
+    FROM read_parquet('{{EXTRACTS}}/ADMITDISCH.parquet') a LEFT JOIN survivors s ON a.InternalPatientNumber = s.old_id
+)
+SELECT ipn, legacy_ts(IpAdmDtimeInt) AS at FROM stays WHERE legacy_ts(IpAdmDtimeInt) IS NOT NULL
+UNION ALL SELECT ipn, legacy_ts(IpDschDtimeInt) FROM stays WHERE legacy_ts(IpDschDtimeInt) IS NOT NULL;
 -- Latest previous-address end and GP registration per patient (rows of retired patients count for the survivor).
 CREATE OR REPLACE TEMP TABLE addr_from AS
 SELECT coalesce(s.newest_id, a.InternalPatientNumber) AS ipn, max(legacy_ts(a.EffectiveToDateInt)) AS latest
@@ -98,30 +118,43 @@ WITH rows AS (
     SELECT * FROM src WHERE NOT retired QUALIFY row_number() OVER (PARTITION BY grain_key ORDER BY file_row_number) = 1
 ), names AS (
     SELECT *, string_split_regex(trim(Forenames), '\s+') AS _fore, string_split_regex(trim(NoKName), '\s+') AS _nok,
-           legacy_ts(InternalDateOfBirth) AS _dob, legacy_ts(PtDateOfDeathInt) AS _dod,
+           legacy_ts(InternalDateOfBirth) AS _dob,
+           -- PATDATA holds the day of death only: it takes the latest admission or discharge that day.
+           greatest(legacy_ts(PtDateOfDeathInt),
+                    (SELECT max(m.at) FROM stay_moments m WHERE m.ipn = trim(rows.InternalPatientNumber)
+                     AND m.at::DATE = legacy_ts(PtDateOfDeathInt)::DATE)) AS _dod,
            trim(NHSNumberStatus) AS _nhs_status, trim(Sex) AS _sex, trim(EthnicType) AS _ethnic,
            trim(Religion) AS _religion, trim(MaritalStatus) AS _marital,
-           regexp_replace(trim(NhsNumber), '[\s-]', '', 'g') AS _nhs
+           regexp_replace(trim(NhsNumber), '[\s-]', '', 'g') AS _nhs, nhs_valid(_nhs) AS _nhs_ok
     FROM rows
 )
 SELECT n.grain_key AS _grain, n.InternalDateOfBirth AS _dob_raw, n.PtDateOfDeathInt AS _dod_raw,
-       n._nhs_status, n._sex, n._ethnic, n._religion, n._marital,
+       n._nhs_status, n._sex,
        -- Crosswalked codes as the crosswalk gives them (NO_CODE included), for the unmapped check.
-       x_nhs.target_code AS _nhs_status_x, x_sex.target_code AS _sex_x, x_eth.target_code AS _ethnic_x,
-       x_rel.target_code AS _religion_x, x_mar.target_code AS _marital_x,
+       x_nhs.target_code AS _nhs_status_x, x_sex.target_code AS _sex_x,
        r.record_number AS RECORD_NUMBER, 'PC60' AS SYSTEM_CODE,
        coalesce(trim(n.InternalPatientNumber), '') AS EXTERNAL_SYSTEM_ID, 'DISTRICT' AS MAIN_CRN_TYPE,
        n.DistrictNumber AS MAIN_CRN, strftime(n._dob, '%d/%m/%Y') AS DATE_REGISTERED,
-       CASE WHEN regexp_full_match(n._nhs, '[0-9]{10}') THEN n._nhs END AS NHS_NUMBER,
-       nullif(x_nhs.target_code, 'NO_CODE') AS NHS_NUMBER_STATUS, nullif(x_sex.target_code, 'NO_CODE') AS SEX,
+       -- An invalid NHS number is never loaded as a number (the ETL warns).
+       CASE WHEN n._nhs_ok THEN n._nhs END AS NHS_NUMBER,
+       -- 03 (trace required) where the number held is invalid, or none is valid but the status says present.
+       CASE WHEN (n._nhs <> '' OR nullif(x_nhs.target_code, 'NO_CODE') IN ('01', '02')) AND NOT n._nhs_ok
+            THEN '03' ELSE nullif(x_nhs.target_code, 'NO_CODE') END AS NHS_NUMBER_STATUS,
+       nullif(x_sex.target_code, 'NO_CODE') AS SEX,
        n.Title AS TITLE,
        nullif(n._fore[1], '') AS PAT_NAME_1, nullif(n._fore[2], '') AS PAT_NAME_2, nullif(n._fore[3], '') AS PAT_NAME_3,
        n.Surname AS PAT_NAME_FAMILY, n.BirthName AS MAIDEN_NAME, strftime(n._dob, '%d/%m/%Y') AS DATE_OF_BIRTH,
        n.CountryOfBirth AS PLACE_BORN, NULL::VARCHAR AS DATE_ENTERED_COUNTRY, NULL::VARCHAR AS NATIONALITY,
-       nullif(x_eth.target_code, 'NO_CODE') AS ETHNIC_GROUP,
+       -- Optional demographics never cost the patient their record: a code the crosswalk lacks loads as
+       -- the rule's not-known value (ethnic 99, religion UNK, marital 9; the ETL warns).
+       CASE WHEN NOT is_blank(n._ethnic) AND is_blank(x_eth.target_code) THEN '99'
+            ELSE nullif(x_eth.target_code, 'NO_CODE') END AS ETHNIC_GROUP,
        -- An unapproved rule never rejects: its failing value is loaded empty (the ETL warns).
        CASE WHEN length(n.SpokenLanguage) <= 80 THEN n.SpokenLanguage END AS PREFERRED_LANGUAGE,
-       nullif(x_rel.target_code, 'NO_CODE') AS RELIGION_CODE, nullif(x_mar.target_code, 'NO_CODE') AS MARITAL_STATUS,
+       CASE WHEN NOT is_blank(n._religion) AND is_blank(x_rel.target_code) THEN 'UNK'
+            ELSE nullif(x_rel.target_code, 'NO_CODE') END AS RELIGION_CODE,
+       CASE WHEN NOT is_blank(n._marital) AND is_blank(x_mar.target_code) THEN '9'
+            ELSE nullif(x_mar.target_code, 'NO_CODE') END AS MARITAL_STATUS,
        n.Occupation AS OCCUPATION_CODE, NULL::VARCHAR AS WHERE_HEARD_OF_SERVICE,
        coalesce(nullif(trim(n.ExtAddressLine1), ''), nullif(trim(n.PtAddrLine1), '')) AS PAT_ADDRESS_1,
        coalesce(nullif(trim(n.ExtAddressLine2), ''), nullif(trim(n.PtAddrLine2), '')) AS PAT_ADDRESS_2,
@@ -132,7 +165,7 @@ SELECT n.grain_key AS _grain, n.InternalDateOfBirth AS _dob_raw, n.PtDateOfDeath
        n.PtEmail AS PAT_EMAIL_ADDRESS, NULL::VARCHAR AS PAT_LIVES_ALONE, NULL::VARCHAR AS PAT_PERMISSION_TO_CONTACT,
        CASE WHEN upper(trim(n.PtMsg)) IN ('YES', 'Y', '1', 'TRUE') THEN 'Y'
             WHEN upper(trim(n.PtMsg)) IN ('NO', 'N', '0', 'FALSE') THEN 'N' END AS PAT_PERMISSION_TO_PHONE,
-       strftime(af.latest, '%d/%m/%Y') AS PAT_ADDRESS_FROM, strftime(n._dod, '%d/%m/%Y') AS DATE_OF_DEATH,
+       strftime(af.latest, '%d/%m/%Y') AS PAT_ADDRESS_FROM, strftime(n._dod, '%d/%m/%Y %H:%M') AS DATE_OF_DEATH,
        NULL::VARCHAR AS WHERE_DIED, NULL::VARCHAR AS CAUSE_OF_DEATH, NULL::VARCHAR AS DEATH_TREATMENT_RELATED,
        NULL::VARCHAR AS DEATH_HIV_RELATED, 'MRSA' AS EXTRA_INFO_1_TYPE, n.MRSA AS EXTRA_INFO_1,
        'BLOODGRP' AS EXTRA_INFO_2_TYPE, n.BloodGroup AS EXTRA_INFO_2, 'PREFNAME' AS EXTRA_INFO_3_TYPE,
@@ -177,12 +210,6 @@ WITH unmapped AS (
     SELECT _grain, 'NHS_NUMBER_STATUS' AS field, _nhs_status AS value, 'nhs_number_status' AS code_set FROM v
     WHERE NOT is_blank(_nhs_status) AND is_blank(_nhs_status_x)
     UNION ALL SELECT _grain, 'SEX', _sex, 'sex' FROM v WHERE NOT is_blank(_sex) AND is_blank(_sex_x)
-    UNION ALL SELECT _grain, 'ETHNIC_GROUP', _ethnic, 'ethnic_category' FROM v
-    WHERE NOT is_blank(_ethnic) AND is_blank(_ethnic_x)
-    UNION ALL SELECT _grain, 'RELIGION_CODE', _religion, 'religion' FROM v
-    WHERE NOT is_blank(_religion) AND is_blank(_religion_x)
-    UNION ALL SELECT _grain, 'MARITAL_STATUS', _marital, 'marital_status' FROM v
-    WHERE NOT is_blank(_marital) AND is_blank(_marital_x)
 ), too_long (_grain, field, value, max_len) AS (
     SELECT _grain, 'EXTERNAL_SYSTEM_ID', EXTERNAL_SYSTEM_ID, 100 FROM v WHERE length(EXTERNAL_SYSTEM_ID) > 100
     UNION ALL SELECT _grain, 'MAIN_CRN', MAIN_CRN, 30 FROM v WHERE length(MAIN_CRN) > 30
@@ -254,8 +281,7 @@ SELECT _grain, field, 'missing_mandatory', 'mandatory field is empty', '' FROM (
 );
 
 COPY (
-    SELECT * EXCLUDE (_grain, _dob_raw, _dod_raw, _nhs_status, _sex, _ethnic, _religion, _marital, _nhs_status_x,
-                      _sex_x, _ethnic_x, _religion_x, _marital_x) FROM v
+    SELECT * EXCLUDE (_grain, _dob_raw, _dod_raw, _nhs_status, _sex, _nhs_status_x, _sex_x) FROM v
     WHERE _grain NOT IN (SELECT _grain FROM issues) ORDER BY RECORD_NUMBER
 ) TO '{{OUT}}/LOAD_PMI.parquet' (FORMAT parquet);
 

@@ -11,6 +11,10 @@ would race. So:
 3. ``load_children_after_parents`` sees each table succeed and requests every table whose parents
    have all loaded in this cycle; when all 38 have, it requests the downstream job (staging database,
    gates, reports). A failed table stops its own descendants and the downstream job, nothing else.
+4. ``hold_back_after_failure`` sees a table fail and tags its run with the descendants it holds back.
+
+Which tables are ready and which are held back is ``etl/load_order.py``'s rule, the one the CLI's
+dry run and the parallel job follow too.
 
 Every run of a cycle carries the ``qvh/cycle`` tag (the first run's id) and each request has a run
 key of cycle and table, so a sensor that evaluates twice never launches a table twice. Declarative
@@ -20,7 +24,6 @@ one partitioned asset, which this chain does, and the run queue still caps how m
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -28,10 +31,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from qvh_migration.etl.patient_link import CRN_FIELDS, PATIENT_TABLE
-from qvh_migration.gates.table_rules import RULE_READS
-from qvh_migration.settings import PACKAGE_DIR, default_spec_dir
-from qvh_migration.specs.target_links import resolve_parent
+from qvh_migration.defs.resources import settings_without_target_url
+from qvh_migration.etl import load_order
+from qvh_migration.settings import default_spec_dir
 
 CYCLE_TAG = "qvh/cycle"
 IMPUTE_TAG = "qvh/impute_mode"
@@ -39,45 +41,14 @@ PARTITION_TAG = "dagster/partition"
 DELIVERY_DIR_ENV = "QVH_EXTRACT_DELIVERY_DIR"
 # A delivery folder is read only once this file is in it, so a half-copied delivery is never loaded.
 DELIVERY_READY_FILE = "READY"
-FACTS_TABLES = PACKAGE_DIR / "specs" / "facts" / "target_tables.csv"
-FACTS_FIELDS = PACKAGE_DIR / "specs" / "facts" / "target_fields.csv"
-
-
-def _patient_tables() -> set[str]:
-    """Tables naming the patient by hospital number "as loaded into LOAD_PMI" (MAIN_CRN or CRN): the
-    ETL checks each row against LOAD_PMI's load (etl/patient_link.py), so they wait for it."""
-    with FACTS_FIELDS.open(encoding="utf-8") as handle:
-        named = {r["table_name"] for r in csv.DictReader(handle) if r["field_name"].upper() in CRN_FIELDS}
-    return named - {PATIENT_TABLE}
-
-
-def table_parents() -> dict[str, set[str]]:
-    """Each target table's parent tables among the 38, in load order, from the guide's committed facts."""
-    with FACTS_TABLES.open(encoding="utf-8") as handle:
-        rows = sorted(csv.DictReader(handle), key=lambda r: int(r["load_order"]))
-    known = {row["table_name"] for row in rows}
-    parents: dict[str, set[str]] = {}
-    for row in rows:
-        links = filter(None, row["parent_links"].split(";"))
-        named = {resolve_parent(link.rpartition(".")[0], known) for link in links}
-        # A printed parent the guide never defines cannot be waited for; the ETL reports it instead.
-        parents[row["table_name"]] = {p for p in named if p in known and p != row["table_name"]}
-        # A table whose gate rules read another waits for it too (gates/table_rules.RULE_READS).
-        parents[row["table_name"]] |= set(RULE_READS.get(row["table_name"], ())) & known
-    for table in _patient_tables() & set(parents):
-        parents[table].add(PATIENT_TABLE)
-    return parents
-
-
-def ready_tables(parents: dict[str, set[str]], loaded: set[str], requested: set[str]) -> list[str]:
-    """Tables not yet requested whose parents have all loaded, in load order."""
-    return [t for t, ps in parents.items() if t not in requested and t not in loaded and ps <= loaded]
 
 
 def _settings_config(run: dg.DagsterRun) -> dict:
     # Later runs of a cycle read and write where the first run did.
     resources = (run.run_config or {}).get("resources", {})
-    return {"resources": {"settings": resources["settings"]}} if "settings" in resources else {}
+    if "settings" not in resources:
+        return {}
+    return {"resources": {"settings": settings_without_target_url(resources["settings"])}}
 
 
 def _load_request(cycle: str, table: str, run: dg.DagsterRun, job_name: str) -> dg.RunRequest:
@@ -97,8 +68,8 @@ def build_automation(
     downstream_job: dg.UnresolvedAssetJobDefinition,
     catalogs_job: dg.UnresolvedAssetJobDefinition,
 ) -> tuple[list[dg.ScheduleDefinition], list[dg.SensorDefinition]]:
-    """The nightly schedule and the four sensors, bound to the code location's jobs."""
-    parents = table_parents()
+    """The nightly schedule and the five sensors, bound to the code location's jobs."""
+    order = load_order.committed()
 
     @dg.schedule(
         name="nightly_dry_run",
@@ -127,7 +98,7 @@ def build_automation(
     def load_tables_after_upstream(context: dg.RunStatusSensorContext):
         run = context.dagster_run
         cycle = run.tags.get(CYCLE_TAG, run.run_id)
-        for table in ready_tables(parents, loaded=set(), requested=set()):
+        for table in load_order.decide(order, loaded=()).ready:
             yield _load_request(cycle, table, run, load_job.name)
 
     @dg.run_status_sensor(
@@ -146,13 +117,8 @@ def build_automation(
         cycle = run.tags.get(CYCLE_TAG)
         if not cycle:
             return  # a table rerun by hand is not part of a nightly chain
-        finished = context.instance.get_runs(
-            filters=dg.RunsFilter(
-                job_name=load_job.name, statuses=[dg.DagsterRunStatus.SUCCESS], tags={CYCLE_TAG: cycle}
-            )
-        )
-        loaded = {r.tags[PARTITION_TAG] for r in finished if PARTITION_TAG in r.tags}
-        if loaded >= set(parents):
+        loaded, failed = _cycle_outcomes(context.instance, load_job.name, cycle)
+        if loaded >= set(order.tables):
             yield dg.RunRequest(
                 run_key=f"{cycle}:downstream",
                 job_name=downstream_job.name,
@@ -160,9 +126,36 @@ def build_automation(
                 tags={CYCLE_TAG: cycle},
             )
             return
-        # Every table whose parents are loaded; run keys drop the ones an earlier tick requested.
-        for table in ready_tables(parents, loaded=loaded, requested=set()):
+        # Every table the rule lets start; run keys drop the ones an earlier tick requested.
+        for table in load_order.decide(order, loaded=loaded, failed=failed).ready:
             yield _load_request(cycle, table, run, load_job.name)
+
+    @dg.run_status_sensor(
+        name="hold_back_after_failure",
+        run_status=dg.DagsterRunStatus.FAILURE,
+        monitored_jobs=[load_job],
+        request_jobs=[load_job],
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description=(
+            "When a target table's load or blocking checks fail in a nightly chain, tag its run with the "
+            f"descendants it holds back ({load_order.HELD_BACK_TAG}); they are not requested this cycle. A table "
+            "held only by its gates is loaded: its children are requested as after a success."
+        ),
+    )
+    def hold_back_after_failure(context: dg.RunStatusSensorContext):
+        run = context.dagster_run
+        cycle = run.tags.get(CYCLE_TAG)
+        if not cycle:
+            return
+        loaded, failed = _cycle_outcomes(context.instance, load_job.name, cycle)
+        if run.tags.get(PARTITION_TAG) in loaded:  # held by its gates only
+            for table in load_order.decide(order, loaded=loaded, failed=failed).ready:
+                yield _load_request(cycle, table, run, load_job.name)
+        held = load_order.held_back(order, failed)
+        if held and run.tags.get(PARTITION_TAG) in failed:
+            context.instance.add_run_tags(run.run_id, {load_order.HELD_BACK_TAG: load_order.held_back_tag(held)})
+            for table, ancestor in held.items():
+                context.log.warning(load_order.held_back_line(table, ancestor))
 
     @dg.sensor(
         name="requirement_documents_changed",
@@ -210,8 +203,31 @@ def build_automation(
             for d in new
         ]
 
-    sensors = [load_tables_after_upstream, load_children_after_parents, requirement_documents_changed, extract_delivery]
+    sensors = [
+        load_tables_after_upstream,
+        load_children_after_parents,
+        hold_back_after_failure,
+        requirement_documents_changed,
+        extract_delivery,
+    ]
     return [nightly_dry_run], sensors
+
+
+def _cycle_outcomes(instance: dg.DagsterInstance, job_name: str, cycle: str) -> tuple[set[str], set[str]]:
+    """The partitions of a cycle's table runs: (loaded, failed). A run failed only by its gates loaded."""
+    from qvh_migration.defs.table_runs import run_held_by_gates
+
+    statuses = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=statuses, tags={CYCLE_TAG: cycle}))
+    loaded: set[str] = set()
+    failed: set[str] = set()
+    for run in runs:
+        table = run.tags.get(PARTITION_TAG)
+        if table and (run.status == dg.DagsterRunStatus.SUCCESS or run_held_by_gates(instance, run.run_id)):
+            loaded.add(table)
+        elif table:
+            failed.add(table)
+    return loaded, failed
 
 
 def documents_hash(folder: Path) -> str:

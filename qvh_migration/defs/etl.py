@@ -1,7 +1,6 @@
 """Assets of the ``etl`` group: the key registry, the 38 target tables (one partition each), and
 the staging database built from them."""
 
-import csv
 import logging
 from typing import Literal
 
@@ -9,29 +8,20 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
+from qvh_migration.defs import table_runs
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.etl import pipeline, store
+from qvh_migration.etl import load_order, pipeline, store
 from qvh_migration.etl.ddl import DIALECTS
 from qvh_migration.etl.fields import IMPUTE_MODES
 from qvh_migration.etl.postgres_target import describe_server
 from qvh_migration.io.masking import mask_identifiers
-from qvh_migration.settings import PACKAGE_DIR
 
 GROUP = "etl"
 LOAD_FILE_KEYS = ("load_file", "control_file")
-FACTS_TABLES = PACKAGE_DIR / "specs" / "facts" / "target_tables.csv"
-
-
-def _load_order() -> list[str]:
-    # Partitions are fixed at definition time, from the committed facts of the guide (38 tables in
-    # load order); the target_catalog check confirms the parsed guide still has the same tables.
-    with FACTS_TABLES.open(encoding="utf-8") as handle:
-        rows = sorted(csv.DictReader(handle), key=lambda r: int(r["load_order"]))
-    return [row["table_name"] for row in rows]
-
-
-TARGET_TABLE_NAMES = _load_order()
+# Partitions are fixed at definition time, from the guide's committed facts (38 tables in load order);
+# the target_catalog check confirms the parsed guide still has the same tables.
+TARGET_TABLE_NAMES = list(load_order.committed().tables)
 target_table_partitions = dg.StaticPartitionsDefinition(TARGET_TABLE_NAMES)
 
 
@@ -111,7 +101,26 @@ def key_registry(context: dg.AssetExecutionContext, settings: MigrationSettings)
 def target_tables(
     context: dg.AssetExecutionContext, config: TargetLoadConfig, settings: MigrationSettings
 ) -> dg.MaterializeResult:
+    backfill = context.run.tags.get(table_runs.BACKFILL_TAG)
+    if backfill:  # a backfill from the UI follows the same load-order rule as the dry run and the sensors
+        _hold_back_in_backfill(context, backfill)
     return table_load_result(settings, context.partition_key, config.impute_mode, context.run.run_id, context.log)
+
+
+def _hold_back_in_backfill(context: dg.AssetExecutionContext, backfill: str) -> None:
+    table, run_id = context.partition_key, context.run.run_id
+    ancestor = table_runs.held_back_in_backfill(context.instance, backfill, table, run_id)
+    if ancestor:
+        tags = {
+            table_runs.HELD_BACK_BY_TAG: ancestor,
+            load_order.HELD_BACK_TAG: load_order.held_back_tag({table: ancestor}),
+        }
+        context.instance.add_run_tags(run_id, tags)
+        raise dg.Failure(
+            description=load_order.held_back_line(table, ancestor),
+            metadata={"held_back_by": ancestor},
+            allow_retries=False,
+        )
 
 
 def table_load_result(
@@ -224,7 +233,7 @@ def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
         # Partitions that finished at the same moment may each have combined the summary without the
         # other; combine it again once every partition has written its own.
         store.refresh_load_summary(folders.target)
-        database = store.build_staging_database(folders.target, fields, tables)
+        database = store.build_staging_database(folders.target, fields, tables, folders.extracts)
     summary = pd.read_csv(folders.target / store.LOAD_SUMMARY_FILE, keep_default_na=False)
     return dg.MaterializeResult(
         metadata={

@@ -13,7 +13,7 @@ import pandas as pd
 from pydantic import Field
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts
+from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts, unknown_files
 from qvh_migration.extracts.sql_source import check_source_url, describe_source, read_sql_extracts
 from qvh_migration.extracts.store import read_manifest
 from qvh_migration.io.secrets import password_of
@@ -74,6 +74,11 @@ class ExtractSource(dg.ConfigurableResource):
         if kind != "files" or not location:
             return {}
         return read_manifest(Path(location))
+
+    def unknown_files(self, catalog_tables: Iterable[str]) -> list[str]:
+        """Files of a delivered extract folder that no step reads (none for other kinds of source)."""
+        kind, location = self.resolved()
+        return unknown_files(Path(location), catalog_tables) if kind == "files" and location else []
 
     def preflight(self) -> None:
         """Reach a source database before any work starts (wrong credentials, no host)."""

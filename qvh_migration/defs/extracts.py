@@ -103,6 +103,11 @@ def _table_spec(table: str) -> dg.AssetSpec:
             ),
         ),
         dg.AssetCheckSpec(
+            "every_delivered_file_read",
+            asset=LEDGER_KEY,
+            description="Every file in a delivered extract folder is a legacy table's extract or its manifest.",
+        ),
+        dg.AssetCheckSpec(
             "nhs_numbers_valid_or_ledgered",
             asset=table_key("PATDATA"),
             description="Every NHS number is Modulus 11 valid and in the 999 range, or ledgered.",
@@ -138,7 +143,14 @@ def source_extracts(
     folder = settings.stage_dir(store.STAGE)
     previous = store.read_manifest(folder)
     declared = extract_source.delivery_manifest()
-    store.write_extracts(extracts.tables, extracts.defect_ledger, folder, write_csv=config.write_csv, origin=kind)
+    store.write_extracts(
+        extracts.tables,
+        extracts.defect_ledger,
+        folder,
+        write_csv=config.write_csv,
+        origin=kind,
+        generation=context.run.run_id,
+    )
     context.log.info("%s extracts written to %s", kind, folder)
     for table, frame in extracts.tables.items():
         yield dg.MaterializeResult(
@@ -163,6 +175,18 @@ def source_extracts(
     )
     yield from _checks(extracts, source_catalog, synthetic=kind == "synthetic")
     yield _delivery_check(extracts, kind, previous, declared)
+    unknown = extract_source.unknown_files(set(source_catalog["TableName"].astype(str)))
+    yield dg.AssetCheckResult(
+        asset_key=LEDGER_KEY,
+        check_name="every_delivered_file_read",
+        passed=not unknown,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{len(unknown)} files in the extract folder not read: {', '.join(unknown[:10])}"
+        + (", ..." if len(unknown) > 10 else "")
+        if unknown
+        else None,
+        metadata={"unknown_files": len(unknown)},
+    )
 
 
 def _delivery_check(extracts: SourceExtracts, kind: str, previous: dict, declared: dict) -> dg.AssetCheckResult:

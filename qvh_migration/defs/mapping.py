@@ -27,18 +27,31 @@ GROUP = "mapping"
 PRECISION_AIM, RECALL_AIM = 0.90, 0.98
 
 
+def reviewed_inputs(settings: MigrationSettings) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The stage's reviewed files, validated together: the crosswalks, and the curated rules against
+    them. Every step of the stage that writes reads them through here first, so a fault in either
+    (a crosswalk file a rule names removed, say) stops the stage before it replaces any of its files,
+    and the stage's files are replaced together or not at all."""
+    with fail_clearly():
+        loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
+        source, fields, _ = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
+        curated = curated_rules.load_curated_rules(settings.rules_path(), source, fields, set(loaded), every_table=True)
+    return loaded, curated
+
+
 @dg.asset(
     group_name=GROUP,
+    deps=["source_catalog", "target_catalog"],
     kinds={"csv"},
     description=(
         "The reviewed crosswalks (`crosswalks/*.csv`, legacy code -> NHS Data Dictionary code), validated: "
-        "unique legacy codes, no empty codes, target codes in the NHS code set. "
+        "unique legacy codes, no empty codes, target codes in the NHS code set, and every crosswalk a curated "
+        "rule names present (checked before any file of the stage is replaced). "
         f"File: `{files.STAGE}/{files.CROSSWALKS_CSV}` (all code sets in one table)."
     ),
 )
 def crosswalk_catalog(settings: MigrationSettings) -> dg.MaterializeResult:
-    with fail_clearly():
-        loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
+    loaded, _ = reviewed_inputs(settings)
     combined = pd.concat([frame.assign(code_set=name) for name, frame in loaded.items()], ignore_index=True)
     path = files.write_crosswalk_table(combined, settings.stage_dir(files.STAGE))
     per_set = combined.groupby("code_set").size()
@@ -118,10 +131,9 @@ def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: Migrati
 )
 def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
     folder = settings.stage_dir(files.STAGE)
+    _, curated = reviewed_inputs(settings)
     with fail_clearly():
-        source, fields, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
-        loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
-        curated = curated_rules.load_curated_rules(settings.rules_path(), source, fields, set(loaded), every_table=True)
+        _, fields, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
         matrix = files.read_matrix(folder)
     contract = contract_rules.build_mapping_contract(fields, tables, matrix, curated, LEGACY_CODE_FIELDS)
     path, workbook = files.write_contract(contract, folder)
@@ -175,20 +187,22 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
     ],
 )
 def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
+    loaded, _ = reviewed_inputs(settings)
     with fail_clearly():
-        loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
         extracts = store.read_extract_tables(
             settings.stage_dir(store.STAGE), {table for table, _ in LEGACY_CODE_FIELDS}
         )
     report = coverage.crosswalk_coverage(extracts, loaded, LEGACY_CODE_FIELDS)
     path = files.write_coverage(report, settings.stage_dir(files.STAGE))
     summary = coverage.coverage_summary(report)
+    variants = coverage.case_variants(report, loaded)
     return dg.MaterializeResult(
         metadata={
             **frame_metadata(report),
             "unmapped_codes": len(report),
             "unmapped_occurrences": int(report["occurrences"].sum()) if not report.empty else 0,
             "by_code_set": preview(summary, rows=20) if not summary.empty else "none",
+            "case_variants": preview(variants, rows=20) if not variants.empty else "none",
             **path_metadata(path),
         },
         check_results=[
@@ -196,7 +210,8 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
                 "all_codes_covered",
                 coverage.all_codes_covered(report),
                 severity=dg.AssetCheckSeverity.WARN,
-                description=f"{len(report)} legacy codes without a crosswalk: see mapping/crosswalk_coverage.csv"
+                description=f"{len(report)} legacy codes without a crosswalk{coverage.case_variants_note(variants)}: "
+                "see mapping/crosswalk_coverage.csv"
                 if not report.empty
                 else None,
             )
@@ -248,8 +263,8 @@ def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSour
     folder = settings.stage_dir(files.STAGE)
     extracts_folder = settings.stage_dir(store.STAGE)
     tables_folder = settings.stage_dir("target") / target_store.TABLES
+    loaded, _ = reviewed_inputs(settings)
     with fail_clearly():
-        loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
         source, _, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
         row_sources = load_row_sources(
             settings.row_sources_path(), set(tables["table_name"]), set(source["TableName"].astype(str))

@@ -11,6 +11,7 @@ import pandas as pd
 
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.io.previews import markdown
 
 
 @contextmanager
@@ -38,7 +39,7 @@ def column_schema(frame: pd.DataFrame, descriptions: dict[str, str] | None = Non
 
 def preview(frame: pd.DataFrame, rows: int = 10, columns: list[str] | None = None) -> dg.MetadataValue:
     shown = frame[columns] if columns else frame
-    return dg.MetadataValue.md(shown.head(rows).astype(str).to_markdown(index=False))
+    return dg.MetadataValue.md(markdown(shown, rows))
 
 
 def path_metadata(*paths: Path) -> dict[str, dg.MetadataValue]:

@@ -8,18 +8,19 @@ loading at once. Each op does what the per-table run does, through the same func
 ``target_tables`` partition with its two blocking checks, then the table's gates, then
 ``gated_tables`` when no ERROR check failed. It records them as materialisations and check
 evaluations of those partitions, so the UI's partition view is the same whichever way a table
-was loaded. A table whose load fails stops its descendants only; a table held by its gates is
-not cleared, and its descendants still load (as in the serial dry run), so the release decision
-judges every table.
+was loaded. A table whose load or blocking checks fail stops its descendants only (the graph's edges
+are the parent links of ``etl/load_order.py``, and the executor skips the ops downstream of a failed
+one); a table held by its gates is not cleared, and its descendants still load (as in the serial dry
+run), so the release decision judges every table.
 """
 
 import dagster as dg
 from pydantic import Field
 
-from qvh_migration.defs.automation import table_parents
 from qvh_migration.defs.etl import table_load_result
 from qvh_migration.defs.gates import record_cleared, table_gates_result
 from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.etl import load_order
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
 
 PARALLEL_LOAD_JOB = "target_tables_parallel"
@@ -64,7 +65,7 @@ def _report(context: dg.OpExecutionContext, asset: dg.AssetKey, table: str, resu
     return not blocked
 
 
-def _table_op(table: str, parents: set[str]) -> dg.OpDefinition:
+def _table_op(table: str, parents: frozenset[str]) -> dg.OpDefinition:
     @dg.op(
         name=op_name(table),
         ins={f"{parent.lower()}_loaded": dg.In(dg.Nothing) for parent in sorted(parents)},
@@ -94,7 +95,7 @@ def _table_op(table: str, parents: set[str]) -> dg.OpDefinition:
 
 
 def build_parallel_load_job(workers: int = DEFAULT_WORKERS) -> dg.JobDefinition:
-    parents = table_parents()
+    parents = load_order.committed().parents
     ops = {table: _table_op(table, ps) for table, ps in parents.items()}
     dependencies = {
         op_name(table): {f"{parent.lower()}_loaded": dg.DependencyDefinition(op_name(parent)) for parent in sorted(ps)}

@@ -22,6 +22,14 @@ from qvh_migration.settings import (
 )
 
 
+def settings_without_target_url(settings: dict) -> dict:
+    """The ``settings`` resource's run config as passed on to later runs: the staging server's URL is
+    left out, so each run reads it from its own environment (QVH_TARGET_URL) and no run config,
+    request or Launchpad shows it."""
+    config = {k: v for k, v in settings.get("config", {}).items() if k != "target_url"}
+    return {**settings, "config": config} if "config" in settings else dict(settings)
+
+
 class MigrationSettings(dg.ConfigurableResource):
     """Where requirement documents and reviewed files are read and artifacts written.
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.etl.validation import guide_date_format
 
 DIALECTS = ("duckdb", "postgresql", "oracle")
@@ -138,25 +139,56 @@ def create_table(
     record_number = _record_number_of(target_fields, table)
     if record_number:
         lines.append(f"  PRIMARY KEY ({name_in(dialect, record_number)})")
-    names = {c.name.upper(): c.name for c in columns}
-    links = parent_links(target_tables)
-    for _, link in links.loc[links["table"] == table].iterrows():
-        parent_key = _record_number_of(target_fields, link["parent"])
-        field = names.get(str(link["field"]).upper())
-        if field and parent_key and link["parent"] != table:
-            reference = (
-                f"  FOREIGN KEY ({name_in(dialect, field)}) "
-                f"REFERENCES {name_in(dialect, link['parent'])} ({name_in(dialect, parent_key)})"
-            )
-            if dialect != "duckdb":  # DuckDB has no deferrable constraints; it is loaded in order, once
-                reference += " DEFERRABLE INITIALLY DEFERRED"
-            lines.append(reference)
+    for key in foreign_keys(target_fields, target_tables, table):
+        reference = (
+            f"  FOREIGN KEY ({name_in(dialect, key.field)}) "
+            f"REFERENCES {name_in(dialect, key.parent)} ({name_in(dialect, key.parent_key)})"
+        )
+        if dialect != "duckdb":  # DuckDB has no deferrable constraints; it is loaded in order, once
+            reference += " DEFERRABLE INITIALLY DEFERRED"
+        lines.append(reference)
     guard = "IF NOT EXISTS " if if_not_exists else ""
     return f"CREATE TABLE {guard}{name_in(dialect, table)} (\n" + ",\n".join(lines) + "\n);"
 
 
+@dataclass(frozen=True)
+class ForeignKey:
+    """``table.field`` points at ``parent.parent_key`` (the parent's RECORD_NUMBER)."""
+
+    table: str
+    field: str
+    parent: str
+    parent_key: str
+
+
+def foreign_keys(target_fields: pd.DataFrame, target_tables: pd.DataFrame, table: str) -> list[ForeignKey]:
+    """The table's links to its parents that the DDL declares (a link to a field or parent the catalog
+    lacks, or to the table itself, is not a key)."""
+    names = {c.name.upper(): c.name for c in table_columns(target_fields, table)}
+    links = parent_links(target_tables)
+    keys = []
+    for _, link in links.loc[links["table"] == table].iterrows():
+        parent_key = _record_number_of(target_fields, link["parent"])
+        field = names.get(str(link["field"]).upper())
+        if field and parent_key and link["parent"] != table:
+            keys.append(ForeignKey(table, field, str(link["parent"]), parent_key))
+    return keys
+
+
+def dependant_keys(target_fields: pd.DataFrame, target_tables: pd.DataFrame, table: str) -> list[ForeignKey]:
+    """Every foreign key that points into ``table``'s family (its children, their children, ...), in
+    load order, so removing a parent's rows and then each key's orphans in this order cascades."""
+    family, found = {table}, []
+    for child in load_order(target_tables):
+        keys = [k for k in foreign_keys(target_fields, target_tables, child) if k.parent in family]
+        if keys and child != table:
+            family.add(child)
+            found.extend(keys)
+    return found
+
+
 def load_order(target_tables: pd.DataFrame) -> list[str]:
-    return target_tables.sort_values("load_order")["table_name"].tolist()
+    return ordered_tables(target_tables)
 
 
 def ddl_statements(dialect: str, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> list[str]:

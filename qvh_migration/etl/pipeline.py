@@ -18,12 +18,13 @@ from qvh_migration.etl import key_registry as registry_rules
 from qvh_migration.etl import load_files, store
 from qvh_migration.etl.executor import TableLoad, load_table, table_rules
 from qvh_migration.etl.fields import IMPUTE_MODES
+from qvh_migration.etl.generations import current_generation
 from qvh_migration.etl.patient_link import PATIENT_TABLE
 from qvh_migration.etl.postgres_target import PostgresTarget
 from qvh_migration.etl.row_sources import RowSources, load_row_sources
 from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
-from qvh_migration.io.artifacts import write_parquet
+from qvh_migration.io.artifacts import published_together, write_parquet
 from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
 from qvh_migration.settings import default_row_sources_file
@@ -153,9 +154,11 @@ def run_partition(
         run_id=run_id,
         parent_outcomes=lambda parent: store.published_outcomes(folders.target, parent),
     )
-    paths = store.write_table_load(folders.target, load)
-    csv_file, control_file = load_files.write_load_files(folders.target, target_table, load.table, fields)
-    paths.update({"load_file": csv_file, "control_file": control_file})
-    if target:
-        target.load(target_table, load.table, fields, tables)
+    with published_together():  # every file of the partition, renamed into place once the server committed
+        paths = store.write_table_files(folders.target, load, current_generation(folders.extracts))
+        csv_file, control_file = load_files.write_load_files(folders.target, target_table, load.table, fields)
+        paths.update({"load_file": csv_file, "control_file": control_file})
+        if target:
+            target.load(target_table, load.table, fields, tables)
+    paths["load_summary"] = store.refresh_load_summary(folders.target)
     return load, paths

@@ -2,8 +2,16 @@
 
 Each table loads in one transaction: create the missing staging tables (from the generated
 DDL, all of them, so a child's foreign key always has its parent table), delete the table's
-rows, ``COPY`` the new rows in batches, commit. Any failure rolls back, so the server keeps the
-previous content of that table; a lost server aborts the transaction on its side the same way.
+rows, ``COPY`` the new rows in batches, delete the rows of its dependants (children, their
+children, ...) whose parent is no longer there, commit. Any failure rolls back, so the server
+keeps the previous content of that table; a lost server aborts the transaction on its side the
+same way.
+
+A changed extract (a patient gone, a new one) therefore reloads: the parent's transaction takes
+its dependants' rows of the parents it no longer has (the foreign keys are deferred, so they are
+checked once, at commit, over the whole family), and each child's own reload, later in load
+order, finds its new parents in place. A child of a removed parent could not stay anyway; the
+child's own partition reloads the rest of it.
 
 Faults surface as one line naming the server (user, host, port, database; never the password).
 ``preflight`` connects before any work starts, so wrong credentials or an unreachable host fail
@@ -18,7 +26,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl.ddl import create_table, load_order, name_in, table_columns
+from qvh_migration.etl.ddl import ForeignKey, create_table, dependant_keys, load_order, name_in, table_columns
 from qvh_migration.etl.load_files import csv_batches, in_guide_order
 from qvh_migration.io.secrets import DatabaseUrlError, parse_database_url, scrub
 
@@ -115,6 +123,8 @@ class PostgresTarget:
                         copy.write(chunk)
                         if on_batch:
                             on_batch(number)
+                for key in dependant_keys(target_fields, target_tables, table):
+                    conn.execute(orphans_delete(key))
         except psycopg.OperationalError as exc:
             raise TargetServerError(
                 self.server, f"{table} not loaded, its previous content is kept: {_first_line(exc, self.url)}"
@@ -153,6 +163,16 @@ class PostgresTarget:
             cursor.execute(f"SELECT * FROM {name_in(DIALECT, table)}")
             names = [d.name.upper() for d in cursor.description or []]
             return pd.DataFrame(cursor.fetchall(), columns=names, dtype=object)
+
+
+def orphans_delete(key: ForeignKey) -> str:
+    """DELETE of the rows of ``key.table`` whose parent row is not (or no longer) there."""
+    child, field = name_in(DIALECT, key.table), name_in(DIALECT, key.field)
+    parent, parent_key = name_in(DIALECT, key.parent), name_in(DIALECT, key.parent_key)
+    return (
+        f"DELETE FROM {child} AS c WHERE c.{field} IS NOT NULL "
+        f"AND NOT EXISTS (SELECT 1 FROM {parent} AS p WHERE p.{parent_key} = c.{field})"
+    )
 
 
 def _batches(data) -> Iterator[bytes]:

@@ -17,7 +17,9 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.ddl import DIALECTS, ddl_script, duckdb_ddl, quote
 from qvh_migration.etl.executor import SUMMARY_COLUMNS, TableLoad
-from qvh_migration.io.artifacts import atomic_path, write_csv, write_parquet
+from qvh_migration.etl.generations import GENERATION, STAGING_GENERATION_FILE, require_one_generation
+from qvh_migration.etl.load_order import ordered_tables
+from qvh_migration.io.artifacts import atomic_path, published_together, write_csv, write_json, write_parquet
 
 TABLES, REJECTS, WARNINGS, SUMMARY, OUTCOMES = "tables", "rejects", "warnings", "summary", "outcomes"
 LOAD_SUMMARY_FILE = "load_summary.csv"
@@ -46,17 +48,16 @@ def table_path(target_dir: Path, kind: str, table: str) -> Path:
     return target_dir / kind / f"{table}{suffix}"
 
 
-def write_table_load(target_dir: Path, load: TableLoad) -> dict[str, Path]:
-    """Write one partition's files (each atomically), then refresh the combined load summary."""
-    paths = {
+def write_table_files(target_dir: Path, load: TableLoad, generation: str = "") -> dict[str, Path]:
+    """Write one partition's own files, each atomically; its summary records the extracts' generation."""
+    summary = load.summary.assign(**{GENERATION: generation})
+    return {
         TABLES: write_parquet(load.table, table_path(target_dir, TABLES, load.target_table)),
         REJECTS: write_parquet(load.rejects, table_path(target_dir, REJECTS, load.target_table)),
         WARNINGS: write_parquet(load.warnings, table_path(target_dir, WARNINGS, load.target_table)),
         OUTCOMES: write_parquet(load.outcomes, table_path(target_dir, OUTCOMES, load.target_table)),
-        SUMMARY: write_csv(load.summary, table_path(target_dir, SUMMARY, load.target_table)),
+        SUMMARY: write_csv(summary, table_path(target_dir, SUMMARY, load.target_table)),
     }
-    paths["load_summary"] = refresh_load_summary(target_dir)
-    return paths
 
 
 def refresh_load_summary(target_dir: Path) -> Path:
@@ -73,13 +74,21 @@ def published_outcomes(target_dir: Path, table: str) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
-def build_staging_database(target_dir: Path, target_fields: pd.DataFrame, target_tables: pd.DataFrame) -> Path:
-    """(Re)build ``staging.duckdb`` from the partition files, in load order, constraints on."""
+def build_staging_database(
+    target_dir: Path, target_fields: pd.DataFrame, target_tables: pd.DataFrame, extracts_dir: Path | None = None
+) -> Path:
+    """(Re)build ``staging.duckdb`` from the partition files, in load order, constraints on.
+
+    Refused when the partitions are not all from the current extracts (``etl/generations.py``);
+    the database and ``staging.json`` (the generation it holds) are published together.
+    """
+    extracts_dir = extracts_dir or target_dir.parent / "extracts"
+    generation = require_one_generation(extracts_dir, target_dir, "staging database build", with_staging=False)
     statements = duckdb_ddl(target_fields, target_tables)
     write_ddl_files(target_dir, target_fields, target_tables)
     database = target_dir / STAGING_DATABASE_FILE
-    order = target_tables.sort_values("load_order")["table_name"].tolist()
-    with atomic_path(database) as tmp:
+    order = ordered_tables(target_tables)
+    with published_together(), atomic_path(database) as tmp:
         tmp.unlink()  # DuckDB wants to create the file itself
         with duckdb.connect(str(tmp)) as con:
             for statement in statements:
@@ -93,4 +102,5 @@ def build_staging_database(target_dir: Path, target_fields: pd.DataFrame, target
                 except duckdb.Error as exc:
                     problem = str(exc).splitlines()[0]
                     raise MigrationInputError(path, f"cannot load into staging: {problem}", where=table) from None
+        write_json({GENERATION: generation}, target_dir / STAGING_GENERATION_FILE)
     return database

@@ -15,7 +15,7 @@ import pandas as pd
 
 from qvh_migration.console import report_progress
 from qvh_migration.errors import CatalogContractError, MigrationInputError
-from qvh_migration.extracts.store import csv_file, table_file
+from qvh_migration.extracts.store import LEDGER_FILE, MANIFEST_FILE, csv_file, table_file
 from qvh_migration.io.encoding import detect_legacy_encoding
 
 # A legacy PatientCentre export is pipe-delimited in the Windows code page.
@@ -79,6 +79,18 @@ def read_file_extracts(folder: Path, source_catalog: pd.DataFrame, tables: Itera
         extracts[table] = conform_to_catalog(frame, expected, str(source), table)
         report_progress("read extracts", table, len(frame), source.name)
     return extracts
+
+
+def unknown_files(folder: Path, catalog_tables: Iterable[str]) -> list[str]:
+    """Names in a delivered extract folder that no step reads: not a legacy table of the dictionary
+    (``<TABLE>.parquet`` or ``.csv``; the tables the run does not copy are still watched), not the
+    delivery's manifest. Hidden files are the file system's own."""
+    if not folder.is_dir():
+        return []
+    known = {MANIFEST_FILE, LEDGER_FILE}
+    for table in catalog_tables:
+        known |= {table_file(table), csv_file(table)}
+    return sorted(p.name for p in folder.iterdir() if p.name not in known and not p.name.startswith("."))
 
 
 def _read(path: Path, reader) -> pd.DataFrame:

@@ -104,14 +104,16 @@ def write_extracts(
     out_dir: Path | str,
     write_csv: bool = False,
     origin: str = "",
+    generation: str = "",
 ) -> dict[str, Any]:
     """Write all tables and the ledger into ``out_dir`` atomically; returns the manifest.
 
     ``origin`` (synthetic, files, duckdb, sql) is recorded so the next delivery is compared only
-    with a delivery of the same kind.
+    with a delivery of the same kind; ``generation`` (the writing run's id) so every table built
+    from these extracts can say which delivery it holds (``etl/generations.py``).
     """
     with atomic_directory(Path(out_dir)) as staging:
-        return _write_all(tables, ledger, staging, write_csv, origin)
+        return _write_all(tables, ledger, staging, write_csv, origin, generation)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -124,7 +126,12 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def _write_all(
-    tables: Mapping[str, pd.DataFrame], ledger: pd.DataFrame, folder: Path, write_csv: bool, origin: str = ""
+    tables: Mapping[str, pd.DataFrame],
+    ledger: pd.DataFrame,
+    folder: Path,
+    write_csv: bool,
+    origin: str = "",
+    generation: str = "",
 ) -> dict[str, Any]:
     files: dict[str, dict[str, Any]] = {}
     counts: dict[str, dict[str, Any]] = {}
@@ -144,6 +151,7 @@ def _write_all(
             }
     manifest = {
         "origin": origin,
+        "generation": generation,
         "tables": counts,
         "files": files,
         "csv": {

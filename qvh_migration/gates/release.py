@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.etl import store as etl_store
+from qvh_migration.etl.generations import require_one_generation
 from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.etl.validation import UNFILLED
 from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
@@ -113,6 +114,7 @@ def failed_invariants(gates: pd.DataFrame) -> list[str]:
 
 
 def decide(folders: StageFolders, gates_dir: Path, profile: Profile, decisions_file: Path | None = None) -> dict:
+    generation = require_one_generation(folders.extracts, folders.target, "release decision")
     values = figures(folders, gates_dir, profile)
     values.update({name: count(decisions_file) for name, count in REVIEWED_FIGURES.items() if name in profile.criteria})
     reports_dir = folders.target.parent / "reports"
@@ -141,6 +143,7 @@ def decide(folders: StageFolders, gates_dir: Path, profile: Profile, decisions_f
         "criteria": criteria,
         "failed_invariants": failed_invariants(gates),
         "blocked_tables": sorted(set(gates.loc[~gates["passed"] & gates["severity"].eq("ERROR"), "target_table"])),
+        "generation": generation,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qvh_migration.check_outcome import CheckOutcome
+from qvh_migration.io.previews import markdown
 
 COVERAGE_COLUMNS: tuple[str, ...] = ("code_set", "table", "column", "legacy_code", "occurrences")
 
@@ -64,6 +65,30 @@ def _covered(crosswalk: pd.DataFrame | None) -> set[str]:
     return set(crosswalk["legacy_code"].astype(str).str.strip())
 
 
+def case_variants(coverage: pd.DataFrame, crosswalks: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Unmapped codes that equal a crosswalk code but for case (``m`` where the crosswalk has ``M``).
+
+    The lookup is exact, so they stay unmapped; the reviewer decides whether the source or the
+    crosswalk is to change (the load never guesses).
+    """
+    rows = []
+    for code_set, legacy_code in zip(coverage["code_set"], coverage["legacy_code"], strict=True):
+        folded = {code.casefold(): code for code in _covered(crosswalks.get(code_set))}
+        match = folded.get(str(legacy_code).casefold())
+        if match is not None:
+            rows.append((code_set, str(legacy_code), match))
+    return pd.DataFrame(rows, columns=["code_set", "legacy_code", "crosswalk_code"]).drop_duplicates(ignore_index=True)
+
+
+def case_variants_note(variants: pd.DataFrame, shown: int = 3) -> str:
+    """`` (2 differ from a crosswalk code only in case: m for M in sex, ...)``, or "" when there are none."""
+    if variants.empty:
+        return ""
+    examples = [f"{r.legacy_code} for {r.crosswalk_code} in {r.code_set}" for r in variants.head(shown).itertuples()]
+    more = ", ..." if len(variants) > shown else ""
+    return f" ({len(variants)} differ from a crosswalk code only in case: {', '.join(examples)}{more})"
+
+
 def coverage_summary(coverage: pd.DataFrame) -> pd.DataFrame:
     """Unmapped codes and their occurrences per code set (for the evidence pack)."""
     if coverage.empty:
@@ -84,5 +109,5 @@ def coverage_summary(coverage: pd.DataFrame) -> pd.DataFrame:
 def all_codes_covered(coverage: pd.DataFrame) -> CheckOutcome:
     """Every legacy code found in the extracts has a crosswalk entry."""
     # Codes are not identifiers, so the sample needs no masking: the reviewer sees what to add.
-    sample = coverage.head(10).astype(str).to_markdown(index=False) if not coverage.empty else "none"
+    sample = markdown(coverage) if not coverage.empty else "none"
     return CheckOutcome(coverage.empty, {"unmapped_codes": len(coverage), "sample": sample})

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.extracts.store import table_file
 from qvh_migration.io.masking import is_identifier_column
+from qvh_migration.io.previews import markdown
 from qvh_migration.legacy.keys import SUPPORTING_TABLES, TABLE_KEYS, row_keys
 from qvh_migration.mapping.code_handling import CODE_HANDLINGS
 from qvh_migration.mapping.crosswalks import NO_CODE
@@ -393,4 +394,4 @@ def _markdown(frame: pd.DataFrame, columns: list[str], rows: int = 50) -> str:
     if frame.empty:
         return "none"
     ordered = frame.sort_values(columns[-1], ascending=False)
-    return ordered[columns].head(rows).astype(str).to_markdown(index=False)
+    return markdown(ordered[columns], rows)

@@ -16,7 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from qvh_migration.io.artifacts import atomic_path
+from qvh_migration.io.artifacts import atomic_path, same_workbook
 from qvh_migration.mapping.data_mapping_report import NO_VALUES, UNMAPPED
 from qvh_migration.mapping.export import sheet_name
 
@@ -61,7 +61,7 @@ def write_data_mapping_workbook(
         sheet = book.create_sheet(sheet_name(title, used))
         used.add(sheet.title)
         _fill(sheet, rows.drop(columns=list(_SHEET_COLUMNS_DROPPED)))
-    with atomic_path(path) as tmp:
+    with atomic_path(path, unchanged=same_workbook) as tmp:
         book.save(tmp)
     return path
 

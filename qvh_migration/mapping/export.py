@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from qvh_migration.io.artifacts import atomic_path
+from qvh_migration.io.artifacts import atomic_path, same_workbook
 from qvh_migration.mapping.contract import blockers, class_counts
 from qvh_migration.mapping.contract_schema import WORKBOOK_COLUMNS
 from qvh_migration.mapping.transforms import registry_table
@@ -26,7 +26,7 @@ _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 def write_contract_xlsx(contract: pd.DataFrame, path: str | Path) -> Path:
     """Write the contract workbook atomically; returns the path written."""
     path = Path(path)
-    with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
+    with atomic_path(path, unchanged=same_workbook) as tmp, pd.ExcelWriter(tmp, engine="xlsxwriter") as writer:
         _write_summary(writer, contract)
         used = {SUMMARY_SHEET, TRANSFORMS_SHEET}
         for area, rows in contract.groupby("functional_area", sort=False):

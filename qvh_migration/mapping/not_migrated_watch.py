@@ -22,6 +22,7 @@ from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.extracts.store import csv_file, table_file
+from qvh_migration.io.previews import markdown
 
 FINDING_COLUMNS: tuple[str, ...] = ("target_table", "legacy_table", "rows", "where", "reason")
 
@@ -108,7 +109,7 @@ def not_migrated_tables_empty(row_sources: RowSources, findings: pd.DataFrame) -
         "watched_legacy_tables": len(watched_legacy_tables(row_sources)),
         "target_tables_with_delivered_rows": int(findings["target_table"].nunique()),
         "no_legacy_table_in_dictionary": ", ".join(unwatched) or "none",
-        "findings": findings.astype(str).to_markdown(index=False) if not findings.empty else "none",
+        "findings": markdown(findings, rows=len(findings)) if not findings.empty else "none",
     }
     return CheckOutcome(findings.empty, metadata)
 

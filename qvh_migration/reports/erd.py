@@ -13,6 +13,7 @@ from html import escape
 
 import pandas as pd
 
+from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.specs.target_links import resolve_parent
 
 BOX_WIDTH = 250
@@ -91,10 +92,8 @@ def key_fields(table: str, fields: pd.DataFrame, link_columns: list[str]) -> tup
 
 def layout(tables: pd.DataFrame, fields: pd.DataFrame) -> Diagram:
     """Place every table (``table_name``, ``load_order``, ``parent_links``) and every parent link."""
-    ordered = tables.assign(_order=pd.to_numeric(tables["load_order"], errors="coerce")).sort_values(
-        ["_order", "table_name"], kind="stable"
-    )
-    order = [str(t) for t in ordered["table_name"]]
+    order = ordered_tables(tables)
+    ordered = tables.set_index(tables["table_name"].astype(str)).loc[order].reset_index(drop=True)
     links = parent_links(ordered)
     depth = depths(order, links)
     column_heights: dict[int, int] = {}

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl.load_order import FACTS_TABLES
 from qvh_migration.etl.store import LOAD_SUMMARY_FILE
 from qvh_migration.extracts.store import MANIFEST_FILE
 from qvh_migration.gates.release import DECISION_FILE
@@ -347,7 +348,7 @@ def erd_tables(folders: RunFolders) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     tables_path, fields_path = folders.catalogs / TARGET_TABLES_FILE, folders.catalogs / TARGET_FIELDS_FILE
     if tables_path.exists() and fields_path.exists():
         return pd.read_parquet(tables_path), pd.read_parquet(fields_path), "catalogs/target_tables.parquet"
-    tables = pd.read_csv(FACTS_DIR / "target_tables.csv", dtype=str, keep_default_na=False)
+    tables = pd.read_csv(FACTS_TABLES, dtype=str, keep_default_na=False)
     fields = pd.read_csv(FACTS_DIR / "target_fields.csv", dtype=str, keep_default_na=False)
     fields["field_order"] = pd.to_numeric(fields["field_order"])
     return tables, fields, "the guide's committed facts (no parsed catalog in this run)"

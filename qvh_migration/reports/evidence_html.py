@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from qvh_migration.etl.generations import require_one_generation
 from qvh_migration.io.artifacts import atomic_directory
 from qvh_migration.reports import erd, svg_charts
 from qvh_migration.reports.evidence import (
@@ -319,8 +320,9 @@ def write_pack(
     paths: ProjectPaths, *, run_id: str | None = None, generated_at: datetime | None = None
 ) -> tuple[Path, dict[str, Any]]:
     """Gather, render and write ``reports/evidence/`` as one folder swap; returns the page and the facts."""
-    evidence = gather(paths, run_id=run_id, generated_at=generated_at)
     folders = RunFolders.of(paths)
+    require_one_generation(folders.extracts, folders.target, "evidence pack")
+    evidence = gather(paths, run_id=run_id, generated_at=generated_at)
     tables, fields, _ = erd_tables(folders)
     page = render(evidence, erd.render_svg(erd.layout(tables, fields)))
     target = folders.reports / EVIDENCE_DIR

@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.io.artifacts import write_atomically, write_csv
+from qvh_migration.io.artifacts import same_workbook, write_atomically, write_csv
 from qvh_migration.io.masking import mask_values
 from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.reports import trial_comparison, trial_patients
@@ -70,7 +70,7 @@ def write_workbook(comparison: pd.DataFrame, path: Path) -> Path:
             book.create_sheet("no rows").append(list(comparison.columns))
         book.save(tmp)
 
-    return write_atomically(path, write)
+    return write_atomically(path, write, unchanged=same_workbook)
 
 
 def build_trial_report(

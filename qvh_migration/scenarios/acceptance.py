@@ -18,6 +18,7 @@ import pandas as pd
 
 from qvh_migration.etl import pipeline, store
 from qvh_migration.etl.key_registry import REGISTRY_FILE
+from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.io.artifacts import write_csv
 from qvh_migration.io.masking import is_identifier_column, mask_values
 from qvh_migration.mapping.artifacts import CONTRACT_CSV
@@ -70,7 +71,7 @@ def run_book(scenarios: list[Scenario], inputs: RunInputs, work: Path, contract:
     )
     pipeline.build_key_registry(folders, "scenario-book", inputs.row_sources)
     _, tables = pipeline.read_target_catalog(folders.catalogs)
-    for table in tables.sort_values("load_order")["table_name"]:
+    for table in ordered_tables(tables):
         pipeline.run_partition(
             folders, inputs.crosswalks, str(table), run_id="scenario-book", row_sources_file=inputs.row_sources
         )

@@ -18,8 +18,9 @@ from qvh_migration.definitions import (
     TARGET_TABLE_RERUN_JOB,
     defs,
 )
-from qvh_migration.defs.automation import CYCLE_TAG, DELIVERY_DIR_ENV, IMPUTE_TAG, ready_tables, table_parents
+from qvh_migration.defs.automation import CYCLE_TAG, DELIVERY_DIR_ENV, IMPUTE_TAG
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+from qvh_migration.etl import load_order
 
 
 def _assets(job_name: str) -> set[str]:
@@ -55,14 +56,15 @@ def test_nightly_schedule_requests_the_upstream_run_at_two_uk_time() -> None:
 
 
 def test_chain_loads_every_table_once_parents_first() -> None:
-    parents = table_parents()
+    order = load_order.committed()
+    parents = order.parents
     assert set(parents) == set(TARGET_TABLE_NAMES)
     assert parents["LOAD_PMIIDS"] == {"LOAD_PMI"}
     assert parents["LOAD_ADT_EPISODES"] == {"LOAD_ADT_ADMISSIONS"}  # printed as LOAD_ADT
     loaded: list[str] = []
     waves = 0
     while len(loaded) < len(parents):
-        wave = ready_tables(parents, loaded=set(loaded), requested=set())
+        wave = load_order.decide(order, loaded=loaded).ready
         assert wave, f"stuck after {loaded}"
         for table in wave:
             assert parents[table] <= set(loaded)
@@ -105,7 +107,7 @@ def test_upstream_success_requests_the_root_tables_with_its_settings() -> None:
 
 def test_table_success_requests_ready_children_then_the_downstream_job() -> None:
     with dg.instance_for_test() as instance:
-        roots = ready_tables(table_parents(), set(), set())
+        roots = load_order.decide(load_order.committed(), loaded=()).ready
         for table in roots:
             run, event = _success(instance, TARGET_TABLE_JOB, {CYCLE_TAG: "c1", "dagster/partition": table})
         requests = _evaluate("load_children_after_parents", instance, run, event)
@@ -185,6 +187,30 @@ def test_launchpad_config_has_descriptions_and_defaults() -> None:
         dg.validate_run_config(defs.resolve_job_def(TARGET_TABLE_RERUN_JOB), bad)
 
 
+def test_no_run_the_chain_or_the_parallel_load_requests_carries_the_target_url() -> None:
+    from qvh_migration.defs.table_runs import parallel_run_config
+
+    url = "postgresql://qvh@staging.example/hospital"
+    settings = {"resources": {"settings": {"config": {"data_dir": "/srv/qvh/data", "target_url": url}}}}
+    when = datetime(2026, 7, 1, 2, 0, tzinfo=ZoneInfo("Europe/London"))
+    with dg.instance_for_test() as instance:
+        nightly = defs.resolve_schedule_def("nightly_dry_run").evaluate_tick(
+            dg.build_schedule_context(instance, scheduled_execution_time=when)
+        )
+        run, event = _success(instance, DRY_RUN_JOB, {}, settings)
+        roots = _evaluate("load_tables_after_upstream", instance, run, event)
+        run, event = _success(
+            instance, TARGET_TABLE_JOB, {CYCLE_TAG: run.run_id, "dagster/partition": "LOAD_STAFF"}, settings
+        )
+        children = _evaluate("load_children_after_parents", instance, run, event)
+    configs = [r.run_config for r in [*nightly.run_requests, *roots, *children]]
+    configs.append(parallel_run_config(settings, 2))
+    assert roots and children
+    for config in configs:
+        assert "postgresql" not in json.dumps(config), config
+    assert roots[0].run_config["resources"]["settings"]["config"] == {"data_dir": "/srv/qvh/data"}
+
+
 def test_case_note_history_waits_for_the_case_note_identifiers_its_gate_reads() -> None:
     # casenote_before_history reads LOAD_PMIIDS: a parallel load must not judge the history before them.
-    assert "LOAD_PMIIDS" in table_parents()["LOAD_PMICASENOTEHISTORY"]
+    assert "LOAD_PMIIDS" in load_order.committed().parents["LOAD_PMICASENOTEHISTORY"]

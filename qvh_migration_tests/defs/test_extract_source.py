@@ -83,3 +83,17 @@ def test_a_header_only_extract_after_a_full_delivery_stops_the_run(legacy_export
     check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "delivery_complete")
     assert not check.passed and check.metadata["emptied_tables"].value == "OPA"
     assert f"the previous delivery had {len(opa):,}" in check.description
+
+
+def test_unknown_files_in_the_extract_folder_are_named(legacy_export: Path, tmp_path: Path) -> None:
+    """A renamed or stray file (``PATDATA_old.parquet``, ``notes.txt``) was never mentioned."""
+    export = tmp_path / "export"
+    shutil.copytree(legacy_export, export)
+    shutil.copy(export / "PATDATA.parquet", export / "PATDATA_old.parquet")
+    (export / "notes.txt").write_text("delivered 3 Dec", encoding="utf-8")
+    result = _run(tmp_path / "data", ExtractSource(kind="files", location=str(export)))
+    check = next(e for e in result.get_asset_check_evaluations() if e.check_name == "every_delivered_file_read")
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.description == "2 files in the extract folder not read: PATDATA_old.parquet, notes.txt"
+    clean = _run(tmp_path / "clean", ExtractSource(kind="files", location=str(legacy_export)))
+    assert next(e for e in clean.get_asset_check_evaluations() if e.check_name == "every_delivered_file_read").passed

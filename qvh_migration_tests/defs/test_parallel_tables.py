@@ -13,7 +13,7 @@ import pytest
 from qvh_migration.definitions import DRY_RUN_JOB, STAGING_JOB, defs, synthetic_run_config
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.defs.table_runs import TableRun, load_tables
-from qvh_migration.etl import store
+from qvh_migration.etl import load_order, store
 
 # Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
 pytestmark = pytest.mark.slow
@@ -24,7 +24,9 @@ def _run_tables(data_dir: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setenv("QVH_DATA_DIR", str(data_dir))  # workers are spawned with this environment
     started = time.monotonic()
-    runs = load_tables({}, workers=workers)
+    loaded = load_tables({}, workers=workers)
+    assert loaded.held_back == {}
+    runs = loaded.runs
     elapsed = time.monotonic() - started
     with dg.DagsterInstance.get() as instance:
         assert defs.resolve_job_def(STAGING_JOB).execute_in_process(instance=instance).success
@@ -99,13 +101,12 @@ def test_same_tables_rejects_outcomes_and_keys(serial_and_parallel) -> None:
 
 
 def test_parallel_job_is_the_multiprocess_executor_over_the_parent_graph() -> None:
-    from qvh_migration.defs.automation import table_parents
     from qvh_migration.defs.parallel_load import PARALLEL_LOAD_JOB, op_name
 
     job = defs.resolve_job_def(PARALLEL_LOAD_JOB)
     assert job.executor_def.name == "multiprocess"
     assert job.run_config["execution"]["config"]["max_concurrent"] == 2
-    parents = table_parents()
+    parents = load_order.committed().parents
     assert {node.name for node in job.graph.nodes} == {op_name(t) for t in parents}
     for table, ps in parents.items():
         upstream = {

@@ -1,7 +1,9 @@
 """The hand-written SQL baseline of the ETL bench does the same work as the contract ETL.
 
-Both run on the small upstream data folder; the SQL must load the same rows (same values) and
-reject the same source rows for the same reasons, or the bench's ratio compares unlike work.
+Both run on the small upstream data folder with a few faults planted on top of the synthetic
+defects (so each table has rejects, and the rules that act on rare cases act here); the SQL must load
+the same rows (same values) and reject the same source rows for the same reasons, or the bench's
+ratio compares unlike work.
 """
 
 from __future__ import annotations
@@ -18,8 +20,31 @@ from qvh_migration.etl import pipeline
 from qvh_migration.settings import PROJECT_ROOT
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 
+# Loads the upstream tables of a 300-patient run twice (ETL and SQL): the full suite only.
+pytestmark = pytest.mark.slow
+
 SQL_DIR = PROJECT_ROOT / "bench" / "handwritten_sql"
 COMPARED = ("LOAD_PMI", "LOAD_OPD_APPOINTMENTS")
+
+
+def plant_faults(extracts: Path) -> None:
+    """Faults the compared rules must agree on, on non-key columns (the key registry stays valid):
+    a patient whose sex has no crosswalk entry (rejected from LOAD_PMI, so their bookings are
+    rejected as patient_not_loaded), an impossible date of birth, a death on the day of a discharge
+    (it takes the discharge's time) and a booking whose RTT status has no crosswalk entry."""
+    patients = pd.read_parquet(extracts / "PATDATA.parquet")
+    bookings = pd.read_parquet(extracts / "OPA.parquet")
+    stays = pd.read_parquet(extracts / "ADMITDISCH.parquet")
+    live = bookings["PtApptStartDtimeInt"].str.slice(0, 8).ge("20190401")  # not archived
+    booked = patients["InternalPatientNumber"].isin(bookings.loc[live, "InternalPatientNumber"])
+    patients.loc[patients.index[booked][0], "Sex"] = "Q"
+    patients.loc[patients.index[~booked][0], "InternalDateOfBirth"] = "19990231"
+    discharged = stays.dropna(subset=["IpDschDtimeInt"]).iloc[-1]
+    dying = patients["InternalPatientNumber"].eq(discharged["InternalPatientNumber"])
+    patients.loc[dying, "PtDateOfDeathInt"] = discharged["IpDschDtimeInt"][:8]
+    bookings.loc[bookings.index[live & bookings["RttPeriodStatus"].eq("SUBA")][0], "RttPeriodStatus"] = "ZZZZ"
+    patients.to_parquet(extracts / "PATDATA.parquet")
+    bookings.to_parquet(extracts / "OPA.parquet")
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +52,7 @@ def both_sides(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """Every table loaded by the ETL in load order (the SQL links against the parents' outcomes)."""
     data_dir = tmp_path_factory.mktemp("handwritten") / "data"
     shutil.copytree(upstream_data, data_dir)
+    plant_faults(data_dir / "extracts")
     folders = folders_of(data_dir)
     order = TARGET_TABLE_NAMES[: max(TARGET_TABLE_NAMES.index(t) for t in COMPARED) + 1]
     loads = {table: pipeline.run_partition(folders, CROSSWALKS, table)[0] for table in order}

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import os
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from qvh_migration.io.artifacts import atomic_directory, atomic_path, file_digest, write_csv
+from qvh_migration.io.artifacts import (
+    atomic_directory,
+    atomic_path,
+    file_digest,
+    published_together,
+    same_workbook,
+    write_atomically,
+    write_csv,
+)
 
 
 def test_failed_write_keeps_previous_file(tmp_path: Path) -> None:
@@ -41,3 +51,38 @@ def test_digest_changes_with_content(tmp_path: Path) -> None:
     first = file_digest(document)
     document.write_bytes(b"two")
     assert file_digest(document) != first
+
+
+def test_files_written_together_are_published_together_or_not_at_all(tmp_path: Path) -> None:
+    first, second = tmp_path / "contract.csv", tmp_path / "contract.xlsx"
+    write_csv(pd.DataFrame({"a": [1]}), first)
+    write_csv(pd.DataFrame({"a": [1]}), second)
+    before = first.read_bytes(), second.read_bytes()
+    with pytest.raises(RuntimeError), published_together():
+        write_csv(pd.DataFrame({"a": [2]}), first)
+        assert first.read_bytes() == before[0]  # nothing is published before the block ends
+        raise RuntimeError("the workbook could not be written")
+    assert (first.read_bytes(), second.read_bytes()) == before
+    with published_together():
+        write_csv(pd.DataFrame({"a": [2]}), first)
+        write_csv(pd.DataFrame({"a": [3]}), second)
+    assert first.read_text() == "a\n2\n" and second.read_text() == "a\n3\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["contract.csv", "contract.xlsx"]
+
+
+def test_an_unchanged_workbook_keeps_its_file(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    def write(value: str, created: int) -> None:
+        book = Workbook()
+        book.active.append([value])
+        book.properties.created = datetime(2026, 1, created)
+        write_atomically(path, book.save, unchanged=same_workbook)
+
+    path = tmp_path / "report.xlsx"
+    write("M", 1)
+    os.utime(path, (0, 0))
+    write("M", 2)  # same cells, another creation time
+    assert path.stat().st_mtime == 0
+    write("F", 3)
+    assert path.stat().st_mtime != 0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+INTERNAL_START = "PtApptStartDtimeInt"  # CCYYMMDDHHMM, the appointment's start as the system holds it
 ATTENDED = ("ATT", "SATT", "WLK")  # legacy OPA attendance statuses: attended, seen, walk-in
 FIRST_SEEN_TABLE = "inv_source_first_seen"
 PRIMARY_PROCEDURE_TABLE = "inv_source_primary_procedure"
@@ -37,10 +38,14 @@ def _keyed(registry: pd.DataFrame, table: str, source: pd.DataFrame) -> pd.DataF
 
 def first_attended(opa: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFrame:
     """(record_number, first_attended) of every referral with an attended appointment."""
-    attended = opa.loc[
-        opa["ApptStatus"].astype(str).str.strip().isin(ATTENDED), ["InternalPatientNumber", "EpisodeNumber", "ApptDate"]
-    ]
-    attended = attended.assign(day=pd.to_datetime(attended["ApptDate"], format="%d/%m/%Y", errors="coerce").dt.date)
+    wanted = ["InternalPatientNumber", "EpisodeNumber", "ApptDate", *[c for c in [INTERNAL_START] if c in opa.columns]]
+    attended = opa.loc[opa["ApptStatus"].astype(str).str.strip().isin(ATTENDED), wanted]
+    # The system's internal start date-time first: the display date is a rendering of it, and a
+    # damaged rendering (31/02, 00/00/0000) must not make an attended patient "never seen".
+    internal = attended.get(INTERNAL_START, pd.Series("", index=attended.index)).astype("string").str[:8]
+    day = pd.to_datetime(internal, format="%Y%m%d", errors="coerce")
+    day = day.fillna(pd.to_datetime(attended["ApptDate"], format="%d/%m/%Y", errors="coerce"))
+    attended = attended.assign(day=day.dt.date)
     earliest = (
         attended.dropna(subset=["day"]).groupby(["InternalPatientNumber", "EpisodeNumber"], as_index=False)["day"].min()
     )
@@ -63,7 +68,7 @@ def source_facts(extracts_dir: Path | None, registry: pd.DataFrame | None) -> di
         return facts
     opa, episodes = extracts_dir / "OPA.parquet", extracts_dir / "CONSEPISODE.parquet"
     if opa.exists():
-        columns = ["InternalPatientNumber", "EpisodeNumber", "ApptDate", "ApptStatus"]
+        columns = ["InternalPatientNumber", "EpisodeNumber", "ApptDate", "ApptStatus", INTERNAL_START]
         facts[FIRST_SEEN_TABLE] = first_attended(pd.read_parquet(opa, columns=columns), registry)
     if episodes.exists():
         columns = ["InternalPatientNumber", "EpisodeNumber", "FCENumber", "KornerEpisodePrimaryProcedureCode"]

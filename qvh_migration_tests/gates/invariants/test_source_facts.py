@@ -37,6 +37,22 @@ def test_first_attended_counts_only_att_satt_wlk() -> None:
     assert facts.to_dict("records") == [{"record_number": 11, "first_attended": date(2020, 2, 9)}]
 
 
+def test_first_attended_reads_the_internal_start_before_a_damaged_display_date() -> None:
+    """A display date 31/02/2001 once made an attended patient 'never seen' against a correct FIRST_SEEN."""
+    opa = pd.DataFrame(
+        {
+            "InternalPatientNumber": ["000010001", "000010001"],
+            "EpisodeNumber": ["000200002", "000200002"],
+            "ApptDate": ["31/02/2001", "19/08/2001"],
+            "PtApptStartDtimeInt": ["200104161515", "200108190930"],
+            "ApptStatus": ["ATT", "ATT"],
+        }
+    )
+    assert first_attended(opa, REGISTRY).to_dict("records") == [
+        {"record_number": 11, "first_attended": date(2001, 4, 16)}
+    ]
+
+
 def test_primary_procedures_by_episode() -> None:
     episodes = pd.DataFrame(
         {
