@@ -281,7 +281,8 @@ def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext)
     if transform == "opd_waitlist_status":
         from qvh_migration.etl.waitlist_status import booked_status  # it builds on this module's helpers
 
-        return FieldResult(booked_status(ctx.rows, ctx.sources.lookup_table(split_field(sources[2])[0]), sources))
+        died = _column(sources[5], ctx) if len(sources) > 5 else None
+        return FieldResult(booked_status(ctx.rows, ctx.sources.lookup_table(split_field(sources[2])[0]), sources, died))
     if transform == "override_wait_reset_date":
         from qvh_migration.etl.wait_resets import override_wait_reset  # it builds on this module's context
 

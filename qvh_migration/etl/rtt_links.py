@@ -2,10 +2,11 @@
 
 *Through a bridge.* A rule may name a third table's columns (``RTTEPIPERIOD.PathwayNumber``): the
 bridge table that ties episodes to RTT pathways and periods.  Both sides of the link are keyed on
-the patient plus the bridge columns: a side that lacks them reads them from the bridge row of its
-own episode (patient and episode number), so a waiting-list entry finds the referral on the same
-pathway, and an appointment finds the period of its pathway *and* period id (period ids repeat
-across a patient's pathways).
+the patient plus the bridge columns: a child that lacks them reads them from the (last) bridge row
+of its own episode (patient and episode number), so a waiting-list entry finds the referral on the
+same pathway, and an appointment finds the period of its pathway *and* period id (period ids repeat
+across a patient's pathways).  A parent that lacks them is found from every bridge row of its
+episode: a referral whose clock restarted is the referral of each of its periods.
 
 *By date.* A child that knows its pathway but not its period (an RTT status, RTTALLPRDSTS) belongs
 to the pathway's period whose clock started last on or before the child's date, so a status at a
@@ -72,7 +73,7 @@ def bridged(
         return None
     on = [PATIENT, *bridge_columns]
     child = _with_columns(rows, bridge_table, bridge, bridge_columns, own)
-    parent = _with_columns(parents, bridge_table, bridge, bridge_columns, [])
+    parent = _with_every_bridge_row(parents, bridge_table, bridge, bridge_columns)
     if child is None or parent is None:
         return None
     return LinkKeys(child, parent, on)
@@ -91,6 +92,23 @@ def _with_columns(
     for column in missing:
         out[column] = align_last(frame, table, bridge, on, column).astype("string")
     return out
+
+
+def _with_every_bridge_row(
+    frame: pd.DataFrame, table: str, bridge: pd.DataFrame, columns: list[str]
+) -> pd.DataFrame | None:
+    """The parent side: one row per bridge row of each parent's episode, so a referral whose clock
+    stopped and restarted is found from each of its periods (guide p44), not only its last one.
+    A parent with no bridge row keeps one row with the columns empty."""
+    missing = [c for c in columns if c not in frame.columns]
+    if not missing:
+        return frame
+    on = [c for c in join_columns(frame, table, bridge, []) if c not in missing]
+    if on == [PATIENT] or not on:
+        return None  # the patient alone does not say which of the patient's pathways is meant
+    values = bridge[[*on, *missing]].astype("string").drop_duplicates()
+    left = frame.astype({c: "string" for c in on})
+    return left.merge(values, on=on, how="left")
 
 
 def dated(

@@ -1,4 +1,5 @@
-"""STATUS of an outpatient waiting-list entry still on the list: W (on list) or L (appointment booked).
+"""STATUS of an outpatient waiting-list entry still on the list: W (on list), L (appointment booked),
+or C (cancelled) when the patient died: a dead patient is not waiting.
 
 Guide p50 (LOAD_OPDWAITLIST.STATUS: W On List, D Suspended, L Appointment Booked, A Completed,
 C Cancelled). An entry is booked when an appointment of the same patient and referral episode was
@@ -16,8 +17,19 @@ from qvh_migration.legacy.dates import AUTO, parse_legacy_dates
 NOT_OUTCOMED = ("NR", "")
 
 
-def booked_status(rows: pd.DataFrame, appointments: pd.DataFrame | None, sources: list[str]) -> pd.Series:
-    """W or L for each entry row; every entry is W when no appointment table was delivered."""
+def booked_status(
+    rows: pd.DataFrame, appointments: pd.DataFrame | None, sources: list[str], died: pd.Series | None = None
+) -> pd.Series:
+    """W or L for each entry row (every entry is W when no appointment table was delivered); C for an
+    entry whose patient's date of death (``died``, aligned with ``rows``) is recorded."""
+    waiting = _booked(rows, appointments, sources[:5])
+    if died is None:
+        return waiting
+    dead = died.astype("string").fillna("").str.strip().ne("")
+    return waiting.mask(dead.to_numpy(), "C")
+
+
+def _booked(rows: pd.DataFrame, appointments: pd.DataFrame | None, sources: list[str]) -> pd.Series:
     (_, treatment), (_, on_list), (table, booked_from), (_, status), (_, start) = (split_field(s) for s in sources)
     waiting = pd.Series("W", index=rows.index, dtype="string")
     if appointments is None or appointments.empty:

@@ -191,6 +191,36 @@ def estimated_discharge_or_next_day(expected: pd.Series, admitted: pd.Series) ->
     return _parse_date(expected).fillna(fallback).dt.strftime("%d/%m/%Y %H:%M").astype("string")
 
 
+# Patient classification (NHS Data Dictionary PATIENT CLASSIFICATION CODE) from the national
+# intended management: 1 ordinary admission, 2 day case, 3 regular day, 4 regular night admission.
+ORDINARY, DAY_CASE = "1", "2"
+CLASSIFICATION_OF_INTENT = {"1": ORDINARY, "3": ORDINARY, "2": DAY_CASE, "4": "3", "5": "4"}
+
+
+@transform("3", code_sets=("intended_management", "", ""), as_of=True)
+def patient_classification(
+    intended: pd.Series, admitted: pd.Series, discharged: pd.Series, as_of: pd.Timestamp | None = None
+) -> pd.Series:
+    """Actual management (code type 10033, guide p75) as the NHS patient classification of the spell.
+
+    Inputs: the national intended management (ADMITDISCH.IntdMgmt through its crosswalk), the
+    admission and the discharge date-time. The NHS Data Dictionary classifies a patient by what
+    happened, not what was planned: a planned day case (intended 2) who stayed past the day of
+    admission (discharged on a later day, or still in on a later ``as_of`` day) is an ordinary
+    admission (1). Intended 1 and 3 stay overnight (1); a planned sequence without overnight stays
+    (4) is a regular day admission (3) and one of nights (5) a regular night admission (4).
+    Null when the intended management is not known (8/9 or unmapped): no code is guessed.
+    """
+    code = _text(intended)
+    classified = code.map(CLASSIFICATION_OF_INTENT).astype("string")
+    admission_day = _parse_date(admitted).dt.normalize()
+    left = _parse_date(discharged).dt.normalize()
+    if as_of is not None:
+        left = left.fillna(pd.Timestamp(as_of).normalize())
+    overnight = (left > admission_day).fillna(False)
+    return classified.mask(classified.eq(DAY_CASE).fillna(False) & overnight, ORDINARY).astype("string")
+
+
 # Bookings that reset an outpatient wait (the legacy QM08 wait rules, OPREFERRAL.QM08StartWaitDate):
 # a DNA resets it to the appointment day, a cancellation by the patient to the day they cancelled.
 # A cancellation by the hospital, or with no canceller recorded, never resets it.

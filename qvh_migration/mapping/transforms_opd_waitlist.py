@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qvh_migration.legacy.dates import AUTO, parse_legacy_dates
-from qvh_migration.mapping.transforms import _executor_only, _text, transform
+from qvh_migration.mapping.transforms import _blank_to_na, _executor_only, _text, transform
 
 # Removal codes (OPWLREMENTRY.OpWlRemovalCode) that mean the entry was completed by a booking: the
 # appointment was booked from the list and took place (attended or not). Every other removal
@@ -52,10 +52,27 @@ def removed_outpatient_entry_status(series: pd.Series) -> pd.Series:
     return code.isin(COMPLETED_REMOVALS).map({True: "A", False: "C"}).astype("string").mask(code.fillna("").eq(""))
 
 
-@transform("5", kind="join")
+@transform("6", kind="join")
 def opd_waitlist_status(
-    treatment: pd.Series, on_list: pd.Series, booked_from: pd.Series, status: pd.Series, start: pd.Series
+    treatment: pd.Series,
+    on_list: pd.Series,
+    booked_from: pd.Series,
+    status: pd.Series,
+    start: pd.Series,
+    died: pd.Series,
 ) -> pd.Series:
-    """W (on list) or L (appointment booked): L when an appointment of the entry's referral was booked
-    from this list on or after the entry was added and has no attendance outcome yet."""
+    """W (on list), L (appointment booked) or C (removed: the patient died): L when an appointment of
+    the entry's referral was booked from this list on or after the entry was added and has no
+    attendance outcome yet; C when the patient's date of death is recorded (a dead patient is not
+    waiting, guide p50)."""
     return _executor_only("opd_waitlist_status")
+
+
+DIED_OUTCOME = "DIED"  # staging value for code type 10078 (Outpatient Waiting List Outcome, guide p51)
+
+
+@transform()
+def removal_on_death(died: pd.Series) -> pd.Series:
+    """OUTCOME of an entry still on the legacy list whose patient died: DIED (a staging value for code
+    type 10078 mapping, guide p51); null while the patient lives (the entry is still waiting)."""
+    return _blank_to_na(_text(died)).notna().map({True: DIED_OUTCOME, False: pd.NA}).astype("string")

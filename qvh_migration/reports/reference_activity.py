@@ -20,7 +20,7 @@ from qvh_migration.reports.reference_transforms import Value, parse_legacy_date,
 
 # WLACTIVITY.EpsActvTypeInt (local): what the entry's latest activity leaves it as.
 ENTRY_STATUS = {"1": "W", "2": "L", "3": "W", "4": "W", "5": "D", "6": "A", "7": "C"}
-AS_OF_TRANSFORMS = ("inpatient_waitlist_status",)
+AS_OF_TRANSFORMS = ("inpatient_waitlist_status", "patient_classification")
 BOOKINGS_TABLE = "LOAD_OPD_APPOINTMENTS"  # its row filters say which bookings load as bookings
 WAIT_RESET = "override_wait_reset_date"
 MANIFEST_KEYS = ("as_of", "as_of_date", "extract_date", "extracted_at")
@@ -99,12 +99,28 @@ def estimated_discharge_or_next_day(expected: Value, admitted: Value) -> Value:
     return None if moment is None else moment.strftime("%d/%m/%Y %H:%M")
 
 
+def patient_classification(intended: Value, admitted: Value, discharged: Value, as_of: datetime | None = None) -> Value:
+    """NHS patient classification: what the stay was. A planned day case (2) still in hospital after
+    the day it was admitted (discharged later, or undischarged on a later as-of day) was an ordinary
+    admission (1); planned overnight stays (1, 3) are ordinary, regular days (4) and nights (5) are
+    classifications 3 and 4; unknown intentions give nothing."""
+    code = text(intended)
+    classification = {"1": "1", "3": "1", "2": "2", "4": "3", "5": "4"}.get(code or "")
+    if classification != "2":
+        return classification
+    arrived, left = _day(admitted), _day(discharged)
+    if left is None and as_of is not None:
+        left = datetime(as_of.year, as_of.month, as_of.day)
+    return "1" if arrived is not None and left is not None and left > arrived else "2"
+
+
 SCALARS: dict[str, Callable[..., Value]] = {
     "inpatient_waitlist_status": inpatient_waitlist_status,
     "tci_status": tci_status,
     "tci_cancelled_date": tci_cancelled_date,
     "community_contact_outcome": community_contact_outcome,
     "estimated_discharge_or_next_day": estimated_discharge_or_next_day,
+    "patient_classification": patient_classification,
 }
 
 

@@ -327,7 +327,9 @@ class ReferenceContract:
             return clock, f"{sources[1]}={when or ''}", []
         if transform == "opd_waitlist_status":
             columns = [split(s)[1] for s in sources]
-            status = rw.booked_status(row, self.sources.live(split(sources[2])[0]), columns)
+            status = rw.booked_status(row, self.sources.live(split(sources[2])[0]), columns[:5])
+            if len(sources) > 5 and not blank(self.column(sources[5], own, row)):
+                status = "C"  # the patient died: removed from the list, not waiting
             return status, f"{sources[0]}={row.get(columns[0]) or ''}", []
         (key_table, key_column), (table, column) = split(sources[0]), split(sources[1])
         key = row.get(key_column) if key_table == own else self.column(sources[0], own, row)

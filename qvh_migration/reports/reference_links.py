@@ -1,8 +1,9 @@
 """The reference evaluator's own reading of the RTT links, row by row (independent of etl/).
 
 A link rule naming a third table (RTTEPIPERIOD, the bridge from episodes to RTT pathways and
-periods) matches child and parent on the patient plus the bridge columns; whichever side lacks
-them takes them from the last bridge row of its own patient and episode.  An RTT status
+periods) matches child and parent on the patient plus the bridge columns; a child that lacks them
+takes them from the last bridge row of its own patient and episode, a parent matches through any
+bridge row of its own (a referral whose clock restarted is on each of its periods).  An RTT status
 (RTTALLPRDSTS) belongs to the period of its pathway whose clock started last on or before it.
 Also the reference's version of the cross-field row checks (date_order.yaml, an RTT action
 without its period).
@@ -58,10 +59,25 @@ def bridged_parent(
     if any(_blank(child.get(c)) for c in columns):
         return None, on, True, False
     for candidate in candidates:
-        parent = bridge_values(sources, bridge, candidate.row, columns, [])
-        if parent is not None and all(parent.get(c) == child.get(c) for c in on):
+        if any(
+            all(p.get(c) == child.get(c) for c in on)
+            for p in parent_bridge_rows(sources, bridge, candidate.row, columns)
+        ):
             return candidate, on, False, False
     return None, on, False, False
+
+
+def parent_bridge_rows(sources: ReferenceSources, bridge: str, row: Row, columns: list[str]) -> list[Row]:
+    """The parent ``row`` once per bridge row of its own episode (a referral whose clock restarted
+    is on each of its periods, guide p44); the row itself when it carries ``columns``."""
+    if all(c in row for c in columns):
+        return [row]
+    others = sources.live(bridge)
+    keys = [k for k in shared_keys(bridge, row, others) if k not in columns]
+    if keys in ([], [PATIENT]):
+        return []
+    matches = [r for r in others if all(r.get(c) == row.get(c) for c in keys)]
+    return [dict(row, **{c: m.get(c) for c in columns if c not in row}) for m in matches]
 
 
 def dated_parent(

@@ -56,7 +56,13 @@ def booked_status(entry: Row, appointments: Iterable[Row], columns: list[str]) -
     return "W"
 
 
+def removal_on_death(died: Value) -> Value:
+    """An entry left on the list of a patient who died leaves it with the outcome DIED."""
+    return "DIED" if (died or "").strip() else None
+
+
 WAITLIST_TRANSFORMS: dict[str, Callable[..., Value]] = {
+    "removal_on_death": removal_on_death,
     "appointment_required_date": appointment_required_date,
     "removed_outpatient_entry_status": removed_outpatient_entry_status,
 }

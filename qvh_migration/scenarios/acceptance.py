@@ -206,10 +206,11 @@ def masked(results: pd.DataFrame, also: set[str] | frozenset[str] = frozenset())
         return not code and (name in also or is_identifier_column(name))
 
     out = results.copy()
-    fields = out["field"].astype(str).map(identifying)
+    fields = out["field"].astype(str).map(identifying).astype(bool)  # bool when no row fails, too
     for column in ("expected", "loaded"):
         values = out[column].fillna("").astype(str)
-        out[column] = values.where(~fields | values.str.startswith("("), mask_values(values))
+        kept = values.str.startswith("(").astype(bool)
+        out[column] = values.where(~fields | kept, mask_values(values))
     out["where"] = out["where"].astype(str).map(lambda where: _mask_where(where, identifying))
     return out
 

@@ -180,6 +180,18 @@ def test_referral_and_period_link_each_other_through_the_pathway() -> None:
     assert by_key(periods, "LOADREF_RECORD_NUMBER")["1-PW1-2"] == int(refs[f"{IPN}=1|EpisodeNumber=E1"])
 
 
+def test_every_period_of_a_restarted_clock_finds_its_referral() -> None:
+    """Guide p44: LOAD_RTT_PERIODS.LOADREF_RECORD_NUMBER. Referral E1's clock stopped (PW1 period 1)
+    and restarted (period 2); RTTEPIPERIOD ties E1 to both, so both periods link to it. The old link
+    read only the referral's last bridge row and left period 1 without its referral (scenario S10)."""
+    periods = load("LOAD_RTT_PERIODS", [curated("LOAD_RTT_PERIODS", "LOADREF_RECORD_NUMBER")])
+    e1 = int(numbers()[1]["LOAD_REFERRALS"][f"{IPN}=1|EpisodeNumber=E1"])
+    links = by_key(periods, "LOADREF_RECORD_NUMBER")
+    assert links["1-PW1-1"] == e1 and links["1-PW1-2"] == e1
+    entries = load("LOAD_IWL", [curated("LOAD_IWL", "LOADREF_RECORD_NUMBER", mandatory_class="mandatory")])
+    assert len(entries.table) == 1  # a referral on two periods is still one parent of its entry
+
+
 def test_an_appointment_on_a_referral_started_period_is_not_a_second_start() -> None:
     """Guide p45: REFERRAL_AS_START_ENCOUNTER Y makes the referral the period's start encounter, and
     p53: LOADRTTPRD_ACTION START would make the appointment a start encounter too. The first

@@ -76,8 +76,25 @@ def test_an_entry_with_a_booked_appointment_to_come_is_l() -> None:
     assert booked_status(entries, appointments, sources).tolist() == ["L", "W", "W", "W"]
     columns = [s.split(".")[-1] for s in sources]
     rows = appointments.to_dict("records")
-    expected = [rw.booked_status(e, rows, columns) for e in entries.to_dict("records")]
+    expected = [rw.booked_status(e, rows, columns[:5]) for e in entries.to_dict("records")]
     assert expected == ["L", "W", "W", "W"]
+
+
+def test_an_entry_left_on_the_list_of_a_patient_who_died_is_removed() -> None:
+    """Guide p50 (STATUS W On List, C Cancelled) and p51 (OUTCOME code type 10078, DATE_REMOVED): a dead
+    patient is not waiting. The old rule read no date of death and loaded the entry W (scenario S21);
+    now it is C, with the outcome DIED and the date of death as the date removed."""
+    rule = _rule("STATUS")
+    sources = [s if "." in s else f"OPWLENTRY.{s}" for s in _sources(rule)]
+    assert sources[-1] == "PATDATA.PtDateOfDeathInt"
+    entries, appointments = _entries_and_appointments()
+    died = pd.Series(["", "20210309", "", ""], dtype="string", index=entries.index)
+    assert booked_status(entries, appointments, sources, died).tolist() == ["L", "C", "W", "W"]
+    outcome, removed = _rule("OUTCOME"), _rule("DATE_REMOVED")
+    assert _sources(outcome) == _sources(removed) == ["PATDATA.PtDateOfDeathInt"]
+    assert TRANSFORMS[outcome["transform"]].func(died).fillna("").tolist() == ["", "DIED", "", ""]
+    assert TRANSFORMS[removed["transform"]].func(died).fillna("").tolist() == ["", "09/03/2021", "", ""]
+    assert [rw.removal_on_death(v) for v in ("", "20210309", None)] == [None, "DIED", None]
 
 
 def test_removed_entries_are_row_sourced_from_opwlrementry() -> None:

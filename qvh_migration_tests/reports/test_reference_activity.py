@@ -59,6 +59,18 @@ def test_reference_iwl_status_agrees_on_the_as_of_day(as_of: datetime | None) ->
         assert ra.inpatient_waitlist_status("5", "202609081400", None, None, as_of=as_of) == "W"
 
 
+@pytest.mark.parametrize("as_of", [None, datetime(2026, 12, 1)])
+def test_reference_patient_classification_agrees(as_of: datetime | None) -> None:
+    """Guide p. 75, NHS Data Dictionary PATIENT CLASSIFICATION: both evaluators classify the stay alike."""
+    grid = (("1", "2", "3", "4", "5", "8", ""), ("", "202311060800", "20261130", "nonsense"), DATES)
+    rows = list(itertools.product(*grid))
+    columns = [tuple(r[i] for r in rows) for i in range(len(grid))]
+    expected = [ra.patient_classification(*(v or None for v in row), as_of=as_of) for row in rows]
+    stamp = None if as_of is None else pd.Timestamp(as_of)
+    assert _etl("patient_classification", columns, as_of=stamp) == expected
+    assert ra.patient_classification("2", "202311060800", "202311071015") == "1"  # stayed the night
+
+
 def test_reference_wait_reset_matches_the_rule() -> None:
     """Guide pp. 41, 53: the latest reset of an open referral with an archived DNA or patient cancellation."""
     archived_dna = ("NATT", None, "201801101000", None, False)

@@ -169,6 +169,16 @@ def test_the_evidence_pack_shows_each_failing_field_with_its_page(tmp_path: Path
     assert "S0010001" not in written and "S0020002" not in written and ",01,01," in written
 
 
+def test_masking_no_failing_expectation_gives_an_empty_frame() -> None:
+    """When every scenario passes the failing rows are none; masking them must not fail the run."""
+    results = pd.DataFrame(
+        [("S01-a", "A", "LOAD_PMI", "MAIN_CRN=S0010001", "MAIN_CRN", "S0010001", "S0010001", 18, True)],
+        columns=list(acceptance.RESULT_COLUMNS),
+    )
+    failing = acceptance.masked(results.loc[~results["passed"]], {"ADDITIONAL_ID"})
+    assert failing.empty and list(failing.columns) == list(acceptance.RESULT_COLUMNS)
+
+
 @pytest.mark.parametrize(
     ("expected", "loaded", "ok"),
     [
