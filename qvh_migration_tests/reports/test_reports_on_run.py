@@ -28,9 +28,10 @@ def test_every_difference_of_the_run_is_explained(file_path_run: Path, tmp_path:
     folders = replace(RunFolders.under(file_path_run), reports=tmp_path)
     frame = reconciliation.reconcile_run(folders, TARGET_TABLE_NAMES, ROW_SOURCES_FILE)
     reconciliation.write_reconciliation(frame, folders.reports)
-    # One row per table, and per source table of a table loaded from a union (the two coding tables,
-    # three parts each: diagnoses, the record's primary procedure, secondary procedures).
-    assert frame["target_table"].nunique() == len(TARGET_TABLE_NAMES) and len(frame) == len(TARGET_TABLE_NAMES) + 4
+    # One row per table, and per source table of a table loaded from a union: the two coding tables
+    # (diagnoses, the record's primary procedure, secondary procedures), LOAD_PMIIDS (case notes, merged
+    # records, old NHS numbers) and LOAD_OPDWAITLIST (entries on the list, removed entries).
+    assert frame["target_table"].nunique() == len(TARGET_TABLE_NAMES) and len(frame) == len(TARGET_TABLE_NAMES) + 7
     coding = frame.loc[frame["target_table"] == "LOAD_ADT_CODING", "source_table"].tolist()
     assert coding == ["CONSEPISDIAG", "CONSEPISODE", "CONSEPISPROC"]
     assert reconciliation.differences_explained(frame).passed, frame.loc[frame["status"] == "unexplained"]
