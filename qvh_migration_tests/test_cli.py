@@ -42,7 +42,8 @@ def checksums(data_dir: Path) -> dict[str, str]:
         str(path.relative_to(data_dir)): hashlib.sha256(path.read_bytes()).hexdigest()
         for folder in ARTIFACT_FOLDERS
         for path in sorted((data_dir / folder).rglob("*"))
-        if path.is_file() and path.suffix != ".xlsx"  # a workbook embeds the time it was written
+        # A workbook embeds the time it was written, the extracts manifest the id of the run that wrote it.
+        if path.is_file() and path.suffix != ".xlsx" and path.name != "manifest.json"
     }
 
 
