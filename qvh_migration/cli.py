@@ -253,6 +253,13 @@ def _load_in_parallel(instance: Any, table_config: dict, workers: int) -> Any:
         raise SystemExit(f"cannot start the parallel load of the 38 tables: {problems}") from None
 
 
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
 def _merge(*configs: dict) -> dict:
     """Run configs merged one level deep (each may name its own ops and resources)."""
     merged: dict = {}
@@ -569,6 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         return release(args.profile, args.data_dir)
     plan = plan_from_args(args)
     stops = run_control.StopSignals()
+    source_url_before = os.environ.get(SOURCE_URL_ENV)
     try:
         with run_control.data_folder_lock(plan.data_dir), stops:
             return dry_run(
@@ -590,6 +598,9 @@ def main(argv: list[str] | None = None) -> int:
         name = run_control.STOP_SIGNALS.get(signal.Signals(signum), f"signal {signum}")
         print(f"dry run stopped by {name}; nothing further was published and the previous artifacts are kept")
         return 128 + signum
+    finally:
+        # The source URL was handed to the runs through the environment (never run config): take it back.
+        _restore_env(SOURCE_URL_ENV, source_url_before)
 
 
 if __name__ == "__main__":
