@@ -30,6 +30,7 @@ from qvh_migration.gates.profiles import DEFAULT_PROFILE
 from qvh_migration.io import run_control
 from qvh_migration.io.secrets import redact_url
 from qvh_migration.settings import (
+    DATA_DIR_ENV,
     PROJECT_ROOT,
     SOURCE_URL_ENV,
     default_crosswalk_dir,
@@ -573,7 +574,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "ui":
         return ui(args.port)
     if args.command == "release":
-        return release(args.profile, args.data_dir)
+        data_dir_before = os.environ.get(DATA_DIR_ENV)
+        try:
+            return release(args.profile, args.data_dir)
+        finally:
+            _restore_env(DATA_DIR_ENV, data_dir_before)  # --data-dir is this command's, not the process's
     plan = plan_from_args(args)
     stops = run_control.StopSignals()
     source_url_before = os.environ.get(SOURCE_URL_ENV)
