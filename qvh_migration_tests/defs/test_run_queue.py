@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 
 SHARED_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
 # Tables with no parent: each loads on its own, so four can be queued together.
-ROOT_TABLES = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_PMI")
+# Three tables with no parents: enough for the limit of two to hold one back.
+ROOT_TABLES = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES")
 IN_PROGRESS = {dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED}
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
