@@ -90,7 +90,10 @@ def test_dry_run_from_another_folder(installed: Path, tmp_path: Path) -> None:
         cwd=tmp_path,
         env=_clean_env(QVH_DATA_DIR=str(data)),
     )
-    assert "dry run succeeded" in out and "FAILED" not in out
+    # Checks may fail on the injected defects; the runs themselves must all succeed.
+    assert "dry run succeeded" in out and "Traceback" not in out
+    run_failures = [line for line in out.splitlines() if "FAILED" in line and "check FAILED" not in line]
+    assert not run_failures, run_failures
     assert (data / "mapping" / "mapping_contract.csv").stat().st_size > 0
     assert (data / "mapping" / "crosswalks.csv").stat().st_size > 0
     assert (tmp_path / ".dagster_home").is_dir()  # run history where it was run, not in site-packages
