@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl.fields import ISSUE_COLUMNS, NOT_KNOWN_REASON, LoadContext, evaluate
+from qvh_migration.etl.fields import ISSUE_COLUMNS, VALUE_STANDS_REASONS, LoadContext, evaluate
 from qvh_migration.etl.patient_link import patient_issues
 from qvh_migration.etl.row_checks import row_check_issues
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
@@ -213,8 +213,10 @@ def _downgrade_suggested(issues: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFr
 
 def _empty_warned_fields(table: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """Fields loaded with a warning are loaded empty, never with the value that failed (except a rule's
-    decided "not known" code, which is the value the rule says to load)."""
-    warned = issues.loc[issues["action"].eq("warn") & issues["reason_code"].ne(NOT_KNOWN_REASON), ["row", "field"]]
+    decided "not known" code or a referral found by date: the values the rule says to load)."""
+    warned = issues.loc[
+        issues["action"].eq("warn") & ~issues["reason_code"].isin(VALUE_STANDS_REASONS), ["row", "field"]
+    ]
     for name, rows in warned.groupby("field")["row"]:
         table.loc[table.index.isin(rows), name] = pd.NA
     return table

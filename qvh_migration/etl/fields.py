@@ -29,6 +29,8 @@ from qvh_migration.mapping.transforms_identity import ATTENDANCE_CROSSWALK, INVA
 IMPUTE_MODES = ("strict", "lenient")
 # A warning whose field keeps the value loaded (the rule's decided "not known" code), not emptied.
 NOT_KNOWN_REASON = "unmapped_code_not_known"
+# Warnings about a value the rule decided to load (it loads; the warning says how it was found).
+VALUE_STANDS_REASONS = frozenset({NOT_KNOWN_REASON, "referral_by_date"})
 ISSUE_COLUMNS = ("row", "field", "reason_code", "message", "value", "action")
 _NO_ISSUES = pd.DataFrame(columns=list(ISSUE_COLUMNS))
 DATE_TRANSFORMS = ("format_date", "format_datetime", "combine_date_time")

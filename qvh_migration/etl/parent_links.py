@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qvh_migration.etl.fields import FieldResult, LoadContext, _blank, _empty, filter_issues, issues
-from qvh_migration.etl.rtt_links import link_keys
+from qvh_migration.etl.rtt_links import link_keys, referral_by_date
 from qvh_migration.etl.source_rules import FILTER_REASON
 from qvh_migration.etl.sources import parent_rows, split_field
 
@@ -63,6 +63,23 @@ def parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     if derived:
         # A key read through the bridge: an episode on no RTT pathway has no such parent.
         unlinked = pd.concat([_blank(rows[c]) for c in derived], axis=1).any(axis=1) & ~blank_key
+        by_date = referral_by_date(ctx.source_table, rows, found.frame, list(found.grain), ctx.sources)
+        if by_date is not None and mandatory:
+            inferred = unlinked & by_date["record_number"].notna()
+            linked.loc[inferred, ["record_number", FILTER_REASON]] = by_date.loc[inferred]
+            numbers = numbers.mask(inferred, linked["record_number"].astype("Int64").astype("string"))
+            out.append(
+                issues(
+                    ctx.rows.index[inferred.to_numpy()],
+                    rule["target_field"],
+                    "referral_by_date",
+                    f"on no RTT pathway: linked to the patient's latest {parent} row of the same specialty "
+                    "made on or before it",
+                    ctx.rows[own[-1]].astype("string"),
+                    "warn",
+                )
+            )
+            unlinked &= ~inferred
         if mandatory:
             out.append(
                 issues(

@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from qvh_migration.errors import CurationError
+from qvh_migration.etl.row_folds import RowFold, parse_row_fold
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.mapping.transforms import TRANSFORMS
 
@@ -82,6 +83,7 @@ class RowSource:
     # Set on the parts of a union only: their grain keys carry the source table, and their fields.
     in_union: bool = False
     fields: tuple[FieldOverride, ...] = ()
+    folds: tuple[RowFold, ...] = ()  # legacy rows that are one target record (``row_folds.py``)
 
     @property
     def loads_rows(self) -> bool:
@@ -239,7 +241,8 @@ def _row_source(path: Path, table: str, entry: object) -> RowSource | RowSourceU
     if not grain:
         raise CurationError(path, f"{source} has no known key columns; give a grain", where=where)
     filters = tuple(_row_filter(path, where, item) for item in entry.get("filters") or ())
-    return RowSource(table, source, grain, filters, str(entry.get("rationale") or ""))
+    folds = tuple(parse_row_fold(path, where, item) for item in entry.get("folds") or ())
+    return RowSource(table, source, grain, filters, str(entry.get("rationale") or ""), folds=folds)
 
 
 def _row_filter(path: Path, where: str, item: object) -> RowFilter:

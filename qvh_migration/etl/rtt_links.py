@@ -8,6 +8,11 @@ same pathway, and an appointment finds the period of its pathway *and* period id
 across a patient's pathways).  A parent that lacks them is found from every bridge row of its
 episode: a referral whose clock restarted is the referral of each of its periods.
 
+*Off the pathway.* A child that must link to a referral but is on no RTT pathway (a waiting-list
+entry listed before RTT began, or a private patient's) links to the patient's latest referral of
+the same specialty made on or before the child's own date (``REFERRAL_BY_DATE``); the link is
+flagged with a warning, and a child with no such referral is still rejected.
+
 *By date.* A child that knows its pathway but not its period (an RTT status, RTTALLPRDSTS) belongs
 to the pathway's period whose clock started last on or before the child's date, so a status at a
 restarted clock goes to the new period (statuses off the clock are filtered before: row_sources.yaml).
@@ -26,6 +31,13 @@ PATIENT = "InternalPatientNumber"
 # Parent tables a child may link to by date: the source table and column of each row's start.
 DATED_PARENTS: dict[str, tuple[str, str, str]] = {
     "LOAD_RTT_PERIODS": ("RTTPERIOD", "RttStartDateTimeInt", "PPeriodId"),
+}
+
+
+# Child source table -> (its date, its specialty, the parent's source table, the parent's date): the
+# columns of the off-pathway referral link. Specialty has the same name on both sides.
+REFERRAL_BY_DATE: dict[str, tuple[str, str, str, str]] = {
+    "WLENTRY": ("WlOnListDtTmInt", "Specialty", "OPREFERRAL", "OpRegDtimeInt"),
 }
 
 
@@ -132,3 +144,36 @@ def dated(
     out = rows.copy()
     out[id_column] = latest[id_column].reindex(rows.index).astype("string")
     return LinkKeys(out, parents, grain)
+
+
+def referral_by_date(
+    source_table: str, rows: pd.DataFrame, parents: pd.DataFrame, grain: list[str], sources: SourceTables
+) -> pd.DataFrame | None:
+    """Per child row, the parent row (``record_number`` and filter reason) of the patient's latest
+    referral of the same specialty made on or before the child's date; None when the child table
+    has no such link, or the extracts lack its columns. Of referrals made at the same moment the
+    first in the parent's key order is taken."""
+    if source_table not in REFERRAL_BY_DATE:
+        return None
+    child_date, specialty, table, parent_date = REFERRAL_BY_DATE[source_table]
+    source = sources.lookup_table(table)
+    if source is None or not {PATIENT, child_date, specialty} <= set(rows.columns):
+        return None
+    if not {*grain, parent_date, specialty} <= set(source.columns) or PATIENT not in grain:
+        return None
+    made = source[[*grain, parent_date, specialty]].astype("string").drop_duplicates(grain)
+    candidates = parents.astype({c: "string" for c in grain}).merge(made, on=grain, how="inner")
+    candidates["_start"] = parse_legacy_dates(candidates[parent_date], "auto")
+    left = pd.DataFrame(
+        {
+            "_row": rows.index,
+            PATIENT: rows[PATIENT].astype("string").to_numpy(),
+            specialty: rows[specialty].astype("string").to_numpy(),
+            "_when": parse_legacy_dates(rows[child_date], "auto").to_numpy(),
+        }
+    )
+    pairs = left.merge(candidates.drop(columns=[c for c in grain if c != PATIENT]), on=[PATIENT, specialty])
+    pairs = pairs[pairs["_start"].notna() & pairs["_when"].notna() & (pairs["_start"] <= pairs["_when"])]
+    pairs = pairs.sort_values(["_row", "_start"], kind="stable").drop_duplicates(["_row", "_start"], keep="first")
+    latest = pairs.drop_duplicates("_row", keep="last").set_index("_row")
+    return latest.drop(columns=[PATIENT, specialty, "_when", "_start", parent_date]).reindex(rows.index)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qvh_migration.etl.row_folds import apply_row_fold
 from qvh_migration.etl.row_sources import RowSource
 from qvh_migration.etl.source_keys import DELETE_FLAG_VALUES, key_text, row_keys
 from qvh_migration.io.arrow_text import is_in
@@ -108,6 +109,8 @@ def prepare_rows(source: RowSource, frame: pd.DataFrame, survivors: pd.Series, d
     for row_filter in source.filters:
         dropped = ~row_filter.keeps(resolved)
         reason = reason.mask(reason.eq("") & dropped, row_filter.reason)
+    for fold in source.folds:
+        resolved, reason = apply_row_fold(fold, resolved, reason)
     return resolved.assign(**{FILTER_REASON: reason})
 
 

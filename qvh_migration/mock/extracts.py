@@ -33,6 +33,7 @@ from qvh_migration.mock.inpatients import (
     build_admissions,
     build_episodes,
     build_ward_stays,
+    split_at_episodes,
 )
 from qvh_migration.mock.outpatient_list import (
     build_outpatient_list,
@@ -152,7 +153,7 @@ def build_values(params: MockParameters, planted: dict[str, np.ndarray]) -> Iter
     wl = build_waiting_list(rng_for(seed, "waiting_list"), refs)
     adm = build_admissions(rng_for(seed, "admissions"), pats, wl, ref)
     episodes = build_episodes(rng_for(seed, "episodes"), adm, ref)
-    wards = build_ward_stays(rng_for(seed, "ward_stays"), adm, pats)
+    wards = split_at_episodes(build_ward_stays(rng_for(seed, "ward_stays"), adm, pats), episodes)
     _number_episodes(rng_for(seed, "episode_numbers"), refs, wl, adm)
     assign_referral_reasons(rng_for(seed, "referral_reasons"), refs)
     last, busy = _last_contact(pats, refs, appts, wl, adm)

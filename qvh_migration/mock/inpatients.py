@@ -186,6 +186,39 @@ def build_ward_stays(rng: np.random.Generator, adm: Admissions, pats: Patients) 
     return Stays(adm=a, position=pos, start=start, end=end, who=ward)
 
 
+def split_at_episodes(wards: Stays, episodes: Stays) -> Stays:
+    """Ward stays cut where a new consultant episode begins, as PatientCentre records them.
+
+    WARDSTAY carries the stay's consultant and specialty (A0430, A0431) and the activity that began
+    and ended it (A3057, A3058): a change of consultant ends the stay and begins another on the same
+    ward, so every stay lies within one consultant episode (the guide links each to its episode,
+    p. 76). ``who`` stays the ward; the pieces are renumbered within their spell.
+    """
+    later = episodes.position > 0
+    cut_adm, cut_at = episodes.adm[later], episodes.start[later]
+    # Every (stay, cut) pair of the same spell; a spell has at most two later episodes.
+    order = np.argsort(cut_adm, kind="stable")
+    cut_adm, cut_at = cut_adm[order], cut_at[order]
+    lo = np.searchsorted(cut_adm, wards.adm, side="left")
+    hi = np.searchsorted(cut_adm, wards.adm, side="right")
+    stay_of, _ = expand(hi - lo)
+    offset = np.arange(stay_of.size) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo)
+    at_cut = cut_at[lo[stay_of] + offset]
+    open_end = wards.end[stay_of] == NO_TIME
+    inside = (at_cut > wards.start[stay_of]) & (open_end | (at_cut < wards.end[stay_of]))
+    stay = np.concatenate([np.arange(wards.adm.size), stay_of[inside]])
+    begins = np.concatenate([wards.start, at_cut[inside]])
+    order = np.lexsort((begins, stay))
+    stay, begins = stay[order], begins[order]
+    last = np.r_[stay[1:] != stay[:-1], True] if stay.size else np.zeros(0, bool)
+    ends = np.where(last, wards.end[stay], np.r_[begins[1:], 0])
+    a = wards.adm[stay]
+    first = np.r_[True, a[1:] != a[:-1]] if a.size else np.zeros(0, bool)
+    index = np.arange(a.size)
+    position = index - np.maximum.accumulate(np.where(first, index, 0))
+    return Stays(adm=a, position=position, start=begins, end=ends, who=wards.who[stay])
+
+
 def _specialty_ward(spec: np.ndarray) -> np.ndarray:
     """The first ward that lists the service (burns: the burns centre, not its intensive care)."""
     lookup = np.full(len(SPECIALTIES), -1)

@@ -185,7 +185,7 @@ class ReferenceContract:
             value, checked = self.validate(rule, value, found)
             if rule["status"] != "approved":  # an unreviewed rule never rejects a row: it warns
                 checked = [Issue(i.field, i.code, "warn" if i.action == "reject" else i.action) for i in checked]
-            if any(i.action == "warn" and i.code != ri.NOT_KNOWN for i in checked):
+            if any(i.action == "warn" and i.code not in (ri.NOT_KNOWN, "referral_by_date") for i in checked):
                 value = None  # a warned field is loaded empty, never with the value that failed
             issues += checked
             values.append(FieldValue(rule["target_field"], value, shown, basis))

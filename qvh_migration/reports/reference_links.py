@@ -163,9 +163,17 @@ def rtt_link(
     no_key = any(_blank(row.get(c)) for c in own_columns if c not in on)
     if no_key:
         return None, shown, []
+    inferred = []
+    if unlinked and mandatory and spec.source_table == "OPREFERRAL" and "WlOnListDtTmInt" in row:
+        # Guide p65: the referral is mandatory; an entry on no pathway takes the patient's latest
+        # referral of the same specialty made on or before the day it was listed.
+        found = dated_parent(candidates, [PATIENT, "Specialty"], "WlOnListDtTmInt", "OpRegDtimeInt", row)
+        unlinked = found is None
+        inferred = [] if unlinked else [Issue(name, "referral_by_date", "warn")]
     if unlinked:
         return None, shown, [Issue(name, "no_rtt_pathway", "reject")] if mandatory else []
     if found is None:
         return None, shown, [Issue(name, "orphan_parent", "reject" if mandatory else "warn")]
     number = contract.registry.get(parent, {}).get(found.grain_key)
-    return contract.link_outcome(rule, parent, (number, found.filter_reason), shown)
+    value, shown, found_issues = contract.link_outcome(rule, parent, (number, found.filter_reason), shown)
+    return value, shown, [*inferred, *found_issues]

@@ -9,12 +9,13 @@ chosen patients are read into dicts, so the slow, clear loops stay small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from qvh_migration.etl.row_folds import RowFold
 from qvh_migration.etl.row_sources import RowFilter, RowSource
 from qvh_migration.legacy.keys import DELETE_FLAG_VALUES, TABLE_KEYS
 from qvh_migration.reports.reference_transforms import Value
@@ -164,6 +165,8 @@ class ReferenceSources:
                 if not reason and not passes(row_filter, row):
                     reason = row_filter.reason
             result.append(SourceRow(raw, row, key_text(raw, TABLE_KEYS.get(table, ())), grain_key(raw, spec), reason))
+        for fold in spec.folds:
+            result = fold_rows(fold, result)
         return result
 
     def live(self, table: str) -> list[Row]:
@@ -181,6 +184,37 @@ class ReferenceSources:
                 found.append(row)
         keys = [c for c in TABLE_KEYS.get(table, ()) if found and c in found[0]]
         return sorted(found, key=lambda r: tuple(key_order(r.get(c)) for c in keys))
+
+
+def fold_rows(fold: RowFold, rows: list[SourceRow]) -> list[SourceRow]:
+    """Rows that are one record with a later row (an offered TCI and its cancellation) load as that
+    row: it takes their values where its own are blank, and they are filtered with the fold's reason."""
+
+    def text(row: Row, column: str) -> str:
+        return (row.get(column) or "").strip()
+
+    def key(row: Row) -> tuple[str, ...] | None:
+        values = tuple(text(row, c) for c in fold.key)
+        return values if all(values) else None
+
+    live = [r for r in rows if not r.filter_reason and key(r.row) is not None]
+    carrier_keys = {key(r.row) for r in live if text(r.row, fold.column) in fold.into}
+    donors: dict[tuple[str, ...] | None, Row] = {}
+    for r in live:
+        if text(r.row, fold.column) in fold.fold and key(r.row) in carrier_keys:
+            donors[key(r.row)] = r.row  # the last one of a key gives the values
+    result = []
+    for r in rows:
+        k = key(r.row) if not r.filter_reason else None
+        kind = text(r.row, fold.column)
+        if k in donors and kind in fold.fold:
+            result.append(replace(r, filter_reason=fold.reason))
+        elif k in donors and kind in fold.into:
+            filled = {c: donors[k].get(c) for c in fold.carry if not text(r.row, c)}
+            result.append(replace(r, row={**r.row, **filled}))
+        else:
+            result.append(r)
+    return result
 
 
 def key_order(value: Value) -> tuple[bool, bool, bool, int, str]:

@@ -264,3 +264,39 @@ def test_statuses_link_to_their_period_and_off_clock_statuses_are_filtered() -> 
     }
     summary = result.summary.iloc[0]
     assert summary["filtered_rows"] == 1 and "guide p47" in summary["filter_reasons"]
+
+
+def test_an_entry_on_no_pathway_takes_the_latest_referral_of_its_specialty_before_listing(monkeypatch) -> None:
+    """Guide p65: the referral link is mandatory. An entry listed off any RTT pathway (before 2007, or
+    private) links to the patient's latest referral of the same specialty made on or before its
+    listing, with a warning; with none, it is still rejected. A referral made after the listing, or
+    of another specialty, is never taken."""
+    referrals = pd.DataFrame(
+        {
+            IPN: ["1", "1", "2", "2", "2"],
+            "EpisodeNumber": ["E1", "E2", "E4", "E5", "E6"],
+            "OpRegDtimeInt": ["202001010900", "202002010900", "200101010900", "200301010900", "200501010900"],
+            "Specialty": ["PLAS", "PLAS", "PLAS", "PLAS", "PLAS"],
+        }
+    )
+    entries = pd.DataFrame(
+        {
+            IPN: ["1", "2", "2"],
+            "EpisodeNumber": ["W7", "W8", "W9"],
+            "WlOnListDtTmInt": ["202003010900", "200401010900", "200401010900"],
+            "Specialty": ["PLAS", "PLAS", "BURN"],
+        }
+    )
+    monkeypatch.setitem(EXTRACTS, "OPREFERRAL", referrals)
+    monkeypatch.setitem(EXTRACTS, "WLENTRY", entries)
+    field = curated("LOAD_IWL", "LOADREF_RECORD_NUMBER", mandatory_class="mandatory")
+    result = load("LOAD_IWL", [field])
+    referral = numbers()[1]["LOAD_REFERRALS"]
+    links = by_key(result, "LOADREF_RECORD_NUMBER")
+    assert links["1-W7"] == int(referral[f"{IPN}=1|EpisodeNumber=E2"])  # on its pathway: no guess
+    assert links["2-W8"] == int(referral[f"{IPN}=2|EpisodeNumber=E5"])  # not E6 (after), not E4 (older)
+    assert "2-W9" not in links  # no BURN referral: rejected
+    rejected = result.rejects.set_index("source_key")["reason_code"]
+    assert "no_rtt_pathway" in set(rejected[f"{IPN}=2|EpisodeNumber=W9"])
+    warned = result.warnings.loc[result.warnings["reason_code"].eq("referral_by_date"), "source_key"]
+    assert set(warned) == {f"{IPN}=2|EpisodeNumber=W8"}
