@@ -14,7 +14,8 @@ the same specialty made on or before the child's own date (``REFERRAL_BY_DATE``)
 flagged with a warning, and a child with no such referral is still rejected.
 
 *By date.* A child that knows its pathway but not its period (an RTT status, RTTALLPRDSTS) belongs
-to the pathway's period whose clock started last on or before the child's date, so a status at a
+to the pathway's period whose clock started last on or before the child's date (and a ward stay,
+which knows its spell but not its FCE, to the spell's episode begun last on or before it), so a status at a
 restarted clock goes to the new period (statuses off the clock are filtered before: row_sources.yaml).
 """
 
@@ -31,6 +32,8 @@ PATIENT = "InternalPatientNumber"
 # Parent tables a child may link to by date: the source table and column of each row's start.
 DATED_PARENTS: dict[str, tuple[str, str, str]] = {
     "LOAD_RTT_PERIODS": ("RTTPERIOD", "RttStartDateTimeInt", "PPeriodId"),
+    # A ward stay names its spell, not its FCE: it belongs to the episode in force when it began.
+    "LOAD_ADT_EPISODES": ("CONSEPISODE", "EpsActvDtimeInt", "FCENumber"),
 }
 
 

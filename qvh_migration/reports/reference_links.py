@@ -22,7 +22,12 @@ from qvh_migration.reports.reference_sources import PATIENT, ReferenceSources, R
 
 DATE_ORDER = Path(__file__).resolve().parents[1] / "etl" / "date_order.yaml"
 # Parents found by date: (source table's start column, the id the child lacks).
-BY_DATE = {"LOAD_RTT_PERIODS": ("RttStartDateTimeInt", "PPeriodId")}
+# Parents found by date: the parent's start column and the id the child lacks (guide p53: the period
+# an RTT status falls in; p76: the consultant episode a ward stay began in).
+BY_DATE = {
+    "LOAD_RTT_PERIODS": ("RttStartDateTimeInt", "PPeriodId"),
+    "LOAD_ADT_EPISODES": ("EpsActvDtimeInt", "FCENumber"),
+}
 ACTION_LINKS = {"LOADRTTPRD_ACTION": "LOADRTTPRD_RECORD_NUMBER"}
 Value = str | None
 
