@@ -10,7 +10,7 @@ the shared keys (a lookup), a transform, or the column as it is (a DIRECT date i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qvh_migration.etl import sql_forms
 from qvh_migration.etl.fields import DATE_TRANSFORMS
@@ -99,7 +99,7 @@ def classify(rule: Mapping, source_table: str | None, grain: tuple[str, ...], sy
         approved=_text(rule, "status") in ("approved", ""),
         sql=sql,
     )
-    return FieldPlan(**{**plan.__dict__, "issues": field_issues(plan)})
+    return replace(plan, issues=field_issues(plan))
 
 
 def _kind_and_sql(
