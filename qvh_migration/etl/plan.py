@@ -113,9 +113,8 @@ def build_table_plan(
     spec = row_sources[target_table]
     rules = contract_rows(contract, target_table)
     system_code = row_sources.system_code
-    sources = spec.parts if isinstance(spec, RowSourceUnion) else ((spec,) if spec.loads_rows else ())
     parts = []
-    for part in sources:
+    for part in row_sources.parts(target_table):
         if isinstance(spec, RowSourceUnion):
             executed = part_rules(rules, spec, part, row_sources.path, catalog_columns)
         else:
@@ -129,7 +128,7 @@ def build_table_plan(
         target_table,
         tuple(parts),
         fields,
-        _parent_links(fields),
+        _parent_links([f for p in parts for f in p.fields] or list(fields)),
         _issue_rules(target_table, rules, fields, bool(parts)),
         spec.rationale,
     )
@@ -170,12 +169,10 @@ def _implicit_filters(source: str, catalog_columns: Mapping[str, set[str]] | Non
     return out
 
 
-def _parent_links(fields: tuple[FieldPlan, ...]) -> tuple[ParentLink, ...]:
-    return tuple(
-        ParentLink(f.target_field, f.parent_table, f.source_fields, f.mandatory)
-        for f in fields
-        if f.kind == "parent_link"
-    )
+def _parent_links(fields: list[FieldPlan]) -> tuple[ParentLink, ...]:
+    """Every part's links (a union part links through its own columns), each once."""
+    links = (ParentLink(f.target_field, f.parent_table, f.source_fields, f.mandatory) for f in fields)
+    return tuple(dict.fromkeys(link for link, f in zip(links, fields, strict=True) if f.kind == "parent_link"))
 
 
 def _issue_rules(target_table: str, rules: pd.DataFrame, fields: tuple[FieldPlan, ...], loads: bool) -> tuple:
