@@ -511,13 +511,15 @@ def build_parser() -> argparse.ArgumentParser:
     dry.add_argument(
         "--impute-mode",
         choices=["strict", "lenient"],
-        help="unmapped legacy codes: strict rejects the row (cutover), lenient loads it empty and warns",
+        help="unmapped legacy codes: strict rejects the row (cutover), lenient loads it empty and warns "
+        "(default strict)",
     )
     dry.add_argument(
         "--extracts",
         metavar="KIND:PATH",
         help="real extracts instead of synthetic ones: files:/secure/extracts, duckdb:/path/copy.duckdb, or a "
-        "database copy by SQLAlchemy URL, postgresql://user:password@host/db (default: QVH_SOURCE_URL when set)",
+        "database copy by SQLAlchemy URL, postgresql://user:password@host/db (default: QVH_SOURCE_URL when set, "
+        "else synthetic extracts)",
     )
     dry.add_argument("--crosswalks", metavar="DIR", help="crosswalk folder (default: crosswalks/)")
     dry.add_argument(
@@ -565,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open the Dagster UI. Example:\n  qvh-migration ui --port 3000",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    web.add_argument("--port", type=int, default=3000)
+    web.add_argument("--port", type=int, default=3000, help="port the UI listens on (default %(default)s)")
     return parser
 
 
