@@ -146,6 +146,7 @@ def dry_run(
     if problems:
         console.print_lines(f"cannot start: {problem}" for problem in problems)
         return 2
+    console.print_lines(filter(None, [preflight.missing_pc60_note(plan.spec_dir)]))
     console.show_progress(not quiet)
     console.report_progress("start", "dry run", None, describe(plan))  # loading Dagster takes seconds
     import dagster as dg
