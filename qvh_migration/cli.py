@@ -5,6 +5,7 @@ Examples:
   qvh-migration dry-run --patients 20000 --seed 7 --defect-rate 0.02
   qvh-migration dry-run --extracts files:/secure/extracts --data-dir /srv/qvh/data
   qvh-migration dry-run --extracts duckdb:/secure/legacy_copy.duckdb --quiet
+  qvh-migration rerun LOAD_PMI --with-children
   qvh-migration ui --port 3000
 
 Both use ``DAGSTER_HOME`` inside the project (git-ignored, telemetry off) unless the caller
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qvh_migration import console, preflight
+from qvh_migration import cli_rerun, console, preflight
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
 from qvh_migration.io import run_control
 from qvh_migration.io.secrets import redact_url
@@ -50,6 +51,8 @@ nux:
   enabled: false
 """
 LOG_NAME = "dry_run.log"  # under <data>/reports: the full event log of the last dry run
+# Judged under the chosen profile in the run after the tables (the waiting-list parity too).
+RELEASE_ASSETS = ("cross_table_integrity", "business_invariants", "release_decision", "waiting_list_parity")
 
 
 def ensure_dagster_home() -> Path:
@@ -219,8 +222,7 @@ def dry_run(
         if tables_loaded:
             # Everything after the tables in one run: staging database, cross-table gates, business invariants,
             # release decision, reports (the waiting-list parity judged under the same profile).
-            release_assets = ("cross_table_integrity", "business_invariants", "release_decision", "waiting_list_parity")
-            execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
+            execute(STAGING_JOB, _merge(gate_run_config(profile, RELEASE_ASSETS), shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
     # A table whose gates failed is a verdict on the data (the decision says it), not a run that broke;
@@ -562,6 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
         "as for dry-run); every profile's decision is shown beside it",
     )
     scored.add_argument("--data-dir", metavar="DIR", help="the stored run (default: QVH_DATA_DIR or data/)")
+    cli_rerun.add_parser(commands)
     web = commands.add_parser(
         "ui",
         help="open the Dagster UI with persistent run history",
@@ -576,6 +579,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
+    if args.command == "rerun":
+        return cli_rerun.main(args)
     if args.command == "release":
         data_dir_before = os.environ.get(DATA_DIR_ENV)
         try:

@@ -33,7 +33,7 @@ COMMANDS = subcommands(cli.build_parser())
 
 
 def test_every_command_is_walked() -> None:
-    assert {"dry-run", "release", "ui"} <= set(COMMANDS)
+    assert {"dry-run", "release", "ui", "rerun"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
