@@ -63,11 +63,6 @@ def add_parser(commands: Any) -> None:
     )
     rerun.add_argument("--crosswalks", metavar="DIR", help="crosswalk folder (default: crosswalks/)")
     rerun.add_argument(
-        "--rules",
-        metavar="DIR",
-        help="curated mapping rules folder (default: QVH_RULES_DIR or qvh_migration/mapping/rules)",
-    )
-    rerun.add_argument(
         "--impute-mode",
         choices=["strict", "lenient"],
         help="unmapped legacy codes: strict rejects the row, lenient loads it empty and warns (default strict)",
@@ -105,12 +100,13 @@ def missing_run_line(data_dir: Path) -> str | None:
 
 
 def plan_from_args(args: argparse.Namespace) -> preflight.RunPlan:
-    """The folders of the rerun; the extracts are the stored ones, so no source is named."""
+    """The folders of the rerun. The extracts and the mapping contract are the stored ones, so neither an
+    extract source nor a rules folder is asked for (the rules are read when the contract is built)."""
     return preflight.RunPlan(
         data_dir=Path(args.data_dir or default_data_dir()).resolve(),
         spec_dir=Path(args.spec_dir or default_spec_dir()).resolve(),
         crosswalk_dir=Path(args.crosswalks or default_crosswalk_dir()).resolve(),
-        rules_dir=Path(args.rules or default_rules_dir()).resolve(),
+        rules_dir=default_rules_dir().resolve(),
     )
 
 
@@ -129,7 +125,6 @@ def start_problems(plan: preflight.RunPlan, table: str) -> list[str]:
         preflight.writable_problem(plan.data_dir),
         f"{plan.spec_dir}: {spec}" if spec else None,
         preflight.folder_problem(plan.crosswalk_dir, "crosswalk", "*.csv"),
-        preflight.folder_problem(plan.rules_dir, "mapping rules", "*.yaml"),
     ]
     return [problem for problem in candidates if problem]
 
