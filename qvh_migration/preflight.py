@@ -72,6 +72,22 @@ def spec_folder_problem(spec_dir: Path) -> str | None:
     )
 
 
+def missing_pc60_note(spec_dir: Path) -> str | None:
+    """The one line saying a set of real documents has no PC60 Word dictionary, and what that costs.
+
+    The dictionary is optional (the run goes ahead), but its absence changes the source catalog, so
+    the terminal says it once rather than leaving the empty PC60 columns to be discovered.
+    """
+    real = [spec_dir / name for name in REAL_NAMES]
+    if not all(path.is_file() for path in real) or (spec_dir / PC60_DICTIONARY_NAME).is_file():
+        return None
+    return (
+        f'note: no PC60 Word dictionary ("{PC60_DICTIONARY_NAME}") in {spec_dir}; it is optional, but without it '
+        "the source catalog has no PC60 descriptions or data types (the UI shows INQuire's text) and INQuire "
+        "is not cross-checked against PC60 (no size conflicts or PC60-only fields are listed)"
+    )
+
+
 def writable_problem(data_dir: Path) -> str | None:
     """Create the data folder if needed and prove a file can be written and renamed in it."""
     existing = data_dir
