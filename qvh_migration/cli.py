@@ -313,6 +313,13 @@ def decision_lines(decision: dict) -> list[str]:
     invariants = decision.get("failed_invariants", [])
     if invariants:
         lines.append(f"failing invariants under {decision['profile']}: {', '.join(invariants)}")
+    ledger = decision.get("ledger_explanations")
+    if ledger and ledger["failures"]:
+        unexplained = ledger["unexplained_rejects"] + ledger["unexplained_invariant_rows"]
+        lines.append(
+            f"defect ledger: {ledger['explained']} of {ledger['failures']} rejected or failing rows trace to an "
+            f"injected defect; {unexplained} do not (gates/failure_explanations.parquet)"
+        )
     lines.append(f"release decision under {decision['profile']}: {decision['decision']}")
     return lines
 
