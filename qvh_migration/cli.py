@@ -145,7 +145,9 @@ def dry_run(
     release gates (cross-table integrity, defect detection, release decision under ``profile``).
     """
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
-    problems = preflight.run_problems(plan)
+    from qvh_migration.defs.extracts import synthetic_parameter_problems  # the generator's wiring owns them
+
+    problems = preflight.run_problems(plan, synthetic_parameter_problems)
     if problems:
         console.print_lines(f"cannot start: {problem}" for problem in problems)
         return 2

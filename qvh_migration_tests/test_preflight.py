@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from qvh_migration import preflight, settings
+from qvh_migration.defs.extracts import synthetic_parameter_problems
 from qvh_migration_tests.conftest import STANDIN_SPEC_DIR
 
 
@@ -49,7 +50,7 @@ def test_every_problem_is_one_line(tmp_path: Path) -> None:
         tmp_path, data_dir=blocker / "data", crosswalk_dir=tmp_path / "none", rules_dir=tmp_path,
         extract_kind="files", extract_location=str(tmp_path), patients=0, seed=-1,
     )  # fmt: skip
-    assert preflight.run_problems(plan) == [
+    assert preflight.run_problems(plan, synthetic_parameter_problems) == [
         "--patients: patients must be at least 1, got 0",
         "--seed: seed must be a non-negative integer, got -1",
         f"cannot write to {blocker / 'data'}: {blocker} is a file, not a folder",
