@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -208,10 +209,14 @@ def dry_run(
             held_in_parallel = held_partitions(parallel.all_events)  # held without failing their step
         elif upstream.success:
             order = load_order.committed()
+            started, done = time.monotonic(), []
 
             def load(table: str) -> bool:
-                number = order.tables.index(table) + 1
-                console.report_progress("etl", table, None, f"table {number} of {len(order.tables)}")
+                number = len(done) + 1
+                left = console.time_left(len(done), len(order.tables), time.monotonic() - started)
+                detail = f"table {number} of {len(order.tables)}" + (f", {left}" if left else "")
+                console.report_progress("etl", table, None, detail)
+                done.append(table)
                 result = execute(TARGET_TABLE_JOB, table_config, partition=table)
                 if not (result.success or blocked_only(result)):  # a table held by its gates is loaded
                     failed[table] = result.run_id
