@@ -60,7 +60,7 @@ def _dagster_context() -> Any:
 
 
 def time_left(done: int, total: int, elapsed_seconds: float) -> str:
-    """"about N min left" from the pace so far (blank before the first item is done, or when done);
+    """ "about N min left" from the pace so far (blank before the first item is done, or when done);
     an estimate: the tables differ in size, so it is stated as one."""
     if done <= 0 or done >= total or elapsed_seconds <= 0:
         return ""
