@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qvh_migration import console, preflight
+from qvh_migration import cli_signoff, console, preflight
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
 from qvh_migration.io import run_control
 from qvh_migration.io.secrets import redact_url
@@ -566,6 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     web.add_argument("--port", type=int, default=3000)
+    cli_signoff.add_parser(commands)
     return parser
 
 
@@ -573,6 +574,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
+    if args.command == cli_signoff.COMMAND:
+        return cli_signoff.run(args)
     if args.command == "release":
         data_dir_before = os.environ.get(DATA_DIR_ENV)
         try:
