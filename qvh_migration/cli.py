@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qvh_migration import cli_signoff, console, preflight
+from qvh_migration import cli_signoff, cli_verify, console, preflight
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
 from qvh_migration.io import run_control
 from qvh_migration.io.secrets import redact_url
@@ -567,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     web.add_argument("--port", type=int, default=3000)
     cli_signoff.add_parser(commands)
+    cli_verify.add_parser(commands)
     return parser
 
 
@@ -576,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
         return ui(args.port)
     if args.command == cli_signoff.COMMAND:
         return cli_signoff.run(args)
+    if args.command == cli_verify.COMMAND:
+        return cli_verify.run(args)
     if args.command == "release":
         data_dir_before = os.environ.get(DATA_DIR_ENV)
         try:
