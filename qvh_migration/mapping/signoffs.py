@@ -125,8 +125,8 @@ def sign_contract(data_dir: Path, signed_by: str, trial: str, signed_at: datetim
     """Copy the data folder's contract and crosswalks to their signed snapshot and append an entry."""
     path = Path(path) if path is not None else default_signoffs_file()
     load_signoffs(path)  # a broken file is reported before anything is written
-    if not signed_by.strip():
-        raise CurationError(path, "a sign-off needs the name of who signs (--by)")
+    if not signed_by.strip() or not trial.strip():
+        raise CurationError(path, "a sign-off needs who signs (--by) and the trial it is signed on (--trial)")
     contract, crosswalks = signed_files(Path(data_dir) / "mapping")
     contract_sha, crosswalks_sha = content_sha256(contract), content_sha256(crosswalks)
     snapshot = Path("mapping") / SIGNED_DIR / f"{contract_sha[:16]}-{crosswalks_sha[:16]}"

@@ -78,6 +78,8 @@ def _link_or_copy(source: str, target: str) -> None:
     """A hard link where the file system allows one (the history is carried into every new pack folder)."""
     try:
         os.link(source, target)
+    except FileExistsError:
+        raise
     except OSError:
         shutil.copy2(source, target)
 
@@ -93,13 +95,16 @@ def write_manifest(
     previous_path = evidence_dir / MANIFEST_FILE
     if (evidence_dir / HISTORY_DIR).is_dir():
         shutil.copytree(evidence_dir / HISTORY_DIR, staging / HISTORY_DIR, copy_function=_link_or_copy)
-    previous, sequence = None, 1
+    # Without a manifest beside the current pack the chain restarts, numbered after the packs kept.
+    previous, sequence = None, _count_history(staging) + 1
     if previous_path.is_file():
         before = _read_manifest(previous_path)
         sequence = int(before.get("sequence") or 0) + 1 if before else _count_history(staging) + 2
-        name = f"{sequence - 1:04d}-{str((before or {}).get('run_id') or 'no-run-id')[:8]}"
+        name = _free_name(
+            staging / HISTORY_DIR, f"{sequence - 1:04d}-{str((before or {}).get('run_id') or 'no-run')[:8]}"
+        )
         archive = staging / HISTORY_DIR / name
-        archive.mkdir(parents=True, exist_ok=True)
+        archive.mkdir(parents=True)
         for file in (MANIFEST_FILE, *PACK_FILES):
             if (evidence_dir / file).is_file():
                 _link_or_copy(str(evidence_dir / file), str(archive / file))
@@ -113,12 +118,27 @@ def write_manifest(
         "pack": _hashes(staging, PACK_FILES),
         "previous": previous,
         # The chain as found when this pack was written: a break before it stays on record.
-        "previous_chain": "none (first pack)"
+        "previous_chain": _restart_note(sequence)
         if previous is None
         else (chain_problem(staging, {"previous": previous}, "this pack") or "verified"),
     }
     (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _restart_note(sequence: int) -> str:
+    if sequence == 1:
+        return "none (first pack)"
+    return f"restarted: no manifest beside the previous pack; {sequence - 1} earlier pack(s) under history/ not linked"
+
+
+def _free_name(history: Path, name: str) -> str:
+    """``name``, or ``name-2``, ... when a chain restarted (its head manifest deleted) already used it."""
+    candidate, number = name, 1
+    while (history / candidate).exists():
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
 
 
 def _count_history(folder: Path) -> int:
@@ -180,6 +200,11 @@ def _chain(evidence_dir: Path, head: dict[str, Any], head_label: str, shown: Pat
         manifest, label = _load(path, target), target
         _check_files(path.parent, manifest.get("pack"), label, Path(target).parent)
         yield label
+    if manifest.get("sequence") != 1:
+        raise TrailBroken(
+            f"{label}: links to no previous pack but is pack {manifest.get('sequence')} "
+            "(the chain was restarted: an earlier manifest went missing)"
+        )
 
 
 def chain_problem(evidence_dir: Path, head: dict[str, Any], label: str) -> str | None:

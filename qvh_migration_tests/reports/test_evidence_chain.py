@@ -154,6 +154,18 @@ def test_a_break_found_when_a_pack_is_written_stays_on_record(chain: Path) -> No
     assert head["previous_chain"].startswith("history/0001-run1-000/index.html: SHA-256 does not match")
 
 
+def test_a_chain_restarted_after_its_head_manifest_went_missing_is_named(chain: Path) -> None:
+    (evidence_dir(chain) / MANIFEST_FILE).unlink()
+    head = write_pack(chain, "run4-0000-uuid")
+    assert head["previous"] is None and head["sequence"] == 3  # after the two packs kept in history/
+    assert head["previous_chain"].startswith("restarted: no manifest beside the previous pack")
+    code, out = verify(chain)
+    assert code == 1 and "reports/evidence/manifest.json: links to no previous pack but is pack 3" in out
+    head = write_pack(chain, "run5-0000-uuid")  # later packs link to the restarted one; the gap stays named
+    assert head["previous"]["manifest"] == f"{HISTORY_DIR}/0003-run4-000/{MANIFEST_FILE}"
+    assert "links to no previous pack but is pack 3" in verify(chain)[1]
+
+
 def test_the_pack_writer_chains_its_packs(complete_run: ProjectPaths) -> None:
     evidence_html.write_pack(complete_run, run_id="run-a")
     evidence_html.write_pack(complete_run, run_id="run-b")
