@@ -98,11 +98,10 @@ def write_manifest(
     # Without a manifest beside the current pack the chain restarts, numbered after the packs kept.
     previous, sequence = None, _count_history(staging) + 1
     if previous_path.is_file():
-        before = _read_manifest(previous_path)
-        sequence = int(before.get("sequence") or 0) + 1 if before else _count_history(staging) + 2
-        name = _free_name(
-            staging / HISTORY_DIR, f"{sequence - 1:04d}-{str((before or {}).get('run_id') or 'no-run')[:8]}"
-        )
+        before = _read_manifest(previous_path) or {}  # unreadable: linked all the same, verify names it
+        sequence = _sequence(before, _count_history(staging) + 1) + 1
+        run = str(before.get("run_id") or "no-run")[:8]
+        name = _free_name(staging / HISTORY_DIR, f"{sequence - 1:04d}-{run}")
         archive = staging / HISTORY_DIR / name
         archive.mkdir(parents=True)
         for file in (MANIFEST_FILE, *PACK_FILES):
@@ -124,6 +123,13 @@ def write_manifest(
     }
     (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _sequence(manifest: dict[str, Any], fallback: int) -> int:
+    try:
+        return int(manifest["sequence"])
+    except (KeyError, TypeError, ValueError):
+        return fallback
 
 
 def _restart_note(sequence: int) -> str:

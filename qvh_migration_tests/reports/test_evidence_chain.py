@@ -166,6 +166,13 @@ def test_a_chain_restarted_after_its_head_manifest_went_missing_is_named(chain: 
     assert "links to no previous pack but is pack 3" in verify(chain)[1]
 
 
+def test_an_unreadable_manifest_is_linked_and_named(chain: Path) -> None:
+    (evidence_dir(chain) / MANIFEST_FILE).write_text("{not json", encoding="utf-8")
+    head = write_pack(chain, "run4-0000-uuid")
+    assert head["sequence"] == 4 and head["previous"]["manifest"] == f"{HISTORY_DIR}/0003-no-run/{MANIFEST_FILE}"
+    assert "0003-no-run/manifest.json: not an evidence manifest" in verify(chain)[1]
+
+
 def test_the_pack_writer_chains_its_packs(complete_run: ProjectPaths) -> None:
     evidence_html.write_pack(complete_run, run_id="run-a")
     evidence_html.write_pack(complete_run, run_id="run-b")
