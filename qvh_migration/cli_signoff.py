@@ -32,19 +32,23 @@ def add_parser(commands: Any) -> None:
     sign.add_argument(
         "--trial",
         metavar="NAME",
-        help="the trial load it is signed on (default: the run of the folder's evidence pack)",
+        help="the trial load it is signed on (default: the run of the folder's evidence pack, or its date)",
     )
     sign.add_argument("--data-dir", metavar="DIR", help="the dry run's folder (default: QVH_DATA_DIR or data/)")
 
 
 def pack_run(data_dir: Path) -> str:
-    """``run <id>`` of the folder's evidence pack, "" when there is none."""
+    """``run <id>`` of the folder's evidence pack (or when it was written), "" when there is none."""
     try:
         evidence = json.loads((data_dir / "reports" / "evidence" / "evidence.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ""
-    run_id = evidence.get("run_id") if isinstance(evidence, dict) else None
-    return f"run {run_id}" if run_id else ""
+    if not isinstance(evidence, dict):
+        return ""
+    # A pack re-scored by `qvh-migration release` has no run id: it is named by when it was written.
+    if evidence.get("run_id"):
+        return f"run {evidence['run_id']}"
+    return f"evidence pack of {evidence['generated_at']}" if evidence.get("generated_at") else ""
 
 
 def run(args: argparse.Namespace) -> int:

@@ -46,6 +46,9 @@ def test_the_trial_defaults_to_the_run_of_the_folders_pack(tmp_path: Path, signo
     pack.write_text(json.dumps({"run_id": "0b5e-run"}), encoding="utf-8")
     assert sign("--by", "mapping owner", "--data-dir", str(data_dir))[0] == 0
     assert load_signoffs(signoffs)[0].trial == "run 0b5e-run"
+    pack.write_text(json.dumps({"run_id": None, "generated_at": "2026-12-07T05:00:00+00:00"}), encoding="utf-8")
+    assert sign("--by", "mapping owner", "--data-dir", str(data_dir))[0] == 0
+    assert load_signoffs(signoffs)[1].trial == "evidence pack of 2026-12-07T05:00:00+00:00"
 
 
 def test_without_a_trial_or_a_run_nothing_is_signed(tmp_path: Path, signoffs: Path) -> None:

@@ -49,7 +49,8 @@ def contract_changes_section(mapping: Path) -> dict[str, Any]:
 def render_contract_changes(section: dict[str, Any]) -> str:
     from qvh_migration.reports.evidence_html import table  # the page's table helper; imported late (no cycle)
 
-    basis = f"<p>{escape(section['basis'])}.</p>"
+    text = section["basis"]
+    basis = f"<p>{escape(text[:1].upper() + text[1:])}.</p>"
     if not section["rows"]:
         return basis + ("<p>No field or crosswalk entry changed.</p>" if section["compared"] else "")
     more = section["not_listed"]

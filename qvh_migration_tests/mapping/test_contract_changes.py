@@ -55,7 +55,7 @@ def test_without_a_signoff_the_log_says_so_in_one_line_and_lists_nothing(tmp_pat
     write_changes(changes, summary, tmp_path / "mapping")
     section = contract_changes_section(tmp_path / "mapping")
     html = render_contract_changes(section)
-    assert html == f"<p>{NO_SIGNOFF}.</p>"
+    assert html == f"<p>{NO_SIGNOFF[0].upper()}{NO_SIGNOFF[1:]}.</p>"
     assert "<table" not in html
 
 
