@@ -5,6 +5,7 @@ Examples:
   qvh-migration dry-run --patients 20000 --seed 7 --defect-rate 0.02
   qvh-migration dry-run --extracts files:/secure/extracts --data-dir /srv/qvh/data
   qvh-migration dry-run --extracts duckdb:/secure/legacy_copy.duckdb --quiet
+  qvh-migration rerun LOAD_PMI --with-children
   qvh-migration ui --port 3000
 
 Both use ``DAGSTER_HOME`` inside the project (git-ignored, telemetry off) unless the caller
@@ -20,12 +21,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qvh_migration import cli_signoff, cli_verify, console, preflight
+from qvh_migration import cli_plan, cli_rerun, cli_signoff, cli_verify, console, preflight
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
 from qvh_migration.io import run_control
 from qvh_migration.io.secrets import redact_url
@@ -50,6 +52,8 @@ nux:
   enabled: false
 """
 LOG_NAME = "dry_run.log"  # under <data>/reports: the full event log of the last dry run
+# Judged under the chosen profile in the run after the tables (the waiting-list parity too).
+RELEASE_ASSETS = ("cross_table_integrity", "business_invariants", "release_decision", "waiting_list_parity")
 
 
 def ensure_dagster_home() -> Path:
@@ -142,10 +146,13 @@ def dry_run(
     release gates (cross-table integrity, defect detection, release decision under ``profile``).
     """
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
-    problems = preflight.run_problems(plan)
+    from qvh_migration.defs.extracts import synthetic_parameter_problems  # the generator's wiring owns them
+
+    problems = preflight.run_problems(plan, synthetic_parameter_problems)
     if problems:
         console.print_lines(f"cannot start: {problem}" for problem in problems)
         return 2
+    console.print_lines(filter(None, [preflight.missing_pc60_note(plan.spec_dir)]))
     console.show_progress(not quiet)
     console.report_progress("start", "dry run", None, describe(plan))  # loading Dagster takes seconds
     import dagster as dg
@@ -202,10 +209,14 @@ def dry_run(
             held_in_parallel = held_partitions(parallel.all_events)  # held without failing their step
         elif upstream.success:
             order = load_order.committed()
+            started, done = time.monotonic(), []
 
             def load(table: str) -> bool:
-                number = order.tables.index(table) + 1
-                console.report_progress("etl", table, None, f"table {number} of {len(order.tables)}")
+                number = len(done) + 1
+                left = console.time_left(len(done), len(order.tables), time.monotonic() - started)
+                detail = f"table {number} of {len(order.tables)}" + (f", {left}" if left else "")
+                console.report_progress("etl", table, None, detail)
+                done.append(table)
                 result = execute(TARGET_TABLE_JOB, table_config, partition=table)
                 if not (result.success or blocked_only(result)):  # a table held by its gates is loaded
                     failed[table] = result.run_id
@@ -218,8 +229,7 @@ def dry_run(
         if tables_loaded:
             # Everything after the tables in one run: staging database, cross-table gates, business invariants,
             # release decision, reports (the waiting-list parity judged under the same profile).
-            release_assets = ("cross_table_integrity", "business_invariants", "release_decision", "waiting_list_parity")
-            execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
+            execute(STAGING_JOB, _merge(gate_run_config(profile, RELEASE_ASSETS), shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
     # A table whose gates failed is a verdict on the data (the decision says it), not a run that broke;
@@ -310,6 +320,13 @@ def decision_lines(decision: dict) -> list[str]:
     invariants = decision.get("failed_invariants", [])
     if invariants:
         lines.append(f"failing invariants under {decision['profile']}: {', '.join(invariants)}")
+    ledger = decision.get("ledger_explanations")
+    if ledger and ledger["failures"]:
+        unexplained = ledger["unexplained_rejects"] + ledger["unexplained_invariant_rows"]
+        lines.append(
+            f"defect ledger: {ledger['explained']} of {ledger['failures']} rejected or failing rows trace to an "
+            f"injected defect; {unexplained} do not (gates/failure_explanations.parquet)"
+        )
     lines.append(f"release decision under {decision['profile']}: {decision['decision']}")
     return lines
 
@@ -511,13 +528,15 @@ def build_parser() -> argparse.ArgumentParser:
     dry.add_argument(
         "--impute-mode",
         choices=["strict", "lenient"],
-        help="unmapped legacy codes: strict rejects the row (cutover), lenient loads it empty and warns",
+        help="unmapped legacy codes: strict rejects the row (cutover), lenient loads it empty and warns "
+        "(default strict)",
     )
     dry.add_argument(
         "--extracts",
         metavar="KIND:PATH",
         help="real extracts instead of synthetic ones: files:/secure/extracts, duckdb:/path/copy.duckdb, or a "
-        "database copy by SQLAlchemy URL, postgresql://user:password@host/db (default: QVH_SOURCE_URL when set)",
+        "database copy by SQLAlchemy URL, postgresql://user:password@host/db (default: QVH_SOURCE_URL when set, "
+        "else synthetic extracts)",
     )
     dry.add_argument("--crosswalks", metavar="DIR", help="crosswalk folder (default: crosswalks/)")
     dry.add_argument(
@@ -559,13 +578,15 @@ def build_parser() -> argparse.ArgumentParser:
         "as for dry-run); every profile's decision is shown beside it",
     )
     scored.add_argument("--data-dir", metavar="DIR", help="the stored run (default: QVH_DATA_DIR or data/)")
+    cli_rerun.add_parser(commands)
     web = commands.add_parser(
         "ui",
         help="open the Dagster UI with persistent run history",
         description="Open the Dagster UI. Example:\n  qvh-migration ui --port 3000",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    web.add_argument("--port", type=int, default=3000)
+    web.add_argument("--port", type=int, default=3000, help="port the UI listens on (default %(default)s)")
+    cli_plan.add_parser(commands)
     cli_signoff.add_parser(commands)
     cli_verify.add_parser(commands)
     return parser
@@ -575,6 +596,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "ui":
         return ui(args.port)
+    if args.command == "plan":
+        return cli_plan.run(args)
+    if args.command == "rerun":
+        return cli_rerun.main(args)
     if args.command == cli_signoff.COMMAND:
         return cli_signoff.run(args)
     if args.command == cli_verify.COMMAND:

@@ -28,7 +28,9 @@ def add_parser(commands: Any) -> None:
         '  qvh-migration sign-contract --by "migration lead" --trial "trial load 2"',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sign.add_argument("--by", required=True, metavar="NAME", help="who signs (a person or a role)")
+    sign.add_argument(
+        "--by", required=True, metavar="NAME", help="who signs, a person or a role (required: no default)"
+    )
     sign.add_argument(
         "--trial",
         metavar="NAME",

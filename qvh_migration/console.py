@@ -59,6 +59,15 @@ def _dagster_context() -> Any:
         return None
 
 
+def time_left(done: int, total: int, elapsed_seconds: float) -> str:
+    """ "about N min left" from the pace so far (blank before the first item is done, or when done);
+    an estimate: the tables differ in size, so it is stated as one."""
+    if done <= 0 or done >= total or elapsed_seconds <= 0:
+        return ""
+    left = elapsed_seconds / done * (total - done)
+    return f"about {max(1, round(left / 60))} min left" if left >= 60 else "under a minute left"
+
+
 class _ProgressHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         print(f"  ... {record.getMessage()}", file=sys.stderr, flush=True)

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from qvh_migration.settings import (
-    PC60_DICTIONARY_NAME,
-    SOURCE_DICTIONARY_NAME,
-    STANDIN_PC60_DICTIONARY_NAME,
-    STANDIN_SOURCE_DICTIONARY_NAME,
-    STANDIN_TARGET_GUIDE_NAME,
-    TARGET_GUIDE_NAME,
-)
+from qvh_migration.settings import PC60_DICTIONARY_NAME
+from qvh_migration.specs.spec_folder import REAL_NAMES, STANDIN_NAMES, spec_folder_problem
 
-REAL_NAMES = (SOURCE_DICTIONARY_NAME, TARGET_GUIDE_NAME)  # the PC60 dictionary is optional
-STANDIN_NAMES = (STANDIN_SOURCE_DICTIONARY_NAME, STANDIN_PC60_DICTIONARY_NAME, STANDIN_TARGET_GUIDE_NAME)
+__all__ = ["REAL_NAMES", "STANDIN_NAMES", "spec_folder_problem"]  # the command line's checks read them here
+
 EXTRACT_KINDS = ("synthetic", "files", "duckdb", "sql")
 
 
@@ -41,34 +36,19 @@ class RunPlan:
     defect_rate: float | None = None
 
 
-def _names(names: tuple[str, ...]) -> str:
-    return ", ".join(f'"{name}"' for name in names)
+def missing_pc60_note(spec_dir: Path) -> str | None:
+    """The one line saying a set of real documents has no PC60 Word dictionary, and what that costs.
 
-
-def spec_folder_problem(spec_dir: Path) -> str | None:
-    """Why ``spec_dir`` is not a complete set of requirement documents, or None when it is.
-
-    Real documents win when any is present (never a mix with stand-ins), so a half-copied real
-    set is named as such; a folder with neither set lists both sets of names.
+    The dictionary is optional (the run goes ahead), but its absence changes the source catalog, so
+    the terminal says it once rather than leaving the empty PC60 columns to be discovered.
     """
-    if not spec_dir.is_dir():
-        return (
-            f"requirement spec folder not found; it must hold the real documents ({_names(REAL_NAMES)}, "
-            f"optionally {_names((PC60_DICTIONARY_NAME,))}) or the stand-ins ({_names(STANDIN_NAMES)})"
-        )
-    real = [name for name in REAL_NAMES if (spec_dir / name).is_file()]
-    if real:
-        missing = [name for name in REAL_NAMES if name not in real]
-        return f"incomplete set of real documents: {_names(tuple(missing))} not found" if missing else None
-    standins = [name for name in STANDIN_NAMES if (spec_dir / name).is_file()]
-    if len(standins) == len(STANDIN_NAMES):
+    real = [spec_dir / name for name in REAL_NAMES]
+    if not all(path.is_file() for path in real) or (spec_dir / PC60_DICTIONARY_NAME).is_file():
         return None
-    if standins:
-        missing = tuple(name for name in STANDIN_NAMES if name not in standins)
-        return f"incomplete set of stand-in documents: {_names(missing)} not found"
     return (
-        f"the folder holds neither the real documents ({_names(REAL_NAMES)}, optionally "
-        f"{_names((PC60_DICTIONARY_NAME,))}) nor the stand-ins ({_names(STANDIN_NAMES)})"
+        f'note: no PC60 Word dictionary ("{PC60_DICTIONARY_NAME}") in {spec_dir}; it is optional, but without it '
+        "the source catalog has no PC60 descriptions or data types (the UI shows INQuire's text) and INQuire "
+        "is not cross-checked against PC60 (no size conflicts or PC60-only fields are listed)"
     )
 
 
@@ -89,13 +69,6 @@ def writable_problem(data_dir: Path) -> str | None:
         reason = "read-only" if exc.errno == 30 else (exc.strerror or str(exc)).lower()
         return f"cannot write to {data_dir}: {reason}"
     return None
-
-
-def parameter_problems(patients: int | None, seed: int | None, defect_rate: float | None) -> list[str]:
-    """One line per bad run parameter; the synthetic extracts' wiring owns their validation."""
-    from qvh_migration.defs.extracts import synthetic_parameter_problems
-
-    return synthetic_parameter_problems(patients, seed, defect_rate)
 
 
 def extract_source_problem(kind: str, location: str) -> str | None:
@@ -173,9 +146,16 @@ def unread_rules_problem(rules_dir: Path) -> str | None:
     )
 
 
-def run_problems(plan: RunPlan) -> list[str]:
-    """Every problem found before the run, one line each (empty: go ahead)."""
-    problems = parameter_problems(plan.patients, plan.seed, plan.defect_rate)
+ParameterCheck = Callable[[int | None, int | None, float | None], list[str]]
+
+
+def run_problems(plan: RunPlan, parameter_problems: ParameterCheck | None = None) -> list[str]:
+    """Every problem found before the run, one line each (empty: go ahead).
+
+    ``parameter_problems`` validates the synthetic generator's parameters; the generator's Dagster
+    wiring owns it (``defs.extracts.synthetic_parameter_problems``) and the command line hands it in,
+    so this module stays below the Dagster layer."""
+    problems = parameter_problems(plan.patients, plan.seed, plan.defect_rate) if parameter_problems else []
     spec = spec_folder_problem(plan.spec_dir)
     candidates = [
         writable_problem(plan.data_dir),

@@ -92,6 +92,15 @@ def test_summary_names_documents_extracts_and_the_log(baseline: dict) -> None:
     assert "PIPELINE_SUCCESS" in log.read_text()
 
 
+def test_a_missing_pc60_dictionary_is_said_once(baseline: dict) -> None:
+    """The real documents come without the optional PC60 docx: one line says so and what is lost."""
+    said = [line for line in (baseline["out"] + baseline["err"]).splitlines() if "no PC60 Word dictionary" in line]
+    lacks_docx = baseline["real"] and not (baseline["spec_dir"] / settings.PC60_DICTIONARY_NAME).exists()
+    assert len(said) == (1 if lacks_docx else 0)  # the stand-ins include their docx
+    if said:
+        assert said[0].startswith("note: ") and "no PC60 descriptions or data types" in said[0]
+
+
 def test_progress_names_stage_table_and_rows(baseline: dict) -> None:
     progress = baseline["err"]
     assert re.search(r"generate: PATDATA - [\d,]+ rows", progress)

@@ -81,3 +81,12 @@ def test_a_failed_blocking_check_names_the_check_and_the_count() -> None:
         "BLOCKED  loaded: 2 ERROR checks failed (loaded: rows_conserved,record_numbers_unique); "
         "what reads it waits (see the release decision)"
     )
+
+
+def test_time_left_is_an_estimate_from_the_pace_so_far() -> None:
+    from qvh_migration.console import time_left
+
+    assert time_left(0, 38, 0.0) == ""  # nothing done: no pace yet
+    assert time_left(10, 38, 600.0) == "about 28 min left"  # 60 s a table, 28 to go
+    assert time_left(37, 38, 370.0) == "under a minute left"
+    assert time_left(38, 38, 999.0) == ""  # done

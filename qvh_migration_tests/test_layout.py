@@ -75,3 +75,50 @@ def test_only_the_load_order_module_reads_the_load_order() -> None:
         and _string_constants(path) & LOAD_ORDER_FACTS
     }
     assert readers == set()
+
+
+# The stages in the order data flows through them: a stage may import an earlier one, never a later
+# one (the scenario book and the reports both judge the loaded tables, so they share a rank).
+STAGE_RANK = {"legacy": 0, "specs": 1, "extracts": 2, "mapping": 3, "etl": 4, "gates": 5, "scenarios": 6, "reports": 6}
+# The command line and the Definitions sit above the Dagster layer; every other module below it.
+ABOVE_DAGSTER = {"cli", "cli_plan", "cli_rerun", "definitions", "defs"}
+
+
+def _edges() -> list[tuple[str, str, str]]:
+    """(module, its layer, the qvh_migration layer it imports) for every import inside the package."""
+    edges = []
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).parts
+        layer = parts[0] if len(parts) > 1 else path.stem
+        for name in _imports(path):
+            if name.startswith("qvh_migration."):
+                edges.append((str(path.relative_to(PACKAGE)), layer, name.split(".")[1]))
+    return edges
+
+
+def test_no_stage_imports_a_later_stage() -> None:
+    back = [
+        (module, imported)
+        for module, layer, imported in _edges()
+        if layer in STAGE_RANK and imported in STAGE_RANK and STAGE_RANK[imported] > STAGE_RANK[layer]
+    ]
+    assert back == []
+
+
+def test_only_the_command_line_and_definitions_reach_the_dagster_layer() -> None:
+    up = [
+        (module, imported)
+        for module, layer, imported in _edges()
+        if imported in ("defs", "definitions") and layer not in ABOVE_DAGSTER
+    ]
+    up += [(module, imported) for module, layer, imported in _edges() if layer == "defs" and imported == "definitions"]
+    assert up == []
+
+
+def test_stages_do_not_import_the_command_lines_preflight() -> None:
+    assert [(m, i) for m, layer, i in _edges() if layer in STAGE_RANK and i == "preflight"] == []
+
+
+def test_the_generator_takes_facts_from_legacy_not_from_later_stages() -> None:
+    later = {"specs", "extracts", "mapping", "etl", "gates", "scenarios", "reports", "defs", "definitions"}
+    assert [(m, i) for m, layer, i in _edges() if layer == "mock" and i in later] == []

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from qvh_migration import preflight, settings
+from qvh_migration.defs.extracts import synthetic_parameter_problems
 from qvh_migration_tests.conftest import STANDIN_SPEC_DIR
 
 
@@ -49,7 +50,7 @@ def test_every_problem_is_one_line(tmp_path: Path) -> None:
         tmp_path, data_dir=blocker / "data", crosswalk_dir=tmp_path / "none", rules_dir=tmp_path,
         extract_kind="files", extract_location=str(tmp_path), patients=0, seed=-1,
     )  # fmt: skip
-    assert preflight.run_problems(plan) == [
+    assert preflight.run_problems(plan, synthetic_parameter_problems) == [
         "--patients: patients must be at least 1, got 0",
         "--seed: seed must be a non-negative integer, got -1",
         f"cannot write to {blocker / 'data'}: {blocker} is a file, not a folder",
@@ -100,3 +101,16 @@ def test_a_source_url_with_an_at_in_its_password_is_one_line_without_it(tmp_path
     problems = preflight.run_problems(_plan(tmp_path, extract_kind="sql", extract_location=url))
     assert len(problems) == 1 and len(problems[0].splitlines()) == 1
     assert "Pl4nted" not in problems[0] and "Secret" not in problems[0]
+
+
+def test_real_documents_without_the_pc60_dictionary_are_noted_not_refused(tmp_path: Path) -> None:
+    for name in (settings.SOURCE_DICTIONARY_NAME, settings.TARGET_GUIDE_NAME):
+        (tmp_path / name).write_bytes(b"x")
+    assert preflight.spec_folder_problem(tmp_path) is None
+    note = preflight.missing_pc60_note(tmp_path)
+    assert note is not None and "\n" not in note
+    assert note.startswith(f'note: no PC60 Word dictionary ("{settings.PC60_DICTIONARY_NAME}") in {tmp_path}; ')
+    assert "no PC60 descriptions or data types" in note and "not cross-checked against PC60" in note
+    (tmp_path / settings.PC60_DICTIONARY_NAME).write_bytes(b"x")
+    assert preflight.missing_pc60_note(tmp_path) is None
+    assert preflight.missing_pc60_note(STANDIN_SPEC_DIR) is None  # the stand-ins include their docx

@@ -9,7 +9,7 @@ import pandas as pd
 from qvh_migration.defs.etl import _folders, staging_database, target_table_partitions, target_tables
 from qvh_migration.defs.metadata import fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.gates import release, stage
+from qvh_migration.gates import explanations, release, stage
 from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
 from qvh_migration.gates.profiles import DEFAULT_PROFILE, load_profile
 from qvh_migration.gates.run import TableGates
@@ -236,13 +236,18 @@ def _family_result(family: str, summary: pd.DataFrame, findings: pd.DataFrame) -
 
 @dg.asset(
     group_name=GROUP,
-    deps=[cross_table_integrity],
+    deps=[cross_table_integrity, business_invariants],
     kinds={"csv"},
     description=(
-        "Recall against the defect ledger: per defect kind, how many were injected and how many the ETL "
-        "rejected or kept out, reported, or a gate found. File: `gates/defect_detection.csv`."
+        "Recall and precision against the defect ledger: per defect kind, how many were injected and how many "
+        "the ETL rejected or kept out, reported, or a gate found; and each rejected row and failing invariant row "
+        "with the injected defect that explains it (none: a fault of the rules). Files: "
+        "`gates/defect_detection.csv`, `gates/failure_explanations.parquet`."
     ),
-    check_specs=[dg.AssetCheckSpec("no_defect_missed", asset="defect_detection")],
+    check_specs=[
+        dg.AssetCheckSpec("no_defect_missed", asset="defect_detection"),
+        dg.AssetCheckSpec("every_failure_explained", asset="defect_detection"),
+    ],
 )
 def defect_detection(settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
@@ -257,8 +262,35 @@ def defect_detection(settings: MigrationSettings) -> dg.MaterializeResult:
                 description=f"{missed} injected defects neither rejected nor found: see gates/defect_detection.csv",
                 severity=dg.AssetCheckSeverity.WARN,
                 metadata={"missed": missed},
-            )
+            ),
+            _explained_result(_gates_dir(settings)),
         ],
+    )
+
+
+def _explained_result(gates_dir: Path) -> dg.AssetCheckResult:
+    explained = explanations.read_explanations(gates_dir)
+    if explained is None:
+        return dg.AssetCheckResult(
+            check_name="every_failure_explained", passed=True, description="real extracts: no defect ledger"
+        )
+    missing = explanations.unexplained_counts(explained)
+    unexplained = explained.loc[~explained["explained"].astype(bool)]
+    return dg.AssetCheckResult(
+        check_name="every_failure_explained",
+        passed=not len(unexplained),
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{missing['reject']} rejected rows and {missing['invariant']} failing invariant rows trace to no "
+        "injected defect (a fault of the rules): see gates/failure_explanations.parquet",
+        metadata={
+            "failures": len(explained),
+            "explained": int(explained["explained"].astype(bool).sum()),
+            "unexplained_by_table": preview(
+                unexplained.groupby(["kind", "target_table", "name"], as_index=False).size(), rows=20
+            )
+            if len(unexplained)
+            else "none",
+        },
     )
 
 

@@ -63,14 +63,13 @@ def events_held_by_gates(events: list[Any]) -> bool:
     )
 
 
-def load_one(table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
-    """Runs one partition on the instance of this process's DAGSTER_HOME."""
+def load_one(job: Any, table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
+    """Runs one partition of ``job`` (the resolved ``target_table_load`` job, handed in by the caller
+    that holds the definitions) on the instance of this process's DAGSTER_HOME."""
     import dagster as dg
 
-    from qvh_migration.definitions import TARGET_TABLE_JOB, defs
-
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(TARGET_TABLE_JOB).execute_in_process(
+        result = job.execute_in_process(
             instance=instance, run_config=run_config, partition_key=table, tags=tags, raise_on_error=False
         )
     checks = {e.check_name: bool(e.passed) for e in result.get_asset_check_evaluations()}
@@ -91,6 +90,7 @@ class LoadedTables:
 
 
 def load_tables(
+    job: Any,
     run_config: dict,
     workers: int = 1,
     tags: dict[str, str] | None = None,
@@ -99,11 +99,12 @@ def load_tables(
     """Every target table once its parents have loaded; a failed table's descendants are held back (a table
     held only by its gates is loaded: its descendants run, as in the dry run).
 
-    ``run_config`` is that of a ``target_table_load`` run (settings resource, impute mode, profile).
+    ``job`` is the resolved ``target_table_load`` job; ``run_config`` that of one of its runs (settings
+    resource, impute mode, profile).
     """
     tags = tags or {}
     if workers <= 1:
-        return _serial(run_config, tags, on_done)
+        return _serial(job, run_config, tags, on_done)
     return _parallel(run_config, workers, tags, on_done)
 
 
@@ -191,11 +192,13 @@ def record_held_back(instance: Any, failed: dict[str, str]) -> dict[str, str]:
     return held
 
 
-def _serial(run_config: dict, tags: dict[str, str], on_done: Callable[[TableRun], None] | None) -> LoadedTables:
+def _serial(
+    job: Any, run_config: dict, tags: dict[str, str], on_done: Callable[[TableRun], None] | None
+) -> LoadedTables:
     runs: list[TableRun] = []
 
     def load(table: str) -> bool:
-        outcome = load_one(table, run_config, tags)
+        outcome = load_one(job, table, run_config, tags)
         runs.append(outcome)
         if on_done:
             on_done(outcome)

@@ -48,6 +48,7 @@ def override_wait_reset(sources: list[str], ctx: LoadContext) -> pd.Series:
     own = ctx.rows[on[0]].astype("string").fillna("")
     for column in on[1:]:
         own = own + "|" + ctx.rows[column].astype("string").fillna("")
-    day = pd.to_datetime(own.map(latest), errors="coerce")
+    # A dict, not a Series: mapping text keys through an empty datetime Series fails in pandas.
+    day = pd.to_datetime(own.map(latest.to_dict()), errors="coerce")
     value = day.dt.strftime("%d/%m/%Y").astype("string")
     return value.where(_blank(ctx.rows[discharged]), empty)

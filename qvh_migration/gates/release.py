@@ -17,6 +17,7 @@ from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.generations import require_one_generation
 from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.etl.validation import UNFILLED
+from qvh_migration.gates import explanations
 from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
 from qvh_migration.gates.invariants.sql_support import modulus_11_valid
 from qvh_migration.gates.profiles import DEFAULT_PROFILE, PROFILE_NAMES, Profile, load_profile
@@ -144,6 +145,24 @@ def decide(folders: StageFolders, gates_dir: Path, profile: Profile, decisions_f
         "failed_invariants": failed_invariants(gates),
         "blocked_tables": sorted(set(gates.loc[~gates["passed"] & gates["severity"].eq("ERROR"), "target_table"])),
         "generation": generation,
+        **_explained_by_ledger(gates_dir),
+    }
+
+
+def _explained_by_ledger(gates_dir: Path) -> dict:
+    """On synthetic extracts: how many rejected rows and failing invariant rows the defect ledger
+    explains (faults of the data) and how many it does not (faults of the rules)."""
+    explained = explanations.read_explanations(gates_dir)
+    if explained is None:
+        return {}
+    missing = explanations.unexplained_counts(explained)
+    return {
+        "ledger_explanations": {
+            "failures": len(explained),
+            "explained": int(explained["explained"].astype(bool).sum()),
+            "unexplained_rejects": missing["reject"],
+            "unexplained_invariant_rows": missing["invariant"],
+        }
     }
 
 

@@ -15,7 +15,7 @@ from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.etl.pipeline import StageFolders, read_target_catalog
 from qvh_migration.etl.source_rules import split_union_keys
-from qvh_migration.gates import cross_table, detection
+from qvh_migration.gates import cross_table, detection, explanations
 from qvh_migration.gates.invariants.score import INVARIANT_FINDINGS_FILE, run_invariants
 from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.run import (
@@ -180,4 +180,11 @@ def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame,
     )
     write_csv(counts, gates_dir / DETECTION_FILE)
     write_parquet(detail.astype({"detail": "string"}), gates_dir / "defect_detection_detail.parquet")
+    if ledger_path.exists():  # real extracts have no ledger: nothing to explain failures by
+        invariant_path = gates_dir / INVARIANT_FINDINGS_FILE
+        findings = pd.read_parquet(invariant_path) if invariant_path.exists() else pd.DataFrame()
+        explained = explanations.explain(explanations.failures_of(rejects, findings), ledger)
+        write_parquet(explained, gates_dir / explanations.EXPLANATIONS_FILE)
+    else:
+        (gates_dir / explanations.EXPLANATIONS_FILE).unlink(missing_ok=True)
     return counts, detail

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from qvh_migration.etl.load_order import GATE_READS
 from qvh_migration.gates.formats import parse_guide_dates, present
 from qvh_migration.gates.schema import FINDING_COLUMNS
 from qvh_migration.legacy.nhs_number import valid_nhs_numbers
@@ -33,10 +34,8 @@ TABLE_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
-# Tables a table's rules read besides its parents: the load waits for them as for a parent, so a
-# parallel load judges the same rows as a serial one (the guide loads LOAD_PMIIDS before the case-note
-# history, p. 26).
-RULE_READS: dict[str, tuple[str, ...]] = {"LOAD_PMICASENOTEHISTORY": ("LOAD_PMIIDS",)}
+# Tables a table's rules read besides its parents (etl/load_order.py waits for them as for a parent).
+RULE_READS = GATE_READS
 
 
 def findings(check: str, rows: pd.Index | list, field: str, values: pd.Series | str) -> pd.DataFrame:

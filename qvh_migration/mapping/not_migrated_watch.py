@@ -12,19 +12,27 @@ does not copy. Counting reads file metadata or ``count(*)``, never the rows them
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow.parquet as pq
 
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.extracts.store import csv_file, table_file
 from qvh_migration.io.previews import markdown
 
 FINDING_COLUMNS: tuple[str, ...] = ("target_table", "legacy_table", "rows", "where", "reason")
+
+
+class RowSources(Protocol):
+    """What the watch reads of ``etl.row_sources.RowSources`` (the ETL's reviewed file; the mapping
+    stage runs before the ETL, so it names the shape it needs rather than importing it)."""
+
+    tables: Mapping[str, Any]
+    watch_tables: Mapping[str, Any]
 
 
 def watched_legacy_tables(row_sources: RowSources) -> set[str]:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qvh_migration.legacy.code_shapes import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.mapping.transforms import _executor_only, _text, transform
 
-# ICD-10 (5th edition): letter, two digits, then an optional 4th character (a digit, or X filling a
-# three-character category) and an optional 5th-character digit; dagger/asterisk marks (A, D, *) follow.
-ICD10_SHAPE = r"[A-Z][0-9]{2}(?:[0-9X][0-9]?)?[AD*]?"
-# OPCS-4.10: a chapter letter (no I), two digits and the 4th digit, always four characters.
-OPCS4_SHAPE = r"[A-HJ-Z][0-9]{3}"
+__all__ = ["ICD10_SHAPE", "OPCS4_SHAPE"]  # the code checks read them here too
+
 CODE_SHAPES = {"icd10_code": "ICD-10", "opcs4_code": "OPCS-4"}
 RANKED_LIMIT = 10  # the archive tables have ten secondary diagnosis and procedure columns
 

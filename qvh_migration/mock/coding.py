@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 
 from qvh_migration.io.arrow_text import series_arrow, to_series
 from qvh_migration.legacy.catalog import TableSpec
+from qvh_migration.legacy.code_shapes import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.legacy.keys import row_key_array
-from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.mock.catalog import ColumnValue, render_table
 from qvh_migration.mock.render_inpatients import CODING
 from qvh_migration.mock.rules import LEDGER_COLUMNS

@@ -121,7 +121,6 @@ def _generate(source_catalog: pd.DataFrame, params: MockParameters) -> SourceExt
         if name not in specs:
             continue  # a supporting table this catalog does not have
         rendered[name], missing = render_table(specs[name], cols, n, empties)
-        report_progress("generate", name, len(rendered[name]))
         del cols
         if missing:
             unused[name] = missing
@@ -135,6 +134,10 @@ def _generate(source_catalog: pd.DataFrame, params: MockParameters) -> SourceExt
     ledger = with_planted(
         ledger, plant_invalid_codes(rng_for(params.seed, "coding_defects"), tables, params.defect_rate)
     )
+    # Counted only now: defects add rows (MERGEDID has none until merged patients are planted) and
+    # the coding tables come last, so each table's line gives the rows that will be written.
+    for name, frame in tables.items():
+        report_progress("generate", name, len(frame))
     return SourceExtracts(tables=tables, defect_ledger=ledger, unused_columns=unused)
 
 

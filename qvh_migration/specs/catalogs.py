@@ -89,7 +89,7 @@ def parse_target_catalog(
 def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
     for document in documents:
         if document is not None and not document.is_file():
-            from qvh_migration.preflight import spec_folder_problem
+            from qvh_migration.specs.spec_folder import spec_folder_problem
 
             # Name the folder's whole problem (which set is incomplete), not one guessed file.
             problem = spec_folder_problem(document.parent)

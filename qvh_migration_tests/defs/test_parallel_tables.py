@@ -10,7 +10,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from qvh_migration.definitions import DRY_RUN_JOB, STAGING_JOB, defs, synthetic_run_config
+from qvh_migration.definitions import DRY_RUN_JOB, STAGING_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.defs.table_runs import TableRun, load_tables
 from qvh_migration.etl import load_order, store
@@ -24,7 +24,7 @@ def _run_tables(data_dir: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setenv("QVH_DATA_DIR", str(data_dir))  # workers are spawned with this environment
     started = time.monotonic()
-    loaded = load_tables({}, workers=workers)
+    loaded = load_tables(defs.resolve_job_def(TARGET_TABLE_JOB), {}, workers=workers)
     assert loaded.held_back == {}
     runs = loaded.runs
     elapsed = time.monotonic() - started

@@ -206,3 +206,25 @@ def test_the_extract_set_states_the_books_as_of_day(tmp_path: Path) -> None:
     assert len(patients) == sum(len(s.legacy["PATDATA"]) for s in SCENARIOS[:3])
     assert pd.read_parquet(built.folder / "GP.parquet")["GpCode"].tolist() == ["G1"]  # masters kept
     assert ("S02-merged-patient-activity-on-both-records", "OPREFERRAL") in built.missing
+
+
+@pytest.mark.slow
+def test_row_sources_without_the_tci_fold_fail_the_book(upstream_data: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Without the fold an offered-then-cancelled TCI loads as two cancelled planned admissions (one
+    with no cancelled date): S23 says one row (guide p71)."""
+    text = default_row_sources_file().read_text(encoding="utf-8")
+    start = text.index("    folds:\n")
+    end = text.index("  LOAD_ADT_ADMISSIONS:")
+    unfolded = tmp_path / "row_sources.yaml"
+    unfolded.write_text(text[:start] + text[end:], encoding="utf-8")
+    every = book.load_book(catalog=pipeline.catalog_columns(upstream_data / "catalogs"))
+    scenarios = [s for s in every if s.id.startswith("S23")]
+    inputs = _inputs(upstream_data)
+    for row_sources, expected in ((unfolded, False), (inputs.row_sources, True)):
+        planted = acceptance.RunInputs(
+            *(getattr(inputs, f) for f in ("catalogs", "extracts", "mapping", "crosswalks")), row_sources
+        )
+        run = acceptance.run_book(scenarios, planted, tmp_path / f"data-{expected}")
+        results = acceptance.compare(scenarios, run)
+        rows = results.loc[results["field"].eq("(row)")]
+        assert rows["passed"].tolist() == [expected], rows[["where", "expected", "loaded"]].to_string()
