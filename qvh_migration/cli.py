@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qvh_migration import cli_plan, cli_rerun, console, preflight
+from qvh_migration import cli_plan, cli_rerun, cli_signoff, cli_verify, console, preflight
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
 from qvh_migration.io import run_control
 from qvh_migration.io.secrets import redact_url
@@ -587,6 +587,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     web.add_argument("--port", type=int, default=3000, help="port the UI listens on (default %(default)s)")
     cli_plan.add_parser(commands)
+    cli_signoff.add_parser(commands)
+    cli_verify.add_parser(commands)
     return parser
 
 
@@ -598,6 +600,10 @@ def main(argv: list[str] | None = None) -> int:
         return cli_plan.run(args)
     if args.command == "rerun":
         return cli_rerun.main(args)
+    if args.command == cli_signoff.COMMAND:
+        return cli_signoff.run(args)
+    if args.command == cli_verify.COMMAND:
+        return cli_verify.run(args)
     if args.command == "release":
         data_dir_before = os.environ.get(DATA_DIR_ENV)
         try:

@@ -23,6 +23,7 @@ GROUP = "reports"
         "run_deltas",
         "trial_comparison",
         "scenario_acceptance",
+        "contract_changes",
     ],
     kinds={"html", "json"},
     description=(

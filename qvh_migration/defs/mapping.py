@@ -16,7 +16,8 @@ from qvh_migration.extracts import store
 from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
 from qvh_migration.mapping import artifacts as files
 from qvh_migration.mapping import contract as contract_rules
-from qvh_migration.mapping import coverage, crosswalks, curated_rules, decisions, matcher, staged_values
+from qvh_migration.mapping import contract_changes as changes
+from qvh_migration.mapping import coverage, crosswalks, curated_rules, decisions, matcher, signoffs, staged_values
 from qvh_migration.mapping import data_mapping_report as mapping_report
 from qvh_migration.mapping import not_migrated_watch as watch
 from qvh_migration.mapping.contract_schema import CONTRACT_COLUMN_DESCRIPTIONS
@@ -166,6 +167,33 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
                 else None,
             ),
         ],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    deps=[mapping_contract, crosswalk_catalog],
+    kinds={"csv"},
+    description=(
+        "Contract change log: the run's contract and crosswalks compared with the signed copy of the last "
+        "sign-off (`qvh_migration/mapping/signoffs.yaml`, `qvh-migration sign-contract`). One row per field "
+        "whose class, rule, crosswalk, code handling or status changed (or that appeared or went), with its "
+        "rationale now and before, and per crosswalk entry whose target changed. With no sign-off it says so "
+        f"and lists nothing. Files: `{files.STAGE}/{changes.CHANGES_CSV}` and `{changes.CHANGES_JSON}`."
+    ),
+)
+def contract_changes(settings: MigrationSettings) -> dg.MaterializeResult:
+    with fail_clearly():
+        log, summary = changes.changes_for_run(settings.paths().data_dir, signoffs.default_signoffs_file())
+    paths = changes.write_changes(log, summary, settings.stage_dir(files.STAGE))
+    return dg.MaterializeResult(
+        metadata={
+            **frame_metadata(log, preview_columns=["scope", "item", "change", "changed"]),
+            "basis": summary["basis"],
+            "fields_changed": summary["fields_changed"],
+            "crosswalk_entries_changed": summary["crosswalk_entries_changed"],
+            **path_metadata(*paths),
+        }
     )
 
 

@@ -12,7 +12,9 @@ File layout::
     rules:
       SEX: {class: CROSSWALK, source: Sex, crosswalk: sex, rationale: ...}
       DATE_OF_BIRTH: {class: TRANSFORM, source: InternalDateOfBirth, transform: format_date_ddmmyyyy,
-                      rationale: ...}
+                      rationale: ..., author: mapping owner, approved_by: migration lead}
+
+``author`` and ``approved_by`` are optional; an approved rule may not be approved by its author.
 
 Whole tables the trust does not migrate are decided once, in ``not_migrated_tables.yaml`` of the
 same folder: every field of such a table is NOT_MIGRATED with the table's reason::
@@ -53,6 +55,8 @@ RULE_KEYS = frozenset(
         "status",
         "confidence",
         "rationale",
+        "author",
+        "approved_by",
     }
 )
 
@@ -242,6 +246,7 @@ def _rule_row(
     status = str(rule.get("status", "approved"))
     if status not in STATUSES:
         raise CurationError(path, f"status {status!r} is not one of {', '.join(STATUSES)}", where=where)
+    _check_approval(path, where, rule, status)
     return {
         "target_table": table,
         "target_field": target_field,
@@ -259,6 +264,13 @@ def _rule_row(
         "rules_file": path.name,
         "rule_id": f"{table}.{target_field.upper()}",
     }
+
+
+def _check_approval(path: Path, where: str, rule: dict, status: str) -> None:
+    """Four eyes: whoever approves a rule is not whoever wrote it (both optional, compared without case)."""
+    author, approver = (" ".join(str(rule.get(key) or "").split()) for key in ("author", "approved_by"))
+    if status == "approved" and author and author.casefold() == approver.casefold():
+        raise CurationError(path, f"approved by its author ({author}): another person must approve it", where=where)
 
 
 def _crosswalk_column(rule: dict) -> str:

@@ -31,6 +31,7 @@ from qvh_migration.mapping.artifacts import CONTRACT_CSV
 from qvh_migration.mapping.decisions import DECISIONS_FILE, load_decisions, open_decisions
 from qvh_migration.reports import evidence_reports
 from qvh_migration.reports.erd import layout
+from qvh_migration.reports.evidence_contract_changes import contract_changes_section
 from qvh_migration.reports.evidence_reports import NOT_PRODUCED, read_csv, records
 from qvh_migration.settings import PROJECT_ROOT, ProjectPaths, RequirementDocuments
 from qvh_migration.specs.catalogs import SUMMARY_FILE, TARGET_FIELDS_FILE, TARGET_TABLES_FILE
@@ -51,6 +52,7 @@ SECTIONS = (
     "version",
     "release",
     "decisions",
+    "contract-changes",
     "tables",
     "rejects",
     "findings",
@@ -364,6 +366,7 @@ def gather(paths: ProjectPaths, *, run_id: str | None = None, generated_at: date
         "version": version_section(folders),
         "release": release_section(folders),
         "decisions": decisions_section(),
+        "contract-changes": contract_changes_section(folders.mapping),
         "tables": tables_section(folders, [box.table for box in diagram.boxes.values()]),
         "rejects": rejects_section(folders),
         "findings": findings_section(folders),

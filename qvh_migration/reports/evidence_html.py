@@ -16,7 +16,7 @@ from typing import Any
 
 from qvh_migration.etl.generations import require_one_generation
 from qvh_migration.io.artifacts import atomic_directory
-from qvh_migration.reports import erd, svg_charts
+from qvh_migration.reports import erd, evidence_chain, evidence_contract_changes, svg_charts
 from qvh_migration.reports.evidence import (
     EVIDENCE_DIR,
     EVIDENCE_FILE,
@@ -33,6 +33,7 @@ TITLES = {
     "version": "Code and mapping contract",
     "release": "Release decision",
     "decisions": "Decisions the trust or vendor must take",
+    "contract-changes": evidence_contract_changes.TITLE,
     "tables": "Target tables",
     "rejects": "Rejects by reason",
     "findings": "Gate findings by check",
@@ -275,6 +276,7 @@ RENDERERS: dict[str, Renderer] = {
     "version": _version,
     "release": _release,
     "decisions": _decisions,
+    "contract-changes": evidence_contract_changes.render_contract_changes,
     "tables": _tables,
     "rejects": _rejects,
     "findings": _findings,
@@ -329,4 +331,7 @@ def write_pack(
     with atomic_directory(target) as staging:
         (staging / INDEX_FILE).write_text(page, encoding="utf-8")
         (staging / EVIDENCE_FILE).write_text(json.dumps(evidence, indent=2) + "\n", encoding="utf-8")
+        evidence_chain.write_manifest(
+            staging, target, paths.data_dir, run_id=run_id, generated_at=evidence["generated_at"]
+        )
     return target / INDEX_FILE, evidence

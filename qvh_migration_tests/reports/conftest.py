@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from qvh_migration import settings
+from qvh_migration.mapping.contract_changes import changes_for_run, write_changes
 from qvh_migration.settings import ProjectPaths
 from qvh_migration_tests.etl.conftest import file_path_run, upstream_data  # noqa: F401
 
@@ -59,6 +60,7 @@ def write_upstream(data: Path) -> None:
         pd.DataFrame({"target_table": ["LOAD_PMI"], "target_field": ["NHS_NUMBER"]}),
         data / "mapping" / "mapping_contract.csv",
     )
+    write_changes(*changes_for_run(data, data / "signoffs.yaml"), data / "mapping")  # no sign-off yet
 
     target = data / "target"
     summary = []

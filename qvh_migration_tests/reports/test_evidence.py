@@ -140,7 +140,7 @@ def test_a_failed_build_keeps_the_previous_pack(complete_run: ProjectPaths, monk
     with pytest.raises(ZeroDivisionError):
         write_pack(complete_run, run_id="broken")
     assert index.read_text(encoding="utf-8") == before
-    assert sorted(p.name for p in Path(index.parent).iterdir()) == ["evidence.json", "index.html"]
+    assert sorted(p.name for p in Path(index.parent).iterdir()) == ["evidence.json", "index.html", "manifest.json"]
     assert not [p for p in index.parent.parent.iterdir() if p.name.startswith(".evidence")]
 
 
