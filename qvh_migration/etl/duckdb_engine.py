@@ -30,6 +30,7 @@ DEFAULT_ENGINE = "duckdb"
 ENGINE_COLUMNS = ("target_table", "source_table", "target_field", "kind", "engine")
 _IDENTIFIER = re.compile(r'"((?:[^"]|"")*)"')
 _ROWS = "part_rows"
+_DATABASE: duckdb.DuckDBPyConnection | None = None
 
 
 def field_plans(rules: pd.DataFrame, source_table: str, grain: Sequence[str], system_code: str) -> list[FieldPlan]:
@@ -62,11 +63,21 @@ def sql_values(rows: pd.DataFrame, plans: Sequence[FieldPlan]) -> list[pd.Series
     expressions = [p.sql for p in plans]
     table = _arrow_rows(rows, _columns_of(expressions, rows.columns))
     select = ", ".join(f"CAST({e} AS VARCHAR) AS f{i}" for i, e in enumerate(expressions))
-    with duckdb.connect() as con:
+    with _database().cursor() as con:
         con.register(_ROWS, table)
         # A projection keeps the scan's row order (DuckDB preserves insertion order by default).
         result = con.sql(f"SELECT {select} FROM {_ROWS}").to_arrow_table()
-    return [pd.Series(result.column(i).to_pandas(), dtype="string").set_axis(rows.index) for i in range(len(plans))]
+        con.unregister(_ROWS)
+    # Arrow text straight into pandas' Arrow-backed strings: the dtype fields.evaluate gives.
+    return [pd.Series(pd.arrays.ArrowStringArray(result.column(i)), index=rows.index) for i in range(len(plans))]
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    """One in-memory database per process, each call on its own cursor: connecting costs tens of ms."""
+    global _DATABASE
+    if _DATABASE is None:
+        _DATABASE = duckdb.connect()
+    return _DATABASE
 
 
 def sql_result(rule: pd.Series, plan: FieldPlan, values: pd.Series, ctx: LoadContext) -> FieldResult:
