@@ -47,6 +47,8 @@ def test_both_engines_load_the_dry_run_alike(upstream_data: Path, tmp_path: Path
         assert pandas.engine_counts["duckdb"] == 0
     ran = pd.concat([load.engines for load in loads["duckdb"].values()])
     assert (ran["engine"] == "duckdb").sum() > 500  # most fields have an SQL form
+    written = store.table_path(tmp_path / "duckdb" / "target", store.ENGINES, "LOAD_PMI")
+    pd.testing.assert_frame_equal(pd.read_parquet(written), loads["duckdb"]["LOAD_PMI"].engines)
 
 
 @pytest.mark.slow
