@@ -5,13 +5,15 @@ Per size (synthetic patients), on one data folder under /tmp prepared once by th
 
   (b) all 38 partitions serially in load order (``pipeline.run_partition``): wall seconds, peak RSS,
       target rows/s; this also publishes the parents' outcomes the SQL baseline links against;
-  (a) LOAD_PMI and LOAD_OPD_APPOINTMENTS: the contract ETL vs ``bench/handwritten_sql/<TABLE>.sql``,
-      run in turn (ETL, SQL, ETL, SQL, ...) so machine drift hits both; medians and the ETL/SQL ratio,
-      with each side's loaded rows and rejects so a reader can see they do the same work;
+  (a) LOAD_PMI and LOAD_OPD_APPOINTMENTS: the contract ETL under each engine given (``--engine``:
+      duckdb, pandas or both) vs ``bench/handwritten_sql/<TABLE>.sql``, run in turn (DUCKDB, PANDAS,
+      SQL, DUCKDB, ...) so machine drift hits all; medians and the ratios of each pair of runs, with
+      each side's loaded rows and rejects so a reader can see they do the same work;
   (c) one partition rerun in a fresh process (the slowest table of (b)): whole-process wall seconds.
 
     .venv/bin/python bench/bench_etl.py                        # 100k and 1M patients, 3 repeats
     .venv/bin/python bench/bench_etl.py --sizes 100000 --repeat 5
+    .venv/bin/python bench/bench_etl.py --sizes 20000 --parts a --engine duckdb pandas
 
 Targets (1M patients, 2 cores): ETL within 1.5x of the SQL on the two tables (stretch 1.0x); all 38
 partitions <= 5 min and <= 8 GB peak RSS; one partition rerun <= 30 s. Reference: the older tool's
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = ROOT / "bench" / "handwritten_sql"
 CROSSWALKS = ROOT / "crosswalks"
 COMPARED = ("LOAD_PMI", "LOAD_OPD_APPOINTMENTS")
+ENGINES = ("duckdb", "pandas")
 # The SQL baseline reads these tables' published outcomes (links to a rejected parent are rejected).
 PARENTS = ("LOAD_REFERRALS", "LOAD_OPDWAITLIST", "LOAD_RTT_PATHWAYS", "LOAD_RTT_PERIODS")
 READY = ".bench_ready"  # written last by the preparation, so a half-prepared folder is redone
@@ -52,13 +55,13 @@ sys.exit(0 if result.success else 1)
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-mode, data_dir = sys.argv[1], Path(sys.argv[2])
+mode, data_dir, engine = sys.argv[1], Path(sys.argv[2]), sys.argv[4]
 from qvh_migration.etl import pipeline
 folders = pipeline.StageFolders(*(data_dir / s for s in ("catalogs", "extracts", "mapping", "target")))
 crosswalks = Path(sys.argv[3])
 
 def etl(table):
-    load, _ = pipeline.run_partition(folders, crosswalks, table)
+    load, _ = pipeline.run_partition(folders, crosswalks, table, engine=engine)
     s = load.summary.iloc[0]
     return {"target_rows": len(load.table), "rejected_rows": int(s["rejected_rows"]),
             "reject_rows": len(load.rejects), "filtered_rows": int(s["filtered_rows"])}
@@ -66,7 +69,7 @@ def etl(table):
 out = {}
 if mode == "all":
     from qvh_migration.defs.etl import TARGET_TABLE_NAMES
-    wanted = sys.argv[4].split(",") if len(sys.argv) > 4 else TARGET_TABLE_NAMES
+    wanted = sys.argv[5].split(",") if len(sys.argv) > 5 else TARGET_TABLE_NAMES
     t0 = time.perf_counter()
     per_table = {}
     for table in [t for t in TARGET_TABLE_NAMES if t in wanted]:
@@ -77,11 +80,11 @@ if mode == "all":
            "target_rows": sum(t["target_rows"] for t in per_table.values())}
 elif mode == "etl":
     t0 = time.perf_counter()
-    out = etl(sys.argv[4])
+    out = etl(sys.argv[5])
     out["seconds"] = time.perf_counter() - t0
 else:
     import duckdb
-    sql_file, out_dir = Path(sys.argv[4]), data_dir / "handwritten_out"
+    sql_file, out_dir = Path(sys.argv[5]), data_dir / "handwritten_out"
     out_dir.mkdir(exist_ok=True)
     places = {"EXTRACTS": folders.extracts, "CROSSWALKS": crosswalks, "TARGET": folders.target, "OUT": out_dir}
     sql = sql_file.read_text(encoding="utf-8")
@@ -106,7 +109,7 @@ def child(script: str, *args: str) -> dict:
     )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
-        raise SystemExit(f"benchmark child failed ({' '.join(args[:1] + args[3:])}), see above")
+        raise SystemExit(f"benchmark child failed ({' '.join(args[:1] + args[4:])}), see above")
     result = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.stdout.strip() else {}
     result["wall_s"] = wall
     return result
@@ -124,16 +127,22 @@ def prepare(data_dir: Path, patients: int) -> float:
     return seconds
 
 
-def compare(data_dir: Path, table: str, repeat: int) -> dict:
-    """ETL and SQL for one table, in turn, ``repeat`` times each."""
+def compare(data_dir: Path, table: str, repeat: int, engines: list[str]) -> dict:
+    """The ETL under each engine and the SQL for one table, in turn, ``repeat`` times each; each ratio
+    is the median of the ratios of runs side by side (so drift between rounds cancels)."""
     sql_file = SQL_DIR / f"{table}.sql"
-    runs: dict[str, list[dict]] = {"etl": [], "sql": []}
-    ratios = []
+    sides = [*engines, "sql"]
+    runs: dict[str, list[dict]] = {side: [] for side in sides}
     for _ in range(repeat):
-        runs["etl"].append(child(CHILD, "etl", str(data_dir), str(CROSSWALKS), table))
-        runs["sql"].append(child(CHILD, "sql", str(data_dir), str(CROSSWALKS), str(sql_file)))
-        ratios.append(runs["etl"][-1]["seconds"] / runs["sql"][-1]["seconds"])
-    return {"runs": runs, "ratio": statistics.median(ratios)}
+        for engine in engines:
+            runs[engine].append(child(CHILD, "etl", str(data_dir), str(CROSSWALKS), engine, table))
+        runs["sql"].append(child(CHILD, "sql", str(data_dir), str(CROSSWALKS), "-", str(sql_file)))
+    pairs = [(a, b) for i, a in enumerate(sides) for b in sides[i + 1 :]]
+    ratios = {
+        (a, b): statistics.median(x["seconds"] / y["seconds"] for x, y in zip(runs[a], runs[b], strict=True))
+        for a, b in pairs
+    }
+    return {"runs": runs, "ratios": ratios}
 
 
 def median(runs: list[dict], key: str) -> float:
@@ -144,17 +153,17 @@ def flag(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def report_size(patients: int, data_dir: Path, repeat: int, parts: str, tables: list[str]) -> None:
+def report_size(patients: int, data_dir: Path, repeat: int, parts: str, tables: list[str], engines: list[str]) -> None:
     print(f"\n=== {patients:,} patients  (data: {data_dir})", flush=True)
     prep = prepare(data_dir, patients)
     print(f"upstream stages: {'reused' if not prep else f'{prep:.0f} s'}", flush=True)
     if "b" in parts:
         print("\n(b) all 38 partitions serially (one process), progress:", flush=True)
-        report_all(data_dir, parts)
+        report_all(data_dir, parts, engines[0])
     elif "a" in parts:
         unverified_parents(data_dir)
     if "a" in parts:
-        report_compare(data_dir, repeat, tables)
+        report_compare(data_dir, repeat, tables, engines)
 
 
 def unverified_parents(data_dir: Path) -> None:
@@ -176,31 +185,35 @@ def unverified_parents(data_dir: Path) -> None:
         print(f"parents not loaded ({', '.join(missing)}): published as all loaded, so no parent_rejected either side")
 
 
-def report_compare(data_dir: Path, repeat: int, tables: list[str]) -> None:
-    print(f"\n(a) contract ETL vs hand-written SQL, {repeat} run(s) each in turn, medians (in-process seconds)")
+def report_compare(data_dir: Path, repeat: int, tables: list[str], engines: list[str]) -> None:
+    print(
+        f"\n(a) contract ETL ({', '.join(engines)}) vs hand-written SQL, {repeat} run(s) each in turn, "
+        "medians (in-process seconds)"
+    )
     head = f"{'table':<24}{'side':<5}{'seconds':>9}{'process s':>10}{'rows/s':>10}{'peak GB':>8}"
     print(head + f"{'target rows':>12}{'rejected':>9}{'reject rows':>12}{'filtered':>10}")
     for table in tables:
-        result = compare(data_dir, table, repeat)
-        for side in ("etl", "sql"):
-            runs = result["runs"][side]
+        result = compare(data_dir, table, repeat, engines)
+        for side, runs in result["runs"].items():
             seconds, last = median(runs, "seconds"), runs[-1]
             print(
-                f"{table:<24}{side.upper():<5}{seconds:>9.2f}{median(runs, 'wall_s'):>10.2f}"
+                f"{table:<24}{side.upper()[:6]:<7}{seconds:>7.2f}{median(runs, 'wall_s'):>10.2f}"
                 f"{last['target_rows'] / seconds:>10,.0f}{max(r['peak_rss_gb'] for r in runs):>8.2f}"
                 f"{last['target_rows']:>12,}{last['rejected_rows']:>9,}{last['reject_rows']:>12,}"
                 f"{last['filtered_rows']:>10,}"
             )
-        ratio = result["ratio"]
-        print(
-            f"{'':<24}ETL/SQL = {ratio:.2f}x  (target <= {TARGETS['ratio']}x: {flag(ratio <= TARGETS['ratio'])}; "
-            f"stretch <= {TARGETS['ratio_stretch']}x: {flag(ratio <= TARGETS['ratio_stretch'])})",
-            flush=True,
-        )
+        for (a, b), ratio in result["ratios"].items():
+            target = (
+                f"  (target <= {TARGETS['ratio']}x: {flag(ratio <= TARGETS['ratio'])}; "
+                f"stretch <= {TARGETS['ratio_stretch']}x: {flag(ratio <= TARGETS['ratio_stretch'])})"
+                if b == "sql"
+                else ""
+            )
+            print(f"{'':<24}{a.upper()}/{b.upper()} = {ratio:.2f}x{target}", flush=True)
 
 
-def report_all(data_dir: Path, parts: str) -> None:
-    everything = child(CHILD, "all", str(data_dir), str(CROSSWALKS))
+def report_all(data_dir: Path, parts: str, engine: str) -> None:
+    everything = child(CHILD, "all", str(data_dir), str(CROSSWALKS), engine)
     tables = everything["tables"]
     peak = max(everything["peak_rss_gb"], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2)
     rate = everything["target_rows"] / everything["seconds"]
@@ -226,7 +239,7 @@ def report_all(data_dir: Path, parts: str) -> None:
     if "c" not in parts:
         return
     slowest = max(tables, key=lambda t: tables[t]["seconds"])
-    rerun = child(CHILD, "etl", str(data_dir), str(CROSSWALKS), slowest)
+    rerun = child(CHILD, "etl", str(data_dir), str(CROSSWALKS), engine, slowest)
     print(f"\n(c) one partition rerun in a fresh process: {slowest}")
     print(
         f"  {rerun['wall_s']:.1f} s whole process ({rerun['seconds']:.1f} s in run_partition), "
@@ -243,9 +256,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", type=Path, default=Path("/tmp/qvh-etl-bench"), help="data folders, per size")
     parser.add_argument("--parts", default="abc", help="which of (a), (b), (c) to run, e.g. 'a' or 'bc'")
     parser.add_argument("--tables", nargs="+", choices=COMPARED, default=list(COMPARED), help="tables for (a)")
+    parser.add_argument(
+        "--engine",
+        nargs="+",
+        choices=ENGINES,
+        default=list(ENGINES),
+        help="ETL engine(s) compared in (a) (default both); (b) and (c) use the first",
+    )
     args = parser.parse_args(argv)
     for size in args.sizes:
-        report_size(size, args.data_root / f"p{size}", args.repeat, args.parts, args.tables)
+        report_size(size, args.data_root / f"p{size}", args.repeat, args.parts, args.tables, args.engine)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ def dry_run(
     profile: str | None = None,
     workers: int = 1,
     stops: run_control.StopSignals | None = None,
+    engine: str | None = None,
 ) -> int:
     """Materialise every asset and run every check once, printing one line per outcome.
 
@@ -197,7 +198,7 @@ def dry_run(
         upstream = execute(DRY_RUN_JOB, {**(run_config or run_config_for(plan)), **shared})
         tables_loaded = upstream.success
         failed: dict[str, str] = {}  # table: run id of each table whose load or blocking checks failed
-        table_config = _merge(target_table_run_config(impute_mode), gate_run_config(profile), shared)
+        table_config = _merge(target_table_run_config(impute_mode, engine), gate_run_config(profile), shared)
         if upstream.success and workers > 1:
             console.report_progress("etl", "38 tables", None, f"in parallel, {workers} at once")
             parallel = _load_in_parallel(instance, _merge(silent, table_config), workers)
@@ -563,6 +564,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="target tables loaded at once (default 1: one run per table; 2 or more: one run on the "
         "multiprocess executor, parents still before children)",
     )
+    dry.add_argument(
+        "--engine",
+        choices=["duckdb", "pandas"],
+        default="duckdb",
+        help="engine computing the target fields (default duckdb: the fields with an SQL form in DuckDB, the "
+        "rest in pandas; pandas: every field in pandas, the reference)",
+    )
     scored = commands.add_parser(
         "release",
         help="re-score the stored run under every release profile, headed by one (exit 1 on FAIL)",
@@ -622,6 +630,7 @@ def main(argv: list[str] | None = None) -> int:
                 profile=args.profile,
                 workers=args.workers,
                 stops=stops,
+                engine=args.engine,
             )
     except run_control.DataFolderBusy as exc:
         print(f"cannot start: {exc}")

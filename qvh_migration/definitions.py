@@ -46,9 +46,10 @@ def _executor() -> dg.ExecutorDefinition | None:
     return None
 
 
-def target_table_run_config(impute_mode: str | None = None) -> dict:
-    """Run config for a target-table partition run; None keeps the default (strict)."""
-    return {"ops": {"target_tables": {"config": {"impute_mode": impute_mode}}}} if impute_mode else {}
+def target_table_run_config(impute_mode: str | None = None, engine: str | None = None) -> dict:
+    """Run config for a target-table partition run; None keeps the default (strict, duckdb)."""
+    config = {k: v for k, v in (("impute_mode", impute_mode), ("engine", engine)) if v}
+    return {"ops": {"target_tables": {"config": config}}} if config else {}
 
 
 def gate_run_config(profile: str | None = None, assets: tuple[str, ...] = ("target_table_gates",)) -> dict:

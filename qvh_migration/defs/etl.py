@@ -13,6 +13,7 @@ from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metad
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl import load_order, pipeline, store
 from qvh_migration.etl.ddl import DIALECTS
+from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.etl.fields import IMPUTE_MODES
 from qvh_migration.etl.postgres_target import describe_server
 from qvh_migration.io.masking import mask_identifiers
@@ -22,6 +23,10 @@ LOAD_FILE_KEYS = ("load_file", "control_file")
 # Partitions are fixed at definition time, from the guide's committed facts (38 tables in load order);
 # the target_catalog check confirms the parsed guide still has the same tables.
 TARGET_TABLE_NAMES = list(load_order.committed().tables)
+ENGINE_HELP = (
+    "Engine computing the fields: duckdb (the default) runs every field with an SQL form as one DuckDB query "
+    "per table and the rest in pandas; pandas runs every field in pandas (the reference). Both load the same rows."
+)
 target_table_partitions = dg.StaticPartitionsDefinition(TARGET_TABLE_NAMES)
 
 
@@ -41,6 +46,7 @@ class TargetLoadConfig(dg.Config):
         default="strict",
         description="Unmapped legacy codes: strict rejects the row (cutover); lenient loads the field empty and warns.",
     )
+    engine: Literal["duckdb", "pandas"] = Field(default=DEFAULT_ENGINE, description=ENGINE_HELP)
 
 
 @dg.asset(
@@ -104,7 +110,9 @@ def target_tables(
     backfill = context.run.tags.get(table_runs.BACKFILL_TAG)
     if backfill:  # a backfill from the UI follows the same load-order rule as the dry run and the sensors
         _hold_back_in_backfill(context, backfill)
-    return table_load_result(settings, context.partition_key, config.impute_mode, context.run.run_id, context.log)
+    return table_load_result(
+        settings, context.partition_key, config.impute_mode, context.run.run_id, context.log, config.engine
+    )
 
 
 def _hold_back_in_backfill(context: dg.AssetExecutionContext, backfill: str) -> None:
@@ -124,7 +132,12 @@ def _hold_back_in_backfill(context: dg.AssetExecutionContext, backfill: str) -> 
 
 
 def table_load_result(
-    settings: MigrationSettings, table: str, impute_mode: str, run_id: str, log: logging.Logger
+    settings: MigrationSettings,
+    table: str,
+    impute_mode: str,
+    run_id: str,
+    log: logging.Logger,
+    engine: str = DEFAULT_ENGINE,
 ) -> dg.MaterializeResult:
     """Load one target table and describe it for the UI: the asset's body, shared with the parallel
     load job (``defs/parallel_load.py``), which reports the same materialisation and checks."""
@@ -137,6 +150,7 @@ def table_load_result(
             run_id=run_id,
             row_sources_file=settings.row_sources_path(),
             target_url=settings.target_url_value(),
+            engine=engine,
         )
     summary = load.totals  # a union table's parts added up (load_summary.csv keeps one row each)
     log.info(
@@ -171,6 +185,9 @@ def table_load_result(
             "warnings": len(load.warnings),
             "notes": "; ".join(load.notes) or "none",
             "impute_mode": impute_mode,
+            "engine": engine,
+            # Fields per engine: with duckdb, the fields without an SQL form still run in pandas.
+            "fields_by_engine": ", ".join(f"{e} {n}" for e, n in load.engine_counts.items()),
             "postgres_target": describe_server(target_url) if (target_url := settings.target_url_value()) else "none",
             # Keyed by kind: a partition's files share the table's name (tables, rejects, summary, load file).
             **{

@@ -17,10 +17,11 @@ run), so the release decision judges every table.
 import dagster as dg
 from pydantic import Field
 
-from qvh_migration.defs.etl import table_load_result
+from qvh_migration.defs.etl import ENGINE_HELP, table_load_result
 from qvh_migration.defs.gates import record_cleared, table_gates_result
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl import load_order
+from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
 
 PARALLEL_LOAD_JOB = "target_tables_parallel"
@@ -38,6 +39,7 @@ class TableLoadOptions(dg.ConfigurableResource):
         description="Unmapped legacy codes: strict rejects the row (cutover); lenient loads the field empty and warns.",
     )
     profile: str = Field(default=DEFAULT_PROFILE, description="Release profile that scores the gates.")
+    engine: str = Field(default=DEFAULT_ENGINE, description=ENGINE_HELP)
 
 
 def op_name(table: str) -> str:
@@ -77,7 +79,9 @@ def _table_op(table: str, parents: frozenset[str]) -> dg.OpDefinition:
     def load_table(context: dg.OpExecutionContext) -> None:
         settings: MigrationSettings = context.resources.settings
         options: TableLoadOptions = context.resources.table_load_options
-        loaded = table_load_result(settings, table, options.impute_mode, context.run.run_id, context.log)
+        loaded = table_load_result(
+            settings, table, options.impute_mode, context.run.run_id, context.log, options.engine
+        )
         if not _report(context, TARGET_ASSET, table, loaded):
             raise dg.Failure(description=f"{table}: a blocking check of target_tables failed")
         gated = table_gates_result(settings, table, options.profile)

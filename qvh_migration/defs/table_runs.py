@@ -109,10 +109,11 @@ def load_tables(
 
 
 def parallel_run_config(run_config: dict, workers: int) -> dict:
-    """The parallel job's run config from a per-table run's: same settings, impute mode and profile."""
+    """The parallel job's run config from a per-table run's: same settings, impute mode, engine and profile."""
     ops = run_config.get("ops", {})
     options = {
         "impute_mode": ops.get("target_tables", {}).get("config", {}).get("impute_mode"),
+        "engine": ops.get("target_tables", {}).get("config", {}).get("engine"),
         "profile": ops.get("target_table_gates", {}).get("config", {}).get("profile"),
     }
     # The job has the settings resource (without a target URL: runs read it from the environment) and its own

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl import duckdb_engine
 from qvh_migration.etl.fields import ISSUE_COLUMNS, VALUE_STANDS_REASONS, LoadContext, evaluate
 from qvh_migration.etl.patient_link import patient_issues
 from qvh_migration.etl.row_checks import row_check_issues
@@ -68,6 +69,12 @@ class TableLoad:
     outcomes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OUTCOME_COLUMNS)))
     # Fields holding an identifier by name or by source (io/masking.identifier_fields): masked when shown.
     identifier_fields: frozenset[str] = frozenset()
+    # Which engine computed each field of each part (duckdb_engine.ENGINE_COLUMNS).
+    engines: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(duckdb_engine.ENGINE_COLUMNS)))
+
+    @property
+    def engine_counts(self) -> dict[str, int]:
+        return duckdb_engine.engine_counts(self.engines)
 
     @property
     def totals(self) -> pd.Series:
@@ -113,12 +120,18 @@ def load_table(
     impute_mode: str = "strict",
     run_id: str = "",
     parent_outcomes: Callable[[str], pd.DataFrame | None] | None = None,
+    engine: str = duckdb_engine.DEFAULT_ENGINE,
 ) -> TableLoad:
-    """Load one table: ``contract`` holds that table's rows, in the guide's field order."""
+    """Load one table: ``contract`` holds that table's rows, in the guide's field order.
+
+    ``engine`` duckdb computes the fields that have an SQL form in DuckDB and the rest in pandas;
+    pandas computes every field in pandas (the reference). Both give the same table and issues."""
+    if engine not in duckdb_engine.ENGINES:
+        raise MigrationInputError("run config", f"engine {engine!r} is not one of {', '.join(duckdb_engine.ENGINES)}")
     started = time.perf_counter()
     rules = contract.sort_values("field_order", kind="stable").reset_index(drop=True)
     spec = row_sources[target_table]
-    common = (row_sources, sources, crosswalks, numbers, impute_mode, run_id, parent_outcomes)
+    common = (row_sources, sources, crosswalks, numbers, impute_mode, run_id, parent_outcomes, engine)
     if isinstance(spec, RowSourceUnion):
         parts = [
             _load_source(
@@ -141,6 +154,7 @@ def _load_source(
     impute_mode: str,
     run_id: str,
     parent_outcomes: Callable[[str], pd.DataFrame | None] | None,
+    engine: str,
     started: float | None = None,
 ) -> TableLoad:
     """Load a table's rows from one source table (the table itself, or one part of a union)."""
@@ -167,8 +181,12 @@ def _load_source(
         ctx.parent_outcomes = parent_outcomes
     values: dict[str, pd.Series] = {}
     found: list[pd.DataFrame] = [duplicate_key_issues(candidates, rows, SOURCE_KEY, GRAIN_KEY)]
-    for _, rule in rules.iterrows():
-        result = evaluate(rule, ctx)
+    plans = duckdb_engine.field_plans(rules, source_table, spec.grain, row_sources.system_code)
+    ran = ["duckdb" if engine == "duckdb" and duckdb_engine.runs_in_sql(p) else "pandas" for p in plans]
+    in_sql = iter(duckdb_engine.sql_values(rows, [p for p, e in zip(plans, ran, strict=True) if e == "duckdb"]))
+    # Rules are taken in order whichever engine computed them, so issues come out in the same order.
+    for (_, rule), plan, used in zip(rules.iterrows(), plans, ran, strict=True):
+        result = duckdb_engine.sql_result(rule, plan, next(in_sql), ctx) if used == "duckdb" else evaluate(rule, ctx)
         values[rule["target_field"]] = result.values
         found += [f for f in result.issues if not f.empty]
     table = pd.DataFrame(values, index=rows.index, columns=columns)
@@ -182,7 +200,9 @@ def _load_source(
     if across:  # dates the guide orders, an RTT action without its period
         issues = pd.concat([issues, *across], ignore_index=True)
         table = _empty_warned_fields(table, issues)
-    return _assemble(target_table, source_table, rules, prepared, rows, table, issues, ctx, run_id, started)
+    load = _assemble(target_table, source_table, rules, prepared, rows, table, issues, ctx, run_id, started)
+    load.engines = duckdb_engine.engine_rows(target_table, source_table, plans, ran)
+    return load
 
 
 def _combined(target_table: str, parts: list[TableLoad]) -> TableLoad:
@@ -197,6 +217,7 @@ def _combined(target_table: str, parts: list[TableLoad]) -> TableLoad:
         list(dict.fromkeys(n for p in parts for n in p.notes)),
         pd.concat(outcomes, ignore_index=True) if outcomes else parts[0].outcomes,
         frozenset().union(*(p.identifier_fields for p in parts)),
+        pd.concat([p.engines for p in parts], ignore_index=True),
     )
 
 

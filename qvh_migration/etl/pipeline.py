@@ -16,6 +16,7 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl import key_registry as registry_rules
 from qvh_migration.etl import load_files, store
+from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.etl.executor import TableLoad, load_table, table_rules
 from qvh_migration.etl.fields import IMPUTE_MODES
 from qvh_migration.etl.generations import current_generation
@@ -121,9 +122,11 @@ def run_partition(
     run_id: str = "",
     row_sources_file: Path | None = None,
     target_url: str = "",
+    engine: str = DEFAULT_ENGINE,
 ) -> tuple[TableLoad, dict[str, Path]]:
     """Load one target table from the artifacts on disk, write its files and load files, and load it
-    into the PostgreSQL staging server at ``target_url`` when one is given."""
+        into the PostgreSQL staging server at ``target_url`` when one is given. ``engine`` computes the fields
+    with an SQL form in DuckDB (``duckdb``, the default) or every field in pandas (``pandas``)."""
     if impute_mode not in IMPUTE_MODES:
         raise MigrationInputError("run config", f"impute_mode {impute_mode!r} is not one of {', '.join(IMPUTE_MODES)}")
     target = PostgresTarget(target_url) if target_url else None
@@ -153,6 +156,7 @@ def run_partition(
         impute_mode=impute_mode,
         run_id=run_id,
         parent_outcomes=lambda parent: store.published_outcomes(folders.target, parent),
+        engine=engine,
     )
     with published_together():  # every file of the partition, renamed into place once the server committed
         paths = store.write_table_files(folders.target, load, current_generation(folders.extracts))

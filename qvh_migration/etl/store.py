@@ -22,6 +22,7 @@ from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.io.artifacts import atomic_path, published_together, write_csv, write_json, write_parquet
 
 TABLES, REJECTS, WARNINGS, SUMMARY, OUTCOMES = "tables", "rejects", "warnings", "summary", "outcomes"
+ENGINES = "engines"  # which engine computed each field (etl/duckdb_engine.py)
 LOAD_SUMMARY_FILE = "load_summary.csv"
 STAGING_DATABASE_FILE = "staging.duckdb"
 DDL_DIR = Path("ddl")
@@ -56,6 +57,7 @@ def write_table_files(target_dir: Path, load: TableLoad, generation: str = "") -
         REJECTS: write_parquet(load.rejects, table_path(target_dir, REJECTS, load.target_table)),
         WARNINGS: write_parquet(load.warnings, table_path(target_dir, WARNINGS, load.target_table)),
         OUTCOMES: write_parquet(load.outcomes, table_path(target_dir, OUTCOMES, load.target_table)),
+        ENGINES: write_parquet(load.engines, table_path(target_dir, ENGINES, load.target_table)),
         SUMMARY: write_csv(summary, table_path(target_dir, SUMMARY, load.target_table)),
     }
 

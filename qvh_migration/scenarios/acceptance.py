@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.etl import pipeline, store
+from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.etl.key_registry import REGISTRY_FILE
 from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.io.artifacts import write_csv
@@ -52,9 +53,15 @@ class BookRun:
     extract_set: ExtractSet
 
 
-def run_book(scenarios: list[Scenario], inputs: RunInputs, work: Path, contract: pd.DataFrame | None = None) -> BookRun:
+def run_book(
+    scenarios: list[Scenario],
+    inputs: RunInputs,
+    work: Path,
+    contract: pd.DataFrame | None = None,
+    engine: str = DEFAULT_ENGINE,
+) -> BookRun:
     """Load every scenario with the run's rules into ``work`` (a data folder); ``contract`` replaces
-    the run's contract (a test plants a wrong rule that way)."""
+    the run's contract (a test plants a wrong rule that way); ``engine`` is the table loads' engine."""
     if work.exists():
         shutil.rmtree(work)
     folders = pipeline.StageFolders(work / "catalogs", work / "extracts", work / "mapping", work / "target")
@@ -73,7 +80,12 @@ def run_book(scenarios: list[Scenario], inputs: RunInputs, work: Path, contract:
     _, tables = pipeline.read_target_catalog(folders.catalogs)
     for table in ordered_tables(tables):
         pipeline.run_partition(
-            folders, inputs.crosswalks, str(table), run_id="scenario-book", row_sources_file=inputs.row_sources
+            folders,
+            inputs.crosswalks,
+            str(table),
+            run_id="scenario-book",
+            row_sources_file=inputs.row_sources,
+            engine=engine,
         )
     return BookRun(work, extract_set)
 
