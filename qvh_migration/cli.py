@@ -130,6 +130,7 @@ def dry_run(
     profile: str | None = None,
     workers: int = 1,
     stops: run_control.StopSignals | None = None,
+    trial: str | None = None,
 ) -> int:
     """Materialise every asset and run every check once, printing one line per outcome.
 
@@ -142,6 +143,7 @@ def dry_run(
     release gates (cross-table integrity, defect detection, release decision under ``profile``).
     """
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
+    started_at = datetime.now(UTC).isoformat()  # a trial's run time is measured from here
     problems = preflight.run_problems(plan)
     if problems:
         console.print_lines(f"cannot start: {problem}" for problem in problems)
@@ -219,7 +221,10 @@ def dry_run(
             # Everything after the tables in one run: staging database, cross-table gates, business invariants,
             # release decision, reports (the waiting-list parity judged under the same profile).
             release_assets = ("cross_table_integrity", "business_invariants", "release_decision", "waiting_list_parity")
-            execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), shared))
+            from qvh_migration.defs.trials import trial_run_config
+
+            trial_config = trial_run_config(trial, started_at) if trial else {}
+            execute(STAGING_JOB, _merge(gate_run_config(profile, release_assets), trial_config, shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
     # A table whose gates failed is a verdict on the data (the decision says it), not a run that broke;
@@ -544,6 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="target tables loaded at once (default 1: one run per table; 2 or more: one run on the "
         "multiprocess executor, parents still before children)",
     )
+    dry.add_argument(
+        "--trial", metavar="NAME", help='name the dry run as a trial load ("Trial 2"): its figures join reports/trials'
+    )
     scored = commands.add_parser(
         "release",
         help="re-score the stored run under every release profile, headed by one (exit 1 on FAIL)",
@@ -591,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
                 profile=args.profile,
                 workers=args.workers,
                 stops=stops,
+                trial=args.trial,
             )
     except run_control.DataFolderBusy as exc:
         print(f"cannot start: {exc}")

@@ -4,7 +4,19 @@ import os
 
 import dagster as dg
 
-from qvh_migration.defs import etl, evidence, extracts, gates, mapping, reports, scenarios, specs, trial
+from qvh_migration.defs import (
+    etl,
+    evidence,
+    extracts,
+    gates,
+    mapping,
+    reports,
+    scenarios,
+    specs,
+    trial,
+    trials,
+    worklists,
+)
 from qvh_migration.defs.automation import build_automation
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.parallel_load import target_tables_parallel
@@ -20,7 +32,7 @@ STAGING_JOB = "staging_database_build"
 RELEASE_JOB = "release_gates"
 CATALOGS_JOB = "catalogs_refresh"
 EXECUTOR_ENV = "QVH_EXECUTOR"
-MODULES = [specs, extracts, mapping, etl, gates, reports, trial, scenarios, evidence]
+MODULES = [specs, extracts, mapping, etl, gates, reports, trial, scenarios, evidence, worklists, trials]
 # Who answers for an asset in the UI; a team replaces it with its own (team:... or an email).
 OWNER = "team:qvh-migration"
 

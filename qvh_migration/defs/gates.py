@@ -272,6 +272,7 @@ def defect_detection(settings: MigrationSettings) -> dg.MaterializeResult:
         dg.AssetKey("reconciliation"),
         dg.AssetKey("waiting_list_parity"),
         dg.AssetKey("scenario_acceptance"),
+        dg.AssetKey("trial_register"),  # the cutover criteria read the register of trial loads
     ],
     kinds={"json"},
     description=(

@@ -71,7 +71,7 @@ def run_items(folders: run_files.RunFolders, areas: Areas) -> pd.DataFrame:
     validation = pd.read_csv(validation_path, dtype=str, keep_default_na=False) if validation_path.exists() else None
     parts = [
         wl.reject_items(rejects, areas) if "reason_code" in rejects else wl.empty_items(),
-        wl.finding_items(findings, areas, invariants) if "source_key" in findings else wl.empty_items(),
+        wl.finding_items(findings, areas, invariants) if "check" in findings else wl.empty_items(),
         wl.validation_items(validation, areas) if validation is not None else wl.empty_items(),
     ]
     items = pd.concat([p for p in parts if not p.empty] or [wl.empty_items()], ignore_index=True)

@@ -55,6 +55,18 @@ WORKLIST_COLUMNS = (
     "target_table",
     "problem",
 )
+# The columns read from the rejects ledger and the findings files (a missing one reads as empty).
+REJECT_COLUMNS = (
+    "target_table",
+    "source_table",
+    "source_key",
+    "rule_id",
+    "field",
+    "reason_code",
+    "message",
+    "value_masked",
+)
+FINDING_COLUMNS = ("check", "target_table", "source_table", "source_key", "field", "value_masked")
 # Validation counts that size a list rather than flag records to fix.
 SIZE_CHECKS = ("ptl_size", "admitted", "non_admitted", "list_size")
 
@@ -79,7 +91,8 @@ def reject_items(rejects: pd.DataFrame, areas: Areas) -> pd.DataFrame:
     """One item per rejected source row, reason and field."""
     if rejects.empty:
         return empty_items()
-    frame = rejects.assign(**{c: _text(rejects[c]) for c in rejects.columns if c != "run_id"})
+    frame = rejects.reindex(columns=REJECT_COLUMNS, fill_value="")
+    frame = frame.assign(**{c: _text(frame[c]) for c in REJECT_COLUMNS})
     entries = frame["reason_code"].map(areas.reason)
     return pd.DataFrame(
         {
@@ -103,7 +116,8 @@ def finding_items(findings: pd.DataFrame, areas: Areas, invariants: dict[str, In
     """One item per gate or invariant finding; an invariant without its own entry speaks in its own words."""
     if findings.empty:
         return empty_items()
-    frame = findings.assign(**{c: _text(findings[c]) for c in findings.columns})
+    frame = findings.reindex(columns=FINDING_COLUMNS, fill_value="")
+    frame = frame.assign(**{c: _text(frame[c]) for c in FINDING_COLUMNS})
     rows = []
     for check, table, source_table, key, field, value in zip(
         frame["check"],

@@ -170,3 +170,21 @@ def test_packaging_leaves_data_folders_out() -> None:
     assert not any("data" in Path(k).name or "worklists" in k for k in data_files)
     gitignore = (Path(__file__).resolve().parents[2] / ".gitignore").read_text(encoding="utf-8")
     assert "/data/" in gitignore.splitlines()
+
+
+def test_the_pack_counts_the_worklists_but_never_names_or_links_them(complete_run) -> None:
+    from qvh_migration.reports.evidence_html import write_pack
+
+    index, evidence = write_pack(complete_run, run_id="run-b")
+    page = index.read_text(encoding="utf-8") + index.with_name("evidence.json").read_text(encoding="utf-8")
+    section = evidence["sections"]["worklists"]
+    assert section["produced"] and section["runs"] == ["Trial a", "Trial b"]
+    assert section["open_by_area"]["registration"] == [6, 6]  # the fixture's six PMI rejects, both runs
+    folder = worklist_run.folder_of(complete_run.data_dir)
+    items = pd.read_csv(folder / "registration.csv", dtype=str, keep_default_na=False)
+    assert not items.empty
+    for text in (str(folder), f"{worklist_run.WORKLISTS_DIR}/", "registration.csv", "registration.xlsx", "history.parquet"):
+        assert text not in page, text
+    for value in {*items["source_key"], *items["current_value"]} - {""}:
+        assert value not in page, value
+    assert evidence["sections"]["trials"]["trials"] == 2 and 'id="trials"' in page
