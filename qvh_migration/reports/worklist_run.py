@@ -29,7 +29,8 @@ README_FILE = "README.md"
 FILE_MODE, FOLDER_MODE = 0o640, 0o750
 INVARIANT_FINDINGS = "invariant_findings.parquet"
 VALIDATION_FILE = "waiting_list_validation.csv"
-RUN_COLUMNS = ("run_id", "label", "finished_at", "area", "open", *wl.status_counts(wl.empty_history()))
+COUNT_COLUMNS = ("open", *wl.status_counts(wl.empty_history()))
+RUN_COLUMNS = ("run_id", "label", "finished_at", "area", *COUNT_COLUMNS)
 README = """\
 # Cleansing worklists: restricted
 
@@ -166,7 +167,8 @@ def read_history(folder: Path) -> pd.DataFrame:
 
 def read_runs(folder: Path) -> pd.DataFrame:
     path = folder / RUNS_FILE
-    return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=list(RUN_COLUMNS))
+    runs = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=list(RUN_COLUMNS))
+    return runs.astype({c: "int64" for c in COUNT_COLUMNS})
 
 
 def run_label(run_id: str, finished_at: str, trial: str = "") -> str:
@@ -188,7 +190,12 @@ def update_worklists(
     updated = run_id not in set(runs["run_id"].astype(str))
     if updated:
         history = wl.advance(history, items, run_label(run_id, finished_at, trial))
-        runs = pd.concat([runs, run_rows(history, areas, run_id, run_label(run_id, finished_at, trial), finished_at)])
+        runs = pd.concat(
+            [
+                runs if not runs.empty else None,
+                run_rows(history, areas, run_id, run_label(run_id, finished_at, trial), finished_at),
+            ]
+        )
     with_status = wl.with_status(items, history)
     paths = write_files(folder, with_status, history, runs.reset_index(drop=True), areas)
     return WorklistResult(with_status, history, runs.reset_index(drop=True), paths, updated)
@@ -201,7 +208,7 @@ def run_rows(history: pd.DataFrame, areas: Areas, run_id: str, label: str, finis
         rows.append(
             {"run_id": run_id, "label": label, "finished_at": finished_at, "area": area, "open": count, **statuses}
         )
-    return pd.DataFrame(rows, columns=list(RUN_COLUMNS))
+    return pd.DataFrame(rows, columns=list(RUN_COLUMNS)).astype({c: "int64" for c in COUNT_COLUMNS})
 
 
 def write_files(

@@ -183,7 +183,13 @@ def test_the_pack_counts_the_worklists_but_never_names_or_links_them(complete_ru
     folder = worklist_run.folder_of(complete_run.data_dir)
     items = pd.read_csv(folder / "registration.csv", dtype=str, keep_default_na=False)
     assert not items.empty
-    for text in (str(folder), f"{worklist_run.WORKLISTS_DIR}/", "registration.csv", "registration.xlsx", "history.parquet"):
+    for text in (
+        str(folder),
+        f"{worklist_run.WORKLISTS_DIR}/",
+        "registration.csv",
+        "registration.xlsx",
+        "history.parquet",
+    ):
         assert text not in page, text
     for value in {*items["source_key"], *items["current_value"]} - {""}:
         assert value not in page, value
