@@ -152,3 +152,18 @@ def test_three_named_dry_runs_fill_the_register_and_resolve_items(tmp_path: Path
     cutover = next(d for d in decision["profiles"] if d["profile"] == "cutover_ready")
     figures = {c["criterion"]: c for c in cutover["criteria"]}
     assert figures["named_trials"]["figure"] == 3 and figures["named_trials"]["result"] == "PASS"
+
+
+def test_a_ui_run_is_named_a_trial_by_its_tag(complete_run) -> None:
+    import dagster as dg
+
+    from qvh_migration.defs.resources import MigrationSettings
+    from qvh_migration.defs.trials import TRIAL_TAG, trial_register
+
+    resource = MigrationSettings(data_dir=str(complete_run.data_dir), requirement_spec_dir=str(complete_run.spec_dir))
+    unnamed = dg.materialize([trial_register], resources={"settings": resource})
+    assert "not a trial" in unnamed.asset_materializations_for_node("trial_register")[0].metadata["trial"].value
+    named = dg.materialize([trial_register], resources={"settings": resource}, tags={TRIAL_TAG: "Trial 9"})
+    assert named.success
+    register = tr.read_register(complete_run.data_dir / "reports")
+    assert register["trial"].tolist()[-1] == "Trial 9" and register["wall_seconds"].iloc[-1] >= 0

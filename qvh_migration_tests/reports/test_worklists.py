@@ -168,8 +168,13 @@ def test_packaging_leaves_data_folders_out() -> None:
     assert include == ["qvh_migration*"]
     data_files = project["tool"]["setuptools"].get("data-files", {})
     assert not any("data" in Path(k).name or "worklists" in k for k in data_files)
-    gitignore = (Path(__file__).resolve().parents[2] / ".gitignore").read_text(encoding="utf-8")
-    assert "/data/" in gitignore.splitlines()
+    root = Path(__file__).resolve().parents[2]
+    assert "/data/" in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "data/" in (root / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    copied = [
+        line for line in (root / "Dockerfile").read_text(encoding="utf-8").splitlines() if line.startswith("COPY")
+    ]
+    assert copied and not any("data" in line or "worklists" in line for line in copied)
 
 
 def test_the_pack_counts_the_worklists_but_never_names_or_links_them(complete_run) -> None:
