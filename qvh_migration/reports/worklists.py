@@ -170,7 +170,7 @@ def validation_items(validation: pd.DataFrame, areas: Areas) -> pd.DataFrame:
                 for e, name in zip(entries, flagged["list"], strict=True)
             ],
             "source_table": flagged["list"],
-            "source_key": "(" + flagged["source_count"] + " records on the legacy list)",
+            "source_key": "(the records the check flags on the legacy list)",
             "problem": "validation:" + flagged["check"],
             "problem_text": [f"{e.problem} ({c})" for e, c in zip(entries, flagged["check"], strict=True)],
             "target_table": "",

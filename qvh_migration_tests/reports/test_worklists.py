@@ -118,6 +118,11 @@ def test_validation_items_skip_list_sizes_and_zero_counts() -> None:
     items = wl.validation_items(validation, AREAS)
     assert items["problem"].tolist() == ["validation:duplicate_pathways", "validation:discharged_but_open"]
     assert items["area"].tolist() == ["rtt_validation", "outpatients"]
+    assert items["current_value"].tolist() == ["1", "2"]
+    # The count is the value, not part of the key: a count that changes is the same item, persisting.
+    history = wl.advance(wl.empty_history(), items, "run 1")
+    fewer = wl.validation_items(validation.assign(source_count=["48", "1", "1", "0"]), AREAS)
+    assert set(wl.advance(history, fewer, "run 2")["status"]) == {"persisting"}
 
 
 def test_masked_values_are_read_back_from_the_extract(tmp_path: Path) -> None:
