@@ -135,6 +135,7 @@ def dry_run(
     workers: int = 1,
     stops: run_control.StopSignals | None = None,
     engine: str | None = None,
+    trial: str | None = None,
 ) -> int:
     """Materialise every asset and run every check once, printing one line per outcome.
 
@@ -149,6 +150,7 @@ def dry_run(
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
     from qvh_migration.defs.extracts import synthetic_parameter_problems  # the generator's wiring owns them
 
+    started_at = datetime.now(UTC).isoformat()  # a trial's run time is measured from here
     problems = preflight.run_problems(plan, synthetic_parameter_problems)
     if problems:
         console.print_lines(f"cannot start: {problem}" for problem in problems)
@@ -230,7 +232,10 @@ def dry_run(
         if tables_loaded:
             # Everything after the tables in one run: staging database, cross-table gates, business invariants,
             # release decision, reports (the waiting-list parity judged under the same profile).
-            execute(STAGING_JOB, _merge(gate_run_config(profile, RELEASE_ASSETS), shared))
+            from qvh_migration.defs.trials import trial_run_config
+
+            trial_config = trial_run_config(trial, started_at) if trial else {}
+            execute(STAGING_JOB, _merge(gate_run_config(profile, RELEASE_ASSETS), trial_config, shared))
         log_path = write_event_log(instance, run_ids, plan.data_dir / "reports" / LOG_NAME)
     console.show_progress(False)
     # A table whose gates failed is a verdict on the data (the decision says it), not a run that broke;
@@ -571,6 +576,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="engine computing the target fields (default duckdb: the fields with an SQL form in DuckDB, the "
         "rest in pandas; pandas: every field in pandas, the reference)",
     )
+    dry.add_argument(
+        "--trial",
+        metavar="NAME",
+        help='name the dry run as a trial load ("Trial 2"): its figures join reports/trials (default: not a trial)',
+    )
     scored = commands.add_parser(
         "release",
         help="re-score the stored run under every release profile, headed by one (exit 1 on FAIL)",
@@ -631,6 +641,7 @@ def main(argv: list[str] | None = None) -> int:
                 workers=args.workers,
                 stops=stops,
                 engine=args.engine,
+                trial=args.trial,
             )
     except run_control.DataFolderBusy as exc:
         print(f"cannot start: {exc}")

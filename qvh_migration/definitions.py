@@ -5,6 +5,8 @@ import os
 import dagster as dg
 
 from qvh_migration.defs import etl, evidence, extracts, gates, mapping, reports, scenarios, specs, trial
+from qvh_migration.defs import trials as trial_loads
+from qvh_migration.defs import worklists as cleansing
 from qvh_migration.defs.automation import build_automation
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.parallel_load import target_tables_parallel
@@ -21,6 +23,7 @@ RELEASE_JOB = "release_gates"
 CATALOGS_JOB = "catalogs_refresh"
 EXECUTOR_ENV = "QVH_EXECUTOR"
 MODULES = [specs, extracts, mapping, etl, gates, reports, trial, scenarios, evidence]
+MODULES += [cleansing, trial_loads]  # the cleansing worklists and the register of trial loads
 # Who answers for an asset in the UI; a team replaces it with its own (team:... or an email).
 OWNER = "team:qvh-migration"
 

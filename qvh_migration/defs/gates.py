@@ -304,6 +304,7 @@ def _explained_result(gates_dir: Path) -> dg.AssetCheckResult:
         dg.AssetKey("reconciliation"),
         dg.AssetKey("waiting_list_parity"),
         dg.AssetKey("scenario_acceptance"),
+        dg.AssetKey("trial_register"),  # the cutover criteria read the register of trial loads
     ],
     kinds={"json"},
     description=(

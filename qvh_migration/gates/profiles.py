@@ -47,6 +47,10 @@ CRITERIA: tuple[str, ...] = (
     "failing_scenarios",
     "waiting_list_differences",
     "unexplained_reconciliation",
+    # Read from the register of trial loads (gates/trial_figures.py).
+    "named_trials",
+    "last_trial_failures",
+    "last_trial_window_share",
 )
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from qvh_migration.gates import trial_figures
+
 SCENARIO_SUMMARY = "scenario_summary.csv"
 WAITING_LIST_SUMMARY = "waiting_list_summary.json"
 RECONCILIATION = "reconciliation.csv"
@@ -59,4 +61,7 @@ REPORT_FIGURES: dict[str, Callable[[Path, str], float | None]] = {
     "failing_scenarios": failing_scenarios,
     "waiting_list_differences": waiting_list_differences,
     "unexplained_reconciliation": unexplained_reconciliation,
+    "named_trials": trial_figures.named_trials,
+    "last_trial_failures": trial_figures.last_trial_failures,
+    "last_trial_window_share": trial_figures.last_trial_window_share,
 }

@@ -29,7 +29,7 @@ from qvh_migration.gates.run import GATE_SUMMARY_FILE
 from qvh_migration.io.artifacts import content_sha256
 from qvh_migration.mapping.artifacts import CONTRACT_CSV
 from qvh_migration.mapping.decisions import DECISIONS_FILE, load_decisions, open_decisions
-from qvh_migration.reports import evidence_reports
+from qvh_migration.reports import evidence_reports, evidence_trials
 from qvh_migration.reports.erd import layout
 from qvh_migration.reports.evidence_contract_changes import contract_changes_section
 from qvh_migration.reports.evidence_reports import NOT_PRODUCED, read_csv, records
@@ -61,6 +61,8 @@ SECTIONS = (
     "trial",
     "scenarios",
     "deltas",
+    "worklists",
+    "trials",
     "erd",
 )
 
@@ -371,6 +373,7 @@ def gather(paths: ProjectPaths, *, run_id: str | None = None, generated_at: date
         "rejects": rejects_section(folders),
         "findings": findings_section(folders),
         **evidence_reports.report_sections(folders.reports),
+        **evidence_trials.sections(folders.reports),
         "erd": {
             "produced": True,
             "source": erd_source,

@@ -16,7 +16,7 @@ from typing import Any
 
 from qvh_migration.etl.generations import require_one_generation
 from qvh_migration.io.artifacts import atomic_directory
-from qvh_migration.reports import erd, evidence_chain, evidence_contract_changes, svg_charts
+from qvh_migration.reports import erd, evidence_chain, evidence_contract_changes, evidence_trials, svg_charts
 from qvh_migration.reports.evidence import (
     EVIDENCE_DIR,
     EVIDENCE_FILE,
@@ -43,6 +43,7 @@ TITLES = {
     "scenarios": "Scenario book (the guide's expected rows)",
     "deltas": "Changes since the previous run",
     "erd": "Entity-relationship diagram of the staging tables",
+    **evidence_trials.TITLES,
 }
 CSS = """
 body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f7f9}
@@ -285,6 +286,7 @@ RENDERERS: dict[str, Renderer] = {
     "trial": _trial,
     "scenarios": _scenarios,
     "deltas": _deltas,
+    **evidence_trials.RENDERERS,
 }
 
 

@@ -11,7 +11,7 @@ from qvh_migration import settings
 from qvh_migration.definitions import STAGING_JOB, TARGET_TABLE_RERUN_JOB, defs
 from qvh_migration.defs.evidence import evidence_pack
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration_tests.reports.conftest import write_reports, write_upstream
+from qvh_migration_tests.reports.conftest import write_reports, write_upstream, write_worklists_and_trials
 
 KEY = dg.AssetKey("evidence_pack")
 
@@ -29,6 +29,7 @@ def test_materialising_writes_the_pack_and_links_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
     write_upstream(data)
     write_reports(data / "reports")
+    write_worklists_and_trials(data)
     resource = MigrationSettings(
         data_dir=str(data), requirement_spec_dir=str(settings.PROJECT_ROOT / "requirement_spec")
     )

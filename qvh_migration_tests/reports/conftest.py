@@ -235,4 +235,25 @@ def complete_run(tmp_path: Path) -> ProjectPaths:
     data = tmp_path / "data"
     write_upstream(data)
     write_reports(data / "reports")
+    write_worklists_and_trials(data)
     return ProjectPaths(settings.PROJECT_ROOT / "requirement_spec", data)
+
+
+def write_worklists_and_trials(data: Path) -> None:
+    """The cleansing worklists of two runs (from the fixture's rejects) and a register of two trials."""
+    from qvh_migration.reports import trial_register as tr
+    from qvh_migration.reports import worklist_run
+    from qvh_migration.reports.worklist_areas import load_areas
+
+    for run in ("run-a", "run-b"):
+        worklist_run.update_worklists(data, load_areas(), run, trial=f"Trial {run[-1]}", finished_at="2026-11-30")
+    register = pd.DataFrame(columns=list(tr.REGISTER_COLUMNS))
+    figures = {c: 0 for c in tr.REGISTER_COLUMNS[8:]} | {
+        "patients": 200,
+        "rejected_by_reason": "",
+        "findings_by_check": "",
+    }
+    for trial, seconds in (("Trial a", 400.0), ("Trial b", 380.0)):
+        row = tr.register_row(trial, "run", "2026-11-30T03:00:00Z", seconds, figures, tr.Window(48, 450_000))
+        register = tr.add_to_register(register, row)
+    tr.write_register(data / "reports", register)
