@@ -82,7 +82,8 @@ def test_a_planted_date_bug_is_found_in_exactly_that_field(
         original.name, a_day_late, original.intent, original.inputs, original.kind, original.code_sets
     )
     monkeypatch.setitem(transforms.TRANSFORMS, "format_date_ddmmyyyy", planted)
-    pipeline.run_partition(folders_of(data_dir), CROSSWALKS, table, run_id="planted")
+    # The bug is planted in the transform's pandas form, so the pandas engine runs it.
+    pipeline.run_partition(folders_of(data_dir), CROSSWALKS, table, run_id="planted", engine="pandas")
     monkeypatch.undo()
     fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
     store.build_staging_database(data_dir / "target", fields, tables)
