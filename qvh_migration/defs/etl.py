@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from qvh_migration.defs import table_runs
-from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
+from qvh_migration.defs.metadata import fail_clearly, frame_metadata, partitioned_check, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl import load_order, pipeline, store
 from qvh_migration.etl.ddl import DIALECTS
@@ -84,14 +84,17 @@ def key_registry(context: dg.AssetExecutionContext, settings: MigrationSettings)
         "PostgreSQL server in one transaction. Rerun one partition after fixing its rules or crosswalks."
     ),
     check_specs=[
-        dg.AssetCheckSpec(
+        # Evaluated per partition, so each table shows its own result in the partition view.
+        partitioned_check(
             "rows_conserved",
+            target_table_partitions,
             asset="target_tables",
             blocking=True,
             description="Source rows = loaded + rejected + filtered, per source table.",
         ),
-        dg.AssetCheckSpec(
+        partitioned_check(
             "record_numbers_unique",
+            target_table_partitions,
             asset="target_tables",
             blocking=True,
             description="Every RECORD_NUMBER of the table is present and unique.",
