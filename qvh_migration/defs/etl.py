@@ -16,6 +16,7 @@ from qvh_migration.etl.ddl import DIALECTS
 from qvh_migration.etl.fields import IMPUTE_MODES
 from qvh_migration.etl.postgres_target import describe_server
 from qvh_migration.io.masking import mask_identifiers
+from qvh_migration.specs.field_descriptions import field_descriptions
 
 GROUP = "etl"
 LOAD_FILE_KEYS = ("load_file", "control_file")
@@ -153,9 +154,7 @@ def table_load_result(
     with fail_clearly():
         target_fields, _ = pipeline.read_target_catalog(_folders(settings).catalogs)
     # The guide's comment on each field is its description in the UI's column schema.
-    comments = target_fields[target_fields["table_name"] == table]
-    by_name = dict(zip(comments["field_name"].str.upper(), comments["comment"].fillna("").astype(str), strict=True))
-    descriptions = {str(c): by_name.get(str(c).upper(), "") for c in load.table.columns}
+    descriptions = field_descriptions(target_fields, table, [str(c) for c in load.table.columns])
     key = next((c for c in load.table.columns if str(c).upper() == "RECORD_NUMBER"), None)
     unique = key is None or (load.table[key].notna().all() and load.table[key].is_unique)
     reasons = load.rejects["reason_code"].value_counts()
