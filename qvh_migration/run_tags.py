@@ -7,7 +7,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 DRY_RUN_TAG = "qvh/dry_run"
 DRY_RUN_NAME_TAG = "qvh/dry_run_name"
@@ -23,8 +22,9 @@ class DryRunTags:
         return {DRY_RUN_TAG: self.dry_run_id, DRY_RUN_NAME_TAG: self.name}
 
     def runs_path(self) -> str:
-        """The UI's run list filtered to this dry run's runs (the filter the run list's tag search writes)."""
-        return "/runs?" + quote("q[0]", safe="") + "=" + quote(f"tag:{DRY_RUN_TAG}={self.dry_run_id}", safe="")
+        """The UI's run list filtered to this dry run's runs (the filter its tag search writes), readable as
+        typed; a browser encodes it."""
+        return f"/runs?q[0]=tag:{DRY_RUN_TAG}={self.dry_run_id}"
 
     def line(self) -> str:
         return f"dry run id {self.dry_run_id} ({self.name}): its runs in `qvh-migration ui` at {self.runs_path()}"
