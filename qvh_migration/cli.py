@@ -228,10 +228,10 @@ def dry_run(
     # a table whose load or blocking checks failed holds back its descendants and fails the dry run.
     succeeded = all(result.success or blocked_only(result) for result in results) and not held_back
     blocked = sum(1 for result in results if not result.success and blocked_only(result)) + len(held_in_parallel)
+    print(this_run.line())  # before the decision, so the closing lines keep their order
     print("\n".join(stored_decision_lines(plan.data_dir, blocked)))
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
     print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
-    print(this_run.line())
     pack = plan.data_dir / "reports" / "evidence" / "index.html"
     if succeeded and pack.exists():
         print(f"evidence pack: {pack}")

@@ -62,7 +62,7 @@ def test_ui_stops_with_its_children(tmp_path: Path, signum: int) -> None:
     try:
         _wait_for_port(port, ui)
         children = psutil.Process(ui.pid).children(recursive=True)
-        assert children, "dg dev should run the webserver and daemon as children"
+        assert children, "dagster dev should run the webserver and daemon as children"
         ui.send_signal(signum)
         assert ui.wait(timeout=60) == 128 + signum
         deadline = time.monotonic() + 10
