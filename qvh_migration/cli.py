@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qvh_migration import cli_plan, cli_rerun, cli_signoff, cli_verify, console, preflight
+from qvh_migration import cli_plan, cli_rerun, cli_signoff, cli_verify, console, preflight, run_tags
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
 from qvh_migration.io import run_control
 from qvh_migration.io.secrets import redact_url
@@ -175,6 +175,7 @@ def dry_run(
     # Dagster's console logger would print each failure's stack trace; the event log keeps them.
     silent = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     shared = resources_config(plan)
+    this_run = run_tags.new_dry_run()  # one tag on every run of this dry run, for the UI's run list
     run_ids: list[str] = []
     results = []
     held_in_parallel: set[str] = set()
@@ -191,6 +192,7 @@ def dry_run(
                 partition_key=partition,
                 raise_on_error=False,
                 run_id=run_id,
+                tags=this_run.tags,
             )
             results.append(result)
             if stops is not None:
@@ -203,7 +205,7 @@ def dry_run(
         table_config = _merge(target_table_run_config(impute_mode, engine), gate_run_config(profile), shared)
         if upstream.success and workers > 1:
             console.report_progress("etl", "38 tables", None, f"in parallel, {workers} at once")
-            parallel = _load_in_parallel(instance, _merge(silent, table_config), workers)
+            parallel = _load_in_parallel(instance, _merge(silent, table_config), workers, this_run.tags)
             run_ids.append(parallel.run_id)
             results.append(parallel)
             console.print_lines(outcome_lines(parallel.all_events))
@@ -242,6 +244,7 @@ def dry_run(
     # a table whose load or blocking checks failed holds back its descendants and fails the dry run.
     succeeded = all(result.success or blocked_only(result) for result in results) and not held_back
     blocked = sum(1 for result in results if not result.success and blocked_only(result)) + len(held_in_parallel)
+    print(this_run.line())  # before the decision, so the closing lines keep their order
     print("\n".join(stored_decision_lines(plan.data_dir, blocked)))
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
     print(f"artifacts under {plan.data_dir}; full log: {log_path} (and the runs in `qvh-migration ui`)")
@@ -251,7 +254,7 @@ def dry_run(
     return 0 if succeeded else 1
 
 
-def _load_in_parallel(instance: Any, table_config: dict, workers: int) -> Any:
+def _load_in_parallel(instance: Any, table_config: dict, workers: int, tags: dict[str, str]) -> Any:
     """The 38 tables in one run on the multiprocess executor (``defs/parallel_load.py``)."""
     import dagster as dg
 
@@ -264,6 +267,7 @@ def _load_in_parallel(instance: Any, table_config: dict, workers: int) -> Any:
             instance=instance,
             run_config=parallel_run_config(table_config, workers),
             raise_on_error=False,
+            tags=tags,
         )
     except dg.DagsterInvalidConfigError as exc:  # one line, not Dagster's traceback
         problems = "; ".join(error.message for error in exc.errors) or str(exc)
@@ -482,14 +486,17 @@ def _request_stop(signum: int, _frame: object) -> None:
 
 
 def ui(port: int) -> int:
-    """Run ``dg dev`` in its own process group and stop the whole group on Ctrl-C or SIGTERM.
+    """Run ``dagster dev`` in its own process group and stop the whole group on Ctrl-C or SIGTERM.
 
-    ``dg dev`` ignores SIGTERM and its webserver and daemon outlive it, so it gets the SIGINT it
-    handles, and whatever is left of its group is killed after a grace period.
+    It runs on this interpreter (``sys.executable -m dagster``), so an unactivated venv is not
+    reported as a mismatch. ``dagster dev`` ignores SIGTERM and its webserver and daemon outlive it,
+    so it gets the SIGINT it handles, and whatever is left of its group is killed after a grace period.
     """
     ensure_dagster_home()
-    dg_cli = Path(sys.executable).with_name("dg")
-    child = subprocess.Popen([str(dg_cli), "dev", "--port", str(port)], cwd=PROJECT_ROOT, start_new_session=True)
+    # Dagster calls `dagster dev` superseded by `dg dev` (a FutureWarning); `dg dev` is what checks the venv.
+    command = [sys.executable, "-W", "ignore::FutureWarning", "-m", "dagster", "dev", "-w", "workspace.yaml"]
+    command += ["--port", str(port)]
+    child = subprocess.Popen(command, cwd=PROJECT_ROOT, start_new_session=True)
     signal.signal(signal.SIGINT, _request_stop)
     signal.signal(signal.SIGTERM, _request_stop)
     try:
@@ -503,7 +510,7 @@ def ui(port: int) -> int:
 
 
 def _stop_group(child: subprocess.Popen, grace: float = 20.0) -> None:
-    """SIGINT to the group (what dg dev handles), then SIGKILL for anything still running."""
+    """SIGINT to the group (what dagster dev handles), then SIGKILL for anything still running."""
     try:
         os.killpg(child.pid, signal.SIGINT)
     except ProcessLookupError:

@@ -62,7 +62,7 @@ def test_ui_stops_with_its_children(tmp_path: Path, signum: int) -> None:
     try:
         _wait_for_port(port, ui)
         children = psutil.Process(ui.pid).children(recursive=True)
-        assert children, "dg dev should run the webserver and daemon as children"
+        assert children, "dagster dev should run the webserver and daemon as children"
         ui.send_signal(signum)
         assert ui.wait(timeout=60) == 128 + signum
         deadline = time.monotonic() + 10
@@ -73,3 +73,27 @@ def test_ui_stops_with_its_children(tmp_path: Path, signum: int) -> None:
         for process in [psutil.Process(ui.pid), *children] if ui.poll() is None else children:
             with contextlib.suppress(psutil.NoSuchProcess):
                 process.kill()
+
+
+def test_ui_without_an_activated_venv_starts_cleanly(tmp_path: Path) -> None:
+    """Run as a user would without `source .venv/bin/activate`: the webserver starts on the project's
+    own interpreter, so nothing warns that the virtual environment does not match."""
+    port = _free_port()
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != BIN)
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "PATH": path}
+    env.pop("VIRTUAL_ENV", None)
+    output = tmp_path / "ui.out"
+    with output.open("w") as sink:
+        ui = subprocess.Popen(
+            [str(BIN / "qvh-migration"), "ui", "--port", str(port)], env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_for_port(port, ui)
+            time.sleep(2)  # the daemon's first lines
+        finally:
+            ui.send_signal(signal.SIGINT)
+            ui.wait(timeout=60)
+    text = output.read_text(encoding="utf-8", errors="replace")
+    assert f"Serving dagster-webserver on http://127.0.0.1:{port}" in text, text
+    assert "virtual environment does not match" not in text.lower(), text
+    assert "Warning" not in text, text

@@ -9,7 +9,7 @@ import pandas as pd
 from pydantic import Field
 
 from qvh_migration.defs import table_runs
-from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
+from qvh_migration.defs.metadata import fail_clearly, frame_metadata, partitioned_check, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl import load_order, pipeline, store
 from qvh_migration.etl.ddl import DIALECTS
@@ -17,6 +17,7 @@ from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.etl.fields import IMPUTE_MODES
 from qvh_migration.etl.postgres_target import describe_server
 from qvh_migration.io.masking import mask_identifiers
+from qvh_migration.specs.field_descriptions import field_descriptions
 
 GROUP = "etl"
 LOAD_FILE_KEYS = ("load_file", "control_file")
@@ -90,14 +91,17 @@ def key_registry(context: dg.AssetExecutionContext, settings: MigrationSettings)
         "PostgreSQL server in one transaction. Rerun one partition after fixing its rules or crosswalks."
     ),
     check_specs=[
-        dg.AssetCheckSpec(
+        # Evaluated per partition, so each table shows its own result in the partition view.
+        partitioned_check(
             "rows_conserved",
+            target_table_partitions,
             asset="target_tables",
             blocking=True,
             description="Source rows = loaded + rejected + filtered, per source table.",
         ),
-        dg.AssetCheckSpec(
+        partitioned_check(
             "record_numbers_unique",
+            target_table_partitions,
             asset="target_tables",
             blocking=True,
             description="Every RECORD_NUMBER of the table is present and unique.",
@@ -164,9 +168,7 @@ def table_load_result(
     with fail_clearly():
         target_fields, _ = pipeline.read_target_catalog(_folders(settings).catalogs)
     # The guide's comment on each field is its description in the UI's column schema.
-    comments = target_fields[target_fields["table_name"] == table]
-    by_name = dict(zip(comments["field_name"].str.upper(), comments["comment"].fillna("").astype(str), strict=True))
-    descriptions = {str(c): by_name.get(str(c).upper(), "") for c in load.table.columns}
+    descriptions = field_descriptions(target_fields, table, [str(c) for c in load.table.columns])
     key = next((c for c in load.table.columns if str(c).upper() == "RECORD_NUMBER"), None)
     unique = key is None or (load.table[key].notna().all() and load.table[key].is_unique)
     reasons = load.rejects["reason_code"].value_counts()

@@ -8,6 +8,7 @@ from qvh_migration.defs.metadata import fail_clearly
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.reports.evidence import EVIDENCE_FILE, SECTIONS
 from qvh_migration.reports.evidence_html import write_pack
+from qvh_migration.run_tags import dry_run_id
 
 GROUP = "reports"
 
@@ -38,7 +39,8 @@ GROUP = "reports"
 def evidence_pack(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     settings.stage_dir("reports")  # fails in one line when the data folder is not writable
     with fail_clearly():
-        index, evidence = write_pack(settings.paths(), run_id=context.run.run_id)
+        # The pack names the dry run it describes (all its Dagster runs carry that id), else this run.
+        index, evidence = write_pack(settings.paths(), run_id=dry_run_id(context.run.tags, context.run.run_id))
     sections = evidence["sections"]
     missing = [s for s in SECTIONS if not sections[s].get("produced")]
     return dg.MaterializeResult(

@@ -7,8 +7,9 @@ import dagster as dg
 import pandas as pd
 
 from qvh_migration.defs.etl import _folders, staging_database, target_table_partitions, target_tables
-from qvh_migration.defs.metadata import fail_clearly, path_metadata, preview
+from qvh_migration.defs.metadata import fail_clearly, partitioned_check, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
+from qvh_migration.defs.table_health import health_metadata
 from qvh_migration.gates import explanations, release, stage
 from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
 from qvh_migration.gates.profiles import DEFAULT_PROFILE, load_profile
@@ -88,7 +89,10 @@ def _group_result(result: TableGates, group: str) -> dg.AssetCheckResult:
         "per check in `gates/summary/<T>.csv` and `gates/gate_summary.csv`. ERROR checks block what follows."
     ),
     check_specs=[
-        dg.AssetCheckSpec(group, asset="target_table_gates", blocking=True, description=", ".join(families))
+        # Evaluated per partition: each table's partition shows its own failing gates.
+        partitioned_check(
+            group, target_table_partitions, asset="target_table_gates", blocking=True, description=", ".join(families)
+        )
         for group, families in CHECK_GROUPS.items()
     ],
 )
@@ -110,6 +114,8 @@ def table_gates_result(settings: MigrationSettings, table: str, profile_name: st
             "failing_checks": int((~result.summary["passed"].astype(bool)).sum()),
             "findings": len(result.findings),
             "blocked": result.blocked,
+            # The table's health in its partition view: load counts and the failing checks by severity.
+            **health_metadata(_folders(settings).target, table, result.summary),
             **path_metadata(*paths.values()),
         },
         check_results=[_group_result(result, group) for group in CHECK_GROUPS],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,14 @@ def fail_clearly() -> Iterator[None]:
             metadata={"file": exc.source, "where": exc.where or "", "problem": exc.problem},
             allow_retries=False,
         ) from None
+
+
+def partitioned_check(name: str, partitions_def: dg.PartitionsDefinition, **spec: object) -> dg.AssetCheckSpec:
+    """A check evaluated per partition, so the UI shows each partition's own result. Dagster (pinned)
+    marks partitioned checks as preview; the warning would print on every command, so it is muted here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return dg.AssetCheckSpec(name, partitions_def=partitions_def, **spec)  # type: ignore[arg-type]
 
 
 def column_schema(frame: pd.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:
@@ -71,5 +80,18 @@ def check_result(
         passed=bool(outcome.passed),
         severity=severity,
         description=description,
-        metadata=outcome.metadata,
+        metadata=readable(outcome.metadata),
     )
+
+
+def is_markdown_table(value: object) -> bool:
+    """A Markdown table as ``io.previews.markdown`` writes it: a header row, then a ``|---|`` rule."""
+    if not isinstance(value, str):
+        return False
+    lines = value.splitlines()
+    return len(lines) >= 2 and lines[0].lstrip().startswith("|") and set(lines[1].strip()) <= set("|-: ")
+
+
+def readable(metadata: dict[str, object]) -> dict[str, object]:
+    """Metadata whose Markdown tables render as tables in the UI: a plain string shows its raw pipes."""
+    return {key: dg.MetadataValue.md(value) if is_markdown_table(value) else value for key, value in metadata.items()}

@@ -14,6 +14,7 @@ from qvh_migration.io.masking import mask_identifiers
 from qvh_migration.reports import deltas, waiting_list_policy, waiting_list_run
 from qvh_migration.reports import reconciliation as recon
 from qvh_migration.reports.run_files import RunFolders
+from qvh_migration.run_tags import dry_run_id
 
 GROUP = "reports"
 RECONCILIATION_COLUMNS = {
@@ -208,7 +209,9 @@ def run_deltas(
     folders = _folders(settings)
     finished_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with fail_clearly():
-        result = deltas.deltas_run(folders, context.run.run_id, finished_at, config.keep_runs)
+        # Keyed by the dry run (as the evidence pack is), so "runs compared" names dry runs.
+        run = dry_run_id(context.run.tags, context.run.run_id)
+        result = deltas.deltas_run(folders, run, finished_at, config.keep_runs)
     counts = result.deltas["status"].value_counts()
     return dg.MaterializeResult(
         metadata={

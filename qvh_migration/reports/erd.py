@@ -125,8 +125,9 @@ def _edge_path(child: Box, parent: Box) -> str:
 def render_svg(diagram: Diagram) -> str:
     """The diagram as one ``<svg>`` element: boxes (``g.erd-table``) then edges (``path.erd-edge``)."""
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="erd" role="img" width="{diagram.width}" '
-        f'height="{diagram.height}" viewBox="0 0 {diagram.width} {diagram.height}" '
+        # Scaled to the width it is given (the page's, when printed), its proportions kept by the viewBox.
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="erd" role="img" width="100%" '
+        f'viewBox="0 0 {diagram.width} {diagram.height}" preserveAspectRatio="xMinYMin meet" '
         'aria-label="Entity-relationship diagram of the staging tables">',
         '<defs><marker id="erd-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',

@@ -45,6 +45,14 @@ TITLES = {
     "erd": "Entity-relationship diagram of the staging tables",
     **evidence_trials.TITLES,
 }
+# On paper (A4) nothing may be cut: tables take the page's width and wrap their cells, the diagram
+# and charts scale down to it, and nothing scrolls.
+PRINT_CSS = """@page{size:A4;margin:12mm}
+@media print{body{background:#fff}nav{display:none}main{padding:0}section{overflow:visible;border:0;padding:4px 0}
+table{width:100%;table-layout:fixed;word-wrap:break-word;overflow-wrap:anywhere}th,td{word-break:break-word}
+code{word-break:break-all}thead{display:table-header-group}tr{break-inside:avoid}
+.erd-wrap{overflow:visible;max-height:none}figure{display:block;margin:4px 0}svg{max-width:100%;height:auto}}
+"""
 CSS = """
 body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f7f9}
 header{background:#003a70;color:#fff;padding:16px 24px}header h1{margin:0 0 4px;font-size:22px}
@@ -298,7 +306,7 @@ def render(evidence: dict[str, Any], erd_svg: str) -> str:
     parts = [
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(evidence['title'])}</title><style>{CSS}</style></head><body>",
+        f"<title>{escape(evidence['title'])}</title><style>{CSS}{PRINT_CSS}</style></head><body>",
         f"<header><h1>{escape(evidence['title'])}</h1>",
         f"<div>Run <code>{escape(str(evidence['run_id'] or 'not recorded'))}</code>, generated "
         f"{escape(evidence['generated_at'])}. Release decision ({escape(str(headline))}): "
