@@ -81,7 +81,12 @@ def grouped_bar_chart(
     top = max((float(v) for values in series.values() for v in values), default=0.0) or 1.0
     left, bottom, legend = 40, 36, 34  # room above the tallest bar for its value
     plot_height = height - bottom - legend - 8
-    width = left + len(categories) * group_width + 10
+    # Legend entries are spaced by their label's length (about 7 px a character at 11 px), and the
+    # chart is wide enough for them, or a chart of few groups cuts its labels.
+    legend_x = [left]
+    for name in names:
+        legend_x.append(legend_x[-1] + 16 + 7 * len(name) + 18)
+    width = max(left + len(categories) * group_width + 10, legend_x[-1])
     bar_width = max(4, (group_width - 12) // len(names))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart grouped-chart" role="img" width="{width}" '
@@ -90,7 +95,7 @@ def grouped_bar_chart(
         f'<line x1="{left}" y1="{legend + plot_height}" x2="{width - 6}" y2="{legend + plot_height}" stroke="#888"/>',
     ]
     for position, name in enumerate(names):
-        x = left + position * 130
+        x = legend_x[position]
         parts.append(
             f'<rect x="{x}" y="4" width="12" height="12" fill="{PALETTE[position % len(PALETTE)]}"/>'
             f'<text x="{x + 16}" y="14" style="{FONT}">{escape(name)}</text>'

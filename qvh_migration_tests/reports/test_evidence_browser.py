@@ -1,7 +1,8 @@
 """The evidence pack in a real browser (headless Chromium, offline): every section renders, the charts
 and the diagram have size and bars, and the page asks the network for nothing.
 
-The screenshot goes to ``build/screenshots/evidence_pack.png`` (git-ignored) so CI can keep it.
+The screenshots go to ``build/screenshots/`` (git-ignored) so CI can keep them: the whole pack, and
+the worklists' burndown and the trials' trend sections on their own.
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ MEASURE = """() => {
   const size = (e) => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
   return {
     sections: [...document.querySelectorAll('main > section')].map((s) => [s.id, ...size(s)]),
-    charts: [...document.querySelectorAll('svg.chart')].map((s) => size(s)),
-    bars: [...document.querySelectorAll('rect.bar')]
+    charts: [...document.querySelectorAll('#rejects svg.chart, #findings svg.chart, #waiting-lists svg.chart')]
+      .map((s) => size(s)),
+    bars: [...document.querySelectorAll('#rejects rect.bar, #findings rect.bar, #waiting-lists rect.bar')]
       .filter((b) => b.getBBox().width > 0 && b.getBBox().height > 0).length,
+    // The trials' trend and the worklists' burndown: charts with drawn bars in their own sections.
+    trend: ['worklists', 'trials'].map((id) => [id,
+      document.querySelectorAll(`#${id} svg.chart`).length,
+      [...document.querySelectorAll(`#${id} rect.bar`)].filter((b) => b.getBBox().height > 0).length]),
     erdBoxes: [...document.querySelectorAll('g.erd-table')].filter((g) => g.getBBox().width > 0).length,
     erdEdges: document.querySelectorAll('path.erd-edge').length,
     notice: document.getElementById('masking-notice').innerText,
@@ -48,6 +54,8 @@ def test_the_pack_renders_in_headless_chromium(complete_run: ProjectPaths) -> No
         page.wait_for_load_state("load")
         measured = page.evaluate(MEASURE)
         page.screenshot(path=str(shot), full_page=True)
+        for section in ("worklists", "trials"):
+            page.locator(f"#{section}").screenshot(path=str(SCREENSHOTS / f"evidence_{section}.png"))
         browser.close()
     assert [s[0] for s in measured["sections"]] == list(SECTIONS)
     assert all(width > 0 and height > 0 for _, width, height in measured["sections"])
@@ -67,3 +75,6 @@ def test_the_pack_renders_in_headless_chromium(complete_run: ProjectPaths) -> No
     assert "Identifiers are masked" in measured["notice"]
     assert requested == [index.as_uri()]
     assert shot.stat().st_size > 50_000
+    # The burndown (open items per area over the runs) and the trials' trend are drawn, and shot.
+    assert all(charts >= 1 and bars > 0 for _, charts, bars in measured["trend"]), measured["trend"]
+    assert all((SCREENSHOTS / f"evidence_{s}.png").stat().st_size > 5_000 for s in ("worklists", "trials"))
