@@ -417,18 +417,13 @@ def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
         if kind == "ASSET_MATERIALIZATION":
             materialization = event.event_specific_data.materialization
             meta = materialization.metadata
-            counts = ", ".join(
-                f"{key.split('_')[0]} {meta[key].value}"
-                for key in (
-                    "source_rows",
-                    "loaded_rows",
-                    "rejected_rows",
-                    "filtered_rows",
-                    "generated_checks",
-                    "findings",
-                )
-                if part and key in meta
+            # The gates' partition repeats its table's row counts (for the UI): the terminal says them once.
+            keys = (
+                ("generated_checks", "findings")
+                if "generated_checks" in meta
+                else ("source_rows", "loaded_rows", "rejected_rows", "filtered_rows")
             )
+            counts = ", ".join(f"{key.split('_')[0]} {meta[key].value}" for key in keys if part and key in meta)
             name = materialization.asset_key.to_user_string() + where
             lines.append(f"materialised  {name}" + (f"  {counts}" if counts else ""))
         elif kind == "ASSET_CHECK_EVALUATION":
