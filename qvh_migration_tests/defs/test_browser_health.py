@@ -163,3 +163,17 @@ def test_check_metadata_renders_as_a_table(dry_run_served, page, tmp_path: Path)
     assert "unmapped_codes" in body and "occurrences" in body
     assert "|---" not in body and "|:--" not in body and "| ---" not in body
     assert page.locator("table th", has_text="legacy_code").count() >= 1
+
+
+def test_the_dry_runs_evidence_pack_is_shot_for_the_docs(dry_run_served, page, tmp_path: Path) -> None:
+    """The pack of this dry run in the browser, headed by the dry run's id; with ``QVH_SAVE_SCREENSHOTS``
+    it replaces ``docs/evidence_pack.png``, so the docs never show figures of an older run."""
+    pack = Path(dry_run_served["data"]) / "reports" / "evidence" / "index.html"
+    page.goto(pack.as_uri())
+    page.wait_for_load_state("load")
+    assert dry_run_served["line"].group(1) in page.inner_text("body")  # the header's id is the dry run's
+    path = tmp_path / "evidence_pack.png"
+    page.screenshot(path=str(path), full_page=False)
+    if os.environ.get("QVH_SAVE_SCREENSHOTS"):
+        shutil.copy(path, DOCS_SCREENSHOTS.parent / "evidence_pack.png")
+    assert path.stat().st_size > 20_000
