@@ -612,6 +612,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def stopped(what: str, exc: BaseException, stops: run_control.StopSignals) -> int:
+    """The line and exit code (128 + signal) of a run stopped by Ctrl-C or SIGTERM. Artifacts are
+    written atomically: nothing half-written remains, and nothing after the interrupted step was
+    published."""
+    console.show_progress(False)
+    signum = exc.signum if isinstance(exc, run_control.RunInterrupted) else stops.received() or signal.SIGINT
+    name = run_control.STOP_SIGNALS.get(signal.Signals(signum), f"signal {signum}")
+    print(f"{what} stopped by {name}; nothing further was published and the previous artifacts are kept")
+    return 128 + signum
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "ui":
@@ -649,13 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot start: {exc}")
         return 2
     except (run_control.RunInterrupted, KeyboardInterrupt) as exc:
-        # Artifacts are written atomically: nothing half-written remains, and nothing after the
-        # interrupted step was published.
-        console.show_progress(False)
-        signum = exc.signum if isinstance(exc, run_control.RunInterrupted) else stops.received() or signal.SIGINT
-        name = run_control.STOP_SIGNALS.get(signal.Signals(signum), f"signal {signum}")
-        print(f"dry run stopped by {name}; nothing further was published and the previous artifacts are kept")
-        return 128 + signum
+        return stopped("dry run", exc, stops)
     finally:
         # The source URL was handed to the runs through the environment (never run config): take it back.
         _restore_env(SOURCE_URL_ENV, source_url_before)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import signal
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,11 +146,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"cannot rerun: {exc}")
         return 2
     except (run_control.RunInterrupted, KeyboardInterrupt) as exc:
-        console.show_progress(False)
-        signum = exc.signum if isinstance(exc, run_control.RunInterrupted) else stops.received() or signal.SIGINT
-        name = run_control.STOP_SIGNALS.get(signal.Signals(signum), f"signal {signum}")
-        print(f"rerun stopped by {name}; nothing further was published and the previous artifacts are kept")
-        return 128 + signum
+        from qvh_migration import cli  # it imports this module
+
+        return cli.stopped("rerun", exc, stops)
 
 
 def rerun(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from qvh_migration.etl.executor import REJECT_COLUMNS as LEDGER_COLUMNS
 from qvh_migration.reports.worklist_areas import Areas, Entry
 
 NEW, PERSISTING, RESOLVED, REOPENED = "new", "persisting", "resolved", "reopened"
@@ -56,16 +57,7 @@ WORKLIST_COLUMNS = (
     "problem",
 )
 # The columns read from the rejects ledger and the findings files (a missing one reads as empty).
-REJECT_COLUMNS = (
-    "target_table",
-    "source_table",
-    "source_key",
-    "rule_id",
-    "field",
-    "reason_code",
-    "message",
-    "value_masked",
-)
+REJECT_COLUMNS = tuple(c for c in LEDGER_COLUMNS if c != "run_id")  # the rejects ledger's, less the run
 FINDING_COLUMNS = ("check", "target_table", "source_table", "source_key", "field", "value_masked")
 # Validation counts that size a list rather than flag records to fix.
 SIZE_CHECKS = ("ptl_size", "admitted", "non_admitted", "list_size")
