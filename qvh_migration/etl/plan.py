@@ -33,7 +33,9 @@ class FilterPlan:
     """Rows failing the test are filtered with ``reason`` (row_sources.yaml, or a rule every table honours)."""
 
     column: str
-    test: str  # in, not_blank, before, on_or_after; "flag" for a logical-delete flag, "merged" for a retired patient
+    # in, not_blank, before, on_or_after; "flag" for a logical-delete flag, "merged" for a retired
+    # patient, "fold" for rows folded into another row of the same record
+    test: str
     value: str
     reason: str
 
@@ -143,7 +145,12 @@ def _part_plan(
 ) -> PartPlan:
     source = str(part.source_table)
     fields = tuple(classify(r, source, part.grain, system_code) for r in rules.to_dict("records"))
-    filters = (*_implicit_filters(source, catalog_columns), *(_filter(f) for f in part.filters))
+    filters = (
+        *_implicit_filters(source, catalog_columns),
+        *(_filter(f) for f in part.filters),
+        # A fold filters the rows it folds into another row of the same record (row_folds.py).
+        *(FilterPlan(f.column, "fold", ",".join(f.fold), f.reason) for f in part.folds),
+    )
     overridden = tuple(o.target_field for o in part.fields)
     notes = _source_rule_notes(source, catalog_columns)
     return PartPlan(source, part.grain, filters, fields, part.rationale, overridden, notes)
