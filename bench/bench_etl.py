@@ -57,7 +57,8 @@ import json, resource, sys, time
 from pathlib import Path
 mode, data_dir, engine = sys.argv[1], Path(sys.argv[2]), sys.argv[4]
 from qvh_migration.etl import pipeline
-folders = pipeline.StageFolders(*(data_dir / s for s in ("catalogs", "extracts", "mapping", "target")))
+from qvh_migration.io.run_folders import RunFolders
+folders = RunFolders.under(data_dir)
 crosswalks = Path(sys.argv[3])
 
 def etl(table):

@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
-from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.gates.profiles import load_profile
 from qvh_migration.gates.stage import gate_partition, run_cross_table
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.settings import ProjectPaths
 
 
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--profile", default="development")
     args = parser.parse_args()
     paths = ProjectPaths.from_environment()
-    folders = StageFolders(*(paths.stage_dir(s) for s in ("catalogs", "extracts", "mapping", "target")))
+    folders = RunFolders.of(paths)
     summary = pd.read_csv(folders.target / "load_summary.csv", keep_default_na=False)
     profile = load_profile(args.profile)
     timings, per_table = [], {}

@@ -294,15 +294,15 @@ def release(profile: str | None = None, data_dir: str | None = None) -> int:
     """Re-score the stored run under every profile, headed by ``profile``: the decision file, the evidence
     pack and the UI's release metadata are rewritten together. Exit 0 on PASS and 1 on FAIL."""
     from qvh_migration.errors import MigrationInputError
-    from qvh_migration.etl.pipeline import StageFolders
     from qvh_migration.gates.release import decide_all, write_decision
+    from qvh_migration.io.run_folders import RunFolders
     from qvh_migration.reports.evidence_html import write_pack
     from qvh_migration.settings import DATA_DIR_ENV, ProjectPaths
 
     if data_dir:
         os.environ[DATA_DIR_ENV] = data_dir
     paths = ProjectPaths.from_environment()
-    folders = StageFolders(*(paths.stage_dir(s) for s in ("catalogs", "extracts", "mapping", "target")))
+    folders = RunFolders.of(paths)
     try:
         decision = decide_all(folders, paths.stage_dir("gates"), profile or DEFAULT_PROFILE)
         write_decision(paths.stage_dir("gates"), decision)

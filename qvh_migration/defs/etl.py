@@ -17,6 +17,7 @@ from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.etl.fields import IMPUTE_MODES
 from qvh_migration.etl.postgres_target import describe_server
 from qvh_migration.io.masking import mask_identifiers
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.specs.field_descriptions import field_descriptions
 
 GROUP = "etl"
@@ -31,13 +32,8 @@ ENGINE_HELP = (
 target_table_partitions = dg.StaticPartitionsDefinition(TARGET_TABLE_NAMES)
 
 
-def _folders(settings: MigrationSettings) -> pipeline.StageFolders:
-    return pipeline.StageFolders(
-        settings.stage_dir("catalogs"),
-        settings.stage_dir("extracts"),
-        settings.stage_dir("mapping"),
-        settings.stage_dir("target"),
-    )
+def _folders(settings: MigrationSettings) -> RunFolders:
+    return RunFolders.of(settings)
 
 
 class TargetLoadConfig(dg.Config):

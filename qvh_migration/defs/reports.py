@@ -11,9 +11,9 @@ from qvh_migration.defs.gates import release_decision
 from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.io.masking import mask_identifiers
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.reports import deltas, waiting_list_policy, waiting_list_run
 from qvh_migration.reports import reconciliation as recon
-from qvh_migration.reports.run_files import RunFolders
 from qvh_migration.run_tags import dry_run_id
 
 GROUP = "reports"
@@ -64,7 +64,7 @@ DELTA_COLUMNS = {
 
 
 def _folders(settings: MigrationSettings) -> RunFolders:
-    return RunFolders(*(settings.stage_dir(stage) for stage in ("extracts", "mapping", "target", "gates", "reports")))
+    return RunFolders.of(settings)
 
 
 @dg.asset(

@@ -8,7 +8,6 @@ written (the files stay the record of the run even when the server is down).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -26,19 +25,10 @@ from qvh_migration.etl.row_sources import RowSources, load_row_sources
 from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
 from qvh_migration.io.artifacts import published_together, write_parquet
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
 from qvh_migration.settings import default_row_sources_file
-
-
-@dataclass(frozen=True)
-class StageFolders:
-    """The data folder's stage folders the ETL reads and writes."""
-
-    catalogs: Path
-    extracts: Path
-    mapping: Path
-    target: Path
 
 
 def extract_reader(folder: Path):
@@ -79,16 +69,16 @@ def catalog_columns(catalogs: Path) -> dict[str, set[str]]:
     return {table: set(columns) for table, columns in catalog.groupby("TableName")["Column"]}
 
 
-def source_tables(folders: StageFolders) -> SourceTables:
+def source_tables(folders: RunFolders) -> SourceTables:
     return SourceTables(extract_reader(folders.extracts), catalog_columns(folders.catalogs), folders.extracts)
 
 
-def registry_path(folders: StageFolders) -> Path:
+def registry_path(folders: RunFolders) -> Path:
     return folders.target / registry_rules.REGISTRY_FILE
 
 
 def build_key_registry(
-    folders: StageFolders, run_id: str, row_sources_file: Path | None = None
+    folders: RunFolders, run_id: str, row_sources_file: Path | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Register every source entity of every table with a row source; returns (registry, new keys)."""
     _, tables = read_target_catalog(folders.catalogs)
@@ -114,7 +104,7 @@ def build_key_registry(
 
 
 def run_partition(
-    folders: StageFolders,
+    folders: RunFolders,
     crosswalk_dir: Path,
     target_table: str,
     *,

@@ -15,7 +15,6 @@ import pandas as pd
 
 from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.generations import require_one_generation
-from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.etl.validation import UNFILLED
 from qvh_migration.gates import explanations
 from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
@@ -25,6 +24,7 @@ from qvh_migration.gates.report_figures import REPORT_FIGURES
 from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
 from qvh_migration.gates.stage import _all, all_findings
 from qvh_migration.io.artifacts import atomic_path
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.decisions import open_decision_count
 
@@ -54,7 +54,7 @@ def scored_gates(gates_dir: Path, contract: pd.DataFrame, profile: Profile) -> p
     return gates
 
 
-def figures(folders: StageFolders, gates_dir: Path, profile: Profile) -> dict[str, float]:
+def figures(folders: RunFolders, gates_dir: Path, profile: Profile) -> dict[str, float]:
     summary = pd.read_csv(folders.target / etl_store.LOAD_SUMMARY_FILE, keep_default_na=False)
     contract = read_contract(folders.mapping)
     gates = scored_gates(gates_dir, contract, profile)
@@ -114,7 +114,7 @@ def failed_invariants(gates: pd.DataFrame) -> list[str]:
     return sorted(set(failed))
 
 
-def decide(folders: StageFolders, gates_dir: Path, profile: Profile, decisions_file: Path | None = None) -> dict:
+def decide(folders: RunFolders, gates_dir: Path, profile: Profile, decisions_file: Path | None = None) -> dict:
     generation = require_one_generation(folders.extracts, folders.target, "release decision")
     values = figures(folders, gates_dir, profile)
     values.update({name: count(decisions_file) for name, count in REVIEWED_FIGURES.items() if name in profile.criteria})
@@ -166,7 +166,7 @@ def _explained_by_ledger(gates_dir: Path) -> dict:
     }
 
 
-def decide_all(folders: StageFolders, gates_dir: Path, headline: str = DEFAULT_PROFILE) -> dict:
+def decide_all(folders: RunFolders, gates_dir: Path, headline: str = DEFAULT_PROFILE) -> dict:
     """The decision under every release profile side by side; the headline is ``headline``'s, never a
     more lenient one's by default (``DEFAULT_PROFILE`` is pre_production)."""
     names = list(dict.fromkeys([*PROFILE_NAMES, headline]))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
-from qvh_migration.etl.pipeline import StageFolders, read_target_catalog
+from qvh_migration.etl.pipeline import read_target_catalog
 from qvh_migration.etl.source_rules import split_union_keys
 from qvh_migration.gates import cross_table, detection, explanations
 from qvh_migration.gates.invariants.score import INVARIANT_FINDINGS_FILE, run_invariants
@@ -32,6 +32,7 @@ from qvh_migration.gates.run import (
 )
 from qvh_migration.gates.source_codes import with_source_times
 from qvh_migration.io.artifacts import write_csv, write_parquet
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.artifacts import read_contract
 
 CROSS_TABLE = "cross_table"
@@ -49,7 +50,7 @@ def source_tables(target_dir: Path) -> dict[str, str]:
     return dict(zip(first["target_table"], first["source_table"], strict=True))
 
 
-def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: Profile) -> tuple[TableGates, dict]:
+def gate_partition(folders: RunFolders, gates_dir: Path, table: str, profile: Profile) -> tuple[TableGates, dict]:
     catalog, _ = read_target_catalog(folders.catalogs)
     contract = read_contract(folders.mapping)
     read = read_loaded(folders.target)
@@ -79,7 +80,7 @@ def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: 
     return result, write_table_gates(gates_dir, result)
 
 
-def run_cross_table(folders: StageFolders, gates_dir: Path, profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_cross_table(folders: RunFolders, gates_dir: Path, profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     contract = read_contract(folders.mapping)
     findings, summary = cross_table.cross_table_integrity(
         contract,
@@ -95,7 +96,7 @@ def run_cross_table(folders: StageFolders, gates_dir: Path, profile: Profile) ->
 
 
 def run_business_invariants(
-    folders: StageFolders, gates_dir: Path, profile: Profile
+    folders: RunFolders, gates_dir: Path, profile: Profile
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The business invariants (``gates/invariants``) on the staging database, scored under ``profile``."""
     return run_invariants(folders, gates_dir, profile, source_tables(folders.target))
@@ -152,7 +153,7 @@ def column_reads(contract: pd.DataFrame) -> dict[str, list[tuple[str, int | None
     return reads
 
 
-def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_detection(folders: RunFolders, gates_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ledger_path = folders.extracts / "defect_ledger.parquet"
     ledger = (
         pd.read_parquet(ledger_path)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import atomic_directory, write_csv
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.reports import run_files
 from qvh_migration.reports.reconciliation import BALANCED, RECONCILIATION_FILE
 
@@ -148,7 +149,7 @@ def record_run(
     return DeltaResult(deltas, previous_id if previous is not None else None, pruned)
 
 
-def deltas_run(folders: run_files.RunFolders, run_id: str, finished_at: str, keep: int = DEFAULT_KEEP) -> DeltaResult:
+def deltas_run(folders: RunFolders, run_id: str, finished_at: str, keep: int = DEFAULT_KEEP) -> DeltaResult:
     """Snapshot the run's findings, rejects and reconciliation (``reports/reconciliation.csv``)."""
     if not run_id or Path(run_id).name != run_id or run_id.startswith("."):
         raise MigrationInputError("run_deltas", f"run id {run_id!r} cannot name a snapshot folder")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +26,7 @@ from qvh_migration.extracts.store import MANIFEST_FILE
 from qvh_migration.gates.release import DECISION_FILE
 from qvh_migration.gates.run import GATE_SUMMARY_FILE
 from qvh_migration.io.artifacts import content_sha256
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.artifacts import CONTRACT_CSV
 from qvh_migration.mapping.decisions import DECISIONS_FILE, load_decisions, open_decisions
 from qvh_migration.reports import evidence_reports, evidence_trials
@@ -65,23 +65,6 @@ SECTIONS = (
     "trials",
     "erd",
 )
-
-
-@dataclass(frozen=True)
-class RunFolders:
-    """The stage folders of one data directory that the pack reads."""
-
-    catalogs: Path
-    extracts: Path
-    mapping: Path
-    target: Path
-    gates: Path
-    reports: Path
-
-    @classmethod
-    def of(cls, paths: ProjectPaths) -> RunFolders:
-        stages = ("catalogs", "extracts", "mapping", "target", "gates", "reports")
-        return cls(*(paths.stage_dir(stage) for stage in stages))
 
 
 def _missing(path: Path) -> dict[str, Any]:

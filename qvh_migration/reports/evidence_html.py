@@ -16,16 +16,9 @@ from typing import Any
 
 from qvh_migration.etl.generations import require_one_generation
 from qvh_migration.io.artifacts import atomic_directory
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.reports import erd, evidence_chain, evidence_contract_changes, evidence_trials, svg_charts
-from qvh_migration.reports.evidence import (
-    EVIDENCE_DIR,
-    EVIDENCE_FILE,
-    INDEX_FILE,
-    SECTIONS,
-    RunFolders,
-    erd_tables,
-    gather,
-)
+from qvh_migration.reports.evidence import EVIDENCE_DIR, EVIDENCE_FILE, INDEX_FILE, SECTIONS, erd_tables, gather
 from qvh_migration.settings import ProjectPaths
 
 TITLES = {

@@ -19,6 +19,7 @@ import pandas as pd
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration.io.artifacts import write_csv
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.legacy.keys import TABLE_KEYS
 from qvh_migration.reports import run_files
 
@@ -282,7 +283,7 @@ def one_row_per_source_row(row_sources_file: Path) -> set[str]:
     }
 
 
-def reconcile_run(folders: run_files.RunFolders, tables: list[str], row_sources_file: Path) -> pd.DataFrame:
+def reconcile_run(folders: RunFolders, tables: list[str], row_sources_file: Path) -> pd.DataFrame:
     """Read the run's files and build its reconciliation."""
     summary = run_files.read_load_summary(folders.target)
     rejects = run_files.read_table_files(folders.target, "rejects")

@@ -7,7 +7,6 @@ partition has not run yet), so a report can say so instead of failing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -18,21 +17,6 @@ from qvh_migration.legacy import as_of
 
 REPORTS_STAGE = "reports"
 MANIFEST_FILE = "manifest.json"
-
-
-@dataclass(frozen=True)
-class RunFolders:
-    """The stage folders of one data folder that the reports read and write."""
-
-    extracts: Path
-    mapping: Path
-    target: Path
-    gates: Path
-    reports: Path
-
-    @classmethod
-    def under(cls, data_dir: Path) -> RunFolders:
-        return cls(*(data_dir / stage for stage in ("extracts", "mapping", "target", "gates", REPORTS_STAGE)))
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

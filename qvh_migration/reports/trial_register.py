@@ -23,6 +23,7 @@ from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FA
 from qvh_migration.gates.report_figures import failing_scenarios
 from qvh_migration.gates.trial_figures import REGISTER_FILE, TRIALS_DIR
 from qvh_migration.io.artifacts import atomic_path
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.decisions import open_decision_count
 from qvh_migration.reports import run_files
 
@@ -101,7 +102,7 @@ def _counts_text(counts: pd.Series) -> str:
 
 def trial_figures(data_dir: Path, open_worklist_items: int) -> dict:
     """The trial's figures, read from the run's files (counts only)."""
-    folders = run_files.RunFolders.under(Path(data_dir))
+    folders = RunFolders.under(Path(data_dir))
     manifest = run_files.read_manifest(folders.extracts)
     summary = run_files.read_load_summary(folders.target)
     rejects = run_files.read_table_files(folders.target, "rejects")

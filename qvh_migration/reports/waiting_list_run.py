@@ -17,6 +17,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import write_csv, write_json
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.legacy import as_of
 from qvh_migration.legacy.as_of import MANIFEST_BASIS
 from qvh_migration.mapping.artifacts import read_contract
@@ -95,7 +96,7 @@ def _source_state(extracts: dict[str, pd.DataFrame | None]) -> dict[str, dict[st
     return state
 
 
-def _evidence(folders: run_files.RunFolders, registry: pd.DataFrame, extracts: dict) -> wl.CauseEvidence:
+def _evidence(folders: RunFolders, registry: pd.DataFrame, extracts: dict) -> wl.CauseEvidence:
     rejects = run_files.read_table_files(folders.target, "rejects", LIST_TABLES)
     if rejects.empty:
         rejects = pd.DataFrame(
@@ -123,7 +124,7 @@ def _evidence(folders: run_files.RunFolders, registry: pd.DataFrame, extracts: d
     )
 
 
-def parity_run(folders: run_files.RunFolders, policies: dict | None = None) -> ParityResult:
+def parity_run(folders: RunFolders, policies: dict | None = None) -> ParityResult:
     """Both computations of the three lists, their differences with causes, bands and a summary."""
     database = folders.target / STAGING_FILE
     if not database.exists():

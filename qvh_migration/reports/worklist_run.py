@@ -17,6 +17,7 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.gates.invariants.declarations import load_invariants
 from qvh_migration.io.artifacts import atomic_path
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.artifacts import CONTRACT_CSV
 from qvh_migration.reports import run_files
 from qvh_migration.reports import worklists as wl
@@ -60,7 +61,7 @@ def folder_of(data_dir: Path) -> Path:
     return Path(data_dir) / WORKLISTS_DIR
 
 
-def run_items(folders: run_files.RunFolders, areas: Areas) -> pd.DataFrame:
+def run_items(folders: RunFolders, areas: Areas) -> pd.DataFrame:
     """Every item of the run's files, values unmasked from the extracts where possible."""
     rejects = run_files.read_table_files(folders.target, "rejects")
     findings = run_files.read_findings(folders.gates)
@@ -181,7 +182,7 @@ def update_worklists(
 ) -> WorklistResult:
     """Advance the history once for ``run_id`` and write the worklists; a run counted before is not
     counted again (its worklists are rewritten from the stored history)."""
-    folders = run_files.RunFolders.under(Path(data_dir))
+    folders = RunFolders.under(Path(data_dir))
     folder = folder_of(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     finished_at = finished_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M")

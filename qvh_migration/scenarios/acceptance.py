@@ -22,6 +22,7 @@ from qvh_migration.etl.key_registry import REGISTRY_FILE
 from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.io.artifacts import write_csv
 from qvh_migration.io.masking import is_identifier_column, mask_values
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.artifacts import CONTRACT_CSV
 from qvh_migration.scenarios.book import Expectation, Scenario
 from qvh_migration.scenarios.extract_set import ExtractSet, build_extract_set
@@ -64,7 +65,7 @@ def run_book(
     the run's contract (a test plants a wrong rule that way); ``engine`` is the table loads' engine."""
     if work.exists():
         shutil.rmtree(work)
-    folders = pipeline.StageFolders(work / "catalogs", work / "extracts", work / "mapping", work / "target")
+    folders = RunFolders.under(work)
     folders.catalogs.mkdir(parents=True)
     for name in CATALOG_FILES:
         shutil.copy2(inputs.catalogs / name, folders.catalogs / name)

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
-from qvh_migration.etl.pipeline import StageFolders
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.settings import PROJECT_ROOT
 
 CROSSWALKS = PROJECT_ROOT / "crosswalks"
 
 
-def folders_of(data_dir: Path) -> StageFolders:
-    return StageFolders(data_dir / "catalogs", data_dir / "extracts", data_dir / "mapping", data_dir / "target")
+def folders_of(data_dir: Path) -> RunFolders:
+    return RunFolders.under(data_dir)
 
 
 @pytest.fixture(scope="session")

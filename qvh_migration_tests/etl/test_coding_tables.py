@@ -14,10 +14,10 @@ from qvh_migration.etl.pipeline import build_key_registry, run_partition
 from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
 from qvh_migration.gates.run import record_keys
 from qvh_migration.gates.stage import loaded_and_registered
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.legacy.keys import row_keys
 from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
 from qvh_migration.reports.reconciliation import BALANCED, reconcile_run
-from qvh_migration.reports.run_files import RunFolders
 from qvh_migration.reports.trial_comparison import reference_contract
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 

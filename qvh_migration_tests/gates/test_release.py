@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from qvh_migration.cli import main
-from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.gates.profiles import load_profile
 from qvh_migration.gates.release import DECISION_FILE, decide, figures
 from qvh_migration.gates.run import gate_table, write_table_gates
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration_tests.gates.conftest import good_patients
 
 
@@ -63,8 +63,8 @@ def write_passing_reports(reports: Path) -> None:
     (reports / "waiting_list_summary.json").write_text(json.dumps({"verdicts": verdicts}), encoding="utf-8")
 
 
-def folders(data: Path) -> StageFolders:
-    return StageFolders(data / "catalogs", data / "extracts", data / "mapping", data / "target")
+def folders(data: Path) -> RunFolders:
+    return RunFolders.under(data)
 
 
 def test_profiles_score_the_same_run_differently(stored_run: Path) -> None:

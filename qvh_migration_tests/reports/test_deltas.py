@@ -73,7 +73,7 @@ def test_only_the_newest_runs_are_kept(tmp_path: Path) -> None:
 
 def test_a_run_id_that_cannot_name_a_folder_is_refused(tmp_path: Path) -> None:
     from qvh_migration.errors import MigrationInputError
-    from qvh_migration.reports.run_files import RunFolders
+    from qvh_migration.io.run_folders import RunFolders
 
     with pytest.raises(MigrationInputError, match="cannot name a snapshot folder"):
         deltas.deltas_run(RunFolders.under(tmp_path), "../elsewhere", "2026-11-30T01:00:00Z")

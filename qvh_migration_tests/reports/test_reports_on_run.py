@@ -12,8 +12,8 @@ from qvh_migration.definitions import STAGING_JOB, TARGET_TABLE_RERUN_JOB, defs
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
 from qvh_migration.gates.profiles import PROFILE_NAMES
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.reports import deltas, reconciliation, waiting_list, waiting_list_policy, waiting_list_run
-from qvh_migration.reports.run_files import RunFolders
 
 REPORT_ASSETS = {"reconciliation", "waiting_list_parity", "run_deltas"}
 

@@ -151,7 +151,7 @@ def test_the_as_of_day_comes_from_the_manifest_or_the_latest_recorded_activity()
 
 def test_a_missing_staging_database_is_named(tmp_path) -> None:
     from qvh_migration.errors import MigrationInputError
-    from qvh_migration.reports.run_files import RunFolders
+    from qvh_migration.io.run_folders import RunFolders
     from qvh_migration.reports.waiting_list_run import parity_run
 
     with pytest.raises(MigrationInputError, match=r"staging\.duckdb: no staging database yet"):

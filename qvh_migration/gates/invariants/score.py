@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
-from qvh_migration.etl.pipeline import StageFolders, read_target_catalog
+from qvh_migration.etl.pipeline import read_target_catalog
 from qvh_migration.etl.source_rules import split_union_keys
 from qvh_migration.gates.invariants.declarations import Invariant, load_invariants
 from qvh_migration.gates.invariants.evaluate import LOAD_SUMMARY, connect, evaluate
@@ -29,6 +29,7 @@ from qvh_migration.gates.run import (
 )
 from qvh_migration.io.artifacts import write_csv, write_parquet
 from qvh_migration.io.masking import mask_values
+from qvh_migration.io.run_folders import RunFolders
 
 INVARIANTS = "business_invariants"
 INVARIANT_FINDINGS_FILE = "invariant_findings.parquet"
@@ -97,7 +98,7 @@ def _grain(registry: pd.DataFrame | None) -> dict[tuple[str, int], str]:
 
 
 def run_invariants(
-    folders: StageFolders, gates_dir: Path, profile: Profile, source_tables: dict[str, str]
+    folders: RunFolders, gates_dir: Path, profile: Profile, source_tables: dict[str, str]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every invariant on the run's staging database; writes the findings and the summary."""
     staging = folders.target / STAGING_FILE

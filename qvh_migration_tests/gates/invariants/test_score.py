@@ -9,17 +9,17 @@ import duckdb
 import pandas as pd
 import pytest
 
-from qvh_migration.etl.pipeline import StageFolders
 from qvh_migration.gates.invariants.score import INVARIANT_FINDINGS_FILE, run_invariants
 from qvh_migration.gates.profiles import load_profile
 from qvh_migration.gates.release import decide, decide_all
 from qvh_migration.gates.run import FINDING_FILE_COLUMNS, GATE_SUMMARY_FILE
 from qvh_migration.gates.stage import all_findings
+from qvh_migration.io.run_folders import RunFolders
 from qvh_migration_tests.gates.invariants.conftest import catalog, clean_world, set_cell
 from qvh_migration_tests.gates.test_release import write_passing_reports
 
 
-def stored_run(data: Path, world: dict[str, pd.DataFrame]) -> StageFolders:
+def stored_run(data: Path, world: dict[str, pd.DataFrame]) -> RunFolders:
     """A data folder holding ``world`` as a staged run: staging database, load summary, catalog, contract."""
     for stage in ("catalogs", "extracts", "mapping", "target/tables", "gates"):
         (data / stage).mkdir(parents=True, exist_ok=True)
@@ -45,7 +45,7 @@ def stored_run(data: Path, world: dict[str, pd.DataFrame]) -> StageFolders:
          "mandatory_class": ["mandatory"], "mapping_class": ["DIRECT"]}
     ).to_csv(data / "mapping" / "mapping_contract.csv", index=False)  # fmt: skip
     write_passing_reports(data / "reports")  # the oracles agree: only the invariants are being judged here
-    return StageFolders(data / "catalogs", data / "extracts", data / "mapping", data / "target")
+    return RunFolders.under(data)
 
 
 def one_identity_fault() -> dict[str, pd.DataFrame]:
