@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+from qvh_migration.gates.pipeline import gate_partition, run_cross_table
 from qvh_migration.gates.profiles import load_profile
-from qvh_migration.gates.stage import gate_partition, run_cross_table
 from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.settings import ProjectPaths
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from qvh_migration.specs.inquire_xlsx import read_source_catalog
 from qvh_migration.mock.extracts import generate_extracts
 from qvh_migration.mock.parameters import MockParameters
-from qvh_migration.extracts.store import write_extracts
+from qvh_migration.extracts.files import write_extracts
 
 catalog_path, patients, write = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 catalog = read_source_catalog(catalog_path)

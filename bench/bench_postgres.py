@@ -27,7 +27,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qvh_migration.etl import pipeline, store  # noqa: E402
+from qvh_migration.etl import files as etl_files  # noqa: E402
+from qvh_migration.etl import pipeline  # noqa: E402
 from qvh_migration.etl.ddl import load_order  # noqa: E402
 from qvh_migration.etl.load_files import LOAD_FILES  # noqa: E402
 from qvh_migration.etl.postgres_target import PostgresTarget  # noqa: E402
@@ -72,11 +73,11 @@ def main(patients: int) -> None:
         rows = 0
         started = time.perf_counter()
         for table in load_order(tables):
-            frame = pd.read_parquet(store.table_path(data / "target", store.TABLES, table))
+            frame = pd.read_parquet(etl_files.table_path(data / "target", etl_files.TABLES, table))
             rows += target.load(table, frame, fields, tables)
         pg_load = time.perf_counter() - started
         started = time.perf_counter()
-        store.build_staging_database(data / "target", fields, tables)
+        etl_files.build_staging_database(data / "target", fields, tables)
         duck_load = time.perf_counter() - started
         files = sorted((data / "target" / LOAD_FILES).iterdir())
         csv_bytes = sum(f.stat().st_size for f in files if f.suffix == ".csv")

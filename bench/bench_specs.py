@@ -21,7 +21,7 @@ _COLD = """
 import sys, time
 from pathlib import Path
 from qvh_migration.settings import locate_documents
-from qvh_migration.specs.catalogs import parse_source_catalog, parse_target_catalog
+from qvh_migration.specs.catalog_build import parse_source_catalog, parse_target_catalog
 documents = locate_documents(Path(sys.argv[1]))
 start = time.perf_counter()
 parse_source_catalog(documents)

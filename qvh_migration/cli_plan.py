@@ -17,7 +17,7 @@ import pandas as pd
 from qvh_migration.errors import CurationError, MigrationInputError
 from qvh_migration.etl.plan import FieldPlan, PartPlan, TablePlan, build_table_plan
 from qvh_migration.etl.row_sources import load_row_sources
-from qvh_migration.mapping.artifacts import CONTRACT_CSV, read_contract
+from qvh_migration.mapping.files import CONTRACT_CSV, read_contract
 from qvh_migration.settings import default_data_dir, default_row_sources_file
 
 

@@ -73,12 +73,12 @@ def test_extract_sources(tmp_path: Path) -> None:
 
 def test_catalogs_name_the_folder_problem_without_the_command_line(tmp_path: Path) -> None:
     from qvh_migration.errors import SpecDocumentError
-    from qvh_migration.specs import catalogs
+    from qvh_migration.specs import catalog_build
 
     empty = tmp_path / "spec"
     empty.mkdir()
     with pytest.raises(SpecDocumentError, match="the folder holds neither the real documents") as caught:
-        catalogs.source_catalog(settings.locate_documents(empty), tmp_path)
+        catalog_build.source_catalog(settings.locate_documents(empty), tmp_path)
     assert caught.value.source == str(empty)
     assert settings.STANDIN_TARGET_GUIDE_NAME in str(caught.value) and settings.TARGET_GUIDE_NAME in str(caught.value)
 

@@ -11,7 +11,8 @@ from pydantic import Field
 from qvh_migration.defs import table_runs
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, partitioned_check, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.etl import load_order, pipeline, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import load_order, pipeline
 from qvh_migration.etl.ddl import DIALECTS
 from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.etl.fields import IMPUTE_MODES
@@ -247,9 +248,9 @@ def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
         fields, tables = pipeline.read_target_catalog(folders.catalogs)
         # Partitions that finished at the same moment may each have combined the summary without the
         # other; combine it again once every partition has written its own.
-        store.refresh_load_summary(folders.target)
-        database = store.build_staging_database(folders.target, fields, tables, folders.extracts)
-    summary = pd.read_csv(folders.target / store.LOAD_SUMMARY_FILE, keep_default_na=False)
+        etl_files.refresh_load_summary(folders.target)
+        database = etl_files.build_staging_database(folders.target, fields, tables, folders.extracts)
+    summary = pd.read_csv(folders.target / etl_files.LOAD_SUMMARY_FILE, keep_default_na=False)
     return dg.MaterializeResult(
         metadata={
             "tables": len(tables),
@@ -259,7 +260,7 @@ def staging_database(settings: MigrationSettings) -> dg.MaterializeResult:
                 rows=40,
                 columns=["target_table", "source_rows", "loaded_rows", "rejected_rows", "filtered_rows"],
             ),
-            **path_metadata(database, *(store.ddl_path(folders.target, d) for d in DIALECTS)),
+            **path_metadata(database, *(etl_files.ddl_path(folders.target, d) for d in DIALECTS)),
         }
     )
 

@@ -1,6 +1,6 @@
 """Where the source extracts come from: synthetic by default, real files or a database by config.
 
-Downstream assets always read the written extracts (``qvh_migration.extracts.store``), so
+Downstream assets always read the written extracts (``qvh_migration.extracts.files``), so
 switching to real extracts is a change to the ``extract_source`` resource and nothing else.
 """
 
@@ -13,9 +13,9 @@ import pandas as pd
 from pydantic import Field
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.extracts.files import read_manifest
 from qvh_migration.extracts.readers import read_duckdb_extracts, read_file_extracts, unknown_files
 from qvh_migration.extracts.sql_source import check_source_url, describe_source, read_sql_extracts
-from qvh_migration.extracts.store import read_manifest
 from qvh_migration.io.secrets import password_of
 from qvh_migration.settings import SOURCE_URL_ENV, default_source_url
 

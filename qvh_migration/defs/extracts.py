@@ -10,7 +10,8 @@ from qvh_migration.console import report_progress
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import check_result, column_schema, fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.extracts import store
+from qvh_migration.extracts import checks as extract_checks
+from qvh_migration.extracts import files as extract_files
 from qvh_migration.extracts.checks import empty_extract_check, manifest_row_counts, nhs_number_check
 from qvh_migration.io.masking import mask_identifiers
 from qvh_migration.legacy.keys import ALL_TABLES, PRIORITY_TABLES
@@ -18,12 +19,12 @@ from qvh_migration.mock import recount
 from qvh_migration.mock.extracts import SourceExtracts, generate_extracts
 from qvh_migration.mock.parameters import MockParameterError, MockParameters
 from qvh_migration.mock.rules import LEDGER_COLUMNS
-from qvh_migration.specs import catalogs
-from qvh_migration.specs.catalogs import read_catalog_artifacts
+from qvh_migration.specs import files as spec_files
+from qvh_migration.specs.files import read_catalog_artifacts
 
 GROUP = "extracts"
 ASSET_NAME = "source_extracts"
-LEDGER_KEY = dg.AssetKey([store.STAGE, store.LEDGER_NAME])
+LEDGER_KEY = dg.AssetKey([extract_files.STAGE, extract_files.LEDGER_NAME])
 
 
 class SyntheticExtractConfig(dg.Config):
@@ -52,7 +53,7 @@ def synthetic_parameter_problems(patients: int | None, seed: int | None, defect_
 
 
 def table_key(table: str) -> dg.AssetKey:
-    return dg.AssetKey([store.STAGE, table])
+    return dg.AssetKey([extract_files.STAGE, table])
 
 
 def _table_spec(table: str) -> dg.AssetSpec:
@@ -66,7 +67,7 @@ def _table_spec(table: str) -> dg.AssetSpec:
         description=(
             f"Source extract of legacy table {table} ({role}): exactly the catalog's columns, every value a "
             f"string. Synthetic by default; real files or a database when `extract_source` says so. "
-            f"File: `{store.STAGE}/{store.table_file(table)}`."
+            f"File: `{extract_files.STAGE}/{extract_files.table_file(table)}`."
         ),
     )
 
@@ -83,7 +84,7 @@ def _table_spec(table: str) -> dg.AssetSpec:
             description=(
                 "Ledger of the defects injected into the synthetic extracts (table, row key, column, defect kind), "
                 "so every gate has a known expected count. Empty for real extracts. "
-                f"File: `{store.STAGE}/{store.LEDGER_FILE}`."
+                f"File: `{extract_files.STAGE}/{extract_files.LEDGER_FILE}`."
             ),
         )
     ],
@@ -122,7 +123,7 @@ def source_extracts(
     extract_source: ExtractSource,
 ):
     with fail_clearly():
-        source_catalog, _, _ = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
+        source_catalog, _, _ = read_catalog_artifacts(settings.stage_dir(spec_files.STAGE))
         kind = extract_source.source_kind
         if kind == "synthetic":
             try:
@@ -140,10 +141,10 @@ def source_extracts(
             tables = extract_source.read_real(source_catalog, ALL_TABLES)
             extracts = SourceExtracts(tables=tables, defect_ledger=pd.DataFrame(columns=list(LEDGER_COLUMNS)))
             source = {"source": kind, "location": extract_source.describe()}
-    folder = settings.stage_dir(store.STAGE)
-    previous = store.read_manifest(folder)
+    folder = settings.stage_dir(extract_files.STAGE)
+    previous = extract_files.read_manifest(folder)
     declared = extract_source.delivery_manifest()
-    store.write_extracts(
+    extract_files.write_extracts(
         extracts.tables,
         extracts.defect_ledger,
         folder,
@@ -156,7 +157,9 @@ def source_extracts(
         yield dg.MaterializeResult(
             asset_key=table_key(table),
             metadata={
-                **_table_metadata(frame, folder / store.table_file(table), _descriptions(source_catalog, table)),
+                **_table_metadata(
+                    frame, folder / extract_files.table_file(table), _descriptions(source_catalog, table)
+                ),
                 **source,
                 "origin": kind,
             },
@@ -170,7 +173,7 @@ def source_extracts(
             "preview": preview(mask_identifiers(ledger)),
             **source,
             "origin": kind,
-            **path_metadata(folder / store.LEDGER_FILE),
+            **path_metadata(folder / extract_files.LEDGER_FILE),
         },
     )
     yield from _checks(extracts, source_catalog, synthetic=kind == "synthetic")
@@ -217,7 +220,7 @@ def _descriptions(source_catalog: pd.DataFrame, table: str) -> dict[str, str]:
 
 
 def _table_metadata(frame: pd.DataFrame, path: Path, descriptions: dict[str, str]) -> dict[str, object]:
-    profile = store.profile_extract(frame)
+    profile = extract_checks.profile_extract(frame)
     rates = pd.DataFrame.from_dict(profile["columns"], orient="index")
     filled = rates[rates["empty_rate"] + rates["null_rate"] < 1.0]
     return {

@@ -10,10 +10,11 @@ from qvh_migration.defs.etl import _folders, staging_database, target_table_part
 from qvh_migration.defs.metadata import fail_clearly, partitioned_check, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.defs.table_health import health_metadata
-from qvh_migration.gates import explanations, release, stage
+from qvh_migration.gates import explanations, release
+from qvh_migration.gates import pipeline as gate_pipeline
 from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
 from qvh_migration.gates.profiles import DEFAULT_PROFILE, load_profile
-from qvh_migration.gates.run import TableGates
+from qvh_migration.gates.table_gates import TableGates
 
 GROUP = "gates"
 # One Dagster check per group of check families (fewer events per partition run; the metadata of
@@ -106,7 +107,7 @@ def table_gates_result(settings: MigrationSettings, table: str, profile_name: st
     """Gate one target table: the asset's body, shared with the parallel load job."""
     with fail_clearly():
         profile = load_profile(profile_name)
-        result, paths = stage.gate_partition(_folders(settings), _gates_dir(settings), table, profile)
+        result, paths = gate_pipeline.gate_partition(_folders(settings), _gates_dir(settings), table, profile)
     return dg.MaterializeResult(
         metadata={
             "profile": profile.name,
@@ -160,7 +161,7 @@ def record_cleared(settings: MigrationSettings, table: str, run_id: str) -> Path
 def cross_table_integrity(config: GateConfig, settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
         profile = load_profile(config.profile)
-        findings, summary = stage.run_cross_table(_folders(settings), _gates_dir(settings), profile)
+        findings, summary = gate_pipeline.run_cross_table(_folders(settings), _gates_dir(settings), profile)
     failed = summary.loc[~summary["passed"].astype(bool)]
     return dg.MaterializeResult(
         metadata={"links": len(summary), "findings": len(findings), "profile": profile.name},
@@ -195,7 +196,7 @@ def cross_table_integrity(config: GateConfig, settings: MigrationSettings) -> dg
 def business_invariants(config: GateConfig, settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
         profile = load_profile(config.profile)
-        findings, summary = stage.run_business_invariants(_folders(settings), _gates_dir(settings), profile)
+        findings, summary = gate_pipeline.run_business_invariants(_folders(settings), _gates_dir(settings), profile)
     per_invariant = (
         summary.groupby(["family", "check"], as_index=False)
         .agg(failures=("failures", "sum"), tables=("target_table", "nunique"), passed=("passed", "all"))
@@ -257,7 +258,7 @@ def _family_result(family: str, summary: pd.DataFrame, findings: pd.DataFrame) -
 )
 def defect_detection(settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
-        counts, _ = stage.run_detection(_folders(settings), _gates_dir(settings))
+        counts, _ = gate_pipeline.run_detection(_folders(settings), _gates_dir(settings))
     missed = int(counts["missed"].sum())
     return dg.MaterializeResult(
         metadata={"injected": int(counts["injected"].sum()), "missed": missed, "detection": preview(counts, rows=30)},

@@ -10,19 +10,19 @@ import pandas as pd
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.etl import store as target_store
+from qvh_migration.etl import files as etl_files
 from qvh_migration.etl.row_sources import RowSources, load_row_sources
-from qvh_migration.extracts import store
+from qvh_migration.extracts import files as extract_files
 from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
-from qvh_migration.mapping import artifacts as files
 from qvh_migration.mapping import contract as contract_rules
 from qvh_migration.mapping import contract_changes as changes
 from qvh_migration.mapping import coverage, crosswalks, curated_rules, decisions, matcher, signoffs, staged_values
 from qvh_migration.mapping import data_mapping_report as mapping_report
+from qvh_migration.mapping import files as mapping_files
 from qvh_migration.mapping import not_migrated_watch as watch
 from qvh_migration.mapping.contract_schema import CONTRACT_COLUMN_DESCRIPTIONS
-from qvh_migration.specs import catalogs
-from qvh_migration.specs.catalogs import read_catalog_artifacts
+from qvh_migration.specs import files as spec_files
+from qvh_migration.specs.files import read_catalog_artifacts
 
 GROUP = "mapping"
 PRECISION_AIM, RECALL_AIM = 0.90, 0.98
@@ -35,7 +35,7 @@ def reviewed_inputs(settings: MigrationSettings) -> tuple[dict[str, pd.DataFrame
     and the stage's files are replaced together or not at all."""
     with fail_clearly():
         loaded = crosswalks.load_crosswalks(settings.crosswalk_path())
-        source, fields, _ = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
+        source, fields, _ = read_catalog_artifacts(settings.stage_dir(spec_files.STAGE))
         curated = curated_rules.load_curated_rules(settings.rules_path(), source, fields, set(loaded), every_table=True)
     return loaded, curated
 
@@ -48,13 +48,13 @@ def reviewed_inputs(settings: MigrationSettings) -> tuple[dict[str, pd.DataFrame
         "The reviewed crosswalks (`crosswalks/*.csv`, legacy code -> NHS Data Dictionary code), validated: "
         "unique legacy codes, no empty codes, target codes in the NHS code set, and every crosswalk a curated "
         "rule names present (checked before any file of the stage is replaced). "
-        f"File: `{files.STAGE}/{files.CROSSWALKS_CSV}` (all code sets in one table)."
+        f"File: `{mapping_files.STAGE}/{mapping_files.CROSSWALKS_CSV}` (all code sets in one table)."
     ),
 )
 def crosswalk_catalog(settings: MigrationSettings) -> dg.MaterializeResult:
     loaded, _ = reviewed_inputs(settings)
     combined = pd.concat([frame.assign(code_set=name) for name, frame in loaded.items()], ignore_index=True)
-    path = files.write_crosswalk_table(combined, settings.stage_dir(files.STAGE))
+    path = mapping_files.write_crosswalk_table(combined, settings.stage_dir(mapping_files.STAGE))
     per_set = combined.groupby("code_set").size()
     return dg.MaterializeResult(
         metadata={
@@ -75,16 +75,17 @@ def crosswalk_catalog(settings: MigrationSettings) -> dg.MaterializeResult:
     description=(
         "Semantic mapping matrix: for every target field, the top source candidates from all source "
         "fields with a 0-1 score and its evidence (name, description, type/size, code-type fit, table "
-        f"affinity). Measured against a hand-checked gold list. File: `{files.STAGE}/{files.MATRIX_CSV}`."
+        f"affinity). Measured against a hand-checked gold list. "
+        f"File: `{mapping_files.STAGE}/{mapping_files.MATRIX_CSV}`."
     ),
 )
 def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
-        source, fields, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
+        source, fields, tables = read_catalog_artifacts(settings.stage_dir(spec_files.STAGE))
     started = time.perf_counter()
     matrix = matcher.build_semantic_matrix(source, fields, tables)
     seconds = time.perf_counter() - started
-    path = files.write_matrix(matrix, settings.stage_dir(files.STAGE))
+    path = mapping_files.write_matrix(matrix, settings.stage_dir(mapping_files.STAGE))
     with fail_clearly():
         gold = matcher.read_gold()
     scores = matcher.evaluate_matrix(matrix, gold)
@@ -117,7 +118,8 @@ def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: Migrati
         "Mapping contract: exactly one row per target field, classified DIRECT, CROSSWALK, TRANSFORM, "
         "DERIVED, DEFAULT, GENERATED, NOT_MIGRATED or UNRESOLVED, with rule id, sources, transform or "
         "crosswalk, confidence, status and rationale. Curated YAML rules override the matrix; unresolved "
-        f"mandatory fields are blockers. Files: `{files.STAGE}/{files.CONTRACT_CSV}` and `{files.CONTRACT_XLSX}`."
+        f"mandatory fields are blockers. Files: `{mapping_files.STAGE}/{mapping_files.CONTRACT_CSV}` and "
+        f"`{mapping_files.CONTRACT_XLSX}`."
     ),
     check_specs=[
         dg.AssetCheckSpec(
@@ -131,13 +133,13 @@ def semantic_mapping_matrix(context: dg.AssetExecutionContext, settings: Migrati
     ],
 )
 def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
-    folder = settings.stage_dir(files.STAGE)
+    folder = settings.stage_dir(mapping_files.STAGE)
     _, curated = reviewed_inputs(settings)
     with fail_clearly():
-        _, fields, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
-        matrix = files.read_matrix(folder)
+        _, fields, tables = read_catalog_artifacts(settings.stage_dir(spec_files.STAGE))
+        matrix = mapping_files.read_matrix(folder)
     contract = contract_rules.build_mapping_contract(fields, tables, matrix, curated, LEGACY_CODE_FIELDS)
-    path, workbook = files.write_contract(contract, folder)
+    path, workbook = mapping_files.write_contract(contract, folder)
     counts = contract_rules.class_counts(contract)
     blocked = contract_rules.blockers(contract)
     return dg.MaterializeResult(
@@ -179,13 +181,13 @@ def mapping_contract(settings: MigrationSettings) -> dg.MaterializeResult:
         "sign-off (`qvh_migration/mapping/signoffs.yaml`, `qvh-migration sign-contract`). One row per field "
         "whose class, rule, crosswalk, code handling or status changed (or that appeared or went), with its "
         "rationale now and before, and per crosswalk entry whose target changed. With no sign-off it says so "
-        f"and lists nothing. Files: `{files.STAGE}/{changes.CHANGES_CSV}` and `{changes.CHANGES_JSON}`."
+        f"and lists nothing. Files: `{mapping_files.STAGE}/{changes.CHANGES_CSV}` and `{changes.CHANGES_JSON}`."
     ),
 )
 def contract_changes(settings: MigrationSettings) -> dg.MaterializeResult:
     with fail_clearly():
         log, summary = changes.changes_for_run(settings.paths().data_dir, signoffs.default_signoffs_file())
-    paths = changes.write_changes(log, summary, settings.stage_dir(files.STAGE))
+    paths = changes.write_changes(log, summary, settings.stage_dir(mapping_files.STAGE))
     return dg.MaterializeResult(
         metadata={
             **frame_metadata(log, preview_columns=["scope", "item", "change", "changed"]),
@@ -204,7 +206,7 @@ def contract_changes(settings: MigrationSettings) -> dg.MaterializeResult:
     description=(
         "Crosswalk coverage (the vendor's data mapping report): legacy codes found in the source "
         "extracts that no crosswalk covers, with where they occur and how often. "
-        f"File: `{files.STAGE}/{files.COVERAGE_CSV}`."
+        f"File: `{mapping_files.STAGE}/{mapping_files.COVERAGE_CSV}`."
     ),
     check_specs=[
         dg.AssetCheckSpec(
@@ -217,11 +219,11 @@ def contract_changes(settings: MigrationSettings) -> dg.MaterializeResult:
 def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
     loaded, _ = reviewed_inputs(settings)
     with fail_clearly():
-        extracts = store.read_extract_tables(
-            settings.stage_dir(store.STAGE), {table for table, _ in LEGACY_CODE_FIELDS}
+        extracts = extract_files.read_extract_tables(
+            settings.stage_dir(extract_files.STAGE), {table for table, _ in LEGACY_CODE_FIELDS}
         )
     report = coverage.crosswalk_coverage(extracts, loaded, LEGACY_CODE_FIELDS)
-    path = files.write_coverage(report, settings.stage_dir(files.STAGE))
+    path = mapping_files.write_coverage(report, settings.stage_dir(mapping_files.STAGE))
     summary = coverage.coverage_summary(report)
     variants = coverage.case_variants(report, loaded)
     return dg.MaterializeResult(
@@ -266,7 +268,8 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
         "national_code field (the load rejects it). `not_migrated_tables_empty` warns when the extracts or the "
         "configured real source hold rows in a legacy table that would feed a table the contract does not "
         "migrate (`watch_tables` in `qvh_migration/etl/row_sources.yaml`). "
-        f"Files: `{files.STAGE}/{files.DATA_MAPPING_REPORT_CSV}` and `{files.DATA_MAPPING_REPORT_XLSX}` "
+        f"Files: `{mapping_files.STAGE}/{mapping_files.DATA_MAPPING_REPORT_CSV}` and "
+        f"`{mapping_files.DATA_MAPPING_REPORT_XLSX}` "
         "(a sheet per code type, unmapped values highlighted)."
     ),
     check_specs=[
@@ -288,12 +291,12 @@ def crosswalk_coverage(settings: MigrationSettings) -> dg.MaterializeResult:
     ],
 )
 def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSource) -> dg.MaterializeResult:
-    folder = settings.stage_dir(files.STAGE)
-    extracts_folder = settings.stage_dir(store.STAGE)
-    tables_folder = settings.stage_dir("target") / target_store.TABLES
+    folder = settings.stage_dir(mapping_files.STAGE)
+    extracts_folder = settings.stage_dir(extract_files.STAGE)
+    tables_folder = settings.stage_dir("target") / etl_files.TABLES
     loaded, _ = reviewed_inputs(settings)
     with fail_clearly():
-        source, _, tables = read_catalog_artifacts(settings.stage_dir(catalogs.STAGE))
+        source, _, tables = read_catalog_artifacts(settings.stage_dir(spec_files.STAGE))
         row_sources = load_row_sources(
             settings.row_sources_path(), set(tables["table_name"]), set(source["TableName"].astype(str))
         )
@@ -302,7 +305,7 @@ def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSour
         findings = watch.not_migrated_rows(
             row_sources, watched_row_counts(row_sources, extracts_folder, extract_source)
         )
-    paths = files.write_data_mapping_report(report, folder, open_decisions)
+    paths = mapping_files.write_data_mapping_report(report, folder, open_decisions)
     staged_outcome = staged_values.every_staged_value_listed(report, staged)
     coverage_outcome, national = mapping_report.every_legacy_value_mapped(report)
     unexplained = coverage_outcome.metadata["unexplained_values"]
@@ -324,7 +327,7 @@ def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSour
                 "every_staged_value_listed",
                 staged_outcome,
                 description=f"{staged_outcome.metadata['missing_values']} staged values missing from "
-                f"mapping/{files.DATA_MAPPING_REPORT_CSV}"
+                f"mapping/{mapping_files.DATA_MAPPING_REPORT_CSV}"
                 if not staged_outcome.passed
                 else None,
             ),
@@ -333,7 +336,7 @@ def data_mapping_report(settings: MigrationSettings, extract_source: ExtractSour
                 coverage_outcome,
                 severity=dg.AssetCheckSeverity.ERROR if national else dg.AssetCheckSeverity.WARN,
                 description=f"{unexplained} unmapped legacy values not explained by the defect ledger: "
-                f"see mapping/{files.DATA_MAPPING_REPORT_CSV}"
+                f"see mapping/{mapping_files.DATA_MAPPING_REPORT_CSV}"
                 if not coverage_outcome.passed
                 else None,
             ),

@@ -9,7 +9,7 @@ from qvh_migration.defs.metadata import fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl.pipeline import catalog_columns
 from qvh_migration.io.masking import identifier_fields
-from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.mapping.files import read_contract
 from qvh_migration.scenarios import acceptance, book
 
 GROUP = "reports"

@@ -7,8 +7,9 @@ import pandas as pd
 
 from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.specs import catalogs
+from qvh_migration.specs import catalog_build
 from qvh_migration.specs import checks as catalog_checks
+from qvh_migration.specs import files as spec_files
 from qvh_migration.specs.catalog_schema import COLUMN_DESCRIPTIONS
 
 GROUP = "specs"
@@ -21,14 +22,14 @@ GROUP = "specs"
         "Source catalog: every row and column of the INQuire dictionary (sheet `Columns`), plus parsed "
         "code lists, date pairs, logical-delete flags, master-file tables and release-number "
         "descriptions; merged with the PC60 Word dictionary where available. "
-        f"File: `{catalogs.STAGE}/{catalogs.SOURCE_CATALOG_CSV}`."
+        f"File: `{spec_files.STAGE}/{spec_files.SOURCE_CATALOG_CSV}`."
     ),
 )
 def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSettings) -> dg.MaterializeResult:
     started = time.perf_counter()
     documents = settings.paths().documents
     with fail_clearly():
-        result = catalogs.source_catalog(documents, settings.stage_dir(catalogs.STAGE))
+        result = catalog_build.source_catalog(documents, settings.stage_dir(spec_files.STAGE))
     catalog = result.catalog
     context.log.info(
         "source catalog %s from %s", "reused" if result.reused else "parsed", documents.source_dictionary.name
@@ -51,7 +52,7 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
             "document_digest": result.digest[:16],
             "reused_previous_parse": result.reused,
             "asset_seconds": round(time.perf_counter() - started, 3),
-            **path_metadata(settings.stage_dir(catalogs.STAGE) / catalogs.SOURCE_CATALOG_CSV),
+            **path_metadata(settings.stage_dir(spec_files.STAGE) / spec_files.SOURCE_CATALOG_CSV),
         },
         data_version=dg.DataVersion(result.digest[:16]),
     )
@@ -63,8 +64,8 @@ def source_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
     description=(
         "Target catalog: the 38 LOAD_ staging tables and their fields from the vendor's migration guide "
         "(type, length, code type, `Loaded into`, comment, page), each classified mandatory / "
-        f"conditional / optional with its evidence. Files: `{catalogs.STAGE}/{catalogs.TARGET_FIELDS_CSV}`, "
-        f"`{catalogs.STAGE}/{catalogs.TARGET_TABLES_CSV}`."
+        f"conditional / optional with its evidence. Files: `{spec_files.STAGE}/{spec_files.TARGET_FIELDS_CSV}`, "
+        f"`{spec_files.STAGE}/{spec_files.TARGET_TABLES_CSV}`."
     ),
     check_specs=[
         dg.AssetCheckSpec(
@@ -88,8 +89,8 @@ def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
     started = time.perf_counter()
     documents = settings.paths().documents
     with fail_clearly():
-        result = catalogs.target_catalog(
-            documents, settings.stage_dir(catalogs.STAGE), settings.overrides_path(), settings.rules_path()
+        result = catalog_build.target_catalog(
+            documents, settings.stage_dir(spec_files.STAGE), settings.overrides_path(), settings.rules_path()
         )
     fields = result.fields
     classes = fields["mandatory_class"].value_counts()
@@ -115,7 +116,7 @@ def target_catalog(context: dg.AssetExecutionContext, settings: MigrationSetting
             "document_digest": result.digest[:16],
             "reused_previous_parse": result.reused,
             "asset_seconds": round(time.perf_counter() - started, 3),
-            **path_metadata(settings.stage_dir(catalogs.STAGE) / catalogs.TARGET_FIELDS_CSV),
+            **path_metadata(settings.stage_dir(spec_files.STAGE) / spec_files.TARGET_FIELDS_CSV),
         },
         data_version=dg.DataVersion(result.digest[:16]),
         check_results=target_catalog_checks(fields, result.tables),
@@ -134,16 +135,16 @@ def target_catalog_checks(fields: pd.DataFrame, tables: pd.DataFrame) -> list[dg
     description=(
         "Schema summary: table and field counts per catalog, per-table field counts, mandatory classes, "
         "dictionary conflicts and anything the readers could not place. "
-        f"File: `{catalogs.STAGE}/{catalogs.SUMMARY_FILE}`."
+        f"File: `{spec_files.STAGE}/{spec_files.SUMMARY_FILE}`."
     ),
 )
 def schema_catalog_summary(settings: MigrationSettings) -> dg.MaterializeResult:
     documents = settings.paths().documents
-    folder = settings.stage_dir(catalogs.STAGE)
+    folder = settings.stage_dir(spec_files.STAGE)
     with fail_clearly():
-        source = catalogs.source_catalog(documents, folder)
-        target = catalogs.target_catalog(documents, folder, settings.overrides_path(), settings.rules_path())
-    summary = catalogs.schema_summary(
+        source = catalog_build.source_catalog(documents, folder)
+        target = catalog_build.target_catalog(documents, folder, settings.overrides_path(), settings.rules_path())
+    summary = catalog_build.schema_summary(
         source.catalog,
         source.pc60_conflicts,
         target.fields,
@@ -152,7 +153,7 @@ def schema_catalog_summary(settings: MigrationSettings) -> dg.MaterializeResult:
         target.notes,
         documents.as_metadata(),
     )
-    path = catalogs.write_schema_summary(summary, folder)
+    path = spec_files.write_schema_summary(summary, folder)
     per_table = "\n".join(f"| {name} | {count} |" for name, count in summary["target"]["fields_per_table"].items())
     return dg.MaterializeResult(
         metadata={

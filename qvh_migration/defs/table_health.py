@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from qvh_migration.etl import store
+from qvh_migration.etl import files as etl_files
 from qvh_migration.io.previews import markdown
 
 COUNTS = ("source_rows", "loaded_rows", "rejected_rows", "filtered_rows")
@@ -18,7 +18,7 @@ FAILING_ROWS = 25  # the rest are in gates/summary/<T>.csv
 
 def load_counts(target_dir: Path, table: str) -> dict[str, int]:
     """The partition's own load summary, its union parts added up; zeros when it never loaded."""
-    path = store.table_path(target_dir, store.SUMMARY, table)
+    path = etl_files.table_path(target_dir, etl_files.SUMMARY, table)
     if not path.exists():
         return dict.fromkeys(COUNTS, 0)
     summary = pd.read_csv(path, keep_default_na=False)

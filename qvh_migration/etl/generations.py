@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.extracts.store import read_manifest
+from qvh_migration.extracts.files import read_manifest
 
 GENERATION = "generation"
 SUMMARY_DIR = "summary"

@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl import files as etl_files
 from qvh_migration.etl import key_registry as registry_rules
-from qvh_migration.etl import load_files, store
+from qvh_migration.etl import load_files
 from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.etl.executor import TableLoad, load_table, table_rules
 from qvh_migration.etl.fields import IMPUTE_MODES
@@ -26,8 +27,8 @@ from qvh_migration.etl.source_rules import GRAIN_KEY, prepare_rows
 from qvh_migration.etl.sources import SourceTables
 from qvh_migration.io.artifacts import published_together, write_parquet
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
+from qvh_migration.mapping.files import read_contract
 from qvh_migration.settings import default_row_sources_file
 
 
@@ -145,14 +146,14 @@ def run_partition(
         numbers,
         impute_mode=impute_mode,
         run_id=run_id,
-        parent_outcomes=lambda parent: store.published_outcomes(folders.target, parent),
+        parent_outcomes=lambda parent: etl_files.published_outcomes(folders.target, parent),
         engine=engine,
     )
     with published_together():  # every file of the partition, renamed into place once the server committed
-        paths = store.write_table_files(folders.target, load, current_generation(folders.extracts))
+        paths = etl_files.write_table_files(folders.target, load, current_generation(folders.extracts))
         csv_file, control_file = load_files.write_load_files(folders.target, target_table, load.table, fields)
         paths.update({"load_file": csv_file, "control_file": control_file})
         if target:
             target.load(target_table, load.table, fields, tables)
-    paths["load_summary"] = store.refresh_load_summary(folders.target)
+    paths["load_summary"] = etl_files.refresh_load_summary(folders.target)
     return load, paths

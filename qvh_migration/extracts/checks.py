@@ -7,10 +7,14 @@ data it is a data-quality finding to trace.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from qvh_migration.check_outcome import CheckOutcome
+from qvh_migration.io.arrow_text import series_arrow
 from qvh_migration.io.masking import mask_values
 from qvh_migration.legacy.nhs_number import nhs_digits, repeated_digit_numbers, valid_nhs_numbers
 
@@ -79,3 +83,18 @@ def empty_extract_check(
             "problems": "; ".join(lines) or "none",
         },
     )
+
+
+def profile_extract(df: pd.DataFrame) -> dict[str, Any]:
+    """Row count and, per column, the share of null and of empty-string values (0.0 for no rows)."""
+    n = len(df)
+    columns: dict[str, dict[str, float]] = {}
+    for col in df.columns:
+        arr = series_arrow(df[col].astype("str")) if df[col].dtype != "str" else series_arrow(df[col])
+        nulls = arr.null_count
+        empties = int(pc.sum(pc.equal(arr, "")).as_py() or 0)
+        columns[str(col)] = {
+            "null_rate": round(nulls / n, 6) if n else 0.0,
+            "empty_rate": round(empties / n, 6) if n else 0.0,
+        }
+    return {"rows": n, "columns": columns}

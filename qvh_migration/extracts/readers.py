@@ -15,7 +15,7 @@ import pandas as pd
 
 from qvh_migration.console import report_progress
 from qvh_migration.errors import CatalogContractError, MigrationInputError
-from qvh_migration.extracts.store import LEDGER_FILE, MANIFEST_FILE, csv_file, table_file
+from qvh_migration.extracts.files import LEDGER_FILE, MANIFEST_FILE, csv_file, table_file
 from qvh_migration.io.encoding import detect_legacy_encoding
 
 # A legacy PatientCentre export is pipe-delimited in the Windows code page.

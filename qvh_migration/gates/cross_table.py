@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qvh_migration.gates.files import FINDING_FILE_COLUMNS, SUMMARY_COLUMNS
 from qvh_migration.gates.profiles import Profile
-from qvh_migration.gates.run import FINDING_FILE_COLUMNS, SUMMARY_COLUMNS, passes
+from qvh_migration.gates.table_gates import passes
 from qvh_migration.gates.table_rules import key_column
 
 CHECK = "parent_link"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-EXPLANATIONS_FILE = "failure_explanations.parquet"
+from qvh_migration.gates.files import EXPLANATIONS_FILE
+
 PATIENT_KEY = r"InternalPatientNumber=([^|]+)"
 # Record numbers that tie a row to its relatives across tables (a pathway, a spell or referral).
 RELATED_KEYS = ("PathwayNumber", "EpisodeNumber")

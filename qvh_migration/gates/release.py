@@ -13,22 +13,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from qvh_migration.etl import store as etl_store
+from qvh_migration.etl import files as etl_files
 from qvh_migration.etl.generations import require_one_generation
 from qvh_migration.etl.validation import UNFILLED
 from qvh_migration.gates import explanations
+from qvh_migration.gates.files import DECISION_FILE, GATE_SUMMARY_FILE, all_findings
 from qvh_migration.gates.invariants.declarations import FAMILIES as INVARIANT_FAMILIES
 from qvh_migration.gates.invariants.sql_support import modulus_11_valid
+from qvh_migration.gates.pipeline import _all
 from qvh_migration.gates.profiles import DEFAULT_PROFILE, PROFILE_NAMES, Profile, load_profile
 from qvh_migration.gates.report_figures import REPORT_FIGURES
-from qvh_migration.gates.run import GATE_SUMMARY_FILE, noted_fields, passes
-from qvh_migration.gates.stage import _all, all_findings
+from qvh_migration.gates.table_gates import noted_fields, passes
 from qvh_migration.io.artifacts import atomic_path
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.decisions import open_decision_count
+from qvh_migration.mapping.files import read_contract
 
-DECISION_FILE = "release_decision.json"
 # Figures read from reviewed files rather than from the run, computed only for a profile that
 # sets them: criterion -> how to count it (given the decisions file; None is the package's own).
 REVIEWED_FIGURES: dict[str, Callable[[Path | None], float]] = {
@@ -55,11 +55,11 @@ def scored_gates(gates_dir: Path, contract: pd.DataFrame, profile: Profile) -> p
 
 
 def figures(folders: RunFolders, gates_dir: Path, profile: Profile) -> dict[str, float]:
-    summary = pd.read_csv(folders.target / etl_store.LOAD_SUMMARY_FILE, keep_default_na=False)
+    summary = pd.read_csv(folders.target / etl_files.LOAD_SUMMARY_FILE, keep_default_na=False)
     contract = read_contract(folders.mapping)
     gates = scored_gates(gates_dir, contract, profile)
     findings = all_findings(gates_dir)
-    rejects = _all(folders.target, etl_store.REJECTS)
+    rejects = _all(folders.target, etl_files.REJECTS)
     severity_of = dict(zip(gates["target_table"] + "\x1f" + gates["check"], gates["severity"], strict=True))
     finding_severity = (findings["target_table"].astype(str) + "\x1f" + findings["check"].astype(str)).map(severity_of)
     blocked = gates.loc[~gates["passed"] & gates["severity"].eq("ERROR"), "target_table"].nunique()
@@ -70,7 +70,7 @@ def figures(folders: RunFolders, gates_dir: Path, profile: Profile) -> dict[str,
     unbalanced = summary["source_rows"].astype(int) - summary[["loaded_rows", "rejected_rows", "filtered_rows"]].astype(
         int
     ).sum(axis=1)
-    pmi_path = etl_store.table_path(folders.target, etl_store.TABLES, "LOAD_PMI")
+    pmi_path = etl_files.table_path(folders.target, etl_files.TABLES, "LOAD_PMI")
     pmi = (
         pd.read_parquet(pmi_path)
         if pmi_path.exists()

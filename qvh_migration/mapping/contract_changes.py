@@ -18,7 +18,7 @@ import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import published_together, write_csv, write_json
-from qvh_migration.mapping.artifacts import CONTRACT_CSV, CROSSWALKS_CSV
+from qvh_migration.mapping.files import CONTRACT_CSV, CROSSWALKS_CSV
 from qvh_migration.mapping.signoffs import SignOff, check_snapshot, last_signoff
 
 CHANGES_CSV = "contract_changes.csv"

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from qvh_migration.check_outcome import CheckOutcome
-from qvh_migration.extracts.store import table_file
+from qvh_migration.extracts.files import table_file
 from qvh_migration.io.masking import is_identifier_column
 from qvh_migration.io.previews import markdown
 from qvh_migration.legacy.keys import SUPPORTING_TABLES, TABLE_KEYS, row_keys

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.extracts.store import csv_file, table_file
+from qvh_migration.extracts.files import csv_file, table_file
 from qvh_migration.io.previews import markdown
 
 FINDING_COLUMNS: tuple[str, ...] = ("target_table", "legacy_table", "rows", "where", "reason")

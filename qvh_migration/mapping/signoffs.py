@@ -23,7 +23,7 @@ import yaml
 
 from qvh_migration.errors import CurationError, MigrationInputError
 from qvh_migration.io.artifacts import content_sha256
-from qvh_migration.mapping.artifacts import CONTRACT_CSV, CROSSWALKS_CSV
+from qvh_migration.mapping.files import CONTRACT_CSV, CROSSWALKS_CSV
 
 SIGNOFFS_FILE = Path(__file__).with_name("signoffs.yaml")
 SIGNOFFS_FILE_ENV = "QVH_SIGNOFFS_FILE"

@@ -28,9 +28,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from qvh_migration.check_outcome import CheckOutcome
-from qvh_migration.extracts.store import read_ledger
+from qvh_migration.extracts.files import read_ledger
 from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
-from qvh_migration.mapping.artifacts import read_contract
 from qvh_migration.mapping.data_mapping_report import (
     AS_IS,
     NO_CODE_STATUS,
@@ -44,6 +43,7 @@ from qvh_migration.mapping.data_mapping_report import (
     read_report_extracts,
     report_inputs,
 )
+from qvh_migration.mapping.files import read_contract
 
 STAGED_COLUMNS = ("target_table", "target_field", "staged_value", "staged_count")
 _KEY = ["target_table", "target_field"]

@@ -18,7 +18,7 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import atomic_directory, write_csv
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.reports import run_files
+from qvh_migration.reports import files as report_files
 from qvh_migration.reports.reconciliation import BALANCED, RECONCILIATION_FILE
 
 DELTAS_FILE = "deltas.csv"
@@ -158,8 +158,8 @@ def deltas_run(folders: RunFolders, run_id: str, finished_at: str, keep: int = D
         raise MigrationInputError(path, "no reconciliation yet: materialise reconciliation first")
     reconciliation = pd.read_csv(path, dtype={"source_table": str, "status": str}, keep_default_na=False)
     parts = snapshot(
-        run_files.read_findings(folders.gates),
-        run_files.read_table_files(folders.target, "rejects"),
+        report_files.read_findings(folders.gates),
+        report_files.read_table_files(folders.target, "rejects"),
         reconciliation,
     )
     return record_run(folders.reports, run_id, finished_at, parts, keep)

@@ -20,21 +20,21 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl.files import LOAD_SUMMARY_FILE
 from qvh_migration.etl.load_order import FACTS_TABLES
-from qvh_migration.etl.store import LOAD_SUMMARY_FILE
-from qvh_migration.extracts.store import MANIFEST_FILE
+from qvh_migration.extracts.files import MANIFEST_FILE
+from qvh_migration.gates.files import GATE_SUMMARY_FILE
 from qvh_migration.gates.release import DECISION_FILE
-from qvh_migration.gates.run import GATE_SUMMARY_FILE
 from qvh_migration.io.artifacts import content_sha256
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.mapping.artifacts import CONTRACT_CSV
 from qvh_migration.mapping.decisions import DECISIONS_FILE, load_decisions, open_decisions
+from qvh_migration.mapping.files import CONTRACT_CSV
 from qvh_migration.reports import evidence_reports, evidence_trials
 from qvh_migration.reports.erd import layout
 from qvh_migration.reports.evidence_contract_changes import contract_changes_section
 from qvh_migration.reports.evidence_reports import NOT_PRODUCED, read_csv, records
 from qvh_migration.settings import PROJECT_ROOT, ProjectPaths, RequirementDocuments
-from qvh_migration.specs.catalogs import SUMMARY_FILE, TARGET_FIELDS_FILE, TARGET_TABLES_FILE
+from qvh_migration.specs.files import SUMMARY_FILE, TARGET_FIELDS_FILE, TARGET_TABLES_FILE
 
 PACKAGE_NAME = "qvh-migration"
 EVIDENCE_DIR = "evidence"

@@ -18,17 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from qvh_migration.etl.store import LOAD_SUMMARY_FILE
-from qvh_migration.extracts.store import MANIFEST_FILE as EXTRACTS_MANIFEST
+from qvh_migration.etl.files import LOAD_SUMMARY_FILE
+from qvh_migration.extracts.files import MANIFEST_FILE as EXTRACTS_MANIFEST
+from qvh_migration.gates.files import GATE_SUMMARY_FILE
 from qvh_migration.gates.release import DECISION_FILE
-from qvh_migration.gates.run import GATE_SUMMARY_FILE
 from qvh_migration.io.artifacts import content_sha256
-from qvh_migration.mapping.artifacts import CONTRACT_CSV, CROSSWALKS_CSV
 from qvh_migration.mapping.contract_changes import CHANGES_CSV, CHANGES_JSON
+from qvh_migration.mapping.files import CONTRACT_CSV, CROSSWALKS_CSV
 from qvh_migration.reports import evidence_reports as er
 from qvh_migration.scenarios.acceptance import RESULTS_FILE, SUMMARY_FILE
-from qvh_migration.specs.catalogs import SUMMARY_FILE as CATALOG_SUMMARY
-from qvh_migration.specs.catalogs import TARGET_FIELDS_FILE, TARGET_TABLES_FILE
+from qvh_migration.specs.files import SUMMARY_FILE as CATALOG_SUMMARY
+from qvh_migration.specs.files import TARGET_FIELDS_FILE, TARGET_TABLES_FILE
 
 MANIFEST_FILE = "manifest.json"
 HISTORY_DIR = "history"

@@ -21,7 +21,7 @@ from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration.io.artifacts import write_csv
 from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.legacy.keys import TABLE_KEYS
-from qvh_migration.reports import run_files
+from qvh_migration.reports import files as report_files
 
 RECONCILIATION_FILE = "reconciliation.csv"
 COLUMNS = (
@@ -285,11 +285,11 @@ def one_row_per_source_row(row_sources_file: Path) -> set[str]:
 
 def reconcile_run(folders: RunFolders, tables: list[str], row_sources_file: Path) -> pd.DataFrame:
     """Read the run's files and build its reconciliation."""
-    summary = run_files.read_load_summary(folders.target)
-    rejects = run_files.read_table_files(folders.target, "rejects")
+    summary = report_files.read_load_summary(folders.target)
+    rejects = report_files.read_table_files(folders.target, "rejects")
     sources = {str(s) for s in summary["source_table"] if str(s)}
-    extract_rows = {s: run_files.extract_row_count(folders.extracts, s) for s in sources}
-    target_rows = {t: run_files.target_row_count(folders.target, t) for t in tables}
+    extract_rows = {s: report_files.extract_row_count(folders.extracts, s) for s in sources}
+    target_rows = {t: report_files.target_row_count(folders.target, t) for t in tables}
     grains = one_row_per_source_row(row_sources_file)
     return build_reconciliation(tables, summary, rejects, extract_rows, target_rows, grains)
 

@@ -18,8 +18,8 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration.io.masking import is_identifier_column, mask_row_keys, mask_values
-from qvh_migration.mapping.artifacts import CONTRACT_CSV, read_contract
 from qvh_migration.mapping.crosswalks import load_crosswalks
+from qvh_migration.mapping.files import CONTRACT_CSV, read_contract
 from qvh_migration.reports.reference_contract import UNFILLED, ReferenceContract, RowVerdict, unevaluable_transforms
 from qvh_migration.reports.reference_sources import ReferenceSources
 from qvh_migration.reports.reference_transforms import number_text

@@ -25,7 +25,7 @@ from qvh_migration.gates.trial_figures import REGISTER_FILE, TRIALS_DIR
 from qvh_migration.io.artifacts import atomic_path
 from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.decisions import open_decision_count
-from qvh_migration.reports import run_files
+from qvh_migration.reports import files as report_files
 
 WINDOW_FILE = Path(__file__).with_name("cutover_window.yaml")
 PATIENT_TABLE = "PATDATA"  # the legacy patient master: its rows are the trial's patients
@@ -103,9 +103,9 @@ def _counts_text(counts: pd.Series) -> str:
 def trial_figures(data_dir: Path, open_worklist_items: int) -> dict:
     """The trial's figures, read from the run's files (counts only)."""
     folders = RunFolders.under(Path(data_dir))
-    manifest = run_files.read_manifest(folders.extracts)
-    summary = run_files.read_load_summary(folders.target)
-    rejects = run_files.read_table_files(folders.target, "rejects")
+    manifest = report_files.read_manifest(folders.extracts)
+    summary = report_files.read_load_summary(folders.target)
+    rejects = report_files.read_table_files(folders.target, "rejects")
     gates = pd.read_csv(folders.gates / "gate_summary.csv", keep_default_na=False)
     failures = pd.to_numeric(gates["failures"], errors="coerce").fillna(0)
     invariant = gates["family"].isin(INVARIANT_FAMILIES) if "family" in gates else pd.Series(False, index=gates.index)

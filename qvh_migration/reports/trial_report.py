@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.artifacts import same_workbook, write_atomically, write_csv
 from qvh_migration.io.masking import mask_values
-from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.mapping.files import read_contract
 from qvh_migration.reports import trial_comparison, trial_patients
 
 COMPARISON_CSV = "trial_comparison.csv"

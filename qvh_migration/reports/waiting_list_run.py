@@ -20,8 +20,8 @@ from qvh_migration.io.artifacts import write_csv, write_json
 from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.legacy import as_of
 from qvh_migration.legacy.as_of import MANIFEST_BASIS
-from qvh_migration.mapping.artifacts import read_contract
-from qvh_migration.reports import run_files
+from qvh_migration.mapping.files import read_contract
+from qvh_migration.reports import files as report_files
 from qvh_migration.reports import waiting_list as wl
 from qvh_migration.reports import waiting_list_policy as policy
 from qvh_migration.reports import waiting_list_source as src
@@ -97,12 +97,12 @@ def _source_state(extracts: dict[str, pd.DataFrame | None]) -> dict[str, dict[st
 
 
 def _evidence(folders: RunFolders, registry: pd.DataFrame, extracts: dict) -> wl.CauseEvidence:
-    rejects = run_files.read_table_files(folders.target, "rejects", LIST_TABLES)
+    rejects = report_files.read_table_files(folders.target, "rejects", LIST_TABLES)
     if rejects.empty:
         rejects = pd.DataFrame(
             {c: pd.Series(dtype="string") for c in ("target_table", "source_key", "field", "reason_code")}
         )
-    outcomes = run_files.read_table_files(folders.target, "outcomes", LIST_TABLES)
+    outcomes = report_files.read_table_files(folders.target, "outcomes", LIST_TABLES)
     if not outcomes.empty:
         outcomes = outcomes.merge(registry, on=["target_table", "record_number"], how="left")
     else:
@@ -129,10 +129,10 @@ def parity_run(folders: RunFolders, policies: dict | None = None) -> ParityResul
     database = folders.target / STAGING_FILE
     if not database.exists():
         raise MigrationInputError(database, "no staging database yet: materialise staging_database first")
-    extracts = {t: run_files.read_extract(folders.extracts, t) for t in SOURCE_TABLES}
-    manifest = run_files.read_manifest(folders.extracts)
+    extracts = {t: report_files.read_extract(folders.extracts, t) for t in SOURCE_TABLES}
+    manifest = report_files.read_manifest(folders.extracts)
     as_of, basis = as_of_day(manifest, extracts)
-    registry = run_files.read_registry(folders.target, LIST_TABLES)
+    registry = report_files.read_registry(folders.target, LIST_TABLES)
     evidence = _evidence(folders, registry, extracts)
     sources = _source_lists(extracts, as_of)
     duration_day = src.legacy_duration_day(sources[src.RTT_PTL], as_of, basis == MANIFEST_BASIS)

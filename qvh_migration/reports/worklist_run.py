@@ -18,8 +18,8 @@ from qvh_migration.errors import MigrationInputError
 from qvh_migration.gates.invariants.declarations import load_invariants
 from qvh_migration.io.artifacts import atomic_path
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.mapping.artifacts import CONTRACT_CSV
-from qvh_migration.reports import run_files
+from qvh_migration.mapping.files import CONTRACT_CSV
+from qvh_migration.reports import files as report_files
 from qvh_migration.reports import worklists as wl
 from qvh_migration.reports.worklist_areas import Areas
 
@@ -63,11 +63,11 @@ def folder_of(data_dir: Path) -> Path:
 
 def run_items(folders: RunFolders, areas: Areas) -> pd.DataFrame:
     """Every item of the run's files, values unmasked from the extracts where possible."""
-    rejects = run_files.read_table_files(folders.target, "rejects")
-    findings = run_files.read_findings(folders.gates)
+    rejects = report_files.read_table_files(folders.target, "rejects")
+    findings = report_files.read_findings(folders.gates)
     invariant_path = folders.gates / INVARIANT_FINDINGS
     if invariant_path.exists():
-        findings = pd.concat([findings, run_files._read_parquet(invariant_path)], ignore_index=True)
+        findings = pd.concat([findings, report_files._read_parquet(invariant_path)], ignore_index=True)
     invariants = {i.check: wl.Invariant(i.description, i.citation) for i in load_invariants()}
     validation_path = folders.reports / VALIDATION_FILE
     validation = pd.read_csv(validation_path, dtype=str, keep_default_na=False) if validation_path.exists() else None
@@ -126,7 +126,7 @@ def unmask(items: pd.DataFrame, extracts: Path, contract: pd.DataFrame) -> pd.Da
             if column in key:
                 continue
             if table not in cache:
-                cache[table] = run_files.read_extract(extracts, table)
+                cache[table] = report_files.read_extract(extracts, table)
             value = _lookup(cache[table], key, column)
             if value is not None:
                 break

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from qvh_migration.etl import pipeline, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import pipeline
 from qvh_migration.etl.duckdb_engine import DEFAULT_ENGINE
 from qvh_migration.etl.key_registry import REGISTRY_FILE
 from qvh_migration.etl.load_order import ordered_tables
 from qvh_migration.io.artifacts import write_csv
 from qvh_migration.io.masking import is_identifier_column, mask_values
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.mapping.artifacts import CONTRACT_CSV
+from qvh_migration.mapping.files import CONTRACT_CSV
 from qvh_migration.scenarios.book import Expectation, Scenario
 from qvh_migration.scenarios.extract_set import ExtractSet, build_extract_set
 
@@ -117,7 +118,7 @@ class _Target:
 
     def table(self, name: str) -> pd.DataFrame | None:
         if name not in self._tables:
-            path = store.table_path(self.target, store.TABLES, name)
+            path = etl_files.table_path(self.target, etl_files.TABLES, name)
             self._tables[name] = pd.read_parquet(path) if path.exists() else None
         return self._tables[name]
 
@@ -137,7 +138,7 @@ class _Target:
         return frame.iloc[0:0]
 
     def why_absent(self, table: str, scenario: Scenario) -> str:
-        path = store.table_path(self.target, store.OUTCOMES, table)
+        path = etl_files.table_path(self.target, etl_files.OUTCOMES, table)
         if not path.exists():
             return "table not loaded"
         outcomes = pd.read_parquet(path)

@@ -15,7 +15,8 @@ import pytest
 from qvh_migration import cli
 from qvh_migration.definitions import DRY_RUN_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
 from qvh_migration.defs import table_runs
-from qvh_migration.etl import load_order, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import load_order
 
 PATIENTS, SEED = 200, 11
 FAILED = "LOAD_PMI"
@@ -36,7 +37,7 @@ def _loaded(data_dir: Path) -> set[str]:
     return {
         t
         for t in load_order.committed().tables
-        if (data_dir / store.table_path(Path("target"), store.TABLES, t)).exists()
+        if (data_dir / etl_files.table_path(Path("target"), etl_files.TABLES, t)).exists()
     }
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from qvh_migration import settings
 from qvh_migration.defs import mapping, specs
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.mapping import artifacts as files
+from qvh_migration.mapping import files as mapping_files
 from qvh_migration_tests.conftest import STANDIN_SPEC_DIR
 
 ASSETS = [
@@ -24,12 +24,12 @@ ASSETS = [
     mapping.crosswalk_coverage,
 ]
 STAGE_FILES = (
-    files.CROSSWALKS_CSV,
-    files.COVERAGE_CSV,
-    files.CONTRACT_CSV,
-    files.CONTRACT_XLSX,
-    files.MATRIX_FILE,
-    files.MATRIX_CSV,
+    mapping_files.CROSSWALKS_CSV,
+    mapping_files.COVERAGE_CSV,
+    mapping_files.CONTRACT_CSV,
+    mapping_files.CONTRACT_XLSX,
+    mapping_files.MATRIX_FILE,
+    mapping_files.MATRIX_CSV,
 )
 
 
@@ -50,7 +50,7 @@ def test_a_removed_crosswalk_keeps_every_file_of_the_stage(tmp_path: Path) -> No
         data_dir / "extracts" / "PATDATA.parquet", index=False
     )
     assert _materialise(data_dir, crosswalk_dir).success
-    stage = data_dir / files.STAGE
+    stage = data_dir / mapping_files.STAGE
     before = {name: (stage / name).read_bytes() for name in STAGE_FILES}
     (crosswalk_dir / "sex.csv").unlink()
     result = _materialise(data_dir, crosswalk_dir)
@@ -72,7 +72,7 @@ def test_an_unchanged_workbook_is_not_rewritten(tmp_path: Path) -> None:
         requirement_spec_dir=str(STANDIN_SPEC_DIR), data_dir=str(data_dir), crosswalk_dir=str(crosswalk_dir)
     )
     assert dg.materialize(assets, resources={"settings": resource}).success
-    workbook = data_dir / files.STAGE / files.CONTRACT_XLSX
+    workbook = data_dir / mapping_files.STAGE / mapping_files.CONTRACT_XLSX
     os.utime(workbook, (0, 0))  # written long ago
     assert dg.materialize(assets, resources={"settings": resource}).success
     assert workbook.stat().st_mtime == 0

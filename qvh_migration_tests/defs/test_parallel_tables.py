@@ -13,7 +13,8 @@ import pytest
 from qvh_migration.definitions import DRY_RUN_JOB, STAGING_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.defs.table_runs import TableRun, load_tables
-from qvh_migration.etl import load_order, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import load_order
 
 # Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
 pytestmark = pytest.mark.slow
@@ -79,9 +80,9 @@ def test_same_check_results(serial_and_parallel) -> None:
 def test_same_tables_rejects_outcomes_and_keys(serial_and_parallel) -> None:
     (serial_dir, _), (parallel_dir, _) = serial_and_parallel
     compared = 0
-    for kind in (store.TABLES, store.REJECTS, store.WARNINGS, store.OUTCOMES):
+    for kind in (etl_files.TABLES, etl_files.REJECTS, etl_files.WARNINGS, etl_files.OUTCOMES):
         for table in TARGET_TABLE_NAMES:
-            relative = store.table_path(Path("target"), kind, table)
+            relative = etl_files.table_path(Path("target"), kind, table)
             left, right = serial_dir / relative, parallel_dir / relative
             assert left.exists() == right.exists(), relative
             if left.exists():
@@ -92,7 +93,7 @@ def test_same_tables_rejects_outcomes_and_keys(serial_and_parallel) -> None:
     assert compared >= 38 * 3
     registry = Path("target") / "key_registry.parquet"
     pd.testing.assert_frame_equal(pd.read_parquet(serial_dir / registry), pd.read_parquet(parallel_dir / registry))
-    summary = Path("target") / store.LOAD_SUMMARY_FILE
+    summary = Path("target") / etl_files.LOAD_SUMMARY_FILE
     timings = ["seconds"]  # how long each table took is the one thing allowed to differ
     pd.testing.assert_frame_equal(
         pd.read_csv(serial_dir / summary).drop(columns=timings),

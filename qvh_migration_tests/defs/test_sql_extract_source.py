@@ -11,8 +11,8 @@ import pytest
 from qvh_migration import cli
 from qvh_migration.defs.extract_store import ExtractSource
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.extracts import files as extract_files
 from qvh_migration.extracts import sql_source
-from qvh_migration.extracts import store as extract_store
 from qvh_migration.legacy.keys import ALL_TABLES
 from qvh_migration_tests.defs.test_extract_source import _run
 from qvh_migration_tests.pg_server import PASSWORD, create_database, load_extracts
@@ -33,7 +33,7 @@ def source_url(postgres_server, synthetic: Path) -> str:
     """A fresh legacy copy holding the synthetic extracts, one text table per source table."""
     create_database(postgres_server, "legacy_copy")
     url = postgres_server.url("legacy_copy")
-    load_extracts(url, extract_store.read_extract_tables(synthetic / "extracts", ALL_TABLES))
+    load_extracts(url, extract_files.read_extract_tables(synthetic / "extracts", ALL_TABLES))
     return url
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 from qvh_migration.check_outcome import CheckOutcome
 from qvh_migration.defs.metadata import check_result, is_markdown_table, readable
 from qvh_migration.defs.table_health import health_metadata, load_counts
-from qvh_migration.etl import store
+from qvh_migration.etl import files as etl_files
 from qvh_migration.io.previews import markdown
 from qvh_migration.run_tags import DRY_RUN_NAME_TAG, DRY_RUN_TAG, dry_run_id, new_dry_run
 
@@ -27,7 +27,7 @@ SUMMARY = pd.DataFrame(
 
 
 def _write_summary(target: Path, table: str, rows: list[dict]) -> None:
-    path = store.table_path(target, store.SUMMARY, table)
+    path = etl_files.table_path(target, etl_files.SUMMARY, table)
     path.parent.mkdir(parents=True)
     pd.DataFrame(rows).to_csv(path, index=False)
 

@@ -52,11 +52,12 @@ def load_all(data_dir: Path, target_url: str = "") -> None:
 @pytest.fixture(scope="session")
 def file_path_run(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 38 tables, their load files and the staging database, on files only (no server)."""
-    from qvh_migration.etl import pipeline, store
+    from qvh_migration.etl import files as etl_files
+    from qvh_migration.etl import pipeline
 
     data_dir = tmp_path_factory.mktemp("files_path") / "data"
     shutil.copytree(upstream_data, data_dir)
     load_all(data_dir)
     fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
-    store.build_staging_database(data_dir / "target", fields, tables)
+    etl_files.build_staging_database(data_dir / "target", fields, tables)
     return data_dir

@@ -12,8 +12,8 @@ import pytest
 from qvh_migration.etl.key_registry import REGISTRY_FILE, check_append_only, read_registry
 from qvh_migration.etl.pipeline import build_key_registry, run_partition
 from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
-from qvh_migration.gates.run import record_keys
-from qvh_migration.gates.stage import loaded_and_registered
+from qvh_migration.gates.pipeline import loaded_and_registered
+from qvh_migration.gates.table_gates import record_keys
 from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.legacy.keys import row_keys
 from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE

@@ -13,7 +13,8 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from qvh_migration.etl import pipeline, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import pipeline
 from qvh_migration.etl.ddl import ORACLE_MAX_PRECISION, parent_links
 from qvh_migration.etl.load_files import control_path, csv_path
 from qvh_migration.etl.validation import guide_date_format
@@ -46,14 +47,14 @@ def keyed_tables(fields: pd.DataFrame) -> set[str]:
 
 def test_the_three_ddl_files_are_written(file_path_run: Path) -> None:
     for dialect in ("duckdb", "postgresql", "oracle"):
-        text = store.ddl_path(file_path_run / "target", dialect).read_text(encoding="utf-8")
+        text = etl_files.ddl_path(file_path_run / "target", dialect).read_text(encoding="utf-8")
         assert text.count("CREATE TABLE") == 38, dialect
 
 
 def test_postgresql_ddl_applies_to_a_real_server_as_the_catalog_says(postgres_server, file_path_run, catalog) -> None:
     fields, tables = catalog
     create_database(postgres_server, "ddl_check")
-    script = store.ddl_path(file_path_run / "target", "postgresql").read_text(encoding="utf-8")
+    script = etl_files.ddl_path(file_path_run / "target", "postgresql").read_text(encoding="utf-8")
     with psycopg.connect(postgres_server.url("ddl_check")) as conn:
         conn.execute(script)
         columns = pd.DataFrame(
@@ -91,7 +92,7 @@ def test_postgresql_ddl_applies_to_a_real_server_as_the_catalog_says(postgres_se
 
 def test_oracle_ddl_matches_the_catalog_for_every_table_and_column(file_path_run: Path, catalog) -> None:
     fields, tables = catalog
-    script = store.ddl_path(file_path_run / "target", "oracle").read_text(encoding="utf-8")
+    script = etl_files.ddl_path(file_path_run / "target", "oracle").read_text(encoding="utf-8")
     statements = [s for s in sqlglot.parse(script, read="oracle") if isinstance(s, exp.Create)]
     assert [s.this.this.name for s in statements] == tables.sort_values("load_order")["table_name"].tolist()
     for statement in statements:
@@ -156,7 +157,7 @@ def test_control_files_and_load_files_match_the_catalog(file_path_run: Path, cat
 def test_load_file_rows_equal_the_table_files(file_path_run: Path) -> None:
     target = file_path_run / "target"
     for table in ("LOAD_PMI", "LOAD_OPD_APPOINTMENTS"):
-        loaded = pd.read_parquet(store.table_path(target, store.TABLES, table))
+        loaded = pd.read_parquet(etl_files.table_path(target, etl_files.TABLES, table))
         written = pd.read_csv(csv_path(target, table), dtype=str, keep_default_na=False)
         assert len(written) == len(loaded)
         assert written["RECORD_NUMBER"].tolist() == loaded["RECORD_NUMBER"].astype(str).tolist()

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
-from qvh_migration.etl import pipeline, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import pipeline
 from qvh_migration.etl.executor import TableLoad
 from qvh_migration.scenarios import acceptance, book
 from qvh_migration.settings import default_row_sources_file
@@ -18,7 +19,7 @@ from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of, upstream_da
 from qvh_migration_tests.etl.test_engines import assert_same_load
 
 ENGINES = ("duckdb", "pandas")
-FILES = (store.TABLES, store.REJECTS, store.WARNINGS, store.OUTCOMES)
+FILES = (etl_files.TABLES, etl_files.REJECTS, etl_files.WARNINGS, etl_files.OUTCOMES)
 
 
 def _load_all(data_dir: Path, engine: str) -> dict[str, TableLoad]:
@@ -47,7 +48,7 @@ def test_both_engines_load_the_dry_run_alike(upstream_data: Path, tmp_path: Path
         assert pandas.engine_counts["duckdb"] == 0
     ran = pd.concat([load.engines for load in loads["duckdb"].values()])
     assert (ran["engine"] == "duckdb").sum() > 500  # most fields have an SQL form
-    written = store.table_path(tmp_path / "duckdb" / "target", store.ENGINES, "LOAD_PMI")
+    written = etl_files.table_path(tmp_path / "duckdb" / "target", etl_files.ENGINES, "LOAD_PMI")
     pd.testing.assert_frame_equal(pd.read_parquet(written), loads["duckdb"]["LOAD_PMI"].engines)
 
 
@@ -61,7 +62,7 @@ def test_both_engines_load_the_scenario_book_alike(upstream_data: Path, tmp_path
     runs = {e: acceptance.run_book(scenarios, inputs, tmp_path / e / "data", engine=e) for e in ENGINES}
     for table in TARGET_TABLE_NAMES:
         for kind in FILES:
-            paths = [store.table_path(runs[e].data / "target", kind, table) for e in ENGINES]
+            paths = [etl_files.table_path(runs[e].data / "target", kind, table) for e in ENGINES]
             frames = [pd.read_parquet(p) if p.exists() else None for p in paths]
             if frames[0] is None or frames[1] is None:
                 assert frames[0] is frames[1], f"{table} {kind}: written by one engine only"

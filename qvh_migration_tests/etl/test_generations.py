@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl import pipeline, store
-from qvh_migration.extracts.store import MANIFEST_FILE
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import pipeline
+from qvh_migration.extracts.files import MANIFEST_FILE
 from qvh_migration.gates.profiles import load_profile
 from qvh_migration.gates.release import decide
 from qvh_migration.reports.evidence_html import write_pack
@@ -27,7 +28,7 @@ def _load(data_dir: Path, tables, run_id: str) -> None:
 
 def _build_staging(data_dir: Path) -> Path:
     fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
-    return store.build_staging_database(data_dir / "target", fields, tables)  # the extracts beside
+    return etl_files.build_staging_database(data_dir / "target", fields, tables)  # the extracts beside
 
 
 def _next_delivery(data_dir: Path) -> None:

@@ -16,7 +16,8 @@ import pytest
 from qvh_migration.defs import etl as etl_defs
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl import pipeline, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import pipeline
 from qvh_migration.etl.executor import REJECT_COLUMNS
 from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
@@ -89,7 +90,7 @@ def test_tables_have_the_catalogs_columns_unique_keys_and_resolving_links(loaded
         if key:  # the archive tables have no staging key
             assert load.table[key].notna().all() and load.table[key].is_unique, table
     # The staging database enforces primary keys, lengths and every parent link as a foreign key.
-    database = store.build_staging_database(data_dir / "target", fields, tables)
+    database = etl_files.build_staging_database(data_dir / "target", fields, tables)
     with duckdb.connect(str(database), read_only=True) as con:
         assert con.execute('select count(*) from "LOAD_PMI"').fetchall()[0][0] == len(loads["LOAD_PMI"].table)
 

@@ -16,7 +16,7 @@ from qvh_migration.etl.plan import build_table_plan, contract_rows
 from qvh_migration.etl.plan_fields import ENGINES, FIELD_KINDS
 from qvh_migration.etl.row_sources import load_row_sources
 from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, prepare_rows
-from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.mapping.files import read_contract
 from qvh_migration.mapping.transforms import TRANSFORMS
 
 # The contract built from the requirement documents alone (no extracts), as the mapping tests build it.

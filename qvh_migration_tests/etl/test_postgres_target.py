@@ -15,9 +15,10 @@ from qvh_migration.definitions import DRY_RUN_JOB, defs
 from qvh_migration.defs import etl as etl_defs
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl import pipeline, postgres_target, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import pipeline, postgres_target
 from qvh_migration.etl.postgres_target import PostgresTarget, TargetServerError
-from qvh_migration.extracts import store as extract_store
+from qvh_migration.extracts import files as extract_files
 from qvh_migration.legacy.keys import ALL_TABLES
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of, load_all
 from qvh_migration_tests.pg_server import PASSWORD, create_database, load_extracts
@@ -44,7 +45,7 @@ def server_path_run(postgres_server, upstream_data: Path, tmp_path_factory: pyte
     create_database(postgres_server, "hospital", ("legacy_copy", "staging"))
     source_url = postgres_server.url("hospital", schema="legacy_copy")
     target_url = postgres_server.url("hospital", schema="staging")
-    extracts = extract_store.read_extract_tables(upstream_data / "extracts", ALL_TABLES)
+    extracts = extract_files.read_extract_tables(upstream_data / "extracts", ALL_TABLES)
     load_extracts(source_url, extracts)
     data_dir = tmp_path_factory.mktemp("server_path") / "data"
     with pytest.MonkeyPatch.context() as patch:
@@ -70,7 +71,7 @@ def test_target_schema_equals_the_file_path_row_for_row(server_path_run, file_pa
     target = PostgresTarget(target_url)
     loaded = 0
     for table in etl_defs.TARGET_TABLE_NAMES:
-        files = pd.read_parquet(store.table_path(file_path_run / "target", store.TABLES, table))
+        files = pd.read_parquet(etl_files.table_path(file_path_run / "target", etl_files.TABLES, table))
         server = target.read_table(table)
         assert set(server.columns) >= {c.upper() for c in files.columns}, table
         server = server[[c.upper() for c in files.columns]]
@@ -119,7 +120,7 @@ def test_a_rejected_table_keeps_the_previous_content(server_path_run) -> None:
     data_dir, target_url = server_path_run
     target = PostgresTarget(target_url)
     before = as_text(target.read_table("LOAD_PMI"))
-    frame = pd.read_parquet(store.table_path(data_dir / "target", store.TABLES, "LOAD_PMI"))
+    frame = pd.read_parquet(etl_files.table_path(data_dir / "target", etl_files.TABLES, "LOAD_PMI"))
     fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
     with pytest.raises(TargetServerError, match="LOAD_PMI rejected by the server"):
         target.load("LOAD_PMI", pd.concat([frame, frame.head(1)]), fields, tables)
@@ -140,7 +141,7 @@ def test_preflight_fails_before_any_work(postgres_server, upstream_data: Path, t
     assert time.monotonic() - started < 15
     message = str(failure.value)
     assert expected in message and "\n" not in message and "wrong" not in message
-    assert not store.table_path(data_dir / "target", store.TABLES, "LOAD_PMI").exists()
+    assert not etl_files.table_path(data_dir / "target", etl_files.TABLES, "LOAD_PMI").exists()
 
 
 def test_dry_run_preflight_names_the_server_and_stops(

@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qvh_migration.etl import load_files, pipeline, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import load_files, pipeline
 from qvh_migration.etl.postgres_target import PostgresTarget, TargetServerError
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 from qvh_migration_tests.pg_server import create_database
@@ -46,7 +47,7 @@ def _churn(data_dir: Path) -> tuple[str, str]:
 
 
 def _server_equals_files(target: PostgresTarget, data_dir: Path, table: str) -> None:
-    files = pd.read_parquet(store.table_path(data_dir / "target", store.TABLES, table))
+    files = pd.read_parquet(etl_files.table_path(data_dir / "target", etl_files.TABLES, table))
     numbers = sorted(target.read_table(table)["RECORD_NUMBER"].astype(int))
     assert numbers == sorted(files["RECORD_NUMBER"].astype(int)), table
 
@@ -114,11 +115,11 @@ def test_a_failed_server_load_keeps_the_partition_files(
     _load(data_dir, url, "run-1", ("LOAD_PMI",))
     target_dir = data_dir / "target"
     files = [
-        store.table_path(target_dir, kind, "LOAD_PMI")
-        for kind in (store.TABLES, store.REJECTS, store.WARNINGS, store.OUTCOMES, store.SUMMARY)
+        etl_files.table_path(target_dir, kind, "LOAD_PMI")
+        for kind in (etl_files.TABLES, etl_files.REJECTS, etl_files.WARNINGS, etl_files.OUTCOMES, etl_files.SUMMARY)
     ] + [load_files.csv_path(target_dir, "LOAD_PMI"), load_files.control_path(target_dir, "LOAD_PMI")]
     before = {path: path.read_bytes() for path in files}
-    load_summary = (target_dir / store.LOAD_SUMMARY_FILE).read_bytes()
+    load_summary = (target_dir / etl_files.LOAD_SUMMARY_FILE).read_bytes()
     _churn(data_dir)
     pipeline.build_key_registry(folders_of(data_dir), "run-2")
     with monkeypatch.context() as patch:
@@ -130,9 +131,9 @@ def test_a_failed_server_load_keeps_the_partition_files(
             postgres_server.start()
     for path, content in before.items():
         assert path.read_bytes() == content, path.name
-    assert (target_dir / store.LOAD_SUMMARY_FILE).read_bytes() == load_summary
+    assert (target_dir / etl_files.LOAD_SUMMARY_FILE).read_bytes() == load_summary
     assert not [p.name for p in target_dir.rglob(".*.tmp")]
     _server_equals_files(PostgresTarget(url), data_dir, "LOAD_PMI")
     _load(data_dir, url, "run-3", ("LOAD_PMI",))  # the server back: the new data is published
-    assert store.table_path(target_dir, store.TABLES, "LOAD_PMI").read_bytes() != before[files[0]]
+    assert etl_files.table_path(target_dir, etl_files.TABLES, "LOAD_PMI").read_bytes() != before[files[0]]
     _server_equals_files(PostgresTarget(url), data_dir, "LOAD_PMI")

@@ -85,17 +85,17 @@ def test_a_blocked_partition_shows_failed_in_the_partition_view(tmp_path: Path, 
 
 def test_a_table_note_does_not_exempt_a_mandatory_field(tmp_path: Path, catalog, contract) -> None:
     """MAIN_CRN is mandatory and empty in every row; the load's note "left empty" explains, never exempts."""
-    from qvh_migration.etl import store as etl_store
-    from qvh_migration.gates import stage
+    from qvh_migration.etl import files as etl_files
+    from qvh_migration.gates import pipeline as gate_pipeline
     from qvh_migration.gates.profiles import load_profile
 
     stage_run(tmp_path, catalog, contract, good_patients().assign(MAIN_CRN=pd.array([None] * 3, dtype="string")))
     note = pd.DataFrame({"reason_code": ["table_note"], "message": ["MAIN_CRN: source table X not in the extracts; "
                                                                      "field left empty"]})  # fmt: skip
-    path = etl_store.table_path(tmp_path / "target", etl_store.WARNINGS, "LOAD_PMI")
+    path = etl_files.table_path(tmp_path / "target", etl_files.WARNINGS, "LOAD_PMI")
     path.parent.mkdir(parents=True, exist_ok=True)
     note.to_parquet(path)
     folders = etl_defs._folders(MigrationSettings(data_dir=str(tmp_path)))
-    result, _ = stage.gate_partition(folders, tmp_path / "gates", "LOAD_PMI", load_profile("pre_production"))
+    result, _ = gate_pipeline.gate_partition(folders, tmp_path / "gates", "LOAD_PMI", load_profile("pre_production"))
     row = result.summary.set_index("check").loc["mandatory:MAIN_CRN"]
     assert row["failures"] == 3 and not row["passed"] and result.blocked

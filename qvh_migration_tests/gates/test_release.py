@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from qvh_migration.cli import main
+from qvh_migration.gates.files import write_table_gates
 from qvh_migration.gates.profiles import load_profile
 from qvh_migration.gates.release import DECISION_FILE, decide, figures
-from qvh_migration.gates.run import gate_table, write_table_gates
+from qvh_migration.gates.table_gates import gate_table
 from qvh_migration.io.run_folders import RunFolders
 from qvh_migration_tests.gates.conftest import good_patients
 

@@ -8,7 +8,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from qvh_migration.mapping.artifacts import write_data_mapping_report
 from qvh_migration.mapping.data_mapping_report import (
     REPORT_COLUMNS,
     build_data_mapping_report,
@@ -24,6 +23,7 @@ from qvh_migration.mapping.data_mapping_workbook import (
     write_data_mapping_workbook,
 )
 from qvh_migration.mapping.decisions import load_decisions, open_decisions
+from qvh_migration.mapping.files import write_data_mapping_report
 from qvh_migration.mapping.staged_values import (
     every_staged_value_listed,
     key_on_staged,

@@ -11,16 +11,16 @@ import pytest
 
 from qvh_migration.definitions import STAGING_JOB, defs
 from qvh_migration.etl.row_sources import load_row_sources
-from qvh_migration.extracts.store import read_ledger
-from qvh_migration.mapping.artifacts import (
+from qvh_migration.extracts.files import read_ledger
+from qvh_migration.mapping.crosswalks import load_crosswalks
+from qvh_migration.mapping.data_mapping_report import STATUSES, coded_fields, every_legacy_value_mapped
+from qvh_migration.mapping.decisions import load_decisions, open_decisions
+from qvh_migration.mapping.files import (
     DATA_MAPPING_REPORT_CSV,
     DATA_MAPPING_REPORT_XLSX,
     read_contract,
     write_data_mapping_report,
 )
-from qvh_migration.mapping.crosswalks import load_crosswalks
-from qvh_migration.mapping.data_mapping_report import STATUSES, coded_fields, every_legacy_value_mapped
-from qvh_migration.mapping.decisions import load_decisions, open_decisions
 from qvh_migration.mapping.not_migrated_watch import folder_row_counts, not_migrated_rows, watched_legacy_tables
 from qvh_migration.mapping.staged_values import (
     every_staged_value_listed,

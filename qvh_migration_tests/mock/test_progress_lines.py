@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from qvh_migration.console import PROGRESS_LOGGER
-from qvh_migration.extracts.store import LEDGER_NAME, write_extracts
+from qvh_migration.extracts.files import LEDGER_NAME, write_extracts
 from qvh_migration.mock.extracts import generate_extracts
 from qvh_migration.mock.parameters import MockParameters
 

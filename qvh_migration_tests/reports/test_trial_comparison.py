@@ -9,9 +9,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from qvh_migration.etl import pipeline, store
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import pipeline
 from qvh_migration.mapping import transforms
-from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.mapping.files import read_contract
 from qvh_migration.reports import trial_comparison, trial_patients, trial_report
 from qvh_migration.settings import PROJECT_ROOT
 from qvh_migration_tests.etl.conftest import folders_of
@@ -86,7 +87,7 @@ def test_a_planted_date_bug_is_found_in_exactly_that_field(
     pipeline.run_partition(folders_of(data_dir), CROSSWALKS, table, run_id="planted", engine="pandas")
     monkeypatch.undo()
     fields, tables = pipeline.read_target_catalog(data_dir / "catalogs")
-    store.build_staging_database(data_dir / "target", fields, tables)
+    etl_files.build_staging_database(data_dir / "target", fields, tables)
 
     compared = trial_comparison.compare(data_dir, CROSSWALKS, chosen["patient_key"].tolist())
     wrong = compared.loc[compared["mismatch"]]

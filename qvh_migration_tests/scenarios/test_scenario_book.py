@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.etl import pipeline, store
-from qvh_migration.mapping.artifacts import read_contract
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl import pipeline
+from qvh_migration.mapping.files import read_contract
 from qvh_migration.reports import trial_comparison
 from qvh_migration.scenarios import acceptance, book
 from qvh_migration.settings import PROJECT_ROOT, default_row_sources_file
@@ -112,7 +113,7 @@ def test_a_wrong_rule_is_caught_by_the_book_and_not_by_the_trial_comparison(
     assert first_seen["page"].tolist() == [41]
 
     fields, tables = pipeline.read_target_catalog(run.data / "catalogs")
-    store.build_staging_database(run.data / "target", fields, tables)
+    etl_files.build_staging_database(run.data / "target", fields, tables)
     patients = sorted({n for s in scenarios for n in s.patient_numbers})
     compared = trial_comparison.compare(run.data, CROSSWALKS, patients)
     referrals = compared.loc[(compared["target_table"] == "LOAD_REFERRALS") & (compared["field"] == "FIRST_SEEN")]

@@ -10,7 +10,7 @@ import pandas as pd
 
 from qvh_migration.etl.load_order import committed
 from qvh_migration.settings import locate_documents
-from qvh_migration.specs import catalogs
+from qvh_migration.specs import catalog_build
 from qvh_migration.specs.field_descriptions import field_descriptions, running_text
 from qvh_migration_tests.conftest import STANDIN_SPEC_DIR
 
@@ -43,7 +43,7 @@ def _check_every_table(fields: pd.DataFrame) -> None:
 
 
 def test_standin_guide_descriptions_are_its_comments(tmp_path: Path) -> None:
-    target = catalogs.target_catalog(locate_documents(STANDIN_SPEC_DIR), tmp_path)
+    target = catalog_build.target_catalog(locate_documents(STANDIN_SPEC_DIR), tmp_path)
     _check_every_table(target.fields)
 
 

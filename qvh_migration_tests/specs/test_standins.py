@@ -9,7 +9,7 @@ import pytest
 
 from qvh_migration import settings
 from qvh_migration.settings import locate_documents
-from qvh_migration.specs import catalogs
+from qvh_migration.specs import catalog_build
 from qvh_migration.specs.standins import (
     TARGET_FIELD_FACT_COLUMNS,
     TARGET_TABLE_FACT_COLUMNS,
@@ -27,15 +27,15 @@ def facts() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def standin_source(tmp_path_factory: pytest.TempPathFactory) -> catalogs.SourceCatalogResult:
+def standin_source(tmp_path_factory: pytest.TempPathFactory) -> catalog_build.SourceCatalogResult:
     documents = locate_documents(STANDIN_SPEC_DIR)
     assert documents.uses_standins
-    return catalogs.source_catalog(documents, tmp_path_factory.mktemp("catalogs"))
+    return catalog_build.source_catalog(documents, tmp_path_factory.mktemp("catalogs"))
 
 
 @pytest.fixture(scope="module")
-def standin_target(tmp_path_factory: pytest.TempPathFactory) -> catalogs.TargetCatalogResult:
-    return catalogs.target_catalog(locate_documents(STANDIN_SPEC_DIR), tmp_path_factory.mktemp("catalogs"))
+def standin_target(tmp_path_factory: pytest.TempPathFactory) -> catalog_build.TargetCatalogResult:
+    return catalog_build.target_catalog(locate_documents(STANDIN_SPEC_DIR), tmp_path_factory.mktemp("catalogs"))
 
 
 def test_standin_source_catalog_matches_facts(standin_source, facts) -> None:
@@ -61,7 +61,7 @@ def test_standin_target_catalog_matches_facts(standin_target, facts) -> None:
 
 
 def test_standin_and_real_mandatory_classes_agree(standin_target, real_target_guide: Path, tmp_path: Path) -> None:
-    real = catalogs.target_catalog(locate_documents(real_target_guide.parent), tmp_path)
+    real = catalog_build.target_catalog(locate_documents(real_target_guide.parent), tmp_path)
     assert standin_target.fields["mandatory_class"].tolist() == real.fields["mandatory_class"].tolist()
 
 
@@ -69,7 +69,7 @@ def test_standin_and_real_date_formats_agree(standin_target, real_target_guide: 
     """A date-time field of the real guide is a date-time field of the stand-in: the load formats by it."""
     from qvh_migration.etl.validation import guide_date_format
 
-    real = catalogs.target_catalog(locate_documents(real_target_guide.parent), tmp_path)
+    real = catalog_build.target_catalog(locate_documents(real_target_guide.parent), tmp_path)
     formats = [guide_date_format(c) for c in standin_target.fields["comment"].fillna("")]
     assert formats == [guide_date_format(c) for c in real.fields["comment"].fillna("")]
     assert formats.count("%d/%m/%Y %H:%M") >= 30

@@ -14,25 +14,24 @@ import pandas as pd
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.etl.pipeline import read_target_catalog
 from qvh_migration.etl.source_rules import split_union_keys
+from qvh_migration.gates.files import (
+    FINDING_FILE_COLUMNS,
+    INVARIANT_FINDINGS_FILE,
+    SUMMARY,
+    SUMMARY_COLUMNS,
+    gate_path,
+    refresh_gate_summary,
+)
 from qvh_migration.gates.invariants.declarations import Invariant, load_invariants
 from qvh_migration.gates.invariants.evaluate import LOAD_SUMMARY, connect, evaluate
 from qvh_migration.gates.invariants.source_facts import source_facts
 from qvh_migration.gates.profiles import Profile
-from qvh_migration.gates.run import (
-    FINDING_FILE_COLUMNS,
-    SUMMARY,
-    SUMMARY_COLUMNS,
-    gate_path,
-    identifying_field,
-    passes,
-    refresh_gate_summary,
-)
+from qvh_migration.gates.table_gates import identifying_field, passes
 from qvh_migration.io.artifacts import write_csv, write_parquet
 from qvh_migration.io.masking import mask_values
 from qvh_migration.io.run_folders import RunFolders
 
 INVARIANTS = "business_invariants"
-INVARIANT_FINDINGS_FILE = "invariant_findings.parquet"
 STAGING_FILE = "staging.duckdb"
 
 

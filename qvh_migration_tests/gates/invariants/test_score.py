@@ -9,11 +9,10 @@ import duckdb
 import pandas as pd
 import pytest
 
+from qvh_migration.gates.files import FINDING_FILE_COLUMNS, GATE_SUMMARY_FILE, all_findings
 from qvh_migration.gates.invariants.score import INVARIANT_FINDINGS_FILE, run_invariants
 from qvh_migration.gates.profiles import load_profile
 from qvh_migration.gates.release import decide, decide_all
-from qvh_migration.gates.run import FINDING_FILE_COLUMNS, GATE_SUMMARY_FILE
-from qvh_migration.gates.stage import all_findings
 from qvh_migration.io.run_folders import RunFolders
 from qvh_migration_tests.gates.invariants.conftest import catalog, clean_world, set_cell
 from qvh_migration_tests.gates.test_release import write_passing_reports

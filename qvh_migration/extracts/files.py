@@ -1,4 +1,4 @@
-"""The extracts folder: writing, reading and profiling the source extracts, synthetic or real.
+"""Files of the extracts stage: writing and reading the source extracts, synthetic or real.
 
 Files: ``<TABLE>.parquet`` per table, ``defect_ledger.parquet`` (empty for real extracts),
 ``manifest.json`` (row counts, sizes, SHA-256) and, when asked, ``<TABLE>.csv``: pipe-delimited,
@@ -44,21 +44,6 @@ def table_file(table: str) -> str:
 
 def csv_file(table: str) -> str:
     return f"{table}.csv"
-
-
-def profile_extract(df: pd.DataFrame) -> dict[str, Any]:
-    """Row count and, per column, the share of null and of empty-string values (0.0 for no rows)."""
-    n = len(df)
-    columns: dict[str, dict[str, float]] = {}
-    for col in df.columns:
-        arr = series_arrow(df[col].astype("str")) if df[col].dtype != "str" else series_arrow(df[col])
-        nulls = arr.null_count
-        empties = int(pc.sum(pc.equal(arr, "")).as_py() or 0)
-        columns[str(col)] = {
-            "null_rate": round(nulls / n, 6) if n else 0.0,
-            "empty_rate": round(empties / n, 6) if n else 0.0,
-        }
-    return {"rows": n, "columns": columns}
 
 
 def _arrow_table(df: pd.DataFrame) -> pa.Table:

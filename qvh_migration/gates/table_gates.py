@@ -1,8 +1,8 @@
 """Gate one target table: run its generated schema and table rules, score them under the release
 profile, and keep every failing row with its record number and source key.
 
-Files under the data folder's ``gates/``: ``findings/<T>.parquet`` (every failing row),
-``summary/<T>.csv`` (one row per check of the table) and ``gate_summary.csv`` (all tables).
+The findings and summary are written by ``gates/files.py`` (``findings/<T>.parquet``,
+``summary/<T>.csv``).
 """
 
 from __future__ import annotations
@@ -13,29 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from qvh_migration.etl import store as etl_store
+from qvh_migration.etl import files as etl_files
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.etl.source_rules import split_union_keys
+from qvh_migration.gates.files import FINDING_FILE_COLUMNS, SUMMARY_COLUMNS
 from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.schema import check_names, date_pairs, field_specs, run_schema, table_schema
 from qvh_migration.gates.source_codes import source_code_checks, source_code_findings
 from qvh_migration.gates.table_rules import applicable_rules, date_pair_rules, key_column, run_table_rules
-from qvh_migration.io.artifacts import write_csv, write_parquet
 from qvh_migration.io.masking import identifier_fields, is_identifier_column, mask_values
-
-FINDINGS, SUMMARY = "findings", "summary"
-GATE_SUMMARY_FILE = "gate_summary.csv"
-FINDING_FILE_COLUMNS = (
-    "check",
-    "severity",
-    "target_table",
-    "record_number",
-    "source_table",
-    "source_key",
-    "field",
-    "value_masked",
-)
-SUMMARY_COLUMNS = ("target_table", "check", "family", "rows_checked", "failures", "severity", "threshold", "passed")
 
 
 @dataclass
@@ -65,10 +51,6 @@ def family(check: str) -> str:
     return check.split(":", 1)[0]
 
 
-def gate_path(gates_dir: Path, kind: str, table: str) -> Path:
-    return gates_dir / kind / f"{table}{'.csv' if kind == SUMMARY else '.parquet'}"
-
-
 def record_keys(target_dir: Path, table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """``record_number`` and ``source_key`` (the grain key, the ledger's row_key form) per table row."""
     key = key_column(frame)
@@ -77,7 +59,7 @@ def record_keys(target_dir: Path, table: str, frame: pd.DataFrame) -> pd.DataFra
     else:
         # Tables without a RECORD_NUMBER (the archives) keep the load's row order: the i-th loaded row
         # is the i-th 'loaded' outcome, whose record number the key registry assigned.
-        outcomes = etl_store.published_outcomes(target_dir, table)
+        outcomes = etl_files.published_outcomes(target_dir, table)
         loaded = outcomes.loc[outcomes["outcome"] == "loaded", "record_number"] if outcomes is not None else []
         numbers = pd.Series(list(loaded)[: len(frame)], dtype="Int64")
         numbers = numbers.reindex(range(len(frame)))
@@ -189,25 +171,9 @@ def gate_table(
     return TableGates(table, findings, summary)
 
 
-def write_table_gates(gates_dir: Path, result: TableGates) -> dict[str, Path]:
-    paths = {
-        FINDINGS: write_parquet(result.findings, gate_path(gates_dir, FINDINGS, result.table)),
-        SUMMARY: write_csv(result.summary, gate_path(gates_dir, SUMMARY, result.table)),
-    }
-    paths["gate_summary"] = refresh_gate_summary(gates_dir)
-    return paths
-
-
-def refresh_gate_summary(gates_dir: Path) -> Path:
-    files = sorted((gates_dir / SUMMARY).glob("*.csv"))
-    frames = [pd.read_csv(f, keep_default_na=False) for f in files]
-    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(SUMMARY_COLUMNS))
-    return write_csv(combined, gates_dir / GATE_SUMMARY_FILE)
-
-
 def noted_fields(target_dir: Path, table: str) -> set[str]:
     """Fields the load named in a table note ("FIELD: ... left empty")."""
-    path = etl_store.table_path(target_dir, etl_store.WARNINGS, table)
+    path = etl_files.table_path(target_dir, etl_files.WARNINGS, table)
     if not path.exists():
         return set()
     warnings = pd.read_parquet(path)
@@ -217,7 +183,7 @@ def noted_fields(target_dir: Path, table: str) -> set[str]:
 
 def read_loaded(target_dir: Path):
     def read(table: str) -> pd.DataFrame | None:
-        path = etl_store.table_path(target_dir, etl_store.TABLES, table)
+        path = etl_files.table_path(target_dir, etl_files.TABLES, table)
         return pd.read_parquet(path) if path.exists() else None
 
     return read

@@ -11,37 +11,35 @@ from pathlib import Path
 
 import pandas as pd
 
-from qvh_migration.etl import store as etl_store
+from qvh_migration.etl import files as etl_files
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.etl.pipeline import read_target_catalog
 from qvh_migration.etl.source_rules import split_union_keys
 from qvh_migration.gates import cross_table, detection, explanations
-from qvh_migration.gates.invariants.score import INVARIANT_FINDINGS_FILE, run_invariants
-from qvh_migration.gates.profiles import Profile
-from qvh_migration.gates.run import (
-    FINDING_FILE_COLUMNS,
-    FINDINGS,
+from qvh_migration.gates.files import (
+    CROSS_FINDINGS_FILE,
+    CROSS_TABLE,
+    DETECTION_DETAIL_FILE,
+    DETECTION_FILE,
+    EXPLANATIONS_FILE,
+    INVARIANT_FINDINGS_FILE,
     SUMMARY,
-    TableGates,
+    all_findings,
     gate_path,
-    gate_table,
-    read_loaded,
-    record_keys,
     refresh_gate_summary,
     write_table_gates,
 )
+from qvh_migration.gates.invariants.score import run_invariants
+from qvh_migration.gates.profiles import Profile
 from qvh_migration.gates.source_codes import with_source_times
+from qvh_migration.gates.table_gates import TableGates, gate_table, read_loaded, record_keys
 from qvh_migration.io.artifacts import write_csv, write_parquet
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.mapping.artifacts import read_contract
-
-CROSS_TABLE = "cross_table"
-CROSS_FINDINGS_FILE = "cross_table_findings.parquet"
-DETECTION_FILE = "defect_detection.csv"
+from qvh_migration.mapping.files import read_contract
 
 
 def source_tables(target_dir: Path) -> dict[str, str]:
-    path = target_dir / etl_store.LOAD_SUMMARY_FILE
+    path = target_dir / etl_files.LOAD_SUMMARY_FILE
     if not path.exists():
         return {}
     summary = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -102,16 +100,6 @@ def run_business_invariants(
     return run_invariants(folders, gates_dir, profile, source_tables(folders.target))
 
 
-def all_findings(gates_dir: Path) -> pd.DataFrame:
-    files = sorted((gates_dir / FINDINGS).glob("*.parquet"))
-    for extra in (CROSS_FINDINGS_FILE, INVARIANT_FINDINGS_FILE):
-        if (gates_dir / extra).exists():
-            files.append(gates_dir / extra)
-    frames = [pd.read_parquet(f) for f in files]
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(FINDING_FILE_COLUMNS))
-
-
 def _all(target_dir: Path, kind: str) -> pd.DataFrame:
     frames = [pd.read_parquet(f) for f in sorted(glob.glob(str(target_dir / kind / "*.parquet")))]
     frames = [f for f in frames if not f.empty]
@@ -130,7 +118,7 @@ def loaded_and_registered(target_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]
     registry.loc[in_part, "grain_key"] = part_key[in_part]
     loaded = []
     for table in registry["target_table"].unique():
-        outcomes = etl_store.published_outcomes(target_dir, table)
+        outcomes = etl_files.published_outcomes(target_dir, table)
         if outcomes is None:
             continue
         numbers = set(outcomes.loc[outcomes["outcome"] == "loaded", "record_number"].astype("int64"))
@@ -161,8 +149,8 @@ def run_detection(folders: RunFolders, gates_dir: Path) -> tuple[pd.DataFrame, p
         else pd.DataFrame(columns=["table", "row_key", "column", "defect_kind", "detail"])
     )
     empty = pd.DataFrame(columns=["source_table", "source_key", "reason_code"])
-    rejects = _all(folders.target, etl_store.REJECTS)
-    warnings = _all(folders.target, etl_store.WARNINGS)
+    rejects = _all(folders.target, etl_files.REJECTS)
+    warnings = _all(folders.target, etl_files.WARNINGS)
     loaded, _ = loaded_and_registered(folders.target)
     extracts = {}
     for table in ledger["table"].unique():
@@ -180,12 +168,12 @@ def run_detection(folders: RunFolders, gates_dir: Path) -> tuple[pd.DataFrame, p
         column_reads(read_contract(folders.mapping)),
     )
     write_csv(counts, gates_dir / DETECTION_FILE)
-    write_parquet(detail.astype({"detail": "string"}), gates_dir / "defect_detection_detail.parquet")
+    write_parquet(detail.astype({"detail": "string"}), gates_dir / DETECTION_DETAIL_FILE)
     if ledger_path.exists():  # real extracts have no ledger: nothing to explain failures by
         invariant_path = gates_dir / INVARIANT_FINDINGS_FILE
         findings = pd.read_parquet(invariant_path) if invariant_path.exists() else pd.DataFrame()
         explained = explanations.explain(explanations.failures_of(rejects, findings), ledger)
-        write_parquet(explained, gates_dir / explanations.EXPLANATIONS_FILE)
+        write_parquet(explained, gates_dir / EXPLANATIONS_FILE)
     else:
-        (gates_dir / explanations.EXPLANATIONS_FILE).unlink(missing_ok=True)
+        (gates_dir / EXPLANATIONS_FILE).unlink(missing_ok=True)
     return counts, detail

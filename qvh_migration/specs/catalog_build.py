@@ -1,34 +1,21 @@
 """Turn the requirement documents into the source and target catalogs, reusing a previous parse.
 
 Parsing the guide takes seconds; re-materialising with unchanged documents must not. The parse
-is keyed on a hash of the documents *and* of the reader code, so a reader fix re-parses.
+is keyed on a hash of the documents *and* of the reader code, so a reader fix re-parses. The files
+themselves (names, writing, reading) are ``specs/files.py``'s.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from qvh_migration.errors import SpecDocumentError
-from qvh_migration.io.artifacts import file_digest, write_csv, write_json, write_parquet
+from qvh_migration.io.artifacts import file_digest
 from qvh_migration.settings import RequirementDocuments, default_overrides_file
-from qvh_migration.specs import inquire_xlsx, mandatory, pc60_docx
-
-STAGE = "catalogs"
-# The files this module writes under the catalogs folder (and the only place their names are spelled).
-SOURCE_CATALOG_FILE = "source_catalog.parquet"
-SOURCE_CATALOG_CSV = "source_catalog.csv"
-SOURCE_CONFLICTS_CSV = "source_dictionary_conflicts.csv"
-TARGET_FIELDS_FILE = "target_catalog.parquet"
-TARGET_FIELDS_CSV = "target_catalog.csv"
-TARGET_TABLES_FILE = "target_tables.parquet"
-TARGET_TABLES_CSV = "target_tables.csv"
-TARGET_UNPLACED_FILE = "target_unplaced.parquet"
-TARGET_NOTES_FILE = "target_reader_notes.parquet"
-SUMMARY_FILE = "schema_catalog_summary.json"
+from qvh_migration.specs import files, inquire_xlsx, mandatory, pc60_docx
 
 _SCHEMA_MODULE = Path(inquire_xlsx.__file__).with_name("catalog_schema.py")
 _READER_MODULES = (Path(inquire_xlsx.__file__), Path(pc60_docx.__file__), _SCHEMA_MODULE)
@@ -99,32 +86,14 @@ def _cache_key(*documents: Path | None, code: tuple[Path, ...]) -> str:
     return file_digest(*documents, *code)
 
 
-def _stamp_path(folder: Path, name: str) -> Path:
-    """Hidden file recording the digest a catalog was parsed from."""
-    return folder / f".{name}.digest.json"
-
-
-def _cached(folder: Path, name: str, digest: str) -> dict | None:
-    stamp = _stamp_path(folder, name)
-    if not stamp.exists():
-        return None
-    recorded = json.loads(stamp.read_text(encoding="utf-8"))
-    return recorded if recorded.get("digest") == digest else None
-
-
 def source_catalog(documents: RequirementDocuments, folder: Path) -> SourceCatalogResult:
     """Parse (or reuse) the source catalog and write its files under ``folder``."""
     digest = _cache_key(documents.source_dictionary, documents.pc60_dictionary, code=_READER_MODULES)
-    parquet = folder / SOURCE_CATALOG_FILE
-    conflicts_path = folder / SOURCE_CONFLICTS_CSV
-    if _cached(folder, "source_catalog", digest) and parquet.exists() and conflicts_path.exists():
-        conflicts = pd.read_csv(conflicts_path, dtype=str, keep_default_na=False)
-        return SourceCatalogResult(pd.read_parquet(parquet), conflicts, digest, reused=True)
+    if files.read_stamp(folder, files.SOURCE_CATALOG, digest) and files.source_catalog_written(folder):
+        catalog, conflicts = files.read_source_catalog_files(folder)
+        return SourceCatalogResult(catalog, conflicts, digest, reused=True)
     catalog, conflicts = parse_source_catalog(documents)
-    write_parquet(catalog, parquet)
-    write_csv(catalog, folder / SOURCE_CATALOG_CSV)
-    write_csv(conflicts, conflicts_path)
-    write_json({"digest": digest}, _stamp_path(folder, "source_catalog"))
+    files.write_source_catalog_files(folder, catalog, conflicts, digest)
     return SourceCatalogResult(catalog, conflicts, digest, reused=False)
 
 
@@ -153,30 +122,13 @@ def target_catalog(
         _SCHEMA_MODULE,
     )
     digest = _cache_key(documents.target_guide, code=code)
-    paths = {
-        "fields": folder / TARGET_FIELDS_FILE,
-        "tables": folder / TARGET_TABLES_FILE,
-        "unplaced": folder / TARGET_UNPLACED_FILE,
-        "notes": folder / TARGET_NOTES_FILE,
-    }
-    recorded = _cached(folder, "target_catalog", digest)
-    if recorded and all(p.exists() for p in paths.values()):
-        frames = {k: pd.read_parquet(p) for k, p in paths.items()}
+    recorded = files.read_stamp(folder, files.TARGET_CATALOG, digest)
+    if recorded and files.target_catalog_written(folder):
+        frames = files.read_target_catalog_files(folder)
         return TargetCatalogResult(**frames, page_count=int(recorded["page_count"]), digest=digest, reused=True)
-    parsed = parse_target_catalog(documents, overrides_path, _previous_fields(paths["fields"]), rules_dir)
-    for key, path in paths.items():
-        write_parquet(parsed[key], path)
-    write_csv(parsed["fields"], folder / TARGET_FIELDS_CSV)
-    write_csv(parsed["tables"], folder / TARGET_TABLES_CSV)
-    write_json({"digest": digest, "page_count": parsed["page_count"]}, _stamp_path(folder, "target_catalog"))
+    parsed = parse_target_catalog(documents, overrides_path, files.read_previous_fields(folder), rules_dir)
+    files.write_target_catalog_files(folder, parsed, digest)
     return TargetCatalogResult(**parsed, digest=digest, reused=False)
-
-
-def _previous_fields(path: Path) -> pd.DataFrame | None:
-    try:
-        return pd.read_parquet(path, columns=["table_name", "field_name"]) if path.exists() else None
-    except (OSError, ValueError):  # an unreadable previous catalog is simply replaced
-        return None
 
 
 def schema_summary(
@@ -216,17 +168,3 @@ def schema_summary(
         "reader_notes": notes.astype(str).to_dict(orient="records"),
         "pc60_conflicts": pc60_conflicts.head(200).astype(str).to_dict(orient="records"),
     }
-
-
-def write_schema_summary(summary: dict, folder: Path) -> Path:
-    return write_json(summary, folder / SUMMARY_FILE)
-
-
-def read_catalog_artifacts(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The parsed catalogs as written by the specs assets: (source, target fields, target tables)."""
-    paths = [folder / SOURCE_CATALOG_FILE, folder / TARGET_FIELDS_FILE, folder / TARGET_TABLES_FILE]
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise SpecDocumentError(missing[0], "catalog not materialised yet: materialise the specs assets first")
-    source, fields, tables = (pd.read_parquet(p) for p in paths)
-    return source, fields, tables

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 from qvh_migration.errors import MigrationInputError
-from qvh_migration.extracts import store
-from qvh_migration.extracts.store import profile_extract
+from qvh_migration.extracts import files as extract_files
+from qvh_migration.extracts.checks import profile_extract
 from qvh_migration.mock.extracts import SourceExtracts, generate_extracts
 from qvh_migration.mock.parameters import MockParameters
 
 
 def write_extracts(extracts: SourceExtracts, out_dir: Path, write_csv: bool = False) -> dict:
-    return store.write_extracts(extracts.tables, extracts.defect_ledger, out_dir, write_csv=write_csv)
+    return extract_files.write_extracts(extracts.tables, extracts.defect_ledger, out_dir, write_csv=write_csv)
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -54,7 +54,7 @@ def test_failed_write_leaves_previous_files_intact(source_catalog, tmp_path: Pat
     write_extracts(small, out)
     before = _files(out)
     calls = {"n": 0}
-    real = store._write_parquet
+    real = extract_files._write_parquet
 
     def failing(df, path):
         calls["n"] += 1
@@ -62,7 +62,7 @@ def test_failed_write_leaves_previous_files_intact(source_catalog, tmp_path: Pat
             raise OSError("disk full")
         real(df, path)
 
-    monkeypatch.setattr(store, "_write_parquet", failing)
+    monkeypatch.setattr(extract_files, "_write_parquet", failing)
     other = generate_extracts(source_catalog, MockParameters(patients=100, seed=2))
     with pytest.raises(OSError, match="disk full"):
         write_extracts(other, out)
@@ -110,13 +110,13 @@ def test_profile(extracts) -> None:
 
 def test_reading_back_what_was_written(extracts, tmp_path: Path) -> None:
     write_extracts(extracts, tmp_path / "out")
-    read = store.read_extract_tables(tmp_path / "out", ["PATDATA", "NOT_EXTRACTED"])
+    read = extract_files.read_extract_tables(tmp_path / "out", ["PATDATA", "NOT_EXTRACTED"])
     assert list(read) == ["PATDATA"]
     pd.testing.assert_frame_equal(read["PATDATA"], extracts.tables["PATDATA"])
-    pd.testing.assert_frame_equal(store.read_ledger(tmp_path / "out"), extracts.defect_ledger)
+    pd.testing.assert_frame_equal(extract_files.read_ledger(tmp_path / "out"), extracts.defect_ledger)
 
 
 def test_reading_before_any_extract_names_the_folder(tmp_path: Path) -> None:
     with pytest.raises(MigrationInputError, match="materialise the extracts assets first") as caught:
-        store.read_extract_tables(tmp_path, ["PATDATA"])
+        extract_files.read_extract_tables(tmp_path, ["PATDATA"])
     assert str(tmp_path) in str(caught.value)
