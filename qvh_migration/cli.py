@@ -296,7 +296,7 @@ def release(profile: str | None = None, data_dir: str | None = None) -> int:
     from qvh_migration.errors import MigrationInputError
     from qvh_migration.gates.release import decide_all, write_decision
     from qvh_migration.io.run_folders import RunFolders
-    from qvh_migration.reports.evidence_html import write_pack
+    from qvh_migration.reports.evidence_pack.evidence_html import write_pack
     from qvh_migration.settings import DATA_DIR_ENV, ProjectPaths
 
     if data_dir:

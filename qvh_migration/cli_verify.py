@@ -1,7 +1,7 @@
 """``qvh-migration verify [--data-dir DIR]``: check a data folder's evidence trail.
 
 Recomputes the SHA-256 of every artifact the latest evidence pack summarises and of every pack's
-files, and follows the chain of manifests back to the first pack (``reports/evidence_chain.py``).
+files, and follows the chain of manifests back to the first pack (``reports/evidence_pack/evidence_chain.py``).
 Exit 0 when everything matches; 1 naming the first file or link that does not, in one line.
 """
 
@@ -28,8 +28,8 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qvh_migration.reports.evidence import EVIDENCE_DIR
-    from qvh_migration.reports.evidence_chain import TrailBroken, verify_trail
+    from qvh_migration.reports.evidence_pack.evidence import EVIDENCE_DIR
+    from qvh_migration.reports.evidence_pack.evidence_chain import TrailBroken, verify_trail
 
     data_dir = Path(args.data_dir or default_data_dir()).resolve()
     try:

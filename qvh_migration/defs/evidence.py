@@ -6,8 +6,8 @@ from qvh_migration.defs.etl import staging_database
 from qvh_migration.defs.gates import release_decision
 from qvh_migration.defs.metadata import fail_clearly
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.reports.evidence import EVIDENCE_FILE, SECTIONS
-from qvh_migration.reports.evidence_html import write_pack
+from qvh_migration.reports.evidence_pack.evidence import EVIDENCE_FILE, SECTIONS
+from qvh_migration.reports.evidence_pack.evidence_html import write_pack
 from qvh_migration.run_tags import dry_run_id
 
 GROUP = "reports"

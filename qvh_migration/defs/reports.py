@@ -12,8 +12,9 @@ from qvh_migration.defs.metadata import check_result, fail_clearly, frame_metada
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.io.masking import mask_identifiers
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.reports import deltas, waiting_list_policy, waiting_list_run
-from qvh_migration.reports import reconciliation as recon
+from qvh_migration.reports.reconciliation import deltas
+from qvh_migration.reports.reconciliation import reconciliation as recon
+from qvh_migration.reports.waiting_lists import waiting_list_policy, waiting_list_run
 from qvh_migration.run_tags import dry_run_id
 
 GROUP = "reports"
@@ -120,7 +121,7 @@ class ParityConfig(dg.Config):
 
     profile: str = Field(
         default=waiting_list_policy.HEADLINE_PROFILE,
-        description="development, pre_production or cutover_ready (reports/waiting_list_policy.yaml)",
+        description="development, pre_production or cutover_ready (reports/waiting_lists/waiting_list_policy.yaml)",
     )
 
 
@@ -143,7 +144,8 @@ class ParityConfig(dg.Config):
             "waiting_lists_match",
             asset="waiting_list_parity",
             description="The source and target waiting lists agree as the release profile requires "
-            "(reports/waiting_list_policy.yaml): above development every difference fails, explained or not.",
+            "(reports/waiting_lists/waiting_list_policy.yaml): above development every difference fails, "
+            "explained or not.",
         )
     ],
 )

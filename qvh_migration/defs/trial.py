@@ -7,8 +7,8 @@ from pydantic import Field
 from qvh_migration.defs.etl import staging_database
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.reports import trial_report
-from qvh_migration.reports.trial_comparison import ROW_FIELD
+from qvh_migration.reports.trial_comparison import trial_report
+from qvh_migration.reports.trial_comparison.trial_comparison import ROW_FIELD
 
 GROUP = "reports"
 COLUMN_DESCRIPTIONS = {

@@ -10,9 +10,9 @@ from pydantic import Field
 
 from qvh_migration.defs.metadata import fail_clearly, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
-from qvh_migration.reports import trial_register as tr
-from qvh_migration.reports import worklist_run
-from qvh_migration.reports import worklists as wl
+from qvh_migration.reports.trial_comparison import trial_register as tr
+from qvh_migration.reports.worklists import worklist_run
+from qvh_migration.reports.worklists import worklists as wl
 
 GROUP = "reports"
 TRIAL_TAG = "qvh/trial"

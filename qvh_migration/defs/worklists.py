@@ -11,8 +11,8 @@ from qvh_migration.defs.etl import TARGET_TABLE_NAMES, staging_database
 from qvh_migration.defs.metadata import fail_clearly
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.defs.trials import TrialConfig, trial_name
-from qvh_migration.reports import worklist_areas, worklist_run
-from qvh_migration.reports import worklists as wl
+from qvh_migration.reports.worklists import worklist_areas, worklist_run
+from qvh_migration.reports.worklists import worklists as wl
 
 GROUP = "reports"
 
@@ -23,7 +23,7 @@ GROUP = "reports"
     kinds={"pandas", "csv", "excel"},
     description=(
         "Cleansing worklists: one per owning team (registration/PMI, outpatients, inpatients and waiting "
-        "list, RTT validation, clinical coding; `reports/worklist_areas.yaml`), one row per legacy record to "
+        "list, RTT validation, clinical coding; `reports/worklists/worklist_areas.yaml`), one row per legacy record to "
         "fix in the legacy PAS before cutover, with the problem, field and current value, what to change, "
         "the guide page or rule, the first run that found it and its status across runs (new, persisting, "
         "resolved, reopened). Files under `<data>/worklists/` (restricted: they name patients, see its "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from qvh_migration.definitions import STAGING_JOB, defs, gate_run_config
-from qvh_migration.reports.waiting_list_policy import HEADLINE_PROFILE
+from qvh_migration.reports.waiting_lists.waiting_list_policy import HEADLINE_PROFILE
 
 
 def test_the_staging_job_accepts_the_profile_of_the_parity_check() -> None:

@@ -17,8 +17,8 @@ from qvh_migration.gates.table_gates import record_keys
 from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.legacy.keys import row_keys
 from qvh_migration.mapping.transforms_coding import ICD10_SHAPE, OPCS4_SHAPE
-from qvh_migration.reports.reconciliation import BALANCED, reconcile_run
-from qvh_migration.reports.trial_comparison import reference_contract
+from qvh_migration.reports.reconciliation.reconciliation import BALANCED, reconcile_run
+from qvh_migration.reports.trial_comparison.trial_comparison import reference_contract
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 
 # Parents before children, as the dry run loads them.

@@ -13,7 +13,7 @@ from qvh_migration.etl import pipeline
 from qvh_migration.extracts.files import MANIFEST_FILE
 from qvh_migration.gates.profiles import load_profile
 from qvh_migration.gates.release import decide
-from qvh_migration.reports.evidence_html import write_pack
+from qvh_migration.reports.evidence_pack.evidence_html import write_pack
 from qvh_migration.settings import ProjectPaths
 from qvh_migration_tests.conftest import STANDIN_SPEC_DIR
 from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of

@@ -10,7 +10,7 @@ import pytest
 from qvh_migration.errors import CurationError
 from qvh_migration.etl.row_folds import RowFold, apply_row_fold, parse_row_fold
 from qvh_migration.etl.row_sources import load_row_sources
-from qvh_migration.reports.reference_sources import SourceRow, fold_rows
+from qvh_migration.reports.trial_comparison.reference.reference_sources import SourceRow, fold_rows
 
 FOLD = RowFold(
     key=("InternalPatientNumber", "EpisodeNumber", "TCIDTimeInt"),

@@ -12,7 +12,10 @@ from qvh_migration.errors import MigrationInputError
 from qvh_migration.mapping.contract_changes import NO_SIGNOFF, changes_for_run, write_changes
 from qvh_migration.mapping.contract_schema import CONTRACT_COLUMNS
 from qvh_migration.mapping.signoffs import sign_contract
-from qvh_migration.reports.evidence_contract_changes import contract_changes_section, render_contract_changes
+from qvh_migration.reports.evidence_pack.evidence_contract_changes import (
+    contract_changes_section,
+    render_contract_changes,
+)
 
 WHEN = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 FIELDS = {

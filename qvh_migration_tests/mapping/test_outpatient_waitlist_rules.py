@@ -13,7 +13,7 @@ import yaml
 from qvh_migration.etl.row_sources import RowSourceUnion, load_row_sources
 from qvh_migration.etl.waitlist_status import booked_status
 from qvh_migration.mapping.transforms import TRANSFORMS
-from qvh_migration.reports import reference_opd_waitlist as rw
+from qvh_migration.reports.trial_comparison.reference import reference_opd_waitlist as rw
 
 RULES = Path(__file__).resolve().parents[2] / "qvh_migration" / "mapping" / "rules" / "LOAD_OPDWAITLIST.yaml"
 

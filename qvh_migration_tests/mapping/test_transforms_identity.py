@@ -9,8 +9,8 @@ from pandas.core.arrays.string_arrow import ArrowStringArray
 from qvh_migration.io.arrow_text import STR_DTYPE
 from qvh_migration.mapping.transforms import TRANSFORMS, format_gp_code, format_nhs_number
 from qvh_migration.mapping.transforms_identity import nhs_number_status, referrer_code
-from qvh_migration.reports import reference_identity as ri
-from qvh_migration.reports.reference_transforms import gp_code
+from qvh_migration.reports.trial_comparison.reference import reference_identity as ri
+from qvh_migration.reports.trial_comparison.reference.reference_transforms import gp_code
 
 # 9434765919 is the NHS Data Dictionary's worked example; the others fail the check digit or repeat one digit.
 NUMBERS = ["943 476 5919", "0000000000", "1111111111", "999 550 8780", "9995923240", "9998735928", "", "12345"]

@@ -241,9 +241,9 @@ def complete_run(tmp_path: Path) -> ProjectPaths:
 
 def write_worklists_and_trials(data: Path) -> None:
     """The cleansing worklists of two runs (from the fixture's rejects) and a register of two trials."""
-    from qvh_migration.reports import trial_register as tr
-    from qvh_migration.reports import worklist_run
-    from qvh_migration.reports.worklist_areas import load_areas
+    from qvh_migration.reports.trial_comparison import trial_register as tr
+    from qvh_migration.reports.worklists import worklist_run
+    from qvh_migration.reports.worklists.worklist_areas import load_areas
 
     for run in ("run-a", "run-b"):
         worklist_run.update_worklists(data, load_areas(), run, trial=f"Trial {run[-1]}", finished_at="2026-11-30")

@@ -13,7 +13,8 @@ from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.etl.row_sources import ROW_SOURCES_FILE
 from qvh_migration.gates.profiles import PROFILE_NAMES
 from qvh_migration.io.run_folders import RunFolders
-from qvh_migration.reports import deltas, reconciliation, waiting_list, waiting_list_policy, waiting_list_run
+from qvh_migration.reports.reconciliation import deltas, reconciliation
+from qvh_migration.reports.waiting_lists import waiting_list, waiting_list_policy, waiting_list_run
 
 REPORT_ASSETS = {"reconciliation", "waiting_list_parity", "run_deltas"}
 

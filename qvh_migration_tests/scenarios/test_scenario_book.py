@@ -13,7 +13,7 @@ from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl import files as etl_files
 from qvh_migration.etl import pipeline
 from qvh_migration.mapping.files import read_contract
-from qvh_migration.reports import trial_comparison
+from qvh_migration.reports.trial_comparison import trial_comparison
 from qvh_migration.scenarios import acceptance, book
 from qvh_migration.settings import PROJECT_ROOT, default_row_sources_file
 from qvh_migration_tests.etl.conftest import upstream_data  # noqa: F401
@@ -138,8 +138,8 @@ def test_every_cited_page_names_what_it_is_cited_for(real_target_guide: Path) ->
 
 
 def test_the_evidence_pack_shows_each_failing_field_with_its_page(tmp_path: Path) -> None:
-    from qvh_migration.reports.evidence_html import RENDERERS
-    from qvh_migration.reports.evidence_reports import scenarios_section
+    from qvh_migration.reports.evidence_pack.evidence_html import RENDERERS
+    from qvh_migration.reports.evidence_pack.evidence_reports import scenarios_section
 
     results = pd.DataFrame(
         [

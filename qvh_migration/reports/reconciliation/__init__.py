@@ -1,0 +1,1 @@
+"""Reconciliation of a run: source against target per entity and table, and the deltas since the last run."""
