@@ -1,9 +1,11 @@
 """The package layout holds: only the generator's own package and the Dagster module that wires it
-import ``qvh_migration.mock``; everything else takes legacy facts from ``qvh_migration.legacy``."""
+import ``qvh_migration.mock``; everything else takes legacy facts from ``qvh_migration.legacy``; each
+stage names its files in its one ``files.py``, and one record holds a run's stage folders."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from qvh_migration import settings
@@ -122,3 +124,45 @@ def test_stages_do_not_import_the_command_lines_preflight() -> None:
 def test_the_generator_takes_facts_from_legacy_not_from_later_stages() -> None:
     later = {"specs", "extracts", "mapping", "etl", "gates", "scenarios", "reports", "defs", "definitions"}
     assert [(m, i) for m, layer, i in _edges() if layer == "mock" and i in later] == []
+
+
+# Each stage folder under the data folder and the package whose files.py names, writes and reads it.
+STAGE_PACKAGE_OF_FOLDER = {
+    "catalogs": "specs",
+    "extracts": "extracts",
+    "mapping": "mapping",
+    "target": "etl",
+    "gates": "gates",
+    "reports": "reports",
+}
+# The role's former module names: none may come back beside files.py.
+FORMER_FILES_MODULES = {"catalogs", "store", "artifacts", "run", "stage", "run_files"}
+
+
+def test_every_stage_folder_has_its_package() -> None:
+    assert set(STAGE_PACKAGE_OF_FOLDER) == set(settings.STAGE_FOLDERS)
+
+
+def test_each_stage_names_its_files_in_one_files_module() -> None:
+    for package in STAGE_PACKAGE_OF_FOLDER.values():
+        found = sorted(str(p.relative_to(PACKAGE)) for p in (PACKAGE / package).rglob("files.py"))
+        assert found == [f"{package}/files.py"], package
+
+
+def test_no_stage_keeps_a_former_name_of_its_files_module() -> None:
+    former = sorted(
+        str(path.relative_to(PACKAGE))
+        for package in STAGE_PACKAGE_OF_FOLDER.values()
+        for path in (PACKAGE / package).rglob("*.py")
+        if path.stem in FORMER_FILES_MODULES
+    )
+    assert former == []
+
+
+def test_one_record_of_the_stage_folders() -> None:
+    records = [
+        f"{path.relative_to(PACKAGE)}: {match}"
+        for path in PACKAGE.rglob("*.py")
+        for match in re.findall(r"^class (\w*Folders)\b", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    ]
+    assert records == ["io/run_folders.py: RunFolders"]
