@@ -30,6 +30,7 @@ from qvh_migration.io.run_folders import RunFolders
 from qvh_migration.mapping.crosswalks import load_crosswalks
 from qvh_migration.mapping.files import read_contract
 from qvh_migration.settings import default_row_sources_file
+from qvh_migration.specs import files as spec_files
 
 
 def extract_reader(folder: Path):
@@ -46,7 +47,7 @@ def extract_reader(folder: Path):
 
 
 def read_target_catalog(catalogs: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    paths = [catalogs / "target_catalog.parquet", catalogs / "target_tables.parquet"]
+    paths = [catalogs / spec_files.TARGET_FIELDS_FILE, catalogs / spec_files.TARGET_TABLES_FILE]
     for path in paths:
         if not path.exists():
             raise MigrationInputError(path, "target catalog not materialised yet: materialise target_catalog first")
@@ -63,7 +64,7 @@ def crosswalk_lookups(crosswalk_dir: Path) -> dict[str, pd.Series]:
 
 def catalog_columns(catalogs: Path) -> dict[str, set[str]]:
     """Source catalog columns per legacy table, to check every extract against."""
-    path = catalogs / "source_catalog.parquet"
+    path = catalogs / spec_files.SOURCE_CATALOG_FILE
     if not path.exists():
         raise MigrationInputError(path, "source catalog not materialised yet: materialise source_catalog first")
     catalog = pd.read_parquet(path, columns=["TableName", "Column"])

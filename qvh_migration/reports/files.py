@@ -1,5 +1,6 @@
-"""Readers of a run's outputs that the reports read: the load summary, the rejects ledgers, the
-outcomes, the key registry, the extracts and the gates' findings.
+"""Files of the reports stage: readers of a run's outputs that the reports read (the load summary,
+the rejects ledgers, the outcomes, the key registry, the extracts and the gates' findings), by the
+names their own stages' files modules give them.
 
 Every reader returns an empty frame of the right columns when a file is absent (a table whose
 partition has not run yet), so a report can say so instead of failing.
@@ -13,6 +14,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl import files as etl_files
+from qvh_migration.etl.key_registry import REGISTRY_FILE
+from qvh_migration.gates import files as gate_files
 from qvh_migration.legacy import as_of
 
 REPORTS_STAGE = "reports"
@@ -27,7 +31,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 
 def read_load_summary(target: Path) -> pd.DataFrame:
-    path = target / "load_summary.csv"
+    path = target / etl_files.LOAD_SUMMARY_FILE
     if not path.exists():
         raise MigrationInputError(path, "no load summary yet: load the target tables first")
     return pd.read_csv(path, dtype={"filter_reasons": str, "note": str, "source_table": str}, keep_default_na=False)
@@ -49,7 +53,7 @@ def read_table_files(target: Path, kind: str, tables: list[str] | None = None) -
 
 def target_row_count(target: Path, table: str) -> int | None:
     """Rows of ``target/tables/<T>.parquet`` from its footer (None when the table was never loaded)."""
-    path = target / "tables" / f"{table}.parquet"
+    path = etl_files.table_path(target, etl_files.TABLES, table)
     return pq.ParquetFile(path).metadata.num_rows if path.exists() else None
 
 
@@ -72,7 +76,7 @@ def read_manifest(extracts: Path) -> dict:
 
 def read_registry(target: Path, tables: list[str]) -> pd.DataFrame:
     """grain_key and record_number of the given tables from ``target/key_registry.parquet``."""
-    path = target / "key_registry.parquet"
+    path = target / REGISTRY_FILE
     if not path.exists():
         raise MigrationInputError(path, "no key registry yet: materialise key_registry first")
     registry = pd.read_parquet(path, filters=[("target_table", "in", tables)])
@@ -81,8 +85,9 @@ def read_registry(target: Path, tables: list[str]) -> pd.DataFrame:
 
 def read_findings(gates: Path) -> pd.DataFrame:
     """Every gate finding: the per-table findings and the cross-table ones."""
-    frames = [_read_parquet(p) for p in sorted((gates / "findings").glob("*.parquet"))] if gates.exists() else []
-    cross = gates / "cross_table_findings.parquet"
+    folder = gates / gate_files.FINDINGS
+    frames = [_read_parquet(p) for p in sorted(folder.glob("*.parquet"))] if gates.exists() else []
+    cross = gates / gate_files.CROSS_FINDINGS_FILE
     if cross.exists():
         frames.append(_read_parquet(cross))
     frames = [f for f in frames if not f.empty]
