@@ -18,6 +18,7 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl import duckdb_engine
 from qvh_migration.etl.fields import ISSUE_COLUMNS, VALUE_STANDS_REASONS, LoadContext, evaluate
+from qvh_migration.etl.key_registry import numbers_of
 from qvh_migration.etl.patient_link import patient_issues
 from qvh_migration.etl.row_checks import row_check_issues
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
@@ -309,7 +310,7 @@ def _assemble(
         ],
         columns=list(SUMMARY_COLUMNS),
     )
-    numbers = rows[GRAIN_KEY].astype(str).map(ctx.numbers.get(target_table, pd.Series(dtype="int64")))
+    numbers = numbers_of(rows[GRAIN_KEY], ctx.numbers.get(target_table, pd.Series(dtype="int64")))
     outcomes = pd.DataFrame(
         {
             "record_number": numbers.astype("int64").to_numpy(),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from qvh_migration.etl.key_registry import numbers_of
 from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import GRAIN_KEY
@@ -259,7 +260,7 @@ def _generated(rule: pd.Series, ctx: LoadContext) -> pd.Series:
     generator = rule["generator"]
     if generator == "sequence":
         numbers = ctx.numbers.get(ctx.target_table, pd.Series(dtype="int64"))
-        return ctx.rows[GRAIN_KEY].astype(str).map(numbers).astype("Int64").astype("string")
+        return numbers_of(ctx.rows[GRAIN_KEY], numbers).astype("Int64").astype("string")
     if generator == "system_code":
         return pd.Series(ctx.row_sources.system_code, index=ctx.rows.index, dtype="string")
     columns = [split_field(s)[1] for s in str(rule["source_fields"]).split(";") if s] or list(ctx.grain)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl.key_registry import numbers_of
 from qvh_migration.etl.row_sources import RowSource, RowSources
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import (
@@ -167,7 +168,7 @@ def parent_rows(
         prepared = prepare_rows(part, sources.raw(str(part.source_table)), sources.survivors, sources.districts)
         first = prepared.drop_duplicates(GRAIN_KEY, keep="first")
         frame = first[[*part.grain, FILTER_REASON]].astype("string").copy()
-        frame["record_number"] = first[GRAIN_KEY].astype(str).map(numbers.get(parent, pd.Series(dtype="int64")))
+        frame["record_number"] = numbers_of(first[GRAIN_KEY], numbers.get(parent, pd.Series(dtype="int64")))
         frames.append(frame)
     if not frames:
         return None
