@@ -180,6 +180,7 @@ def _load_source(
     )
     if parent_outcomes is not None:
         ctx.parent_outcomes = parent_outcomes
+    ctx.engine = engine
     values: dict[str, pd.Series] = {}
     found: list[pd.DataFrame] = [duplicate_key_issues(candidates, rows, SOURCE_KEY, GRAIN_KEY)]
     plans = duckdb_engine.field_plans(rules, source_table, spec.grain, row_sources.system_code)

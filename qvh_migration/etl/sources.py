@@ -131,8 +131,15 @@ def key_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return pd.DataFrame(sortable).reset_index(drop=True).sort_values(keys, kind="stable").index.to_numpy()
 
 
-def align_last(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, on: list[str], column: str) -> pd.Series:
-    """``other[column]`` of the last matching row (in the other table's key order) for each row."""
+def align_last(
+    rows: pd.DataFrame, other_table: str, other: pd.DataFrame, on: list[str], column: str, engine: str = "pandas"
+) -> pd.Series:
+    """``other[column]`` of the last matching row (in the other table's key order) for each row; the
+    ``duckdb`` engine runs the same lookup as one query (``etl/sql_lookups.py``)."""
+    if engine == "duckdb":
+        from qvh_migration.etl.sql_lookups import last_values
+
+        return last_values(rows, other_table, other, on, column)
     keys = [c for c in TABLE_KEYS.get(other_table, ()) if c in other.columns]
     ordered = other.iloc[key_order(other, keys)] if keys else other
     last = ordered.drop_duplicates(on, keep="last")[[*on, column]].rename(columns={column: "_value"})
