@@ -187,8 +187,11 @@ def _load_source(
     ran = ["duckdb" if engine == "duckdb" and duckdb_engine.runs_in_sql(p) else "pandas" for p in plans]
     in_sql = iter(duckdb_engine.sql_values(rows, [p for p, e in zip(plans, ran, strict=True) if e == "duckdb"]))
     # Rules are taken in order whichever engine computed them, so issues come out in the same order.
+    looked: list[str] = []  # the engine of the field's reads of another table's last row ("" for none)
     for (_, rule), plan, used in zip(rules.iterrows(), plans, ran, strict=True):
+        ctx.lookups.clear()
         result = duckdb_engine.sql_result(rule, plan, next(in_sql), ctx) if used == "duckdb" else evaluate(rule, ctx)
+        looked.append(ctx.lookups[-1] if ctx.lookups else "")
         values[rule["target_field"]] = result.values
         found += [f for f in result.issues if not f.empty]
     table = pd.DataFrame(values, index=rows.index, columns=columns)
@@ -203,7 +206,7 @@ def _load_source(
         issues = pd.concat([issues, *across], ignore_index=True)
         table = _empty_warned_fields(table, issues)
     load = _assemble(target_table, source_table, rules, prepared, rows, table, issues, ctx, run_id, started)
-    load.engines = duckdb_engine.engine_rows(target_table, source_table, plans, ran)
+    load.engines = duckdb_engine.engine_rows(target_table, source_table, plans, ran, looked)
     return load
 
 

@@ -56,6 +56,8 @@ class LoadContext:
     numbers: dict[str, pd.Series]
     impute_mode: str = "strict"
     engine: str = "pandas"  # duckdb: a read of another table's last row runs as a DuckDB query
+    # The engine of each read of another table's last row made for the field being evaluated.
+    lookups: list[str] = field(default_factory=list)
     # A parent table's record outcomes as last loaded (None: never loaded, links not verified).
     parent_outcomes: Callable[[str], pd.DataFrame | None] = lambda _table: None
     table_warnings: list[str] = field(default_factory=list)
@@ -193,7 +195,15 @@ def _column(qualified: str, ctx: LoadContext) -> pd.Series:
     if not on:
         ctx.note(f"{qualified}: no shared key with {ctx.source_table}; field left empty", qualified)
         return _empty(ctx)
-    return align_last(ctx.rows, table, other, on, column, ctx.engine).astype("string")
+    return _last_row(ctx, ctx.rows, table, other, on, column).astype("string")
+
+
+def _last_row(
+    ctx: LoadContext, rows: pd.DataFrame, table: str, other: pd.DataFrame, on: list[str], column: str
+) -> pd.Series:
+    """``align_last`` in the load's engine, noted for the field (the engines file says which ran it)."""
+    ctx.lookups.append(ctx.engine)
+    return align_last(rows, table, other, on, column, ctx.engine)
 
 
 def _transform(name: str, inputs: list[pd.Series], ctx: LoadContext) -> pd.Series:
@@ -307,7 +317,7 @@ def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext)
             return FieldResult(_empty(ctx))
         other = other.rename(columns={own_key[0]: key_column})
         on = [key_column]
-    values = align_last(rows, table, other, on, column, ctx.engine).astype("string")
+    values = _last_row(ctx, rows, table, other, on, column).astype("string")
     result = FieldResult(values)
     missing = ~_blank(keys) & values.isna()
     result.issues.append(
@@ -375,5 +385,5 @@ def _tracking_time(transform: str, sources: list[str], ctx: LoadContext) -> pd.S
     if not on:
         ctx.note(f"{transform}: {step_table} shares no key with {ctx.source_table}; field left empty")
         return _empty(ctx)
-    when = format_datetime_ddmmyyyy_hhmi(align_last(ctx.rows, step_table, steps, on, when_column, ctx.engine))
+    when = format_datetime_ddmmyyyy_hhmi(_last_row(ctx, ctx.rows, step_table, steps, on, when_column))
     return when.str.slice(11, 16).mask(when.isna()) if transform.endswith("_hhmi") else when
