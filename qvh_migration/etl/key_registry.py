@@ -94,17 +94,22 @@ class RecordNumbers(dict):
 
     def __init__(self, registry: pd.DataFrame) -> None:
         super().__init__()
-        self._by_table = registry.groupby("target_table", sort=False).indices
-        self._registry = registry
+        # Arrow columns, filtered per table in Arrow: a pandas groupby and take cost seconds at scale.
+        self._columns = pa.table(
+            {
+                "target_table": pa.array(registry["target_table"].astype("string").array, type=pa.large_string()),
+                "grain_key": pa.array(registry["grain_key"].astype("string").array, type=pa.large_string()),
+                "record_number": pa.array(registry["record_number"].to_numpy()),
+            }
+        )
 
     def __missing__(self, table: str) -> pd.Series:
-        rows = self._by_table.get(table)
-        if rows is None:
+        part = self._columns.filter(pc.equal(self._columns["target_table"], table))
+        if part.num_rows == 0:
             numbers = pd.Series(dtype="int64")
         else:
-            part = self._registry.iloc[rows]
             # The keys stay Arrow text: a Python object per key costs more than every lookup made by them.
-            keys = pd.Index(part["grain_key"].astype("string").array, dtype="string")
+            keys = pd.Index(pd.arrays.ArrowStringArray(part["grain_key"].combine_chunks()), dtype="string")
             numbers = pd.Series(part["record_number"].to_numpy(), index=keys)
         self[table] = numbers
         return numbers
