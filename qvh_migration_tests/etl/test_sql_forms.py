@@ -36,6 +36,10 @@ VALUES = [
     "john smith",
     "  MARY  ann  jones ",
     "\u00a0Zoë\u3000",
+    "\u2028 x\u2029",
+    "\x1cA\x85\x0b",
+    "\u200bzero width\u200b",  # not white space on either side
+    "\u180e\u2007\u202f",
     "straße",
     "e\u0301clair",
     "1 High St, Town ,County,  UK, Earth",
@@ -135,3 +139,4 @@ def test_null_default_and_direct_forms() -> None:
     assert _duckdb(sql_forms.NULL_SQL, frame) == [None] * len(VALUES)
     assert _duckdb(sql_forms.quote_literal("O'K"), frame) == ["O'K"] * len(VALUES)
     assert _duckdb(sql_forms.render(sql_forms.DIRECT_SQL, ["c0"]), frame) == _listed(frame["c0"])
+
