@@ -139,4 +139,3 @@ def test_null_default_and_direct_forms() -> None:
     assert _duckdb(sql_forms.NULL_SQL, frame) == [None] * len(VALUES)
     assert _duckdb(sql_forms.quote_literal("O'K"), frame) == ["O'K"] * len(VALUES)
     assert _duckdb(sql_forms.render(sql_forms.DIRECT_SQL, ["c0"]), frame) == _listed(frame["c0"])
-
