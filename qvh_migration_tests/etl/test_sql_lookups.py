@@ -87,3 +87,22 @@ def test_every_pair_of_key_values_sorts_as_pandas_sorts_it() -> None:
     other["EpisodeNumber"] = pd.Series(["1"] * len(other), dtype="string")
     rows = pd.DataFrame({"InternalPatientNumber": [str(i) for i in range(len(pairs))]}).astype("string")
     _same(rows, "CONSEPISODE", other, ["InternalPatientNumber"], "Value")
+
+
+def test_a_parents_published_outcomes_found_alike_by_both_engines() -> None:
+    from qvh_migration.etl.parent_links import published_states
+
+    published = pd.DataFrame(
+        {
+            "record_number": pd.Series([3, 1, 7, 3, 12], dtype="int64"),  # 3 twice: the later row wins
+            "outcome": ["rejected", "loaded", "filtered", "filtered", None],
+            "reason": ["", None, "logically deleted", "merged", "x"],
+        }
+    )
+    numbers = pd.Series(["3", None, "7", "1", "12", "99", "03", ""], index=list("abcdefgh"), dtype="string")
+    for table in (published, published.iloc[:0]):
+        expected = published_states(numbers, table, "pandas")
+        got = published_states(numbers, table, "duckdb")
+        for e, g in zip(expected, got, strict=True):
+            pd.testing.assert_series_equal(g, e)
+    assert published_states(numbers, published, "duckdb")[0].tolist()[:3] == ["filtered", "", "filtered"]
