@@ -262,7 +262,8 @@ def _assemble(
 ) -> TableLoad:
     filtered_rows = set(issues.loc[issues["action"] == "filter", "row"])
     rejected_rows = set(issues.loc[issues["action"] == "reject", "row"]) - filtered_rows
-    loaded_index = [i for i in rows.index if i not in filtered_rows and i not in rejected_rows]
+    # A mask, not a list of labels: selecting hundreds of thousands of rows by label costs a hash each.
+    loaded = ~rows.index.isin(list(filtered_rows | rejected_rows))
     # Outcomes are decided per grain row and shared by every source row of that grain.
     outcome = pd.Series("loaded", index=rows.index, dtype="string")
     outcome[list(rejected_rows)] = "rejected"
@@ -279,7 +280,8 @@ def _assemble(
     counts = per_source["_outcome"].value_counts()
     reasons = per_source.loc[per_source["_outcome"] == "filtered", "_reason"].value_counts()
     rejects = _issue_rows(issues, "reject", rejected_rows, rows, prepared, target_table, source_table, rules, run_id)
-    warnings = _issue_rows(issues, "warn", set(loaded_index), rows, prepared, target_table, source_table, rules, run_id)
+    loaded_rows = set(rows.index[loaded])
+    warnings = _issue_rows(issues, "warn", loaded_rows, rows, prepared, target_table, source_table, rules, run_id)
     warned = warnings
     if ctx.table_warnings:
         table_level = pd.DataFrame(
@@ -296,7 +298,7 @@ def _assemble(
             }
         )
         warned = pd.concat([warnings, table_level], ignore_index=True).astype("string")
-    loaded = _finish_table(table.loc[loaded_index], rules)
+    finished = _finish_table(table.loc[loaded], rules)
     summary = pd.DataFrame(
         [
             {
@@ -307,7 +309,7 @@ def _assemble(
                 "rejected_rows": int(counts.get("rejected", 0)),
                 "filtered_rows": int(counts.get("filtered", 0)),
                 "filter_reasons": "; ".join(f"{r}: {n}" for r, n in reasons.items()),
-                "target_rows": len(loaded),
+                "target_rows": len(finished),
                 "seconds": round(time.perf_counter() - started, 3),
                 "note": "; ".join(ctx.table_warnings),
             }
@@ -324,7 +326,7 @@ def _assemble(
     )
     return TableLoad(
         target_table,
-        loaded,
+        finished,
         rejects,
         warned,
         summary,
