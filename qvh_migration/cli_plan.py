@@ -118,6 +118,8 @@ def _field_line(field: FieldPlan, width: int, with_sql: bool) -> str:
         how.append(f"parent {field.parent_table}")
     if field.kind == "direct" and field.data_type == "DATE":
         how.append("as DD/MM/YYYY")
+    if field.reads_last_row:
+        how.append("last row read in duckdb")
     line = f"    {field.target_field:<{width}}  {field.kind:<12} {field.engine:<6}  {'; '.join(how)}".rstrip()
     if with_sql and field.sql:
         line += f"\n    {'':<{width}}  sql: {field.sql}"

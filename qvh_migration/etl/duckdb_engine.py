@@ -27,7 +27,8 @@ from qvh_migration.mapping.transforms_identity import INVALID_INPUT_WARNINGS
 
 ENGINES = ("duckdb", "pandas")
 DEFAULT_ENGINE = "duckdb"
-ENGINE_COLUMNS = ("target_table", "source_table", "target_field", "kind", "engine")
+# lookup_engine: the engine that read another table's last row for the field (a lookup), "" if none.
+ENGINE_COLUMNS = ("target_table", "source_table", "target_field", "kind", "engine", "lookup_engine")
 _IDENTIFIER = re.compile(r'"((?:[^"]|"")*)"')
 _ROWS = "part_rows"
 _DATABASE: duckdb.DuckDBPyConnection | None = None
@@ -90,8 +91,14 @@ def sql_result(rule: pd.Series, plan: FieldPlan, values: pd.Series, ctx: LoadCon
     return FieldResult(values, [_malformed(rule, raw, values, ctx)])
 
 
-def engine_rows(target_table: str, source_table: str, plans: Sequence[FieldPlan], ran: Sequence[str]) -> pd.DataFrame:
-    """Which engine computed each field of one table part."""
+def engine_rows(
+    target_table: str,
+    source_table: str,
+    plans: Sequence[FieldPlan],
+    ran: Sequence[str],
+    looked: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Which engine computed each field of one table part, and which read its lookups (``looked``)."""
     return pd.DataFrame(
         {
             "target_table": target_table,
@@ -99,6 +106,7 @@ def engine_rows(target_table: str, source_table: str, plans: Sequence[FieldPlan]
             "target_field": [p.target_field for p in plans],
             "kind": [p.kind for p in plans],
             "engine": list(ran),
+            "lookup_engine": list(looked) if looked is not None else "",
         },
         columns=list(ENGINE_COLUMNS),
     ).astype("string")

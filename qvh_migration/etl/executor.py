@@ -18,6 +18,7 @@ import pandas as pd
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl import duckdb_engine
 from qvh_migration.etl.fields import ISSUE_COLUMNS, VALUE_STANDS_REASONS, LoadContext, evaluate
+from qvh_migration.etl.key_registry import numbers_of
 from qvh_migration.etl.patient_link import patient_issues
 from qvh_migration.etl.row_checks import row_check_issues
 from qvh_migration.etl.row_sources import RowSource, RowSources, RowSourceUnion
@@ -179,14 +180,18 @@ def _load_source(
     )
     if parent_outcomes is not None:
         ctx.parent_outcomes = parent_outcomes
+    ctx.engine = engine
     values: dict[str, pd.Series] = {}
     found: list[pd.DataFrame] = [duplicate_key_issues(candidates, rows, SOURCE_KEY, GRAIN_KEY)]
     plans = duckdb_engine.field_plans(rules, source_table, spec.grain, row_sources.system_code)
     ran = ["duckdb" if engine == "duckdb" and duckdb_engine.runs_in_sql(p) else "pandas" for p in plans]
     in_sql = iter(duckdb_engine.sql_values(rows, [p for p, e in zip(plans, ran, strict=True) if e == "duckdb"]))
     # Rules are taken in order whichever engine computed them, so issues come out in the same order.
+    looked: list[str] = []  # the engine of the field's reads of another table's last row ("" for none)
     for (_, rule), plan, used in zip(rules.iterrows(), plans, ran, strict=True):
+        ctx.lookups.clear()
         result = duckdb_engine.sql_result(rule, plan, next(in_sql), ctx) if used == "duckdb" else evaluate(rule, ctx)
+        looked.append(ctx.lookups[-1] if ctx.lookups else "")
         values[rule["target_field"]] = result.values
         found += [f for f in result.issues if not f.empty]
     table = pd.DataFrame(values, index=rows.index, columns=columns)
@@ -201,7 +206,7 @@ def _load_source(
         issues = pd.concat([issues, *across], ignore_index=True)
         table = _empty_warned_fields(table, issues)
     load = _assemble(target_table, source_table, rules, prepared, rows, table, issues, ctx, run_id, started)
-    load.engines = duckdb_engine.engine_rows(target_table, source_table, plans, ran)
+    load.engines = duckdb_engine.engine_rows(target_table, source_table, plans, ran, looked)
     return load
 
 
@@ -257,7 +262,8 @@ def _assemble(
 ) -> TableLoad:
     filtered_rows = set(issues.loc[issues["action"] == "filter", "row"])
     rejected_rows = set(issues.loc[issues["action"] == "reject", "row"]) - filtered_rows
-    loaded_index = [i for i in rows.index if i not in filtered_rows and i not in rejected_rows]
+    # A mask, not a list of labels: selecting hundreds of thousands of rows by label costs a hash each.
+    loaded = ~rows.index.isin(list(filtered_rows | rejected_rows))
     # Outcomes are decided per grain row and shared by every source row of that grain.
     outcome = pd.Series("loaded", index=rows.index, dtype="string")
     outcome[list(rejected_rows)] = "rejected"
@@ -274,7 +280,8 @@ def _assemble(
     counts = per_source["_outcome"].value_counts()
     reasons = per_source.loc[per_source["_outcome"] == "filtered", "_reason"].value_counts()
     rejects = _issue_rows(issues, "reject", rejected_rows, rows, prepared, target_table, source_table, rules, run_id)
-    warnings = _issue_rows(issues, "warn", set(loaded_index), rows, prepared, target_table, source_table, rules, run_id)
+    loaded_rows = set(rows.index[loaded])
+    warnings = _issue_rows(issues, "warn", loaded_rows, rows, prepared, target_table, source_table, rules, run_id)
     warned = warnings
     if ctx.table_warnings:
         table_level = pd.DataFrame(
@@ -291,7 +298,7 @@ def _assemble(
             }
         )
         warned = pd.concat([warnings, table_level], ignore_index=True).astype("string")
-    loaded = _finish_table(table.loc[loaded_index], rules)
+    finished = _finish_table(table.loc[loaded], rules)
     summary = pd.DataFrame(
         [
             {
@@ -302,14 +309,14 @@ def _assemble(
                 "rejected_rows": int(counts.get("rejected", 0)),
                 "filtered_rows": int(counts.get("filtered", 0)),
                 "filter_reasons": "; ".join(f"{r}: {n}" for r, n in reasons.items()),
-                "target_rows": len(loaded),
+                "target_rows": len(finished),
                 "seconds": round(time.perf_counter() - started, 3),
                 "note": "; ".join(ctx.table_warnings),
             }
         ],
         columns=list(SUMMARY_COLUMNS),
     )
-    numbers = rows[GRAIN_KEY].astype(str).map(ctx.numbers.get(target_table, pd.Series(dtype="int64")))
+    numbers = numbers_of(rows[GRAIN_KEY], ctx.numbers.get(target_table, pd.Series(dtype="int64")))
     outcomes = pd.DataFrame(
         {
             "record_number": numbers.astype("int64").to_numpy(),
@@ -319,7 +326,7 @@ def _assemble(
     )
     return TableLoad(
         target_table,
-        loaded,
+        finished,
         rejects,
         warned,
         summary,

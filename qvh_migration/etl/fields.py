@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from qvh_migration.etl.key_registry import numbers_of
 from qvh_migration.etl.row_sources import RowSources
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import GRAIN_KEY
@@ -54,6 +55,9 @@ class LoadContext:
     row_sources: RowSources
     numbers: dict[str, pd.Series]
     impute_mode: str = "strict"
+    engine: str = "pandas"  # duckdb: a read of another table's last row runs as a DuckDB query
+    # The engine of each read of another table's last row made for the field being evaluated.
+    lookups: list[str] = field(default_factory=list)
     # A parent table's record outcomes as last loaded (None: never loaded, links not verified).
     parent_outcomes: Callable[[str], pd.DataFrame | None] = lambda _table: None
     table_warnings: list[str] = field(default_factory=list)
@@ -191,7 +195,15 @@ def _column(qualified: str, ctx: LoadContext) -> pd.Series:
     if not on:
         ctx.note(f"{qualified}: no shared key with {ctx.source_table}; field left empty", qualified)
         return _empty(ctx)
-    return align_last(ctx.rows, table, other, on, column).astype("string")
+    return _last_row(ctx, ctx.rows, table, other, on, column).astype("string")
+
+
+def _last_row(
+    ctx: LoadContext, rows: pd.DataFrame, table: str, other: pd.DataFrame, on: list[str], column: str
+) -> pd.Series:
+    """``align_last`` in the load's engine, noted for the field (the engines file says which ran it)."""
+    ctx.lookups.append(ctx.engine)
+    return align_last(rows, table, other, on, column, ctx.engine)
 
 
 def _transform(name: str, inputs: list[pd.Series], ctx: LoadContext) -> pd.Series:
@@ -259,7 +271,7 @@ def _generated(rule: pd.Series, ctx: LoadContext) -> pd.Series:
     generator = rule["generator"]
     if generator == "sequence":
         numbers = ctx.numbers.get(ctx.target_table, pd.Series(dtype="int64"))
-        return ctx.rows[GRAIN_KEY].astype(str).map(numbers).astype("Int64").astype("string")
+        return numbers_of(ctx.rows[GRAIN_KEY], numbers).astype("Int64").astype("string")
     if generator == "system_code":
         return pd.Series(ctx.row_sources.system_code, index=ctx.rows.index, dtype="string")
     columns = [split_field(s)[1] for s in str(rule["source_fields"]).split(";") if s] or list(ctx.grain)
@@ -305,7 +317,7 @@ def _join(rule: pd.Series, transform: str, sources: list[str], ctx: LoadContext)
             return FieldResult(_empty(ctx))
         other = other.rename(columns={own_key[0]: key_column})
         on = [key_column]
-    values = align_last(rows, table, other, on, column).astype("string")
+    values = _last_row(ctx, rows, table, other, on, column).astype("string")
     result = FieldResult(values)
     missing = ~_blank(keys) & values.isna()
     result.issues.append(
@@ -373,5 +385,5 @@ def _tracking_time(transform: str, sources: list[str], ctx: LoadContext) -> pd.S
     if not on:
         ctx.note(f"{transform}: {step_table} shares no key with {ctx.source_table}; field left empty")
         return _empty(ctx)
-    when = format_datetime_ddmmyyyy_hhmi(align_last(ctx.rows, step_table, steps, on, when_column))
+    when = format_datetime_ddmmyyyy_hhmi(_last_row(ctx, ctx.rows, step_table, steps, on, when_column))
     return when.str.slice(11, 16).mask(when.isna()) if transform.endswith("_hhmi") else when

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.io.arrow_text import is_in
@@ -35,14 +39,28 @@ def read_registry(path: Path, tables: list[str] | None = None) -> pd.DataFrame:
     if not path.exists():
         return empty_registry()
     try:
-        wanted = [("target_table", "in", tables)] if tables is not None else None
-        registry = pd.read_parquet(path, filters=wanted)
+        # The registry holds every table's keys (millions of rows at scale): DuckDB reads only the wanted
+        # tables' rows, in the file's order, where pandas' filters read the whole file first.
+        schema = pq.read_schema(path)
+        missing = [c for c in REGISTRY_COLUMNS if c not in schema.names]
+        if missing:
+            raise MigrationInputError(path, f"key registry lacks column(s) {', '.join(missing)}")
+        registry = pd.read_parquet(path) if tables is None else _read_tables(path, schema, tables)
+    except MigrationInputError:
+        raise
     except Exception as exc:  # a damaged registry must stop the run, never be silently rebuilt
         raise MigrationInputError(path, f"key registry cannot be read ({exc})") from None
-    missing = [c for c in REGISTRY_COLUMNS if c not in registry.columns]
-    if missing:
-        raise MigrationInputError(path, f"key registry lacks column(s) {', '.join(missing)}")
     return registry
+
+
+def _read_tables(path: Path, schema: pa.Schema, tables: list[str]) -> pd.DataFrame:
+    """The rows of ``tables``, typed as ``pd.read_parquet`` types them (the file's own pandas metadata)."""
+    with duckdb.connect() as con:
+        rows = con.sql(
+            "SELECT * FROM read_parquet($path) WHERE list_contains($tables, target_table)",
+            params={"path": str(path), "tables": [str(t) for t in tables]},
+        ).to_arrow_table()
+    return rows.cast(schema).to_pandas()
 
 
 def register(registry: pd.DataFrame, table: str, grain_keys: pd.Series, run_id: str) -> pd.DataFrame:
@@ -76,21 +94,38 @@ class RecordNumbers(dict):
 
     def __init__(self, registry: pd.DataFrame) -> None:
         super().__init__()
-        self._by_table = registry.groupby("target_table", sort=False).indices
-        self._registry = registry
+        # Arrow columns, filtered per table in Arrow: a pandas groupby and take cost seconds at scale.
+        self._columns = pa.table(
+            {
+                "target_table": pa.array(registry["target_table"].astype("string").array, type=pa.large_string()),
+                "grain_key": pa.array(registry["grain_key"].astype("string").array, type=pa.large_string()),
+                "record_number": pa.array(registry["record_number"].to_numpy()),
+            }
+        )
 
     def __missing__(self, table: str) -> pd.Series:
-        rows = self._by_table.get(table)
-        if rows is None:
+        part = self._columns.filter(pc.equal(self._columns["target_table"], table))
+        if part.num_rows == 0:
             numbers = pd.Series(dtype="int64")
         else:
-            part = self._registry.iloc[rows]
-            numbers = pd.Series(part["record_number"].to_numpy(), index=part["grain_key"].astype(str).to_numpy())
+            # The keys stay Arrow text: a Python object per key costs more than every lookup made by them.
+            keys = pd.Index(pd.arrays.ArrowStringArray(part["grain_key"].combine_chunks()), dtype="string")
+            numbers = pd.Series(part["record_number"].to_numpy(), index=keys)
         self[table] = numbers
         return numbers
 
     def get(self, table: str, default: object = None) -> pd.Series:  # type: ignore[override]
         return self[table]
+
+
+def numbers_of(keys: pd.Series, numbers: pd.Series) -> pd.Series:
+    """``keys.astype(str).map(numbers)`` (grain key -> record number; NaN, as float, where unknown), looked
+    up in Arrow: pandas' map hashes a Python object per key of the table's registry."""
+    text = pa.array(keys.astype("string").array, type=pa.large_string())
+    pool = pa.array(pd.Series(numbers.index, dtype="string").array, type=pa.large_string())
+    where = pc.index_in(text, value_set=pool)
+    found = pc.take(pa.array(numbers.to_numpy()), where).to_numpy(zero_copy_only=False)
+    return pd.Series(found, index=keys.index, name=keys.name)
 
 
 def check_append_only(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:

@@ -9,6 +9,8 @@ the link empty with a table note; it never guesses which of a patient's parent r
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from qvh_migration.etl.fields import FieldResult, LoadContext, _blank, _empty, filter_issues, issues
 from qvh_migration.etl.rtt_links import link_keys, referral_by_date
@@ -129,11 +131,7 @@ def parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
     if published is not None:
         # The parent's own load decides: a link to a rejected or filtered parent row would dangle.
         # Plain str keys and values: an empty outcomes file must map to nothing, not fail on types.
-        keys = published["record_number"].astype("int64").astype(str).to_numpy()
-        outcome = dict(zip(keys, published["outcome"].astype(str), strict=True))
-        reason = dict(zip(keys, published["reason"].fillna("").astype(str), strict=True))
-        state = numbers.map(outcome).astype("string").fillna("")
-        why = numbers.map(reason).astype("string").fillna("")
+        state, why = published_states(numbers, published, ctx.engine)
         for code, (kind, text) in {
             "parent_rejected": ("rejected", f"the {parent} row was rejected in its own load"),
             "parent_filtered": ("filtered", f"parent {parent} not loaded: "),
@@ -156,3 +154,26 @@ def parent_link(rule: pd.Series, ctx: LoadContext) -> FieldResult:
                 )
                 numbers = numbers.mask(hit)
     return FieldResult(numbers.mask(orphan), out)
+
+
+def published_states(numbers: pd.Series, published: pd.DataFrame, engine: str) -> tuple[pd.Series, pd.Series]:
+    """(outcome, reason) of each linked record number in the parent's published load ("" where none).
+
+    The pandas engine maps through dicts; the duckdb engine finds the same rows in Arrow (a dict's
+    last entry wins, so the lookup runs over the outcomes reversed and takes the first match)."""
+    keys = published["record_number"].astype("int64").astype(str)
+    outcomes = published["outcome"].astype(str)
+    reasons = published["reason"].fillna("").astype(str)
+    if engine != "duckdb":
+        state = numbers.map(dict(zip(keys.to_numpy(), outcomes, strict=True))).astype("string").fillna("")
+        why = numbers.map(dict(zip(keys.to_numpy(), reasons, strict=True))).astype("string").fillna("")
+        return state, why
+    pool = pa.array(keys.to_numpy()[::-1], type=pa.large_string(), from_pandas=True)
+    where = pc.index_in(pa.array(numbers.astype("string").array, type=pa.large_string()), value_set=pool)
+
+    def taken(values: pd.Series) -> pd.Series:
+        reversed_values = pa.array(values.to_numpy()[::-1], type=pa.large_string(), from_pandas=True)
+        found = pc.take(reversed_values, where).fill_null("")
+        return pd.Series(pd.arrays.ArrowStringArray(found), index=numbers.index, dtype="string")
+
+    return taken(outcomes), taken(reasons)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from qvh_migration.etl.fields import ISSUE_COLUMNS
+from qvh_migration.etl.key_registry import numbers_of
 from qvh_migration.etl.source_rules import PATIENT_KEY
 
 PATIENT_TABLE = "LOAD_PMI"
@@ -43,7 +44,7 @@ def not_loaded_patients(
     none = pd.Series(False, index=rows.index), pd.Series("", index=rows.index, dtype="string")
     if outcomes is None or PATIENT_KEY not in rows.columns:
         return none
-    record = patient_grain_keys(rows[PATIENT_KEY]).map(numbers.get(PATIENT_TABLE, pd.Series(dtype="int64")))
+    record = numbers_of(patient_grain_keys(rows[PATIENT_KEY]), numbers.get(PATIENT_TABLE, pd.Series(dtype="int64")))
     keys = outcomes["record_number"].astype("int64").astype(str).to_numpy()
     state = dict(zip(keys, outcomes["outcome"].astype(str), strict=True))
     known = record.notna()

@@ -56,6 +56,8 @@ class FieldPlan:
     approved: bool = True  # an unapproved rule's rejects are downgraded to warnings
     issues: tuple[str, ...] = ()  # reason codes the field can raise
     sql: str = ""  # the DuckDB expression of the value, over the source table's columns
+    # The field reads another table's last matching row (sources.align_last): a DuckDB query in that engine.
+    reads_last_row: bool = False
 
     @property
     def lookup_tables(self) -> tuple[str, ...]:
@@ -98,8 +100,21 @@ def classify(rule: Mapping, source_table: str | None, grain: tuple[str, ...], sy
         mandatory=_text(rule, "mandatory_class") == "mandatory",
         approved=_text(rule, "status") in ("approved", ""),
         sql=sql,
+        reads_last_row=_reads_last_row(kind, sources, transform, source_table),
     )
     return replace(plan, issues=field_issues(plan))
+
+
+# Transforms of kind join whose value is the looked-up table's last matching row.
+_LAST_ROW_JOINS = ("lookup_by_key", "tracking_time_")
+
+
+def _reads_last_row(kind: str, sources: tuple[str, ...], transform: str, source_table: str | None) -> bool:
+    if kind in ("not_migrated", "default", "generated", "parent_link", "aggregate", "ranked_slot"):
+        return False
+    if transform in TRANSFORMS and TRANSFORMS[transform].kind == "join":
+        return transform.startswith(_LAST_ROW_JOINS)
+    return any(s.split(".", 1)[0] != source_table for s in sources)
 
 
 def _kind_and_sql(

@@ -61,7 +61,9 @@ def link_keys(parent: str, found: ParentRows, listed: list[tuple[str, str]], own
     bridges = [(t, c) for t, c in listed if t not in (ctx.source_table, parent_source)]
     if bridges:
         table = bridges[0][0]
-        keys = bridged(ctx.rows, found.frame, table, [c for t, c in bridges if t == table], own, ctx.sources)
+        ctx.lookups.append(ctx.engine)  # the child's bridge columns are the bridge's last row
+        columns = [c for t, c in bridges if t == table]
+        keys = bridged(ctx.rows, found.frame, table, columns, own, ctx.sources, ctx.engine)
         return None if keys is None else LinkKeys(keys.rows, keys.parents, keys.on, table)
     rows = ctx.rows
     on = [c for c in found.grain if c in rows.columns and (not own or c in own or c == PATIENT)]
@@ -80,14 +82,15 @@ def bridged(
     bridge_columns: list[str],
     own: list[str],
     sources: SourceTables,
+    engine: str = "pandas",
 ) -> LinkKeys | None:
     """Key both sides on the patient and ``bridge_columns``, reading them from ``bridge_table``
-    where a side lacks them.  None when the bridge shares no key with a side."""
+    where a side lacks them (the child's in ``engine``).  None when the bridge shares no key with a side."""
     bridge = sources.lookup_table(bridge_table)
     if bridge is None:
         return None
     on = [PATIENT, *bridge_columns]
-    child = _with_columns(rows, bridge_table, bridge, bridge_columns, own)
+    child = _with_columns(rows, bridge_table, bridge, bridge_columns, own, engine)
     parent = _with_every_bridge_row(parents, bridge_table, bridge, bridge_columns)
     if child is None or parent is None:
         return None
@@ -95,7 +98,7 @@ def bridged(
 
 
 def _with_columns(
-    frame: pd.DataFrame, table: str, bridge: pd.DataFrame, columns: list[str], wanted: list[str]
+    frame: pd.DataFrame, table: str, bridge: pd.DataFrame, columns: list[str], wanted: list[str], engine: str
 ) -> pd.DataFrame | None:
     missing = [c for c in columns if c not in frame.columns]
     if not missing:
@@ -105,7 +108,7 @@ def _with_columns(
         return None  # the patient alone does not say which of the patient's pathways is meant
     out = frame.copy()
     for column in missing:
-        out[column] = align_last(frame, table, bridge, on, column).astype("string")
+        out[column] = align_last(frame, table, bridge, on, column, engine).astype("string")
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from qvh_migration.legacy.keys import DELETE_FLAG_VALUES, TABLE_KEYS, row_keys
 
@@ -16,12 +18,21 @@ __all__ = ["DELETE_FLAG_VALUES", "TABLE_KEYS", "key_text", "row_keys"]
 
 
 def key_text(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    """``Col=value|Col=value`` for each row, over the given columns."""
-    text = pd.Series("", index=frame.index, dtype="string")
-    for i, column in enumerate(columns):
-        values = frame[column].astype("string").fillna("")
-        text = text + ("|" if i else "") + f"{column}=" + values
-    return text
+    """``Col=value|Col=value`` for each row, over the given columns (a missing value as "")."""
+    if not columns:
+        return pd.Series("", index=frame.index, dtype="string")
+    # Joined in Arrow: pandas adds Arrow strings one operand at a time, a copy per "|" and "Col=".
+    parts = [pc.binary_join_element_wise(_text(f"{column}="), _values(frame[column]), _text("")) for column in columns]
+    joined = pc.binary_join_element_wise(*parts, _text("|")) if len(parts) > 1 else parts[0]
+    return pd.Series(pd.arrays.ArrowStringArray(joined), index=frame.index, dtype="string")
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def _values(column: pd.Series) -> pa.Array:
+    return pa.array(column.astype("string").fillna("").array, type=pa.large_string())
 
 
 DUPLICATE_KEY_REASON = "duplicate_source_key"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl.key_registry import numbers_of
 from qvh_migration.etl.row_sources import RowSource, RowSources
 from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import (
@@ -130,8 +131,15 @@ def key_order(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return pd.DataFrame(sortable).reset_index(drop=True).sort_values(keys, kind="stable").index.to_numpy()
 
 
-def align_last(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, on: list[str], column: str) -> pd.Series:
-    """``other[column]`` of the last matching row (in the other table's key order) for each row."""
+def align_last(
+    rows: pd.DataFrame, other_table: str, other: pd.DataFrame, on: list[str], column: str, engine: str = "pandas"
+) -> pd.Series:
+    """``other[column]`` of the last matching row (in the other table's key order) for each row; the
+    ``duckdb`` engine runs the same lookup as one query (``etl/sql_lookups.py``)."""
+    if engine == "duckdb":
+        from qvh_migration.etl.sql_lookups import last_values
+
+        return last_values(rows, other_table, other, on, column)
     keys = [c for c in TABLE_KEYS.get(other_table, ()) if c in other.columns]
     ordered = other.iloc[key_order(other, keys)] if keys else other
     last = ordered.drop_duplicates(on, keep="last")[[*on, column]].rename(columns={column: "_value"})
@@ -167,7 +175,7 @@ def parent_rows(
         prepared = prepare_rows(part, sources.raw(str(part.source_table)), sources.survivors, sources.districts)
         first = prepared.drop_duplicates(GRAIN_KEY, keep="first")
         frame = first[[*part.grain, FILTER_REASON]].astype("string").copy()
-        frame["record_number"] = first[GRAIN_KEY].astype(str).map(numbers.get(parent, pd.Series(dtype="int64")))
+        frame["record_number"] = numbers_of(first[GRAIN_KEY], numbers.get(parent, pd.Series(dtype="int64")))
         frames.append(frame)
     if not frames:
         return None

@@ -172,5 +172,5 @@ def source_key_sql(columns: list[str]) -> str:
 
 
 def over_length_sql(value_sql: str, length: int) -> str:
-    """True where the value is longer than the field (validation._length: characters, not bytes)."""
+    """True where the value is longer than the field (validate_fields counts characters, not bytes)."""
     return f"coalesce(length({value_sql}) > {int(length)}, false)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from qvh_migration.etl.fields import LoadContext, issues
+from qvh_migration.etl.sql_checks import check_flags
 
 # The guide's formats: DD/MM/YYYY, DD/MM/YYYY HH24:MI, DD/MM/YYYY HH24:MI:SS.
 DATE_PATTERNS = {
@@ -51,60 +52,51 @@ def to_guide_format(values: pd.Series, pattern: str) -> pd.Series:
 
 
 def validate_fields(table: pd.DataFrame, rules: pd.DataFrame, ctx: LoadContext) -> tuple[pd.DataFrame, list]:
-    """The table (dates in each field's guide format) and the issues its values raise."""
+    """The table (dates in each field's guide format) and the issues its values raise; the duckdb
+    engine finds the held, over-length and badly formatted values in one query (``etl/sql_checks.py``)."""
     found: list[pd.DataFrame] = []
     table = table.copy()
+    lengths, patterns = {}, {}
+    for _, rule in rules.iterrows():
+        name = rule["target_field"]
+        if rule["data_type"] == "DATE":
+            pattern = guide_date_format(rule.get("comment", ""))
+            table[name] = to_guide_format(table[name].astype("string"), pattern)
+            patterns[name] = DATE_PATTERNS[len(pd.Timestamp(2000, 1, 1).strftime(pattern))]
+        elif (length := _field_length(rule)) is not None:
+            lengths[name] = length
+    flags = check_flags(table, lengths, patterns) if ctx.engine == "duckdb" and len(table) else None
     for _, rule in rules.iterrows():
         name = rule["target_field"]
         values = table[name].astype("string")
-        present = values.fillna("").str.len() > 0
+        present = pd.Series(flags[name, "present"]) if flags else values.fillna("").str.len() > 0
         if rule["data_type"] == "DATE":
-            pattern = guide_date_format(rule.get("comment", ""))
-            values = table[name] = to_guide_format(values, pattern)
-            found.append(_date_format(rule, values, present, ctx, pattern))
-        else:
-            found.append(_length(rule, values, present, ctx))
+            wrong = (
+                flags[name, "bad_date_format"] if flags else present & ~values.fillna("").str.fullmatch(patterns[name])
+            )
+            found.append(_issue(rule, wrong, "bad_date_format", "not in the guide's date format", values, ctx))
+        elif name in lengths:
+            size = lengths[name]
+            too_long = flags[name, "over_length"] if flags else present & (values.fillna("").str.len() > size)
+            message = f"longer than the field's {size} characters (never truncated)"
+            found.append(_issue(rule, too_long, "over_length", message, values, ctx))
         if rule["data_type"] == "NUMBER":
-            found.append(_number(rule, values, present, ctx))
+            found.append(_number(rule, values, present.set_axis(values.index), ctx))
         fillable = rule["mapping_class"] not in UNFILLED and name not in ctx.empty_fields
         if rule["mandatory_class"] == "mandatory" and fillable:
-            missing = ~present
-            found.append(
-                issues(
-                    ctx.rows.index[missing.to_numpy()],
-                    name,
-                    "missing_mandatory",
-                    "mandatory field is empty",
-                    values,
-                    "reject",
-                )
-            )
+            found.append(_issue(rule, ~present, "missing_mandatory", "mandatory field is empty", values, ctx))
     return table, found
 
 
-def _length(rule: pd.Series, values: pd.Series, present: pd.Series, ctx: LoadContext) -> pd.DataFrame:
+def _field_length(rule: pd.Series) -> int | None:
+    """The field's length in characters, when it is checked (not for NUMBERs, nor without a length)."""
     length = pd.to_numeric(pd.Series([rule["length"]]), errors="coerce").iloc[0]
-    if pd.isna(length) or rule["data_type"] == "NUMBER":
-        return issues(pd.Index([]), rule["target_field"], "over_length", "", values, "reject")
-    sizes = values.fillna("").str.len()
-    too_long = present & (sizes > int(length))
-    message = f"longer than the field's {int(length)} characters (never truncated)"
-    return issues(ctx.rows.index[too_long.to_numpy()], rule["target_field"], "over_length", message, values, "reject")
+    return None if pd.isna(length) or rule["data_type"] == "NUMBER" else int(length)
 
 
-def _date_format(
-    rule: pd.Series, values: pd.Series, present: pd.Series, ctx: LoadContext, pattern: str
-) -> pd.DataFrame:
-    expected = DATE_PATTERNS[len(pd.Timestamp(2000, 1, 1).strftime(pattern))]
-    wrong = present & ~values.fillna("").str.fullmatch(expected)
-    return issues(
-        ctx.rows.index[wrong.to_numpy()],
-        rule["target_field"],
-        "bad_date_format",
-        "not in the guide's date format",
-        values,
-        "reject",
-    )
+def _issue(rule: pd.Series, hit, code: str, message: str, values: pd.Series, ctx: LoadContext) -> pd.DataFrame:
+    mask = hit.to_numpy() if isinstance(hit, pd.Series) else hit
+    return issues(ctx.rows.index[mask], rule["target_field"], code, message, values, "reject")
 
 
 def _number(rule: pd.Series, values: pd.Series, present: pd.Series, ctx: LoadContext) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from qvh_migration.errors import MigrationInputError
+from qvh_migration.etl import duckdb_engine
 from qvh_migration.etl.executor import TableLoad, load_table
 from qvh_migration_tests.etl.test_executor import CROSSWALKS, PMI_RULES, REF_RULES, ROW_SOURCES, rule, world
 
@@ -94,7 +95,14 @@ def test_the_load_says_which_engine_ran_each_field() -> None:
     assert (ran["RECORD_NUMBER"], ran["SEX"], ran["PRACTICE_CODE"]) == ("pandas", "pandas", "pandas")
     assert {ran[f] for f in ("SYSTEM_CODE", "MAIN_CRN", "DATE_OF_BIRTH", "ID_TYPE", "SURNAME_UPPER")} == {"duckdb"}
     assert duck.engine_counts == {"duckdb": 13, "pandas": 3}
-    assert _load("LOAD_PMI", rules, "pandas").engine_counts == {"duckdb": 0, "pandas": 16}
+    pandas = _load("LOAD_PMI", rules, "pandas")
+    assert pandas.engine_counts == {"duckdb": 0, "pandas": 16}
+    # The lookup's read of the GP table's last row ran in the load's engine, as the plan says it would.
+    for load, engine in ((duck, "duckdb"), (pandas, "pandas")):
+        looked = dict(zip(load.engines["target_field"], load.engines["lookup_engine"], strict=True))
+        assert {f for f, e in looked.items() if e} == {"PRACTICE_CODE"} and looked["PRACTICE_CODE"] == engine
+    plans = duckdb_engine.field_plans(rules, "PATDATA", ("InternalPatientNumber",), ROW_SOURCES.system_code)
+    assert [p.target_field for p in plans if p.reads_last_row] == ["PRACTICE_CODE"]
 
 
 def test_an_unknown_engine_is_one_clear_line() -> None:

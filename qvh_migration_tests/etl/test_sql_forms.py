@@ -36,6 +36,10 @@ VALUES = [
     "john smith",
     "  MARY  ann  jones ",
     "\u00a0Zoë\u3000",
+    "\u2028 x\u2029",
+    "\x1cA\x85\x0b",
+    "\u200bzero width\u200b",  # not white space on either side
+    "\u180e\u2007\u202f",
     "straße",
     "e\u0301clair",
     "1 High St, Town ,County,  UK, Earth",
