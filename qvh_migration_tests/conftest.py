@@ -1,12 +1,19 @@
-"""Shared fixtures: where the real requirement documents live (beside the repo, as in CI)."""
+"""Shared fixtures: where the real requirement documents live (beside the repo, as in CI), and the golden
+run (``golden.py``): one whole dry run on the stand-ins, built once, that tests read or copy."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from qvh_migration import settings
+from qvh_migration_tests import golden as golden_run
+
+# The session fixtures several folders share (the contract from the real documents, the synthetic extracts).
+pytest_plugins = ["qvh_migration_tests.shared_fixtures"]
 
 REAL_SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "requirement_spec"
 STANDIN_SPEC_DIR = settings.PROJECT_ROOT / "requirement_spec"
@@ -54,3 +61,41 @@ def postgres_server():
     server = PostgresServer.create(postgres_bin_dir())
     yield server
     server.destroy()
+
+
+@pytest.fixture(scope="session")
+def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[golden_run.GoldenRun]:
+    """The golden dry run, read-only: a test that writes takes ``golden_copy`` instead.
+
+    Under pytest-xdist the folder is shared by the workers (it sits beside their own temporary
+    folders) and built by the first of them to ask.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    run = golden_run.shared(base / "golden")
+    assert run.code == 0, f"the golden dry run failed ({run.root}):\n{run.out[-3000:]}\n{run.err[-3000:]}"
+    before = golden_run.snapshot(run.data_dir)
+    yield run
+    written = golden_run.changed(before, run.data_dir)
+    assert not written, f"tests wrote to the shared golden run (take golden_copy to write): {written[:10]}"
+
+
+@pytest.fixture
+def golden_copy(golden: golden_run.GoldenRun, tmp_path: Path) -> golden_run.GoldenRun:
+    """A private copy of the golden run (data folder and run storage) that a test may change."""
+    return golden.copy_to(tmp_path / "golden")
+
+
+@pytest.fixture(scope="session")
+def upstream_data(golden: golden_run.GoldenRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The golden run's upstream stages (catalogs, synthetic extracts, contract, key registry) alone, as the
+    dry_run job leaves them before any table is loaded (read-only: copy it to change it)."""
+    return golden.copy_upstream_to(tmp_path_factory.mktemp("upstream") / "data")
+
+
+@pytest.fixture(scope="session")
+def file_path_run(golden: golden_run.GoldenRun) -> Path:
+    """The golden run's data folder: the 38 tables, their load files and the staging database on files
+    (no server), with the gates and reports after them (read-only: copy it to change it)."""
+    return golden.data_dir

@@ -10,7 +10,6 @@ import pandas as pd
 
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.defs.trial import trial_comparison
-from qvh_migration_tests.etl.conftest import file_path_run, upstream_data  # noqa: F401
 
 
 def _materialise(data_dir: Path) -> dg.ExecuteInProcessResult:
@@ -22,7 +21,7 @@ def _materialise(data_dir: Path) -> dg.ExecuteInProcessResult:
     )
 
 
-def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(file_path_run, data_dir)
     result = _materialise(data_dir)
@@ -35,7 +34,7 @@ def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_
     assert summary["mismatches"].sum() == 0 and summary["values_compared"].sum() > 0
 
 
-def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(file_path_run, data_dir)
     (data_dir / "target" / "staging.duckdb").unlink()
@@ -45,7 +44,7 @@ def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_pat
     assert "staging.duckdb" in failure.description and "not materialised yet" in failure.description
 
 
-def test_a_transform_the_reference_cannot_evaluate_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_a_transform_the_reference_cannot_evaluate_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(file_path_run, data_dir)
     contract_csv = data_dir / "mapping" / "mapping_contract.csv"

@@ -1,0 +1,150 @@
+"""The golden run: one whole dry run of the command line, at a fixed seed and size on the stand-ins, built once
+for the whole test run and shared by every test that reads a dry run's output.
+
+Tests read it in place (the ``golden`` fixture; never write to it: the fixture checks at the end that no file
+changed) or take a private copy to change (``golden_copy``, or :meth:`GoldenRun.copy_to`). Under
+pytest-xdist the workers share one build: the first to take the lock builds it into a folder beside the
+workers' own temporary folders, the others wait for it and read it.
+
+The layout is the one the command line leaves: ``data/`` (the data folder) beside ``home/`` (its
+DAGSTER_HOME, whose run storage the UI serves), so ``data_dir.parent / "home"`` finds the runs, as
+``qvh-migration rerun`` expects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from qvh_migration import settings
+
+PATIENTS = 300
+SEED = 11
+# The command line's arguments: every run that must reproduce the golden extracts byte for byte uses them.
+ARGUMENTS = ("--patients", str(PATIENTS), "--seed", str(SEED))
+SPEC_DIR = settings.PROJECT_ROOT / "requirement_spec"  # the stand-ins, as on a fresh clone
+# The webserver launches runs itself (no daemon in the tests that serve the run storage).
+INSTANCE_YAML = """\
+telemetry:
+  enabled: false
+nux:
+  enabled: false
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: DefaultRunCoordinator
+"""
+# The stages before the target tables (the dry_run job): what a test that loads tables itself starts from.
+UPSTREAM_FOLDERS = ("catalogs", "extracts", "mapping")
+# Written into mapping/ by the staging job after the tables, so not part of the upstream stages.
+AFTER_THE_TABLES = ("data_mapping_report", "contract_changes")
+FIRST_RUN = re.compile(r"^dry run (?:succeeded|FAILED) \(first run (\S+)\)", re.M)
+_DONE = "exit_code.txt"
+
+
+@dataclass(frozen=True)
+class GoldenRun:
+    root: Path
+    code: int
+    out: str
+    err: str
+    spec_dir: Path = SPEC_DIR
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def home(self) -> Path:
+        return self.root / "home"
+
+    @property
+    def upstream_run_id(self) -> str:
+        """The run of the dry_run job (the stages before the tables), as the closing lines name it."""
+        found = FIRST_RUN.search(self.out)
+        assert found, self.out[-2000:]
+        return found.group(1)
+
+    def copy_to(self, root: Path) -> GoldenRun:
+        """A private copy (data folder and run storage) a test may change."""
+        for name in ("data", "home"):
+            shutil.copytree(self.root / name, root / name, symlinks=True)
+        return replace(self, root=root)
+
+    def copy_upstream_to(self, data_dir: Path) -> Path:
+        """The upstream stages' folders alone (catalogs, extracts, contract, keys), as the dry_run job leaves them."""
+        skip = shutil.ignore_patterns(*(f"{name}*" for name in AFTER_THE_TABLES))
+        for name in UPSTREAM_FOLDERS:
+            shutil.copytree(self.data_dir / name, data_dir / name, ignore=skip)
+        return data_dir
+
+
+def _quiet_environment() -> dict[str, str | None]:
+    """The variables a developer's shell may set that would change the run: none of them is inherited."""
+    names = [name for name in os.environ if name.startswith(("QVH_", "DAGSTER_"))]
+    return dict.fromkeys(names)
+
+
+def build(root: Path) -> GoldenRun:
+    """The dry run, in this process (as a user runs it, without ``--quiet``), into ``root``."""
+    from qvh_migration import cli
+    from qvh_migration.mapping.signoffs import SIGNOFFS_FILE_ENV
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "home").mkdir()
+    (root / "home" / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
+    saved = dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        for name in _quiet_environment():
+            os.environ.pop(name, None)
+        os.environ["DAGSTER_HOME"] = str(root / "home")
+        os.environ[SIGNOFFS_FILE_ENV] = str(root / "signoffs.yaml")  # no contract signed yet
+        argv = ["dry-run", "--spec-dir", str(SPEC_DIR), "--data-dir", str(root / "data"), *ARGUMENTS]
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(argv)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    (root / "out.txt").write_text(out.getvalue(), encoding="utf-8")
+    (root / "err.txt").write_text(err.getvalue(), encoding="utf-8")
+    (root / _DONE).write_text(str(code), encoding="utf-8")  # last: the build is complete
+    return GoldenRun(root, code, out.getvalue(), err.getvalue())
+
+
+def read(root: Path) -> GoldenRun:
+    def text(name: str) -> str:
+        return (root / name).read_text(encoding="utf-8")
+
+    return GoldenRun(root, int(text(_DONE)), text("out.txt"), text("err.txt"))
+
+
+def shared(root: Path) -> GoldenRun:
+    """Built once under ``root`` by whichever process comes first; the others wait for it on the lock."""
+    from filelock import FileLock
+
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root) + ".lock"):
+        if (root / _DONE).is_file():
+            return read(root)
+        if root.exists():  # a build that broke off: start again
+            shutil.rmtree(root)
+        return build(root)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every file: enough to see that a test wrote to the shared run."""
+    return {
+        str(path.relative_to(folder)): (stat.st_size, stat.st_mtime_ns)
+        for path in folder.rglob("*")
+        if path.is_file() and not path.is_symlink() and (stat := path.stat())
+    }
+
+
+def changed(before: dict[str, tuple[int, int]], folder: Path) -> list[str]:
+    after = snapshot(folder)
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
