@@ -38,10 +38,11 @@ run_coordinator:
   module: dagster._core.run_coordinator
   class: DefaultRunCoordinator
 """
-# The stages before the target tables (the dry_run job): what a test that loads tables itself starts from.
+# What the stages before the target tables (the dry_run job) leave: a test that loads tables itself starts
+# from these. The staging job writes its mapping reports into mapping/ after the tables: not copied.
 UPSTREAM_FOLDERS = ("catalogs", "extracts", "mapping")
-# Written into mapping/ by the staging job after the tables, so not part of the upstream stages.
-AFTER_THE_TABLES = ("data_mapping_report", "contract_changes")
+UPSTREAM_FILES = ("target/key_registry.parquet", "reports/scenario_acceptance.csv", "reports/scenario_summary.csv")
+AFTER_THE_TABLES = ("data_mapping_report.*", "open_decisions.*")
 FIRST_RUN = re.compile(r"^dry run (?:succeeded|FAILED) \(first run (\S+)\)", re.M)
 _DONE = "exit_code.txt"
 
@@ -76,10 +77,13 @@ class GoldenRun:
         return replace(self, root=root)
 
     def copy_upstream_to(self, data_dir: Path) -> Path:
-        """The upstream stages' folders alone (catalogs, extracts, contract, keys), as the dry_run job leaves them."""
-        skip = shutil.ignore_patterns(*(f"{name}*" for name in AFTER_THE_TABLES))
+        """The upstream stages' files alone (catalogs, extracts, contract, key registry, scenario book), as the
+        dry_run job leaves them before any table is loaded."""
         for name in UPSTREAM_FOLDERS:
-            shutil.copytree(self.data_dir / name, data_dir / name, ignore=skip)
+            shutil.copytree(self.data_dir / name, data_dir / name, ignore=shutil.ignore_patterns(*AFTER_THE_TABLES))
+        for name in UPSTREAM_FILES:
+            (data_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.data_dir / name, data_dir / name)
         return data_dir
 
 
