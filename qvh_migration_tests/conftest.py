@@ -63,17 +63,25 @@ def postgres_server():
     server.destroy()
 
 
+def _golden_root(factory: pytest.TempPathFactory) -> Path:
+    """Under pytest-xdist the workers share the folder: it sits beside their own temporary folders."""
+    base = factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "golden"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """When a selected test needs the golden run, its build starts now, beside the tests that do not."""
+    if session.config.option.collectonly:
+        return
+    if any("golden" in getattr(item, "fixturenames", ()) for item in session.items):
+        golden_run.start(_golden_root(session.config._tmp_path_factory))
+
+
 @pytest.fixture(scope="session")
 def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[golden_run.GoldenRun]:
-    """The golden dry run, read-only: a test that writes takes ``golden_copy`` instead.
-
-    Under pytest-xdist the folder is shared by the workers (it sits beside their own temporary
-    folders) and built by the first of them to ask.
-    """
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    run = golden_run.shared(base / "golden")
+    """The golden dry run, read-only: a test that writes takes ``golden_copy`` instead. Built once per
+    test run, by a background process started at collection (or here, when that one broke off)."""
+    run = golden_run.shared(_golden_root(tmp_path_factory))
     assert run.code == 0, f"the golden dry run failed ({run.root}):\n{run.out[-3000:]}\n{run.err[-3000:]}"
     before = golden_run.snapshot(run.data_dir)
     yield run

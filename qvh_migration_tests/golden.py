@@ -18,6 +18,9 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,6 +48,7 @@ UPSTREAM_FILES = ("target/key_registry.parquet", "reports/scenario_acceptance.cs
 AFTER_THE_TABLES = ("data_mapping_report.*", "open_decisions.*")
 FIRST_RUN = re.compile(r"^dry run (?:succeeded|FAILED) \(first run (\S+)\)", re.M)
 _DONE = "exit_code.txt"
+_BUILDER = "builder.pid"
 
 
 @dataclass(frozen=True)
@@ -127,17 +131,51 @@ def read(root: Path) -> GoldenRun:
     return GoldenRun(root, int(text(_DONE)), text("out.txt"), text("err.txt"))
 
 
-def shared(root: Path) -> GoldenRun:
-    """Built once under ``root`` by whichever process comes first; the others wait for it on the lock."""
+def _building(root: Path) -> bool:
+    """Whether a background build of ``root`` (``start``) is still running."""
+    import psutil
+
+    try:
+        process = psutil.Process(int((root / _BUILDER).read_text(encoding="utf-8")))
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except (FileNotFoundError, ValueError, psutil.NoSuchProcess):
+        return False
+
+
+def start(root: Path) -> None:
+    """Start the build in a process of its own, so the tests that do not need it run meanwhile; does
+    nothing when the run is built or being built (the lock makes the check and the start one step)."""
     from filelock import FileLock
 
     root.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(root) + ".lock"):
-        if (root / _DONE).is_file():
-            return read(root)
+        if (root / _DONE).is_file() or _building(root):
+            return
         if root.exists():  # a build that broke off: start again
             shutil.rmtree(root)
-        return build(root)
+        root.mkdir()
+        with open(root / "builder.log", "w", encoding="utf-8") as log:
+            builder = subprocess.Popen(
+                [sys.executable, "-m", "qvh_migration_tests.golden", str(root)],
+                cwd=settings.PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        (root / _BUILDER).write_text(str(builder.pid), encoding="utf-8")
+
+
+def shared(root: Path) -> GoldenRun:
+    """The run under ``root``: read when built, waited for while a background build runs, else built here."""
+    from filelock import FileLock
+
+    root.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        with FileLock(str(root) + ".lock"):
+            if (root / _DONE).is_file():
+                return read(root)
+            if not _building(root):
+                if root.exists():  # a build that broke off (its log says why): start again
+                    shutil.rmtree(root)
+                return build(root)
+        time.sleep(1)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -152,3 +190,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 def changed(before: dict[str, tuple[int, int]], folder: Path) -> list[str]:
     after = snapshot(folder)
     return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+
+if __name__ == "__main__":  # the background build (``start``)
+    build(Path(sys.argv[1]))
