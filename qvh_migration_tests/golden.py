@@ -74,6 +74,14 @@ class GoldenRun:
         assert found, self.out[-2000:]
         return found.group(1)
 
+    def stored_run(self, run_id: str) -> StoredRun:
+        """One run of the golden run's instance, read back from its run storage."""
+        return StoredRun(_events(self.home, run_id=run_id))
+
+    def stored_partition_run(self, job: str, partition: str) -> StoredRun:
+        """The golden run's run of ``job`` for ``partition`` (one per target table)."""
+        return StoredRun(_events(self.home, job=job, partition=partition))
+
     def copy_to(self, root: Path) -> GoldenRun:
         """A private copy (data folder and run storage) a test may change."""
         for name in ("data", "home"):
@@ -89,6 +97,44 @@ class GoldenRun:
             (data_dir / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(self.data_dir / name, data_dir / name)
         return data_dir
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A finished run's Dagster events, with the methods of an in-process result that the tests read."""
+
+    all_events: list
+
+    @property
+    def success(self) -> bool:
+        return any(event.event_type_value == "PIPELINE_SUCCESS" for event in self.all_events)
+
+    def get_asset_materialization_events(self) -> list:
+        return [event for event in self.all_events if event.event_type_value == "ASSET_MATERIALIZATION"]
+
+    def get_asset_check_evaluations(self) -> list:
+        checks = [event for event in self.all_events if event.event_type_value == "ASSET_CHECK_EVALUATION"]
+        return [event.event_specific_data for event in checks]
+
+
+def _events(home: Path, run_id: str | None = None, job: str | None = None, partition: str | None = None) -> list:
+    """The events of one run in the run storage under ``home`` (by id, or by job and partition)."""
+    import dagster as dg
+
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            if run_id is None:
+                tags = {"dagster/partition": partition} if partition else {}
+                (run,) = instance.get_runs(filters=dg.RunsFilter(job_name=job, tags=tags))
+                run_id = run.run_id
+            return [entry.dagster_event for entry in instance.all_logs(run_id) if entry.dagster_event is not None]
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
 
 
 def _quiet_environment() -> dict[str, str | None]:
