@@ -69,11 +69,22 @@ def _golden_root(factory: pytest.TempPathFactory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "golden"
 
 
+def _needs_golden(item: pytest.Item) -> bool:
+    return "golden" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules that read the golden run go last (whole modules, in their order), so the tests that do not
+    need it run while it is built; every pytest-xdist worker sorts alike, as the scheduler requires."""
+    waiting = {item.module.__name__ for item in items if _needs_golden(item) and getattr(item, "module", None)}
+    items.sort(key=lambda item: getattr(item, "module", None) is not None and item.module.__name__ in waiting)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """When a selected test needs the golden run, its build starts now, beside the tests that do not."""
     if session.config.option.collectonly:
         return
-    if any("golden" in getattr(item, "fixturenames", ()) for item in session.items):
+    if any(_needs_golden(item) for item in session.items):
         golden_run.start(_golden_root(session.config._tmp_path_factory))
 
 
