@@ -1,7 +1,7 @@
 """The dry run as a user meets it: faults reported in one line each, previous artifacts kept.
 
-A good run makes the baseline (real documents when available, else the stand-ins); each fault is
-then tried on a copy of its data folder, and the artifacts' checksums must not change.
+The golden run (a good dry run on the stand-ins, ``golden.py``) is the baseline; each fault is then
+tried on a copy of its data folder, and the artifacts' checksums must not change.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import pytest
 
 from qvh_migration import cli, settings
 from qvh_migration.etl.row_sources import load_row_sources
-from qvh_migration_tests.conftest import REAL_SPEC_DIR, STANDIN_SPEC_DIR
+from qvh_migration_tests import golden as golden_run
 from qvh_migration_tests.specs.test_guide_completeness import without_pages
 
 # Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
 pytestmark = pytest.mark.slow
 
-PATIENTS = ["--patients", "300", "--seed", "5"]  # every run uses these, so extracts are byte-identical
+PATIENTS = list(golden_run.ARGUMENTS)  # every run uses the golden run's, so extracts are byte-identical
 ARTIFACT_FOLDERS = ("catalogs", "extracts", "mapping")
 
 
@@ -48,24 +48,18 @@ def checksums(data_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    real = (REAL_SPEC_DIR / settings.TARGET_GUIDE_NAME).exists()
-    spec_dir = REAL_SPEC_DIR if real else STANDIN_SPEC_DIR
-    data_dir = tmp_path_factory.mktemp("baseline") / "data"
-    home = tmp_path_factory.mktemp("dagster_home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DAGSTER_HOME", str(home))
-        code, out, err = run_cli("dry-run", "--spec-dir", str(spec_dir), "--data-dir", str(data_dir), *PATIENTS)
-    assert code == 0, out
-    return {"real": real, "spec_dir": spec_dir, "data_dir": data_dir, "out": out, "err": err, "home": home}
+def baseline(golden: golden_run.GoldenRun) -> dict:
+    """The golden run as these tests read it (read-only: the faults are tried on ``copy_of``)."""
+    spec = golden.spec_dir
+    real = (spec / settings.TARGET_GUIDE_NAME).exists()
+    return {"real": real, "spec_dir": spec, "data_dir": golden.data_dir, "out": golden.out, "err": golden.err,
+            "home": golden.home}  # fmt: skip
 
 
 @pytest.fixture
-def copy_of(baseline: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def copy_of(golden_copy: golden_run.GoldenRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
-    data_dir = tmp_path / "data"
-    shutil.copytree(baseline["data_dir"], data_dir)
-    return data_dir
+    return golden_copy.data_dir
 
 
 def spec_copy(baseline: dict, folder: Path) -> Path:
@@ -85,7 +79,7 @@ def test_summary_names_documents_extracts_and_the_log(baseline: dict) -> None:
     lines = baseline["out"].splitlines()
     documents = "real documents" if baseline["real"] else "stand-ins"
     assert f"documents: {documents} from {baseline['spec_dir']}" in lines[-3]
-    assert "extracts: synthetic (300 patients)" in lines[-3]
+    assert f"extracts: synthetic ({golden_run.PATIENTS} patients)" in lines[-3]
     log = baseline["data_dir"] / "reports" / cli.LOG_NAME
     assert lines[-2] == f"artifacts under {baseline['data_dir']}; full log: {log} (and the runs in `qvh-migration ui`)"
     assert lines[-1] == f"evidence pack: {baseline['data_dir'] / 'reports' / 'evidence' / 'index.html'}"

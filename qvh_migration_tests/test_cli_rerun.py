@@ -13,6 +13,7 @@ import pytest
 from qvh_migration import cli
 from qvh_migration.etl import load_order
 from qvh_migration_tests.conftest import STANDIN_SPEC_DIR
+from qvh_migration_tests.golden import GoldenRun
 
 LOADED = re.compile(r"materialised  target_tables\[(\w+)\]  source \d+, loaded \d+")
 
@@ -25,16 +26,9 @@ def run_cli(*argv: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def dry_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small dry run on the stand-ins, made once for the reruns (their runs join it in <folder>/../home)."""
-    data_dir = tmp_path_factory.mktemp("rerun") / "data"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DAGSTER_HOME", str(data_dir.parent / "home"))
-        code, out = run_cli(
-            "dry-run", "--patients", "200", "--spec-dir", str(STANDIN_SPEC_DIR), "--data-dir", str(data_dir), "--quiet"
-        )
-    assert code == 0, out
-    return data_dir
+def dry_run(golden: GoldenRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the golden dry run, shared by the reruns (their runs join it in <folder>/../home)."""
+    return golden.copy_to(tmp_path_factory.mktemp("rerun")).data_dir
 
 
 def rerun(data_dir: Path, *argv: str) -> tuple[int, list[str]]:

@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from qvh_migration import settings
-from qvh_migration.definitions import DRY_RUN_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
+from qvh_migration.definitions import TARGET_TABLE_JOB
+from qvh_migration_tests import golden as golden_run
 from qvh_migration_tests.defs.browser import CHROMIUM_FLAGS, chromium_path
+from qvh_migration_tests.golden import GoldenRun
 
 # Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
 pytestmark = pytest.mark.slow
@@ -28,16 +30,8 @@ pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
 SCREENSHOTS = settings.PROJECT_ROOT / "build" / "screenshots"
 PARTITION = "LOAD_PMI"  # a root table: it needs the upstream stages and no other table
-# The webserver launches runs itself (no daemon in the test), with the same environment.
-INSTANCE_YAML = """\
-telemetry:
-  enabled: false
-nux:
-  enabled: false
-run_coordinator:
-  module: dagster._core.run_coordinator
-  class: DefaultRunCoordinator
-"""
+# The golden run's instance lets the webserver launch runs itself (no daemon in the test).
+INSTANCE_YAML = golden_run.INSTANCE_YAML
 
 
 def _free_port() -> int:
@@ -68,26 +62,13 @@ def _wait_until_served(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):
-    """The webserver over a store whose upstream stages ran (as the nightly dry run leaves it)."""
+def served(golden: GoldenRun, tmp_path_factory: pytest.TempPathFactory):
+    """The webserver over a copy of the golden dry run's store (as the nightly dry run leaves it)."""
     chromium = chromium_path()
     pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
-    import dagster as dg
-
-    home = tmp_path_factory.mktemp("dagster_home")
-    data = tmp_path_factory.mktemp("data")
-    (home / "dagster.yaml").write_text(INSTANCE_YAML)
-    env = {**os.environ, "DAGSTER_HOME": str(home), "QVH_DATA_DIR": str(data)}
+    run = golden.copy_to(tmp_path_factory.mktemp("served"))
+    env = {**os.environ, "DAGSTER_HOME": str(run.home), "QVH_DATA_DIR": str(run.data_dir)}
     env.pop("QVH_REQUIREMENT_SPEC_DIR", None)
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("DAGSTER_HOME", "QVH_DATA_DIR"):
-            patch.setenv(name, env[name])
-        patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
-        with dg.DagsterInstance.get() as instance:
-            upstream = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
-                instance=instance, run_config=synthetic_run_config(patients=300, seed=7), raise_on_error=False
-            )
-    assert upstream.success
     port = _free_port()
     server = subprocess.Popen(
         [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],

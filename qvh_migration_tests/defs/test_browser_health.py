@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +20,8 @@ import pytest
 from qvh_migration import settings
 from qvh_migration.run_tags import DRY_RUN_TAG
 from qvh_migration_tests.defs.browser import CHROMIUM_FLAGS, chromium_path
-from qvh_migration_tests.defs.test_browser import BIN, INSTANCE_YAML, _free_port, _wait_until_served, graphql
+from qvh_migration_tests.defs.test_browser import BIN, _free_port, _wait_until_served, graphql
+from qvh_migration_tests.golden import GoldenRun
 
 # Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
 pytestmark = pytest.mark.slow
@@ -35,20 +35,16 @@ RUNS = """query Runs($filter: RunsFilter!) {
 
 
 @pytest.fixture(scope="module")
-def dry_run_served(tmp_path_factory: pytest.TempPathFactory):
-    """A small dry run from the command line, then the webserver over its instance."""
+def dry_run_served(golden: GoldenRun, tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the golden dry run (the command line's), then the webserver over its instance."""
     chromium = chromium_path()
     pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
-    home, data = tmp_path_factory.mktemp("dagster_home"), tmp_path_factory.mktemp("data")
-    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    run = golden.copy_to(tmp_path_factory.mktemp("served"))
+    home, data = run.home, run.data_dir
     env = {**os.environ, "DAGSTER_HOME": str(home), "QVH_DATA_DIR": str(data)}
     env.pop("QVH_REQUIREMENT_SPEC_DIR", None)
-    dry = subprocess.run(
-        [sys.executable, "-m", "qvh_migration.cli", "dry-run", "--patients", "300", "--seed", "7", "--quiet"],
-        cwd=settings.PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=1800,
-    )  # fmt: skip
-    found = DRY_RUN_LINE.search(dry.stdout)
-    assert found, dry.stdout[-3000:] + dry.stderr[-3000:]
+    found = DRY_RUN_LINE.search(run.out)
+    assert found, run.out[-3000:]
     port = _free_port()
     server = subprocess.Popen(
         [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -57,7 +53,7 @@ def dry_run_served(tmp_path_factory: pytest.TempPathFactory):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_served(url)
-        yield {"url": url, "chromium": chromium, "data": data, "stdout": dry.stdout, "line": found}
+        yield {"url": url, "chromium": chromium, "data": data, "stdout": run.out, "line": found}
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,4 +1,5 @@
-"""End-to-end: the dry-run job on the shipped stand-ins, as the README's dry-run command runs it."""
+"""End-to-end: the dry-run job on the shipped stand-ins, as the README's dry-run command runs it (the golden
+run's, read back from its run storage)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
+from qvh_migration.definitions import DRY_RUN_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
+from qvh_migration_tests.golden import PATIENTS, SEED, GoldenRun
 
 # Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def dry_run(tmp_path_factory: pytest.TempPathFactory):
-    data_dir = tmp_path_factory.mktemp("data")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QVH_DATA_DIR", str(data_dir))
-        patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
-        result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
-            run_config=synthetic_run_config(patients=400, seed=7), raise_on_error=False
-        )
-    return result, data_dir
+def dry_run(golden: GoldenRun):
+    """The golden run's run of the dry_run job (the stages before the tables), and its data folder (read-only)."""
+    return golden.stored_run(golden.upstream_run_id), golden.data_dir
 
 
 def test_every_asset_materialises_on_the_standins(dry_run) -> None:
@@ -73,8 +69,10 @@ def test_previews_mask_identifiers(dry_run) -> None:
     assert "999 " not in preview
 
 
-def test_bad_run_config_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QVH_DATA_DIR", str(tmp_path))
+def test_bad_run_config_fails_clearly(golden: GoldenRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On a copy of the golden run's stages the catalogs are current, so the run gets to the extracts at once.
+    monkeypatch.setenv("QVH_DATA_DIR", str(golden.copy_upstream_to(tmp_path / "data")))
+    monkeypatch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
     result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
         run_config=synthetic_run_config(patients=0), raise_on_error=False
     )
@@ -89,7 +87,11 @@ def test_extract_metadata_says_which_source_was_used(dry_run) -> None:
         m for m in result.get_asset_materialization_events() if m.asset_key.to_user_string() == "extracts/PATDATA"
     )
     metadata = patdata.materialization.metadata
-    assert (metadata["source"].value, metadata["patients"].value, metadata["seed"].value) == ("synthetic", 400, 7)
+    assert (metadata["source"].value, metadata["patients"].value, metadata["seed"].value) == (
+        "synthetic",
+        PATIENTS,
+        SEED,
+    )
 
 
 def _column_schema(result, asset: str):
@@ -110,14 +112,8 @@ def test_column_schemas_are_unique_and_described(dry_run) -> None:
         assert described >= 0.8 * len(columns), f"{asset}: {described} of {len(columns)} columns described"
 
 
-def test_target_table_schema_carries_the_guide_comments(dry_run) -> None:
-    from qvh_migration.definitions import TARGET_TABLE_JOB
-
-    _, data_dir = dry_run
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("QVH_DATA_DIR", str(data_dir))
-        patch.delenv("QVH_REQUIREMENT_SPEC_DIR", raising=False)
-        loaded = defs.resolve_job_def(TARGET_TABLE_JOB).execute_in_process(partition_key="LOAD_PMI")
+def test_target_table_schema_carries_the_guide_comments(golden: GoldenRun) -> None:
+    loaded = golden.stored_partition_run(TARGET_TABLE_JOB, "LOAD_PMI")
     columns = _column_schema(loaded, "target_tables").columns
     assert sum(bool(c.description) for c in columns) >= 0.8 * len(columns)
     conserved = next(e for e in loaded.get_asset_check_evaluations() if e.check_name == "rows_conserved")

@@ -22,10 +22,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("synthetic")
-    assert _run(data_dir, ExtractSource(kind="synthetic")).success
-    return data_dir
+def synthetic(upstream_data: Path) -> Path:
+    """The golden run's catalogs and synthetic extracts (read-only)."""
+    return upstream_data
 
 
 @pytest.fixture
@@ -118,7 +117,7 @@ def test_a_planted_password_appears_on_no_surface(
     monkeypatch.delenv("QVH_SOURCE_URL", raising=False)
     data_dir = tmp_path / "data"
     code, out, err = run_cli("dry-run", "--extracts", source_url, "--data-dir", str(data_dir))
-    assert code in (0, 1), out + err  # the verdict on 200 patients is not this test's business
+    assert code in (0, 1), out + err  # the verdict on the synthetic patients is not this test's business
     assert "source database postgresql" in out or "***" in out
     for surface, text in (("terminal", out), ("terminal (stderr)", err)):
         assert PASSWORD not in text, f"the password was printed on the {surface}"

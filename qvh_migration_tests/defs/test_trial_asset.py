@@ -1,4 +1,4 @@
-"""The ``trial_comparison`` asset and its ``no_mismatches`` check, on the 300-patient run's files."""
+"""The ``trial_comparison`` asset and its ``no_mismatches`` check, on a copy of the golden run's files."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import pandas as pd
 
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.defs.trial import trial_comparison
-from qvh_migration_tests.etl.conftest import file_path_run, upstream_data  # noqa: F401
+
+
+def _copy(file_path_run: Path, tmp_path: Path) -> Path:
+    """The golden run's files without its trial comparison, so what the asset writes is its own."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(file_path_run, data_dir)
+    for written in (data_dir / "reports").glob("trial_*"):
+        written.unlink()
+    return data_dir
 
 
 def _materialise(data_dir: Path) -> dg.ExecuteInProcessResult:
@@ -22,9 +30,8 @@ def _materialise(data_dir: Path) -> dg.ExecuteInProcessResult:
     )
 
 
-def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
-    data_dir = tmp_path / "data"
-    shutil.copytree(file_path_run, data_dir)
+def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_path: Path) -> None:
+    data_dir = _copy(file_path_run, tmp_path)
     result = _materialise(data_dir)
     assert result.success
     (check,) = result.get_asset_check_evaluations()
@@ -35,9 +42,8 @@ def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_
     assert summary["mismatches"].sum() == 0 and summary["values_compared"].sum() > 0
 
 
-def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
-    data_dir = tmp_path / "data"
-    shutil.copytree(file_path_run, data_dir)
+def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:
+    data_dir = _copy(file_path_run, tmp_path)
     (data_dir / "target" / "staging.duckdb").unlink()
     result = _materialise(data_dir)
     assert not result.success
@@ -45,9 +51,8 @@ def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_pat
     assert "staging.duckdb" in failure.description and "not materialised yet" in failure.description
 
 
-def test_a_transform_the_reference_cannot_evaluate_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:  # noqa: F811
-    data_dir = tmp_path / "data"
-    shutil.copytree(file_path_run, data_dir)
+def test_a_transform_the_reference_cannot_evaluate_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:
+    data_dir = _copy(file_path_run, tmp_path)
     contract_csv = data_dir / "mapping" / "mapping_contract.csv"
     contract = pd.read_csv(contract_csv, dtype=str, keep_default_na=False)
     planted = (contract["target_table"] == "LOAD_ADT_ARCHIVE") & (contract["target_field"] == "PROCEDURE_1_CODE")

@@ -15,7 +15,7 @@ from qvh_migration.etl import pipeline
 from qvh_migration.etl.executor import TableLoad
 from qvh_migration.scenarios import acceptance, book
 from qvh_migration.settings import default_row_sources_file
-from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of, upstream_data  # noqa: F401
+from qvh_migration_tests.etl.conftest import CROSSWALKS, folders_of
 from qvh_migration_tests.etl.test_engines import assert_same_load
 
 ENGINES = ("duckdb", "pandas")
@@ -32,7 +32,7 @@ def _load_all(data_dir: Path, engine: str) -> dict[str, TableLoad]:
 
 
 @pytest.mark.slow
-def test_both_engines_load_the_dry_run_alike(upstream_data: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_both_engines_load_the_dry_run_alike(upstream_data: Path, tmp_path: Path) -> None:
     loads = {}
     for engine in ENGINES:
         data_dir = tmp_path / engine
@@ -53,7 +53,7 @@ def test_both_engines_load_the_dry_run_alike(upstream_data: Path, tmp_path: Path
 
 
 @pytest.mark.slow
-def test_both_engines_load_the_scenario_book_alike(upstream_data: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_both_engines_load_the_scenario_book_alike(upstream_data: Path, tmp_path: Path) -> None:
     catalogs = upstream_data / "catalogs"
     scenarios = book.load_book(catalog=pipeline.catalog_columns(catalogs), target=acceptance.target_fields(catalogs))
     inputs = acceptance.RunInputs(

@@ -19,17 +19,6 @@ from qvh_migration.etl.source_rules import FILTER_REASON, GRAIN_KEY, prepare_row
 from qvh_migration.mapping.files import read_contract
 from qvh_migration.mapping.transforms import TRANSFORMS
 
-# The contract built from the requirement documents alone (no extracts), as the mapping tests build it.
-from qvh_migration_tests.mapping.conftest import (  # noqa: F401
-    contract,
-    crosswalks,
-    curated_rules,
-    semantic_matrix,
-    target_fields,
-    target_guide,
-    target_tables,
-)
-
 ROW_SOURCES = load_row_sources()
 
 
@@ -41,7 +30,7 @@ def _field(rules: pd.DataFrame, table: str, name: str):
     return next(f for f in build_table_plan(table, rules, ROW_SOURCES).fields if f.target_field == name)
 
 
-def test_every_contract_row_of_every_table_is_classified(contract: pd.DataFrame) -> None:  # noqa: F811
+def test_every_contract_row_of_every_table_is_classified(contract: pd.DataFrame) -> None:
     plans = _plans(contract)
     assert len(plans) == 38
     for table, plan in plans.items():
@@ -54,7 +43,7 @@ def test_every_contract_row_of_every_table_is_classified(contract: pd.DataFrame)
             assert (field.engine == "duckdb") == bool(field.sql), f"{table}.{field.target_field}"
 
 
-def test_the_plan_follows_the_executor_branches(contract: pd.DataFrame) -> None:  # noqa: F811
+def test_the_plan_follows_the_executor_branches(contract: pd.DataFrame) -> None:
     for table, plan in _plans(contract).items():
         rules = contract_rows(contract, table).set_index("target_field")
         if ROW_SOURCES.is_union(table):
@@ -74,7 +63,7 @@ def test_the_plan_follows_the_executor_branches(contract: pd.DataFrame) -> None:
                 assert field.kind == "crosswalk" and field.engine == "pandas"
 
 
-def test_a_plan_reads_no_extract(contract: pd.DataFrame, tmp_path: Path, monkeypatch) -> None:  # noqa: F811
+def test_a_plan_reads_no_extract(contract: pd.DataFrame, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # no data folder, no extracts anywhere near
     monkeypatch.setattr(pd, "read_parquet", _refuse)
     plan = build_table_plan("LOAD_PMI", contract, ROW_SOURCES)
@@ -85,7 +74,7 @@ def _refuse(*_args, **_kwargs):
     raise AssertionError("a plan must not read data")
 
 
-def test_an_unknown_transform_is_planned_for_pandas(contract: pd.DataFrame) -> None:  # noqa: F811
+def test_an_unknown_transform_is_planned_for_pandas(contract: pd.DataFrame) -> None:
     assert _field(contract, "LOAD_PMI", "PAT_NAME_1").engine == "duckdb"
     planted = contract.copy()
     at = (planted["target_table"] == "LOAD_PMI") & (planted["target_field"] == "PAT_NAME_1")
@@ -94,7 +83,7 @@ def test_an_unknown_transform_is_planned_for_pandas(contract: pd.DataFrame) -> N
     assert (field.kind, field.engine, field.sql) == ("transform", "pandas", "")
 
 
-def test_filters_parents_and_row_checks_are_planned(contract: pd.DataFrame) -> None:  # noqa: F811
+def test_filters_parents_and_row_checks_are_planned(contract: pd.DataFrame) -> None:
     periods = build_table_plan("LOAD_RTT_PERIODS", contract, ROW_SOURCES)
     assert {link.parent_table for link in periods.parent_links} >= {"LOAD_RTT_PATHWAYS"}
     assert "end_before_start" in {rule.reason_code for rule in periods.issue_rules}
@@ -148,7 +137,7 @@ def _part_rules(rules: pd.DataFrame, table: str, spec, sources) -> pd.DataFrame:
     return part_rules(rules, union, spec, ROW_SOURCES.path) if ROW_SOURCES.is_union(table) else rules
 
 
-def test_the_plan_command(contract: pd.DataFrame, tmp_path: Path, capsys) -> None:  # noqa: F811
+def test_the_plan_command(contract: pd.DataFrame, tmp_path: Path, capsys) -> None:
     from qvh_migration.cli import main
 
     assert main(["plan", "LOAD_PMI", "--data-dir", str(tmp_path)]) == 2

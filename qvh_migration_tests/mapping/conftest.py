@@ -1,65 +1,9 @@
-"""Fixtures for the mapping tests: the real catalogs, parsed once per session, and small fakes."""
+"""Small fakes for the mapping tests (the real catalogs and contract are in ``shared_fixtures.py``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
-
-from qvh_migration.legacy.code_sets import LEGACY_CODE_FIELDS
-from qvh_migration.mapping.contract import build_mapping_contract
-from qvh_migration.mapping.crosswalks import load_crosswalks
-from qvh_migration.mapping.curated_rules import load_curated_rules
-from qvh_migration.mapping.matcher import build_semantic_matrix
-from qvh_migration.settings import default_overrides_file, default_rules_dir
-from qvh_migration_tests.etl.conftest import upstream_data  # noqa: F401 - the dry run on 300 patients
-
-
-@pytest.fixture(scope="session")
-def target_guide(real_target_guide: Path):
-    from qvh_migration.specs.altera_pdf import read_target_guide
-
-    return read_target_guide(real_target_guide)
-
-
-@pytest.fixture(scope="session")
-def target_tables(target_guide) -> pd.DataFrame:
-    return target_guide.tables
-
-
-@pytest.fixture(scope="session")
-def target_fields(target_guide) -> pd.DataFrame:
-    """Target fields with the mandatory classification (reviewed overrides when the file exists)."""
-    from qvh_migration.specs import mandatory
-
-    if default_overrides_file().is_file():
-        overrides = mandatory.read_overrides()
-    else:
-        overrides = pd.DataFrame(columns=list(mandatory.OVERRIDE_COLUMNS))
-    return mandatory.classify_fields(target_guide.fields, target_guide.tables, overrides)
-
-
-@pytest.fixture(scope="session")
-def semantic_matrix(real_source_catalog, target_fields, target_tables) -> pd.DataFrame:
-    return build_semantic_matrix(real_source_catalog, target_fields, target_tables, top_k=5)
-
-
-@pytest.fixture(scope="session")
-def crosswalks() -> dict[str, pd.DataFrame]:
-    return load_crosswalks()
-
-
-@pytest.fixture(scope="session")
-def curated_rules(real_source_catalog, target_fields, crosswalks) -> pd.DataFrame:
-    return load_curated_rules(
-        default_rules_dir(), real_source_catalog, target_fields, set(crosswalks), every_table=True
-    )
-
-
-@pytest.fixture(scope="session")
-def contract(target_fields, target_tables, semantic_matrix, curated_rules) -> pd.DataFrame:
-    return build_mapping_contract(target_fields, target_tables, semantic_matrix, curated_rules, LEGACY_CODE_FIELDS)
 
 
 @pytest.fixture

@@ -28,13 +28,12 @@ from qvh_migration.mapping.staged_values import (
     read_staged_values,
     report_for_run,
 )
-from qvh_migration_tests.etl.conftest import file_path_run  # noqa: F401 - the 38 tables of the 300-patient run
 
 pytestmark = pytest.mark.slow  # the 38 tables are loaded
 
 
 @pytest.fixture(scope="module")
-def report_dir(file_path_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+def report_dir(file_path_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The run's report files, written as the data_mapping_report asset writes them."""
     folder = tmp_path_factory.mktemp("mapping_report")
     report, _ = report_for_run(
@@ -55,7 +54,7 @@ def test_the_report_is_built_after_the_tables_are_staged() -> None:
     assert "data_mapping_report" in keys
 
 
-def test_every_value_the_load_staged_is_in_the_report(file_path_run: Path, report_dir: Path) -> None:  # noqa: F811
+def test_every_value_the_load_staged_is_in_the_report(file_path_run: Path, report_dir: Path) -> None:
     """Issue 18 item 15 (guide p. 56: OUTCOME maps to the code type of its encounter type; p. 20: the vendor
     maps each code-type value): the report lists, per coded field, every value the staged tables hold with
     its count, e.g. the outpatient outcomes CANC-H / CANC-P and the admission outcomes."""
@@ -76,7 +75,7 @@ def test_every_value_the_load_staged_is_in_the_report(file_path_run: Path, repor
     assert {"CANC-H", "CANC-P"} & set(staged.of("LOAD_OPD_APPOINTMENTS", "OUTCOME").index) <= outcome
 
 
-def test_the_report_lists_every_coded_field_of_the_contract(file_path_run: Path, report_dir: Path) -> None:  # noqa: F811
+def test_the_report_lists_every_coded_field_of_the_contract(file_path_run: Path, report_dir: Path) -> None:
     report = _report(report_dir)
     coded = coded_fields(read_contract(file_path_run / "mapping"))
     assert len(coded) > 100
@@ -90,7 +89,7 @@ def test_the_report_lists_every_coded_field_of_the_contract(file_path_run: Path,
     assert book.sheetnames[:2] == ["Summary", "Open decisions"] and len(book.sheetnames) > 20
 
 
-def test_synthetic_unmapped_values_are_all_injected_defects(file_path_run: Path, report_dir: Path) -> None:  # noqa: F811
+def test_synthetic_unmapped_values_are_all_injected_defects(file_path_run: Path, report_dir: Path) -> None:
     report = _report(report_dir)
     ledger = read_ledger(file_path_run / "extracts")
     outcome, _ = every_legacy_value_mapped(report)

@@ -18,7 +18,6 @@ import pytest
 from qvh_migration import settings
 from qvh_migration.mapping.contract_changes import changes_for_run, write_changes
 from qvh_migration.settings import ProjectPaths
-from qvh_migration_tests.etl.conftest import file_path_run, upstream_data  # noqa: F401
 
 FACTS = settings.PACKAGE_DIR / "specs" / "facts"
 PLANTED_NHS_NUMBER = "9990001234"

@@ -16,7 +16,6 @@ from qvh_migration.mapping.files import read_contract
 from qvh_migration.reports.trial_comparison import trial_comparison
 from qvh_migration.scenarios import acceptance, book
 from qvh_migration.settings import PROJECT_ROOT, default_row_sources_file
-from qvh_migration_tests.etl.conftest import upstream_data  # noqa: F401
 
 CROSSWALKS = PROJECT_ROOT / "crosswalks"
 SCENARIOS = book.load_book()
@@ -65,7 +64,7 @@ def _inputs(data: Path) -> acceptance.RunInputs:
 
 
 @pytest.fixture(scope="session")
-def book_run(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:  # noqa: F811
+def book_run(upstream_data: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """The whole book, run once with the run's own rules."""
     catalogs = upstream_data / "catalogs"
     scenarios = book.load_book(catalog=pipeline.catalog_columns(catalogs), target=acceptance.target_fields(catalogs))
@@ -100,7 +99,7 @@ def _with_first_seen_from_any_appointment(contract: pd.DataFrame) -> pd.DataFram
 
 @pytest.mark.slow
 def test_a_wrong_rule_is_caught_by_the_book_and_not_by_the_trial_comparison(
-    upstream_data: Path,  # noqa: F811
+    upstream_data: Path,
     tmp_path: Path,
 ) -> None:
     scenarios = book.load_book(catalog=pipeline.catalog_columns(upstream_data / "catalogs"))
@@ -210,7 +209,7 @@ def test_the_extract_set_states_the_books_as_of_day(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_row_sources_without_the_tci_fold_fail_the_book(upstream_data: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_row_sources_without_the_tci_fold_fail_the_book(upstream_data: Path, tmp_path: Path) -> None:
     """Without the fold an offered-then-cancelled TCI loads as two cancelled planned admissions (one
     with no cancelled date): S23 says one row (guide p71)."""
     text = default_row_sources_file().read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 ``verify`` names the first file or link that does not match.
 
 The chain is built from small artifact files and the manifest function itself (no dry run); one slow
-test runs it on a real small dry run.
+test runs it on a copy of the golden dry run.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from qvh_migration import cli, settings
+from qvh_migration import cli
 from qvh_migration.io.artifacts import atomic_directory
 from qvh_migration.mapping.signoffs import SIGNOFFS_FILE_ENV
 from qvh_migration.reports.evidence_pack import evidence_html
@@ -26,7 +26,7 @@ from qvh_migration.reports.evidence_pack.evidence_chain import (
     write_manifest,
 )
 from qvh_migration.settings import ProjectPaths
-from qvh_migration_tests.conftest import REAL_SPEC_DIR, STANDIN_SPEC_DIR
+from qvh_migration_tests.golden import GoldenRun
 
 TABLE = "target/tables/LOAD_PMI.parquet"
 ARTIFACTS = {
@@ -191,19 +191,17 @@ def test_the_pack_writer_chains_its_packs(complete_run: ProjectPaths) -> None:
 
 
 @pytest.mark.slow
-def test_a_real_dry_run_leaves_a_trail_that_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_real_dry_run_leaves_a_trail_that_verifies(
+    golden_copy: GoldenRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A dry run's pack verifies; signing and re-scoring adds a linked pack; a changed table is named."""
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    monkeypatch.setenv("DAGSTER_HOME", str(golden_copy.home))
     monkeypatch.setenv(SIGNOFFS_FILE_ENV, str(tmp_path / "signoffs.yaml"))
-    spec_dir = REAL_SPEC_DIR if (REAL_SPEC_DIR / settings.TARGET_GUIDE_NAME).exists() else STANDIN_SPEC_DIR
-    data_dir = tmp_path / "data"
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        code = cli.main(["dry-run", "--patients", "200", "--spec-dir", str(spec_dir), "--data-dir", str(data_dir)])
-    assert code == 0, out.getvalue()[-3000:]
+    data_dir = golden_copy.data_dir
     changes = json.loads((data_dir / "mapping" / "contract_changes.json").read_text(encoding="utf-8"))
     assert changes["basis"].startswith("no contract signed yet")
     assert verify(data_dir)[0] == 0
-    with contextlib.redirect_stdout(io.StringIO()) as out:
+    with contextlib.redirect_stdout(io.StringIO()):
         assert cli.main(["sign-contract", "--by", "migration lead", "--data-dir", str(data_dir)]) == 0
         cli.main(["release", "--data-dir", str(data_dir)])  # re-scored: a second pack, linked to the first
     code, text = verify(data_dir)
