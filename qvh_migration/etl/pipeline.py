@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl import key_registry as registry_rules
@@ -54,6 +55,24 @@ def extract_reader(folder: Path):
     return read
 
 
+def extract_column_reader(folder: Path):
+    """Reads only some columns of an extract; None when the file is absent or lacks one of them
+    (the caller then reads it whole, where the column check names what is wrong)."""
+
+    def read(table: str, columns: list[str]) -> pd.DataFrame | None:
+        path = folder / f"{table}.parquet"
+        if not path.exists():
+            return None
+        try:
+            if not set(columns) <= set(pq.read_schema(path).names):
+                return None
+            return pd.read_parquet(path, columns=columns)
+        except (OSError, ValueError) as exc:
+            raise MigrationInputError(path, f"not a readable Parquet extract ({type(exc).__name__})") from None
+
+    return read
+
+
 def read_target_catalog(catalogs: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     paths = [catalogs / "target_catalog.parquet", catalogs / "target_tables.parquet"]
     for path in paths:
@@ -80,7 +99,12 @@ def catalog_columns(catalogs: Path) -> dict[str, set[str]]:
 
 
 def source_tables(folders: StageFolders) -> SourceTables:
-    return SourceTables(extract_reader(folders.extracts), catalog_columns(folders.catalogs), folders.extracts)
+    return SourceTables(
+        extract_reader(folders.extracts),
+        catalog_columns(folders.catalogs),
+        folders.extracts,
+        read_columns=extract_column_reader(folders.extracts),
+    )
 
 
 def registry_path(folders: StageFolders) -> Path:

@@ -128,13 +128,16 @@ def loaded_and_registered(target_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]
     registry.loc[in_part, "source_table"] = part_table[in_part]
     registry.loc[in_part, "grain_key"] = part_key[in_part]
     loaded = []
+    # Each table's rows found once: comparing the whole registry's table names per table grew with
+    # tables x registry rows.
+    by_table = registry.groupby("target_table", sort=False).indices
     for table in registry["target_table"].unique():
         outcomes = etl_store.published_outcomes(target_dir, table)
         if outcomes is None:
             continue
-        numbers = set(outcomes.loc[outcomes["outcome"] == "loaded", "record_number"].astype("int64"))
-        rows = registry.loc[(registry["target_table"] == table) & registry["record_number"].isin(numbers)]
-        loaded.append(rows)
+        numbers = outcomes.loc[outcomes["outcome"] == "loaded", "record_number"].astype("int64").to_numpy()
+        rows = registry.iloc[by_table[table]]
+        loaded.append(rows.loc[rows["record_number"].isin(numbers)])
     loaded_frame = pd.concat(loaded, ignore_index=True) if loaded else registry.iloc[0:0]
     return loaded_frame, registry
 
