@@ -10,10 +10,12 @@ import glob
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from qvh_migration.etl import store as etl_store
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.etl.pipeline import StageFolders, read_target_catalog
+from qvh_migration.etl.source_keys import DELETE_FLAG_VALUES, TABLE_KEYS
 from qvh_migration.etl.source_rules import split_union_keys
 from qvh_migration.gates import cross_table, detection, explanations
 from qvh_migration.gates.invariants.score import INVARIANT_FINDINGS_FILE, run_invariants
@@ -155,6 +157,13 @@ def column_reads(contract: pd.DataFrame) -> dict[str, list[tuple[str, int | None
     return reads
 
 
+def detection_columns(path: Path, table: str) -> list[str]:
+    """The columns detection reads of an extract: its row key and its logical-delete flags (reading
+    every ledgered extract whole held most of the extract set in memory at once)."""
+    wanted = {*TABLE_KEYS.get(table, ()), *DELETE_FLAG_VALUES}
+    return [name for name in pq.read_schema(path).names if name in wanted]
+
+
 def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ledger_path = folders.extracts / "defect_ledger.parquet"
     ledger = (
@@ -170,7 +179,7 @@ def run_detection(folders: StageFolders, gates_dir: Path) -> tuple[pd.DataFrame,
     for table in ledger["table"].unique():
         path = folders.extracts / f"{table}.parquet"
         if path.exists():
-            extracts[str(table)] = pd.read_parquet(path)
+            extracts[str(table)] = pd.read_parquet(path, columns=detection_columns(path, str(table)))
     counts, detail = detection.detect(
         ledger,
         rejects if not rejects.empty else empty,

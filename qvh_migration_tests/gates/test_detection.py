@@ -75,3 +75,11 @@ def test_joined_handlings_equal_a_scan_per_defect() -> None:
     for handling in ("rejected", "found", "warned", "filtered"):
         assert scanned[handling].any(), handling
         assert detail[handling].tolist() == scanned[handling].tolist(), handling
+
+
+def test_detection_reads_only_an_extracts_key_and_delete_flags(tmp_path) -> None:
+    from qvh_migration.gates.stage import detection_columns
+
+    path = tmp_path / "PATDATA.parquet"
+    pd.DataFrame({"Surname": ["A"], "InternalPatientNumber": ["1"], "MfRecStsInd": ["0"]}).to_parquet(path)
+    assert detection_columns(path, "PATDATA") == ["InternalPatientNumber", "MfRecStsInd"]
