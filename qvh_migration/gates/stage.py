@@ -60,12 +60,13 @@ def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: 
     if frame is None:
         frame = pd.DataFrame(columns=list(catalog.loc[catalog["table_name"] == table, "field_name"]))
 
-    def timed(name: str, loaded: pd.DataFrame | None) -> pd.DataFrame | None:
+    def timed(name: str, loaded: pd.DataFrame | None, keys: pd.DataFrame | None = None) -> pd.DataFrame | None:
         if loaded is None:
             return None
-        keys = record_keys(folders.target, name, loaded)["source_key"]
-        return with_source_times(loaded, contract, name, sources.get(name, ""), keys, folders.extracts)
+        keys = record_keys(folders.target, name, loaded) if keys is None else keys
+        return with_source_times(loaded, contract, name, sources.get(name, ""), keys["source_key"], folders.extracts)
 
+    keys = record_keys(folders.target, table, frame)  # once: the table's findings and its legacy times
     result = gate_table(
         table,
         frame,
@@ -73,19 +74,36 @@ def gate_partition(folders: StageFolders, gates_dir: Path, table: str, profile: 
         contract,
         profile,
         read_table=lambda name: timed(name, read(name)),
-        keys=record_keys(folders.target, table, frame),
+        keys=keys,
         source_table=sources.get(table, ""),
         extracts_dir=folders.extracts,
-        rule_frame=timed(table, frame),
+        rule_frame=timed(table, frame, keys),
     )
     return result, write_table_gates(gates_dir, result)
+
+
+def link_columns_reader(target_dir: Path, contract: pd.DataFrame):
+    """Reads of a loaded table's record numbers and parent links only: what the cross-table check
+    looks at (whole tables, LOAD_PMI once per link to it, dominated its time and memory)."""
+    links = cross_table.parent_links(contract)
+    fields = links.groupby("target_table")["target_field"].agg(set).to_dict()
+
+    def read(table: str) -> pd.DataFrame | None:
+        path = etl_store.table_path(target_dir, etl_store.TABLES, table)
+        if not path.exists():
+            return None
+        names = pq.read_schema(path).names
+        wanted = [c for c in names if c.upper() == "RECORD_NUMBER" or c in fields.get(table, set())]
+        return pd.read_parquet(path, columns=wanted)
+
+    return read
 
 
 def run_cross_table(folders: StageFolders, gates_dir: Path, profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     contract = read_contract(folders.mapping)
     findings, summary = cross_table.cross_table_integrity(
         contract,
-        read_loaded(folders.target),
+        link_columns_reader(folders.target, contract),
         lambda table, frame: record_keys(folders.target, table, frame),
         source_tables(folders.target),
         profile,
