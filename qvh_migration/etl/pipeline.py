@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from qvh_migration.errors import MigrationInputError
 from qvh_migration.etl import files as etl_files
@@ -46,6 +47,24 @@ def extract_reader(folder: Path):
     return read
 
 
+def extract_column_reader(folder: Path):
+    """Reads only some columns of an extract; None when the file is absent or lacks one of them
+    (the caller then reads it whole, where the column check names what is wrong)."""
+
+    def read(table: str, columns: list[str]) -> pd.DataFrame | None:
+        path = folder / f"{table}.parquet"
+        if not path.exists():
+            return None
+        try:
+            if not set(columns) <= set(pq.read_schema(path).names):
+                return None
+            return pd.read_parquet(path, columns=columns)
+        except (OSError, ValueError) as exc:
+            raise MigrationInputError(path, f"not a readable Parquet extract ({type(exc).__name__})") from None
+
+    return read
+
+
 def read_target_catalog(catalogs: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     paths = [catalogs / spec_files.TARGET_FIELDS_FILE, catalogs / spec_files.TARGET_TABLES_FILE]
     for path in paths:
@@ -72,7 +91,12 @@ def catalog_columns(catalogs: Path) -> dict[str, set[str]]:
 
 
 def source_tables(folders: RunFolders) -> SourceTables:
-    return SourceTables(extract_reader(folders.extracts), catalog_columns(folders.catalogs), folders.extracts)
+    return SourceTables(
+        extract_reader(folders.extracts),
+        catalog_columns(folders.catalogs),
+        folders.extracts,
+        read_columns=extract_column_reader(folders.extracts),
+    )
 
 
 def registry_path(folders: RunFolders) -> Path:

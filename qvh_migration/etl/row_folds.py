@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from qvh_migration.errors import CurationError
+from qvh_migration.io.arrow_text import is_in
 
 FOLD_KEYS = ("key", "fold", "into", "carry", "reason")
 
@@ -83,14 +84,15 @@ def apply_row_fold(fold: RowFold, frame: pd.DataFrame, reason: pd.Series) -> tup
         complete &= _text(frame, column).ne("")
     folded = live & complete & kind.isin(fold.fold)
     carriers = live & complete & kind.isin(fold.into)
-    folded &= key.isin(set(key[carriers]))
+    folded &= is_in(key, key[carriers])
     if not folded.any():
         return frame, reason
     # The last folded row of a key gives the carried values (the latest offer of that TCI).
     donors = frame.loc[folded, carry].assign(_key=key[folded]).drop_duplicates("_key", keep="last")
     donors = donors.set_index("_key")
     filled = frame.copy()
+    donor_keys = carriers & is_in(key, donors.index)
     for column in carry:
-        blank = carriers & key.isin(donors.index) & _text(frame, column).eq("")
+        blank = donor_keys & _text(frame, column).eq("")
         filled.loc[blank, column] = key[blank].map(donors[column])
     return filled, reason.mask(folded, fold.reason)

@@ -118,7 +118,14 @@ def split_union_keys(grain_keys: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(source table, key as the extract names it) of each grain key; "" and the key itself when
     the key is not a union part's (``RowSource.key_prefix``: key columns never start in capitals
     followed by a colon, so a legacy key cannot be mistaken for one)."""
-    parts = grain_keys.astype("string").str.extract(r"^([A-Z][A-Z0-9_]*):(.*)$")
-    table = parts[0].fillna("").astype("string")
-    key = parts[1].where(table.ne(""), grain_keys.astype("string")).astype("string")
+    keys = grain_keys.astype("string")
+    table = pd.Series("", index=keys.index, dtype="string", name=0)
+    key = keys.rename(1)
+    # Only keys holding a colon can be a part's; the regex (a Python call per key) runs on those alone.
+    maybe = keys.str.contains(":", regex=False).fillna(False).to_numpy(dtype=bool)
+    if maybe.any():
+        parts = keys[maybe].str.extract(r"^([A-Z][A-Z0-9_]*):(.*)$")
+        part_table = parts[0].fillna("").astype("string")
+        table[maybe] = part_table
+        key[maybe] = parts[1].where(part_table.ne(""), keys[maybe]).astype("string")
     return table, key

@@ -22,15 +22,21 @@ from qvh_migration.etl.source_keys import TABLE_KEYS
 from qvh_migration.etl.source_rules import (
     FILTER_REASON,
     GRAIN_KEY,
+    HOSPITAL_NUMBER,
+    NEWEST_ID,
+    PATIENT_KEY,
+    RETIRED_ID,
     deleted_reason,
     hospital_numbers,
     prepare_rows,
     resolve_merges,
     surviving_patients,
 )
-from qvh_migration.legacy.as_of import extract_as_of
+from qvh_migration.legacy.as_of import ACTIVITY_COLUMNS, extract_as_of
 
 ExtractReader = Callable[[str], pd.DataFrame | None]
+# (table, columns) -> those columns of the extract, None when it has no file or lacks one of them.
+ColumnReader = Callable[[str, list[str]], pd.DataFrame | None]
 EXTRACT_FILE = "extracts/{table}.parquet"
 
 
@@ -47,6 +53,8 @@ class SourceTables:
     # Source catalog columns per table: an extract must have exactly these (None: not checked).
     catalog_columns: Mapping[str, set[str]] | None = None
     location: Path | None = None  # the extracts folder, to name the file in errors
+    # Reads a few columns of an extract not read whole yet (None: read the whole extract).
+    read_columns: ColumnReader | None = None
     _raw: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     _resolved: dict[str, pd.DataFrame | None] = field(default_factory=dict)
 
@@ -62,18 +70,30 @@ class SourceTables:
     def has(self, table: str) -> bool:
         return self.raw(table) is not None
 
+    def columns(self, table: str, wanted: list[str]) -> pd.DataFrame | None:
+        """The ``wanted`` columns of an extract: from the whole extract once it is read, else only those
+        columns from its file, so a small table's load does not read PATDATA whole for the merge map.
+        An extract lacking one of them is read whole, so its column check names the fault."""
+        if table not in self._raw and self.read_columns is not None:
+            frame = self.read_columns(table, wanted)
+            if frame is not None:
+                return frame
+        frame = self.raw(table)
+        return None if frame is None else frame[[c for c in wanted if c in frame.columns]]
+
     @cached_property
     def survivors(self) -> pd.Series:
-        return surviving_patients(self.raw("MERGEDID"), self.raw("PATDATA"))
+        patients = self.columns("PATDATA", [PATIENT_KEY])
+        return surviving_patients(self.columns("MERGEDID", [RETIRED_ID, NEWEST_ID]), patients)
 
     @cached_property
     def as_of(self) -> pd.Timestamp | None:
         """The extract's as-of day: the manifest's, else the latest recorded activity (legacy/as_of.py)."""
-        return extract_as_of(self.location, self.raw)
+        return extract_as_of(self.location, lambda table: self.columns(table, list(ACTIVITY_COLUMNS[table])))
 
     @cached_property
     def districts(self) -> pd.Series:
-        return hospital_numbers(self.raw("PATDATA"))
+        return hospital_numbers(self.columns("PATDATA", [PATIENT_KEY, HOSPITAL_NUMBER]))
 
     def lookup_table(self, table: str) -> pd.DataFrame | None:
         """A table to look values up in: merges resolved, logically deleted rows left out."""

@@ -10,10 +10,12 @@ import glob
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from qvh_migration.etl import files as etl_files
 from qvh_migration.etl.key_registry import REGISTRY_FILE, read_registry
 from qvh_migration.etl.pipeline import read_target_catalog
+from qvh_migration.etl.source_keys import DELETE_FLAG_VALUES, TABLE_KEYS
 from qvh_migration.etl.source_rules import split_union_keys
 from qvh_migration.gates import cross_table, detection, explanations
 from qvh_migration.gates.files import (
@@ -57,12 +59,13 @@ def gate_partition(folders: RunFolders, gates_dir: Path, table: str, profile: Pr
     if frame is None:
         frame = pd.DataFrame(columns=list(catalog.loc[catalog["table_name"] == table, "field_name"]))
 
-    def timed(name: str, loaded: pd.DataFrame | None) -> pd.DataFrame | None:
+    def timed(name: str, loaded: pd.DataFrame | None, keys: pd.DataFrame | None = None) -> pd.DataFrame | None:
         if loaded is None:
             return None
-        keys = record_keys(folders.target, name, loaded)["source_key"]
-        return with_source_times(loaded, contract, name, sources.get(name, ""), keys, folders.extracts)
+        keys = record_keys(folders.target, name, loaded) if keys is None else keys
+        return with_source_times(loaded, contract, name, sources.get(name, ""), keys["source_key"], folders.extracts)
 
+    keys = record_keys(folders.target, table, frame)  # once: the table's findings and its legacy times
     result = gate_table(
         table,
         frame,
@@ -70,19 +73,36 @@ def gate_partition(folders: RunFolders, gates_dir: Path, table: str, profile: Pr
         contract,
         profile,
         read_table=lambda name: timed(name, read(name)),
-        keys=record_keys(folders.target, table, frame),
+        keys=keys,
         source_table=sources.get(table, ""),
         extracts_dir=folders.extracts,
-        rule_frame=timed(table, frame),
+        rule_frame=timed(table, frame, keys),
     )
     return result, write_table_gates(gates_dir, result)
+
+
+def link_columns_reader(target_dir: Path, contract: pd.DataFrame):
+    """Reads of a loaded table's record numbers and parent links only: what the cross-table check
+    looks at (whole tables, LOAD_PMI once per link to it, dominated its time and memory)."""
+    links = cross_table.parent_links(contract)
+    fields = links.groupby("target_table")["target_field"].agg(set).to_dict()
+
+    def read(table: str) -> pd.DataFrame | None:
+        path = etl_files.table_path(target_dir, etl_files.TABLES, table)
+        if not path.exists():
+            return None
+        names = pq.read_schema(path).names
+        wanted = [c for c in names if c.upper() == "RECORD_NUMBER" or c in fields.get(table, set())]
+        return pd.read_parquet(path, columns=wanted)
+
+    return read
 
 
 def run_cross_table(folders: RunFolders, gates_dir: Path, profile: Profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     contract = read_contract(folders.mapping)
     findings, summary = cross_table.cross_table_integrity(
         contract,
-        read_loaded(folders.target),
+        link_columns_reader(folders.target, contract),
         lambda table, frame: record_keys(folders.target, table, frame),
         source_tables(folders.target),
         profile,
@@ -117,13 +137,16 @@ def loaded_and_registered(target_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]
     registry.loc[in_part, "source_table"] = part_table[in_part]
     registry.loc[in_part, "grain_key"] = part_key[in_part]
     loaded = []
+    # Each table's rows found once: comparing the whole registry's table names per table grew with
+    # tables x registry rows.
+    by_table = registry.groupby("target_table", sort=False).indices
     for table in registry["target_table"].unique():
         outcomes = etl_files.published_outcomes(target_dir, table)
         if outcomes is None:
             continue
-        numbers = set(outcomes.loc[outcomes["outcome"] == "loaded", "record_number"].astype("int64"))
-        rows = registry.loc[(registry["target_table"] == table) & registry["record_number"].isin(numbers)]
-        loaded.append(rows)
+        numbers = outcomes.loc[outcomes["outcome"] == "loaded", "record_number"].astype("int64").to_numpy()
+        rows = registry.iloc[by_table[table]]
+        loaded.append(rows.loc[rows["record_number"].isin(numbers)])
     loaded_frame = pd.concat(loaded, ignore_index=True) if loaded else registry.iloc[0:0]
     return loaded_frame, registry
 
@@ -141,6 +164,13 @@ def column_reads(contract: pd.DataFrame) -> dict[str, list[tuple[str, int | None
     return reads
 
 
+def detection_columns(path: Path, table: str) -> list[str]:
+    """The columns detection reads of an extract: its row key and its logical-delete flags (reading
+    every ledgered extract whole held most of the extract set in memory at once)."""
+    wanted = {*TABLE_KEYS.get(table, ()), *DELETE_FLAG_VALUES}
+    return [name for name in pq.read_schema(path).names if name in wanted]
+
+
 def run_detection(folders: RunFolders, gates_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ledger_path = folders.extracts / "defect_ledger.parquet"
     ledger = (
@@ -156,7 +186,7 @@ def run_detection(folders: RunFolders, gates_dir: Path) -> tuple[pd.DataFrame, p
     for table in ledger["table"].unique():
         path = folders.extracts / f"{table}.parquet"
         if path.exists():
-            extracts[str(table)] = pd.read_parquet(path)
+            extracts[str(table)] = pd.read_parquet(path, columns=detection_columns(path, str(table)))
     counts, detail = detection.detect(
         ledger,
         rejects if not rejects.empty else empty,

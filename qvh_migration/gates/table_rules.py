@@ -14,6 +14,7 @@ import pandas as pd
 from qvh_migration.etl.load_order import GATE_READS
 from qvh_migration.gates.formats import parse_guide_dates, present
 from qvh_migration.gates.schema import FINDING_COLUMNS
+from qvh_migration.io.arrow_text import is_in
 from qvh_migration.legacy.nhs_number import valid_nhs_numbers
 
 TableReader = Callable[[str], pd.DataFrame | None]
@@ -168,9 +169,9 @@ def casenote_rules(history: pd.DataFrame, read_table: TableReader) -> list[pd.Da
     if history.empty or ids is None:
         return []
     # The guide loads case-note identifiers (LOAD_PMIIDS) before their location history.
-    known = set(ids["ADDITIONAL_ID"].astype("string").dropna())
     number = history["ID_NUMBER"].astype("string")
-    missing = ~number.isin(known).fillna(False)
+    # In Arrow: pandas' isin on a set of a million identifiers builds an object per identifier.
+    missing = ~is_in(number, ids["ADDITIONAL_ID"].astype("string"))
     return [findings("casenote_before_history", history.index[missing], "ID_NUMBER", number)]
 
 

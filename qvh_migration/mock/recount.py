@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from qvh_migration.check_outcome import CheckOutcome
@@ -67,11 +68,16 @@ def unmapped_codes(tables: Tables, only: tuple[str, ...] = PRIORITY_TABLES) -> d
     return out
 
 
-def _key(df: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
-    key = df[cols[0]]
-    for c in cols[1:]:
-        key = key + "|" + df[c]
-    return key
+def _key(df: pd.DataFrame, cols: tuple[str, ...]) -> pa.Array:
+    """The link columns joined with "|", in Arrow (a null cell gives a null key)."""
+    parts = [series_arrow(df[c]) for c in cols]
+    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, pa.scalar("|", pa.large_string()))
+
+
+def _found_in(keys: pa.Array, pool: pa.Array) -> np.ndarray:
+    """``keys.isin(pool)`` as pandas answers it (null matches null), in Arrow: pandas' isin on Arrow
+    strings builds one Python object per pool value, which took minutes at a million patients."""
+    return pc.is_in(keys, value_set=pool, skip_nulls=False).to_numpy(zero_copy_only=False)
 
 
 def orphan_rows(tables: Tables) -> dict[str, np.ndarray]:
@@ -82,7 +88,7 @@ def orphan_rows(tables: Tables) -> dict[str, np.ndarray]:
             continue
         df = tables[child]
         linked = np.logical_and.reduce([_nonempty(df[c]) for c in cols])
-        missing = linked & ~_key(df, cols).isin(_key(tables[parent], pcols)).to_numpy(dtype=bool)
+        missing = linked & ~_found_in(_key(df, cols), _key(tables[parent], pcols))
         out[child] = out.get(child, np.zeros(len(df), bool)) | missing
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -65,3 +66,31 @@ def test_the_tci_table_folds_offers_into_their_cancellations() -> None:
 def test_a_fold_folding_rows_into_their_own_kind_is_named(tmp_path: Path) -> None:
     with pytest.raises(CurationError, match="into itself"):
         parse_row_fold(tmp_path / "row_sources.yaml", "table X", {**FOLD.__dict__, "into": ["2"]})
+
+
+def test_many_keys_fold_as_a_set_comparison_would() -> None:
+    """The key comparisons run in Arrow; the rows folded and filled are those of a plain set test."""
+    rng = np.random.default_rng(5)
+    n = 2_000
+    frame = pd.DataFrame(
+        {
+            "InternalPatientNumber": rng.integers(0, 200, n).astype(str),
+            "EpisodeNumber": rng.choice(["W1", "W2", ""], n),
+            "EpsActvTypeInt": rng.choice(["2", "3", "4", "9"], n),
+            "EpsActvDtimeInt": "202301011000",
+            "TCIDTimeInt": rng.choice(["202303060730", "202304030730"], n),
+            "TCIOfferDateInt": rng.choice(["20230201", ""], n),
+            "Ward": rng.choice(["PLW", ""], n),
+        },
+        dtype="str",
+    )
+    rows, reason = apply_row_fold(FOLD, frame, pd.Series("", index=frame.index))
+    key = frame["InternalPatientNumber"] + "|" + frame["EpisodeNumber"] + "|" + frame["TCIDTimeInt"]
+    complete = frame[["InternalPatientNumber", "EpisodeNumber", "TCIDTimeInt"]].ne("").all(axis=1)
+    carrier_keys = set(key[complete & frame["EpsActvTypeInt"].isin(["3", "4"])])
+    folded = complete & frame["EpsActvTypeInt"].eq("2") & key.map(lambda k: k in carrier_keys)
+    assert folded.any() and reason.eq(FOLD.reason).tolist() == folded.tolist()
+    donors = set(key[folded])
+    filled = complete & frame["EpsActvTypeInt"].isin(["3", "4"]) & key.map(lambda k: k in donors)
+    changed = rows["Ward"].ne(frame["Ward"]) | rows["TCIOfferDateInt"].ne(frame["TCIOfferDateInt"])
+    assert changed.any() and not (changed & ~filled).any()

@@ -214,3 +214,15 @@ def test_a_union_of_one_grain_is_a_parent_of_both_parts_rows(tmp_path: Path) -> 
     found = parent_rows("LOAD_OPDWAITLIST", row_sources, sources, {"LOAD_OPDWAITLIST": pd.Series(numbers)})
     assert found is not None
     assert found.frame[["EpisodeNumber", "record_number"]].astype(str).values.tolist() == [["10", "1"], ["20", "2"]]
+
+
+def test_union_keys_split_only_where_a_part_named_its_table() -> None:
+    """Keys without a colon skip the regex; the split is what the regex gives over every key."""
+    keys = pd.Series(
+        ["CONSEPISPROC:InternalPatientNumber=1", "InternalPatientNumber=5", None, "a:b", "X:y:z"], dtype="string"
+    )
+    table, key = split_union_keys(keys)
+    assert table.tolist() == ["CONSEPISPROC", "", "", "", "X"]
+    assert key.tolist() == ["InternalPatientNumber=1", "InternalPatientNumber=5", pd.NA, "a:b", "y:z"]
+    parts = keys.str.extract(r"^([A-Z][A-Z0-9_]*):(.*)$")
+    assert table.equals(parts[0].fillna("").astype("string"))
