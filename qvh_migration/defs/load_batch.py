@@ -73,18 +73,33 @@ def batch_state(instance: Any, batch: Batch, own_run_id: str | None = None) -> B
     return state
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """What a run of the batch does now: wait, load, or be held back by a failed ancestor (and its run)."""
+
+    wait: bool
+    held_back_by: str | None = None
+    failed_run: str | None = None
+
+
+def verdict(instance: Any, batch: Batch, table: str, own_run_id: str) -> Verdict:
+    """The rule, applied once: wait while a parent's run in the batch has not finished; then held back
+    when an ancestor failed, else load."""
+    order = load_order.committed()
+    state = batch_state(instance, batch, own_run_id)
+    if order.parents[table] & state.pending:
+        return Verdict(wait=True)
+    ancestor = load_order.held_back(order, state.failed).get(table)
+    return Verdict(False, ancestor, state.failed[ancestor] if ancestor else None)
+
+
 def held_back_in_batch(
     instance: Any, batch: Batch, table: str, own_run_id: str, poll_seconds: float = POLL_SECONDS
-) -> tuple[str, str] | None:
-    """The failed ancestor holding ``table`` back and that ancestor's run id, or None when it may load.
-    Waits while a parent's run in the batch has not finished."""
-    order = load_order.committed()
-    while True:
-        state = batch_state(instance, batch, own_run_id)
-        if not order.parents[table] & state.pending:
-            ancestor = load_order.held_back(order, state.failed).get(table)
-            return (ancestor, state.failed[ancestor]) if ancestor else None
+) -> Verdict:
+    """The verdict once the run need not wait any longer."""
+    while (found := verdict(instance, batch, table, own_run_id)).wait:
         time.sleep(poll_seconds)
+    return found
 
 
 def hold_back_or_load(context: dg.AssetExecutionContext) -> None:
@@ -95,15 +110,15 @@ def hold_back_or_load(context: dg.AssetExecutionContext) -> None:
     if batch is None:
         return  # one table run on its own: no batch to wait for
     table, run_id = context.partition_key, context.run.run_id
-    held = held_back_in_batch(context.instance, batch, table, run_id)
-    if held is None:
+    found = held_back_in_batch(context.instance, batch, table, run_id)
+    if found.held_back_by is None or found.failed_run is None:
         return
-    ancestor, ancestor_run = held
+    ancestor = found.held_back_by
     order = load_order.committed()
     state = batch_state(context.instance, batch, run_id)
     # Every descendant the failed table holds back, so each held-back run writes the same value.
     mine = {t: a for t, a in load_order.held_back(order, state.failed).items() if a == ancestor}
-    context.instance.add_run_tags(ancestor_run, {load_order.HELD_BACK_TAG: load_order.held_back_tag(mine)})
+    context.instance.add_run_tags(found.failed_run, {load_order.HELD_BACK_TAG: load_order.held_back_tag(mine)})
     own = {HELD_BACK_BY_TAG: ancestor, load_order.HELD_BACK_TAG: load_order.held_back_tag({table: ancestor})}
     context.instance.add_run_tags(run_id, own)
     raise dg.Failure(
