@@ -239,7 +239,7 @@ def _load_tables(
 ) -> LoadedTables:
     """The 38 tables as one load batch (``defs/table_runs.py``), ``workers`` at once, each table's lines
     printed as its run finishes: its outcomes, or the line naming the failed ancestor holding it back."""
-    from qvh_migration.definitions import TARGET_TABLE_JOB, defs
+    from qvh_migration.definitions import target_table_load
     from qvh_migration.defs.load_batch import BATCH_TAG
     from qvh_migration.defs.table_runs import load_tables
     from qvh_migration.etl import load_order
@@ -264,7 +264,7 @@ def _load_tables(
 
     tags = {**this_run.tags, BATCH_TAG: this_run.dry_run_id}
     try:
-        return load_tables(defs.resolve_job_def(TARGET_TABLE_JOB), table_config, workers, tags, done)
+        return load_tables(target_table_load, table_config, workers, tags, done)
     except Exception as exc:  # a config Dagster refuses: one line, not its traceback
         import dagster as dg
 
@@ -556,8 +556,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=1,
-        help="target tables loaded at once (default 1: one run per table; 2 or more: one run on the "
-        "multiprocess executor, parents still before children)",
+        help="target-table runs at once (default 1: one after another; 2 or more: that many worker processes, "
+        "each run waiting for its parents' runs)",
     )
     dry.add_argument(
         "--engine",

@@ -112,6 +112,14 @@ release_job = dg.define_asset_job(
     description="Re-score the stored run: cross-table integrity, defect detection and the release decision.",
 )
 JOBS = [dry_run_job, target_table_job, target_table_rerun_job, staging_job, catalogs_job, release_job]
+
+
+def target_table_load() -> dg.JobDefinition:
+    """The resolved ``target_table_load`` job, for ``defs/table_runs.load_tables`` (its worker processes
+    import this module and call it)."""
+    return defs.resolve_job_def(TARGET_TABLE_JOB)
+
+
 schedules, sensors = build_automation(dry_run_job, target_table_job, staging_job, catalogs_job)
 nightly_dry_run = schedules[0]
 

@@ -68,11 +68,9 @@ def load_one(job: Any, table: str, run_config: dict, tags: dict[str, str]) -> Ta
     return TableRun(table, result.run_id, result.success, checks, lines, held_by_gates(result), held_back_by)
 
 
-def _load_in_worker(job_name: str, table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
-    # A spawned worker resolves the job from the code location itself: a job does not pickle.
-    from qvh_migration.definitions import defs
-
-    return load_one(defs.resolve_job_def(job_name), table, run_config, tags)
+def _load_in_worker(job: Callable[[], Any], table: str, run_config: dict, tags: dict[str, str]) -> TableRun:
+    # A job does not pickle; the module-level function that resolves it does, by name.
+    return load_one(job(), table, run_config, tags)
 
 
 @dataclass(frozen=True)
@@ -84,14 +82,15 @@ class LoadedTables:
 
 
 def load_tables(
-    job: Any,
+    job: Callable[[], Any],
     run_config: dict,
     workers: int = 1,
     tags: dict[str, str] | None = None,
     on_done: Callable[[TableRun], None] | None = None,
 ) -> LoadedTables:
     """The 38 partition runs of one batch, in load order, ``workers`` at once; ``on_done`` sees each run
-    as it finishes. ``job`` is the resolved ``target_table_load`` job; ``run_config`` that of one of its
+    as it finishes. ``job`` is a module-level function returning the resolved ``target_table_load`` job
+    (``definitions.target_table_load``: worker processes call it too); ``run_config`` that of one of its
     runs (settings resource, impute mode, engine, profile); ``tags`` go on every run, with the batch tag
     (``qvh/load_batch``: the given one, else a new id)."""
     import uuid
@@ -107,17 +106,18 @@ def load_tables(
             on_done(run)
 
     if workers <= 1:
+        resolved = job()
         for table in tables:
-            done(load_one(job, table, run_config, tags))
+            done(load_one(resolved, table, run_config, tags))
     else:
-        _in_pool(job.name, tables, run_config, workers, tags, done)
+        _in_pool(job, tables, run_config, workers, tags, done)
     order = {table: number for number, table in enumerate(tables)}
     runs.sort(key=lambda run: order[run.table])
     return LoadedTables(runs, {r.table: r.held_back_by for r in runs if r.held_back_by})
 
 
 def _in_pool(
-    job_name: str,
+    job: Callable[[], Any],
     tables: tuple[str, ...],
     run_config: dict,
     workers: int,
@@ -138,7 +138,7 @@ def _in_pool(
     try:
         with dg.DagsterInstance.get() as instance:
             for table in tables:
-                future = pool.submit(_load_in_worker, job_name, table, run_config, tags)
+                future = pool.submit(_load_in_worker, job, table, run_config, tags)
                 running.append(future)
                 # Runs are created in load order: a child's run never exists before its parent's.
                 while not (future.done() or load_batch.has_run(instance, batch, table)):

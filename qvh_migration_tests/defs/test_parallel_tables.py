@@ -11,7 +11,14 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from qvh_migration.definitions import DRY_RUN_JOB, STAGING_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
+from qvh_migration.definitions import (
+    DRY_RUN_JOB,
+    STAGING_JOB,
+    TARGET_TABLE_JOB,
+    defs,
+    synthetic_run_config,
+    target_table_load,
+)
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.defs.table_runs import TableRun, load_tables
 from qvh_migration.etl import store
@@ -27,7 +34,7 @@ def _run_tables(data_dir: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setenv("QVH_DATA_DIR", str(data_dir))  # workers are spawned with this environment
     started = time.monotonic()
-    loaded = load_tables(defs.resolve_job_def(TARGET_TABLE_JOB), {}, workers=workers)
+    loaded = load_tables(target_table_load, {}, workers=workers)
     assert loaded.held_back == {}
     runs = loaded.runs
     elapsed = time.monotonic() - started
