@@ -147,14 +147,14 @@ def test_every_path_loads_and_holds_back_the_same_tables(
         shutil.copytree(base, folder, dirs_exist_ok=True)
 
     serial_code, serial_loaded, serial_held = _cli(folders["serial"], 1, capsys)
-    parallel_code, parallel_loaded, parallel_held = _cli(folders["parallel"], 2, capsys)
+    workers_code, workers_loaded, workers_held = _cli(folders["parallel"], 2, capsys)
     nightly_loaded, nightly_held = _nightly(folders["nightly"], monkeypatch)
     backfill_loaded, backfill_held = _backfill(folders["backfill"], monkeypatch)
 
     expected_held = load_order.held_back(load_order.committed(), [FAILED])
     assert "LOAD_PMIIDS" in expected_held
-    assert serial_held == parallel_held == nightly_held == backfill_held == expected_held
+    assert serial_held == workers_held == nightly_held == backfill_held == expected_held
     # The failed table's files are written (its check fails after the load); no descendant's are.
     expected_loaded = set(load_order.committed().tables) - set(expected_held)
-    assert serial_loaded == parallel_loaded == nightly_loaded == backfill_loaded == expected_loaded
-    assert serial_code != 0 and parallel_code != 0
+    assert serial_loaded == workers_loaded == nightly_loaded == backfill_loaded == expected_loaded
+    assert serial_code != 0 and workers_code != 0
