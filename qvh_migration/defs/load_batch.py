@@ -110,7 +110,11 @@ def hold_back_or_load(context: dg.AssetExecutionContext) -> None:
     if batch is None:
         return  # one table run on its own: no batch to wait for
     table, run_id = context.partition_key, context.run.run_id
-    found = held_back_in_batch(context.instance, batch, table, run_id)
+    found = verdict(context.instance, batch, table, run_id)
+    if found.wait:
+        parents = ", ".join(sorted(load_order.committed().parents[table]))
+        context.log.info(f"{table} waits for its parents' runs in {batch[0]}={batch[1]} to finish ({parents})")
+        found = held_back_in_batch(context.instance, batch, table, run_id)
     if found.held_back_by is None or found.failed_run is None:
         return
     ancestor = found.held_back_by
