@@ -146,9 +146,9 @@ def dry_run(
     interrupted (``RunInterrupted``): no further table, staging database or report is published.
 
     The unpartitioned stages run first, then one run per target table (each with its gates) as one
-    load batch, in the guide's load order, ``workers`` at once, each run waiting for its parents' — then
-    the staging database build and the
-    release gates (cross-table integrity, defect detection, release decision under ``profile``).
+    load batch in the guide's load order, ``workers`` at once, each run waiting for its parents' runs;
+    then the staging database build and the release gates (cross-table integrity, defect detection,
+    release decision under ``profile``).
     """
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
     from qvh_migration.defs.extracts import synthetic_parameter_problems  # the generator's wiring owns them
@@ -199,13 +199,12 @@ def dry_run(
             return result
 
         upstream = execute(DRY_RUN_JOB, {**(run_config or run_config_for(plan)), **shared})
-        tables_loaded = upstream.success
         table_config = _merge(silent, target_table_run_config(impute_mode, engine), gate_run_config(profile), shared)
         tables: list[TableRun] = []
         if upstream.success:
             tables = _load_tables(instance, table_config, workers, this_run, stops).runs
             run_ids.extend(r.run_id for r in tables)
-        if tables_loaded:
+        if upstream.success:
             # Everything after the tables in one run: staging database, cross-table gates, business invariants,
             # release decision, reports (the waiting-list parity judged under the same profile).
             from qvh_migration.defs.trials import trial_run_config
