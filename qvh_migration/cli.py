@@ -204,7 +204,6 @@ def dry_run(
         if upstream.success:
             tables = _load_tables(instance, table_config, workers, this_run, stops).runs
             run_ids.extend(r.run_id for r in tables)
-        if upstream.success:
             # Everything after the tables in one run: staging database, cross-table gates, business invariants,
             # release decision, reports (the waiting-list parity judged under the same profile).
             from qvh_migration.defs.trials import trial_run_config
