@@ -101,7 +101,7 @@ def test_the_queue_runs_at_most_two_partitions_at_once(shared_server) -> None:
 
 def test_a_batch_under_the_queue_loads_a_child_only_after_its_parent(shared_server) -> None:
     """A parent and its child launched together as one batch, as a backfill's or the nightly sensor's runs
-    are: the queue starts both (limit two), and the child's run waits in its body for its parent's."""
+    are: the queue may start both (limit two); the child's run waits in its body until its parent's ends."""
     from qvh_migration.defs import load_batch
 
     url, home = shared_server
