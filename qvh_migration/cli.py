@@ -25,7 +25,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qvh_migration import cli_plan, cli_rerun, cli_signoff, cli_verify, console, preflight, run_tags
 from qvh_migration.gates.profiles import DEFAULT_PROFILE
@@ -43,6 +43,9 @@ from qvh_migration.settings import (
     default_spec_dir,
     locate_documents,
 )
+
+if TYPE_CHECKING:  # Dagster loads only once a command runs
+    from qvh_migration.defs.table_runs import LoadedTables, TableRun
 
 # nux off: the UI opens on the assets, not on the community sign-up dialog.
 DAGSTER_YAML = """\
@@ -142,10 +145,10 @@ def dry_run(
     With ``stops``, a Ctrl-C or SIGTERM stops the whole dry run after the Dagster run it
     interrupted (``RunInterrupted``): no further table, staging database or report is published.
 
-    The unpartitioned stages run first, then one run per target table in the guide's load order
-    (parents before children, each with its gates) — or, with ``workers`` > 1, one run of the
-    parallel load job with that many tables at once — then the staging database build and the
-    release gates (cross-table integrity, defect detection, release decision under ``profile``).
+    The unpartitioned stages run first, then one run per target table (each with its gates) as one
+    load batch in the guide's load order, ``workers`` at once, each run waiting for its parents' runs;
+    then the staging database build and the release gates (cross-table integrity, defect detection,
+    release decision under ``profile``).
     """
     plan = plan or plan_from_args(build_parser().parse_args(["dry-run"]))
     from qvh_migration.defs.extracts import synthetic_parameter_problems  # the generator's wiring owns them
@@ -163,13 +166,10 @@ def dry_run(
     from qvh_migration.definitions import (
         DRY_RUN_JOB,
         STAGING_JOB,
-        TARGET_TABLE_JOB,
         defs,
         gate_run_config,
         target_table_run_config,
     )
-    from qvh_migration.defs.table_runs import parallel_table_runs, record_held_back
-    from qvh_migration.etl import load_order
 
     ensure_dagster_home()
     # Dagster's console logger would print each failure's stack trace; the event log keeps them.
@@ -178,7 +178,6 @@ def dry_run(
     this_run = run_tags.new_dry_run()  # one tag on every run of this dry run, for the UI's run list
     run_ids: list[str] = []
     results = []
-    held_in_parallel: set[str] = set()
     with dg.DagsterInstance.get() as instance:
 
         def execute(job_name: str, config: dict, partition: str | None = None) -> Any:
@@ -200,38 +199,11 @@ def dry_run(
             return result
 
         upstream = execute(DRY_RUN_JOB, {**(run_config or run_config_for(plan)), **shared})
-        tables_loaded = upstream.success
-        failed: dict[str, str] = {}  # table: run id of each table whose load or blocking checks failed
-        table_config = _merge(target_table_run_config(impute_mode, engine), gate_run_config(profile), shared)
-        if upstream.success and workers > 1:
-            console.report_progress("etl", "38 tables", None, f"in parallel, {workers} at once")
-            parallel = _load_in_parallel(instance, _merge(silent, table_config), workers, this_run.tags)
-            run_ids.append(parallel.run_id)
-            results.append(parallel)
-            console.print_lines(outcome_lines(parallel.all_events))
-            runs = parallel_table_runs(parallel.run_id, parallel.all_events)
-            failed = {r.table: r.run_id for r in runs if not r.success}
-            held_in_parallel = held_partitions(parallel.all_events)  # held without failing their step
-        elif upstream.success:
-            order = load_order.committed()
-            started, done = time.monotonic(), []
-
-            def load(table: str) -> bool:
-                number = len(done) + 1
-                left = console.time_left(len(done), len(order.tables), time.monotonic() - started)
-                detail = f"table {number} of {len(order.tables)}" + (f", {left}" if left else "")
-                console.report_progress("etl", table, None, detail)
-                done.append(table)
-                result = execute(TARGET_TABLE_JOB, table_config, partition=table)
-                if not (result.success or blocked_only(result)):  # a table held by its gates is loaded
-                    failed[table] = result.run_id
-                return table not in failed
-
-            load_order.load_parents_first(order, load)
-        # The descendants of a failed table are not loaded: each is named with the ancestor it waits for.
-        held_back = record_held_back(instance, failed)
-        console.print_lines(load_order.held_back_line(table, ancestor) for table, ancestor in held_back.items())
-        if tables_loaded:
+        table_config = _merge(silent, target_table_run_config(impute_mode, engine), gate_run_config(profile), shared)
+        tables: list[TableRun] = []
+        if upstream.success:
+            tables = _load_tables(instance, table_config, workers, this_run, stops).runs
+            run_ids.extend(r.run_id for r in tables)
             # Everything after the tables in one run: staging database, cross-table gates, business invariants,
             # release decision, reports (the waiting-list parity judged under the same profile).
             from qvh_migration.defs.trials import trial_run_config
@@ -242,8 +214,10 @@ def dry_run(
     console.show_progress(False)
     # A table whose gates failed is a verdict on the data (the decision says it), not a run that broke;
     # a table whose load or blocking checks failed holds back its descendants and fails the dry run.
-    succeeded = all(result.success or blocked_only(result) for result in results) and not held_back
-    blocked = sum(1 for result in results if not result.success and blocked_only(result)) + len(held_in_parallel)
+    # A held-back table is not loaded: it fails the dry run like its failed ancestor.
+    succeeded = all(result.success or blocked_only(result) for result in results) and all(r.loaded for r in tables)
+    blocked = sum(1 for result in results if not result.success and blocked_only(result))
+    blocked += sum(1 for r in tables if r.blocked)
     print(this_run.line())  # before the decision, so the closing lines keep their order
     print("\n".join(stored_decision_lines(plan.data_dir, blocked)))
     print(f"dry run {'succeeded' if succeeded else 'FAILED'} (first run {upstream.run_id}); {describe(plan)}")
@@ -254,24 +228,48 @@ def dry_run(
     return 0 if succeeded else 1
 
 
-def _load_in_parallel(instance: Any, table_config: dict, workers: int, tags: dict[str, str]) -> Any:
-    """The 38 tables in one run on the multiprocess executor (``defs/parallel_load.py``)."""
-    import dagster as dg
+def _load_tables(
+    instance: Any,
+    table_config: dict,
+    workers: int,
+    this_run: run_tags.DryRunTags,
+    stops: run_control.StopSignals | None,
+) -> LoadedTables:
+    """The 38 tables as one load batch (``defs/table_runs.py``), ``workers`` at once, each table's lines
+    printed as its run finishes: its outcomes, or the line naming the failed ancestor holding it back."""
+    from qvh_migration.definitions import target_table_load
+    from qvh_migration.defs.load_batch import BATCH_TAG
+    from qvh_migration.defs.table_runs import load_tables
+    from qvh_migration.etl import load_order
 
-    from qvh_migration.defs.parallel_load import parallel_load_job
-    from qvh_migration.defs.table_runs import parallel_run_config
+    total = len(load_order.committed().tables)
+    started, finished = time.monotonic(), []
+    at_once = f", {workers} at once" if workers > 1 else ""
+    console.report_progress("etl", f"{total} tables", None, f"parents first{at_once}")
 
+    def done(table_run: TableRun) -> None:
+        finished.append(table_run.table)
+        if table_run.held_back_by:
+            console.print_lines([load_order.held_back_line(table_run.table, table_run.held_back_by)])
+        else:
+            events = [e.dagster_event for e in instance.all_logs(table_run.run_id) if e.dagster_event is not None]
+            console.print_lines(outcome_lines(events, table_run.table))
+        left = console.time_left(len(finished), total, time.monotonic() - started)
+        detail = f"{len(finished)} of {total} tables done" + (f", {left}" if left else "")
+        console.report_progress("etl", table_run.table, None, detail)
+        if stops is not None:
+            stops.check()
+
+    tags = {**this_run.tags, BATCH_TAG: this_run.dry_run_id}
     try:
-        return dg.execute_job(
-            dg.reconstructable(parallel_load_job),
-            instance=instance,
-            run_config=parallel_run_config(table_config, workers),
-            raise_on_error=False,
-            tags=tags,
-        )
-    except dg.DagsterInvalidConfigError as exc:  # one line, not Dagster's traceback
+        return load_tables(target_table_load, table_config, workers, tags, done)
+    except Exception as exc:  # a config Dagster refuses: one line, not its traceback
+        import dagster as dg
+
+        if not isinstance(exc, dg.DagsterInvalidConfigError):
+            raise
         problems = "; ".join(error.message for error in exc.errors) or str(exc)
-        raise SystemExit(f"cannot start the parallel load of the 38 tables: {problems}") from None
+        raise SystemExit(f"cannot load the {total} target tables: {problems}") from None
 
 
 def _restore_env(name: str, value: str | None) -> None:
@@ -341,18 +339,6 @@ def decision_lines(decision: dict) -> list[str]:
     return lines
 
 
-def held_partitions(events: list[Any]) -> set[str]:
-    """Partitions with an ERROR check of target_table_gates failing (a parallel load logs them)."""
-    held = set()
-    for event in events:
-        if event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
-            error = evaluation.severity.value == "ERROR"
-            if evaluation.asset_key.to_user_string() == "target_table_gates" and not evaluation.passed and error:
-                held.add(str(evaluation.partition))
-    return held
-
-
 def blocked_only(result: Any) -> bool:
     """True when a run's only step failures are blocking checks that failed (a table held by its gates)."""
     from qvh_migration.defs.table_runs import held_by_gates
@@ -410,7 +396,7 @@ def outcome_lines(events: list[Any], partition: str | None = None) -> list[str]:
     lines = []
     for event in events:
         kind = event.event_type_value
-        # A parallel load names each event's partition; a partition run names it once for all.
+        # A partition run names its partition once for all its events.
         data = event.event_specific_data
         part = partition or event.partition or getattr(data, "partition", None)
         where = f"[{part}]" if part else ""
@@ -568,8 +554,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=1,
-        help="target tables loaded at once (default 1: one run per table; 2 or more: one run on the "
-        "multiprocess executor, parents still before children)",
+        help="target-table runs at once (default 1: one after another; 2 or more: that many worker processes, "
+        "each run waiting for its parents' runs)",
     )
     dry.add_argument(
         "--engine",

@@ -9,11 +9,10 @@ from qvh_migration.defs import trials as trial_loads
 from qvh_migration.defs import worklists as cleansing
 from qvh_migration.defs.automation import build_automation
 from qvh_migration.defs.extract_store import ExtractSource
-from qvh_migration.defs.parallel_load import target_tables_parallel
 from qvh_migration.defs.resources import MigrationSettings
 
 DRY_RUN_JOB = "dry_run"
-# The per-partition load the dry-run chain runs 38 times (the CLI and the nightly sensors).
+# The per-partition load a load batch runs 38 times (the CLI, the nightly sensors, a backfill).
 TARGET_TABLE_JOB = "target_table_load"
 # One partition plus what reads it, for a rerun after a fix.
 TARGET_TABLE_RERUN_JOB = "target_table_rerun"
@@ -113,9 +112,14 @@ release_job = dg.define_asset_job(
     description="Re-score the stored run: cross-table integrity, defect detection and the release decision.",
 )
 JOBS = [dry_run_job, target_table_job, target_table_rerun_job, staging_job, catalogs_job, release_job]
-# All 38 tables in one run on the multiprocess executor (a one-run backfill); not an asset job, so
-# it is listed beside them.
-ALL_JOBS = [*JOBS, target_tables_parallel]
+
+
+def target_table_load() -> dg.JobDefinition:
+    """The resolved ``target_table_load`` job, for ``defs/table_runs.load_tables`` (its worker processes
+    import this module and call it)."""
+    return defs.resolve_job_def(TARGET_TABLE_JOB)
+
+
 schedules, sensors = build_automation(dry_run_job, target_table_job, staging_job, catalogs_job)
 nightly_dry_run = schedules[0]
 
@@ -124,7 +128,7 @@ defs = dg.Definitions(
         lambda spec: spec.replace_attributes(owners=[OWNER]), dg.load_assets_from_modules(MODULES)
     ),
     asset_checks=dg.load_asset_checks_from_modules(MODULES),
-    jobs=ALL_JOBS,
+    jobs=JOBS,
     schedules=schedules,
     sensors=sensors,
     resources={"settings": MigrationSettings(), "extract_source": ExtractSource()},

@@ -246,21 +246,7 @@ MATERIALISE_READ_ONLY = (
 )
 
 
-def test_held_partitions_and_the_decision_block(tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
-    def evaluation(partition: str, passed: bool, severity: str) -> SimpleNamespace:
-        data = SimpleNamespace(
-            asset_key=SimpleNamespace(to_user_string=lambda: "target_table_gates"),
-            passed=passed,
-            severity=SimpleNamespace(value=severity),
-            partition=partition,
-        )
-        return SimpleNamespace(event_type_value="ASSET_CHECK_EVALUATION", event_specific_data=data)
-
-    events = [evaluation("LOAD_IWL", False, "ERROR"), evaluation("LOAD_PMI", False, "WARN"),
-              evaluation("LOAD_REFERRALS", True, "ERROR")]  # fmt: skip
-    assert cli.held_partitions(events) == {"LOAD_IWL"}
+def test_the_decision_block(tmp_path: Path) -> None:
     assert cli.stored_decision_lines(tmp_path) == [
         f"no release decision in this run ({tmp_path / 'gates' / 'release_decision.json'} not written)"
     ]

@@ -43,12 +43,14 @@ def test_legacy_facts_do_not_depend_on_the_generator_or_dagster() -> None:
 # The load order and parent links are read in one module; the specs package makes the catalog (and its
 # Dagster asset previews it), and the trial comparison's reference evaluator reads it on its own on
 # purpose (it must not call ETL code).
+# The entity diagram draws the parent links as the guide prints them (it orders nothing).
 LOAD_ORDER_READERS = {
     PACKAGE / "etl" / "load_order.py",
     PACKAGE / "defs" / "specs.py",
     PACKAGE / "reports" / "trial_comparison" / "trial_comparison.py",
+    PACKAGE / "reports" / "evidence_pack" / "erd.py",
 }
-LOAD_ORDER_FACTS = {"load_order", "target_tables.csv"}
+LOAD_ORDER_FACTS = {"load_order", "parent_links", "target_tables.csv"}
 
 
 def _string_constants(path: Path) -> set[str]:
@@ -77,6 +79,42 @@ def test_only_the_load_order_module_reads_the_load_order() -> None:
         and _string_constants(path) & LOAD_ORDER_FACTS
     }
     assert readers == set()
+
+
+# The load-order rule (wait, hold back, load) is applied by one module of the Dagster layer, the load
+# batch every path launches; the rerun command applies it to one table and its descendants in-process.
+RULE = {"decide", "held_back", "load_parents_first"}
+RULE_APPLIERS = {
+    PACKAGE / "etl" / "load_order.py",
+    PACKAGE / "defs" / "load_batch.py",
+    PACKAGE / "cli_rerun.py",
+}
+
+
+def _rule_calls(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("load_order")
+        for alias in node.names
+        if alias.name in RULE
+    }
+    calls = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in RULE:
+                calls.add(func.attr)
+            elif isinstance(func, ast.Name) and func.id in imported:
+                calls.add(func.id)
+    return calls
+
+
+def test_one_module_of_the_dagster_layer_applies_the_load_order_rule() -> None:
+    appliers = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if p not in RULE_APPLIERS and _rule_calls(p)}
+    assert appliers == set()
+    assert _rule_calls(PACKAGE / "defs" / "load_batch.py")  # the test would see a call
 
 
 # The stages in the order data flows through them: a stage may import an earlier one, never a later

@@ -1,25 +1,21 @@
 """Schedules and sensors: the nightly dry run, and reacting to new documents or a new extract delivery.
 
-A night is a chain of runs, not one run request per stage, because the target tables must load in
-dependency order: a child table links against its parent's last published load, and all of them
-need the key registry. Launching the unpartitioned run and 38 partition runs at the same moment
-would race. So:
+A night is the upstream run, one load batch of the 38 target-table partition runs, then the downstream
+run:
 
 1. ``nightly_dry_run`` (02:00 Europe/London) requests the ``dry_run`` job (catalogs, extracts,
-   mapping, key registry, and whatever else runs before the target tables).
-2. ``load_tables_after_upstream`` sees that run succeed and requests every table with no parent.
-3. ``load_children_after_parents`` sees each table succeed and requests every table whose parents
-   have all loaded in this cycle; when all 38 have, it requests the downstream job (staging database,
-   gates, reports). A failed table stops its own descendants and the downstream job, nothing else.
-4. ``hold_back_after_failure`` sees a table fail and tags its run with the descendants it holds back.
+   mapping, key registry, and whatever else runs before the target tables), tagged as a dry run.
+2. ``load_tables_after_upstream`` sees that run succeed and requests all 38 partition runs at once, in
+   load order, as one batch (``qvh/load_batch``: the dry run's id). Each run orders itself
+   (``defs/load_batch.py``): it waits for its parents' runs in the batch and is held back when an
+   ancestor failed, as in a backfill from the UI or the CLI's dry run. The run queue
+   (``deploy/dagster.yaml``) decides how many load at once.
+3. ``build_after_tables`` sees every run of a nightly batch finished and requests the downstream job
+   (staging database, gates, reports), as the CLI's dry run builds them after its tables.
 
-Which tables are ready and which are held back is ``etl/load_order.py``'s rule, the one the CLI's
-dry run and the parallel job follow too.
-
-Every run of a cycle carries the ``qvh/cycle`` tag (the first run's id) and each request has a run
-key of cycle and table, so a sensor that evaluates twice never launches a table twice. Declarative
-automation was the alternative; it does not express "parent partition before child partition" of
-one partitioned asset, which this chain does, and the run queue still caps how many load at once.
+Each request has a run key of batch and table (or ``downstream``), so a sensor that evaluates twice
+never launches anything twice. Declarative automation was the alternative; it does not express
+"parent partition before child partition" of one partitioned asset, which the batch's runs do.
 """
 
 from __future__ import annotations
@@ -31,34 +27,49 @@ from pathlib import Path
 
 import dagster as dg
 
+from qvh_migration import run_tags
+from qvh_migration.defs import load_batch
 from qvh_migration.defs.resources import settings_without_target_url
 from qvh_migration.etl import load_order
 from qvh_migration.settings import default_spec_dir
 
-CYCLE_TAG = "qvh/cycle"
+# Dagster's tag on a run a sensor launched: which runs are a nightly batch's.
+SENSOR_TAG = "dagster/sensor_name"
 IMPUTE_TAG = "qvh/impute_mode"
-PARTITION_TAG = "dagster/partition"
 DELIVERY_DIR_ENV = "QVH_EXTRACT_DELIVERY_DIR"
 # A delivery folder is read only once this file is in it, so a half-copied delivery is never loaded.
 DELIVERY_READY_FILE = "READY"
 
 
 def _settings_config(run: dg.DagsterRun) -> dict:
-    # Later runs of a cycle read and write where the first run did.
+    # Later runs of a night read and write where the first run did.
     resources = (run.run_config or {}).get("resources", {})
     if "settings" not in resources:
         return {}
     return {"resources": {"settings": settings_without_target_url(resources["settings"])}}
 
 
-def _load_request(cycle: str, table: str, run: dg.DagsterRun, job_name: str) -> dg.RunRequest:
+def _batch_tags(batch: str, run: dg.DagsterRun) -> dict[str, str]:
+    """The batch, and the dry run's tags and impute mode of the run that started the night."""
+    kept = (run_tags.DRY_RUN_TAG, run_tags.DRY_RUN_NAME_TAG, IMPUTE_TAG)
+    return {
+        **{k: run.tags[k] for k in kept if run.tags.get(k)},
+        run_tags.DRY_RUN_TAG: batch,
+        load_batch.BATCH_TAG: batch,
+    }
+
+
+def _load_request(batch: str, table: str, run: dg.DagsterRun, job_name: str) -> dg.RunRequest:
     impute = run.tags.get(IMPUTE_TAG)
     config = _settings_config(run)
     if impute:
         config["ops"] = {"target_tables": {"config": {"impute_mode": impute}}}
-    tags = {CYCLE_TAG: cycle, **({IMPUTE_TAG: impute} if impute else {})}
     return dg.RunRequest(
-        run_key=f"{cycle}:{table}", job_name=job_name, partition_key=table, run_config=config, tags=tags
+        run_key=f"{batch}:{table}",
+        job_name=job_name,
+        partition_key=table,
+        run_config=config,
+        tags=_batch_tags(batch, run),
     )
 
 
@@ -68,7 +79,7 @@ def build_automation(
     downstream_job: dg.UnresolvedAssetJobDefinition,
     catalogs_job: dg.UnresolvedAssetJobDefinition,
 ) -> tuple[list[dg.ScheduleDefinition], list[dg.SensorDefinition]]:
-    """The nightly schedule and the five sensors, bound to the code location's jobs."""
+    """The nightly schedule and the four sensors, bound to the code location's jobs."""
     order = load_order.committed()
 
     @dg.schedule(
@@ -79,13 +90,14 @@ def build_automation(
         default_status=dg.DefaultScheduleStatus.STOPPED,
         description=(
             "Nightly dry run at 02:00 UK time: the stages before the target tables; the sensors "
-            "load_tables_after_upstream and load_children_after_parents then load the 38 tables parents "
-            "first and build the staging database, gates and reports. Ships stopped."
+            "load_tables_after_upstream and build_after_tables then load the 38 tables as one batch "
+            "and build the staging database, gates and reports. Ships stopped."
         ),
     )
     def nightly_dry_run(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        stamp = context.scheduled_execution_time.strftime("%Y-%m-%dT%H:%M")
-        return dg.RunRequest(run_key=f"nightly:{stamp}", tags={"qvh/trigger": "nightly"})
+        when = context.scheduled_execution_time
+        tags = {"qvh/trigger": "nightly", **run_tags.new_dry_run(when).tags}
+        return dg.RunRequest(run_key=f"nightly:{when.strftime('%Y-%m-%dT%H:%M')}", tags=tags)
 
     @dg.run_status_sensor(
         name="load_tables_after_upstream",
@@ -93,69 +105,44 @@ def build_automation(
         monitored_jobs=[upstream_job],
         request_job=load_job,
         default_status=dg.DefaultSensorStatus.STOPPED,
-        description="When a dry run's upstream stages succeed, load every target table that has no parent.",
+        description=(
+            "When a dry run's upstream stages succeed, request the 38 target-table runs as one batch, in load "
+            "order; each waits for its parents' runs and is held back when an ancestor failed."
+        ),
     )
     def load_tables_after_upstream(context: dg.RunStatusSensorContext):
         run = context.dagster_run
-        cycle = run.tags.get(CYCLE_TAG, run.run_id)
-        for table in load_order.decide(order, loaded=()).ready:
-            yield _load_request(cycle, table, run, load_job.name)
+        batch = run_tags.dry_run_id(run.tags, run.run_id)
+        for table in order.tables:  # all at once, in load order: each run waits for its parents
+            yield _load_request(batch, table, run, load_job.name)
 
-    @dg.run_status_sensor(
-        name="load_children_after_parents",
-        run_status=dg.DagsterRunStatus.SUCCESS,
-        monitored_jobs=[load_job],
-        request_jobs=[load_job, downstream_job],
+    @dg.sensor(
+        name="build_after_tables",
+        job=downstream_job,
+        minimum_interval_seconds=60,
         default_status=dg.DefaultSensorStatus.STOPPED,
         description=(
-            "When a target table loads, load each table whose parents have now all loaded in this cycle; "
-            "after the 38th, build the staging database, gates and reports."
+            "When every target-table run of a nightly batch has finished (loaded, failed or held back), build the "
+            "staging database, gates and reports."
         ),
     )
-    def load_children_after_parents(context: dg.RunStatusSensorContext):
-        run = context.dagster_run
-        cycle = run.tags.get(CYCLE_TAG)
-        if not cycle:
-            return  # a table rerun by hand is not part of a nightly chain
-        loaded, failed = _cycle_outcomes(context.instance, load_job.name, cycle)
-        if loaded >= set(order.tables):
-            yield dg.RunRequest(
-                run_key=f"{cycle}:downstream",
-                job_name=downstream_job.name,
-                run_config=_settings_config(run),
-                tags={CYCLE_TAG: cycle},
-            )
-            return
-        # Every table the rule lets start; run keys drop the ones an earlier tick requested.
-        for table in load_order.decide(order, loaded=loaded, failed=failed).ready:
-            yield _load_request(cycle, table, run, load_job.name)
-
-    @dg.run_status_sensor(
-        name="hold_back_after_failure",
-        run_status=dg.DagsterRunStatus.FAILURE,
-        monitored_jobs=[load_job],
-        request_jobs=[load_job],
-        default_status=dg.DefaultSensorStatus.STOPPED,
-        description=(
-            "When a target table's load or blocking checks fail in a nightly chain, tag its run with the "
-            f"descendants it holds back ({load_order.HELD_BACK_TAG}); they are not requested this cycle. A table "
-            "held only by its gates is loaded: its children are requested as after a success."
-        ),
-    )
-    def hold_back_after_failure(context: dg.RunStatusSensorContext):
-        run = context.dagster_run
-        cycle = run.tags.get(CYCLE_TAG)
-        if not cycle:
-            return
-        loaded, failed = _cycle_outcomes(context.instance, load_job.name, cycle)
-        if run.tags.get(PARTITION_TAG) in loaded:  # held by its gates only
-            for table in load_order.decide(order, loaded=loaded, failed=failed).ready:
-                yield _load_request(cycle, table, run, load_job.name)
-        held = load_order.held_back(order, failed)
-        if held and run.tags.get(PARTITION_TAG) in failed:
-            context.instance.add_run_tags(run.run_id, {load_order.HELD_BACK_TAG: load_order.held_back_tag(held)})
-            for table, ancestor in held.items():
-                context.log.warning(load_order.held_back_line(table, ancestor))
+    def build_after_tables(context: dg.SensorEvaluationContext):
+        # The batches load_tables_after_upstream launched lately; a CLI dry run builds its own.
+        launched = dg.RunsFilter(job_name=load_job.name, tags={SENSOR_TAG: load_tables_after_upstream.name})
+        recent = context.instance.get_runs(filters=launched, limit=2 * len(order.tables))
+        first_run: dict[str, dg.DagsterRun] = {}
+        for run in recent:
+            first_run[run.tags[load_batch.BATCH_TAG]] = run
+        for batch, run in first_run.items():
+            built = dg.RunsFilter(job_name=downstream_job.name, tags={load_batch.BATCH_TAG: batch})
+            if context.instance.get_runs_count(filters=built):
+                continue
+            if load_batch.batch_finished(context.instance, (load_batch.BATCH_TAG, batch)):
+                yield dg.RunRequest(
+                    run_key=f"{batch}:downstream",
+                    run_config=_settings_config(run),
+                    tags=_batch_tags(batch, run),
+                )
 
     @dg.sensor(
         name="requirement_documents_changed",
@@ -205,29 +192,11 @@ def build_automation(
 
     sensors = [
         load_tables_after_upstream,
-        load_children_after_parents,
-        hold_back_after_failure,
+        build_after_tables,
         requirement_documents_changed,
         extract_delivery,
     ]
     return [nightly_dry_run], sensors
-
-
-def _cycle_outcomes(instance: dg.DagsterInstance, job_name: str, cycle: str) -> tuple[set[str], set[str]]:
-    """The partitions of a cycle's table runs: (loaded, failed). A run failed only by its gates loaded."""
-    from qvh_migration.defs.table_runs import run_held_by_gates
-
-    statuses = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
-    runs = instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=statuses, tags={CYCLE_TAG: cycle}))
-    loaded: set[str] = set()
-    failed: set[str] = set()
-    for run in runs:
-        table = run.tags.get(PARTITION_TAG)
-        if table and (run.status == dg.DagsterRunStatus.SUCCESS or run_held_by_gates(instance, run.run_id)):
-            loaded.add(table)
-        elif table:
-            failed.add(table)
-    return loaded, failed
 
 
 def documents_hash(folder: Path) -> str:

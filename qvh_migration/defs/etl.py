@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from qvh_migration.defs import table_runs
+from qvh_migration.defs import load_batch
 from qvh_migration.defs.metadata import fail_clearly, frame_metadata, partitioned_check, path_metadata, preview
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.etl import files as etl_files
@@ -108,28 +108,12 @@ def key_registry(context: dg.AssetExecutionContext, settings: MigrationSettings)
 def target_tables(
     context: dg.AssetExecutionContext, config: TargetLoadConfig, settings: MigrationSettings
 ) -> dg.MaterializeResult:
-    backfill = context.run.tags.get(table_runs.BACKFILL_TAG)
-    if backfill:  # a backfill from the UI follows the same load-order rule as the dry run and the sensors
-        _hold_back_in_backfill(context, backfill)
+    # A run of a load batch (a backfill, the dry run, the nightly chain) waits for its parents' runs and is
+    # held back when an ancestor failed: the same rule on every path.
+    load_batch.hold_back_or_load(context)
     return table_load_result(
         settings, context.partition_key, config.impute_mode, context.run.run_id, context.log, config.engine
     )
-
-
-def _hold_back_in_backfill(context: dg.AssetExecutionContext, backfill: str) -> None:
-    table, run_id = context.partition_key, context.run.run_id
-    ancestor = table_runs.held_back_in_backfill(context.instance, backfill, table, run_id)
-    if ancestor:
-        tags = {
-            table_runs.HELD_BACK_BY_TAG: ancestor,
-            load_order.HELD_BACK_TAG: load_order.held_back_tag({table: ancestor}),
-        }
-        context.instance.add_run_tags(run_id, tags)
-        raise dg.Failure(
-            description=load_order.held_back_line(table, ancestor),
-            metadata={"held_back_by": ancestor},
-            allow_retries=False,
-        )
 
 
 def table_load_result(
@@ -140,8 +124,7 @@ def table_load_result(
     log: logging.Logger,
     engine: str = DEFAULT_ENGINE,
 ) -> dg.MaterializeResult:
-    """Load one target table and describe it for the UI: the asset's body, shared with the parallel
-    load job (``defs/parallel_load.py``), which reports the same materialisation and checks."""
+    """Load one target table and describe it for the UI (the asset's body once its batch lets it load)."""
     with fail_clearly():
         load, paths = pipeline.run_partition(
             _folders(settings),

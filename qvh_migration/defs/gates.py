@@ -104,7 +104,7 @@ def target_table_gates(
 
 
 def table_gates_result(settings: MigrationSettings, table: str, profile_name: str) -> dg.MaterializeResult:
-    """Gate one target table: the asset's body, shared with the parallel load job."""
+    """Gate one target table: the asset's body."""
     with fail_clearly():
         profile = load_profile(profile_name)
         result, paths = gate_pipeline.gate_partition(_folders(settings), _gates_dir(settings), table, profile)

@@ -4,9 +4,9 @@ The order and the links come from the target catalog (``table_name``, ``load_ord
 ``parent_links``): the run's parsed catalog, or the guide's committed facts, which fix the
 partitions at definition time. The rule: a table may load once all its parents have loaded; a
 table whose load or blocking checks fail holds back every descendant, and each held-back table
-names the failed ancestor it waits for. The CLI's dry run (serial and parallel), the nightly
-sensor chain and the parallel job's graph all ask this module, so they load and hold back the
-same tables.
+names the failed ancestor it waits for. Every way of loading the 38 tables (the CLI's dry run,
+the nightly batch, a backfill from the UI) is a batch of partition runs that each ask this module
+(``defs/load_batch.py``), as the rerun command does, so they load and hold back the same tables.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Jobs, the nightly schedule's run requests, the run chain, both sensors and the Launchpad config."""
+"""Jobs, the nightly schedule's run requests, the nightly load batch's sensors, the document and delivery
+sensors and the Launchpad config."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from qvh_migration.definitions import (
     TARGET_TABLE_RERUN_JOB,
     defs,
 )
-from qvh_migration.defs.automation import CYCLE_TAG, DELIVERY_DIR_ENV, IMPUTE_TAG
+from qvh_migration.defs.automation import DELIVERY_DIR_ENV, IMPUTE_TAG, SENSOR_TAG
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
+from qvh_migration.defs.load_batch import BATCH_TAG, PARTITION_TAG
 from qvh_migration.etl import load_order
+from qvh_migration.run_tags import DRY_RUN_NAME_TAG, DRY_RUN_TAG
 
 
 def _assets(job_name: str) -> set[str]:
@@ -52,6 +55,7 @@ def test_nightly_schedule_requests_the_upstream_run_at_two_uk_time() -> None:
         requests = schedule.evaluate_tick(dg.build_schedule_context(instance, scheduled_execution_time=when))
     [request] = requests.run_requests
     assert request.run_key == "nightly:2026-07-01T02:00"
+    assert request.tags[DRY_RUN_NAME_TAG] == "dry run 2026-07-01 01:00"  # a dry run's tags, in UTC
     assert schedule.job_name == DRY_RUN_JOB
 
 
@@ -90,37 +94,43 @@ def _evaluate(sensor_name: str, instance: dg.DagsterInstance, run, event) -> lis
     return list(sensor(context) or [])
 
 
-def test_upstream_success_requests_the_root_tables_with_its_settings() -> None:
+def test_upstream_success_requests_the_38_tables_as_one_batch_in_load_order() -> None:
     settings = {"resources": {"settings": {"config": {"data_dir": "/srv/qvh/data"}}}}
     with dg.instance_for_test() as instance:
-        run, event = _success(instance, DRY_RUN_JOB, {IMPUTE_TAG: "lenient"}, settings)
+        run, event = _success(instance, DRY_RUN_JOB, {IMPUTE_TAG: "lenient", DRY_RUN_TAG: "d1"}, settings)
         requests = _evaluate("load_tables_after_upstream", instance, run, event)
-    tables = [r.partition_key for r in requests]
-    assert tables[:4] == ["LOAD_STAFF", "LOAD_USERS", "LOAD_SITES", "LOAD_PMI"]
-    assert "LOAD_PMIIDS" not in tables
+    assert [r.partition_key for r in requests] == list(load_order.committed().tables)
     first = requests[0]
-    assert first.job_name == TARGET_TABLE_JOB and first.tags[CYCLE_TAG] == run.run_id
-    assert first.run_key == f"{run.run_id}:LOAD_STAFF"
+    assert first.job_name == TARGET_TABLE_JOB and first.tags[BATCH_TAG] == "d1" == first.tags[DRY_RUN_TAG]
+    assert first.run_key == "d1:LOAD_STAFF"
     assert first.run_config["resources"] == settings["resources"]
     assert first.run_config["ops"]["target_tables"]["config"]["impute_mode"] == "lenient"
 
 
-def test_table_success_requests_ready_children_then_the_downstream_job() -> None:
+def _table_run(instance: dg.DagsterInstance, table: str, status: dg.DagsterRunStatus, batch: str = "d1") -> None:
+    tags = {BATCH_TAG: batch, PARTITION_TAG: table, SENSOR_TAG: "load_tables_after_upstream"}
+    instance.add_run(dg.DagsterRun(job_name=TARGET_TABLE_JOB, status=status, tags=tags))
+
+
+def _build_requests(instance: dg.DagsterInstance) -> list[dg.RunRequest]:
+    sensor = defs.resolve_sensor_def("build_after_tables")
+    return list(sensor.evaluate_tick(dg.build_sensor_context(instance)).run_requests)
+
+
+def test_the_downstream_job_follows_once_every_run_of_the_nightly_batch_finished() -> None:
     with dg.instance_for_test() as instance:
-        roots = load_order.decide(load_order.committed(), loaded=()).ready
-        for table in roots:
-            run, event = _success(instance, TARGET_TABLE_JOB, {CYCLE_TAG: "c1", "dagster/partition": table})
-        requests = _evaluate("load_children_after_parents", instance, run, event)
-        assert "LOAD_PMIIDS" in {r.partition_key for r in requests}
-        assert not set(roots) & {r.partition_key for r in requests}
-        for table in TARGET_TABLE_NAMES:
-            if table not in roots:
-                run, event = _success(instance, TARGET_TABLE_JOB, {CYCLE_TAG: "c1", "dagster/partition": table})
-        [final] = _evaluate("load_children_after_parents", instance, run, event)
-        assert (final.job_name, final.run_key) == (STAGING_JOB, "c1:downstream")
-        # A hand-started rerun is not part of a chain.
-        run, event = _success(instance, TARGET_TABLE_JOB, {"dagster/partition": "LOAD_PMI"})
-        assert _evaluate("load_children_after_parents", instance, run, event) == []
+        *first, last = TARGET_TABLE_NAMES
+        for table in first:
+            _table_run(instance, table, dg.DagsterRunStatus.SUCCESS)
+        _table_run(instance, last, dg.DagsterRunStatus.STARTED)
+        assert _build_requests(instance) == []
+        _table_run(instance, last, dg.DagsterRunStatus.FAILURE)  # a retry, judged by its latest run
+        [request] = _build_requests(instance)
+        assert request.run_key == "d1:downstream" and request.tags[BATCH_TAG] == "d1"
+        assert defs.resolve_sensor_def("build_after_tables").job_name == STAGING_JOB
+        # A batch the CLI ran (no sensor tag) builds its own downstream run.
+        instance.add_run(dg.DagsterRun(job_name=TARGET_TABLE_JOB, tags={BATCH_TAG: "cli", PARTITION_TAG: last}))
+        assert [r.run_key for r in _build_requests(instance)] == ["d1:downstream"]
 
 
 def test_documents_sensor_fires_on_a_content_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,9 +197,7 @@ def test_launchpad_config_has_descriptions_and_defaults() -> None:
         dg.validate_run_config(defs.resolve_job_def(TARGET_TABLE_RERUN_JOB), bad)
 
 
-def test_no_run_the_chain_or_the_parallel_load_requests_carries_the_target_url() -> None:
-    from qvh_migration.defs.table_runs import parallel_run_config
-
+def test_no_run_the_nightly_batch_requests_carries_the_target_url() -> None:
     url = "postgresql://qvh@staging.example/hospital"
     settings = {"resources": {"settings": {"config": {"data_dir": "/srv/qvh/data", "target_url": url}}}}
     when = datetime(2026, 7, 1, 2, 0, tzinfo=ZoneInfo("Europe/London"))
@@ -198,19 +206,22 @@ def test_no_run_the_chain_or_the_parallel_load_requests_carries_the_target_url()
             dg.build_schedule_context(instance, scheduled_execution_time=when)
         )
         run, event = _success(instance, DRY_RUN_JOB, {}, settings)
-        roots = _evaluate("load_tables_after_upstream", instance, run, event)
-        run, event = _success(
-            instance, TARGET_TABLE_JOB, {CYCLE_TAG: run.run_id, "dagster/partition": "LOAD_STAFF"}, settings
-        )
-        children = _evaluate("load_children_after_parents", instance, run, event)
-    configs = [r.run_config for r in [*nightly.run_requests, *roots, *children]]
-    configs.append(parallel_run_config(settings, 2))
-    assert roots and children
+        tables = _evaluate("load_tables_after_upstream", instance, run, event)
+        for table in TARGET_TABLE_NAMES:
+            tags = {BATCH_TAG: run.run_id, PARTITION_TAG: table, SENSOR_TAG: "load_tables_after_upstream"}
+            instance.add_run(
+                dg.DagsterRun(
+                    job_name=TARGET_TABLE_JOB, status=dg.DagsterRunStatus.SUCCESS, tags=tags, run_config=settings
+                )
+            )
+        downstream = _build_requests(instance)
+    configs = [r.run_config for r in [*nightly.run_requests, *tables, *downstream]]
+    assert tables and downstream
     for config in configs:
         assert "postgresql" not in json.dumps(config), config
-    assert roots[0].run_config["resources"]["settings"]["config"] == {"data_dir": "/srv/qvh/data"}
+    assert tables[0].run_config["resources"]["settings"]["config"] == {"data_dir": "/srv/qvh/data"}
 
 
 def test_case_note_history_waits_for_the_case_note_identifiers_its_gate_reads() -> None:
-    # casenote_before_history reads LOAD_PMIIDS: a parallel load must not judge the history before them.
+    # casenote_before_history reads LOAD_PMIIDS: a batch's run must not judge the history before them.
     assert "LOAD_PMIIDS" in load_order.committed().parents["LOAD_PMICASENOTEHISTORY"]

@@ -99,7 +99,7 @@ mutation Launch($params: ExecutionParams!) {
 STATUS = "query Status($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
 
 
-def launch_partition_run(url: str, partition: str) -> str:
+def launch_partition_run(url: str, partition: str, tags: dict[str, str] | None = None) -> str:
     params = {
         "selector": {
             "repositoryLocationName": "qvh_migration",
@@ -107,7 +107,9 @@ def launch_partition_run(url: str, partition: str) -> str:
             "jobName": TARGET_TABLE_JOB,
         },
         "runConfigData": {},
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": partition}]},
+        "executionMetadata": {
+            "tags": [{"key": k, "value": v} for k, v in {"dagster/partition": partition, **(tags or {})}.items()]
+        },
     }
     launched = graphql(url, LAUNCH, {"params": params})["launchRun"]
     assert launched["__typename"] == "LaunchRunSuccess", launched

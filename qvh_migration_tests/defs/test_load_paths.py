@@ -1,6 +1,7 @@
-"""Every way of loading the 38 tables follows the same rule: with LOAD_PMI failing a blocking check, the
-CLI's serial dry run, its ``--workers 2`` dry run, the nightly sensor chain and a backfill of the 38
-partitions load the same tables and hold back the same descendants, naming LOAD_PMI."""
+"""Every way of loading the 38 tables is one orchestration, a load batch of partition runs that order
+themselves: with LOAD_PMI failing a blocking check, the CLI's serial dry run, its ``--workers 2`` dry run,
+the nightly batch and a backfill of the 38 partitions load the same tables and hold back the same
+descendants, naming LOAD_PMI, and the failed run names what it holds back."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import pytest
 
 from qvh_migration import cli
 from qvh_migration.definitions import DRY_RUN_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
-from qvh_migration.defs import table_runs
+from qvh_migration.defs.automation import SENSOR_TAG
+from qvh_migration.defs.load_batch import BACKFILL_TAG, BATCH_TAG, HELD_BACK_BY_TAG, PARTITION_TAG
 from qvh_migration.etl import files as etl_files
 from qvh_migration.etl import load_order
+from qvh_migration.run_tags import DRY_RUN_TAG
 
 PATIENTS, SEED = 200, 11
 FAILED = "LOAD_PMI"
@@ -47,56 +50,57 @@ def _cli(data_dir: Path, workers: int, capsys: pytest.CaptureFixture[str]) -> tu
     capsys.readouterr()
     code = cli.dry_run(plan=plan, quiet=True, workers=workers)
     out = capsys.readouterr().out
-    return code, _loaded(data_dir), dict(HELD.findall(out))
+    held = dict(HELD.findall(out))
+    # The runs record it as a backfill's do, each tagged with the dry run and its batch.
+    [dry_run] = re.findall(r"^dry run id (\S+)", out, re.M)
+    with dg.DagsterInstance.get() as instance:
+        tags = {DRY_RUN_TAG: dry_run, BATCH_TAG: dry_run}
+        runs = instance.get_runs(filters=dg.RunsFilter(job_name=TARGET_TABLE_JOB, tags=tags))
+        assert len(runs) == len(load_order.committed().tables)
+        assert _held_back(instance, [r.run_id for r in runs]) == held
+    return code, _loaded(data_dir), held
 
 
-def _chain(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], dict[str, str]]:
-    """The nightly chain: each requested table run executed, the sensors evaluated after each."""
+def _held_back(instance: dg.DagsterInstance, run_ids: list[str]) -> dict[str, str]:
+    """Each held-back run's table and ancestor, and the same read from the failed run's own tag."""
+    runs = [instance.get_run_by_id(run_id) for run_id in run_ids]
+    held = {r.tags[PARTITION_TAG]: r.tags[HELD_BACK_BY_TAG] for r in runs if HELD_BACK_BY_TAG in r.tags}
+    [failed] = [r for r in runs if r.tags[PARTITION_TAG] == FAILED]
+    tag = failed.tags.get(load_order.HELD_BACK_TAG, "")
+    assert dict(pair.split("<") for pair in filter(None, tag.split(";"))) == held
+    return held
+
+
+def _nightly(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], dict[str, str]]:
+    """The nightly batch: the sensor's 38 requests run in the order requested, one at a time as a run-queue
+    limit of one does, then the downstream sensor requests the staging build once all have finished."""
     monkeypatch.setenv("QVH_DATA_DIR", str(data_dir))
-    children = defs.resolve_sensor_def("load_children_after_parents")
-    hold = defs.resolve_sensor_def("hold_back_after_failure")
-    held: dict[str, str] = {}
+    sensor = defs.resolve_sensor_def("load_tables_after_upstream")
     with dg.DagsterInstance.get() as instance:
         upstream = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
             instance=instance, run_config=synthetic_run_config(patients=PATIENTS, seed=SEED)
         )
         assert upstream.success
-        roots = defs.resolve_sensor_def("load_tables_after_upstream")
         context = dg.build_run_status_sensor_context(
-            sensor_name=roots.name,
+            sensor_name=sensor.name,
             dagster_event=upstream.get_run_success_event(),
             dagster_instance=instance,
             dagster_run=upstream.dagster_run,
         )
-        queue = list(roots(context) or [])
-        seen: set[str] = set()
-        while queue:
-            request = queue.pop(0)
-            if request.run_key in seen or request.job_name != TARGET_TABLE_JOB:
-                continue
-            seen.add(request.run_key)
+        run_ids = []
+        for request in sensor(context) or []:
             result = defs.resolve_job_def(TARGET_TABLE_JOB).execute_in_process(
                 instance=instance,
                 run_config=request.run_config,
                 partition_key=request.partition_key,
-                tags={**request.tags, "dagster/partition": request.partition_key},
+                # The daemon tags a run with the sensor that requested it.
+                tags={**request.tags, SENSOR_TAG: sensor.name},
                 raise_on_error=False,
             )
-            run = instance.get_run_by_id(result.run_id)
-            if result.success:
-                event = result.get_run_success_event()
-                context = dg.build_run_status_sensor_context(
-                    sensor_name=children.name, dagster_event=event, dagster_instance=instance, dagster_run=run
-                )
-                queue += list(children(context) or [])
-            else:
-                event = result.get_run_failure_event()
-                context = dg.build_run_status_sensor_context(
-                    sensor_name=hold.name, dagster_event=event, dagster_instance=instance, dagster_run=run
-                ).for_run_failure()
-                queue += list(hold(context) or [])
-                tag = instance.get_run_by_id(result.run_id).tags.get(load_order.HELD_BACK_TAG, "")
-                held |= dict(pair.split("<") for pair in filter(None, tag.split(";")))
+            run_ids.append(result.run_id)
+        built = defs.resolve_sensor_def("build_after_tables").evaluate_tick(dg.build_sensor_context(instance))
+        assert [r.run_key for r in built.run_requests] == [f"{upstream.run_id}:downstream"]
+        held = _held_back(instance, run_ids)
     return _loaded(data_dir), held
 
 
@@ -104,23 +108,21 @@ def _backfill(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[set[str]
     """A backfill of the 38 partitions as the daemon launches it: one run each, submitted in partition
     (load) order, run one at a time as a run-queue limit of one does, each tagged with the backfill."""
     monkeypatch.setenv("QVH_DATA_DIR", str(data_dir))
-    held: dict[str, str] = {}
     with dg.DagsterInstance.get() as instance:
         assert (
             defs.resolve_job_def(DRY_RUN_JOB)
             .execute_in_process(instance=instance, run_config=synthetic_run_config(patients=PATIENTS, seed=SEED))
             .success
         )
-        for table in load_order.committed().tables:
-            result = defs.resolve_job_def(TARGET_TABLE_JOB).execute_in_process(
-                instance=instance,
-                partition_key=table,
-                tags={table_runs.BACKFILL_TAG: "bf1"},
-                raise_on_error=False,
+        run_ids = [
+            defs.resolve_job_def(TARGET_TABLE_JOB)
+            .execute_in_process(
+                instance=instance, partition_key=table, tags={BACKFILL_TAG: "bf1"}, raise_on_error=False
             )
-            ancestor = instance.get_run_by_id(result.run_id).tags.get(table_runs.HELD_BACK_BY_TAG)
-            if ancestor:
-                held[table] = ancestor
+            .run_id
+            for table in load_order.committed().tables
+        ]
+        held = _held_back(instance, run_ids)
     return _loaded(data_dir), held
 
 
@@ -141,19 +143,19 @@ def test_every_path_loads_and_holds_back_the_same_tables(
             .success
         )
     _plant_duplicate_record_number(base)
-    folders = {name: tmp_path_factory.mktemp(name) for name in ("serial", "parallel", "chain", "backfill")}
+    folders = {name: tmp_path_factory.mktemp(name) for name in ("serial", "parallel", "nightly", "backfill")}
     for folder in folders.values():
         shutil.copytree(base, folder, dirs_exist_ok=True)
 
     serial_code, serial_loaded, serial_held = _cli(folders["serial"], 1, capsys)
-    parallel_code, parallel_loaded, parallel_held = _cli(folders["parallel"], 2, capsys)
-    chain_loaded, chain_held = _chain(folders["chain"], monkeypatch)
+    workers_code, workers_loaded, workers_held = _cli(folders["parallel"], 2, capsys)
+    nightly_loaded, nightly_held = _nightly(folders["nightly"], monkeypatch)
     backfill_loaded, backfill_held = _backfill(folders["backfill"], monkeypatch)
 
     expected_held = load_order.held_back(load_order.committed(), [FAILED])
     assert "LOAD_PMIIDS" in expected_held
-    assert serial_held == parallel_held == chain_held == backfill_held == expected_held
+    assert serial_held == workers_held == nightly_held == backfill_held == expected_held
     # The failed table's files are written (its check fails after the load); no descendant's are.
     expected_loaded = set(load_order.committed().tables) - set(expected_held)
-    assert serial_loaded == parallel_loaded == chain_loaded == backfill_loaded == expected_loaded
-    assert serial_code != 0 and parallel_code != 0
+    assert serial_loaded == workers_loaded == nightly_loaded == backfill_loaded == expected_loaded
+    assert serial_code != 0 and workers_code != 0

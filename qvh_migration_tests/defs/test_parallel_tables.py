@@ -1,4 +1,5 @@
-"""All 38 partitions on two worker processes give the same tables, keys and check results as a serial run."""
+"""All 38 partition runs of a batch on two worker processes give the same tables, keys and check results
+as one after another."""
 
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from qvh_migration.definitions import DRY_RUN_JOB, STAGING_JOB, TARGET_TABLE_JOB, defs, synthetic_run_config
+from qvh_migration.definitions import (
+    DRY_RUN_JOB,
+    STAGING_JOB,
+    TARGET_TABLE_JOB,
+    defs,
+    synthetic_run_config,
+    target_table_load,
+)
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
 from qvh_migration.defs.table_runs import TableRun, load_tables
 from qvh_migration.etl import files as etl_files
-from qvh_migration.etl import load_order
 
 # Builds a whole dry run, starts a server or a browser, or loads all 38 tables: the full suite only.
 pytestmark = pytest.mark.slow
+# The stored Dagster runs of each load, by workers.
+STORED: dict[int, list[dg.DagsterRun]] = {}
 
 
 def _run_tables(data_dir: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -> tuple[list[TableRun], float]:
@@ -25,12 +34,13 @@ def _run_tables(data_dir: Path, workers: int, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setenv("QVH_DATA_DIR", str(data_dir))  # workers are spawned with this environment
     started = time.monotonic()
-    loaded = load_tables(defs.resolve_job_def(TARGET_TABLE_JOB), {}, workers=workers)
+    loaded = load_tables(target_table_load, {}, workers=workers)
     assert loaded.held_back == {}
     runs = loaded.runs
     elapsed = time.monotonic() - started
     with dg.DagsterInstance.get() as instance:
         assert defs.resolve_job_def(STAGING_JOB).execute_in_process(instance=instance).success
+        STORED[workers] = [instance.get_run_by_id(r.run_id) for r in runs]
     return runs, elapsed
 
 
@@ -101,45 +111,11 @@ def test_same_tables_rejects_outcomes_and_keys(serial_and_parallel) -> None:
     )
 
 
-def test_parallel_job_is_the_multiprocess_executor_over_the_parent_graph() -> None:
-    from qvh_migration.defs.parallel_load import PARALLEL_LOAD_JOB, op_name
+def test_each_table_is_its_own_partition_run_of_the_batch(serial_and_parallel) -> None:
+    from qvh_migration.defs.load_batch import BATCH_TAG, PARTITION_TAG
 
-    job = defs.resolve_job_def(PARALLEL_LOAD_JOB)
-    assert job.executor_def.name == "multiprocess"
-    assert job.run_config["execution"]["config"]["max_concurrent"] == 2
-    parents = load_order.committed().parents
-    assert {node.name for node in job.graph.nodes} == {op_name(t) for t in parents}
-    for table, ps in parents.items():
-        upstream = {
-            output.node_name
-            for inputs in job.graph.dependency_structure.input_to_upstream_outputs_for_node(op_name(table)).values()
-            for output in inputs
-        }
-        assert upstream == {op_name(p) for p in ps}, table
-
-
-def test_parallel_run_config_carries_settings_impute_mode_and_profile() -> None:
-    from qvh_migration.defs.table_runs import parallel_run_config
-
-    per_table = {
-        "resources": {
-            "settings": {"config": {"data_dir": "/x"}},
-            "extract_source": {"config": {"kind": "synthetic"}},  # the CLI's shared config carries it
-        },
-        "ops": {
-            "target_tables": {"config": {"impute_mode": "lenient"}},
-            "target_table_gates": {"config": {"profile": "cutover_ready"}},
-        },
-        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-    }
-    config = parallel_run_config(per_table, 3)
-    assert config["execution"] == {"config": {"max_concurrent": 3}}
-    assert config["resources"]["settings"] == {"config": {"data_dir": "/x"}}
-    assert config["resources"]["table_load_options"] == {
-        "config": {"impute_mode": "lenient", "profile": "cutover_ready"}
-    }
-    assert config["loggers"] == per_table["loggers"]
-    assert "ops" not in config and "extract_source" not in config["resources"]
-    from qvh_migration.defs.parallel_load import PARALLEL_LOAD_JOB
-
-    assert dg.validate_run_config(defs.resolve_job_def(PARALLEL_LOAD_JOB), config)
+    for workers, (_, runs) in zip((1, 2), serial_and_parallel, strict=True):
+        stored = STORED[workers]
+        assert {run.job_name for run in stored} == {TARGET_TABLE_JOB}
+        assert [run.tags[PARTITION_TAG] for run in stored] == [r.table for r in runs]
+        assert len({run.tags[BATCH_TAG] for run in stored}) == 1

@@ -27,6 +27,8 @@ SHARED_YAML = settings.PROJECT_ROOT / "deploy" / "dagster.yaml"
 # Tables with no parent: each loads on its own, so four can be queued together.
 # Three tables with no parents: enough for the limit of two to hold one back.
 ROOT_TABLES = ("LOAD_STAFF", "LOAD_USERS", "LOAD_SITES")
+# A parent and its child (LOAD_PMIIDS links to LOAD_PMI only).
+BATCH = ("LOAD_PMI", "LOAD_PMIIDS")
 IN_PROGRESS = {dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED}
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
@@ -95,3 +97,26 @@ def test_the_queue_runs_at_most_two_partitions_at_once(shared_server) -> None:
     assert most_at_once <= 2, most_at_once
     # The limit was reached and held runs back, rather than runs merely finishing quickly.
     assert queued_while_full
+
+
+def test_a_batch_under_the_queue_loads_a_child_only_after_its_parent(shared_server) -> None:
+    """A parent and its child launched together as one batch, as a backfill's or the nightly sensor's runs
+    are: the queue may start both (limit two); the child's run waits in its body until its parent's ends."""
+    from qvh_migration.defs import load_batch
+
+    url, home = shared_server
+    parent, child = (launch_partition_run(url, table, {load_batch.BATCH_TAG: "queued-batch"}) for table in BATCH)
+    deadline = time.monotonic() + 900
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        while not all(instance.get_run_by_id(r).status in FINISHED for r in (parent, child)):
+            assert time.monotonic() < deadline, "batch not finished after 900 s"
+            time.sleep(0.5)
+        # Both loaded (a table held only by its ERROR gates fails its run but counts as loaded).
+        assert load_batch.batch_state(instance, (load_batch.BATCH_TAG, "queued-batch")).loaded == set(BATCH)
+        parent_end = instance.get_run_record_by_id(parent).end_time
+        loaded = [
+            entry.timestamp
+            for entry in instance.all_logs(child)
+            if entry.dagster_event is not None and entry.dagster_event.event_type_value == "ASSET_MATERIALIZATION"
+        ]
+    assert loaded and min(loaded) >= parent_end

@@ -110,18 +110,14 @@ def test_an_unknown_engine_is_one_clear_line() -> None:
         _load("LOAD_PMI", PMI_RULES, "spark")
 
 
-def test_the_engine_is_threaded_to_partition_and_parallel_runs() -> None:
+def test_the_engine_is_threaded_to_partition_runs() -> None:
     from qvh_migration.definitions import target_table_run_config
     from qvh_migration.defs.etl import TargetLoadConfig
-    from qvh_migration.defs.parallel_load import TableLoadOptions
-    from qvh_migration.defs.table_runs import parallel_run_config
 
-    assert TargetLoadConfig().engine == "duckdb" and TableLoadOptions().engine == "duckdb"
+    assert TargetLoadConfig().engine == "duckdb"
     assert target_table_run_config() == {}
     per_table = target_table_run_config("lenient", "pandas")
     assert per_table == {"ops": {"target_tables": {"config": {"impute_mode": "lenient", "engine": "pandas"}}}}
-    options = parallel_run_config(per_table, 2)["resources"]["table_load_options"]["config"]
-    assert options == {"impute_mode": "lenient", "engine": "pandas"}
 
 
 def test_the_dry_run_takes_an_engine() -> None:
