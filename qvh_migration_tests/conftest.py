@@ -69,8 +69,13 @@ def _golden_root(factory: pytest.TempPathFactory) -> Path:
     return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "golden"
 
 
+# Fixtures that hand a test the whole golden run; ``upstream_data`` needs only its upstream stages.
+WHOLE_RUN_FIXTURES = {"golden", "golden_copy", "file_path_run"}
+GOLDEN_SELECTED = pytest.StashKey[bool]()
+
+
 def _needs_golden(item: pytest.Item) -> bool:
-    return "golden" in getattr(item, "fixturenames", ())
+    return bool(WHOLE_RUN_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -82,9 +87,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """When a selected test needs the golden run, its build starts now, beside the tests that do not."""
+    # Every pytest-xdist worker collects the same items, so all of them decide alike.
+    session.config.stash[GOLDEN_SELECTED] = any(_needs_golden(item) for item in session.items)
     if session.config.option.collectonly:
         return
-    if any(_needs_golden(item) for item in session.items):
+    if session.config.stash[GOLDEN_SELECTED]:
         golden_run.start(_golden_root(session.config._tmp_path_factory))
 
 
@@ -107,10 +114,14 @@ def golden_copy(golden: golden_run.GoldenRun, tmp_path: Path) -> golden_run.Gold
 
 
 @pytest.fixture(scope="session")
-def upstream_data(golden: golden_run.GoldenRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def upstream_data(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The golden run's upstream stages (catalogs, synthetic extracts, contract, key registry) alone, as the
-    dry_run job leaves them before any table is loaded (read-only: copy it to change it)."""
-    return golden.copy_upstream_to(tmp_path_factory.mktemp("upstream") / "data")
+    dry_run job leaves them before any table is loaded (read-only: copy it to change it). Taken from the
+    golden run when the test run builds it; else (the fast lane) built alone, which costs a fraction of it."""
+    if request.config.stash.get(GOLDEN_SELECTED, True):
+        golden: golden_run.GoldenRun = request.getfixturevalue("golden")
+        return golden.copy_upstream_to(tmp_path_factory.mktemp("upstream") / "data")
+    return golden_run.shared_upstream(_golden_root(tmp_path_factory).with_name("upstream"))
 
 
 @pytest.fixture(scope="session")

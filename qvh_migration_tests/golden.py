@@ -208,6 +208,44 @@ def start(root: Path) -> None:
         (root / _BUILDER).write_text(str(builder.pid), encoding="utf-8")
 
 
+def build_upstream(data_dir: Path) -> Path:
+    """The upstream stages alone (the dry_run job: catalogs, extracts, contract, key registry, scenario book)
+    at the golden run's seed and size on the stand-ins: what a test run that selects no whole-run test
+    builds instead of the golden run (the fast lane). The files are those ``GoldenRun.copy_upstream_to``
+    takes from a golden run."""
+    from qvh_migration.definitions import DRY_RUN_JOB, defs, synthetic_run_config
+
+    saved = dict(os.environ)
+    try:
+        for name in _quiet_environment():
+            os.environ.pop(name, None)
+        os.environ["QVH_DATA_DIR"] = str(data_dir)
+        os.environ["QVH_REQUIREMENT_SPEC_DIR"] = str(SPEC_DIR)
+        result = defs.resolve_job_def(DRY_RUN_JOB).execute_in_process(
+            run_config=synthetic_run_config(patients=PATIENTS, seed=SEED), raise_on_error=False
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert result.success, f"the upstream stages of the golden run's size failed ({data_dir})"
+    return data_dir
+
+
+def shared_upstream(root: Path) -> Path:
+    """``build_upstream`` once for all pytest-xdist workers: the first builds it under ``root``, the others
+    wait for it on the lock."""
+    from filelock import FileLock
+
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root) + ".lock"):
+        if not (root / _DONE).is_file():
+            if root.exists():  # a build that broke off: start again
+                shutil.rmtree(root)
+            build_upstream(root / "data")
+            (root / _DONE).write_text("0", encoding="utf-8")
+    return root / "data"
+
+
 def shared(root: Path) -> GoldenRun:
     """The run under ``root``: read when built, waited for while a background build runs, else built here."""
     from filelock import FileLock

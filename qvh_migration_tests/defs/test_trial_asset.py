@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from qvh_migration.defs.resources import MigrationSettings
 from qvh_migration.defs.trial import trial_comparison
@@ -30,6 +31,7 @@ def _materialise(data_dir: Path) -> dg.ExecuteInProcessResult:
     )
 
 
+@pytest.mark.slow  # reads the whole golden dry run
 def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_path: Path) -> None:
     data_dir = _copy(file_path_run, tmp_path)
     result = _materialise(data_dir)
@@ -42,6 +44,7 @@ def test_asset_writes_the_reports_and_the_check_passes(file_path_run: Path, tmp_
     assert summary["mismatches"].sum() == 0 and summary["values_compared"].sum() > 0
 
 
+@pytest.mark.slow  # reads the whole golden dry run
 def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:
     data_dir = _copy(file_path_run, tmp_path)
     (data_dir / "target" / "staging.duckdb").unlink()
@@ -51,6 +54,7 @@ def test_missing_staging_database_fails_in_one_line(file_path_run: Path, tmp_pat
     assert "staging.duckdb" in failure.description and "not materialised yet" in failure.description
 
 
+@pytest.mark.slow  # reads the whole golden dry run
 def test_a_transform_the_reference_cannot_evaluate_fails_in_one_line(file_path_run: Path, tmp_path: Path) -> None:
     data_dir = _copy(file_path_run, tmp_path)
     contract_csv = data_dir / "mapping" / "mapping_contract.csv"

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from qvh_migration.definitions import STAGING_JOB, TARGET_TABLE_RERUN_JOB, defs
 from qvh_migration.defs.etl import TARGET_TABLE_NAMES
@@ -25,6 +26,7 @@ def test_reports_join_the_jobs_after_the_target_tables() -> None:
         assert keys >= REPORT_ASSETS, job
 
 
+@pytest.mark.slow  # reads the whole golden dry run
 def test_every_difference_of_the_run_is_explained(file_path_run: Path, tmp_path: Path) -> None:
     folders = replace(RunFolders.under(file_path_run), reports=tmp_path)
     frame = reconciliation.reconcile_run(folders, TARGET_TABLE_NAMES, ROW_SOURCES_FILE)

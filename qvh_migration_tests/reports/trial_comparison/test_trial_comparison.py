@@ -29,6 +29,7 @@ def chosen(file_path_run: Path) -> pd.DataFrame:
     )
 
 
+@pytest.mark.slow  # reads the whole golden dry run
 def test_patients_cover_every_edge_case_present(file_path_run: Path, chosen: pd.DataFrame) -> None:
     assert len(chosen) >= 50 and chosen["patient_key"].is_unique
     reader = trial_patients.extract_reader(file_path_run / "extracts")
@@ -43,6 +44,7 @@ def test_patients_cover_every_edge_case_present(file_path_run: Path, chosen: pd.
     assert everything and covered == everything
 
 
+@pytest.mark.slow  # reads the whole golden dry run
 def test_the_dry_run_shows_no_mismatch(file_path_run: Path, chosen: pd.DataFrame, tmp_path: Path) -> None:
     report = trial_report.build_trial_report(file_path_run, CROSSWALKS, tmp_path)
     wrong = report.comparison.loc[report.comparison["mismatch"]]
@@ -65,6 +67,7 @@ def test_the_dry_run_shows_no_mismatch(file_path_run: Path, chosen: pd.DataFrame
     assert "LOAD_PMI" in book.sheetnames and len(book.sheetnames) == report.summary["target_table"].nunique()
 
 
+@pytest.mark.slow  # reads the whole golden dry run
 def test_a_planted_date_bug_is_found_in_exactly_that_field(
     file_path_run: Path, chosen: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
