@@ -43,6 +43,7 @@ COMPARISON_COLUMNS = (
 SUMMARY_COLUMNS = ("target_table", "patients", "rows", "fields_compared", "values_compared", "mismatches")
 ROW_FIELD = "(row)"
 STAGING_DATABASE = "staging.duckdb"
+POSITION = "__trial_position"  # a column name no target table uses
 
 
 def read_registry(target: Path) -> dict[str, dict[str, int]]:
@@ -153,7 +154,7 @@ def table_lines(
         ).fetchdf()
         loaded = {int(r[key_field]): r for r in found.to_dict("records")}
     elif numbers:
-        loaded = rows_by_position(table, database, reference.parent_outcomes(table) or {})
+        loaded = rows_by_position(table, database, reference.parent_outcomes(table) or {}, set(numbers))
     outcomes = reference.parent_outcomes(table) or {}
     rejects = reject_reasons(target, table)
     lines = []
@@ -189,12 +190,22 @@ def table_lines(
     return lines
 
 
-def rows_by_position(table: str, database, outcomes: dict[int, tuple[str, str]]) -> dict[int, dict[str, object]]:
+def rows_by_position(
+    table: str, database, outcomes: dict[int, tuple[str, str]], wanted: set[int]
+) -> dict[int, dict[str, object]]:
     """A table without a record number (the archives): its rows are written in the order of the
-    outcomes file's loaded rows, so the k-th loaded outcome is the k-th row."""
+    outcomes file's loaded rows, so the k-th loaded outcome is the k-th row. Only the wanted numbers'
+    rows are fetched (the database picks them by position), not the whole table."""
     loaded_numbers = [number for number, (state, _why) in outcomes.items() if state == "loaded"]
-    found = database.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchdf().to_dict("records")
-    return dict(zip(loaded_numbers, found, strict=False))
+    positions = {k: number for k, number in enumerate(loaded_numbers) if number in wanted}
+    if not positions:
+        return {}
+    found = database.execute(
+        f'SELECT row_number() OVER (ORDER BY rowid) - 1 AS "{POSITION}", * FROM "{table}" '
+        f'QUALIFY "{POSITION}" IN (SELECT UNNEST(?))',
+        [sorted(positions)],
+    ).fetchdf()
+    return {positions[int(row.pop(POSITION))]: row for row in found.to_dict("records")}
 
 
 def reject_reasons(target: Path, table: str) -> dict[str, list[str]]:
@@ -228,12 +239,24 @@ def masked(comparison: pd.DataFrame) -> pd.DataFrame:
     identifying = out["field"].astype(str).map(is_identifier_column) | (from_identifier & ~link)
     source = out["source_value"].fillna("").astype(str)
     out["source_value"] = source.where(~from_identifier, mask_values(source)).mask(
-        outcome_line, source.str.split("; ").map(lambda keys: "; ".join(mask_row_keys(pd.Series(keys))))
+        outcome_line, _masked_key_lists(source.loc[outcome_line])
     )
     for column in ("expected_value", "target_value"):
         text = out[column].fillna("").astype(str)
         out[column] = text.where(~identifying, mask_values(text))
     return out
+
+
+def _masked_key_lists(lists: pd.Series) -> pd.Series:
+    """Each ``key; key`` list with every key masked on its own (a key's value ends at its ``|``, so
+    the keys are split before masking), all the lines' keys in one pass."""
+    if lists.empty:
+        return lists
+    keys = lists.str.split("; ").explode()
+    masked_keys = mask_row_keys(keys.reset_index(drop=True))
+    line = pd.Series(range(len(lists))).repeat(lists.str.split("; ").map(len).to_numpy()).to_numpy()
+    joined = masked_keys.groupby(line, sort=False).agg("; ".join)
+    return pd.Series(joined.to_numpy(), index=lists.index)
 
 
 def _names_identifier(source_value: str) -> bool:

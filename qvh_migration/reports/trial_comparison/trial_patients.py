@@ -10,9 +10,10 @@ so the same data and seed choose the same patients.
 
 from __future__ import annotations
 
+import heapq
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -133,9 +134,33 @@ def coded_values(read: Reader, contract: pd.DataFrame) -> dict[str, set[str]]:
                 continue  # reasons are shown: a patient's identifier is not a code to cover
             values = frame[column].fillna("").astype(str).str.strip()
             pairs = pd.DataFrame({"patient": frame[PATIENT].astype(str), "value": values}).loc[values.ne("")]
-            for (patient, value), _ in pairs.groupby(["patient", "value"]):
-                elements.setdefault(patient, set()).add(f"{table}.{column}={value}")
+            pairs = pairs.drop_duplicates()  # one element per patient and value, however many rows hold it
+            prefix = f"{table}.{column}="
+            for patient, value in zip(pairs["patient"], pairs["value"], strict=True):
+                elements.setdefault(patient, set()).add(prefix + value)
     return elements
+
+
+def greedy_cover(
+    everyone: list[str], elements: dict[str, set[str]], covered: set[str], taken: set[str]
+) -> Iterator[str]:
+    """Patients in greedy set-cover order: each time the one adding the most uncovered values, ties to
+    the earliest in ``everyone``; stops when nobody adds one. A patient's gain only falls as values get
+    covered, so a stale gain is an upper bound: the top of the heap is re-counted and taken only when
+    it still beats every other bound (the same choice as re-counting everyone each round)."""
+    covered = set(covered)
+    heap = [(-len(elements.get(p, set())), i, p) for i, p in enumerate(everyone) if p not in taken]
+    heapq.heapify(heap)
+    while heap:
+        _bound, i, patient = heapq.heappop(heap)
+        gain = len(elements.get(patient, set()) - covered)
+        if heap and (-gain, i) > heap[0][:2]:
+            heapq.heappush(heap, (-gain, i, patient))  # another may now add more: look again
+            continue
+        if gain == 0:
+            return
+        covered |= elements[patient]
+        yield patient
 
 
 def choose_patients(
@@ -155,14 +180,9 @@ def choose_patients(
         reasons.setdefault(patient, []).append(case)
     elements = coded_values(read, contract)
     covered = set().union(*(elements.get(p, set()) for p in reasons)) if reasons else set()
-    order = {p: i for i, p in enumerate(everyone)}
-    while True:
-        gains = {p: len(elements.get(p, set()) - covered) for p in everyone if p not in reasons}
-        best = max(gains.items(), key=lambda item: (item[1], -order[item[0]]), default=(None, 0))
-        if best[0] is None or best[1] == 0:
-            break
-        new = sorted(elements[best[0]] - covered)
-        reasons[best[0]] = [
+    for patient in greedy_cover(everyone, elements, covered, set(reasons)):
+        new = sorted(elements[patient] - covered)
+        reasons[patient] = [
             f"covers {len(new)} code value(s): " + ", ".join(new[:5]) + (" ..." if len(new) > 5 else "")
         ]
         covered |= set(new)

@@ -116,18 +116,23 @@ def unmask(items: pd.DataFrame, extracts: Path, contract: pd.DataFrame) -> pd.Da
     if masked is None or not masked.any():
         return items
     out = items.copy()
-    cache: dict[str, pd.DataFrame | None] = {}
-    for index in out.index[masked]:
-        row = out.loc[index]
-        key = parse_key(row["source_key"])
-        pairs, is_link = source_columns(contract, row["target_table"], row["field"])
+    # Each extract is read and indexed by its key columns once, so a run with many masked items costs
+    # one pass over each extract plus a dictionary look-up per item (not a scan of the extract per item).
+    indexes: dict[str, ExtractIndex] = {}
+    sources: dict[tuple[str, str], tuple[list[tuple[str, str]], bool]] = {}
+    rows = out.loc[masked, ["source_key", "target_table", "field"]]
+    for index, source_key, target_table, field in rows.itertuples(name=None):
+        key = parse_key(source_key)
+        if (target_table, field) not in sources:
+            sources[(target_table, field)] = source_columns(contract, target_table, field)
+        pairs, is_link = sources[(target_table, field)]
         value = None
         for table, column in pairs:
             if column in key:
                 continue
-            if table not in cache:
-                cache[table] = report_files.read_extract(extracts, table)
-            value = _lookup(cache[table], key, column)
+            if table not in indexes:
+                indexes[table] = ExtractIndex(report_files.read_extract(extracts, table))
+            value = indexes[table].lookup(key, column)
             if value is not None:
                 break
         if value is None and (is_link or (pairs and all(c in key for _, c in pairs))):
@@ -138,18 +143,36 @@ def unmask(items: pd.DataFrame, extracts: Path, contract: pd.DataFrame) -> pd.Da
     return out
 
 
-def _lookup(extract: pd.DataFrame | None, key: dict[str, str], column: str) -> str | None:
-    """The column's value in the one extract row the key's columns (those the extract has) match."""
-    shared = [k for k in key if extract is not None and k in extract]
-    if extract is None or not shared or column not in extract:
-        return None
-    match = pd.Series(True, index=extract.index)
-    for name in shared:
-        match &= extract[name].astype("string").fillna("").str.strip().eq(key[name].strip())
-    values = extract.loc[match, column].drop_duplicates()
-    if len(values) != 1:
-        return None
-    return "" if pd.isna(values.iloc[0]) else str(values.iloc[0])
+class ExtractIndex:
+    """An extract's rows grouped by the stripped text of a set of key columns, built once per set."""
+
+    def __init__(self, extract: pd.DataFrame | None) -> None:
+        self.extract = extract
+        self._groups: dict[tuple[str, ...], dict[tuple[str, ...], object]] = {}
+
+    def lookup(self, key: dict[str, str], column: str) -> str | None:
+        """The column's value in the one extract row the key's columns (those the extract has) match."""
+        extract = self.extract
+        shared = tuple(k for k in key if extract is not None and k in extract)
+        if extract is None or not shared or column not in extract:
+            return None
+        positions = self._positions(shared).get(tuple(key[name].strip() for name in shared))
+        if positions is None:
+            return None
+        values = extract[column].iloc[positions].drop_duplicates()
+        if len(values) != 1:
+            return None
+        return "" if pd.isna(values.iloc[0]) else str(values.iloc[0])
+
+    def _positions(self, shared: tuple[str, ...]) -> dict[tuple[str, ...], object]:
+        if shared not in self._groups:
+            assert self.extract is not None
+            text = pd.DataFrame(
+                {n: self.extract[n].astype("string").fillna("").str.strip() for n in shared}
+            ).reset_index(drop=True)
+            groups = text.groupby(list(shared), sort=False).indices
+            self._groups[shared] = {(k if isinstance(k, tuple) else (k,)): v for k, v in groups.items()}
+        return self._groups[shared]
 
 
 def read_history(folder: Path) -> pd.DataFrame:

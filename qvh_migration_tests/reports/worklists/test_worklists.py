@@ -144,6 +144,34 @@ def test_masked_values_are_read_back_from_the_extract(tmp_path: Path) -> None:
     assert worklist_run.unmask(link, tmp_path, contract)["current_value"].tolist() == ["000010001"]
 
 
+def test_many_masked_values_read_each_extract_once_and_keep_ambiguous_ones_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pd.DataFrame(
+        {
+            "InternalPatientNumber": ["000010001", "000010002", "000010003", "000010003", " 000010004 "],
+            "Surname": ["SMITH", "JONES", "BROWN", "GREEN", None],
+        }
+    ).to_parquet(tmp_path / "PATDATA.parquet")
+    contract = pd.DataFrame(
+        {
+            "target_table": ["LOAD_PMI"],
+            "target_field": ["SURNAME"],
+            "source_fields": ["PATDATA.Surname"],
+            "parent_table": [""],
+        }
+    )
+    reads = []
+    read_extract = worklist_run.report_files.read_extract
+    monkeypatch.setattr(worklist_run.report_files, "read_extract", lambda *a: reads.append(a[1]) or read_extract(*a))
+    keys = [f"InternalPatientNumber=00001000{n}" for n in (1, 2, 3, 4, 9)]
+    items = _items(*keys).assign(current_value="***XX")
+    values = worklist_run.unmask(items, tmp_path, contract)["current_value"].tolist()
+    # Two rows for one key, or none, stay masked; a blank value and a padded key still read back.
+    assert values == ["SMITH", "JONES", "***XX", "", "***XX"]
+    assert reads == ["PATDATA"]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
 import yaml
 
@@ -118,9 +119,15 @@ def _guide_moment(value: Value) -> datetime | None:
     return None
 
 
+@cache
+def date_order_pairs() -> tuple[dict, ...]:
+    """The date-order pairs, read once per process (every row of every table checks them)."""
+    return tuple((yaml.safe_load(DATE_ORDER.read_text(encoding="utf-8")) or {}).get("pairs", []))
+
+
 def row_checks(table: str, values: dict[str, Value]) -> list[tuple[str, str, str]]:
     """(field, reason code, action) of the cross-field checks for one row's expected values."""
-    pairs = (yaml.safe_load(DATE_ORDER.read_text(encoding="utf-8")) or {}).get("pairs", [])
+    pairs = date_order_pairs()
     found = []
     for pair in pairs:
         if pair["table"] == table and pair["start"] in values and pair["end"] in values:

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from qvh_migration.etl.row_folds import RowFold
 from qvh_migration.etl.row_sources import RowFilter, RowSource
@@ -75,9 +76,15 @@ class ReferenceSources:
         self._prepared: dict[str, list[SourceRow]] = {}
         self._live: dict[str, list[Row]] = {}
 
-    def _read(self, table: str) -> pd.DataFrame | None:
+    def _read(self, table: str, patients: set[str] | None = None) -> pd.DataFrame | None:
+        """The extract; with ``patients``, only their rows (the Parquet reader skips the others, so the
+        cost follows the trial, not the trust). A table without the patient column is read whole."""
         path = self.extracts / f"{table}.parquet"
-        return pd.read_parquet(path) if path.exists() else None
+        if not path.exists():
+            return None
+        if patients is not None and PATIENT in pq.read_schema(path).names:
+            return pd.read_parquet(path, filters=[(PATIENT, "in", sorted(patients))])
+        return pd.read_parquet(path)
 
     def has(self, table: str) -> bool:
         return (self.extracts / f"{table}.parquet").exists()
@@ -85,9 +92,13 @@ class ReferenceSources:
     @cached_property
     def survivors(self) -> dict[str, str]:
         """Retired patient number -> surviving patient number (survivor known in PATDATA; last wins)."""
-        merged, patients = self._read("MERGEDID"), self._read("PATDATA")
-        if merged is None or patients is None:
+        merged = self._read("MERGEDID")
+        if merged is None or not self.has("PATDATA"):
             return {}
+        # Only the survivors' own PATDATA rows say whether they are known.
+        newest = {(_plain(new) or "").strip() for new in merged["NewestID"]}
+        patients = self._read("PATDATA", newest)
+        assert patients is not None
         known = {str(p) for p in patients[PATIENT]}
         result: dict[str, str] = {}
         for old, new in zip(merged["OldID"], merged["NewestID"], strict=True):
@@ -99,7 +110,8 @@ class ReferenceSources:
     @cached_property
     def districts(self) -> dict[str, Value]:
         """Patient number -> hospital number of the patient's first PATDATA row."""
-        patients = self._read("PATDATA")
+        wanted = self.wanted_patients()
+        patients = self._read("PATDATA", None if wanted is None else wanted | set(self.survivors.values()))
         result: dict[str, Value] = {}
         if patients is None:
             return result
@@ -116,8 +128,8 @@ class ReferenceSources:
     def rows(self, table: str) -> list[Row]:
         """The table's rows as extracted (of the chosen patients), in extract order."""
         if table not in self._rows:
-            frame = self._read(table)
             wanted = self.wanted_patients()
+            frame = self._read(table, wanted)
             if frame is not None and wanted is not None and PATIENT in frame.columns:
                 frame = frame.loc[frame[PATIENT].astype(str).isin(wanted)]
             elif frame is not None and wanted is not None and table == "MERGEDID":
