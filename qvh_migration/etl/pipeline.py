@@ -113,14 +113,23 @@ def build_key_registry(
     )
     sources = source_tables(folders)
     before = registry_rules.read_registry(registry_path(folders))
-    registry = before
-    for table in row_sources.tables:
+    additions: list[pd.DataFrame] = []
+    known: dict[str, pd.DataFrame] = {}
+    for table, spec in ((t, spec) for t in row_sources.tables for spec in row_sources.parts(t)):
+        source = str(spec.source_table)
         # A union's parts register in the file's order; their keys carry their source table.
-        for spec in row_sources.parts(table):
-            if sources.has(str(spec.source_table)):
-                raw = sources.raw(str(spec.source_table))
-                prepared = prepare_rows(spec, raw, sources.survivors, sources.districts)
-                registry = registry_rules.register(registry, table, prepared[GRAIN_KEY].astype(str), run_id)
+        if sources.has(source):
+            prepared = prepare_rows(spec, sources.raw(source), sources.survivors, sources.districts)
+            if table not in known:
+                known[table] = before.loc[before["target_table"] == table]
+            grown = registry_rules.register(known[table], table, prepared[GRAIN_KEY].astype(str), run_id)
+            additions.append(grown.iloc[len(known[table]) :])
+            known[table] = grown
+        # At a million patients the extracts together outgrow the machine's memory (the step was killed at
+        # 23 GB): each is dropped after its part, and read again by a later part that needs it.
+        sources.release(source)
+    frames = [frame for frame in (before, *additions) if not frame.empty]
+    registry = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (frames[0] if frames else before)
     problems = registry_rules.check_append_only(before, registry)
     if problems:  # cannot happen through register(); guards against a hand-edited registry file
         raise MigrationInputError(registry_path(folders), "; ".join(problems))

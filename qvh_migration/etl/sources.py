@@ -70,6 +70,11 @@ class SourceTables:
     def has(self, table: str) -> bool:
         return self.raw(table) is not None
 
+    def release(self, table: str) -> None:
+        """Forget an extract read whole, so a pass over every extract holds one at a time."""
+        self._raw.pop(table, None)
+        self._resolved.pop(table, None)
+
     def columns(self, table: str, wanted: list[str]) -> pd.DataFrame | None:
         """The ``wanted`` columns of an extract: from the whole extract once it is read, else only those
         columns from its file, so a small table's load does not read PATDATA whole for the merge map.
