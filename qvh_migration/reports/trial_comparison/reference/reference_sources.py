@@ -83,6 +83,8 @@ class ReferenceSources:
         if not path.exists():
             return None
         if patients is not None and PATIENT in pq.read_schema(path).names:
+            if not patients:  # Arrow cannot type an empty "in" list: no rows, the file's own columns and types
+                return pq.read_schema(path).empty_table().to_pandas()
             return pd.read_parquet(path, filters=[(PATIENT, "in", sorted(patients))])
         return pd.read_parquet(path)
 

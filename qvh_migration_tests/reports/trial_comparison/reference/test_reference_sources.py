@@ -50,3 +50,13 @@ def test_only_the_trial_patients_rows_are_read(extracts: Path, monkeypatch: pyte
 
 def test_without_a_patient_list_every_row_is_read(extracts: Path) -> None:
     assert [r[PATIENT] for r in ReferenceSources(extracts).rows("OPA")] == ["1", "2", "3", "2"]
+
+
+def test_an_empty_merge_list_reads_no_patient(extracts: Path) -> None:
+    """A delivery without merged patients (a clean trial load): no survivor to read, no error."""
+    pd.DataFrame({"OldID": pd.Series([], dtype="string"), "NewestID": pd.Series([], dtype="string")}).to_parquet(
+        extracts / "MERGEDID.parquet"
+    )
+    sources = ReferenceSources(extracts, {"1"})
+    assert sources.survivors == {}
+    assert [r[PATIENT] for r in sources.rows("OPA")] == ["1"]
