@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from qvh_migration.etl.fields import DATE_TRANSFORMS, FieldResult, LoadContext, _malformed
 from qvh_migration.etl.plan_fields import FieldPlan, classify
+from qvh_migration.etl.sql_forms import process_database
 from qvh_migration.mapping.transforms_coding import CODE_SHAPES
 from qvh_migration.mapping.transforms_identity import INVALID_INPUT_WARNINGS
 
@@ -31,7 +31,6 @@ DEFAULT_ENGINE = "duckdb"
 ENGINE_COLUMNS = ("target_table", "source_table", "target_field", "kind", "engine", "lookup_engine")
 _IDENTIFIER = re.compile(r'"((?:[^"]|"")*)"')
 _ROWS = "part_rows"
-_DATABASE: duckdb.DuckDBPyConnection | None = None
 
 
 def field_plans(rules: pd.DataFrame, source_table: str, grain: Sequence[str], system_code: str) -> list[FieldPlan]:
@@ -64,21 +63,13 @@ def sql_values(rows: pd.DataFrame, plans: Sequence[FieldPlan]) -> list[pd.Series
     expressions = [p.sql for p in plans]
     table = _arrow_rows(rows, _columns_of(expressions, rows.columns))
     select = ", ".join(f"CAST({e} AS VARCHAR) AS f{i}" for i, e in enumerate(expressions))
-    with _database().cursor() as con:
+    with process_database().cursor() as con:
         con.register(_ROWS, table)
         # A projection keeps the scan's row order (DuckDB preserves insertion order by default).
         result = con.sql(f"SELECT {select} FROM {_ROWS}").to_arrow_table()
         con.unregister(_ROWS)
     # Arrow text straight into pandas' Arrow-backed strings: the dtype fields.evaluate gives.
     return [pd.Series(pd.arrays.ArrowStringArray(result.column(i)), index=rows.index) for i in range(len(plans))]
-
-
-def _database() -> duckdb.DuckDBPyConnection:
-    """One in-memory database per process, each call on its own cursor: connecting costs tens of ms."""
-    global _DATABASE
-    if _DATABASE is None:
-        _DATABASE = duckdb.connect()
-    return _DATABASE
 
 
 def sql_result(rule: pd.Series, plan: FieldPlan, values: pd.Series, ctx: LoadContext) -> FieldResult:

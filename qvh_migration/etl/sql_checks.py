@@ -12,23 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from qvh_migration.etl.sql_forms import over_length_sql, quote_identifier, quote_literal
+from qvh_migration.etl.sql_forms import over_length_sql, process_database, quote_identifier, quote_literal
 
 _TABLE = "_qvh_staged"
-_DATABASE: duckdb.DuckDBPyConnection | None = None
-
-
-def _database() -> duckdb.DuckDBPyConnection:
-    """One in-memory database per process, each check on its own cursor: connecting costs tens of ms."""
-    global _DATABASE
-    if _DATABASE is None:
-        _DATABASE = duckdb.connect()
-    return _DATABASE
 
 
 def present_sql(value: str) -> str:
@@ -61,7 +51,7 @@ def check_flags(
         if name in date_patterns:
             terms.append(((name, "bad_date_format"), bad_date_sql(value, date_patterns[name])))
     select = ", ".join(f"{sql} AS c{i}" for i, (_, sql) in enumerate(terms))
-    with _database().cursor() as con:
+    with process_database().cursor() as con:
         con.register(_TABLE, pa.Table.from_arrays(arrays, names=columns))
         # A projection keeps the scan's row order (DuckDB preserves insertion order by default).
         found = con.sql(f"SELECT {select} FROM {_TABLE}").to_arrow_table()

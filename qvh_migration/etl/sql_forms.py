@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+import duckdb
+
 # Unicode whitespace as Arrow's utf8_trim_whitespace sees it (RE2 \s is ASCII only).
 _WS = r"[\s\x0b\x1c-\x1f\x{85}\p{Zs}\x{2028}\x{2029}]"
 
@@ -174,3 +176,15 @@ def source_key_sql(columns: list[str]) -> str:
 def over_length_sql(value_sql: str, length: int) -> str:
     """True where the value is longer than the field (validate_fields counts characters, not bytes)."""
     return f"coalesce(length({value_sql}) > {int(length)}, false)"
+
+
+_DATABASE: duckdb.DuckDBPyConnection | None = None
+
+
+def process_database() -> duckdb.DuckDBPyConnection:
+    """The engine's one in-memory DuckDB database per process; each caller works on its own cursor
+    (connecting costs tens of ms, and a cursor keeps its registered tables to itself)."""
+    global _DATABASE
+    if _DATABASE is None:
+        _DATABASE = duckdb.connect()
+    return _DATABASE

@@ -21,18 +21,9 @@ import pandas as pd
 import pyarrow as pa
 
 from qvh_migration.etl.source_keys import TABLE_KEYS
-from qvh_migration.etl.sql_forms import quote_identifier
+from qvh_migration.etl.sql_forms import process_database, quote_identifier
 
 _POSITION, _ROW, _VALUE = "_qvh_position", "_qvh_row", "_value"
-_DATABASE: duckdb.DuckDBPyConnection | None = None
-
-
-def _database() -> duckdb.DuckDBPyConnection:
-    """One in-memory database per process, each lookup on its own cursor: connecting costs tens of ms."""
-    global _DATABASE
-    if _DATABASE is None:
-        _DATABASE = duckdb.connect()
-    return _DATABASE
 
 
 def _text_table(frame: pd.DataFrame, columns: list[str], position: str, extra: dict[str, pd.Series]) -> pa.Table:
@@ -63,7 +54,7 @@ def _sort_keys(other: pd.DataFrame, keys: list[str]) -> tuple[dict[str, pd.Serie
 
 def last_values(rows: pd.DataFrame, other_table: str, other: pd.DataFrame, on: list[str], column: str) -> pd.Series:
     """What ``sources.align_last`` gives, from one DuckDB query."""
-    with _database().cursor() as con:
+    with process_database().cursor() as con:
         return _query(con, rows, other_table, other, on, column)
 
 
